@@ -1,0 +1,39 @@
+/**
+ * The card that tells the clinician a safety check is incomplete. A safety check never fails
+ * silently: missing optional data and rules that could not run both end up here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RuleFailure } from '../engine/index.ts';
+import type { DataGap } from '../patient/index.ts';
+import type { Card } from '../protocol/types.ts';
+import { INCOMPLETE_TOPIC_CODE, RULE_TOPIC_SYSTEM, SOURCE_LABEL } from './codes.ts';
+import { escapeMarkdown } from './markdown.ts';
+
+/**
+ * @param gaps - Optional data that could not be obtained.
+ * @param failures - Rules that could not be evaluated, with their titles.
+ * @returns One info card, or undefined when nothing is missing.
+ */
+export function buildIncompleteCard(gaps: readonly DataGap[], failures: readonly (RuleFailure & { title: string })[]): Card | undefined {
+  if (gaps.length === 0 && failures.length === 0) {
+    return undefined;
+  }
+  const lines: string[] = [];
+  for (const gap of gaps) {
+    lines.push(`- Could not check ${escapeMarkdown(gap.purpose)}: ${escapeMarkdown(gap.reason)}.`);
+  }
+  for (const failure of [...new Map(failures.map((f) => [f.ruleId, f])).values()]) {
+    lines.push(`- The check "${escapeMarkdown(failure.title)}" could not run, so its warning (if any) is missing.`);
+  }
+  return {
+    uuid: randomUUID(),
+    summary: 'Medication safety check incomplete: review the medication list yourself before signing.',
+    detail: [
+      'This order was checked for dangerous combinations of opioids, benzodiazepines and other sedating medicines, but part of the check could not be done:',
+      lines.join('\n'),
+      'Absence of a warning does not mean the combination is safe. Check the full medication list and conditions before signing.',
+    ].join('\n\n'),
+    indicator: 'info',
+    source: { label: SOURCE_LABEL, topic: { system: RULE_TOPIC_SYSTEM, code: INCOMPLETE_TOPIC_CODE, display: 'Safety check incomplete' } },
+  };
+}

@@ -1,0 +1,5 @@
+export { buildOrderCards } from './build-cards.ts';
+export type { BuiltCard } from './build-cards.ts';
+export { buildIncompleteCard } from './incomplete-card.ts';
+export { INCOMPLETE_TOPIC_CODE, OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM, SOURCE_LABEL } from './codes.ts';
+export { escapeMarkdown, renderTemplate } from './markdown.ts';

@@ -1,0 +1,16 @@
+/** Markdown helpers for card detail. EHR-supplied text is escaped so it cannot inject links or HTML. */
+
+const SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~]/g;
+
+/** Escapes a plain string for use inside GitHub-flavoured Markdown. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(SPECIAL, (c) => `\\${c}`);
+}
+
+/**
+ * Replaces {{name}} placeholders with values; unknown names are left as they are
+ * (rule validation refuses unknown placeholders before a rule can load).
+ */
+export function renderTemplate(template: string, view: Readonly<Record<string, string>>): string {
+  return template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (all, name: string) => view[name] ?? all);
+}

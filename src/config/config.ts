@@ -1,0 +1,98 @@
+/**
+ * Typed, read-only service configuration. Loaded once in main.ts from the environment,
+ * with defaults that start the service with no external server.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface FhirFallbackConfig {
+  /** Whole-request budget for FHIR-server fallback, in ms. Every fetch of one request shares it. */
+  readonly budgetMs: number;
+  /** Timeout of one HTTP call to the EHR's FHIR server, in ms (capped by what is left of the budget). */
+  readonly requestTimeoutMs: number;
+  /** How many `next` pages of a search result we follow before we stop (and say so). */
+  readonly maxPages: number;
+  /**
+   * URL prefixes of FHIR servers the service may call. Empty means any http(s) server the
+   * EHR names in `fhirServer`. Set this in production to stop the service being used to reach
+   * arbitrary hosts.
+   */
+  readonly allowedServers: readonly string[];
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Public base URL of the service as EHRs see it (behind a proxy, the proxy's URL). No trailing slash. */
+  readonly publicBaseUrl: string;
+  readonly rulesDir: string;
+  readonly servicesDir: string;
+  readonly logLevel: string;
+  /** Largest request body accepted, in bytes. Prefetch bundles can be large. */
+  readonly maxBodyBytes: number;
+  readonly fhir: FhirFallbackConfig;
+}
+
+export type ConfigResult = { readonly ok: true; readonly value: Config } | { readonly ok: false; readonly errors: string[] };
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Reads configuration from environment variables (see README "Settings").
+ * @param env - The environment, usually process.env.
+ * @returns The config, or readable errors naming each bad variable.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const errors: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') {
+      return fallback;
+    }
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      errors.push(`${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const port = int('PORT', 8080, 0, 65535);
+  const publicBaseUrl = (env.PUBLIC_BASE_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(publicBaseUrl)) {
+    errors.push(`PUBLIC_BASE_URL must be an absolute http(s) URL (got "${publicBaseUrl}")`);
+  }
+  const allowedServers = (env.FHIR_SERVER_ALLOWLIST ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const prefix of allowedServers) {
+    if (!/^https?:\/\//.test(prefix)) {
+      errors.push(`FHIR_SERVER_ALLOWLIST entries must start with http:// or https:// (got "${prefix}")`);
+    }
+  }
+  const config: Config = {
+    host: env.HOST?.trim() || '127.0.0.1',
+    port,
+    publicBaseUrl,
+    rulesDir: path.resolve(env.RULES_DIR?.trim() || path.join(PROJECT_ROOT, 'rules')),
+    servicesDir: path.resolve(env.SERVICES_DIR?.trim() || path.join(PROJECT_ROOT, 'cds-hooks')),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    fhir: {
+      budgetMs: int('FHIR_BUDGET_MS', 2500, 50, 60_000),
+      requestTimeoutMs: int('FHIR_TIMEOUT_MS', 1500, 50, 60_000),
+      maxPages: int('FHIR_MAX_PAGES', 5, 1, 100),
+      allowedServers,
+    },
+  };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: config };
+}
+
+/** Config for tests: defaults, quiet logs, overrides applied on top. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const result = loadConfig({ LOG_LEVEL: 'silent' });
+  if (!result.ok) {
+    throw new Error(result.errors.join('; '));
+  }
+  return { ...result.value, ...overrides };
+}

@@ -1,0 +1,78 @@
+/**
+ * Derives plain facts from the patient record, once per request, before any rule runs.
+ */
+import { calculateAge } from '@medplum/core';
+import type { MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
+import type { PatientRecord } from '../patient/index.ts';
+import type { Classifier } from '../terminology/index.ts';
+import { isActiveAt, toMedicationFact } from './medication-facts.ts';
+import type { EngineFacts, Facts, MedicationFact, OrderFacts } from './types.ts';
+
+export interface DraftOrderInput {
+  readonly resource: MedicationRequest;
+  /** Reference used when the draft has no id, e.g. "MedicationRequest/#2" (its position in the bundle). */
+  readonly fallbackRef: string;
+  /** False for drafts that are only context (order-select's unselected orders). */
+  readonly evaluate: boolean;
+}
+
+/**
+ * Builds the facts for one hook call.
+ * @param record - The patient record.
+ * @param drafts - All draft MedicationRequests of the session, marked with whether to evaluate each.
+ * @param classifier - Terminology of the current rule set.
+ * @param now - Time of the request.
+ * @returns Facts per evaluated draft order plus patient facts.
+ */
+export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderInput[], classifier: Classifier, now: Date): Facts {
+  const draftFacts = drafts.map((d) => ({ input: d, fact: toMedicationFact(d.resource, 'draft-order', record, classifier, d.fallbackRef) }));
+  const draftIds = new Set(draftFacts.map((d) => d.fact.ref));
+  const active: MedicationFact[] = [];
+  const add = (type: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration', kind: MedicationFact['kind']): void => {
+    const list = (record.resources.get(type) ?? []) as (MedicationRequest | MedicationStatement | MedicationAdministration)[];
+    list.forEach((resource, i) => {
+      if (!isActiveAt(resource, now)) {
+        return;
+      }
+      const fact = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`);
+      // On re-sign the order being signed may also be on the active list: count it once, as the draft.
+      if (!draftIds.has(fact.ref)) {
+        active.push(fact);
+      }
+    });
+  };
+  add('MedicationRequest', 'medication-request');
+  add('MedicationStatement', 'medication-statement');
+  add('MedicationAdministration', 'medication-administration');
+
+  const orders: OrderFacts[] = draftFacts
+    .filter((d) => d.input.evaluate)
+    .map((d) => ({
+      order: d.fact,
+      concurrent: [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)],
+    }));
+  return { patient: { ageYears: ageAt(record.patient, now) }, orders };
+}
+
+/**
+ * The named facts the rule engine sees for one draft order.
+ * @param facts - Request facts.
+ * @param order - The order under evaluation.
+ * @returns Plain JSON values keyed by fact name.
+ */
+export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
+  return {
+    orderClasses: order.order.classes,
+    concurrentClasses: [...new Set(order.concurrent.flatMap((m) => m.classes))].sort(),
+    patientAgeYears: facts.patient.ageYears,
+  };
+}
+
+function ageAt(patient: Patient | undefined, now: Date): number | null {
+  const birthDate = patient?.birthDate;
+  if (typeof birthDate !== 'string' || !/^\d{4}(-\d{2}(-\d{2})?)?$/.test(birthDate)) {
+    return null;
+  }
+  const years = calculateAge(birthDate, now.toISOString().slice(0, 10)).years;
+  return Number.isFinite(years) && years >= 0 ? years : null;
+}

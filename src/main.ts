@@ -1,0 +1,48 @@
+/**
+ * Composition root: load config, service definitions and rules, build the app, listen, and shut
+ * down cleanly on SIGTERM/SIGINT.
+ */
+import { loadConfig } from './config/index.ts';
+import { loadRuleSet } from './engine/index.ts';
+import { loadServiceDefinitions } from './protocol/index.ts';
+import { createApp } from './server/index.ts';
+import { createLogger } from './shared/index.ts';
+
+async function main(): Promise<void> {
+  const configResult = loadConfig(process.env);
+  if (!configResult.ok) {
+    console.error(`Configuration errors:\n- ${configResult.errors.join('\n- ')}`);
+    process.exit(1);
+  }
+  const config = configResult.value;
+  const logger = createLogger(config.logLevel);
+  const services = await loadServiceDefinitions(config.servicesDir);
+  if (!services.ok) {
+    logger.fatal({ errors: services.errors }, 'invalid CDS service definitions');
+    process.exit(1);
+  }
+  const rules = await loadRuleSet(config.rulesDir);
+  if (!rules.ok) {
+    logger.fatal({ errors: rules.errors }, 'invalid rule set');
+    process.exit(1);
+  }
+  const ruleSet = rules.value;
+  const app = createApp({ config, logger, services: services.value, ruleSet: () => ruleSet });
+  const server = app.listen(config.port, config.host, () => {
+    logger.info(
+      { url: `http://${config.host}:${config.port}/cds-services`, publicBaseUrl: config.publicBaseUrl, ruleSetVersion: ruleSet.version, rules: ruleSet.rules.length },
+      'CDS service listening'
+    );
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,200 @@
+/**
+ * Builds the PatientRecord for one hook call: prefetch first, the EHR's FHIR server second,
+ * 412 last (CDS Hooks 2.0 "Prefetch Template": the service checks prefetched data, fetches what is
+ * missing, and answers 412 when required data cannot be obtained).
+ *
+ * Key states (see the requirements digest's decision table):
+ * - a resource or Bundle: used (a paginated Bundle's `next` links are followed up to a cap);
+ * - null: "no data", never re-queried;
+ * - an OperationOutcome: an error for that key, fetched again from the server when possible;
+ * - absent: fetched from `fhirServer` with the bearer token, all keys in parallel, inside one budget.
+ */
+import type { Bundle, Medication, Patient, Resource } from '@medplum/fhirtypes';
+import { preconditionFailedError } from '../shared/index.ts';
+import { bundleResources, createFhirReader } from './fhir-reader.ts';
+import type { FetchLike, FhirReader } from './fhir-reader.ts';
+import { fillPrefetchTemplate } from './prefetch-template.ts';
+import { indexBundleFullUrls, indexMedications, unresolvedMedicationReferences } from './medication-index.ts';
+import type { DataGap, PatientRecord, PatientRecordRequest, PrefetchKeyPolicy } from './types.ts';
+
+export interface LoadOptions {
+  readonly budgetMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxPages: number;
+  readonly allowedServers: readonly string[];
+  readonly fetch?: FetchLike;
+}
+
+type Source = PatientRecord['sources'][string];
+
+/**
+ * Loads the patient record, or throws a 412 OperationOutcomeError when required data is unobtainable.
+ * @param request - Prefetch, templates, policy and FHIR server details of this call.
+ * @param options - Time budget, timeouts, page cap and allowed servers.
+ * @returns The record, with a gap for every optional piece that could not be had.
+ */
+export async function loadPatientRecord(request: PatientRecordRequest, options: LoadOptions): Promise<PatientRecord> {
+  const budget = AbortSignal.timeout(options.budgetMs);
+  const serverProblem = checkServer(request.fhirServer, options.allowedServers);
+  const reader: FhirReader | undefined =
+    request.fhirServer && !serverProblem
+      ? createFhirReader({
+          fhirServer: request.fhirServer,
+          accessToken: request.accessToken,
+          requestTimeoutMs: options.requestTimeoutMs,
+          fetch: options.fetch,
+        })
+      : undefined;
+  const gaps: DataGap[] = [];
+  const sources: Record<string, Source> = {};
+  const byKey = new Map<string, Resource[]>();
+
+  await Promise.all(
+    Object.entries(request.prefetchTemplates).map(async ([key, template]) => {
+      const policy: PrefetchKeyPolicy = request.policy[key] ?? { required: false, purpose: `the "${key}" data` };
+      const gap = (reason: string, required = policy.required): void => {
+        gaps.push({ key, purpose: policy.purpose, reason, required });
+      };
+      const sent = Object.hasOwn(request.prefetch, key) ? request.prefetch[key] : undefined;
+      if (sent === null) {
+        sources[key] = 'prefetch-null';
+        return;
+      }
+      if (sent && sent.resourceType !== 'OperationOutcome') {
+        sources[key] = 'prefetch';
+        if (sent.resourceType !== 'Bundle') {
+          byKey.set(key, [sent]);
+          return;
+        }
+        if (!sent.link?.some((l) => l.relation === 'next')) {
+          byKey.set(key, bundleResources(sent));
+          return;
+        }
+        if (!reader) {
+          byKey.set(key, bundleResources(sent));
+          gap(`the EHR sent only the first page and ${serverProblem ?? 'gave no FHIR server to fetch the rest from'}`, false);
+          return;
+        }
+        try {
+          const result = await reader.followPages(sent, budget, options.maxPages);
+          byKey.set(key, result.resources);
+          if (result.truncated) {
+            gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
+          }
+        } catch (err) {
+          byKey.set(key, bundleResources(sent));
+          gap(`only the first page could be read: ${(err as Error).message}`, false);
+        }
+        return;
+      }
+      const why = sent ? 'the EHR reported an error for it' : 'the EHR did not send it';
+      if (!reader) {
+        sources[key] = 'missing';
+        gap(`${why} and ${serverProblem ?? 'gave no FHIR server to fetch it from'}`);
+        return;
+      }
+      const url = fillPrefetchTemplate(template, request);
+      if (!url) {
+        sources[key] = 'missing';
+        gap(`${why} and the context lacks a value needed to fetch it`);
+        return;
+      }
+      try {
+        const result = await reader.search(url, budget, options.maxPages);
+        sources[key] = 'fhir-server';
+        byKey.set(key, result.resources);
+        if (result.truncated) {
+          gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
+        }
+      } catch (err) {
+        sources[key] = 'missing';
+        gap(`${why} and ${(err as Error).message}`);
+      }
+    })
+  );
+
+  const resources = groupByType([...byKey.values()].flat());
+  const medications = indexMedications([...(resources.get('Medication') ?? []), ...bundleResources(request.draftOrders)]);
+  indexBundleFullUrls(medications, request.draftOrders);
+  for (const value of Object.values(request.prefetch)) {
+    if (value?.resourceType === 'Bundle') {
+      indexBundleFullUrls(medications, value);
+    }
+  }
+  await resolveServerMedications(request.draftOrders, resources, medications, reader, budget, gaps);
+
+  const required = gaps.filter((g) => g.required);
+  if (required.length > 0) {
+    throw preconditionFailedError(
+      required.map((g) => `Required data unavailable: ${g.purpose} (prefetch key "${g.key}"): ${g.reason}.`).join(' ')
+    );
+  }
+  const patient = resources.get('Patient')?.find((p) => p.id === request.patientId) as Patient | undefined;
+  return { patientId: request.patientId, patient, resources, medications, gaps, sources };
+}
+
+/** Why we may not call this server, or undefined when we may. */
+function checkServer(fhirServer: string | undefined, allowed: readonly string[]): string | undefined {
+  if (!fhirServer) {
+    return undefined;
+  }
+  if (allowed.length > 0 && !allowed.some((prefix) => fhirServer.startsWith(prefix))) {
+    return 'its FHIR server is not on this service\'s allowlist';
+  }
+  return undefined;
+}
+
+function groupByType(resources: readonly Resource[]): Map<string, Resource[]> {
+  const seen = new Set<string>();
+  const out = new Map<string, Resource[]>();
+  for (const resource of resources) {
+    if (resource.id) {
+      const key = `${resource.resourceType}/${resource.id}`;
+      if (seen.has(key)) {
+        continue;
+      }
+      seen.add(key);
+    }
+    const list = out.get(resource.resourceType) ?? [];
+    list.push(resource);
+    out.set(resource.resourceType, list);
+  }
+  return out;
+}
+
+/** Reads referenced Medications that were neither contained nor bundled, in parallel within the budget. */
+async function resolveServerMedications(
+  draftOrders: Bundle,
+  resources: ReadonlyMap<string, readonly Resource[]>,
+  medications: Map<string, Medication>,
+  reader: FhirReader | undefined,
+  budget: AbortSignal,
+  gaps: DataGap[]
+): Promise<void> {
+  const users = [
+    ...bundleResources(draftOrders),
+    ...(resources.get('MedicationRequest') ?? []),
+    ...(resources.get('MedicationStatement') ?? []),
+    ...(resources.get('MedicationAdministration') ?? []),
+  ];
+  const missing = unresolvedMedicationReferences(users, medications);
+  await Promise.all(
+    missing.map(async (ref) => {
+      const purpose = `the medication behind reference ${ref}`;
+      if (!reader || !/^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) {
+        gaps.push({ key: 'medication', purpose, reason: 'it was neither contained, nor bundled, nor fetchable from the FHIR server', required: false });
+        return;
+      }
+      try {
+        const resource = await reader.read(ref, budget);
+        if (resource.resourceType === 'Medication') {
+          medications.set(ref, resource);
+        } else {
+          gaps.push({ key: 'medication', purpose, reason: 'the FHIR server returned something else', required: false });
+        }
+      } catch (err) {
+        gaps.push({ key: 'medication', purpose, reason: (err as Error).message, required: false });
+      }
+    })
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * The order-sign / order-select pipeline:
+ * request -> patient record -> facts -> rules -> cards -> response.
+ */
+import type { MedicationRequest } from '@medplum/fhirtypes';
+import { buildIncompleteCard, buildOrderCards } from '../cards/index.ts';
+import type { BuiltCard } from '../cards/index.ts';
+import { evaluateOrder } from '../engine/index.ts';
+import type { RuleFailure, RuleSet } from '../engine/index.ts';
+import { deriveFacts, engineFactsFor } from '../facts/index.ts';
+import type { DraftOrderInput } from '../facts/index.ts';
+import { loadPatientRecord } from '../patient/index.ts';
+import type { FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
+import { parseOrderHookRequest } from './parse-order-hook-request.ts';
+import type { ServiceDefinition } from './service-definitions.ts';
+import type { Card, CdsResponse, OrderHookRequest } from './types.ts';
+
+export interface HookDeps {
+  /** The current rule set; read once per request so a reload mid-request cannot mix sets. */
+  readonly ruleSet: () => RuleSet;
+  readonly fhir: Omit<LoadOptions, 'fetch'>;
+  readonly fetch?: FetchLike;
+  readonly now?: () => Date;
+}
+
+export interface HookOutcome {
+  readonly response: CdsResponse;
+  readonly request: OrderHookRequest;
+  readonly ruleSetVersion: string;
+  readonly cards: readonly BuiltCard[];
+  readonly sources: PatientRecord['sources'];
+}
+
+/**
+ * Answers one hook call.
+ * @param service - The service the call was posted to.
+ * @param body - The parsed JSON body (validated here).
+ * @param deps - Rule set, FHIR fallback settings, clock.
+ * @returns The CDS Hooks response plus what the audit needs.
+ * @throws OperationOutcomeError: 400 for a malformed request, 412 when required data is unobtainable.
+ */
+export async function handleOrderHook(service: ServiceDefinition, body: unknown, deps: HookDeps): Promise<HookOutcome> {
+  const request = parseOrderHookRequest(body, service);
+  const ruleSet = deps.ruleSet();
+  const now = deps.now?.() ?? new Date();
+  const drafts = draftMedicationOrders(request);
+  if (!drafts.some((d) => d.evaluate)) {
+    // Nothing to check (e.g. only lab or nutrition orders): no need to touch the record.
+    return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, cards: [], sources: {} };
+  }
+  const record = await loadPatientRecord(
+    {
+      patientId: request.context.patientId,
+      userId: request.context.userId,
+      encounterId: request.context.encounterId,
+      draftOrders: request.context.draftOrders,
+      prefetch: request.prefetch,
+      prefetchTemplates: service.prefetch,
+      policy: service.prefetchPolicy,
+      fhirServer: request.fhirServer,
+      accessToken: request.fhirAuthorization?.access_token,
+    },
+    { ...deps.fhir, fetch: deps.fetch }
+  );
+  const facts = deriveFacts(record, drafts, ruleSet.classifier, now);
+  const built: BuiltCard[] = [];
+  const failures: (RuleFailure & { title: string })[] = [];
+  for (const order of facts.orders) {
+    const evaluation = await evaluateOrder(ruleSet, engineFactsFor(facts, order));
+    built.push(...buildOrderCards(ruleSet.rules, order, facts.patient, evaluation.hits));
+    for (const failure of evaluation.failures) {
+      failures.push({ ...failure, title: ruleSet.rules.find((r) => r.id === failure.ruleId)?.title ?? failure.ruleId });
+    }
+  }
+  const cards: Card[] = built.map((b) => b.card);
+  const incomplete = buildIncompleteCard(record.gaps, failures);
+  if (incomplete) {
+    cards.push(incomplete);
+  }
+  return { response: { cards }, request, ruleSetVersion: ruleSet.version, cards: built, sources: record.sources };
+}
+
+/**
+ * Draft MedicationRequests, chosen by resourceType alone (no reliance on Bundle.type or
+ * status "draft"). For order-select only the selections are evaluated; the other drafts are context.
+ */
+function draftMedicationOrders(request: OrderHookRequest): DraftOrderInput[] {
+  const selections = request.context.selections ? new Set(request.context.selections) : undefined;
+  const out: DraftOrderInput[] = [];
+  (request.context.draftOrders.entry ?? []).forEach((entry, i) => {
+    const resource = entry?.resource;
+    if (!resource || resource.resourceType !== 'MedicationRequest') {
+      return;
+    }
+    const ref = resource.id ? `MedicationRequest/${resource.id}` : `MedicationRequest/#${i}`;
+    out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: selections ? selections.has(ref) : true });
+  });
+  return out;
+}

@@ -1,0 +1,176 @@
+/**
+ * Validates an order-sign / order-select request body (CDS Hooks 2.0 "HTTP Request" and the
+ * order-sign / order-select hook contexts) and returns a typed request, or throws a 400 outcome.
+ * Liberal where the spec lets clients vary (unknown fields, `extension`, Bundle.type, order status),
+ * strict where evaluating the wrong thing would be unsafe. Error texts name fields, never echo values.
+ */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { badRequestError } from '../shared/index.ts';
+import type { ServiceDefinition } from './service-definitions.ts';
+import type { FhirAuthorization, OrderHookRequest } from './types.ts';
+
+const MAX_ID_LENGTH = 256;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmptyString(value: unknown, max = 4096): value is string {
+  return typeof value === 'string' && value.trim().length > 0 && value.length <= max;
+}
+
+/**
+ * @param body - The parsed JSON body.
+ * @param service - The service the request was posted to.
+ * @returns The validated request.
+ * @throws OperationOutcomeError (400) naming the first problem found.
+ */
+export function parseOrderHookRequest(body: unknown, service: ServiceDefinition): OrderHookRequest {
+  if (!isObject(body)) {
+    throw badRequestError('The request body must be a JSON object.');
+  }
+  if (!nonEmptyString(body.hook, 200)) {
+    throw badRequestError('"hook" is required and must be a non-empty string.', 'hook');
+  }
+  if (body.hook !== service.hook) {
+    throw badRequestError(`"hook" does not match this service, which answers the "${service.hook}" hook.`, 'hook');
+  }
+  if (!nonEmptyString(body.hookInstance, MAX_ID_LENGTH)) {
+    throw badRequestError('"hookInstance" is required and must be a non-empty string (a UUID).', 'hookInstance');
+  }
+  const fhirServer = parseFhirServer(body.fhirServer);
+  const fhirAuthorization = parseFhirAuthorization(body.fhirAuthorization);
+  if (fhirAuthorization && !fhirServer) {
+    throw badRequestError('"fhirServer" is required when "fhirAuthorization" is sent.', 'fhirServer');
+  }
+  if (!isObject(body.context)) {
+    throw badRequestError('"context" is required and must be a JSON object.', 'context');
+  }
+  const context = body.context;
+  if (!nonEmptyString(context.patientId, MAX_ID_LENGTH)) {
+    throw badRequestError('"context.patientId" is required and must be a non-empty string.', 'context.patientId');
+  }
+  if (context.userId !== undefined && !nonEmptyString(context.userId, MAX_ID_LENGTH)) {
+    throw badRequestError('"context.userId" must be a non-empty string when present.', 'context.userId');
+  }
+  if (context.encounterId !== undefined && !nonEmptyString(context.encounterId, MAX_ID_LENGTH)) {
+    throw badRequestError('"context.encounterId" must be a non-empty string when present.', 'context.encounterId');
+  }
+  if (!isObject(context.draftOrders) || context.draftOrders.resourceType !== 'Bundle') {
+    throw badRequestError('"context.draftOrders" is required and must be a FHIR Bundle.', 'context.draftOrders');
+  }
+  const draftOrders = context.draftOrders as unknown as Bundle;
+  if (draftOrders.entry !== undefined && !Array.isArray(draftOrders.entry)) {
+    throw badRequestError('"context.draftOrders.entry" must be an array.', 'context.draftOrders.entry');
+  }
+  checkDraftSubjects(draftOrders, context.patientId);
+  let selections: string[] | undefined;
+  if (service.hook === 'order-select') {
+    selections = parseSelections(context.selections, draftOrders);
+  }
+  return {
+    hook: body.hook,
+    hookInstance: body.hookInstance,
+    ...(fhirServer ? { fhirServer } : {}),
+    ...(fhirAuthorization ? { fhirAuthorization } : {}),
+    context: {
+      patientId: context.patientId,
+      ...(typeof context.userId === 'string' ? { userId: context.userId } : {}),
+      ...(typeof context.encounterId === 'string' ? { encounterId: context.encounterId } : {}),
+      draftOrders,
+      ...(selections ? { selections } : {}),
+    },
+    prefetch: parsePrefetch(body.prefetch),
+  };
+}
+
+function parseFhirServer(value: unknown): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!nonEmptyString(value, 2048)) {
+    throw badRequestError('"fhirServer" must be an absolute http(s) URL.', 'fhirServer');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw badRequestError('"fhirServer" must be an absolute http(s) URL.', 'fhirServer');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw badRequestError('"fhirServer" must be an absolute http(s) URL.', 'fhirServer');
+  }
+  return value;
+}
+
+function parseFhirAuthorization(value: unknown): FhirAuthorization | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!isObject(value) || !nonEmptyString(value.access_token, 16_384)) {
+    throw badRequestError('"fhirAuthorization.access_token" is required when "fhirAuthorization" is sent.', 'fhirAuthorization');
+  }
+  if (value.token_type !== undefined && (typeof value.token_type !== 'string' || value.token_type.toLowerCase() !== 'bearer')) {
+    throw badRequestError('"fhirAuthorization.token_type" must be "Bearer".', 'fhirAuthorization.token_type');
+  }
+  return { access_token: value.access_token, token_type: 'Bearer' };
+}
+
+function parsePrefetch(value: unknown): Record<string, Resource | null> {
+  if (value === undefined || value === null) {
+    return {};
+  }
+  if (!isObject(value)) {
+    throw badRequestError('"prefetch" must be a JSON object whose values are FHIR resources or null.', 'prefetch');
+  }
+  const out: Record<string, Resource | null> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === null) {
+      out[key] = null;
+    } else if (isObject(item) && nonEmptyString(item.resourceType, 64)) {
+      out[key] = item as unknown as Resource;
+    } else {
+      throw badRequestError(`"prefetch.${safeKey(key)}" must be a FHIR resource or null.`, 'prefetch');
+    }
+  }
+  return out;
+}
+
+/** A draft order about another patient means the EHR mixed up records: refuse rather than guess. */
+function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
+  (draftOrders.entry ?? []).forEach((entry, i) => {
+    const resource: unknown = isObject(entry) ? entry.resource : undefined;
+    if (!isObject(resource) || resource.resourceType !== 'MedicationRequest') {
+      return;
+    }
+    const subject = resource.subject;
+    const ref = isObject(subject) ? subject.reference : undefined;
+    if (typeof ref === 'string' && ref.startsWith('Patient/') && ref !== `Patient/${patientId}`) {
+      throw badRequestError(
+        `"context.draftOrders.entry[${i}]" is a MedicationRequest for a different patient than "context.patientId".`,
+        `context.draftOrders.entry[${i}].resource.subject`
+      );
+    }
+  });
+}
+
+function parseSelections(value: unknown, draftOrders: Bundle): string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => nonEmptyString(v, MAX_ID_LENGTH))) {
+    throw badRequestError('"context.selections" is required for order-select and must be a non-empty array of references such as "MedicationRequest/123".', 'context.selections');
+  }
+  const known = new Set(
+    (draftOrders.entry ?? []).flatMap((e) => {
+      const r = isObject(e) ? e.resource : undefined;
+      return isObject(r) && typeof r.resourceType === 'string' && typeof r.id === 'string' ? [`${r.resourceType}/${r.id}`] : [];
+    })
+  );
+  const missing = value.filter((v) => !known.has(v));
+  if (missing.length > 0) {
+    throw badRequestError(`"context.selections" refers to ${missing.length} order(s) not found in "context.draftOrders".`, 'context.selections');
+  }
+  return value;
+}
+
+function safeKey(key: string): string {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(key) ? key : '<key>';
+}

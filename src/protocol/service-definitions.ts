@@ -1,0 +1,106 @@
+/**
+ * CDS service definitions are data: one JSON file per service in cds-hooks/, read at start-up.
+ * Each file holds the discovery fields (id, hook, title, description, prefetch, usageRequirements)
+ * plus `prefetchPolicy`, which says per prefetch key whether the data is required (412 when it
+ * cannot be had) and what it is for (shown on the "check incomplete" card). Discovery publishes
+ * only the spec's fields.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { unsupportedTokens } from '../patient/index.ts';
+import type { PrefetchKeyPolicy } from '../patient/index.ts';
+import type { CdsServiceDescription } from './types.ts';
+
+export const SUPPORTED_HOOKS = ['order-sign', 'order-select'] as const;
+export type SupportedHook = (typeof SUPPORTED_HOOKS)[number];
+
+export interface ServiceDefinition {
+  readonly id: string;
+  readonly hook: SupportedHook;
+  readonly title: string;
+  readonly description: string;
+  readonly usageRequirements?: string;
+  readonly prefetch: Readonly<Record<string, string>>;
+  readonly prefetchPolicy: Readonly<Record<string, PrefetchKeyPolicy>>;
+}
+
+const SCHEMA = {
+  type: 'object',
+  required: ['id', 'hook', 'title', 'description', 'prefetch', 'prefetchPolicy'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+    hook: { enum: [...SUPPORTED_HOOKS] },
+    title: { type: 'string', minLength: 1 },
+    description: { type: 'string', minLength: 1 },
+    usageRequirements: { type: 'string', minLength: 1 },
+    prefetch: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+    prefetchPolicy: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['required', 'purpose'],
+        additionalProperties: false,
+        properties: { required: { type: 'boolean' }, purpose: { type: 'string', minLength: 3 } },
+      },
+    },
+  },
+} as const;
+const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
+
+export type ServicesResult = { readonly ok: true; readonly value: ServiceDefinition[] } | { readonly ok: false; readonly errors: string[] };
+
+/**
+ * Reads every *.json in the folder.
+ * @param dir - The cds-hooks/ folder.
+ * @returns The definitions, or readable errors per file.
+ */
+export async function loadServiceDefinitions(dir: string): Promise<ServicesResult> {
+  const errors: string[] = [];
+  const services: ServiceDefinition[] = [];
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  for (const name of names) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(path.join(dir, name), 'utf8'));
+    } catch (err) {
+      errors.push(`${name}: not valid JSON: ${(err as Error).message}`);
+      continue;
+    }
+    if (!validate(json)) {
+      errors.push(...(validate.errors ?? []).map((e) => `${name}: ${e.instancePath || '/'}: ${e.message ?? 'invalid'}`));
+      continue;
+    }
+    const def = json as unknown as ServiceDefinition;
+    for (const [key, template] of Object.entries(def.prefetch)) {
+      const bad = unsupportedTokens(template);
+      if (bad.length > 0) {
+        errors.push(`${name}: /prefetch/${key}: tokens not defined by CDS Hooks 2.0: ${bad.join(', ')}`);
+      }
+    }
+    for (const key of Object.keys(def.prefetchPolicy)) {
+      if (!Object.hasOwn(def.prefetch, key)) {
+        errors.push(`${name}: /prefetchPolicy/${key}: no prefetch template with that key`);
+      }
+    }
+    if (services.some((s) => s.id === def.id)) {
+      errors.push(`${name}: /id: duplicate service id "${def.id}"`);
+    }
+    services.push(def);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: services };
+}
+
+/** The discovery entry for a service: only the CDS Hooks fields. */
+export function toDiscovery(def: ServiceDefinition): CdsServiceDescription {
+  return {
+    hook: def.hook,
+    id: def.id,
+    title: def.title,
+    description: def.description,
+    ...(Object.keys(def.prefetch).length > 0 ? { prefetch: def.prefetch } : {}),
+    ...(def.usageRequirements ? { usageRequirements: def.usageRequirements } : {}),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The single error handler, mounted last. Known outcomes pass straight through; body-parser
+ * failures become 400/413/415; anything else is logged with its stack and answered with a generic
+ * 500 outcome that reveals nothing.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import {
+  OperationOutcomeError,
+  badRequest,
+  internalErrorOutcome,
+  payloadTooLargeOutcome,
+  unsupportedMediaTypeOutcome,
+} from '../shared/index.ts';
+import type { Logger } from '../shared/index.ts';
+import { sendOutcome } from './send-outcome.ts';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (err instanceof OperationOutcomeError) {
+      sendOutcome(res, err.outcome);
+      return;
+    }
+    const parserType = (err as BodyParserError | undefined)?.type;
+    switch (parserType) {
+      case 'entity.parse.failed':
+        sendOutcome(res, badRequest('The request body is not valid JSON.'));
+        return;
+      case 'entity.too.large':
+        sendOutcome(res, payloadTooLargeOutcome('The request body is larger than this service accepts.'));
+        return;
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        sendOutcome(res, unsupportedMediaTypeOutcome('The request body encoding is not supported; send UTF-8 JSON.'));
+        return;
+      case 'request.aborted':
+      case 'request.size.invalid':
+      case 'stream.encoding.set':
+      case 'stream.not.readable':
+        sendOutcome(res, badRequest('The request body could not be read.'));
+        return;
+      default:
+        break;
+    }
+    const status = (err as BodyParserError | undefined)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendOutcome(res, badRequest('The request could not be processed.'));
+      return;
+    }
+    logger.error({ err, requestId: res.locals.requestId, path: req.path }, 'unhandled error');
+    sendOutcome(res, internalErrorOutcome());
+  };
+}

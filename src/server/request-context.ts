@@ -1,0 +1,34 @@
+/**
+ * Gives every request an id (from X-Request-Id when it is sane, else a new UUID) and logs one line
+ * per request with duration and status. Bodies, headers and tokens are never logged.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../shared/index.ts';
+
+export function requestContext(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._-]{8,128}$/.test(incoming) ? incoming : randomUUID();
+    const started = process.hrtime.bigint();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          hookInstance: res.locals.hookInstance,
+          ruleSetVersion: res.locals.ruleSetVersion,
+          cards: res.locals.cardCount,
+        },
+        'request'
+      );
+    });
+    next();
+  };
+}
