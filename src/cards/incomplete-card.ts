@@ -22,7 +22,7 @@ export function buildIncompleteCard(gaps: readonly DataGap[], failures: readonly
   for (const gap of gaps) {
     lines.push(`- Could not check ${escapeMarkdown(gap.purpose)}: ${escapeMarkdown(gap.reason)}.`);
   }
-  for (const failure of [...new Map(failures.map((f) => [f.ruleId, f])).values()]) {
+  for (const failure of new Map(failures.map((f) => [f.ruleId, f])).values()) {
     lines.push(`- The check "${escapeMarkdown(failure.title)}" could not run, so its warning (if any) is missing.`);
   }
   return {

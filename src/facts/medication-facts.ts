@@ -2,10 +2,11 @@
  * Turns MedicationRequest / MedicationStatement / MedicationAdministration resources into
  * classified MedicationFacts, and decides which of them count as "active" at the time of the request.
  */
-import type { CodeableConcept, MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
+import type { MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
+import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
 
 /** How long after an administration we still count the drug as on board. */
@@ -29,8 +30,8 @@ export function toMedicationFact(
   classifier: Classifier,
   fallbackRef: string
 ): MedicationFact {
-  const medication = resolveMedication(resource, record.medications);
-  const concept = isConcept(resource.medicationCodeableConcept) ? resource.medicationCodeableConcept : undefined;
+  const medication = sanitizeMedication(resolveMedication(resource, record.medications));
+  const concept = sanitizeConcept(resource.medicationCodeableConcept);
   const classification = classifier.classify(concept, medication);
   let classes: DrugClass[] = [...classification.classes];
   if (classification.isMethadone && classification.methadoneOudForm) {
@@ -91,8 +92,4 @@ function dateOf(resource: MedicationRequest | MedicationStatement | MedicationAd
         ? (resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? resource.dateAsserted)
         : (resource.effectiveDateTime ?? resource.effectivePeriod?.start);
   return typeof value === 'string' ? value : undefined;
-}
-
-function isConcept(value: unknown): value is CodeableConcept {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,0 +1,66 @@
+/**
+ * EHRs send loosely typed JSON (the CDS Hooks Sandbox sends a single object where R4 wants an
+ * array). Before anything classifies a medication, keep only well-typed parts of the concepts, so a
+ * malformed field can lower what we recognise but can never crash the check.
+ */
+import type { CodeableConcept, Coding, Medication, MedicationIngredient } from '@medplum/fhirtypes';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+function toArray(value: unknown): unknown[] {
+  if (Array.isArray(value)) {
+    return value;
+  }
+  return value && typeof value === 'object' ? [value] : [];
+}
+
+/** A CodeableConcept with only string-valued system/code/display and text, or undefined. */
+export function sanitizeConcept(value: unknown): CodeableConcept | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return undefined;
+  }
+  const raw = value as Record<string, unknown>;
+  const coding: Coding[] = [];
+  for (const c of toArray(raw.coding)) {
+    if (c && typeof c === 'object') {
+      const r = c as Record<string, unknown>;
+      const item: Coding = { system: str(r.system), code: str(r.code), display: str(r.display) };
+      if (item.code || item.display) {
+        coding.push(item);
+      }
+    }
+  }
+  const text = str(raw.text);
+  if (coding.length === 0 && !text) {
+    return undefined;
+  }
+  return { ...(coding.length > 0 ? { coding } : {}), ...(text ? { text } : {}) };
+}
+
+/** A Medication reduced to code, form and ingredient concepts (what classification reads). */
+export function sanitizeMedication(value: Medication | undefined): Medication | undefined {
+  if (!value || typeof value !== 'object') {
+    return undefined;
+  }
+  const ingredient: MedicationIngredient[] = [];
+  for (const i of toArray(value.ingredient)) {
+    const item = sanitizeConcept((i as Record<string, unknown> | null)?.itemCodeableConcept);
+    if (item) {
+      ingredient.push({ itemCodeableConcept: item, ...(strengthOf(i) ? { strength: strengthOf(i) } : {}) });
+    }
+  }
+  const code = sanitizeConcept(value.code);
+  const form = sanitizeConcept(value.form);
+  return {
+    resourceType: 'Medication',
+    ...(typeof value.id === 'string' ? { id: value.id } : {}),
+    ...(code ? { code } : {}),
+    ...(form ? { form } : {}),
+    ...(ingredient.length > 0 ? { ingredient } : {}),
+  };
+}
+
+function strengthOf(i: unknown): MedicationIngredient['strength'] | undefined {
+  const s = (i as Record<string, unknown> | null)?.strength;
+  return s && typeof s === 'object' && !Array.isArray(s) ? (s as MedicationIngredient['strength']) : undefined;
+}

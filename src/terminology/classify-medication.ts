@@ -1,0 +1,158 @@
+/**
+ * The medication classifier: gathers every code, display and text of a medication (the order's
+ * CodeableConcept, and a Medication's code and ingredients), then applies the product rules.
+ * Everything that can be compiled (code maps, name dictionary, local value sets) is compiled once
+ * in `createClassifier`; results are memoised per distinct input.
+ */
+import type { CodeableConcept, Medication, ValueSet } from '@medplum/fhirtypes';
+import { BoundedCache } from './bounded-cache.ts';
+import { createCodeMaps } from './code-maps.ts';
+import type { BrandHint } from './data/brand-names.ts';
+import { DRUG_CLASSES, type DrugClass } from './drug-class.ts';
+import { codeKey, compileLocalValueSets } from './local-value-sets.ts';
+import { createNameMatcher } from './name-patterns.ts';
+import { classifyProduct, detectForms } from './product-rules.ts';
+import { normaliseText } from './text-normalise.ts';
+
+export type MatchSource = 'code' | 'text' | 'local-value-set';
+
+export interface DrugClassification {
+  /** Sorted, unique. */
+  readonly classes: readonly DrugClass[];
+  /** Canonical lower-case ingredient names recognised (sorted), e.g. ['acetaminophen', 'oxycodone']. */
+  readonly ingredients: readonly string[];
+  readonly matchedBy: readonly MatchSource[];
+  readonly isMethadone: boolean;
+  /** Methadone form used only for OUD (dispersible tablets, Diskets, oral concentrate). */
+  readonly methadoneOudForm: boolean;
+  /** First coding display, else text, else the Medication's code display/text. */
+  readonly display?: string;
+}
+
+export interface Classifier {
+  classify(concept: CodeableConcept | undefined, medication?: Medication): DrugClassification;
+}
+
+export interface ClassifierOptions {
+  readonly localValueSets?: readonly ValueSet[];
+  /** Memoisation bound (distinct inputs kept). Default 10,000. */
+  readonly cacheSize?: number;
+}
+
+const MATCH_ORDER: readonly MatchSource[] = ['code', 'text', 'local-value-set'];
+const CLASS_ORDER: ReadonlyMap<DrugClass, number> = new Map(DRUG_CLASSES.map((c, i) => [c, i]));
+
+/** The concepts that describe one medication, in display-preference order. */
+function conceptsOf(concept: CodeableConcept | undefined, medication: Medication | undefined): CodeableConcept[] {
+  const concepts: CodeableConcept[] = [];
+  if (concept !== undefined) concepts.push(concept);
+  if (medication?.code !== undefined) concepts.push(medication.code);
+  for (const ingredient of medication?.ingredient ?? []) {
+    if (ingredient.itemCodeableConcept !== undefined) concepts.push(ingredient.itemCodeableConcept);
+  }
+  return concepts;
+}
+
+/** Cache key covering exactly the fields the classifier reads. */
+function cacheKey(concepts: readonly CodeableConcept[]): string {
+  let key = '';
+  for (const cc of concepts) {
+    for (const coding of cc.coding ?? []) key += `${coding.system ?? ''}\u0001${coding.code ?? ''}\u0001${coding.display ?? ''}\u0002`;
+    key += `${cc.text ?? ''}\u0003`;
+  }
+  return key;
+}
+
+function pickDisplay(concept: CodeableConcept | undefined, medication: Medication | undefined): string | undefined {
+  const candidates = [
+    concept?.coding?.find((c) => nonEmpty(c.display))?.display,
+    concept?.text,
+    medication?.code?.coding?.find((c) => nonEmpty(c.display))?.display,
+    medication?.code?.text,
+  ];
+  return candidates.find(nonEmpty);
+}
+
+function nonEmpty(value: string | undefined): value is string {
+  return value !== undefined && value.trim().length > 0;
+}
+
+/** Create a classifier; compiles names, codes and admin value sets once (throws on an invalid value set). */
+export function createClassifier(options: ClassifierOptions = {}): Classifier {
+  const codes = createCodeMaps();
+  const names = createNameMatcher();
+  const local = compileLocalValueSets(options.localValueSets ?? []);
+  const cache = new BoundedCache<DrugClassification>(options.cacheSize ?? 10_000);
+
+  const compute = (concepts: readonly CodeableConcept[], display: string | undefined): DrugClassification => {
+    const codeIngredients = new Set<string>();
+    const directClasses = new Set<DrugClass>();
+    const localClasses = new Set<DrugClass>();
+    const infoIngredients = new Set<string>();
+    let codeMatched = false;
+    let atcMethadone = false;
+    const texts: string[] = [];
+
+    for (const cc of concepts) {
+      for (const coding of cc.coding ?? []) {
+        const ingredient = codes.rxnormIngredient(coding.system, coding.code);
+        if (ingredient !== undefined) {
+          codeIngredients.add(ingredient);
+          codeMatched = true;
+        }
+        const atc = codes.atc(coding.system, coding.code);
+        if (atc !== undefined) {
+          codeMatched = true;
+          for (const c of atc.classes) directClasses.add(c);
+          // ATC ingredients are informative only: the ATC group, not the product rules, decides
+          // the class (R05DA04 codeine is a cough suppressant even without a partner).
+          for (const i of atc.ingredients) infoIngredients.add(i);
+          if (atc.methadone) atcMethadone = true;
+        }
+        if (coding.system !== undefined && coding.code !== undefined) {
+          for (const c of local.get(codeKey(coding.system, coding.code.trim())) ?? []) localClasses.add(c);
+        }
+        if (nonEmpty(coding.display)) texts.push(coding.display);
+      }
+      if (nonEmpty(cc.text)) texts.push(cc.text);
+    }
+
+    const normalised = normaliseText(texts.join(' ; '));
+    const fromText = names.match(normalised);
+    const ingredients = new Set<string>([...codeIngredients, ...fromText.ingredients]);
+    const product = classifyProduct({
+      ingredients,
+      hints: fromText.hints as ReadonlySet<BrandHint>,
+      forms: detectForms(normalised),
+    });
+
+    const classes = new Set<DrugClass>([...product.classes, ...directClasses, ...localClasses]);
+    const matched = new Set<MatchSource>();
+    if (codeMatched) matched.add('code');
+    if (fromText.ingredients.size > 0) matched.add('text');
+    if (localClasses.size > 0) matched.add('local-value-set');
+
+    const result: DrugClassification = {
+      classes: Object.freeze([...classes].sort((a, b) => (CLASS_ORDER.get(a) ?? 0) - (CLASS_ORDER.get(b) ?? 0))),
+      ingredients: Object.freeze([...new Set([...ingredients, ...infoIngredients])].sort()),
+      matchedBy: Object.freeze(MATCH_ORDER.filter((m) => matched.has(m))),
+      isMethadone: product.isMethadone || atcMethadone,
+      methadoneOudForm: product.methadoneOudForm,
+      ...(display === undefined ? {} : { display }),
+    };
+    return Object.freeze(result);
+  };
+
+  return {
+    classify(concept, medication) {
+      const concepts = conceptsOf(concept, medication);
+      const display = pickDisplay(concept, medication);
+      const key = `${cacheKey(concepts)}\u0004${display ?? ''}`;
+      const cached = cache.get(key);
+      if (cached !== undefined) return cached;
+      const result = compute(concepts, display);
+      cache.set(key, result);
+      return result;
+    },
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * Public surface of the medication terminology classifier. Other modules import only from here.
+ */
+export { CNS_DEPRESSANT_CLASSES, DRUG_CLASSES, isDrugClass, OPIOID_FAMILY } from './drug-class.ts';
+export type { DrugClass } from './drug-class.ts';
+export { createClassifier } from './classify-medication.ts';
+export type { Classifier, ClassifierOptions, DrugClassification, MatchSource } from './classify-medication.ts';
+export { DRUG_CLASS_SYSTEM, USAGE_CONTEXT_TYPE_SYSTEM, validateLocalValueSet } from './local-value-sets.ts';
+export type { ValueSetValidation } from './local-value-sets.ts';
+export { ATC_SYSTEM, RXNORM_SYSTEM } from './code-maps.ts';

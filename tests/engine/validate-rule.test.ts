@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRuleSet, validateRule } from '../../src/engine/index.ts';
+
+const SHIPPED = JSON.parse(readFileSync('rules/opioid-benzodiazepine.json', 'utf8'));
+const FILE = 'opioid-benzodiazepine.json';
+
+function errorsFor(mutate: (rule: any) => void): string[] {
+  const rule = structuredClone(SHIPPED);
+  mutate(rule);
+  const result = validateRule(rule, FILE);
+  return result.ok ? [] : result.errors;
+}
+
+describe('validateRule: clear errors naming the file, the JSON pointer and what was expected', () => {
+  it('accepts the shipped rule', () => {
+    expect(errorsFor(() => undefined)).toEqual([]);
+  });
+
+  it('names a misspelt field', () => {
+    expect(errorsFor((r) => (r.card.sumary = 'x'))).toContain(`${FILE}: /card: unknown field "sumary" (check the spelling)`);
+  });
+
+  it('names a missing required field', () => {
+    expect(errorsFor((r) => delete r.evidence)).toContain(`${FILE}: /: missing required field "evidence"`);
+  });
+
+  it('lists the allowed values of an enum', () => {
+    expect(errorsFor((r) => (r.indicator = 'hard-stop'))).toContain(`${FILE}: /indicator: must be one of "info", "warning", "critical"`);
+  });
+
+  it('refuses a summary of 140 characters or more', () => {
+    expect(errorsFor((r) => (r.card.summary = 'x'.repeat(140)))).toContain(`${FILE}: /card/summary: must be at most 139 characters`);
+  });
+
+  it('refuses an unknown fact and lists the known ones', () => {
+    const errors = errorsFor((r) => (r.conditions.any[0].all[0].fact = 'orderClass'));
+    expect(errors[0]).toMatch(/^opioid-benzodiazepine\.json: \/conditions\/any\/0\/all\/0\/fact: unknown fact "orderClass"; known facts are .*orderClasses/);
+  });
+
+  it('refuses an id that does not match the file name', () => {
+    expect(errorsFor((r) => (r.id = 'other-id'))).toContain(`${FILE}: /id: the id "other-id" must equal the file name "opioid-benzodiazepine"`);
+  });
+
+  it('refuses an unknown placeholder in the detail', () => {
+    expect(errorsFor((r) => (r.card.detail += ' {{dose}}'))[0]).toMatch(/\/card\/detail: unknown placeholder \{\{dose\}\}/);
+  });
+
+  it('requires override reasons on warning and critical cards', () => {
+    expect(errorsFor((r) => delete r.card.overrideReasons)).toContain(`${FILE}: /card/overrideReasons: warning cards must offer at least one coded override reason`);
+  });
+
+  it('refuses an unknown operator', () => {
+    expect(errorsFor((r) => (r.conditions.any[0].all[0].operator = 'has'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/conditions\/any\/0\/all\/0\/operator: must be one of/)])
+    );
+  });
+});
+
+describe('loadRuleSet refuses the whole set when one file is bad', () => {
+  function dirWith(files: Record<string, string>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rules-'));
+    for (const [name, text] of Object.entries(files)) {
+      writeFileSync(path.join(dir, name), text);
+    }
+    return dir;
+  }
+
+  it('reports invalid JSON with the file name', async () => {
+    const result = await loadRuleSet(dirWith({ [FILE]: JSON.stringify(SHIPPED), 'broken.json': '{ "id": ' }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.errors[0]).toMatch(/^broken\.json: not valid JSON/);
+    }
+  });
+
+  it('reports a replaces entry that names no rule', async () => {
+    const rule = { ...structuredClone(SHIPPED), replaces: ['no-such-rule'] };
+    const result = await loadRuleSet(dirWith({ [FILE]: JSON.stringify(rule) }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.errors).toContain(`${FILE}: /replaces: no rule with id "no-such-rule"`);
+    }
+  });
+
+  it('refuses an empty rules folder', async () => {
+    const result = await loadRuleSet(dirWith({}));
+    expect(result.ok).toBe(false);
+  });
+
+  it('changes the version when a rule file changes', async () => {
+    const a = await loadRuleSet(dirWith({ [FILE]: JSON.stringify(SHIPPED) }));
+    const b = await loadRuleSet(dirWith({ [FILE]: JSON.stringify({ ...SHIPPED, version: '1.0.1' }) }));
+    expect(a.ok && b.ok && a.value.version !== b.value.version).toBe(true);
+  });
+});

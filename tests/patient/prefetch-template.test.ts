@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { fillPrefetchTemplate, unsupportedTokens } from '../../src/patient/index.ts';
+
+describe('fillPrefetchTemplate', () => {
+  it('fills context tokens, URL-encoded', () => {
+    expect(fillPrefetchTemplate('MedicationRequest?patient={{context.patientId}}&status=active', { patientId: 'a b/c' })).toBe(
+      'MedicationRequest?patient=a%20b%2Fc&status=active'
+    );
+  });
+
+  it('derives the user tokens from context.userId by resource type', () => {
+    const ctx = { patientId: 'p', userId: 'PractitionerRole/r1' };
+    expect(fillPrefetchTemplate('PractitionerRole?_id={{userPractitionerRoleId}}', ctx)).toBe('PractitionerRole?_id=r1');
+    expect(fillPrefetchTemplate('Practitioner/{{userPractitionerId}}', ctx)).toBeUndefined();
+  });
+
+  it('returns undefined when a token has no value, so the key is reported instead of fetched wrongly', () => {
+    expect(fillPrefetchTemplate('Encounter/{{context.encounterId}}', { patientId: 'p' })).toBeUndefined();
+  });
+
+  it('lists tokens that CDS Hooks 2.0 does not define', () => {
+    expect(unsupportedTokens('Medication?_id={{context.draftOrders.MedicationRequest.id}}&x={{context.patientId}}')).toEqual([
+      'context.draftOrders.MedicationRequest.id',
+    ]);
+  });
+});

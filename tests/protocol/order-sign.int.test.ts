@@ -1,0 +1,132 @@
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM } from '../../src/cards/index.ts';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
+
+const FIRES = [
+  'opioid-draft-with-active-benzodiazepine.json',
+  'benzodiazepine-draft-with-active-opioid.json',
+  'opioid-and-benzodiazepine-both-draft.json',
+  'opioid-draft-contained-medication.json',
+  'opioid-draft-bundled-medication.json',
+  'unknown-fields-and-extensions.json',
+];
+const SILENT = ['opioid-draft-no-benzodiazepine.json', 'opioid-draft-benzodiazepine-stopped.json', 'non-medication-orders-only.json', 'opioid-draft-prefetch-null.json'];
+
+describe('POST /cds-services/{id} order-sign with full prefetch', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+
+  for (const name of FIRES) {
+    it(`returns an opioid-benzodiazepine card for ${name}`, async () => {
+      const res = await request(t.app).post(ORDER_SIGN).send(fixture(`order-sign/${name}`));
+      expect(res.status).toBe(200);
+      const cards = expectConformant(res.body);
+      expect(topics(cards)).toContain('opioid-benzodiazepine');
+    });
+  }
+
+  for (const name of SILENT) {
+    it(`returns no opioid-benzodiazepine card for ${name}`, async () => {
+      const res = await request(t.app).post(ORDER_SIGN).send(fixture(`order-sign/${name}`));
+      expect(res.status).toBe(200);
+      const cards = expectConformant(res.body);
+      expect(topics(cards)).not.toContain('opioid-benzodiazepine');
+    });
+  }
+
+  it('builds a card a clinician can act on: names the draft order and the interacting drug, offers coded reasons, links evidence', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const draft = body.context.draftOrders.entry.find((e: any) => e.resource.resourceType === 'MedicationRequest').resource;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const [card] = expectConformant(res.body).filter((c) => c.source.topic?.code === 'opioid-benzodiazepine');
+    expect(card).toBeDefined();
+    expect(card!.indicator).toBe('warning');
+    expect(card!.summary.length).toBeLessThan(140);
+    expect(card!.source.topic).toEqual({ system: RULE_TOPIC_SYSTEM, code: 'opioid-benzodiazepine', display: 'Opioid with a benzodiazepine' });
+    expect(card!.detail).toMatch(/Draft order:/);
+    expect(card!.detail).toMatch(/oxycodone/i);
+    expect(card!.detail).toMatch(/alprazolam/i);
+    expect(card!.detail).toMatch(/naloxone/i);
+    expect(card!.overrideReasons!.length).toBeGreaterThan(0);
+    for (const reason of card!.overrideReasons!) {
+      expect(reason.system).toBe(OVERRIDE_REASON_SYSTEM);
+      expect(reason.display!.length).toBeGreaterThan(3);
+    }
+    expect(card!.links!.every((l) => l.url.startsWith('https://') && l.type === 'absolute')).toBe(true);
+    expect(card!.selectionBehavior).toBe('at-most-one');
+    expect(card!.suggestions![0]!.actions).toEqual([
+      { type: 'delete', description: expect.stringMatching(/unsigned order/), resourceId: `MedicationRequest/${draft.id}` },
+    ]);
+  });
+
+  it('gives every card and suggestion a fresh uuid on every call', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const a = await request(t.app).post(ORDER_SIGN).send(body);
+    const b = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(a.body.cards[0].uuid).not.toBe(b.body.cards[0].uuid);
+  });
+
+  it('answers an order with only lab and nutrition orders with cards: [] and no data access', async () => {
+    const body = fixture('order-sign/non-medication-orders-only.json');
+    delete body.prefetch;
+    delete body.fhirServer;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ cards: [] });
+  });
+
+  it('treats null prefetch values as "no data": no card, no incomplete-check card', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-draft-prefetch-null.json'));
+    expect(res.status).toBe(200);
+    expect(expectConformant(res.body)).toEqual([]);
+  });
+
+  it('records which rule set answered in the X-Rule-Set-Version header', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+    expect(res.headers['x-rule-set-version']).toBe(t.ruleSet.version);
+  });
+
+  it('does not evaluate a draft twice when the EHR also lists it among active orders (re-sign)', async () => {
+    const body = fixture('order-sign/opioid-draft-no-benzodiazepine.json');
+    const draft = body.context.draftOrders.entry.find((e: any) => e.resource.resourceType === 'MedicationRequest').resource;
+    body.prefetch.medicationRequests.entry.push({ resource: { ...draft, status: 'active' } });
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(expectConformant(res.body)).toEqual([]);
+  });
+});
+
+describe('POST /cds-services/{id} order-select', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  const SELECT = '/cds-services/cns-depressant-order-select';
+
+  it('evaluates the selected opioid against an active benzodiazepine', async () => {
+    const res = await request(t.app).post(SELECT).send(fixture('order-select/order-select-opioid-selected.json'));
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+  });
+
+  it('uses the unselected draft orders as context', async () => {
+    const res = await request(t.app).post(SELECT).send(fixture('order-select/order-select-benzodiazepine-in-other-draft.json'));
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+  });
+
+  it('does not evaluate orders that are not selected', async () => {
+    const res = await request(t.app).post(SELECT).send(fixture('order-select/order-select-unrelated-selected.json'));
+    expect(res.status).toBe(200);
+    expect(expectConformant(res.body)).toEqual([]);
+  });
+
+  it('refuses an order-select call on the order-sign service (hook mismatch) with 400', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-select/order-select-opioid-selected.json'));
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+});

@@ -1,0 +1,117 @@
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture, fixtureNames, topics } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
+
+function expectOutcome(res: request.Response, status: number): void {
+  expect(res.status).toBe(status);
+  expect(res.body.resourceType).toBe('OperationOutcome');
+  expect(res.body.issue[0].severity).toBe('error');
+}
+
+describe('request validation: bad input gets a 4xx OperationOutcome, never a 5xx', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ config: { maxBodyBytes: 64 * 1024 } });
+  });
+
+  for (const name of fixtureNames('invalid')) {
+    it(`answers 400 for fixtures/invalid/${name}`, async () => {
+      const body = fixture(`invalid/${name}`);
+      const path = body.hook === 'order-select' ? '/cds-services/cns-depressant-order-select' : ORDER_SIGN;
+      expectOutcome(await request(t.app).post(path).send(body), 400);
+    });
+  }
+
+  it('answers 400 for malformed JSON', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).set('Content-Type', 'application/json').send('{"hook": "order-sign",');
+    expectOutcome(res, 400);
+  });
+
+  it('does not echo the request into the error', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send({ hook: 'order-sign', hookInstance: 'x', context: { patientId: '<script>alert(1)</script>' } });
+    expectOutcome(res, 400);
+    expect(JSON.stringify(res.body)).not.toContain('<script>');
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).set('Content-Type', 'text/plain').send('hello');
+    expectOutcome(res, 415);
+  });
+
+  it('answers 413 for a body over the size limit', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.padding = 'x'.repeat(100 * 1024);
+    expectOutcome(await request(t.app).post(ORDER_SIGN).send(body), 413);
+  });
+
+  it('answers 404 for an unknown service id', async () => {
+    const res = await request(t.app).post('/cds-services/no-such-service').send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+    expectOutcome(res, 404);
+  });
+
+  for (const [label, body] of [
+    ['a JSON array', '[]'],
+    ['a JSON string', '"order-sign"'],
+    ['a JSON number', '42'],
+    ['null', 'null'],
+    ['an empty object', '{}'],
+    ['an empty body', ''],
+  ] as const) {
+    it(`answers 400 for ${label}`, async () => {
+      const res = await request(t.app).post(ORDER_SIGN).set('Content-Type', 'application/json').send(body);
+      expectOutcome(res, 400);
+    });
+  }
+
+  it('answers 400 (not 500) for wrongly typed nested fields', async () => {
+    const base = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const variants = [
+      { ...base, context: { ...base.context, draftOrders: { resourceType: 'Bundle', entry: 'nope' } } },
+      { ...base, prefetch: [] },
+      { ...base, prefetch: { medicationRequests: 'nope' } },
+      { ...base, fhirServer: 'not a url' },
+      { ...base, fhirAuthorization: { token_type: 'Bearer' } },
+      { ...base, context: { ...base.context, patientId: 42 } },
+    ];
+    for (const body of variants) {
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expectOutcome(res, 400);
+    }
+  });
+
+  it('survives junk inside FHIR resources without a 5xx', async () => {
+    const base = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const draft = base.context.draftOrders.entry.find((e: any) => e.resource.resourceType === 'MedicationRequest');
+    const junk = [null, 42, 'x', [], { coding: 'x' }, { coding: [null, 1, { code: 5 }] }, { text: 7 }];
+    for (const value of junk) {
+      const body = structuredClone(base);
+      const entry = body.context.draftOrders.entry.find((e: any) => e.resource?.id === draft.resource.id);
+      entry.resource.medicationCodeableConcept = value;
+      entry.resource.dosageInstruction = value;
+      body.prefetch.medicationRequests.entry.push(null, { resource: null }, { resource: { resourceType: 'MedicationRequest', status: 'active', medicationCodeableConcept: value } });
+      body.prefetch.patient = { resourceType: 'Patient', id: base.context.patientId, birthDate: value };
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect(res.status).toBeLessThan(500);
+      if (res.status === 200) {
+        expectConformant(res.body);
+      }
+    }
+  });
+
+  it('ignores unknown fields and extensions', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/unknown-fields-and-extensions.json'));
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
+  it('accepts a draftOrders Bundle without type and a draft whose status is not "draft"', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    delete body.context.draftOrders.type;
+    for (const entry of body.context.draftOrders.entry) {
+      entry.resource.status = 'active';
+    }
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+});
