@@ -7,7 +7,6 @@
 import type { CodeableConcept, Medication, ValueSet } from '@medplum/fhirtypes';
 import { BoundedCache } from './bounded-cache.ts';
 import { createCodeMaps } from './code-maps.ts';
-import type { BrandHint } from './data/brand-names.ts';
 import { DRUG_CLASSES, type DrugClass } from './drug-class.ts';
 import { codeKey, compileLocalValueSets } from './local-value-sets.ts';
 import { createNameMatcher } from './name-patterns.ts';
@@ -122,7 +121,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     const ingredients = new Set<string>([...codeIngredients, ...fromText.ingredients]);
     const product = classifyProduct({
       ingredients,
-      hints: fromText.hints as ReadonlySet<BrandHint>,
+      hints: fromText.hints,
       forms: detectForms(normalised),
     });
 

@@ -29,7 +29,7 @@ describe('code-only recognition: RxNorm ingredient codes', () => {
   });
 
   it('ignores an unknown RxCUI and a code from another system', () => {
-    expect(classifier.classify(rxnorm('999999999')).classes).toEqual([]);
+    expect(classifier.classify(rxnorm('not-a-real-rxcui')).classes).toEqual([]);
     expect(classifier.classify({ coding: [{ system: 'http://hl7.org/fhir/sid/ndc', code: '7804' }] }).classes).toEqual([]);
   });
 

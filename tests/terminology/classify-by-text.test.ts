@@ -65,7 +65,7 @@ describe('text-only recognition by generic name, salt and tall-man lettering', (
   });
 
   it('uses coding display when there is no text', () => {
-    const result = classifier.classify(rxnorm('123456789', 'oxyCODONE HCl 5 MG Oral Tablet'));
+    const result = classifier.classify(rxnorm('site-local-oxy5', 'oxyCODONE HCl 5 MG Oral Tablet'));
     expect(result.classes).toEqual(['opioid-analgesic']);
     expect(result.matchedBy).toEqual(['text']);
   });

@@ -31,6 +31,8 @@ export const BRAND_NAMES: readonly BrandName[] = [
   { brand: 'roxybond', ingredients: ['oxycodone'] },
   { brand: 'xtampza', ingredients: ['oxycodone'] },
   { brand: 'oxecta', ingredients: ['oxycodone'] },
+  { brand: 'oxyir', ingredients: ['oxycodone'] },
+  { brand: 'oxyfast', ingredients: ['oxycodone'] },
   { brand: 'percocet', ingredients: ['oxycodone', 'acetaminophen'] },
   { brand: 'endocet', ingredients: ['oxycodone', 'acetaminophen'] },
   { brand: 'roxicet', ingredients: ['oxycodone', 'acetaminophen'] },
@@ -257,5 +259,12 @@ export const BRAND_NAMES: readonly BrandName[] = [
   { brand: 'bontril', ingredients: ['phendimetrazine'] },
   { brand: 'didrex', ingredients: ['benzphetamine'] },
   { brand: 'tylenol', ingredients: ['acetaminophen'] },
+  // "Tylenol #3" / "Tylenol No. 3" is how Tylenol with Codeine is commonly written
+  { brand: 'tylenol 2', ingredients: ['acetaminophen', 'codeine'] },
+  { brand: 'tylenol 3', ingredients: ['acetaminophen', 'codeine'] },
+  { brand: 'tylenol 4', ingredients: ['acetaminophen', 'codeine'] },
+  { brand: 'tylenol no 2', ingredients: ['acetaminophen', 'codeine'] },
+  { brand: 'tylenol no 3', ingredients: ['acetaminophen', 'codeine'] },
+  { brand: 'tylenol no 4', ingredients: ['acetaminophen', 'codeine'] },
   { brand: 'phenergan', ingredients: ['promethazine'] },
 ];
