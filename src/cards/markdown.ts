@@ -1,6 +1,7 @@
 /** Markdown helpers for card detail. EHR-supplied text is escaped so it cannot inject links or HTML. */
 
-const SPECIAL = /[\\`*_{}[\]()#+\-.!|<>~]/g;
+/** Characters that start inline markup (emphasis, code, links, HTML, tables, strikethrough). */
+const SPECIAL = /[\\`*_[\]<>|~]/g;
 
 /** Escapes a plain string for use inside GitHub-flavoured Markdown. */
 export function escapeMarkdown(text: string): string {

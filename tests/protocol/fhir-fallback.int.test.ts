@@ -200,6 +200,6 @@ describe('412 and incomplete checks when data cannot be had', () => {
     const res = await request(t.app).post(ORDER_SIGN).send(body);
     const cards = expectConformant(res.body);
     expect(topics(cards)).toEqual(['check-incomplete']);
-    expect(cards[0]!.detail).toMatch(/Medication\/not\\-here/);
+    expect(cards[0]!.detail).toMatch(/Medication\/not-here/);
   });
 });
