@@ -1,10 +1,11 @@
 /**
- * Composition root: load config, service definitions and rules, build the app, listen, and shut
- * down cleanly on SIGTERM/SIGINT.
+ * Composition root: load config, service definitions, rules and CDS client trust, build the app,
+ * listen, and shut down cleanly on SIGTERM/SIGINT.
  */
 import { loadConfig } from './config/index.ts';
 import { loadRuleSet } from './engine/index.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
+import { createCdsAuth } from './security/index.ts';
 import { createApp } from './server/index.ts';
 import { createLogger } from './shared/index.ts';
 
@@ -26,8 +27,20 @@ async function main(): Promise<void> {
     logger.fatal({ errors: rules.errors }, 'invalid rule set');
     process.exit(1);
   }
+  const auth = await createCdsAuth(config.auth);
+  if (!auth.ok) {
+    logger.fatal({ errors: auth.errors }, 'invalid CDS client trust configuration');
+    process.exit(1);
+  }
+  if (auth.value.mode === 'off') {
+    const banner = 'CDS CLIENT AUTHENTICATION IS OFF (CDS_AUTH=off): anyone who can reach this port can call the service. Development only.';
+    logger.warn(banner);
+    console.error(`\n*** ${banner} ***\n`);
+  } else if (config.auth.trustDevIssuer) {
+    logger.warn({ issuers: auth.value.issuers }, 'the local development issuer is trusted (tokens from node scripts/mint-token.ts); configure CDS_TRUSTED_CLIENTS_FILE for real EHRs');
+  }
   const ruleSet = rules.value;
-  const app = createApp({ config, logger, services: services.value, ruleSet: () => ruleSet });
+  const app = createApp({ config, logger, services: services.value, auth: auth.value, ruleSet: () => ruleSet });
   const server = app.listen(config.port, config.host, () => {
     logger.info(
       { url: `http://${config.host}:${config.port}/cds-services`, publicBaseUrl: config.publicBaseUrl, ruleSetVersion: ruleSet.version, rules: ruleSet.rules.length },

@@ -20,7 +20,26 @@ export interface FhirFallbackConfig {
   readonly allowedServers: readonly string[];
 }
 
+export interface AuthConfig {
+  /** 'required' (default): every CDS Hooks call needs a valid client JWT. 'off': development only, refused in production. */
+  readonly mode: 'required' | 'off';
+  /** JSON file of trusted CDS clients (issuer + JWKS source); see README "Security". */
+  readonly trustedClientsFile?: string;
+  /** The same as inline JSON. */
+  readonly trustedClientsJson?: string;
+  /** Trust the local development issuer whose key `node scripts/mint-token.ts` uses. Never in production. */
+  readonly trustDevIssuer: boolean;
+  readonly devKeysDir?: string;
+  readonly clockSkewSeconds: number;
+  readonly maxLifetimeSeconds: number;
+  readonly jwksTimeoutMs: number;
+  readonly replayMaxEntries: number;
+}
+
 export interface Config {
+  /** NODE_ENV=production: refuses development conveniences (auth off, development issuer). */
+  readonly production: boolean;
+  readonly auth: AuthConfig;
   readonly host: string;
   readonly port: number;
   /** Public base URL of the service as EHRs see it (behind a proxy, the proxy's URL). No trailing slash. */
@@ -70,7 +89,40 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       errors.push(`FHIR_SERVER_ALLOWLIST entries must start with http:// or https:// (got "${prefix}")`);
     }
   }
+  const production = env.NODE_ENV === 'production';
+  const authMode = (env.CDS_AUTH?.trim() || 'required').toLowerCase();
+  if (authMode !== 'required' && authMode !== 'off') {
+    errors.push(`CDS_AUTH must be "required" or "off" (got "${authMode}")`);
+  }
+  if (production && authMode === 'off') {
+    errors.push('CDS_AUTH=off is refused in production (NODE_ENV=production): CDS clients must authenticate');
+  }
+  const trustedClientsFile = env.CDS_TRUSTED_CLIENTS_FILE?.trim() || undefined;
+  const trustedClientsJson = env.CDS_TRUSTED_CLIENTS_JSON?.trim() || undefined;
+  const devFlag = env.CDS_TRUST_DEV_ISSUER?.trim().toLowerCase();
+  if (devFlag !== undefined && devFlag !== '' && devFlag !== 'true' && devFlag !== 'false') {
+    errors.push(`CDS_TRUST_DEV_ISSUER must be "true" or "false" (got "${devFlag}")`);
+  }
+  const trustDevIssuer = devFlag === 'true' || (devFlag !== 'false' && !production && !trustedClientsFile && !trustedClientsJson);
+  if (production && trustDevIssuer) {
+    errors.push('CDS_TRUST_DEV_ISSUER=true is refused in production (NODE_ENV=production)');
+  }
+  if (production && authMode === 'required' && !trustedClientsFile && !trustedClientsJson) {
+    errors.push('In production set CDS_TRUSTED_CLIENTS_FILE or CDS_TRUSTED_CLIENTS_JSON: no CDS client would be trusted');
+  }
   const config: Config = {
+    production,
+    auth: {
+      mode: authMode === 'off' ? 'off' : 'required',
+      ...(trustedClientsFile ? { trustedClientsFile: path.resolve(trustedClientsFile) } : {}),
+      ...(trustedClientsJson ? { trustedClientsJson } : {}),
+      trustDevIssuer,
+      ...(env.DEV_KEYS_DIR?.trim() ? { devKeysDir: path.resolve(env.DEV_KEYS_DIR.trim()) } : {}),
+      clockSkewSeconds: int('JWT_CLOCK_SKEW_SECONDS', 60, 0, 600),
+      maxLifetimeSeconds: int('JWT_MAX_LIFETIME_SECONDS', 3600, 60, 86_400),
+      jwksTimeoutMs: int('JWKS_TIMEOUT_MS', 2000, 100, 30_000),
+      replayMaxEntries: int('JWT_REPLAY_MAX_ENTRIES', 1_000_000, 1000, 100_000_000),
+    },
     host: env.HOST?.trim() || '127.0.0.1',
     port,
     publicBaseUrl,
@@ -88,9 +140,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: config };
 }
 
-/** Config for tests: defaults, quiet logs, overrides applied on top. */
+/** Config for tests: defaults, quiet logs, auth off (auth has its own tests), overrides applied on top. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  const result = loadConfig({ LOG_LEVEL: 'silent' });
+  const result = loadConfig({ LOG_LEVEL: 'silent', CDS_AUTH: 'off' });
   if (!result.ok) {
     throw new Error(result.errors.join('; '));
   }

@@ -1,2 +1,2 @@
 export { loadConfig, testConfig } from './config.ts';
-export type { Config, ConfigResult, FhirFallbackConfig } from './config.ts';
+export type { AuthConfig, Config, ConfigResult, FhirFallbackConfig } from './config.ts';

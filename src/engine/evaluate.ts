@@ -6,29 +6,43 @@
  * Engine costs about 0.1 ms for a dozen rules.
  */
 import { Engine } from 'json-rules-engine';
-import type { RuleProperties } from 'json-rules-engine';
 import type { EngineFacts } from '../facts/index.ts';
 import { CUSTOM_OPERATORS } from './operators.ts';
-import type { Evaluation, RuleDefinition, RuleFailure, RuleSet } from './types.ts';
+import type { EngineRule, Evaluation, Indicator, RuleFailure, RuleHit, RuleSet } from './types.ts';
 
-function toEngineRule(rule: RuleDefinition): RuleProperties {
-  return { name: rule.id, priority: rule.priority ?? 50, conditions: rule.conditions, event: { type: rule.id } };
-}
-
-function newEngine(rules: readonly RuleDefinition[]): Engine {
+function newEngine(rules: readonly EngineRule[]): Engine {
   const engine = new Engine([], { allowUndefinedFacts: false, replaceFactsInEventParams: false });
   for (const op of CUSTOM_OPERATORS) {
     engine.addOperator(op);
   }
   for (const rule of rules) {
-    engine.addRule(toEngineRule(rule));
+    engine.addRule({ name: rule.name, priority: rule.priority, conditions: rule.conditions, event: { type: rule.name } });
   }
   return engine;
 }
 
-async function run(rules: readonly RuleDefinition[], facts: EngineFacts): Promise<string[]> {
+async function run(rules: readonly EngineRule[], facts: EngineFacts): Promise<string[]> {
   const { events } = await newEngine(rules).run({ ...facts });
   return events.map((e) => e.type);
+}
+
+const RANK: Readonly<Record<Indicator, number>> = { info: 1, warning: 2, critical: 3 };
+
+/** One hit per rule, at the highest indicator among its base rule and matching escalations. */
+function toHits(fired: readonly string[], rules: readonly EngineRule[]): RuleHit[] {
+  const byName = new Map(rules.map((r) => [r.name, r]));
+  const best = new Map<string, EngineRule>();
+  for (const name of fired) {
+    const rule = byName.get(name);
+    if (!rule) {
+      continue;
+    }
+    const current = best.get(rule.ruleId);
+    if (!current || RANK[rule.indicator] > RANK[current.indicator]) {
+      best.set(rule.ruleId, rule);
+    }
+  }
+  return [...best.values()].map((r) => ({ ruleId: r.ruleId, indicator: r.indicator, ...(r.summary ? { summary: r.summary } : {}) }));
 }
 
 /**
@@ -38,22 +52,21 @@ async function run(rules: readonly RuleDefinition[], facts: EngineFacts): Promis
  * @returns Rules that fired and rules that failed. A failing rule never hides the others' results.
  */
 export async function evaluateOrder(ruleSet: RuleSet, facts: EngineFacts): Promise<Evaluation> {
-  const active = ruleSet.rules.filter((r) => r.status === 'active');
+  const active = ruleSet.engineRules.filter((r) => r.active);
   try {
-    const fired = await run(active, facts);
-    return { hits: fired.map((ruleId) => ({ ruleId })), failures: [] };
+    return { hits: toHits(await run(active, facts), active), failures: [] };
   } catch {
-    // Isolate the failing rule(s): run each alone so one broken rule cannot take the others down.
-    const hits: { ruleId: string }[] = [];
+    // Isolate the failing rule(s): run each rule id alone so one broken rule cannot take the others down.
+    const fired: string[] = [];
     const failures: RuleFailure[] = [];
-    for (const rule of active) {
+    for (const ruleId of new Set(active.map((r) => r.ruleId))) {
+      const group = active.filter((r) => r.ruleId === ruleId);
       try {
-        const fired = await run([rule], facts);
-        hits.push(...fired.map((ruleId) => ({ ruleId })));
+        fired.push(...(await run(group, facts)));
       } catch (err) {
-        failures.push({ ruleId: rule.id, message: err instanceof Error ? err.message : String(err) });
+        failures.push({ ruleId, message: err instanceof Error ? err.message : String(err) });
       }
     }
-    return { hits, failures };
+    return { hits: toHits(fired, active), failures };
   }
 }

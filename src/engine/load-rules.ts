@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ValueSet } from '@medplum/fhirtypes';
 import { createClassifier, validateLocalValueSet } from '../terminology/index.ts';
+import { compileRules } from './compile-rules.ts';
 import type { RuleDefinition, RuleSet } from './types.ts';
 import { validateRule } from './validate-rule.ts';
 
@@ -82,10 +83,15 @@ export async function loadRuleSet(rulesDir: string, now: Date = new Date()): Pro
   if (errors.length > 0) {
     return { ok: false, errors };
   }
-  const classifier = createClassifier({ localValueSets: valueSets });
+  let classifier;
+  try {
+    classifier = createClassifier({ localValueSets: valueSets });
+  } catch (err) {
+    return { ok: false, errors: [`${VALUE_SETS_DIR}: ${(err as Error).message}`] };
+  }
   return {
     ok: true,
-    value: { version: hash.digest('hex').slice(0, 12), loadedAt: now.toISOString(), rules, classifier },
+    value: { version: hash.digest('hex').slice(0, 12), loadedAt: now.toISOString(), rules, engineRules: compileRules(rules), classifier },
   };
 }
 

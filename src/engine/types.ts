@@ -14,9 +14,14 @@ export interface RuleOverrideReason {
 }
 
 export interface RuleSuggestion {
-  readonly kind: 'cancel-draft-order';
+  readonly kind: 'cancel-draft-order' | 'order-naloxone';
   readonly label: string;
   readonly isRecommended?: boolean;
+  /** order-naloxone: the product, as a FHIR CodeableConcept. */
+  readonly medication?: { readonly coding: readonly { readonly system: string; readonly code: string; readonly display: string }[]; readonly text: string };
+  /** order-naloxone: dosageInstruction text. */
+  readonly instructions?: string;
+  readonly codeSource?: string;
 }
 
 export interface RuleCardTemplate {
@@ -24,6 +29,18 @@ export interface RuleCardTemplate {
   readonly detail: string;
   readonly overrideReasons?: readonly RuleOverrideReason[];
   readonly suggestions?: readonly RuleSuggestion[];
+}
+
+export interface RuleParameter {
+  readonly value: number | string | boolean;
+  readonly description: string;
+  readonly unit?: string;
+}
+
+export interface RuleEscalation {
+  readonly indicator: Indicator;
+  readonly conditions: TopLevelCondition;
+  readonly summary?: string;
 }
 
 /** A rule file from rules/<id>.json, as validated against rules/schema/rule.schema.json. */
@@ -36,10 +53,20 @@ export interface RuleDefinition {
   readonly indicator: Indicator;
   readonly priority?: number;
   readonly replaces?: readonly string[];
+  readonly parameters?: Readonly<Record<string, RuleParameter>>;
   readonly conditions: TopLevelCondition;
+  readonly escalations?: readonly RuleEscalation[];
   readonly interactingClasses?: { readonly a: readonly DrugClass[]; readonly b: readonly DrugClass[] };
   readonly card: RuleCardTemplate;
   readonly evidence: readonly RuleEvidence[];
+  /** Fixture cases this rule must pass (paths under fixtures/). */
+  readonly tests?: readonly RuleTestCase[];
+}
+
+export interface RuleTestCase {
+  readonly fixture: string;
+  readonly expect: Indicator | 'silent';
+  readonly note?: string;
 }
 
 /** An immutable, validated set of rules with the terminology it was loaded with. */
@@ -48,12 +75,28 @@ export interface RuleSet {
   readonly version: string;
   readonly loadedAt: string;
   readonly rules: readonly RuleDefinition[];
+  /** json-rules-engine rules compiled from `rules` when the set loaded (parameters substituted). */
+  readonly engineRules: readonly EngineRule[];
   readonly classifier: Classifier;
 }
 
-/** A rule that fired for one draft order. */
+/** One json-rules-engine rule: a rule's base conditions, or base plus one escalation. */
+export interface EngineRule {
+  readonly ruleId: string;
+  readonly name: string;
+  readonly priority: number;
+  readonly conditions: TopLevelCondition;
+  readonly indicator: Indicator;
+  readonly summary?: string;
+  readonly active: boolean;
+}
+
+/** A rule that fired for one draft order, at its highest matching indicator. */
 export interface RuleHit {
   readonly ruleId: string;
+  readonly indicator: Indicator;
+  /** Set when an escalation with its own summary applied. */
+  readonly summary?: string;
 }
 
 /** A rule that could not be evaluated: the clinician must be told the check is incomplete. */

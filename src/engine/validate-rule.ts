@@ -8,13 +8,24 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { FACT_NAMES } from '../facts/index.ts';
+import { PARAM_PREFIX, substituteParameters } from './compile-rules.ts';
 import type { RuleDefinition } from './types.ts';
 
 export const RULE_SCHEMA_PATH = fileURLToPath(new URL('../../rules/schema/rule.schema.json', import.meta.url));
 const schema = JSON.parse(readFileSync(RULE_SCHEMA_PATH, 'utf8')) as object;
-const validateSchema = new Ajv({ allErrors: true, strict: true }).compile(schema);
+const validateSchema = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
 
-export const DETAIL_PLACEHOLDERS = ['order', 'interacting', 'patientAge'] as const;
+export const DETAIL_PLACEHOLDERS = [
+  'order',
+  'interacting',
+  'patientAge',
+  'riskFactors',
+  'mmeBreakdown',
+  'totalMme',
+  'cnsDrugs',
+  'ketamineTiming',
+  'overdoseSigns',
+] as const;
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
 export type RuleResult = { readonly ok: true; readonly value: RuleDefinition } | { readonly ok: false; readonly errors: string[] };
@@ -34,9 +45,17 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
   if (rule.id !== expectedId) {
     errors.push(`${fileName}: /id: the id "${rule.id}" must equal the file name "${expectedId}"`);
   }
-  for (const [pointer, fact] of factsUsed(rule.conditions, '/conditions')) {
-    if (!(FACT_NAMES as readonly string[]).includes(fact)) {
-      errors.push(`${fileName}: ${pointer}/fact: unknown fact "${fact}"; known facts are ${FACT_NAMES.join(', ')}`);
+  const trees: [string, unknown][] = [['/conditions', rule.conditions], ...(rule.escalations ?? []).map((e, i): [string, unknown] => [`/escalations/${i}/conditions`, e.conditions])];
+  for (const [root, tree] of trees) {
+    for (const [pointer, fact] of factsUsed(tree, root)) {
+      if (!(FACT_NAMES as readonly string[]).includes(fact)) {
+        errors.push(`${fileName}: ${pointer}/fact: unknown fact "${fact}"; known facts are ${FACT_NAMES.join(', ')}`);
+      }
+    }
+    const missing: string[] = [];
+    substituteParameters(tree, rule, missing);
+    for (const name of new Set(missing)) {
+      errors.push(`${fileName}: ${root}: "${PARAM_PREFIX}${name}" names no entry in "parameters"`);
     }
   }
   if (PLACEHOLDER.test(rule.card.summary)) {
@@ -44,15 +63,27 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
   }
   for (const match of rule.card.detail.matchAll(PLACEHOLDER)) {
     const name = match[1] ?? '';
+    if (name.startsWith('param.')) {
+      if (!rule.parameters?.[name.slice('param.'.length)]) {
+        errors.push(`${fileName}: /card/detail: {{${name}}} names no entry in "parameters"`);
+      }
+      continue;
+    }
     if (!(DETAIL_PLACEHOLDERS as readonly string[]).includes(name)) {
       errors.push(`${fileName}: /card/detail: unknown placeholder {{${name}}}; known placeholders are ${DETAIL_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`);
     }
   }
+  (rule.escalations ?? []).forEach((e, i) => {
+    if (e.summary && PLACEHOLDER.test(e.summary)) {
+      errors.push(`${fileName}: /escalations/${i}/summary: placeholders are not allowed in a summary`);
+    }
+  });
   if (/[\r\n]/.test(rule.card.summary)) {
     errors.push(`${fileName}: /card/summary: must be one line`);
   }
-  if (rule.indicator !== 'info' && (rule.card.overrideReasons?.length ?? 0) === 0) {
-    errors.push(`${fileName}: /card/overrideReasons: ${rule.indicator} cards must offer at least one coded override reason`);
+  const highest = [rule.indicator, ...(rule.escalations ?? []).map((e) => e.indicator)].find((i) => i !== 'info');
+  if (highest && (rule.card.overrideReasons?.length ?? 0) === 0) {
+    errors.push(`${fileName}: /card/overrideReasons: ${highest} cards must offer at least one coded override reason`);
   }
   const recommended = rule.card.suggestions?.filter((s) => s.isRecommended).length ?? 0;
   if (recommended > 1) {

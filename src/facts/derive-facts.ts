@@ -2,10 +2,12 @@
  * Derives plain facts from the patient record, once per request, before any rule runs.
  */
 import { calculateAge } from '@medplum/core';
-import type { MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
+import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
 import type { Classifier } from '../terminology/index.ts';
+import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
+import { orderFacts } from './order-facts.ts';
 import type { EngineFacts, Facts, MedicationFact, OrderFacts } from './types.ts';
 
 export interface DraftOrderInput {
@@ -25,7 +27,12 @@ export interface DraftOrderInput {
  * @returns Facts per evaluated draft order plus patient facts.
  */
 export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderInput[], classifier: Classifier, now: Date): Facts {
-  const draftFacts = drafts.map((d) => ({ input: d, fact: toMedicationFact(d.resource, 'draft-order', record, classifier, d.fallbackRef) }));
+  const conditions = conditionFacts((record.resources.get('Condition') ?? []) as Condition[], now);
+  const hasDepression = conditions.some((c) => c.group === 'depression');
+  const draftFacts = drafts.map((d) => ({
+    input: d,
+    fact: toMedicationFact(d.resource, 'draft-order', record, classifier, d.fallbackRef, hasDepression),
+  }));
   const draftIds = new Set(draftFacts.map((d) => d.fact.ref));
   const active: MedicationFact[] = [];
   const add = (type: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration', kind: MedicationFact['kind']): void => {
@@ -34,7 +41,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
       if (!isActiveAt(resource, now)) {
         return;
       }
-      const fact = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`);
+      const fact = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression);
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.
       if (!draftIds.has(fact.ref)) {
         active.push(fact);
@@ -47,11 +54,8 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
 
   const orders: OrderFacts[] = draftFacts
     .filter((d) => d.input.evaluate)
-    .map((d) => ({
-      order: d.fact,
-      concurrent: [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)],
-    }));
-  return { patient: { ageYears: ageAt(record.patient, now) }, orders };
+    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now));
+  return { patient: { ageYears: ageAt(record.patient, now), conditions }, orders };
 }
 
 /**
@@ -61,10 +65,22 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
  * @returns Plain JSON values keyed by fact name.
  */
 export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
+  const all = [order.order, ...order.concurrent];
   return {
     orderClasses: order.order.classes,
     concurrentClasses: [...new Set(order.concurrent.flatMap((m) => m.classes))].sort(),
     patientAgeYears: facts.patient.ageYears,
+    conditions: [...new Set(facts.patient.conditions.map((c) => c.group))].sort(),
+    cnsActiveDrugCount: order.cnsDrugs.length,
+    totalMme: order.mme.totalKnown,
+    mmeUnknownCount: order.mme.unknownCount,
+    hasRescueNaloxone: all.some((m) => m.classes.includes('naloxone-rescue')),
+    orderIsNewTherapy: order.isNewTherapy,
+    orderDaysOnTherapy: order.daysOnTherapy,
+    orderForDepression: order.forDepression,
+    ketamineBenzoGapHours: order.ketamineBenzoGapHours,
+    benzoDiazepamEqPerDay: order.benzoDiazepamEqPerDay,
+    ketaminePremedicationInSession: order.isKetaminePremedication,
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * Turns MedicationRequest / MedicationStatement / MedicationAdministration resources into
- * classified MedicationFacts, and decides which of them count as "active" at the time of the request.
+ * classified MedicationFacts (classes, ingredients, daily doses), and decides which of them count
+ * as "active" at the time of the request.
  */
 import type { MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
+import { benzodiazepineDose, opioidMme } from './dose/index.ts';
 import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
 
@@ -14,6 +16,11 @@ const ADMINISTRATION_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 
 const INACTIVE_INTENTS = new Set(['proposal', 'plan']);
 
+const OUD_REASON = /\b(opioid (use )?disorder|opioid dependence|opioid addiction|\boud\b|f11\.?\d*)/i;
+const DEPRESSION_REASON = /\b(depress|f3[23]\.?\d*)/i;
+
+export type MedicationResource = MedicationRequest | MedicationStatement | MedicationAdministration;
+
 /**
  * Classifies one medication-bearing resource.
  * @param resource - The resource.
@@ -21,35 +28,49 @@ const INACTIVE_INTENTS = new Set(['proposal', 'plan']);
  * @param record - For resolving medicationReference.
  * @param classifier - The terminology classifier of the current rule set.
  * @param fallbackRef - Reference to use when the resource has no id.
+ * @param patientHasDepression - Whether the patient has an active depression diagnosis (for ketamine).
  * @returns The fact.
  */
 export function toMedicationFact(
-  resource: MedicationRequest | MedicationStatement | MedicationAdministration,
+  resource: MedicationResource,
   kind: MedicationSourceKind,
   record: Pick<PatientRecord, 'medications'>,
   classifier: Classifier,
-  fallbackRef: string
+  fallbackRef: string,
+  patientHasDepression = false
 ): MedicationFact {
   const medication = sanitizeMedication(resolveMedication(resource, record.medications));
   const concept = sanitizeConcept(resource.medicationCodeableConcept);
   const classification = classifier.classify(concept, medication);
+  const hintText = hintTextOf(resource);
+  const reasonText = reasonTextOf(resource);
   let classes: DrugClass[] = [...classification.classes];
-  if (classification.isMethadone && classification.methadoneOudForm) {
-    // Methadone in a form used only for opioid use disorder is OUD treatment, not a pain opioid.
+  if (classification.isMethadone && (classification.methadoneOudForm || OUD_REASON.test(reasonText))) {
+    // Methadone in an OUD-only form, or ordered for opioid use disorder, is OUD treatment, not a pain opioid.
     classes = classes.filter((c) => c !== 'opioid-analgesic');
     if (!classes.includes('oud-treatment')) {
       classes.push('oud-treatment');
     }
   }
   const id = typeof resource.id === 'string' && resource.id.length > 0 ? resource.id : undefined;
+  const doseResource = resource.resourceType === 'MedicationAdministration' ? undefined : resource;
+  const isKetamine = classes.includes('ketamine');
   return {
     ref: id ? `${resource.resourceType}/${id}` : fallbackRef,
     id,
     kind,
     display: classification.display ?? concept?.text ?? 'unnamed medication',
     classes: classes.sort(),
+    ingredients: classification.ingredients,
     date: dateOf(resource),
+    doseTime: doseTimeOf(resource),
     status: typeof resource.status === 'string' ? resource.status : undefined,
+    mme: doseResource ? opioidMme(doseResource, medication, classification) : [],
+    benzoDoses: doseResource ? benzodiazepineDose(doseResource, medication, classification) : [],
+    forDepression:
+      isKetamine &&
+      (classification.ingredients.includes('esketamine') || DEPRESSION_REASON.test(reasonText) || (reasonText === '' && patientHasDepression)),
+    hintText,
   };
 }
 
@@ -76,7 +97,7 @@ export function isActiveAt(resource: Resource, now: Date): boolean {
   }
 }
 
-function endedBefore(end: string | undefined, now: Date): boolean {
+function endedBefore(end: unknown, now: Date): boolean {
   if (typeof end !== 'string') {
     return false;
   }
@@ -84,12 +105,56 @@ function endedBefore(end: string | undefined, now: Date): boolean {
   return Number.isFinite(t) && t < now.getTime();
 }
 
-function dateOf(resource: MedicationRequest | MedicationStatement | MedicationAdministration): string | undefined {
-  const value =
-    resource.resourceType === 'MedicationRequest'
-      ? resource.authoredOn
-      : resource.resourceType === 'MedicationStatement'
-        ? (resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? resource.dateAsserted)
-        : (resource.effectiveDateTime ?? resource.effectivePeriod?.start);
-  return typeof value === 'string' ? value : undefined;
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function dateOf(resource: MedicationResource): string | undefined {
+  switch (resource.resourceType) {
+    case 'MedicationRequest':
+      return str(resource.authoredOn);
+    case 'MedicationStatement':
+      return str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start) ?? str(resource.dateAsserted);
+    case 'MedicationAdministration':
+      return str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start);
+  }
+}
+
+function doseTimeOf(resource: MedicationResource): string | undefined {
+  switch (resource.resourceType) {
+    case 'MedicationRequest': {
+      const dosage = Array.isArray(resource.dosageInstruction) ? resource.dosageInstruction[0] : undefined;
+      const events = dosage?.timing?.event;
+      return Array.isArray(events) ? str(events[0]) : undefined;
+    }
+    case 'MedicationStatement':
+      return str(resource.effectiveDateTime);
+    case 'MedicationAdministration':
+      return str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start);
+  }
+}
+
+function textsOf(value: unknown, key: string): string[] {
+  if (!Array.isArray(value)) {
+    return [];
+  }
+  return value.flatMap((item) => {
+    const v = item && typeof item === 'object' ? (item as Record<string, unknown>)[key] : undefined;
+    return typeof v === 'string' ? [v] : [];
+  });
+}
+
+function reasonTextOf(resource: MedicationResource): string {
+  const reasons = Array.isArray(resource.reasonCode) ? resource.reasonCode : [];
+  const parts: string[] = [];
+  for (const reason of reasons) {
+    const concept = sanitizeConcept(reason);
+    parts.push(concept?.text ?? '', ...(concept?.coding ?? []).flatMap((c) => [c.code ?? '', c.display ?? '']));
+  }
+  return parts.join(' ').trim().toLowerCase();
+}
+
+function hintTextOf(resource: MedicationResource): string {
+  const dosage = resource.resourceType === 'MedicationAdministration' ? [] : textsOf(resource.resourceType === 'MedicationRequest' ? resource.dosageInstruction : resource.dosage, 'text');
+  return [...dosage, ...textsOf(resource.note, 'text'), reasonTextOf(resource)].join(' ').toLowerCase();
 }

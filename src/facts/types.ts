@@ -1,4 +1,5 @@
-import type { DrugClass } from '../terminology/index.ts';
+import type { ConditionGroup, DrugClass } from '../terminology/index.ts';
+import type { BenzoDose, MmeSummary, OpioidMme } from './dose/index.ts';
 
 export type MedicationSourceKind = 'draft-order' | 'medication-request' | 'medication-statement' | 'medication-administration';
 
@@ -6,15 +7,43 @@ export type MedicationSourceKind = 'draft-order' | 'medication-request' | 'medic
 export interface MedicationFact {
   /** FHIR reference, e.g. "MedicationRequest/123" (or "MedicationRequest/#2" for a draft without id). */
   readonly ref: string;
-  /** The draft order's id when it has one (suggestions that delete the draft need it). */
+  /** The resource id when it has one (suggestions that delete a draft need it). */
   readonly id?: string;
   readonly kind: MedicationSourceKind;
   /** Best human-readable name ("unnamed medication" when the EHR sent none). */
   readonly display: string;
   readonly classes: readonly DrugClass[];
+  /** Canonical lower-case ingredient names the classifier recognised. */
+  readonly ingredients: readonly string[];
   /** authoredOn, effective start or administration time (ISO 8601), when known. */
   readonly date?: string;
+  /** When a dose is (to be) taken: timing.event of an order, administration time, statement effective time. */
+  readonly doseTime?: string;
   readonly status?: string;
+  /** Per opioid ingredient; empty when not an opioid. */
+  readonly mme: readonly OpioidMme[];
+  /** Per benzodiazepine or Z-drug ingredient; empty otherwise. */
+  readonly benzoDoses: readonly BenzoDose[];
+  /** For ketamine/esketamine: given for depression (esketamine, or the reason or the patient's diagnosis says so). */
+  readonly forDepression: boolean;
+  /** Lower-case free text of the order (dosage text, notes, reason text), for hints such as "pre-medication". */
+  readonly hintText: string;
+}
+
+export interface ConditionFact {
+  readonly group: ConditionGroup;
+  /** Clinician words for the group, e.g. "COPD". */
+  readonly label: string;
+  /** What the EHR called it. */
+  readonly display: string;
+  readonly recordedDate?: string;
+}
+
+export interface PatientFacts {
+  /** Age in whole years at the time of the request, or null when the birth date is unknown. */
+  readonly ageYears: number | null;
+  /** Conditions that count: active ones, plus history of overdose and substance use disorder. */
+  readonly conditions: readonly ConditionFact[];
 }
 
 /**
@@ -24,11 +53,22 @@ export interface MedicationFact {
 export interface OrderFacts {
   readonly order: MedicationFact;
   readonly concurrent: readonly MedicationFact[];
-}
-
-export interface PatientFacts {
-  /** Age in whole years at the time of the request, or null when the birth date is unknown. */
-  readonly ageYears: number | null;
+  /** Total MME/day if this order is signed: the order plus the other opioids (renewals counted once). */
+  readonly mme: MmeSummary;
+  /** Distinct CNS-active drugs among the order and the concurrent medications. */
+  readonly cnsDrugs: readonly MedicationFact[];
+  /** No active medication shares an ingredient with the order (a new start rather than a renewal). */
+  readonly isNewTherapy: boolean;
+  /** Days since the earliest active medication with the same ingredient started; null for a new start. */
+  readonly daysOnTherapy: number | null;
+  /** Hours between a ketamine session and a benzodiazepine dose involving this order; null when not applicable. */
+  readonly ketamineBenzoGapHours: number | null;
+  /** Known total daily benzodiazepine dose in mg diazepam-equivalent (order + active), or null when none is known. */
+  readonly benzoDiazepamEqPerDay: number | null;
+  /** The order is a ketamine/esketamine for depression, or a benzodiazepine given close to such a session. */
+  readonly forDepression: boolean;
+  /** A benzodiazepine is being ordered as pre-medication for a ketamine session: the order is that benzodiazepine, or the ketamine it goes with. */
+  readonly isKetaminePremedication: boolean;
 }
 
 export interface Facts {
@@ -39,7 +79,7 @@ export interface Facts {
 
 /**
  * The named facts rules may read. Values are plain JSON so rule conditions stay simple and the
- * engine never does I/O. Adding a fact means adding it here and to FACT_NAMES.
+ * engine never does I/O. Adding a fact means adding it here, to FACT_NAMES and to docs/rules.md.
  */
 export interface EngineFacts {
   /** Drug classes of the draft order under evaluation. */
@@ -48,6 +88,43 @@ export interface EngineFacts {
   readonly concurrentClasses: readonly DrugClass[];
   /** Patient age in years at the time of the request; null when unknown. */
   readonly patientAgeYears: number | null;
+  /** Condition groups that count for this patient (see PatientFacts.conditions). */
+  readonly conditions: readonly ConditionGroup[];
+  /** Distinct CNS-active drugs (opioids, benzodiazepines, Z-drugs, barbiturates, gabapentinoids, muscle relaxants, ketamine) including the order. */
+  readonly cnsActiveDrugCount: number;
+  /** Known total MME/day including the order (a lower bound when mmeUnknownCount > 0). */
+  readonly totalMme: number;
+  /** Opioids whose MME could not be computed. */
+  readonly mmeUnknownCount: number;
+  /** Rescue naloxone is active or ordered in this session. */
+  readonly hasRescueNaloxone: boolean;
+  readonly orderIsNewTherapy: boolean;
+  /** null for a new start. Numeric operators are false on null, so a null never fires a threshold. */
+  readonly orderDaysOnTherapy: number | null;
+  readonly orderForDepression: boolean;
+  /** null when not applicable. */
+  readonly ketamineBenzoGapHours: number | null;
+  /** null when unknown. */
+  readonly benzoDiazepamEqPerDay: number | null;
+  readonly ketaminePremedicationInSession: boolean;
 }
 
-export const FACT_NAMES: readonly (keyof EngineFacts)[] = ['orderClasses', 'concurrentClasses', 'patientAgeYears'];
+/** What each fact means, for rule authors (docs/rules.md and the admin console show this). */
+export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
+  orderClasses: 'Drug classes of the draft order under evaluation (e.g. opioid-analgesic, benzodiazepine).',
+  concurrentClasses: "Drug classes of the patient's active medications (orders, patient-reported, given in the last 24 h) and of the session's other draft orders.",
+  patientAgeYears: 'Age in whole years at the time of the request; null when the birth date is unknown.',
+  conditions: 'Condition groups that count: active COPD, sleep apnea, alcohol use disorder, cancer, palliative care, hospice, sickle cell, depression; and any recorded opioid or other substance use disorder or overdose.',
+  cnsActiveDrugCount: 'Distinct CNS-active drugs (opioids, benzodiazepines, Z-drugs, barbiturates, gabapentinoids, muscle relaxants, ketamine) including the order.',
+  totalMme: 'Known total MME/day including the order (CDC 2022 factors); a lower bound when mmeUnknownCount > 0.',
+  mmeUnknownCount: 'Opioids whose daily MME could not be computed (buprenorphine is excluded, not unknown).',
+  hasRescueNaloxone: 'Rescue naloxone is active or ordered in this session (buprenorphine/naloxone does not count).',
+  orderIsNewTherapy: 'No active medication shares an active ingredient with the order (a new start, not a renewal).',
+  orderDaysOnTherapy: 'Days since the earliest active medication with the same ingredient started; null for a new start.',
+  orderForDepression: 'The order is ketamine/esketamine for depression, or a benzodiazepine while such a ketamine is active.',
+  ketamineBenzoGapHours: 'Hours between the ketamine session and the nearest benzodiazepine dose involving the order; null when not applicable.',
+  benzoDiazepamEqPerDay: 'Known total daily benzodiazepine dose in mg diazepam-equivalent (Ashton); null when unknown.',
+  ketaminePremedicationInSession: 'A benzodiazepine is ordered as pre-medication for a ketamine session (ordered together or marked as such).',
+};
+
+export const FACT_NAMES: readonly (keyof EngineFacts)[] = Object.keys(FACT_CATALOGUE) as (keyof EngineFacts)[];

@@ -67,7 +67,13 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
   const failures: (RuleFailure & { title: string })[] = [];
   for (const order of facts.orders) {
     const evaluation = await evaluateOrder(ruleSet, engineFactsFor(facts, order));
-    built.push(...buildOrderCards(ruleSet.rules, order, facts.patient, evaluation.hits));
+    built.push(
+      ...buildOrderCards(ruleSet.rules, order, facts.patient, evaluation.hits, {
+        patientId: request.context.patientId,
+        encounterId: request.context.encounterId,
+        userId: request.context.userId,
+      })
+    );
     for (const failure of evaluation.failures) {
       failures.push({ ...failure, title: ruleSet.rules.find((r) => r.id === failure.ruleId)?.title ?? failure.ruleId });
     }

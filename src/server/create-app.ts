@@ -5,6 +5,8 @@ import express from 'express';
 import type { Express } from 'express';
 import type { Config } from '../config/index.ts';
 import type { HookDeps, ServiceDefinition } from '../protocol/index.ts';
+import { requireCdsJwt } from '../security/index.ts';
+import type { CdsAuth } from '../security/index.ts';
 import { notFound } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { cdsRoutes } from './cds-routes.ts';
@@ -17,6 +19,8 @@ export interface AppDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly services: readonly ServiceDefinition[];
+  /** CDS client authentication; { mode: 'off' } only by explicit development setting. */
+  readonly auth: CdsAuth;
   readonly ruleSet: HookDeps['ruleSet'];
   readonly fetch?: HookDeps['fetch'];
   readonly now?: HookDeps['now'];
@@ -35,6 +39,10 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use('/cds-services', cors());
+  if (deps.auth.mode === 'required') {
+    // Before body parsing: an unauthenticated body is never parsed. CORS runs first so a 401 reaches the browser.
+    app.use('/cds-services', requireCdsJwt({ verifier: deps.auth.verifier, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger }));
+  }
   app.use(express.json({ limit: deps.config.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
 
   app.get('/healthz', (_req, res) => {

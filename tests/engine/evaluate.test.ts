@@ -1,13 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateOrder, loadRuleSet } from '../../src/engine/index.ts';
+import { compileRules, evaluateOrder, loadRuleSet } from '../../src/engine/index.ts';
 import type { RuleDefinition, RuleSet } from '../../src/engine/index.ts';
 import type { EngineFacts } from '../../src/facts/index.ts';
 import { createTestApp } from '../support/test-app.ts';
 
-const OPIOID_WITH_BENZO: EngineFacts = { orderClasses: ['opioid-analgesic'], concurrentClasses: ['benzodiazepine'], patientAgeYears: 54 };
-const OPIOID_ALONE: EngineFacts = { orderClasses: ['opioid-analgesic'], concurrentClasses: [], patientAgeYears: 54 };
-const BENZO_WITH_COUGH_OPIOID: EngineFacts = { orderClasses: ['benzodiazepine'], concurrentClasses: ['opioid-antitussive'], patientAgeYears: null };
-const OUD_WITH_BENZO: EngineFacts = { orderClasses: ['oud-treatment'], concurrentClasses: ['benzodiazepine'], patientAgeYears: 40 };
+const BASE: EngineFacts = {
+  orderClasses: [],
+  concurrentClasses: [],
+  patientAgeYears: 54,
+  conditions: [],
+  cnsActiveDrugCount: 0,
+  totalMme: 0,
+  mmeUnknownCount: 0,
+  hasRescueNaloxone: true,
+  orderIsNewTherapy: true,
+  orderDaysOnTherapy: null,
+  orderForDepression: false,
+  ketamineBenzoGapHours: null,
+  benzoDiazepamEqPerDay: null,
+  ketaminePremedicationInSession: false,
+};
+const OPIOID_WITH_BENZO: EngineFacts = { ...BASE, orderClasses: ['opioid-analgesic'], concurrentClasses: ['benzodiazepine'], cnsActiveDrugCount: 2, totalMme: 20 };
+const OPIOID_ALONE: EngineFacts = { ...BASE, orderClasses: ['opioid-analgesic'], cnsActiveDrugCount: 1, totalMme: 20 };
+const BENZO_WITH_COUGH_OPIOID: EngineFacts = { ...BASE, orderClasses: ['benzodiazepine'], concurrentClasses: ['opioid-antitussive'], patientAgeYears: null, cnsActiveDrugCount: 2 };
+const OUD_WITH_BENZO: EngineFacts = { ...BASE, orderClasses: ['oud-treatment'], concurrentClasses: ['benzodiazepine'], patientAgeYears: 40, cnsActiveDrugCount: 2 };
 
 async function shippedRules(): Promise<RuleSet> {
   return (await createTestApp()).ruleSet;
@@ -18,6 +34,28 @@ describe('evaluateOrder', () => {
     const rules = await shippedRules();
     expect((await evaluateOrder(rules, OPIOID_WITH_BENZO)).hits.map((h) => h.ruleId)).toContain('opioid-benzodiazepine');
     expect((await evaluateOrder(rules, BENZO_WITH_COUGH_OPIOID)).hits.map((h) => h.ruleId)).toContain('opioid-benzodiazepine');
+  });
+
+  it('escalates opioid-benzodiazepine to critical with a risk factor, keeping one hit per rule', async () => {
+    const rules = await shippedRules();
+    const plain = (await evaluateOrder(rules, OPIOID_WITH_BENZO)).hits.filter((h) => h.ruleId === 'opioid-benzodiazepine');
+    expect(plain).toEqual([{ ruleId: 'opioid-benzodiazepine', indicator: 'warning' }]);
+    for (const risk of [{ totalMme: 50 }, { conditions: ['sleep-apnea' as const] }, { cnsActiveDrugCount: 3 }]) {
+      const hits = (await evaluateOrder(rules, { ...OPIOID_WITH_BENZO, ...risk })).hits.filter((h) => h.ruleId === 'opioid-benzodiazepine');
+      expect(hits).toHaveLength(1);
+      expect(hits[0]!.indicator).toBe('critical');
+      expect(hits[0]!.summary).toMatch(/risk factors/);
+    }
+  });
+
+  it('fires numeric thresholds on numbers only, never on an unknown (null) value', async () => {
+    const rules = await shippedRules();
+    const ketamine: EngineFacts = { ...BASE, orderClasses: ['ketamine'], concurrentClasses: ['benzodiazepine'], orderForDepression: true };
+    const ids = async (facts: EngineFacts) => (await evaluateOrder(rules, facts)).hits.map((h) => h.ruleId);
+    expect(await ids(ketamine)).not.toContain('ketamine-benzodiazepine-timing');
+    expect(await ids({ ...ketamine, ketamineBenzoGapHours: 6 })).toContain('ketamine-benzodiazepine-timing');
+    expect(await ids({ ...ketamine, ketamineBenzoGapHours: 13 })).not.toContain('ketamine-benzodiazepine-timing');
+    expect(await ids({ ...ketamine, benzoDiazepamEqPerDay: 9 })).toContain('ketamine-benzodiazepine-timing');
   });
 
   it('stays silent for an opioid alone and for opioid use disorder treatment', async () => {
@@ -44,7 +82,7 @@ describe('evaluateOrder', () => {
       title: 'Broken rule',
       conditions: { all: [{ fact: 'orderClasses', operator: 'noSuchOperator', value: 1 }] },
     };
-    const withBroken: RuleSet = { ...rules, rules: [...rules.rules, broken] };
+    const withBroken: RuleSet = { ...rules, rules: [...rules.rules, broken], engineRules: compileRules([...rules.rules, broken]) };
     const result = await evaluateOrder(withBroken, OPIOID_WITH_BENZO);
     expect(result.hits.map((h) => h.ruleId)).toContain('opioid-benzodiazepine');
     expect(result.failures.map((f) => f.ruleId)).toEqual(['broken-rule']);
@@ -52,7 +90,8 @@ describe('evaluateOrder', () => {
 
   it('never runs a disabled rule', async () => {
     const rules = await shippedRules();
-    const disabled: RuleSet = { ...rules, rules: rules.rules.map((r) => ({ ...r, status: 'disabled' as const })) };
+    const disabledRules = rules.rules.map((r) => ({ ...r, status: 'disabled' as const }));
+    const disabled: RuleSet = { ...rules, rules: disabledRules, engineRules: compileRules(disabledRules) };
     expect((await evaluateOrder(disabled, OPIOID_WITH_BENZO)).hits).toEqual([]);
   });
 });

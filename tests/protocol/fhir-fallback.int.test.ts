@@ -35,7 +35,7 @@ describe('FHIR-server fallback (absent prefetch keys)', () => {
     const t = await createTestApp();
     const body = await viaServer(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
     const res = await request(t.app).post(ORDER_SIGN).send(body);
-    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
     const paths = server!.calls.map((c) => c.url.split('?')[0]).sort();
     expect(paths).toEqual(
       ['/fhir/Condition', '/fhir/MedicationAdministration', '/fhir/MedicationRequest', '/fhir/MedicationStatement', `/fhir/Patient/${body.context.patientId}`].sort()
@@ -68,7 +68,7 @@ describe('FHIR-server fallback (absent prefetch keys)', () => {
     const sent = await viaServer(body);
     server!.pageSize = 1;
     const res = await request(t.app).post(ORDER_SIGN).send(sent);
-    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
     expect(server!.calls.filter((c) => c.url.startsWith('/fhir/MedicationRequest')).length).toBeGreaterThan(2);
   });
 
@@ -97,7 +97,7 @@ describe('FHIR-server fallback (absent prefetch keys)', () => {
     const benzoOnFirstPage = JSON.stringify(first).toLowerCase().includes('alprazolam');
     body.prefetch.medicationRequests = first;
     const res = await request(t.app).post(ORDER_SIGN).send({ ...body, fhirServer: server.baseUrl, fhirAuthorization: AUTH });
-    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
     if (!benzoOnFirstPage) {
       expect(server.calls.some((c) => c.url.includes('_offset=') && c.authorization === 'Bearer test-access-token')).toBe(true);
     }
@@ -112,7 +112,7 @@ describe('FHIR-server fallback (absent prefetch keys)', () => {
     });
     server = await startFhirTestServer([medication as any]);
     const res = await request(t.app).post(ORDER_SIGN).send({ ...body, fhirServer: server.baseUrl, fhirAuthorization: AUTH });
-    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
     expect(server.calls.map((c) => c.url)).toEqual(['/fhir/Medication/alpz']);
   });
 });
@@ -146,7 +146,7 @@ describe('412 and incomplete checks when data cannot be had', () => {
     body.prefetch.medicationRequests = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout' }] };
     const res = await request(t.app).post(ORDER_SIGN).send({ ...body, fhirServer: server.baseUrl, fhirAuthorization: AUTH });
     expect(res.status).toBe(200);
-    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
   });
 
   it('continues without optional data and adds an info card naming what could not be checked', async () => {
@@ -157,7 +157,8 @@ describe('412 and incomplete checks when data cannot be had', () => {
     const res = await request(t.app).post(ORDER_SIGN).send(body);
     expect(res.status).toBe(200);
     const cards = expectConformant(res.body);
-    expect(topics(cards)).toEqual(['check-incomplete', 'opioid-benzodiazepine']);
+    expect(topics(cards)).toContain('check-incomplete');
+    expect(topics(cards)).toContain('opioid-benzodiazepine');
     const incomplete = cards.find((c) => c.source.topic?.code === 'check-incomplete')!;
     expect(incomplete.indicator).toBe('info');
     expect(incomplete.detail).toMatch(/conditions/);

@@ -109,13 +109,13 @@ describe('POST /cds-services/{id} order-select', () => {
   it('evaluates the selected opioid against an active benzodiazepine', async () => {
     const res = await request(t.app).post(SELECT).send(fixture('order-select/order-select-opioid-selected.json'));
     expect(res.status).toBe(200);
-    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
   });
 
   it('uses the unselected draft orders as context', async () => {
     const res = await request(t.app).post(SELECT).send(fixture('order-select/order-select-benzodiazepine-in-other-draft.json'));
     expect(res.status).toBe(200);
-    expect(topics(expectConformant(res.body))).toEqual(['opioid-benzodiazepine']);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
   });
 
   it('does not evaluate orders that are not selected', async () => {

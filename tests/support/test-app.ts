@@ -15,6 +15,7 @@ import type { RuleSet } from '../../src/engine/index.ts';
 import { loadServiceDefinitions } from '../../src/protocol/index.ts';
 import type { Card, ServiceDefinition } from '../../src/protocol/index.ts';
 import { validateCdsResponse } from '../../src/protocol/validate-response.ts';
+import type { CdsAuth } from '../../src/security/index.ts';
 import { createApp } from '../../src/server/index.ts';
 import { createLogger } from '../../src/shared/index.ts';
 
@@ -29,7 +30,7 @@ export interface TestApp {
   readonly config: Config;
 }
 
-export async function createTestApp(options: { config?: Partial<Config>; ruleSet?: RuleSet } = {}): Promise<TestApp> {
+export async function createTestApp(options: { config?: Partial<Config>; ruleSet?: RuleSet; now?: () => Date; auth?: CdsAuth } = {}): Promise<TestApp> {
   const config = testConfig(options.config);
   const services = await loadServiceDefinitions(config.servicesDir);
   if (!services.ok) {
@@ -44,7 +45,7 @@ export async function createTestApp(options: { config?: Partial<Config>; ruleSet
     ruleSet = rules.value;
   }
   const fixed = ruleSet;
-  const app = createApp({ config, logger: createLogger('silent'), services: services.value, ruleSet: () => fixed });
+  const app = createApp({ config, logger: createLogger('silent'), services: services.value, auth: options.auth ?? { mode: 'off' }, ruleSet: () => fixed, ...(options.now ? { now: options.now } : {}) });
   return { app, ruleSet: fixed, services: services.value, config };
 }
 

@@ -1,0 +1,122 @@
+/**
+ * The values a rule's detail template can use ({{order}}, {{riskFactors}}, ...), computed from the
+ * facts of one order. Everything that came from the EHR is escaped; numbers are rounded for reading.
+ */
+import type { MedicationFact, OrderFacts, PatientFacts } from '../facts/index.ts';
+import type { RuleDefinition } from '../engine/index.ts';
+import { escapeMarkdown } from './markdown.ts';
+
+export const OVERDOSE_SIGNS =
+  '**Teach the patient and family the signs of an overdose:** pinpoint pupils; extreme sleepiness or confusion; ' +
+  'slow or shallow breathing; slow heartbeat; blue or grey lips or fingernails; being hard to wake or unable to speak. ' +
+  'If these appear, give naloxone if it is at hand, call emergency services, and stay with the person.';
+
+const RISK_GROUPS = new Set(['copd', 'sleep-apnea', 'opioid-use-disorder', 'substance-use-disorder', 'alcohol-use-disorder', 'overdose-history']);
+
+const round = (n: number): string => String(Math.round(n * 10) / 10);
+
+export function describeSource(m: MedicationFact): string {
+  const date = m.date ? escapeMarkdown(m.date.slice(0, 10)) : undefined;
+  switch (m.kind) {
+    case 'draft-order':
+      return 'another unsigned order in this session';
+    case 'medication-request':
+      return date ? `active prescription, ordered ${date}` : 'active prescription';
+    case 'medication-statement':
+      return date ? `patient reports taking it, since ${date}` : 'patient reports taking it';
+    case 'medication-administration':
+      return date ? `given ${date.replace('T', ' ')}` : 'recently given';
+  }
+}
+
+function list(meds: readonly MedicationFact[], empty: string): string {
+  return meds.length === 0 ? `- ${empty}` : meds.map((m) => `- ${escapeMarkdown(m.display)} (${describeSource(m)})`).join('\n');
+}
+
+function interacting(rule: RuleDefinition, order: OrderFacts): string {
+  const groups = rule.interactingClasses;
+  if (!groups) {
+    return list([], 'none');
+  }
+  const inA = order.order.classes.some((c) => groups.a.includes(c));
+  const inB = order.order.classes.some((c) => groups.b.includes(c));
+  const wanted = new Set([...(inA ? groups.b : []), ...(inB ? groups.a : [])]);
+  return list(
+    order.concurrent.filter((m) => m.classes.some((c) => wanted.has(c))),
+    'no interacting medication recorded'
+  );
+}
+
+function totalMme(order: OrderFacts): string {
+  const total = round(order.mme.totalKnown);
+  return order.mme.complete ? `${total} MME/day` : `at least ${total} MME/day (${order.mme.unknownCount} opioid dose(s) could not be calculated)`;
+}
+
+function mmeBreakdown(order: OrderFacts): string {
+  const lines = order.mme.perDrug.map((d): string => {
+    const name = escapeMarkdown(d.display);
+    if (d.mmePerDay === null) {
+      return `- ${name}: unknown (${escapeMarkdown(d.reason ?? 'dose could not be calculated')})`;
+    }
+    const dose = d.mgPerDay === null ? '' : ` (${round(d.mgPerDay)} ${d.unit} ${d.ingredient} × ${d.factor ?? '?'})`;
+    const flag = d.factorSource === 'cdc-2017-not-2022' ? '; factor is not a CDC 2022 value' : '';
+    return `- ${name}: ${round(d.mmePerDay)} MME/day${dose}${flag}`;
+  });
+  return [...(lines.length > 0 ? lines : ['- no opioid with a calculable dose']), '', `**Total: ${totalMme(order)}** (CDC 2022 conversion factors; buprenorphine is not counted).`].join('\n');
+}
+
+function riskFactors(order: OrderFacts, patient: PatientFacts): string {
+  const lines: string[] = [];
+  if (patient.ageYears !== null && patient.ageYears >= 65) {
+    lines.push(`Age ${patient.ageYears}`);
+  }
+  const seen = new Set<string>();
+  for (const c of patient.conditions) {
+    if (RISK_GROUPS.has(c.group) && !seen.has(c.group)) {
+      seen.add(c.group);
+      lines.push(`${escapeMarkdown(c.label)} (recorded as "${escapeMarkdown(c.display)}")`);
+    }
+  }
+  if (order.mme.totalKnown >= 50) {
+    lines.push(`Opioid dose ${totalMme(order)}`);
+  }
+  if (order.cnsDrugs.length >= 3) {
+    lines.push(`${order.cnsDrugs.length} CNS-active medicines together`);
+  }
+  return lines.length === 0 ? '- None recorded beyond the combination itself' : lines.map((l) => `- ${l}`).join('\n');
+}
+
+function ketamineTiming(order: OrderFacts): string {
+  const parts: string[] = [];
+  if (order.ketamineBenzoGapHours !== null) {
+    parts.push(`The ketamine session and a benzodiazepine dose are about ${round(order.ketamineBenzoGapHours)} hours apart.`);
+  }
+  if (order.benzoDiazepamEqPerDay !== null) {
+    parts.push(`Daily benzodiazepine dose: about ${round(order.benzoDiazepamEqPerDay)} mg diazepam-equivalent (Ashton equivalents; for thresholds only, not for dosing).`);
+  }
+  return parts.join(' ') || 'Benzodiazepine timing and dose are not recorded.';
+}
+
+/**
+ * @param rule - The rule whose template is being filled.
+ * @param order - The order's facts.
+ * @param patient - Patient facts.
+ * @returns Placeholder values.
+ */
+export function cardView(rule: RuleDefinition, order: OrderFacts, patient: PatientFacts): Record<string, string> {
+  const view: Record<string, string> = {
+    order: escapeMarkdown(order.order.display),
+    interacting: interacting(rule, order),
+    patientAge: patient.ageYears === null ? 'unknown age' : `${patient.ageYears} years`,
+    riskFactors: riskFactors(order, patient),
+    mmeBreakdown: mmeBreakdown(order),
+    totalMme: totalMme(order),
+    cnsDrugs: list(order.cnsDrugs.map((m) => (m === order.order ? { ...m, kind: 'draft-order' as const } : m)), 'none'),
+    ketamineTiming: ketamineTiming(order),
+    overdoseSigns: OVERDOSE_SIGNS,
+  };
+  for (const [name, parameter] of Object.entries(rule.parameters ?? {})) {
+    view[`param.${name}`] = `${String(parameter.value)}${parameter.unit ? ` ${parameter.unit}` : ''}`;
+  }
+  return view;
+}

@@ -1,0 +1,160 @@
+/**
+ * Daily amount from `dosageInstruction[]` (MedicationRequest) or `dosage[]` (MedicationStatement), in the
+ * unit of the dose (mg, mL, tablet, ...). Rules:
+ * - dose: `doseAndRate[].doseQuantity`, or the HIGH end of `doseRange` (safe side for a threshold);
+ * - as needed (PRN) with `maxDosePerPeriod`: the maximum per period is the daily amount, because the
+ *   PRN maximum is what CDC 2022 counts; PRN without a maximum uses the scheduled frequency if given;
+ * - frequency: see `timing.ts`;
+ * - several instructions: the same `sequence` means taken together (summed); otherwise they follow each
+ *   other (tapering), and the highest daily amount is taken. Text-only entries are ignored.
+ * Anything that cannot be computed is unknown with a reason, never 0.
+ */
+import type { Dosage } from '@medplum/fhirtypes';
+import { arr, conceptCodes, num, obj, positive } from './safe.ts';
+import { timesPerDay } from './timing.ts';
+import { canonicalUnit, quantityUnit, unitLabel, type ParsedUnit } from './units.ts';
+
+export interface Amount {
+  readonly value: number;
+  readonly unit: ParsedUnit;
+}
+
+/** One dosage instruction's daily amount. */
+export interface EntryAmount extends Amount {
+  readonly sequence: number | undefined;
+  /** The amount given at one time (same unit), when the daily amount was built from it. */
+  readonly perDose?: number;
+}
+
+export type Unknown = { readonly perDay: null; readonly reason: string };
+
+type DoseRead = { readonly dose: Amount } | { readonly dose: undefined; readonly reason: string };
+
+/** The amount given at one time, from doseAndRate (an 'ordered' entry is preferred over 'calculated'). */
+export function readDose(entry: Record<string, unknown>): DoseRead {
+  const items = arr(entry.doseAndRate).flatMap((item) => {
+    const o = obj(item);
+    return o === undefined ? [] : [o];
+  });
+  const ordered = items.filter((item) => conceptCodes(item.type).includes('ordered'));
+  let reason = 'no dose quantity';
+  for (const item of [...ordered, ...items]) {
+    const quantity = obj(item.doseQuantity) ?? obj(obj(item.doseRange)?.high);
+    if (quantity === undefined) {
+      if (obj(item.doseRange) !== undefined) reason = 'dose range has no high value';
+      continue;
+    }
+    const value = positive(quantity.value);
+    const unit = quantityUnit(quantity);
+    if (value === undefined) {
+      reason = 'dose quantity has no positive value';
+      continue;
+    }
+    if (unit === undefined || unit.kind === 'time') {
+      reason = `unrecognised dose unit '${unitLabel(quantity)}'`;
+      continue;
+    }
+    return { dose: { value, unit } };
+  }
+  return { dose: undefined, reason };
+}
+
+/** maxDosePerPeriod (a Ratio; an array as in R5 is accepted) as a daily amount; the highest if several. */
+function readMaxPerDay(value: unknown): Amount | undefined {
+  let best: Amount | undefined;
+  for (const item of arr(value)) {
+    const ratio = obj(item);
+    const amount = positive(obj(ratio?.numerator)?.value);
+    const unit = quantityUnit(ratio?.numerator);
+    const denominator = obj(ratio?.denominator);
+    const per = quantityUnit(denominator);
+    if (amount === undefined || unit === undefined || unit.kind === 'time' || per?.kind !== 'time') continue;
+    const days = (positive(denominator?.value) ?? 1) * per.days;
+    const perDay = amount / days;
+    if (best === undefined || perDay > best.value) best = { value: perDay, unit };
+  }
+  return best;
+}
+
+function isAsNeeded(entry: Record<string, unknown>): boolean {
+  return entry.asNeededBoolean === true || entry.asNeeded === true || obj(entry.asNeededCodeableConcept) !== undefined || arr(entry.asNeededFor).length > 0;
+}
+
+/** True when an entry carries anything structured (text-only entries are ignored). */
+function isStructured(entry: Record<string, unknown>): boolean {
+  return (
+    entry.doseAndRate !== undefined || entry.timing !== undefined || entry.maxDosePerPeriod !== undefined || isAsNeeded(entry)
+  );
+}
+
+/** Daily amount of one dosage instruction. */
+function entryPerDay(entry: Record<string, unknown>): EntryAmount | Unknown {
+  const sequence = num(entry.sequence);
+  const dose = readDose(entry);
+  const max = readMaxPerDay(entry.maxDosePerPeriod);
+  if (isAsNeeded(entry) && max !== undefined) return { ...max, sequence };
+  const times = timesPerDay(entry.timing);
+  if (dose.dose === undefined || times.perDay === null) {
+    if (max !== undefined) return { ...max, sequence };
+    if (dose.dose === undefined) return { perDay: null, reason: dose.reason };
+    return { perDay: null, reason: isAsNeeded(entry) ? `as-needed dose with no frequency and no maximum per period` : (times as Unknown).reason };
+  }
+  return { value: dose.dose.value * times.perDay, unit: dose.dose.unit, sequence, perDose: dose.dose.value };
+}
+
+/** Every structured dosage instruction's daily amount, or the first reason one cannot be computed. */
+export function dailyEntries(dosage: unknown): { readonly entries: readonly EntryAmount[] } | Unknown {
+  const list = arr(dosage).flatMap((d) => {
+    const o = obj(d);
+    return o === undefined ? [] : [o];
+  });
+  if (list.length === 0) return { perDay: null, reason: 'no dosage instructions' };
+  const structured = list.filter(isStructured);
+  if (structured.length === 0) return { perDay: null, reason: 'no dose quantity' };
+  const entries: EntryAmount[] = [];
+  for (const entry of structured) {
+    const result = entryPerDay(entry);
+    if ('reason' in result) return result;
+    entries.push(result);
+  }
+  return { entries };
+}
+
+/** Sum values sharing a `sequence` (taken together), then the highest across sequences (one after another). */
+export function combineDaily(values: readonly { readonly sequence: number | undefined; readonly value: number }[]): number {
+  const bySequence = new Map<number, number>();
+  let best = 0;
+  for (const { sequence, value } of values) {
+    if (sequence === undefined) {
+      best = Math.max(best, value);
+      continue;
+    }
+    const sum = (bySequence.get(sequence) ?? 0) + value;
+    bySequence.set(sequence, sum);
+    best = Math.max(best, sum);
+  }
+  return best;
+}
+
+/** Convert a daily amount to mg when its unit is a mass; undefined otherwise. */
+function massToMg(amount: Amount): number | undefined {
+  return amount.unit.kind === 'mass' ? amount.value * amount.unit.mg : undefined;
+}
+
+/**
+ * Daily amount in the dose's own unit (mass in mg). Exported for tests; the dose calculators convert
+ * each instruction with the product strength before combining.
+ */
+export function dosesPerDay(dosage: readonly Dosage[] | undefined): { perDay: number; unit: string } | { perDay: null; reason: string } {
+  try {
+    const result = dailyEntries(dosage);
+    if ('reason' in result) return { perDay: null, reason: result.reason };
+    const units = new Set(result.entries.map((e) => canonicalUnit(e.unit)));
+    const [unit] = units;
+    if (units.size !== 1 || unit === undefined) return { perDay: null, reason: 'dosage instructions use different units' };
+    const values = result.entries.map((e) => ({ sequence: e.sequence, value: massToMg(e) ?? e.value }));
+    return { perDay: combineDaily(values), unit };
+  } catch {
+    return { perDay: null, reason: 'malformed dosage' };
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Which ingredients are opioids or benzodiazepines, and which ingredients a piece of text names. Both
+ * questions are answered by the terminology classifier (no name list of our own): an ingredient's role is
+ * the class the classifier gives the ingredient name on its own.
+ */
+import { createClassifier, OPIOID_FAMILY } from '../../terminology/index.ts';
+import type { Classifier, DrugClass } from '../../terminology/index.ts';
+
+let shared: Classifier | undefined;
+
+/** A classifier without site value sets: only names are looked up here, never site codes. */
+function classifier(): Classifier {
+  shared ??= createClassifier();
+  return shared;
+}
+
+/** Canonical ingredients named in a piece of text (a brand gives all of its ingredients). */
+export function ingredientsNamedIn(text: string): readonly string[] {
+  return classifier().classify({ text }).ingredients;
+}
+
+function classesOf(ingredient: string): readonly DrugClass[] {
+  return classifier().classify({ text: ingredient }).classes;
+}
+
+/** True for an opioid-receptor agonist or partial agonist (incl. buprenorphine and levomethadyl). */
+export function isOpioidIngredient(ingredient: string): boolean {
+  return classesOf(ingredient).some((c) => OPIOID_FAMILY.includes(c));
+}
+
+/** True for a benzodiazepine or Z-drug. */
+export function isBenzodiazepineIngredient(ingredient: string): boolean {
+  return classesOf(ingredient).some((c) => c === 'benzodiazepine' || c === 'z-drug');
+}

@@ -1,0 +1,87 @@
+/**
+ * Administrations per day from a FHIR Timing. Where the timing allows a range, the most frequent
+ * reading is used (frequencyMax over frequency, period over periodMax): a safety threshold should not
+ * be under-counted.
+ */
+import { arr, conceptCodes, conceptTexts, obj, positive, str } from './safe.ts';
+import { TIME_DAYS } from './units.ts';
+
+export type TimesPerDay = { readonly perDay: number } | { readonly perDay: null; readonly reason: string };
+
+/** http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation codes (Timing.code), per day. */
+const TIMING_CODES: Readonly<Record<string, number>> = {
+  QD: 1,
+  AM: 1,
+  PM: 1,
+  BED: 1,
+  BID: 2,
+  TID: 3,
+  QID: 4,
+  QOD: 0.5,
+  Q1H: 24,
+  Q2H: 12,
+  Q3H: 8,
+  Q4H: 6,
+  Q6H: 4,
+  Q8H: 3,
+  Q12H: 2,
+  WK: 1 / 7,
+  MO: 1 / 30,
+};
+
+/** EventTiming codes that stand for every meal (up to three a day); every other code is one event a day. */
+const MEAL_EVENTS = new Set(['C', 'AC', 'PC']);
+
+function fromRepeat(repeat: Record<string, unknown>): TimesPerDay | undefined {
+  const frequency = Math.max(positive(repeat.frequency) ?? 0, positive(repeat.frequencyMax) ?? 0);
+  const period = minDefined(positive(repeat.period), positive(repeat.periodMax));
+  const periodUnit = str(repeat.periodUnit);
+  const events = countEvents(repeat);
+
+  if (period !== undefined || frequency > 0) {
+    if (period === undefined) return { perDay: null, reason: 'timing has a frequency but no period' };
+    if (periodUnit === undefined) return { perDay: null, reason: 'timing has no period unit' };
+    const days = TIME_DAYS[periodUnit.trim().toLowerCase()];
+    if (days === undefined) return { perDay: null, reason: `unknown period unit '${periodUnit}'` };
+    // FHIR: "frequency" defaults to 1 when only a period is given ("every 8 hours").
+    const perDay = (frequency > 0 ? frequency : 1) / (period * days);
+    return { perDay: Math.max(perDay, events) };
+  }
+  if (events > 0) return { perDay: events };
+  // "Once" / "twice in total" (count without frequency): never more than that many a day.
+  const count = Math.max(positive(repeat.count) ?? 0, positive(repeat.countMax) ?? 0);
+  return count > 0 ? { perDay: count } : undefined;
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
+}
+
+function countEvents(repeat: Record<string, unknown>): number {
+  const when = new Set(arr(repeat.when).flatMap((w) => (typeof w === 'string' ? [w.trim().toUpperCase()] : [])));
+  const times = new Set(arr(repeat.timeOfDay).flatMap((t) => (typeof t === 'string' ? [t.trim()] : [])));
+  let count = times.size;
+  for (const w of when) count += MEAL_EVENTS.has(w) ? 3 : 1;
+  return count;
+}
+
+function fromCode(code: unknown): number | undefined {
+  for (const text of [...conceptCodes(code), ...conceptTexts(code)]) {
+    const perDay = TIMING_CODES[text.trim().toUpperCase()];
+    if (perDay !== undefined) return perDay;
+  }
+  return undefined;
+}
+
+/** Administrations per day; `repeat` wins over `code` when both are given. */
+export function timesPerDay(timing: unknown): TimesPerDay {
+  const t = obj(timing);
+  if (t === undefined) return { perDay: null, reason: 'no frequency' };
+  const repeat = obj(t.repeat);
+  const fromRep = repeat === undefined ? undefined : fromRepeat(repeat);
+  if (fromRep !== undefined && fromRep.perDay !== null) return fromRep;
+  const coded = fromCode(t.code);
+  if (coded !== undefined) return { perDay: coded };
+  return fromRep ?? { perDay: null, reason: 'no frequency' };
+}

@@ -1,0 +1,114 @@
+/**
+ * Facts about one draft order in the context of everything else the patient takes: total MME,
+ * distinct CNS-active drugs, new start or renewal, and ketamine-session timing.
+ */
+import { ingredientRole } from '../terminology/index.ts';
+import type { IngredientRole } from '../terminology/index.ts';
+import { summariseMme } from './dose/index.ts';
+import type { MedicationFact, OrderFacts } from './types.ts';
+
+const CNS_ROLES: ReadonlySet<IngredientRole> = new Set(['opioid', 'oud-opioid', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
+const ACTIVE_ROLES: ReadonlySet<IngredientRole> = new Set([...CNS_ROLES, 'naloxone', 'antagonist']);
+const CNS_CLASSES = new Set(['opioid-analgesic', 'opioid-antitussive', 'oud-treatment', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
+const PREMEDICATION_HINT = /\b(pre-?medication|premed|pre-?procedur\w*|before (the )?(ketamine|esketamine|spravato|session|infusion|procedure))/;
+const KETAMINE_WORD = /\b(ketamine|esketamine|spravato)\b/;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Ingredients that make a drug what it is for these rules (not acetaminophen, not a cough partner). */
+function keyIngredients(med: MedicationFact, roles: ReadonlySet<IngredientRole>): string[] {
+  return med.ingredients.filter((i) => {
+    const role = ingredientRole(i);
+    return role !== undefined && roles.has(role);
+  });
+}
+
+/** A concurrent medication with the same active ingredient as the order is the same therapy (a renewal). */
+function sameTherapy(order: MedicationFact, other: MedicationFact): boolean {
+  const mine = keyIngredients(order, ACTIVE_ROLES);
+  const theirs = new Set(keyIngredients(other, ACTIVE_ROLES));
+  if (mine.length > 0) {
+    return mine.some((i) => theirs.has(i));
+  }
+  return order.display.toLowerCase() === other.display.toLowerCase();
+}
+
+function time(value: string | undefined): number | undefined {
+  if (!value) {
+    return undefined;
+  }
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/**
+ * @param order - The draft order under evaluation.
+ * @param concurrent - Active medications and the other draft orders.
+ * @param now - Time of the request.
+ * @returns The order's facts.
+ */
+export function orderFacts(order: MedicationFact, concurrent: readonly MedicationFact[], now: Date): OrderFacts {
+  const standing = concurrent.filter((m) => m.kind !== 'draft-order');
+  const renewalOf = standing.filter((m) => m.kind !== 'medication-administration' && sameTherapy(order, m));
+
+  // MME and benzodiazepine load if this order is signed: the order replaces the therapy it renews,
+  // one-off administrations do not count as daily dosing, and OUD treatment is outside MME (CDC 2022).
+  const dosing = [order, ...concurrent.filter((m) => m.kind !== 'medication-administration' && !renewalOf.includes(m))];
+  const mme = summariseMme(
+    dosing.filter((m) => !m.classes.includes('oud-treatment') && m.mme.length > 0).map((m) => ({ ref: m.ref, display: m.display, mme: m.mme }))
+  );
+  const benzoKnown = dosing.flatMap((m) => m.benzoDoses).map((d) => d.diazepamEqMgPerDay).filter((v): v is number => typeof v === 'number');
+  const benzoDiazepamEqPerDay = benzoKnown.length > 0 ? Math.round(benzoKnown.reduce((a, b) => a + b, 0) * 10) / 10 : null;
+
+  const cnsDrugs = new Map<string, MedicationFact>();
+  for (const med of [order, ...concurrent]) {
+    if (!med.classes.some((c) => CNS_CLASSES.has(c))) {
+      continue;
+    }
+    const key = keyIngredients(med, CNS_ROLES).sort().join('+') || med.display.toLowerCase();
+    if (!cnsDrugs.has(key)) {
+      cnsDrugs.set(key, med);
+    }
+  }
+
+  const starts = renewalOf.map((m) => time(m.date)).filter((t): t is number => t !== undefined);
+  const daysOnTherapy = renewalOf.length > 0 && starts.length > 0 ? Math.floor((now.getTime() - Math.min(...starts)) / DAY_MS) : null;
+
+  const orderIsKetamine = order.classes.includes('ketamine');
+  const orderIsBenzo = order.classes.includes('benzodiazepine');
+  const ketamineConcurrent = concurrent.filter((m) => m.classes.includes('ketamine'));
+  const orderTime = time(order.doseTime) ?? now.getTime();
+  let gap: number | null = null;
+  const consider = (others: readonly MedicationFact[]): void => {
+    for (const other of others) {
+      const t = other.kind === 'draft-order' ? (time(other.doseTime) ?? now.getTime()) : time(other.doseTime);
+      if (t !== undefined) {
+        const hours = Math.abs(orderTime - t) / HOUR_MS;
+        gap = gap === null ? hours : Math.min(gap, hours);
+      }
+    }
+  };
+  if (orderIsKetamine) {
+    consider(concurrent.filter((m) => m.classes.includes('benzodiazepine')));
+  } else if (orderIsBenzo) {
+    consider(ketamineConcurrent);
+  }
+
+  return {
+    order,
+    concurrent,
+    mme,
+    cnsDrugs: [...cnsDrugs.values()],
+    isNewTherapy: renewalOf.length === 0,
+    daysOnTherapy,
+    ketamineBenzoGapHours: gap === null ? null : Math.round((gap as number) * 10) / 10,
+    benzoDiazepamEqPerDay,
+    forDepression: orderIsKetamine ? order.forDepression : orderIsBenzo && ketamineConcurrent.some((m) => m.forDepression),
+    isKetaminePremedication:
+      // Ordered together with ketamine, or marked as pre-medication while a ketamine session is planned or named.
+      (orderIsBenzo &&
+        (concurrent.some((m) => m.kind === 'draft-order' && m.classes.includes('ketamine')) ||
+          (PREMEDICATION_HINT.test(order.hintText) && (ketamineConcurrent.length > 0 || KETAMINE_WORD.test(order.hintText))))) ||
+      (orderIsKetamine && concurrent.some((m) => m.kind === 'draft-order' && m.classes.includes('benzodiazepine'))),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Express glue: refuses requests without a valid CDS client JWT with a bare 401, logs why (never the
+ * token), and leaves the verified identity in `res.locals.cdsClient`.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { CdsJwtVerifier } from './types.ts';
+
+/** What a verified request carries in `res.locals.cdsClient`. */
+export interface CdsClientIdentity {
+  readonly iss: string;
+  readonly jti: string;
+  readonly tenant?: string;
+  readonly sub?: string;
+}
+
+export interface AuthLogger {
+  warn(obj: object, msg?: string): void;
+}
+
+export interface RequireCdsJwtOptions {
+  readonly verifier: CdsJwtVerifier;
+  /** Public base URL of the service as clients see it, no trailing slash (config.publicBaseUrl). */
+  readonly publicBaseUrl: string;
+  readonly logger?: AuthLogger;
+  /** Sends the refusal. Default: 401, `WWW-Authenticate: Bearer`, empty body. */
+  readonly onUnauthorized?: (req: Request, res: Response) => void;
+}
+
+/**
+ * The `aud` a client must use for this request: public base URL + the path as called, without query.
+ * @param publicBaseUrl - e.g. `https://cds.example.org/base` (trailing slashes are dropped).
+ * @param originalUrl - `req.originalUrl`, e.g. `/cds-services/x?y=1`.
+ */
+export function audienceFor(publicBaseUrl: string, originalUrl: string): string {
+  const pathOnly = originalUrl.split(/[?#]/, 1)[0] ?? '';
+  return `${publicBaseUrl.replace(/\/+$/, '')}${pathOnly.startsWith('/') ? '' : '/'}${pathOnly}`;
+}
+
+function defaultUnauthorized(_req: Request, res: Response): void {
+  res.status(401).setHeader('WWW-Authenticate', 'Bearer');
+  res.end();
+}
+
+/**
+ * Middleware for the CDS Hooks routes (discovery, service, feedback). CORS preflights (`OPTIONS`)
+ * pass through untouched: mount CORS before it.
+ */
+export function requireCdsJwt(options: RequireCdsJwtOptions): RequestHandler {
+  const unauthorized = options.onUnauthorized ?? defaultUnauthorized;
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method === 'OPTIONS') {
+      next();
+      return;
+    }
+    const audience = audienceFor(options.publicBaseUrl, req.originalUrl);
+    options.verifier.verify(req.headers.authorization, audience).then(
+      (result) => {
+        if (result.ok) {
+          const identity: CdsClientIdentity = {
+            iss: result.iss,
+            jti: result.jti,
+            ...(result.tenant !== undefined ? { tenant: result.tenant } : {}),
+            ...(result.sub !== undefined ? { sub: result.sub } : {}),
+          };
+          res.locals.cdsClient = identity;
+          next();
+          return;
+        }
+        options.logger?.warn(
+          { requestId: res.locals.requestId, reason: result.reason, iss: result.iss, audience, method: req.method, path: req.path },
+          'CDS client JWT refused'
+        );
+        unauthorized(req, res);
+      },
+      (err: unknown) => next(err)
+    );
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Builds the CDS client verifier from configuration: the operator's trusted clients, plus the local
+ * development issuer when (and only when) configuration allows it.
+ */
+import type { AuthConfig } from '../config/index.ts';
+import { defaultDevKeysDir, devTrustedClient, loadOrCreateDevKeys } from './dev-keys.ts';
+import { createMemoryReplayStore } from './replay-store.ts';
+import { loadTrustedClients } from './trusted-clients.ts';
+import type { CdsJwtVerifier, ReplayStore, TrustedClient } from './types.ts';
+import { createCdsJwtVerifier } from './verifier.ts';
+
+export type CdsAuth = { readonly mode: 'off' } | { readonly mode: 'required'; readonly verifier: CdsJwtVerifier; readonly issuers: readonly string[] };
+
+export type CdsAuthResult = { readonly ok: true; readonly value: CdsAuth } | { readonly ok: false; readonly errors: string[] };
+
+/**
+ * @param auth - Auth settings.
+ * @param replayStore - Where seen `jti`s are kept (in memory by default; shared through the store with replicas).
+ * @returns The auth mode with its verifier, or readable configuration errors.
+ */
+export async function createCdsAuth(auth: AuthConfig, replayStore?: ReplayStore): Promise<CdsAuthResult> {
+  if (auth.mode === 'off') {
+    return { ok: true, value: { mode: 'off' } };
+  }
+  const clients: TrustedClient[] = [];
+  if (auth.trustedClientsFile || auth.trustedClientsJson) {
+    const loaded = loadTrustedClients(auth.trustedClientsFile ? { file: auth.trustedClientsFile } : { json: auth.trustedClientsJson });
+    if (!loaded.ok) {
+      return { ok: false, errors: loaded.errors };
+    }
+    clients.push(...loaded.value);
+  }
+  if (auth.trustDevIssuer) {
+    clients.push(devTrustedClient(await loadOrCreateDevKeys(auth.devKeysDir ?? defaultDevKeysDir(process.env))));
+  }
+  try {
+    const verifier = await createCdsJwtVerifier({
+      clients,
+      replayStore: replayStore ?? createMemoryReplayStore({ maxEntries: auth.replayMaxEntries }),
+      clockSkewSeconds: auth.clockSkewSeconds,
+      maxLifetimeSeconds: auth.maxLifetimeSeconds,
+      jwksTimeoutMs: auth.jwksTimeoutMs,
+    });
+    return { ok: true, value: { mode: 'required', verifier, issuers: clients.map((c) => c.iss) } };
+  } catch (err) {
+    return { ok: false, errors: [(err as Error).message] };
+  }
+}

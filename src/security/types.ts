@@ -1,0 +1,102 @@
+/**
+ * Public types of the CDS client authentication module (CDS Hooks 2.0 "Trusting CDS Clients").
+ */
+import type { JSONWebKeySet } from 'jose';
+
+export type { JSONWebKeySet } from 'jose';
+
+/**
+ * A CDS client (EHR) the operator trusts. Exactly one key source: `jwks` (inline), `jwksFile` (a
+ * JWKS on disk, read once when the verifier is created) or `jwksUrl` (fetched, cached, refreshed on
+ * an unknown `kid`). A token's `jku` header is followed only when it equals `jwksUrl`.
+ */
+export interface TrustedClient {
+  /** Exact `iss` claim value the client sends. */
+  readonly iss: string;
+  readonly jwks?: JSONWebKeySet;
+  readonly jwksFile?: string;
+  readonly jwksUrl?: string;
+  /** Accepted JWS algorithms (asymmetric only). Default ES384 and RS384. `none` and HS* are always refused. */
+  readonly algorithms?: readonly string[];
+  /** When set, the `tenant` claim is required and must be one of these. */
+  readonly tenants?: readonly string[];
+}
+
+/**
+ * Remembers `${iss}|${jti}` until the token can no longer be accepted. Async so that it can later be
+ * backed by the database and shared across replicas.
+ */
+export interface ReplayStore {
+  /**
+   * @param key - `${iss}|${jti}`.
+   * @param expiresAtMs - Until when the entry must be kept (epoch ms).
+   * @returns true the first time the key is seen, false for a replay. Throws if it cannot tell.
+   */
+  remember(key: string, expiresAtMs: number): Promise<boolean>;
+}
+
+export interface CdsJwtVerifierOptions {
+  readonly clients: readonly TrustedClient[];
+  /** Allowed clock difference for exp/iat/nbf, seconds. Default 60. */
+  readonly clockSkewSeconds?: number;
+  /** Largest accepted `exp - iat`, seconds. Default 3600 (CDS Hooks: "no more than an hour"). */
+  readonly maxLifetimeSeconds?: number;
+  readonly replayStore: ReplayStore;
+  /** fetch used for `jwksUrl` (tests inject one). Default globalThis.fetch. */
+  readonly fetch?: typeof fetch;
+  /** Clock, epoch ms. Default Date.now. */
+  readonly now?: () => number;
+  /** Timeout of one JWKS download, ms. Default 2000. */
+  readonly jwksTimeoutMs?: number;
+  /** Minimum time between two downloads of one JWKS triggered by an unknown `kid`, ms. Default 30000. */
+  readonly jwksCooldownMs?: number;
+  /** How long a downloaded JWKS is used before it is fetched again, ms. Default 600000 (10 min). */
+  readonly jwksCacheMaxAgeMs?: number;
+}
+
+/**
+ * Why a token was refused. For the log only: the HTTP answer is a bare 401. Never contains the token.
+ */
+export type VerifyFailureReason =
+  | 'missing-token'
+  | 'not-bearer'
+  | 'malformed-token'
+  | 'algorithm-not-allowed'
+  | 'bad-typ'
+  | 'missing-kid'
+  | 'missing-issuer'
+  | 'unknown-issuer'
+  | 'jku-not-allowed'
+  | 'unknown-kid'
+  | 'ambiguous-kid'
+  | 'jwks-unavailable'
+  | 'bad-signature'
+  | 'missing-aud'
+  | 'audience-mismatch'
+  | 'missing-exp'
+  | 'expired'
+  | 'missing-iat'
+  | 'issued-in-future'
+  | 'not-yet-valid'
+  | 'lifetime-too-long'
+  | 'missing-jti'
+  | 'invalid-jti'
+  | 'invalid-claims'
+  | 'missing-tenant'
+  | 'tenant-not-allowed'
+  | 'replayed'
+  | 'replay-store-unavailable'
+  | 'verification-error';
+
+export type VerifyResult =
+  | { ok: true; iss: string; jti: string; tenant?: string; sub?: string }
+  /** `iss` is the unverified issuer claim, for the log only (absent when unreadable). */
+  | { ok: false; reason: VerifyFailureReason; iss?: string };
+
+export interface CdsJwtVerifier {
+  /**
+   * @param authorizationHeader - The raw `Authorization` header value.
+   * @param audience - Exact public URL of the endpoint being called (public base URL + path, no query).
+   */
+  verify(authorizationHeader: string | undefined, audience: string): Promise<VerifyResult>;
+}

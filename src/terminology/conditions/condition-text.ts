@@ -1,0 +1,57 @@
+/**
+ * Normalises a condition display or free text into clauses of lower-case ASCII words.
+ *
+ * Clauses are cut at sentence punctuation (. ; : ! newline) and at "but"/"however"/"although", so
+ * a negation in one statement ("No COPD; OSA on CPAP") does not reach the next. Commas do not cut:
+ * ICD-10-CM titles use them inside one concept ("Opioid dependence, in remission").
+ */
+
+const COMBINING_MARKS = /[\u0300-\u036f]/g;
+
+/** Longest text read per field; displays are short, this bounds the work on pasted notes. */
+export const MAX_TEXT_LENGTH = 1000;
+
+// Order matters: abbreviations that contain "/" or "?" are rewritten before punctuation goes.
+const REWRITES: readonly (readonly [RegExp, string])[] = [
+  [/\bh\s*\/\s*o\b/g, ' history of '],
+  [/\br\s*\/\s*o\b/g, ' rule out '],
+  [/\bs\s*\/\s*p\b/g, ' status post '],
+  [/\bw\s*\/\s*o\b/g, ' without '],
+  [/\bw\s*\//g, ' with '],
+  [/\bfhx\b/g, ' family history '],
+  [/\bhx\b/g, ' history '],
+  [/\?/g, ' query '],
+  [/['\u2019`]/g, ''],
+  // British spellings: apnoea, anaemia, leukaemia, haemoglobin, oesophagus, foetal, tumour.
+  [/oea/g, 'ea'],
+  [/aem/g, 'em'],
+  [/\boe(?=[a-z])/g, 'e'],
+  [/foet/g, 'fet'],
+  [/tumour/g, 'tumor'],
+  [/behaviour/g, 'behavior'],
+  [/amfetamine/g, 'amphetamine'],
+];
+
+// Phrases whose "not" is not a negation.
+const NOT_NEGATIONS: readonly (readonly [RegExp, string])[] = [
+  [/\bnot (?:having )?(?:achieved |in )remission\b/g, ' active '],
+  [/\bnot (?:otherwise specified|elsewhere classified)\b/g, ' '],
+  [/\b(?:nos|nec)\b/g, ' '],
+];
+
+const CLAUSE_SPLIT = /[.;:!\n\r|]+|\s(?:but|however|although)\s/;
+const NON_WORD = /[^a-z0-9]+/g;
+
+/** Lower-case, strip accents, rewrite abbreviations and spellings, split into clauses of words. */
+export function conditionClauses(text: string): string[] {
+  let value = text.slice(0, MAX_TEXT_LENGTH).normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase();
+  for (const [pattern, replacement] of REWRITES) value = value.replace(pattern, replacement);
+  const clauses: string[] = [];
+  for (const part of value.split(CLAUSE_SPLIT)) {
+    let clause = part.replace(NON_WORD, ' ');
+    for (const [pattern, replacement] of NOT_NEGATIONS) clause = clause.replace(pattern, replacement);
+    clause = clause.replace(/\s+/g, ' ').trim();
+    if (clause.length > 0) clauses.push(clause);
+  }
+  return clauses;
+}

@@ -1,0 +1,92 @@
+/**
+ * Decides whether a phrase found in a clause is asserted for this patient, now or in the past.
+ * A small NegEx-style check: trigger words among the six words before the match, right after it,
+ * or anywhere before it for other persons ("family history of ...", "mother with ...").
+ */
+import type { MatchContext } from './data/text-patterns.ts';
+
+const WINDOW_WORDS = 6;
+const POST_WORDS = 4;
+
+// Negation and uncertainty before the phrase: "no COPD", "denies opioid use disorder",
+// "rule out OSA", "screening for depression", "at risk of overdose".
+const NEGATED_BEFORE = new RegExp(
+  '\\b(?:no|not|denies|denied|deny|denying|without|never|negative for|free of|absence of|absent|ruled out|rule out|rules out|' +
+    'excluded|exclude|unlikely|neither|nor|suspected|suspect|suspicion of|possible|possibly|probable|probably|query|' +
+    'questionable|evaluate for|evaluation for|evaluation of|assess for|assessment for|assessment of|screening for|screen for|' +
+    'screening|test for|testing for|at risk|risk for|risk of|concern for|concerning for|versus|vs|fear of)\\b',
+);
+
+// Another person, or the fetus/newborn of the patient: anywhere earlier in the clause.
+const OTHER_PERSON_BEFORE = new RegExp(
+  '\\b(?:family history|family member|family members|relative|relatives|mother|father|parent|parents|sibling|siblings|' +
+    'brother|sister|son|daughter|spouse|husband|wife|partner|grandmother|grandfather|grandparent|aunt|uncle|cousin|' +
+    'child of|children of|fetal|fetus|neonatal|newborn|infant of|maternal|embryopathy|in utero|caregiver|carer)\\b',
+);
+
+// Right after the phrase (up to two words in between): "OSA ruled out", "depression screening",
+// "overdose risk", "alcohol use disorders identification test", "alcoholism in family".
+// "unknown" and "negative" only right after the phrase ("illicit drug use unknown"), so that
+// "malignancy of unknown primary" still counts.
+const NEGATED_AFTER = new RegExp(
+  '^(?:unknown|negative)\\b|' +
+    '^(?:[a-z0-9]+ ){0,2}?(?:ruled out|is ruled out|was ruled out|excluded|unlikely|not confirmed|not present|absent|' +
+    'denied|screening|screen|test|testing|assessment|evaluation|monitoring|study|questionnaire|scale|score|risk|' +
+    'suspected|query|clinic|in family|in relative|in relatives|in parent|in sibling|in first degree relative)\\b',
+);
+
+// Past or treated: not active (context groups).
+const HISTORY_BEFORE = new RegExp(
+  '\\b(?:history|previous|previously|prior|past|former|formerly|resolved|treated|status post|survivor|cured)\\b',
+);
+const HISTORY_AFTER = new RegExp('^(?:[a-z0-9]+ ){0,3}?(?:survivor|history|resolved|treated|cured|in situ)\\b');
+const REMISSION_OR_IN_SITU = /\b(?:in|into) (?:[a-z]+ )?remission\b|\bremission\b|\bin situ\b/;
+
+// Care that is discussed, offered, requested or refused is not care being received.
+const STRICT_BEFORE = new RegExp(
+  '\\b(?:referral|referred|refer|candidate|eligible|eligibility|discuss|discussed|discussion|consider|considered|considering|' +
+    'offer|offered|education|information|declined|declines|refused|refuses|discharged from|discharge from|revoked|revocation|' +
+    'request|requested|planning|plan for|appropriate for|goals)\\b',
+);
+const STRICT_AFTER = new RegExp(
+  '^(?:[a-z0-9]+ ){0,3}?(?:referral|referred|declined|refused|discussed|discussion|offered|not indicated|not appropriate|' +
+    'not clinically indicated|not wanted|requested|ordered|pending|eligibility|eligible|assessment|evaluation|revoked|' +
+    'discharge|discharged|education|information)\\b',
+);
+
+function lastWords(text: string, count: number): string {
+  const words = text.trim().split(' ');
+  return words.slice(Math.max(0, words.length - count)).join(' ');
+}
+
+function firstWords(text: string, count: number): string {
+  return text.trim().split(' ').slice(0, count).join(' ');
+}
+
+export interface ContextOptions {
+  readonly context: MatchContext;
+  readonly notAfter?: RegExp;
+  readonly notBefore?: RegExp;
+}
+
+/**
+ * True when the phrase at clause[start, end) is asserted for the patient under the group's context.
+ * @param clause normalised clause
+ * @param start index of the first character of the match
+ * @param end index after the last character of the match
+ * @param options the rule's context and extra triggers
+ */
+export function isAsserted(clause: string, start: number, end: number, options: ContextOptions): boolean {
+  const before = clause.slice(0, start);
+  const window = lastWords(before, WINDOW_WORDS);
+  const after = firstWords(clause.slice(end), POST_WORDS);
+  if (window.length > 0 && NEGATED_BEFORE.test(window)) return false;
+  if (before.length > 0 && OTHER_PERSON_BEFORE.test(before)) return false;
+  if (after.length > 0 && NEGATED_AFTER.test(after)) return false;
+  if (options.notAfter !== undefined && options.notAfter.test(lastWords(before, WINDOW_WORDS))) return false;
+  if (options.notBefore !== undefined && options.notBefore.test(after)) return false;
+  if (options.context === 'risk') return true;
+  if (HISTORY_BEFORE.test(window) || HISTORY_AFTER.test(after) || REMISSION_OR_IN_SITU.test(clause)) return false;
+  if (options.context === 'strict' && (STRICT_BEFORE.test(window) || STRICT_AFTER.test(after))) return false;
+  return true;
+}

@@ -1,0 +1,68 @@
+/**
+ * The Express middleware: bare 401 with nothing about why, the reason logged without the token, the
+ * audience built from the public base URL (so proxies work), preflights untouched.
+ */
+import express from 'express';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { audienceFor, createCdsJwtVerifier, createMemoryReplayStore, requireCdsJwt } from '../../src/security/index.ts';
+import type { CdsJwtVerifier } from '../../src/security/index.ts';
+import { ISS, jwksOf, makeKey, signToken } from './helpers.ts';
+import type { TestKey } from './helpers.ts';
+
+const PUBLIC = 'https://cds.example.org/base';
+let key: TestKey;
+let verifier: CdsJwtVerifier;
+let logged: object[];
+
+function app(): express.Express {
+  const a = express();
+  const logger = { warn: (obj: object) => logged.push(obj) };
+  a.use('/cds-services', requireCdsJwt({ verifier, publicBaseUrl: `${PUBLIC}/`, logger }));
+  a.all('/cds-services/{*rest}', (_req, res) => {
+    res.json({ client: res.locals.cdsClient });
+  });
+  return a;
+}
+
+beforeAll(async () => {
+  key = await makeKey('ES384');
+  verifier = await createCdsJwtVerifier({ clients: [{ iss: ISS, jwks: jwksOf(key) }], replayStore: createMemoryReplayStore() });
+});
+
+describe('requireCdsJwt', () => {
+  it('audienceFor joins the public base URL and the path, dropping the query', () => {
+    expect(audienceFor('https://x.example/base/', '/cds-services/a?x=1')).toBe('https://x.example/base/cds-services/a');
+    expect(audienceFor('https://x.example', '/cds-services')).toBe('https://x.example/cds-services');
+  });
+
+  it('passes a valid token and exposes the identity', async () => {
+    logged = [];
+    const token = await signToken(key, { nowMs: Date.now(), claims: { aud: `${PUBLIC}/cds-services/svc`, sub: 'client-1' } });
+    const res = await request(app()).post('/cds-services/svc?debug=1').set('Authorization', `Bearer ${token}`).send({});
+    expect(res.status).toBe(200);
+    expect(res.body.client).toMatchObject({ iss: ISS, sub: 'client-1' });
+    expect(logged).toEqual([]);
+  });
+
+  it('refuses with a bare 401 and logs the reason, never the token', async () => {
+    logged = [];
+    const token = await signToken(key, { nowMs: Date.now(), claims: { aud: 'http://127.0.0.1/cds-services/svc' } });
+    const res = await request(app()).post('/cds-services/svc').set('Authorization', `Bearer ${token}`).send({});
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(res.text).toBe('');
+    expect(logged).toEqual([expect.objectContaining({ reason: 'audience-mismatch', iss: ISS, audience: `${PUBLIC}/cds-services/svc` })]);
+    expect(JSON.stringify(logged)).not.toContain(token.split('.')[2]);
+  });
+
+  it('refuses a request without a token', async () => {
+    const res = await request(app()).get('/cds-services/x');
+    expect(res.status).toBe(401);
+  });
+
+  it('lets CORS preflights through', async () => {
+    const res = await request(app()).options('/cds-services/svc');
+    expect(res.status).toBe(200);
+  });
+});

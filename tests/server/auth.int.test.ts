@@ -1,0 +1,76 @@
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCdsJwtVerifier, createMemoryReplayStore, devTrustedClient, generateDevKeys, mintDevToken } from '../../src/security/index.ts';
+import type { DevKeys } from '../../src/security/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { ORDER_SIGN, createTestApp, fixture } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
+
+const BASE = 'https://cds.hospital.test/base';
+
+describe('CDS client JWT on the HTTP endpoints', () => {
+  let t: TestApp;
+  let keys: DevKeys;
+  beforeAll(async () => {
+    keys = await generateDevKeys('https://ehr.hospital.test');
+    const verifier = await createCdsJwtVerifier({ clients: [devTrustedClient(keys)], replayStore: createMemoryReplayStore() });
+    t = await createTestApp({ config: { publicBaseUrl: BASE }, auth: { mode: 'required', verifier, issuers: [keys.iss] } });
+  });
+
+  it('refuses discovery without a token with a bare 401 that still carries CORS headers', async () => {
+    const res = await request(t.app).get('/cds-services').set('Origin', 'https://ehr.hospital.test');
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('');
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+  });
+
+  it('answers the CORS preflight without a token', async () => {
+    const res = await request(t.app).options(ORDER_SIGN);
+    expect(res.status).toBe(204);
+  });
+
+  it('accepts a valid token whose aud is the public URL of the endpoint called (behind a proxy base path)', async () => {
+    const token = await mintDevToken(keys, `${BASE}${ORDER_SIGN}`, { iss: keys.iss });
+    const res = await request(t.app).post(ORDER_SIGN).set('Authorization', `Bearer ${token}`).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+    expect(res.status).toBe(200);
+    expect(res.body.cards.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a token minted for another endpoint', async () => {
+    const token = await mintDevToken(keys, `${BASE}/cds-services`, { iss: keys.iss });
+    const res = await request(t.app).post(ORDER_SIGN).set('Authorization', `Bearer ${token}`).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a replayed token', async () => {
+    const token = await mintDevToken(keys, `${BASE}/cds-services`, { iss: keys.iss });
+    expect((await request(t.app).get('/cds-services').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    expect((await request(t.app).get('/cds-services').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+  });
+
+  it('never parses the body of an unauthenticated request (malformed JSON still gets 401, not 400)', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).set('Content-Type', 'application/json').send('{"broken":');
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('auth configuration', () => {
+  it('is on by default and trusts only the development issuer outside production', () => {
+    const result = loadConfig({});
+    expect(result.ok && result.value.auth.mode).toBe('required');
+    expect(result.ok && result.value.auth.trustDevIssuer).toBe(true);
+  });
+
+  it('refuses to start with auth off in production', () => {
+    const result = loadConfig({ NODE_ENV: 'production', CDS_AUTH: 'off' });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.join(' ')).toMatch(/refused in production/);
+  });
+
+  it('refuses production without trusted clients, and never trusts the development issuer there', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).ok).toBe(false);
+    const withClients = loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' });
+    expect(withClients.ok && withClients.value.auth.trustDevIssuer).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}', CDS_TRUST_DEV_ISSUER: 'true' }).ok).toBe(false);
+  });
+});
