@@ -36,8 +36,9 @@ image_key=$( { echo "$rootfs_key"; printf '%s\n' "${changes[@]}"; cat "$entrypoi
 label=org.cns-cds.image-recipe
 tarball="$CNS_CDS_CONTAINERS_HOME/postgres15-rootfs-$rootfs_key.tar"
 
+# Reused when built from the same recipe (and not a truncated import: the real one is some 400 MB).
 if podman image exists "$CNS_CDS_POSTGRES_LOCAL_IMAGE" &&
-  [ "$(podman image inspect --format "{{ index .Labels \"$label\" }}" "$CNS_CDS_POSTGRES_LOCAL_IMAGE")" = "$image_key" ]; then
+  [ "$(podman image inspect --format "{{ index .Labels \"$label\" }} {{ gt .Size 100000000 }}" "$CNS_CDS_POSTGRES_LOCAL_IMAGE")" = "$image_key true" ]; then
   cds_log "image $CNS_CDS_POSTGRES_LOCAL_IMAGE is up to date (recipe $image_key): reused"
   exit 0
 fi
@@ -131,15 +132,20 @@ cds_unmount_under() {
 
 import_image() {
   local stage args=()
-  stage=$(mktemp -d)
-  install -D -m 0755 -o 0 -g 0 "$entrypoint" "$stage/usr/local/bin/docker-entrypoint.sh"
+  stage=$(mktemp -d "$CNS_CDS_CONTAINERS_HOME/image-build.XXXXXX")
+  # shellcheck disable=SC2064 # expand $stage now
+  trap "rm -rf '$stage'" EXIT
+  # The cached root file system plus the entrypoint, as one file: podman import then sees all or nothing.
+  cp --reflink=auto "$tarball" "$stage/rootfs.tar"
+  install -D -m 0755 -o 0 -g 0 "$entrypoint" "$stage/add/usr/local/bin/docker-entrypoint.sh"
+  tar -C "$stage/add" --numeric-owner -rf "$stage/rootfs.tar" ./usr/local/bin/docker-entrypoint.sh
   for c in "${changes[@]}"; do args+=(--change "$c"); done
   args+=(--change "LABEL $label=$image_key")
   cds_log "importing $CNS_CDS_POSTGRES_LOCAL_IMAGE (recipe $image_key)"
-  # The cached root file system plus the entrypoint, as one tar stream (GNU tar copies @archive members).
-  tar -c -f - --numeric-owner "@$tarball" -C "$stage" ./usr/local/bin/docker-entrypoint.sh |
-    podman import "${args[@]}" --message "cns-cds PostgreSQL 15 ($SUITE, Debian packages)" - "$CNS_CDS_POSTGRES_LOCAL_IMAGE" >/dev/null
+  podman import "${args[@]}" --message "cns-cds PostgreSQL 15 ($SUITE, Debian packages)" \
+    "$stage/rootfs.tar" "$CNS_CDS_POSTGRES_LOCAL_IMAGE" >/dev/null
   rm -rf "$stage"
+  trap - EXIT
   # Earlier builds of the same tag are now dangling.
   podman image prune -f >/dev/null 2>&1 || true
 }

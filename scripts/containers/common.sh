@@ -30,11 +30,11 @@ cds_die() { cds_log "ERROR: $*"; exit 1; }
 # cds_timed LABEL CMD...: runs CMD, then logs how long it took. Under `set -e` a failing CMD ends the
 # script (CMD is not run in a conditional context, so errexit stays in force inside it).
 cds_timed() {
-  local label="$1" start
+  local cds_timed_what="$1" cds_timed_start
   shift
-  start=$(date +%s)
+  cds_timed_start=$(date +%s)
   "$@"
-  cds_log "$label: $(($(date +%s) - start)) s"
+  cds_log "$cds_timed_what: $(($(date +%s) - cds_timed_start)) s"
 }
 
 # cds_ping: 0 when the API socket answers.

@@ -75,7 +75,8 @@ install_packages() {
   command -v apt-get >/dev/null 2>&1 || cds_die "missing ${missing[*]} and no apt-get to install them"
   cds_log "packages: installing ${missing[*]} with apt-get (log: $log)"
   export DEBIAN_FRONTEND=noninteractive
-  { timeout 900 apt-get update && timeout 1200 apt-get install -y --no-install-recommends "${missing[@]}"; } \
+  { timeout 900 apt-get -o DPkg::Lock::Timeout=300 update &&
+    timeout 1200 apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}"; } \
     >"$log" 2>&1 || { tail -n 30 "$log" >&2; cds_die "apt-get could not install ${missing[*]}"; }
 }
 cds_timed "packages" install_packages

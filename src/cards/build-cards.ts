@@ -9,7 +9,7 @@ import type { MedicationRequest } from '@medplum/fhirtypes';
 import type { OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition, RuleHit, RuleSuggestion } from '../engine/index.ts';
 import type { Action, Card, Suggestion } from '../protocol/types.ts';
-import { cardView } from './card-view.ts';
+import { cardView, interactingMeds } from './card-view.ts';
 import { OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM, SOURCE_LABEL } from './codes.ts';
 import { renderTemplate } from './markdown.ts';
 
@@ -18,6 +18,8 @@ export interface BuiltCard {
   readonly card: Card;
   readonly ruleId: string;
   readonly orderRef?: string;
+  /** References of the medications the card names as interacting. */
+  readonly interactingRefs: readonly string[];
 }
 
 export interface CardContext {
@@ -49,7 +51,30 @@ export function buildOrderCards(
   return fired
     .filter((f) => !replaced.has(f.rule.id))
     .sort((a, b) => RANK[b.hit.indicator] - RANK[a.hit.indicator] || a.rule.id.localeCompare(b.rule.id))
-    .map(({ hit, rule }) => ({ card: buildCard(rule, hit, order, patient, context), ruleId: rule.id, orderRef: order.order.ref }));
+    .map(({ hit, rule }) => ({
+      card: buildCard(rule, hit, order, patient, context),
+      ruleId: rule.id,
+      orderRef: order.order.ref,
+      interactingRefs: interactingMeds(rule, order).map((m) => m.ref),
+    }));
+}
+
+/**
+ * One card per problem: when two draft orders of the same session interact with each other (an
+ * opioid and a benzodiazepine both being signed), the rule fires for each order; keep the first card,
+ * which already names the other order as interacting.
+ */
+export function dropMirroredCards<T extends BuiltCard>(cards: readonly T[]): T[] {
+  const kept: T[] = [];
+  for (const card of cards) {
+    const mirror = kept.some(
+      (k) => k.ruleId === card.ruleId && k.orderRef !== undefined && card.orderRef !== undefined && card.interactingRefs.includes(k.orderRef) && k.interactingRefs.includes(card.orderRef)
+    );
+    if (!mirror) {
+      kept.push(card);
+    }
+  }
+  return kept;
 }
 
 function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patient: PatientFacts, context: CardContext): Card {

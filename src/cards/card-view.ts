@@ -33,18 +33,20 @@ function list(meds: readonly MedicationFact[], empty: string): string {
   return meds.length === 0 ? `- ${empty}` : meds.map((m) => `- ${escapeMarkdown(m.display)} (${describeSource(m)})`).join('\n');
 }
 
-function interacting(rule: RuleDefinition, order: OrderFacts): string {
+/** The patient's medications from the group of `interactingClasses` the draft order is not in. */
+export function interactingMeds(rule: RuleDefinition, order: OrderFacts): MedicationFact[] {
   const groups = rule.interactingClasses;
   if (!groups) {
-    return list([], 'none');
+    return [];
   }
   const inA = order.order.classes.some((c) => groups.a.includes(c));
   const inB = order.order.classes.some((c) => groups.b.includes(c));
   const wanted = new Set([...(inA ? groups.b : []), ...(inB ? groups.a : [])]);
-  return list(
-    order.concurrent.filter((m) => m.classes.some((c) => wanted.has(c))),
-    'no interacting medication recorded'
-  );
+  return order.concurrent.filter((m) => m.classes.some((c) => wanted.has(c)));
+}
+
+function interacting(rule: RuleDefinition, order: OrderFacts): string {
+  return list(interactingMeds(rule, order), rule.interactingClasses ? 'no interacting medication recorded' : 'none');
 }
 
 function totalMme(order: OrderFacts): string {

@@ -1,4 +1,4 @@
-export { buildOrderCards } from './build-cards.ts';
+export { buildOrderCards, dropMirroredCards } from './build-cards.ts';
 export type { BuiltCard, CardContext } from './build-cards.ts';
 export { OVERDOSE_SIGNS } from './card-view.ts';
 export { buildIncompleteCard } from './incomplete-card.ts';

@@ -28,18 +28,62 @@ async function jsonFiles(dir: string): Promise<string[]> {
   }
 }
 
+/** One file of a rule set, as read from disk (or drafted in the admin API). */
+export interface RuleSourceFile {
+  /** Base name, e.g. "opioid-benzodiazepine.json" (value sets: the name inside value-sets/). */
+  readonly name: string;
+  readonly text: string;
+}
+
+/** The files a rule set is built from: what {@link buildRuleSet} needs, and what the admin API edits. */
+export interface RuleSources {
+  readonly rules: readonly RuleSourceFile[];
+  readonly valueSets: readonly RuleSourceFile[];
+}
+
+/**
+ * Reads every rule file and value set of a rules folder (no validation).
+ * @param rulesDir - The rules folder.
+ * @returns The files, sorted by name.
+ */
+export async function readRuleSources(rulesDir: string): Promise<RuleSources> {
+  const read = async (dir: string): Promise<RuleSourceFile[]> =>
+    Promise.all((await jsonFiles(dir)).map(async (name) => ({ name, text: await readFile(path.join(dir, name), 'utf8') })));
+  return { rules: await read(rulesDir), valueSets: await read(path.join(rulesDir, VALUE_SETS_DIR)) };
+}
+
 /**
  * @param rulesDir - The rules folder.
  * @param now - Load time, recorded on the set.
  * @returns The rule set, or every error found in every file.
  */
 export async function loadRuleSet(rulesDir: string, now: Date = new Date()): Promise<RuleSetResult> {
+  const sources = await readRuleSources(rulesDir);
+  if (sources.rules.length === 0) {
+    return { ok: false, errors: [`no rule files found in ${rulesDir}`] };
+  }
+  return buildRuleSet(sources, now);
+}
+
+/**
+ * Validates and compiles a rule set from file contents: the same checks whether the files come
+ * from disk (start-up, hot reload, the rules CLI) or from an editor's draft (admin API dry runs).
+ * @param sources - Rule files and value set files.
+ * @param now - Load time, recorded on the set.
+ * @returns The rule set, or every error found in every file.
+ */
+export function buildRuleSet(sources: RuleSources, now: Date = new Date()): RuleSetResult {
   const errors: string[] = [];
   const hash = createHash('sha256');
-  const ruleFiles = await jsonFiles(rulesDir);
   const rules: RuleDefinition[] = [];
-  for (const name of ruleFiles) {
-    const text = await readFile(path.join(rulesDir, name), 'utf8');
+  const ruleFiles = [...sources.rules].sort((a, b) => compareNames(a.name, b.name));
+  const seen = new Set<string>();
+  for (const { name, text } of ruleFiles) {
+    if (seen.has(name)) {
+      errors.push(`${name}: /id: duplicate rule file "${name}"`);
+      continue;
+    }
+    seen.add(name);
     hash.update(`rule:${name}\n${text}\n`);
     const parsed = parseJson(text, name, errors);
     if (parsed === undefined) {
@@ -53,9 +97,7 @@ export async function loadRuleSet(rulesDir: string, now: Date = new Date()): Pro
     }
   }
   const valueSets: ValueSet[] = [];
-  const vsDir = path.join(rulesDir, VALUE_SETS_DIR);
-  for (const name of await jsonFiles(vsDir)) {
-    const text = await readFile(path.join(vsDir, name), 'utf8');
+  for (const { name, text } of [...sources.valueSets].sort((a, b) => compareNames(a.name, b.name))) {
     hash.update(`value-set:${name}\n${text}\n`);
     const label = `${VALUE_SETS_DIR}/${name}`;
     const parsed = parseJson(text, label, errors);
@@ -69,7 +111,13 @@ export async function loadRuleSet(rulesDir: string, now: Date = new Date()): Pro
       errors.push(...result.errors.map((e) => `${label}: ${e}`));
     }
   }
-  const ids = new Set(rules.map((r) => r.id));
+  const ids = new Set<string>();
+  for (const rule of rules) {
+    if (ids.has(rule.id)) {
+      errors.push(`${rule.id}.json: /id: duplicate rule id "${rule.id}"`);
+    }
+    ids.add(rule.id);
+  }
   for (const rule of rules) {
     for (const replaced of rule.replaces ?? []) {
       if (!ids.has(replaced)) {
@@ -78,7 +126,7 @@ export async function loadRuleSet(rulesDir: string, now: Date = new Date()): Pro
     }
   }
   if (ruleFiles.length === 0) {
-    errors.push(`no rule files found in ${rulesDir}`);
+    errors.push('no rule files');
   }
   if (errors.length > 0) {
     return { ok: false, errors };
@@ -93,6 +141,11 @@ export async function loadRuleSet(rulesDir: string, now: Date = new Date()): Pro
     ok: true,
     value: { version: hash.digest('hex').slice(0, 12), loadedAt: now.toISOString(), rules, engineRules: compileRules(rules), classifier },
   };
+}
+
+/** Same order as the directory listing used to give (code-unit order), so versions do not change. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function parseJson(text: string, label: string, errors: string[]): unknown {

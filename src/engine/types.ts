@@ -11,7 +11,11 @@ export interface RuleEvidence {
 export interface RuleOverrideReason {
   readonly code: string;
   readonly display: string;
+  /** Choosing this reason snoozes the rule for this patient for this many days. */
+  readonly snoozeDays?: number;
 }
+
+export type MaterialChange = 'drug-classes' | 'mme-band';
 
 export interface RuleSuggestion {
   readonly kind: 'cancel-draft-order' | 'order-naloxone';
@@ -58,6 +62,8 @@ export interface RuleDefinition {
   readonly escalations?: readonly RuleEscalation[];
   readonly interactingClasses?: { readonly a: readonly DrugClass[]; readonly b: readonly DrugClass[] };
   readonly card: RuleCardTemplate;
+  /** What ends a snooze early: a new drug class, a higher MME band. */
+  readonly snooze?: { readonly material: readonly MaterialChange[] };
   readonly evidence: readonly RuleEvidence[];
   /** Fixture cases this rule must pass (paths under fixtures/). */
   readonly tests?: readonly RuleTestCase[];

@@ -3,7 +3,7 @@
  * classified MedicationFacts (classes, ingredients, daily doses), and decides which of them count
  * as "active" at the time of the request.
  */
-import type { MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
+import type { CodeableConcept, Medication, MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
@@ -59,7 +59,7 @@ export function toMedicationFact(
     ref: id ? `${resource.resourceType}/${id}` : fallbackRef,
     id,
     kind,
-    display: classification.display ?? concept?.text ?? 'unnamed medication',
+    display: displayOf(classification.display, concept, medication, classification.ingredients),
     classes: classes.sort(),
     ingredients: classification.ingredients,
     date: dateOf(resource),
@@ -72,6 +72,29 @@ export function toMedicationFact(
       (classification.ingredients.includes('esketamine') || DEPRESSION_REASON.test(reasonText) || (reasonText === '' && patientHasDepression)),
     hintText,
   };
+}
+
+const SYSTEM_LABELS: Readonly<Record<string, string>> = {
+  'http://www.nlm.nih.gov/research/umls/rxnorm': 'RxNorm',
+  'http://www.whocc.no/atc': 'ATC',
+  'http://hl7.org/fhir/sid/ndc': 'NDC',
+};
+
+/** A name a clinician can read, even when the EHR sent only a code: "oxycodone (RxNorm 7804)". */
+function displayOf(display: string | undefined, concept: CodeableConcept | undefined, medication: Medication | undefined, ingredients: readonly string[]): string {
+  if (display) {
+    return display;
+  }
+  const text = concept?.text ?? medication?.code?.text;
+  if (text) {
+    return text;
+  }
+  const coding = concept?.coding?.[0] ?? medication?.code?.coding?.[0];
+  const code = coding?.code ? `${SYSTEM_LABELS[coding.system ?? ''] ?? 'code'} ${coding.code}` : undefined;
+  if (ingredients.length > 0) {
+    return code ? `${ingredients.join(' / ')} (${code})` : ingredients.join(' / ');
+  }
+  return code ? `medication with ${code}` : 'unnamed medication';
 }
 
 /** True when the resource shows the drug in use at `now`. */

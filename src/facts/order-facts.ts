@@ -57,7 +57,12 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
   const mme = summariseMme(
     dosing.filter((m) => !m.classes.includes('oud-treatment') && m.mme.length > 0).map((m) => ({ ref: m.ref, display: m.display, mme: m.mme }))
   );
-  const benzoKnown = dosing.flatMap((m) => m.benzoDoses).map((d) => d.diazepamEqMgPerDay).filter((v): v is number => typeof v === 'number');
+  // Benzodiazepines only: the ketamine studies measured benzodiazepine dose; Z-drugs are not counted in it.
+  const benzoKnown = dosing
+    .flatMap((m) => m.benzoDoses)
+    .filter((d) => ingredientRole(d.ingredient) === 'benzodiazepine')
+    .map((d) => d.diazepamEqMgPerDay)
+    .filter((v): v is number => typeof v === 'number');
   const benzoDiazepamEqPerDay = benzoKnown.length > 0 ? Math.round(benzoKnown.reduce((a, b) => a + b, 0) * 10) / 10 : null;
 
   const cnsDrugs = new Map<string, MedicationFact>();

@@ -3,7 +3,7 @@
  * request -> patient record -> facts -> rules -> cards -> response.
  */
 import type { MedicationRequest } from '@medplum/fhirtypes';
-import { buildIncompleteCard, buildOrderCards } from '../cards/index.ts';
+import { INCOMPLETE_TOPIC_CODE, buildIncompleteCard, buildOrderCards, dropMirroredCards } from '../cards/index.ts';
 import type { BuiltCard } from '../cards/index.ts';
 import { evaluateOrder } from '../engine/index.ts';
 import type { RuleFailure, RuleSet } from '../engine/index.ts';
@@ -12,7 +12,9 @@ import type { DraftOrderInput } from '../facts/index.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
 import { parseOrderHookRequest } from './parse-order-hook-request.ts';
+import type { AuditedCard, Store, SuppressedCard } from '../store/index.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
+import { isSnoozable, materiallyChanged, materialStateOf } from './snooze.ts';
 import type { Card, CdsResponse, OrderHookRequest } from './types.ts';
 
 export interface HookDeps {
@@ -21,13 +23,21 @@ export interface HookDeps {
   readonly fhir: Omit<LoadOptions, 'fetch'>;
   readonly fetch?: FetchLike;
   readonly now?: () => Date;
+  /** Feedback store: snoozes are honoured when present. */
+  readonly store?: Store;
+  /** Pseudonymous patient key (keyed hash); required with a store. */
+  readonly patientKey?: (fhirServer: string | undefined, patientId: string) => string;
 }
 
 export interface HookOutcome {
   readonly response: CdsResponse;
   readonly request: OrderHookRequest;
   readonly ruleSetVersion: string;
-  readonly cards: readonly BuiltCard[];
+  /** Cards given, for the audit. */
+  readonly audited: readonly AuditedCard[];
+  /** Cards withheld by a snooze, for the audit. */
+  readonly suppressed: readonly SuppressedCard[];
+  readonly patientKey?: string;
   readonly sources: PatientRecord['sources'];
 }
 
@@ -46,7 +56,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
   const drafts = draftMedicationOrders(request);
   if (!drafts.some((d) => d.evaluate)) {
     // Nothing to check (e.g. only lab or nutrition orders): no need to touch the record.
-    return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, cards: [], sources: {} };
+    return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {} };
   }
   const record = await loadPatientRecord(
     {
@@ -63,27 +73,66 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     { ...deps.fhir, fetch: deps.fetch }
   );
   const facts = deriveFacts(record, drafts, ruleSet.classifier, now);
-  const built: BuiltCard[] = [];
+  const built: (BuiltCard & { materialState: string })[] = [];
   const failures: (RuleFailure & { title: string })[] = [];
   for (const order of facts.orders) {
     const evaluation = await evaluateOrder(ruleSet, engineFactsFor(facts, order));
-    built.push(
-      ...buildOrderCards(ruleSet.rules, order, facts.patient, evaluation.hits, {
-        patientId: request.context.patientId,
-        encounterId: request.context.encounterId,
-        userId: request.context.userId,
-      })
-    );
+    const materialState = materialStateOf(order);
+    const context = { patientId: request.context.patientId, encounterId: request.context.encounterId, userId: request.context.userId };
+    built.push(...buildOrderCards(ruleSet.rules, order, facts.patient, evaluation.hits, context).map((b) => ({ ...b, materialState })));
     for (const failure of evaluation.failures) {
       failures.push({ ...failure, title: ruleSet.rules.find((r) => r.id === failure.ruleId)?.title ?? failure.ruleId });
     }
   }
-  const cards: Card[] = built.map((b) => b.card);
+  const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId) : undefined;
+  const { shown, suppressed } = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now);
+  const cards: Card[] = shown.map((b) => b.card);
   const incomplete = buildIncompleteCard(record.gaps, failures);
   if (incomplete) {
     cards.push(incomplete);
   }
-  return { response: { cards }, request, ruleSetVersion: ruleSet.version, cards: built, sources: record.sources };
+  const audited: AuditedCard[] = [
+    ...shown.map((b) => ({
+      uuid: b.card.uuid ?? '',
+      ruleId: b.ruleId,
+      indicator: b.card.indicator,
+      ...(b.orderRef ? { orderRef: b.orderRef } : {}),
+      suggestionUuids: (b.card.suggestions ?? []).flatMap((s) => (s.uuid ? [s.uuid] : [])),
+      materialState: b.materialState,
+    })),
+    ...(incomplete?.uuid ? [{ uuid: incomplete.uuid, ruleId: INCOMPLETE_TOPIC_CODE, indicator: incomplete.indicator, suggestionUuids: [] }] : []),
+  ];
+  return { response: { cards }, request, ruleSetVersion: ruleSet.version, audited, suppressed, ...(patientKey ? { patientKey } : {}), sources: record.sources };
+}
+
+/**
+ * Withholds cards whose rule the clinician snoozed for this patient, unless the situation changed
+ * materially since. Reads the store only when a snoozable rule fired.
+ */
+async function applySnoozes<T extends BuiltCard & { materialState: string }>(
+  built: readonly T[],
+  ruleSet: RuleSet,
+  store: Store | undefined,
+  patientKey: string | undefined,
+  now: Date
+): Promise<{ shown: T[]; suppressed: SuppressedCard[] }> {
+  const rules = new Map(ruleSet.rules.map((r) => [r.id, r]));
+  if (!store || !patientKey || !built.some((b) => rules.get(b.ruleId) && isSnoozable(rules.get(b.ruleId)!))) {
+    return { shown: [...built], suppressed: [] };
+  }
+  const snoozes = await store.activeSnoozes(patientKey, now);
+  const shown: T[] = [];
+  const suppressed: SuppressedCard[] = [];
+  for (const b of built) {
+    const rule = rules.get(b.ruleId);
+    const snooze = snoozes.find((s) => s.ruleId === b.ruleId);
+    if (rule && snooze && !materiallyChanged(rule, b.materialState, snooze.materialState)) {
+      suppressed.push({ ruleId: b.ruleId, snoozeId: snooze.id, ...(b.orderRef ? { orderRef: b.orderRef } : {}) });
+    } else {
+      shown.push(b);
+    }
+  }
+  return { shown, suppressed };
 }
 
 /**

@@ -4,3 +4,7 @@ export { loadServiceDefinitions, toDiscovery, SUPPORTED_HOOKS } from './service-
 export type { ServiceDefinition, ServicesResult } from './service-definitions.ts';
 export { parseOrderHookRequest } from './parse-order-hook-request.ts';
 export type * from './types.ts';
+export { handleFeedback } from './handle-feedback.ts';
+export type { FeedbackDeps, FeedbackOutcome } from './handle-feedback.ts';
+export { parseFeedback } from './parse-feedback.ts';
+export { materialStateOf, materiallyChanged, mmeBand } from './snooze.ts';

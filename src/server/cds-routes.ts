@@ -4,13 +4,37 @@
  */
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { handleOrderHook, toDiscovery } from '../protocol/index.ts';
-import type { HookDeps, ServiceDefinition } from '../protocol/index.ts';
-import { methodNotAllowedOutcome, notFound, unsupportedMediaTypeOutcome } from '../shared/index.ts';
+import { handleFeedback, handleOrderHook, toDiscovery } from '../protocol/index.ts';
+import type { HookDeps, HookOutcome, ServiceDefinition } from '../protocol/index.ts';
+import { methodNotAllowedOutcome, notFound, serviceUnavailableOutcome, unsupportedMediaTypeOutcome } from '../shared/index.ts';
+import type { Logger } from '../shared/index.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 export interface CdsRoutesDeps extends HookDeps {
   readonly services: readonly ServiceDefinition[];
+  readonly logger: Logger;
+}
+
+/** Queues the audit record of a successful call; never delays or fails the response. */
+function audit(deps: CdsRoutesDeps, service: ServiceDefinition, outcome: HookOutcome, res: Response): void {
+  if (!deps.store || !outcome.patientKey) {
+    return;
+  }
+  const started = typeof res.locals.startedAt === 'number' ? res.locals.startedAt : performance.now();
+  const identity = res.locals.cdsClient as { iss?: string } | undefined;
+  deps.store.enqueueInvocation({
+    hookInstance: outcome.request.hookInstance,
+    serviceId: service.id,
+    hook: service.hook,
+    receivedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
+    latencyMs: Math.round((performance.now() - started) * 10) / 10,
+    status: 200,
+    ruleSetVersion: outcome.ruleSetVersion,
+    patientKey: outcome.patientKey,
+    ...(identity?.iss ? { clientIss: identity.iss } : {}),
+    cards: outcome.audited,
+    suppressed: outcome.suppressed,
+  });
 }
 
 function isJsonContentType(req: Request): boolean {
@@ -43,6 +67,33 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       res.locals.cardCount = outcome.response.cards.length;
       res.setHeader('X-Rule-Set-Version', outcome.ruleSetVersion);
       res.json(outcome.response);
+      audit(deps, service, outcome, res);
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.post('/cds-services/:id/feedback', async (req: Request, res: Response, next: NextFunction) => {
+    const service = byId.get(String(req.params.id));
+    if (!service) {
+      sendOutcome(res, notFound);
+      return;
+    }
+    if (!isJsonContentType(req)) {
+      sendOutcome(res, unsupportedMediaTypeOutcome('Send feedback as JSON with Content-Type: application/json.'));
+      return;
+    }
+    if (!deps.store) {
+      sendOutcome(res, serviceUnavailableOutcome('The feedback store is not configured.'));
+      return;
+    }
+    try {
+      const outcome = await handleFeedback(service, req.body, { store: deps.store, ruleSet: deps.ruleSet, ...(deps.now ? { now: deps.now } : {}) });
+      deps.logger.info(
+        { requestId: res.locals.requestId, serviceId: service.id, stored: outcome.stored, duplicates: outcome.duplicates, unknownCards: outcome.unknownCards.length, snoozes: outcome.snoozes.length },
+        'feedback stored'
+      );
+      res.json({});
     } catch (err) {
       next(err);
     }
@@ -50,5 +101,6 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
 
   router.all('/cds-services', (_req, res) => sendOutcome(res, methodNotAllowedOutcome('Use GET on /cds-services.')));
   router.all('/cds-services/:id', (_req, res) => sendOutcome(res, methodNotAllowedOutcome('Use POST to call a CDS service.')));
+  router.all('/cds-services/:id/feedback', (_req, res) => sendOutcome(res, methodNotAllowedOutcome('Use POST to send feedback.')));
   return router;
 }

@@ -24,6 +24,9 @@ export interface AppDeps {
   readonly ruleSet: HookDeps['ruleSet'];
   readonly fetch?: HookDeps['fetch'];
   readonly now?: HookDeps['now'];
+  /** Audit, feedback and snoozes. */
+  readonly store?: HookDeps['store'];
+  readonly patientKey?: HookDeps['patientKey'];
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -60,6 +63,9 @@ export function createApp(deps: AppDeps): Express {
       fhir: deps.config.fhir,
       fetch: deps.fetch,
       now: deps.now,
+      store: deps.store,
+      patientKey: deps.patientKey,
+      logger: deps.logger,
     })
   );
   app.use((_req, res) => sendOutcome(res, notFound));

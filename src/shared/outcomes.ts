@@ -46,6 +46,14 @@ export function methodNotAllowedOutcome(details: string): OperationOutcome {
   };
 }
 
+export function serviceUnavailableOutcome(details: string): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    id: 'service-unavailable',
+    issue: [{ severity: 'error', code: 'transient', details: { text: details } }],
+  };
+}
+
 export function internalErrorOutcome(): OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
@@ -60,6 +68,7 @@ const STATUS_BY_ID: Readonly<Record<string, number>> = {
   'payload-too-large': 413,
   'method-not-allowed': 405,
   'internal-error': 500,
+  'service-unavailable': 503,
 };
 
 /** Shorthand: throw a 400 with the given explanation. */

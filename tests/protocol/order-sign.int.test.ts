@@ -63,6 +63,22 @@ describe('POST /cds-services/{id} order-sign with full prefetch', () => {
     ]);
   });
 
+  it('shows one card, not two, when the opioid and the benzodiazepine are both being signed', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-and-benzodiazepine-both-draft.json'));
+    const cards = expectConformant(res.body).filter((c) => c.source.topic?.code === 'opioid-benzodiazepine');
+    expect(cards).toHaveLength(1);
+    expect(cards[0]!.detail).toMatch(/another unsigned order in this session/);
+  });
+
+  it('names a draft sent as a code only by its ingredient and code, not as "unnamed"', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const entry = body.context.draftOrders.entry.find((e: any) => e.resource.resourceType === 'MedicationRequest');
+    entry.resource.medicationCodeableConcept = { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '7804' }] };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const card = expectConformant(res.body).find((c) => c.source.topic?.code === 'opioid-benzodiazepine')!;
+    expect(card.detail).toMatch(/^\*\*Draft order:\*\* oxycodone \(RxNorm 7804\)/);
+  });
+
   it('gives every card and suggestion a fresh uuid on every call', async () => {
     const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
     const a = await request(t.app).post(ORDER_SIGN).send(body);

@@ -19,6 +19,12 @@ import { getContainerRuntimeClient, Wait } from 'testcontainers';
 export const DEFAULT_POSTGRES_IMAGE = 'postgres:15';
 export const POSTGRES_READY_LOG = /database system is ready to accept connections/;
 
+type HealthCheck = Parameters<PostgreSqlContainer['withHealthCheck']>[0];
+// Docker's value for "no health check" (testcontainers' type only names CMD and CMD-SHELL). Without it the
+// module adds a pg_isready check every 250 ms; the log line tells when the server is ready. (podman 4.3 keeps
+// the NONE check and logs that it cannot schedule it without systemd: harmless noise in its service log.)
+const NO_HEALTH_CHECK = { test: ['NONE'] } as unknown as HealthCheck;
+
 export interface StartedPostgres {
   /** postgres://user:password@host:port/database */
   connectionString: string;
@@ -37,9 +43,10 @@ export function isCI(): boolean {
   return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
+const SETUP_COMMAND = 'container_env=$(bash scripts/containers/setup.sh) && eval "$container_env"';
 const SETUP_HINT =
-  'On a machine without Docker (as root, e.g. CI) run: container_env=$(bash scripts/containers/setup.sh) && eval "$container_env" ' +
-  'and run the tests in that shell; on a machine with Docker, start the Docker engine.';
+  `On a machine without Docker (as root, e.g. CI) run ${SETUP_COMMAND} and run the tests in that shell; ` +
+  'on a machine with Docker, start the Docker engine.';
 
 let engineProbe: Promise<string | undefined> | undefined;
 
@@ -71,17 +78,17 @@ export async function startPostgres(): Promise<StartedPostgres> {
       .withDatabase('cds_test')
       .withUsername('cds')
       .withPassword('cds-test-password')
-      // Disables the module's pg_isready health check: the log line below tells when the server is ready.
-      .withHealthCheck({ test: ['NONE'] })
+      .withHealthCheck(NO_HEALTH_CHECK)
       .withWaitStrategy(Wait.forLogMessage(POSTGRES_READY_LOG, 2))
       .withStartupTimeout(120_000)
       .start();
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = (error instanceof Error ? error.message : String(error)).trim();
     const hint =
       image === DEFAULT_POSTGRES_IMAGE
-        ? ` The image ${image} has to be pulled from a registry; on a machine without one, ${SETUP_HINT}`
-        : '';
+        ? ` The image ${image} comes from a registry; where none is reachable, ${SETUP_COMMAND} builds a local ` +
+          'image and sets CNS_CDS_POSTGRES_IMAGE to it.'
+        : ` Is the image built? (${SETUP_COMMAND} builds localhost/cns-cds-postgres:15.)`;
     throw new Error(`Cannot start PostgreSQL from image ${image}: ${detail}.${hint}`, { cause: error });
   }
   const started = container;

@@ -14,6 +14,22 @@ function classifier(): Classifier {
   return shared;
 }
 
+/**
+ * Canonical ingredients of a CodeableConcept-like value: its codes (e.g. an RxNorm ingredient code sent
+ * without text) and its texts.
+ */
+export function ingredientsOfConcept(concept: unknown): readonly string[] {
+  if (!concept || typeof concept !== 'object' || Array.isArray(concept)) {
+    return [];
+  }
+  const raw = concept as Record<string, unknown>;
+  const coding = (Array.isArray(raw.coding) ? raw.coding : []).flatMap((c: unknown) => {
+    const r = c && typeof c === 'object' ? (c as Record<string, unknown>) : undefined;
+    return r && typeof r.code === 'string' ? [{ system: typeof r.system === 'string' ? r.system : undefined, code: r.code, display: typeof r.display === 'string' ? r.display : undefined }] : [];
+  });
+  return classifier().classify({ coding, ...(typeof raw.text === 'string' ? { text: raw.text } : {}) }).ingredients;
+}
+
 /** Canonical ingredients named in a piece of text (a brand gives all of its ingredients). */
 export function ingredientsNamedIn(text: string): readonly string[] {
   return classifier().classify({ text }).ingredients;

@@ -3,7 +3,7 @@
  * (a Ratio, e.g. 5 mg / 1 tablet, 1 mg / 1 mL, 25 mcg / 1 h), then from the product names (Medication
  * code, the order's medication concept, the ingredient items), in that order.
  */
-import { ingredientsNamedIn } from './ingredient-roles.ts';
+import { ingredientsNamedIn, ingredientsOfConcept } from './ingredient-roles.ts';
 import { arr, conceptTexts, obj, positive, str } from './safe.ts';
 import { strengthsFromName } from './strength-from-name.ts';
 import type { Strength, StrengthBasis, StrengthResult } from './strength-types.ts';
@@ -85,6 +85,11 @@ function ratioStrength(item: Record<string, unknown>): Strength | undefined {
 }
 
 function itemIngredients(item: Record<string, unknown>): readonly string[] {
+  // Codes first: an ingredient sent as an RxNorm code with an explicit strength must still count.
+  const coded = ingredientsOfConcept(itemConcept(item));
+  if (coded.length > 0) {
+    return coded;
+  }
   const names = [...conceptTexts(itemConcept(item)), str(obj(item.itemReference)?.display) ?? ''].join(' ; ');
   return names.trim() === '' ? [] : ingredientsNamedIn(names);
 }

@@ -1,0 +1,66 @@
+/**
+ * POST /cds-services/{id}/feedback (CDS Hooks 2.0 "Feedback"): validates, stores durably before
+ * answering, and turns snoozing override reasons into snoozes for that patient and rule.
+ */
+import type { RuleSet } from '../engine/index.ts';
+import { OVERRIDE_REASON_SYSTEM } from '../cards/index.ts';
+import type { FeedbackResult, Snooze, Store } from '../store/index.ts';
+import { parseFeedback } from './parse-feedback.ts';
+import type { ServiceDefinition } from './service-definitions.ts';
+
+export interface FeedbackDeps {
+  readonly store: Store;
+  readonly ruleSet: () => RuleSet;
+  readonly now?: () => Date;
+}
+
+export interface FeedbackOutcome extends FeedbackResult {
+  readonly snoozes: readonly Snooze[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * @param service - The service the feedback was posted to.
+ * @param body - Parsed JSON body.
+ * @param deps - Store, current rule set, clock.
+ * @returns What was stored and which snoozes were created.
+ * @throws OperationOutcomeError (400) for a malformed body.
+ */
+export async function handleFeedback(service: ServiceDefinition, body: unknown, deps: FeedbackDeps): Promise<FeedbackOutcome> {
+  const items = parseFeedback(body);
+  const result = await deps.store.recordFeedback(service.id, items);
+  const now = deps.now?.() ?? new Date();
+  const withReason = items.filter((i) => i.outcome === 'overridden' && i.overrideReason?.code);
+  if (withReason.length === 0) {
+    return { ...result, snoozes: [] };
+  }
+  const cards = new Map((await deps.store.findIssuedCards(withReason.map((i) => i.cardUuid))).map((c) => [c.uuid, c]));
+  const rules = new Map(deps.ruleSet().rules.map((r) => [r.id, r]));
+  const snoozes: Snooze[] = [];
+  for (const item of withReason) {
+    const card = cards.get(item.cardUuid);
+    const rule = card ? rules.get(card.ruleId) : undefined;
+    const system = item.overrideReason?.system;
+    const reason = rule?.card.overrideReasons?.find((r) => r.code === item.overrideReason?.code && (system === undefined || system === OVERRIDE_REASON_SYSTEM));
+    if (!card || !reason?.snoozeDays) {
+      continue;
+    }
+    const existing = await deps.store.listSnoozes({ ruleId: card.ruleId, activeAt: now });
+    if (existing.some((s) => s.cardUuid === card.uuid)) {
+      continue; // feedback repeated: the snooze already exists
+    }
+    snoozes.push(
+      await deps.store.createSnooze({
+        ruleId: card.ruleId,
+        patientKey: card.patientKey,
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + reason.snoozeDays * DAY_MS).toISOString(),
+        reasonCode: reason.code,
+        cardUuid: card.uuid,
+        ...(card.materialState ? { materialState: card.materialState } : {}),
+      })
+    );
+  }
+  return { ...result, snoozes };
+}

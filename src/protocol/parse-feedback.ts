@@ -1,0 +1,93 @@
+/**
+ * Validates a CDS Hooks 2.0 feedback body (`{ "feedback": [ ... ] }`, spec section "Feedback") and
+ * returns typed items, or throws a 400 naming the first problem. Unknown fields are ignored.
+ */
+import type { FeedbackItemInput } from '../store/index.ts';
+import { badRequestError } from '../shared/index.ts';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const MAX_ITEMS = 500;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const text = (value: unknown, max: number): string | undefined => (typeof value === 'string' && value.trim().length > 0 && value.length <= max ? value : undefined);
+
+/**
+ * @param body - Parsed JSON body.
+ * @returns The feedback items.
+ */
+export function parseFeedback(body: unknown): FeedbackItemInput[] {
+  if (!isObject(body) || !Array.isArray(body.feedback)) {
+    throw badRequestError('The body must be an object with a "feedback" array.', 'feedback');
+  }
+  if (body.feedback.length === 0 || body.feedback.length > MAX_ITEMS) {
+    throw badRequestError(`"feedback" must hold between 1 and ${MAX_ITEMS} items.`, 'feedback');
+  }
+  return body.feedback.map((raw, i): FeedbackItemInput => {
+    const at = `feedback[${i}]`;
+    if (!isObject(raw)) {
+      throw badRequestError(`"${at}" must be an object.`, at);
+    }
+    const card = text(raw.card, 128);
+    if (!card) {
+      throw badRequestError(`"${at}.card" is required: the uuid of the card.`, `${at}.card`);
+    }
+    if (raw.outcome !== 'accepted' && raw.outcome !== 'overridden') {
+      throw badRequestError(`"${at}.outcome" must be "accepted" or "overridden".`, `${at}.outcome`);
+    }
+    const outcomeTimestamp = text(raw.outcomeTimestamp, 64);
+    if (!outcomeTimestamp || !RFC3339.test(outcomeTimestamp) || Number.isNaN(Date.parse(outcomeTimestamp))) {
+      throw badRequestError(`"${at}.outcomeTimestamp" is required and must be an RFC 3339 date-time.`, `${at}.outcomeTimestamp`);
+    }
+    const accepted: string[] = [];
+    if (raw.acceptedSuggestions !== undefined) {
+      if (!Array.isArray(raw.acceptedSuggestions)) {
+        throw badRequestError(`"${at}.acceptedSuggestions" must be an array of { "id": ... }.`, `${at}.acceptedSuggestions`);
+      }
+      for (const s of raw.acceptedSuggestions) {
+        const id = isObject(s) ? text(s.id, 128) : undefined;
+        if (!id) {
+          throw badRequestError(`"${at}.acceptedSuggestions" entries need an "id".`, `${at}.acceptedSuggestions`);
+        }
+        accepted.push(id);
+      }
+    }
+    if (raw.outcome === 'accepted' && accepted.length === 0) {
+      // cds-fb-2: acceptedSuggestions is required for accepted outcomes.
+      throw badRequestError(`"${at}.acceptedSuggestions" is required when the outcome is "accepted".`, `${at}.acceptedSuggestions`);
+    }
+    let overrideReason: FeedbackItemInput['overrideReason'];
+    let userComment: string | undefined;
+    if (raw.overrideReason !== undefined) {
+      if (!isObject(raw.overrideReason)) {
+        throw badRequestError(`"${at}.overrideReason" must be an object.`, `${at}.overrideReason`);
+      }
+      const reason = raw.overrideReason.reason;
+      userComment = text(raw.overrideReason.userComment, 4000);
+      if (reason !== undefined) {
+        if (!isObject(reason) || !text(reason.code, 256)) {
+          throw badRequestError(`"${at}.overrideReason.reason" must be a Coding with a "code".`, `${at}.overrideReason.reason`);
+        }
+        overrideReason = {
+          code: reason.code as string,
+          ...(text(reason.system, 1024) ? { system: reason.system as string } : {}),
+          ...(text(reason.display, 1024) ? { display: reason.display as string } : {}),
+        };
+      }
+      if (!overrideReason && !userComment) {
+        // cds-fb-3: an overrideReason needs a reason or a comment.
+        throw badRequestError(`"${at}.overrideReason" needs a "reason" or a "userComment".`, `${at}.overrideReason`);
+      }
+    }
+    return {
+      cardUuid: card,
+      outcome: raw.outcome,
+      outcomeTimestamp,
+      acceptedSuggestionIds: accepted,
+      ...(overrideReason ? { overrideReason } : {}),
+      ...(userComment ? { userComment } : {}),
+    };
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * The one store behind the service: invocation audit, feedback, snoozes, analytics, JWT replay
+ * state and rule change history. Two implementations share one PostgreSQL dialect: embedded PGlite
+ * (default, persisted under the data directory) and a PostgreSQL server (DATABASE_URL).
+ *
+ * Nothing here ever holds tokens, names or other PHI: patients are identified only by a keyed hash.
+ */
+
+export type Indicator = 'info' | 'warning' | 'critical';
+
+/** One card as given to the EHR, for the audit and for matching feedback to its rule. */
+export interface AuditedCard {
+  readonly uuid: string;
+  readonly ruleId: string;
+  readonly indicator: Indicator;
+  /** "MedicationRequest/123" of the draft order the card concerns. */
+  readonly orderRef?: string;
+  readonly suggestionUuids: readonly string[];
+  /** What the rule marks as material (e.g. "classes=benzodiazepine;mmeBand=50"): a snooze is lifted when it changes. */
+  readonly materialState?: string;
+}
+
+/** A rule that fired but whose card was withheld by an active snooze. */
+export interface SuppressedCard {
+  readonly ruleId: string;
+  readonly snoozeId: string;
+  readonly orderRef?: string;
+}
+
+export interface InvocationRecord {
+  readonly hookInstance: string;
+  readonly serviceId: string;
+  readonly hook: string;
+  /** ISO 8601 time the call arrived. */
+  readonly receivedAt: string;
+  readonly latencyMs: number;
+  readonly status: number;
+  readonly ruleSetVersion: string;
+  /** Keyed hash of the patient (see patient-key.ts), never the id itself. */
+  readonly patientKey: string;
+  /** Verified JWT issuer of the calling EHR, when auth is on. */
+  readonly clientIss?: string;
+  readonly cards: readonly AuditedCard[];
+  readonly suppressed: readonly SuppressedCard[];
+}
+
+export interface FeedbackItemInput {
+  readonly cardUuid: string;
+  readonly outcome: 'accepted' | 'overridden';
+  /** RFC 3339 UTC, as sent by the EHR. */
+  readonly outcomeTimestamp: string;
+  readonly acceptedSuggestionIds: readonly string[];
+  readonly overrideReason?: { readonly system?: string; readonly code?: string; readonly display?: string };
+  readonly userComment?: string;
+}
+
+export interface FeedbackResult {
+  /** Items stored now. */
+  readonly stored: number;
+  /** Items identical to ones already stored (idempotent repeats). */
+  readonly duplicates: number;
+  /** Card uuids we never issued (stored and flagged, not failed). */
+  readonly unknownCards: readonly string[];
+}
+
+/** What the audit knows about a card we issued. */
+export interface IssuedCard {
+  readonly uuid: string;
+  readonly ruleId: string;
+  readonly indicator: Indicator;
+  readonly serviceId: string;
+  readonly hookInstance: string;
+  readonly patientKey: string;
+  readonly orderRef?: string;
+  readonly materialState?: string;
+  readonly issuedAt: string;
+}
+
+export interface Snooze {
+  readonly id: string;
+  readonly ruleId: string;
+  readonly patientKey: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  /** The override reason code that asked for the snooze. */
+  readonly reasonCode: string;
+  readonly cardUuid: string;
+  /** Material state when snoozed; a different state on a later call means "the situation changed". */
+  readonly materialState?: string;
+  readonly liftedAt?: string;
+  readonly liftedBy?: string;
+}
+
+export interface OverrideReasonCount {
+  readonly code: string;
+  readonly display?: string;
+  readonly count: number;
+}
+
+export interface RuleStats {
+  readonly ruleId: string;
+  readonly fired: number;
+  readonly suppressed: number;
+  readonly accepted: number;
+  readonly overridden: number;
+  /** accepted / fired (0 when nothing fired). */
+  readonly acceptedRate: number;
+  readonly overriddenRate: number;
+  readonly topOverrideReasons: readonly OverrideReasonCount[];
+  readonly comments: number;
+}
+
+export type RuleChangeAction = 'create' | 'update' | 'delete' | 'enable' | 'disable' | 'rollback';
+
+export interface RuleChange {
+  /** Monotonic sequence across all rules; replicas poll for changes after the last seq they applied. */
+  readonly seq: number;
+  readonly ruleId: string;
+  readonly action: RuleChangeAction;
+  /** The full rule JSON after the change; null after a delete. */
+  readonly content: unknown;
+  readonly author: string;
+  readonly at: string;
+  /** The rule set version that the change produced (on the replica that made it). */
+  readonly ruleSetVersion?: string;
+}
+
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  /** Applies versioned migrations (idempotent). Called at start-up. */
+  migrate(): Promise<void>;
+  /** Cheap readiness check. */
+  ping(): Promise<boolean>;
+
+  /** Queues an invocation for a batched write; never blocks the caller. */
+  enqueueInvocation(record: InvocationRecord): void;
+  /** Writes everything queued. Called on shutdown and before feedback is matched. */
+  flush(): Promise<void>;
+  findIssuedCards(uuids: readonly string[]): Promise<IssuedCard[]>;
+
+  /** Stores feedback durably before resolving; repeats are idempotent; unknown cards are stored and flagged. */
+  recordFeedback(serviceId: string, items: readonly FeedbackItemInput[]): Promise<FeedbackResult>;
+
+  createSnooze(snooze: Omit<Snooze, 'id' | 'liftedAt' | 'liftedBy'>): Promise<Snooze>;
+  /** Unlifted, unexpired snoozes for a patient at a time (hot path: indexed, fast). */
+  activeSnoozes(patientKey: string, at: Date): Promise<Snooze[]>;
+  listSnoozes(filter: { readonly ruleId?: string; readonly activeAt?: Date; readonly limit?: number }): Promise<Snooze[]>;
+  liftSnooze(id: string, by: string, at: Date): Promise<boolean>;
+
+  ruleStats(from: Date, to: Date): Promise<RuleStats[]>;
+  /** Deletes audit rows (invocations, cards, suppressions, feedback) older than the cutoff; returns rows deleted. */
+  purgeAuditOlderThan(cutoff: Date): Promise<number>;
+
+  /** JWT replay state shared by replicas: true the first time a key is seen before it expires. */
+  rememberJti(key: string, expiresAtMs: number): Promise<boolean>;
+
+  appendRuleChange(change: Omit<RuleChange, 'seq'>): Promise<RuleChange>;
+  ruleHistory(ruleId: string): Promise<RuleChange[]>;
+  ruleChangesSince(seq: number): Promise<RuleChange[]>;
+
+  close(): Promise<void>;
+}
