@@ -26,6 +26,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/common.sh"
 
 setup_start=$(date +%s)
+# runc, debootstrap, mount and friends live in sbin directories, which a non-login PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH" ;; esac
 
 print_exports() {
   printf 'export DOCKER_HOST=%q\n' "unix://$CNS_CDS_PODMAN_SOCKET"

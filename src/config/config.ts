@@ -18,6 +18,10 @@ export interface FhirFallbackConfig {
    * arbitrary hosts.
    */
   readonly allowedServers: readonly string[];
+  /** Consecutive failures of one FHIR server that open its circuit breaker. */
+  readonly breakerFailures: number;
+  /** How long an open breaker fails calls fast before letting a trial call through, in ms. */
+  readonly breakerCoolDownMs: number;
 }
 
 export interface AuthConfig {
@@ -36,6 +40,40 @@ export interface AuthConfig {
   readonly replayMaxEntries: number;
 }
 
+/** Rule administration API (docs/admin-api.md). */
+export interface AdminConfig {
+  /** 'on' (default): every admin call needs a token. 'off': development only, refused in production. */
+  readonly auth: 'on' | 'off';
+  /** JSON file of static API tokens: [{ name, role: "viewer"|"editor", sha256: "<hex of token>" }]. */
+  readonly tokensFile?: string;
+  /** OIDC-style JWTs from one issuer, verified against its JWKS. */
+  readonly oidc?: AdminOidcConfig;
+  /**
+   * Where the development editor token is kept (created once, mode 0600). Set only on embedded
+   * defaults: not production, auth on, and neither a tokens file nor OIDC configured.
+   */
+  readonly devTokenFile?: string;
+  /** CDS Hooks request fixtures used by rule tests and dry runs. */
+  readonly fixturesDir: string;
+}
+
+export interface AdminOidcConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUrl?: string;
+  readonly jwksFile?: string;
+  /** Claim holding the roles (dotted path allowed, e.g. realm_access.roles). Values: cds-viewer, cds-editor. */
+  readonly rolesClaim: string;
+}
+
+/** Hot reload of rules/ (src/engine/watch-rules.ts). */
+export interface RulesWatchConfig {
+  readonly enabled: boolean;
+  /** Poll interval in ms (0: fs.watch only). */
+  readonly pollMs: number;
+  readonly debounceMs: number;
+}
+
 export interface Config {
   /** NODE_ENV=production: refuses development conveniences (auth off, development issuer). */
   readonly production: boolean;
@@ -49,7 +87,13 @@ export interface Config {
   readonly logLevel: string;
   /** Largest request body accepted, in bytes. Prefetch bundles can be large. */
   readonly maxBodyBytes: number;
+  /** Deepest JSON nesting accepted (FHIR resources rarely pass 15). */
+  readonly maxJsonDepth: number;
+  /** Calls per minute per client issuer (or address) on /cds-services; 0 turns limiting off. */
+  readonly rateLimitPerMinute: number;
   readonly fhir: FhirFallbackConfig;
+  readonly admin: AdminConfig;
+  readonly rulesWatch: RulesWatchConfig;
 }
 
 export type ConfigResult = { readonly ok: true; readonly value: Config } | { readonly ok: false; readonly errors: string[] };
@@ -110,6 +154,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (production && authMode === 'required' && !trustedClientsFile && !trustedClientsJson) {
     errors.push('In production set CDS_TRUSTED_CLIENTS_FILE or CDS_TRUSTED_CLIENTS_JSON: no CDS client would be trusted');
   }
+  const admin = adminConfig(env, production, errors);
+  const watchFlag = (env.RULES_WATCH?.trim() || 'on').toLowerCase();
+  if (watchFlag !== 'on' && watchFlag !== 'off') {
+    errors.push(`RULES_WATCH must be "on" or "off" (got "${watchFlag}")`);
+  }
   const config: Config = {
     production,
     auth: {
@@ -130,21 +179,71 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     servicesDir: path.resolve(env.SERVICES_DIR?.trim() || path.join(PROJECT_ROOT, 'cds-hooks')),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    maxJsonDepth: int('MAX_JSON_DEPTH', 64, 8, 1000),
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
     fhir: {
       budgetMs: int('FHIR_BUDGET_MS', 2500, 50, 60_000),
       requestTimeoutMs: int('FHIR_TIMEOUT_MS', 1500, 50, 60_000),
       maxPages: int('FHIR_MAX_PAGES', 5, 1, 100),
       allowedServers,
+      breakerFailures: int('FHIR_BREAKER_FAILURES', 5, 1, 1000),
+      breakerCoolDownMs: int('FHIR_BREAKER_COOLDOWN_MS', 10_000, 100, 600_000),
     },
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: config };
 }
 
+function adminConfig(env: Readonly<Record<string, string | undefined>>, production: boolean, errors: string[]): AdminConfig {
+  const mode = (env.ADMIN_AUTH?.trim() || 'on').toLowerCase();
+  if (mode !== 'on' && mode !== 'off' && mode !== 'required') {
+    errors.push(`ADMIN_AUTH must be "on" or "off" (got "${mode}")`);
+  }
+  if (production && mode === 'off') {
+    errors.push('ADMIN_AUTH=off is refused in production (NODE_ENV=production): rule administrators must authenticate');
+  }
+  const tokensFile = env.ADMIN_TOKENS_FILE?.trim() || undefined;
+  const issuer = env.ADMIN_OIDC_ISSUER?.trim() || undefined;
+  const audience = env.ADMIN_OIDC_AUDIENCE?.trim() || undefined;
+  const jwksUrl = env.ADMIN_OIDC_JWKS_URL?.trim() || undefined;
+  const jwksFile = env.ADMIN_OIDC_JWKS_FILE?.trim() || undefined;
+  const rolesClaim = env.ADMIN_OIDC_ROLES_CLAIM?.trim() || 'roles';
+  let oidc: AdminOidcConfig | undefined;
+  if (issuer || audience || jwksUrl || jwksFile) {
+    if (!issuer || !audience) {
+      errors.push('ADMIN_OIDC_ISSUER and ADMIN_OIDC_AUDIENCE must be set together (with ADMIN_OIDC_JWKS_URL or ADMIN_OIDC_JWKS_FILE)');
+    }
+    if ((jwksUrl ? 1 : 0) + (jwksFile ? 1 : 0) !== 1) {
+      errors.push('Set exactly one of ADMIN_OIDC_JWKS_URL and ADMIN_OIDC_JWKS_FILE');
+    }
+    if (jwksUrl && !/^https:\/\//.test(jwksUrl) && !(!production && /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(jwksUrl))) {
+      errors.push(`ADMIN_OIDC_JWKS_URL must be an https URL (got "${jwksUrl}")`);
+    }
+    if (issuer && audience) {
+      oidc = {
+        issuer,
+        audience,
+        ...(jwksUrl ? { jwksUrl } : {}),
+        ...(jwksFile ? { jwksFile: path.resolve(jwksFile) } : {}),
+        rolesClaim,
+      };
+    }
+  }
+  const dataDir = path.resolve(env.DATA_DIR?.trim() || path.join(PROJECT_ROOT, '.data'));
+  const embeddedDefaults = !production && mode !== 'off' && !tokensFile && !oidc;
+  return {
+    auth: mode === 'off' ? 'off' : 'on',
+    ...(tokensFile ? { tokensFile: path.resolve(tokensFile) } : {}),
+    ...(oidc ? { oidc } : {}),
+    ...(embeddedDefaults ? { devTokenFile: path.resolve(env.ADMIN_DEV_TOKEN_FILE?.trim() || path.join(dataDir, 'admin-token')) } : {}),
+    fixturesDir: path.resolve(env.FIXTURES_DIR?.trim() || path.join(PROJECT_ROOT, 'fixtures')),
+  };
+}
+
 /** Config for tests: defaults, quiet logs, auth off (auth has its own tests), overrides applied on top. */
-export function testConfig(overrides: Partial<Config> = {}): Config {
+export function testConfig(overrides: Partial<Omit<Config, 'fhir'>> & { fhir?: Partial<FhirFallbackConfig> } = {}): Config {
   const result = loadConfig({ LOG_LEVEL: 'silent', CDS_AUTH: 'off' });
   if (!result.ok) {
     throw new Error(result.errors.join('; '));
   }
-  return { ...result.value, ...overrides };
+  return { ...result.value, ...overrides, fhir: { ...result.value.fhir, ...overrides.fhir } };
 }

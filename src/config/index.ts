@@ -1,2 +1,2 @@
 export { loadConfig, testConfig } from './config.ts';
-export type { AuthConfig, Config, ConfigResult, FhirFallbackConfig } from './config.ts';
+export type { AdminConfig, AdminOidcConfig, AuthConfig, Config, ConfigResult, FhirFallbackConfig, RulesWatchConfig } from './config.ts';

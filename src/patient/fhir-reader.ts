@@ -5,6 +5,8 @@
  */
 import { MedplumClient, OperationOutcomeError, isOperationOutcome } from '@medplum/core';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { FhirCallOutcome } from '../shared/index.ts';
+import type { CircuitBreakers } from './circuit-breaker.ts';
 
 export type FetchLike = typeof globalThis.fetch;
 
@@ -14,6 +16,10 @@ export interface FhirReaderOptions {
   /** Timeout of one HTTP call, in ms. */
   readonly requestTimeoutMs: number;
   readonly fetch?: FetchLike;
+  /** Per-server circuit breakers shared across requests. */
+  readonly breakers?: CircuitBreakers;
+  /** Told about every call (for metrics). */
+  readonly onCall?: (outcome: FhirCallOutcome, seconds: number) => void;
 }
 
 export interface SearchResult {
@@ -51,14 +57,31 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
   });
   const base = client.fhirUrl().toString().replace(/\/?$/, '/');
 
+  const breakers = options.breakers;
+  const report = options.onCall ?? (() => undefined);
   const get = async (url: string, signal: AbortSignal): Promise<Resource> => {
+    if (breakers && !breakers.allow(options.fhirServer)) {
+      report('circuit-open', 0);
+      throw new FhirReadError('the EHR FHIR server has been failing, so calls to it are paused for a short while');
+    }
     const callSignal = AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]);
+    const started = performance.now();
     let body: unknown;
     try {
       body = await client.get(url, { signal: callSignal, cache: 'no-cache' });
     } catch (err) {
+      const seconds = (performance.now() - started) / 1000;
+      const serverFault = callSignal.aborted || !(err instanceof OperationOutcomeError) || isServerError(err);
+      if (serverFault) {
+        breakers?.failed(options.fhirServer);
+      } else {
+        breakers?.succeeded(options.fhirServer);
+      }
+      report(callSignal.aborted ? 'timeout' : 'error', seconds);
       throw new FhirReadError(describeFailure(err, callSignal));
     }
+    breakers?.succeeded(options.fhirServer);
+    report('ok', (performance.now() - started) / 1000);
     if (!body || typeof body !== 'object' || typeof (body as Resource).resourceType !== 'string') {
       throw new FhirReadError('the FHIR server answered with something that is not a FHIR resource');
     }
@@ -121,6 +144,12 @@ export function bundleResources(bundle: Bundle): Resource[] {
     }
   }
   return out;
+}
+
+/** 5xx and 429 answers count against the server's breaker; 4xx answers (not found, forbidden) do not. */
+function isServerError(err: OperationOutcomeError): boolean {
+  const code = err.outcome.issue?.[0]?.code;
+  return code === 'exception' || code === 'transient' || code === 'throttled' || code === 'timeout';
 }
 
 function describeFailure(err: unknown, signal: AbortSignal): string {

@@ -5,3 +5,5 @@ export { resolveMedication } from './medication-index.ts';
 export { bundleResources } from './fhir-reader.ts';
 export type { FetchLike } from './fhir-reader.ts';
 export type { DataGap, PatientRecord, PatientRecordRequest, PrefetchKeyPolicy } from './types.ts';
+export { createCircuitBreakers } from './circuit-breaker.ts';
+export type { CircuitBreakers, CircuitBreakerOptions } from './circuit-breaker.ts';

@@ -11,6 +11,8 @@
  */
 import type { Bundle, Medication, Patient, Resource } from '@medplum/fhirtypes';
 import { preconditionFailedError } from '../shared/index.ts';
+import type { FhirCallOutcome } from '../shared/index.ts';
+import type { CircuitBreakers } from './circuit-breaker.ts';
 import { bundleResources, createFhirReader } from './fhir-reader.ts';
 import type { FetchLike, FhirReader } from './fhir-reader.ts';
 import { fillPrefetchTemplate } from './prefetch-template.ts';
@@ -23,6 +25,8 @@ export interface LoadOptions {
   readonly maxPages: number;
   readonly allowedServers: readonly string[];
   readonly fetch?: FetchLike;
+  readonly breakers?: CircuitBreakers;
+  readonly onFhirCall?: (outcome: FhirCallOutcome, seconds: number) => void;
 }
 
 type Source = PatientRecord['sources'][string];
@@ -43,6 +47,8 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           accessToken: request.accessToken,
           requestTimeoutMs: options.requestTimeoutMs,
           fetch: options.fetch,
+          breakers: options.breakers,
+          onCall: options.onFhirCall,
         })
       : undefined;
   const gaps: DataGap[] = [];

@@ -10,7 +10,8 @@ import type { RuleFailure, RuleSet } from '../engine/index.ts';
 import { deriveFacts, engineFactsFor } from '../facts/index.ts';
 import type { DraftOrderInput } from '../facts/index.ts';
 import { loadPatientRecord } from '../patient/index.ts';
-import type { FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
+import type { CircuitBreakers, FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
+import type { Metrics } from '../shared/index.ts';
 import { parseOrderHookRequest } from './parse-order-hook-request.ts';
 import type { AuditedCard, Store, SuppressedCard } from '../store/index.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
@@ -20,7 +21,9 @@ import type { Card, CdsResponse, OrderHookRequest } from './types.ts';
 export interface HookDeps {
   /** The current rule set; read once per request so a reload mid-request cannot mix sets. */
   readonly ruleSet: () => RuleSet;
-  readonly fhir: Omit<LoadOptions, 'fetch'>;
+  readonly fhir: Omit<LoadOptions, 'fetch' | 'breakers' | 'onFhirCall'>;
+  readonly breakers?: CircuitBreakers;
+  readonly metrics?: Metrics;
   readonly fetch?: FetchLike;
   readonly now?: () => Date;
   /** Feedback store: snoozes are honoured when present. */
@@ -39,6 +42,8 @@ export interface HookOutcome {
   readonly suppressed: readonly SuppressedCard[];
   readonly patientKey?: string;
   readonly sources: PatientRecord['sources'];
+  /** Rules that could not be evaluated (the clinician got an "incomplete" card). */
+  readonly failedRules: readonly string[];
 }
 
 /**
@@ -56,7 +61,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
   const drafts = draftMedicationOrders(request);
   if (!drafts.some((d) => d.evaluate)) {
     // Nothing to check (e.g. only lab or nutrition orders): no need to touch the record.
-    return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {} };
+    return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {}, failedRules: [] };
   }
   const record = await loadPatientRecord(
     {
@@ -70,7 +75,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
       fhirServer: request.fhirServer,
       accessToken: request.fhirAuthorization?.access_token,
     },
-    { ...deps.fhir, fetch: deps.fetch }
+    { ...deps.fhir, fetch: deps.fetch, breakers: deps.breakers, onFhirCall: deps.metrics?.observeFhirCall }
   );
   const facts = deriveFacts(record, drafts, ruleSet.classifier, now);
   const built: (BuiltCard & { materialState: string })[] = [];
@@ -102,7 +107,16 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     })),
     ...(incomplete?.uuid ? [{ uuid: incomplete.uuid, ruleId: INCOMPLETE_TOPIC_CODE, indicator: incomplete.indicator, suggestionUuids: [] }] : []),
   ];
-  return { response: { cards }, request, ruleSetVersion: ruleSet.version, audited, suppressed, ...(patientKey ? { patientKey } : {}), sources: record.sources };
+  return {
+    response: { cards },
+    request,
+    ruleSetVersion: ruleSet.version,
+    audited,
+    suppressed,
+    ...(patientKey ? { patientKey } : {}),
+    sources: record.sources,
+    failedRules: [...new Set(failures.map((f) => f.ruleId))],
+  };
 }
 
 /**

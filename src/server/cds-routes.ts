@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { handleFeedback, handleOrderHook, toDiscovery } from '../protocol/index.ts';
+import { handleFeedback, handleOrderHook, parseFeedback, toDiscovery } from '../protocol/index.ts';
 import type { HookDeps, HookOutcome, ServiceDefinition } from '../protocol/index.ts';
 import { methodNotAllowedOutcome, notFound, serviceUnavailableOutcome, unsupportedMediaTypeOutcome } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
@@ -56,6 +56,11 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       sendOutcome(res, notFound);
       return;
     }
+    if (deps.metrics) {
+      const metrics = deps.metrics;
+      const started = performance.now();
+      res.on('finish', () => metrics.observeRequest(service.id, res.statusCode, (performance.now() - started) / 1000));
+    }
     if (!isJsonContentType(req)) {
       sendOutcome(res, unsupportedMediaTypeOutcome('Send the request as JSON with Content-Type: application/json.'));
       return;
@@ -68,6 +73,20 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       res.setHeader('X-Rule-Set-Version', outcome.ruleSetVersion);
       res.json(outcome.response);
       audit(deps, service, outcome, res);
+      if (deps.metrics) {
+        for (const card of outcome.audited) {
+          deps.metrics.countCard(card.ruleId, card.indicator);
+        }
+        for (const s of outcome.suppressed) {
+          deps.metrics.countSuppressed(s.ruleId);
+        }
+        for (const ruleId of outcome.failedRules) {
+          deps.metrics.countRuleError(ruleId);
+        }
+      }
+      if (outcome.failedRules.length > 0) {
+        deps.logger.error({ requestId: res.locals.requestId, hookInstance: outcome.request.hookInstance, failedRules: outcome.failedRules }, 'rules could not be evaluated');
+      }
     } catch (err) {
       next(err);
     }
@@ -83,11 +102,12 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       sendOutcome(res, unsupportedMediaTypeOutcome('Send feedback as JSON with Content-Type: application/json.'));
       return;
     }
-    if (!deps.store) {
-      sendOutcome(res, serviceUnavailableOutcome('The feedback store is not configured.'));
-      return;
-    }
     try {
+      if (!deps.store) {
+        parseFeedback(req.body); // bad input is still a 400
+        sendOutcome(res, serviceUnavailableOutcome('The feedback store is not configured.'));
+        return;
+      }
       const outcome = await handleFeedback(service, req.body, { store: deps.store, ruleSet: deps.ruleSet, ...(deps.now ? { now: deps.now } : {}) });
       deps.logger.info(
         { requestId: res.locals.requestId, serviceId: service.id, stored: outcome.stored, duplicates: outcome.duplicates, unknownCards: outcome.unknownCards.length, snoozes: outcome.snoozes.length },

@@ -2,16 +2,21 @@
  * Builds the Express app without listening, so tests drive it through supertest.
  */
 import express from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
 import type { Express } from 'express';
 import type { Config } from '../config/index.ts';
 import type { HookDeps, ServiceDefinition } from '../protocol/index.ts';
 import { requireCdsJwt } from '../security/index.ts';
 import type { CdsAuth } from '../security/index.ts';
-import { notFound } from '../shared/index.ts';
+import { createCircuitBreakers } from '../patient/index.ts';
+import { createMetrics, notFound, tooManyRequestsOutcome } from '../shared/index.ts';
+import type { Metrics } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { cdsRoutes } from './cds-routes.ts';
 import { cors } from './cors.ts';
 import { errorHandler } from './error-handler.ts';
+import { limitJsonDepth } from './json-depth.ts';
 import { requestContext } from './request-context.ts';
 import { sendOutcome } from './send-outcome.ts';
 
@@ -27,6 +32,8 @@ export interface AppDeps {
   /** Audit, feedback and snoozes. */
   readonly store?: HookDeps['store'];
   readonly patientKey?: HookDeps['patientKey'];
+  /** Prometheus metrics; a fresh registry is made when absent. */
+  readonly metrics?: Metrics;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -35,10 +42,17 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger));
+  const metrics = deps.metrics ?? createMetrics(() => deps.ruleSet().version);
+  const breakers = createCircuitBreakers({ failureThreshold: deps.config.fhir.breakerFailures, coolDownMs: deps.config.fhir.breakerCoolDownMs });
+  // Security headers (HSTS, nosniff, frame and referrer policy, a strict CSP for the console).
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"], objectSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    })
+  );
   app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
   app.use('/cds-services', cors());
@@ -46,14 +60,40 @@ export function createApp(deps: AppDeps): Express {
     // Before body parsing: an unauthenticated body is never parsed. CORS runs first so a 401 reaches the browser.
     app.use('/cds-services', requireCdsJwt({ verifier: deps.auth.verifier, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger }));
   }
+  if (deps.config.rateLimitPerMinute > 0) {
+    // Per calling EHR (verified JWT issuer), else per address; 429 with an OperationOutcome.
+    app.use(
+      '/cds-services',
+      rateLimit({
+        windowMs: 60_000,
+        limit: deps.config.rateLimitPerMinute,
+        standardHeaders: 'draft-8',
+        legacyHeaders: false,
+        keyGenerator: (req, res) => (res.locals.cdsClient as { iss?: string } | undefined)?.iss ?? `ip:${req.ip ?? 'unknown'}`,
+        handler: (_req, res) => sendOutcome(res, tooManyRequestsOutcome('Too many requests from this client; slow down and retry shortly.')),
+        validate: { keyGeneratorIpFallback: false },
+      })
+    );
+  }
   app.use(express.json({ limit: deps.config.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
+  app.use(limitJsonDepth(deps.config.maxJsonDepth));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     const ruleSet = deps.ruleSet();
-    res.json({ status: 'ready', ruleSetVersion: ruleSet.version, rules: ruleSet.rules.length });
+    const storeOk = deps.store ? await deps.store.ping().catch(() => false) : undefined;
+    const ready = ruleSet.rules.length > 0 && storeOk !== false;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not-ready',
+      ruleSetVersion: ruleSet.version,
+      rules: ruleSet.rules.length,
+      ...(storeOk === undefined ? {} : { store: storeOk ? 'ok' : 'unreachable' }),
+    });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   app.use(
@@ -66,6 +106,8 @@ export function createApp(deps: AppDeps): Express {
       store: deps.store,
       patientKey: deps.patientKey,
       logger: deps.logger,
+      metrics,
+      breakers,
     })
   );
   app.use((_req, res) => sendOutcome(res, notFound));

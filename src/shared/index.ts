@@ -1,3 +1,5 @@
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export * from './outcomes.ts';
+export { createMetrics } from './metrics.ts';
+export type { FhirCallOutcome, Metrics } from './metrics.ts';

@@ -54,6 +54,14 @@ export function serviceUnavailableOutcome(details: string): OperationOutcome {
   };
 }
 
+export function tooManyRequestsOutcome(details: string): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    id: 'too-many-requests',
+    issue: [{ severity: 'error', code: 'throttled', details: { text: details } }],
+  };
+}
+
 export function internalErrorOutcome(): OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
@@ -69,6 +77,7 @@ const STATUS_BY_ID: Readonly<Record<string, number>> = {
   'method-not-allowed': 405,
   'internal-error': 500,
   'service-unavailable': 503,
+  'too-many-requests': 429,
 };
 
 /** Shorthand: throw a 400 with the given explanation. */

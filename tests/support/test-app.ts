@@ -30,7 +30,7 @@ export interface TestApp {
   readonly config: Config;
 }
 
-export async function createTestApp(options: { config?: Partial<Config>; ruleSet?: RuleSet; now?: () => Date; auth?: CdsAuth } = {}): Promise<TestApp> {
+export async function createTestApp(options: { config?: Parameters<typeof testConfig>[0]; ruleSet?: RuleSet; now?: () => Date; auth?: CdsAuth } = {}): Promise<TestApp> {
   const config = testConfig(options.config);
   const services = await loadServiceDefinitions(config.servicesDir);
   if (!services.ok) {

@@ -118,7 +118,7 @@ function explain(status, problems) {
 }
 
 /**
- * @typedef {{ status: number, data: any, etag: string | null }} ApiResponse
+ * @typedef {{ status: number, data: any, text: string, etag: string | null }} ApiResponse
  */
 
 /**
@@ -171,7 +171,7 @@ export async function api(method, path, options = {}) {
     const problems = problemsOf(data);
     throw new ApiError(res.status, explain(res.status, problems), problems, data);
   }
-  return { status: res.status, data, etag: res.headers.get('ETag') };
+  return { status: res.status, data, text, etag: res.headers.get('ETag') };
 }
 
 /** @param {string} id */

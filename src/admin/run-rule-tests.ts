@@ -1,0 +1,153 @@
+/**
+ * Runs a rule's own test cases (the `tests` list of rules/<id>.json): each fixture, a CDS Hooks
+ * request under fixtures/, goes through handleOrderHook exactly as the CDS endpoint would handle
+ * it, and the rule's cards (source.topic.code = rule id) must be one card at the expected
+ * indicator, or none for "silent".
+ *
+ * - Time is fixed at 2026-11-21T12:00:00Z: the fixtures' ages, dates and dose windows assume it.
+ * - The rule under test is evaluated as active even when its file says "disabled", so an editor can
+ *   test a rule before switching it on. The other rules of the set keep their status (a replacing
+ *   rule still replaces).
+ * - No FHIR server is ever called: fixtures carry their data in prefetch.
+ * - No store: snoozes never hide a card in a test.
+ *
+ * Used by the admin API (before every create/update/rollback) and by `npm run rules -- test`.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RuleSet } from '../engine/index.ts';
+import { handleOrderHook } from '../protocol/index.ts';
+import type { HookDeps, ServiceDefinition } from '../protocol/index.ts';
+import type { FetchLike } from '../patient/index.ts';
+
+/** The date the fixtures were written for. */
+export const RULE_TEST_NOW = new Date('2026-11-21T12:00:00Z');
+
+export interface RuleTestResult {
+  /** Position in the rule's `tests` list (JSON pointer /tests/<index>). */
+  readonly index: number;
+  readonly fixture: string;
+  readonly expect: string;
+  /** "silent", the indicator of the one card, several indicators joined by "+", or "error". */
+  readonly got: string;
+  readonly pass: boolean;
+  readonly note?: string;
+  /** Why the case could not run (fixture missing, request invalid...). */
+  readonly error?: string;
+}
+
+export interface RuleTestReport {
+  readonly ruleId: string;
+  readonly ok: boolean;
+  readonly results: readonly RuleTestResult[];
+}
+
+export interface RuleTestOptions {
+  readonly services: readonly ServiceDefinition[];
+  readonly fixturesDir: string;
+  readonly fhir: HookDeps['fhir'];
+  readonly now?: Date;
+}
+
+/** A fetch that refuses: rule tests, dry runs and explanations never reach a FHIR server. */
+export const offlineFetch: FetchLike = async () => {
+  throw new Error('FHIR server calls are disabled here (prefetch only)');
+};
+
+const FIXTURE_PATH = /^[a-z0-9][a-z0-9/_.-]*\.json$/;
+
+/**
+ * Resolves a fixture path under the fixtures folder, refusing anything that could leave it.
+ * @param fixturesDir - The fixtures folder.
+ * @param relative - e.g. "rules/opioid-benzodiazepine/percocet-brand-with-active-xanax.json".
+ * @returns The absolute path, or undefined when the name is not an acceptable fixture path.
+ */
+export function fixturePath(fixturesDir: string, relative: string): string | undefined {
+  if (!FIXTURE_PATH.test(relative) || relative.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+    return undefined;
+  }
+  const full = path.resolve(fixturesDir, relative);
+  return full.startsWith(path.resolve(fixturesDir) + path.sep) ? full : undefined;
+}
+
+/**
+ * Reads a fixture.
+ * @returns The parsed request, or an error message naming the fixture.
+ */
+export async function readFixture(fixturesDir: string, relative: string): Promise<{ ok: true; value: unknown } | { ok: false; error: string }> {
+  const full = fixturePath(fixturesDir, relative);
+  if (!full) {
+    return { ok: false, error: `"${relative}" is not a fixture path (lower-case path under fixtures/ ending in .json)` };
+  }
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch {
+    return { ok: false, error: `fixture "${relative}" not found under fixtures/` };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { ok: false, error: `fixture "${relative}" is not valid JSON: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * The service a request is meant for, by its hook.
+ * @returns The first service for that hook, or undefined.
+ */
+export function serviceForRequest(services: readonly ServiceDefinition[], body: unknown): ServiceDefinition | undefined {
+  const hook = body && typeof body === 'object' ? (body as { hook?: unknown }).hook : undefined;
+  return services.find((s) => s.hook === hook);
+}
+
+/** The set with one rule forced active (for testing a disabled rule). */
+export function withRuleActive(ruleSet: RuleSet, ruleId: string): RuleSet {
+  if (!ruleSet.rules.some((r) => r.id === ruleId && r.status !== 'active')) {
+    return ruleSet;
+  }
+  return {
+    ...ruleSet,
+    rules: ruleSet.rules.map((r) => (r.id === ruleId ? { ...r, status: 'active' as const } : r)),
+    engineRules: ruleSet.engineRules.map((r) => (r.ruleId === ruleId ? { ...r, active: true } : r)),
+  };
+}
+
+/**
+ * Runs every test case of one rule.
+ * @param ruleId - The rule, which must be in `ruleSet`.
+ * @param ruleSet - The set to evaluate with (the serving set, or the serving set plus a draft).
+ * @param options - Services, fixtures folder, FHIR settings, time.
+ * @returns One result per case; `ok` when all pass (a rule without cases passes).
+ */
+export async function runRuleTests(ruleId: string, ruleSet: RuleSet, options: RuleTestOptions): Promise<RuleTestReport> {
+  const rule = ruleSet.rules.find((r) => r.id === ruleId);
+  if (!rule) {
+    throw new Error(`rule "${ruleId}" is not in the rule set`);
+  }
+  const set = withRuleActive(ruleSet, ruleId);
+  const now = options.now ?? RULE_TEST_NOW;
+  const results = await Promise.all(
+    (rule.tests ?? []).map(async (testCase, index): Promise<RuleTestResult> => {
+      const base = { index, fixture: testCase.fixture, expect: testCase.expect, ...(testCase.note ? { note: testCase.note } : {}) };
+      const fixture = await readFixture(options.fixturesDir, testCase.fixture);
+      if (!fixture.ok) {
+        return { ...base, got: 'error', pass: false, error: fixture.error };
+      }
+      const service = serviceForRequest(options.services, fixture.value);
+      if (!service) {
+        return { ...base, got: 'error', pass: false, error: `fixture "${testCase.fixture}": no service for its hook` };
+      }
+      try {
+        const outcome = await handleOrderHook(service, fixture.value, { ruleSet: () => set, fhir: options.fhir, fetch: offlineFetch, now: () => now });
+        const indicators = outcome.response.cards.filter((c) => c.source.topic?.code === ruleId).map((c) => c.indicator);
+        const got = indicators.length === 0 ? 'silent' : indicators.join('+');
+        return { ...base, got, pass: got === testCase.expect };
+      } catch (err) {
+        const text = (err as { outcome?: { issue?: { details?: { text?: string } }[] } }).outcome?.issue?.[0]?.details?.text ?? (err as Error).message;
+        return { ...base, got: 'error', pass: false, error: `fixture "${testCase.fixture}": ${text}` };
+      }
+    })
+  );
+  return { ruleId, ok: results.every((r) => r.pass), results };
+}

@@ -1,0 +1,64 @@
+/**
+ * Prometheus metrics (prom-client) in one small interface, so the rest of the code records facts
+ * ("a FHIR call took 120 ms and failed") without knowing about Prometheus. Each app gets its own
+ * registry, so tests and several apps in one process never share counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type FhirCallOutcome = 'ok' | 'error' | 'timeout' | 'circuit-open';
+
+export interface Metrics {
+  readonly registry: Registry;
+  observeRequest(service: string, status: number, seconds: number): void;
+  countCard(ruleId: string, indicator: string): void;
+  countSuppressed(ruleId: string): void;
+  countRuleError(ruleId: string): void;
+  observeFhirCall(outcome: FhirCallOutcome, seconds: number): void;
+}
+
+/**
+ * @param ruleSetVersion - Read at scrape time, so the gauge always shows the set being served.
+ * @param options - `defaultMetrics` adds process metrics (CPU, memory, event loop lag).
+ * @returns Metrics bound to a fresh registry.
+ */
+export function createMetrics(ruleSetVersion: () => string, options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) {
+    collectDefaultMetrics({ register: registry });
+  }
+  const requests = new Histogram({
+    name: 'cds_request_duration_seconds',
+    help: 'Latency of CDS Hooks service calls',
+    labelNames: ['service', 'status'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const cards = new Counter({ name: 'cds_cards_total', help: 'Cards returned, per rule and indicator', labelNames: ['rule', 'indicator'], registers: [registry] });
+  const suppressed = new Counter({ name: 'cds_cards_suppressed_total', help: 'Cards withheld by a snooze, per rule', labelNames: ['rule'], registers: [registry] });
+  const ruleErrors = new Counter({ name: 'cds_rule_errors_total', help: 'Rules that could not be evaluated', labelNames: ['rule'], registers: [registry] });
+  const fhir = new Histogram({
+    name: 'cds_fhir_fallback_duration_seconds',
+    help: "Latency of calls to the EHR's FHIR server, per outcome",
+    labelNames: ['outcome'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'cds_rule_set_info',
+    help: 'The rule set being served (value 1, version in the label)',
+    labelNames: ['version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ version: ruleSetVersion() }, 1);
+    },
+  });
+  return {
+    registry,
+    observeRequest: (service, status, seconds) => requests.observe({ service, status: String(status) }, seconds),
+    countCard: (rule, indicator) => cards.inc({ rule, indicator }),
+    countSuppressed: (rule) => suppressed.inc({ rule }),
+    countRuleError: (rule) => ruleErrors.inc({ rule }),
+    observeFhirCall: (outcome, seconds) => fhir.observe({ outcome }, seconds),
+  };
+}

@@ -1,0 +1,7 @@
+/** Every migration, oldest first. Add new ones at the end with the next version number. */
+import { migration0001 } from './0001-initial.ts';
+import type { Migration } from './types.ts';
+
+export type { Migration } from './types.ts';
+
+export const MIGRATIONS: readonly Migration[] = [migration0001];

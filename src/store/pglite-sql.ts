@@ -1,0 +1,78 @@
+/**
+ * {@link Sql} on embedded PGlite (PostgreSQL compiled to WebAssembly, in this process). Persisted under
+ * `<dataDir>/pglite` when a data directory is given, in memory otherwise (tests).
+ *
+ * Durability: PGlite writes its WAL and data files straight through to the file system on every commit,
+ * so a committed transaction survives the process being killed; PGlite runs PostgreSQL with fsync off,
+ * so it may not survive a kernel crash or power loss (see README.md).
+ */
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir, type DataDirLock } from './pglite-lock.ts';
+import type { Sql, SqlExecutor, SqlRow } from './sql.ts';
+
+interface PgliteLike {
+  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(text: string): Promise<unknown>;
+}
+
+function executor(db: PgliteLike): SqlExecutor {
+  return {
+    async query<T extends SqlRow = SqlRow>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      const result = await db.query<T>(text, [...params]);
+      return result.rows;
+    },
+    async exec(text: string): Promise<void> {
+      await db.exec(text);
+    },
+  };
+}
+
+/** The PGlite files live in `<dataDir>/pglite`; the lock file beside them. */
+export function pgliteDirectory(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'pglite');
+}
+
+/**
+ * Opens PGlite.
+ * @param dataDir - The service's data directory, or undefined for an in-memory database.
+ */
+export async function openPgliteSql(dataDir?: string): Promise<Sql> {
+  let lock: DataDirLock | undefined;
+  let db: PGlite;
+  if (dataDir === undefined) {
+    db = await PGlite.create();
+  } else {
+    const dir = pgliteDirectory(dataDir);
+    lock = await lockDataDir(path.dirname(dir));
+    try {
+      db = await PGlite.create({ dataDir: dir });
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+  return fromPglite(db, async () => {
+    try {
+      await db.close();
+    } finally {
+      await lock?.release();
+    }
+  });
+}
+
+/** {@link Sql} over an open PGlite instance; `onClose` closes it. */
+export function fromPglite(db: PGlite, onClose: () => Promise<void> = () => db.close()): Sql {
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'pglite',
+    ...executor(db),
+    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => fn(executor(tx)));
+    },
+    close(): Promise<void> {
+      closing ??= onClose();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { createCircuitBreakers } from '../../src/patient/index.ts';
+
+describe('circuit breaker per FHIR server', () => {
+  it('opens after the failure threshold, fails fast while open, lets one trial through after the cool-down', () => {
+    let now = 0;
+    const b = createCircuitBreakers({ failureThreshold: 3, coolDownMs: 1000, now: () => now });
+    const server = 'https://ehr.test/fhir';
+    for (let i = 0; i < 3; i++) {
+      expect(b.allow(server)).toBe(true);
+      b.failed(server);
+    }
+    expect(b.allow(server)).toBe(false);
+    expect(b.isOpen(server)).toBe(true);
+    now = 1000;
+    expect(b.allow(server)).toBe(true); // trial
+    expect(b.allow(server)).toBe(false); // only one trial at a time
+    b.succeeded(server);
+    expect(b.allow(server)).toBe(true);
+    expect(b.isOpen(server)).toBe(false);
+  });
+
+  it('re-opens when the trial call fails, and keeps servers apart', () => {
+    let now = 0;
+    const b = createCircuitBreakers({ failureThreshold: 1, coolDownMs: 100, now: () => now });
+    b.failed('https://a.test/fhir');
+    expect(b.allow('https://b.test/fhir')).toBe(true);
+    now = 100;
+    expect(b.allow('https://a.test/fhir/')).toBe(true);
+    b.failed('https://a.test/fhir');
+    expect(b.allow('https://a.test/fhir')).toBe(false);
+  });
+});

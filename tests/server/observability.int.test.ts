@@ -1,0 +1,86 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFhirTestServer } from '../support/fhir-test-server.ts';
+import type { FhirTestServer } from '../support/fhir-test-server.ts';
+import { ORDER_SIGN, createTestApp, fixture, prefetchResources } from '../support/test-app.ts';
+
+let server: FhirTestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('health, readiness and metrics', () => {
+  it('answers /healthz and /readyz with the rule set version', async () => {
+    const t = await createTestApp();
+    expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await request(t.app).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.ruleSetVersion).toBe(t.ruleSet.version);
+  });
+
+  it('exposes Prometheus metrics: request latency per service, cards per rule and indicator, rule set version', async () => {
+    const t = await createTestApp();
+    await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+    const res = await request(t.app).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.text).toMatch(/cds_request_duration_seconds_count\{service="cns-depressant-order-sign",status="200"\} 1/);
+    expect(res.text).toMatch(/cds_cards_total\{rule="opioid-benzodiazepine",indicator="warning"\} 1/);
+    expect(res.text).toContain(`cds_rule_set_info{version="${t.ruleSet.version}"} 1`);
+  });
+
+  it('counts FHIR fallback calls and opens the circuit breaker on a failing server: later calls fail fast', async () => {
+    const t = await createTestApp({ config: { fhir: { breakerFailures: 2, breakerCoolDownMs: 60_000 } } });
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    server = await startFhirTestServer(prefetchResources(body));
+    server.failWithStatus = 503;
+    const sent = { ...body, prefetch: { ...body.prefetch, medicationRequests: undefined }, fhirServer: server.baseUrl, fhirAuthorization: { access_token: 'x', token_type: 'Bearer' } };
+    delete (sent.prefetch as Record<string, unknown>).medicationRequests;
+    for (let i = 0; i < 3; i++) {
+      expect((await request(t.app).post(ORDER_SIGN).send(sent)).status).toBe(412);
+    }
+    const callsWhenOpen = server.calls.length;
+    const res = await request(t.app).post(ORDER_SIGN).send(sent);
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].details.text).toMatch(/paused/);
+    expect(server.calls.length).toBe(callsWhenOpen);
+    const metrics = await request(t.app).get('/metrics');
+    expect(metrics.text).toMatch(/cds_fhir_fallback_duration_seconds_count\{outcome="error"\} [1-9]/);
+    expect(metrics.text).toMatch(/cds_fhir_fallback_duration_seconds_count\{outcome="circuit-open"\} [1-9]/);
+  });
+});
+
+describe('hostile input hardening', () => {
+  it('refuses JSON nested deeper than the limit with 400', async () => {
+    const t = await createTestApp();
+    let deep: unknown = {};
+    for (let i = 0; i < 200; i++) {
+      deep = { a: deep };
+    }
+    const body = { ...fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'), extension: deep };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+
+  it('rate-limits a client with 429 and an OperationOutcome', async () => {
+    const t = await createTestApp({ config: { rateLimitPerMinute: 3 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await request(t.app).get('/cds-services')).status);
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses[4]).toBe(429);
+    const res = await request(t.app).get('/cds-services');
+    expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+
+  it('sends security headers', async () => {
+    const t = await createTestApp();
+    const res = await request(t.app).get('/cds-services');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
