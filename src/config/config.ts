@@ -189,6 +189,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       breakerFailures: int('FHIR_BREAKER_FAILURES', 5, 1, 1000),
       breakerCoolDownMs: int('FHIR_BREAKER_COOLDOWN_MS', 10_000, 100, 600_000),
     },
+    admin,
+    rulesWatch: {
+      enabled: watchFlag !== 'off',
+      pollMs: int('RULES_POLL_MS', 500, 0, 60_000),
+      debounceMs: int('RULES_DEBOUNCE_MS', 150, 0, 10_000),
+    },
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: config };
 }
@@ -215,7 +221,7 @@ function adminConfig(env: Readonly<Record<string, string | undefined>>, producti
     if ((jwksUrl ? 1 : 0) + (jwksFile ? 1 : 0) !== 1) {
       errors.push('Set exactly one of ADMIN_OIDC_JWKS_URL and ADMIN_OIDC_JWKS_FILE');
     }
-    if (jwksUrl && !/^https:\/\//.test(jwksUrl) && !(!production && /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(jwksUrl))) {
+    if (jwksUrl && !jwksUrl.startsWith('https://') && !(!production && /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(jwksUrl))) {
       errors.push(`ADMIN_OIDC_JWKS_URL must be an https URL (got "${jwksUrl}")`);
     }
     if (issuer && audience) {

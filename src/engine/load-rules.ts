@@ -78,6 +78,7 @@ export function buildRuleSet(sources: RuleSources, now: Date = new Date()): Rule
   const rules: RuleDefinition[] = [];
   const ruleFiles = [...sources.rules].sort((a, b) => compareNames(a.name, b.name));
   const seen = new Set<string>();
+  const parsedRules: { name: string; json: unknown }[] = [];
   for (const { name, text } of ruleFiles) {
     if (seen.has(name)) {
       errors.push(`${name}: /id: duplicate rule file "${name}"`);
@@ -89,6 +90,7 @@ export function buildRuleSet(sources: RuleSources, now: Date = new Date()): Rule
     if (parsed === undefined) {
       continue;
     }
+    parsedRules.push({ name, json: parsed });
     const result = validateRule(parsed, name);
     if (result.ok) {
       rules.push(result.value);
@@ -118,10 +120,14 @@ export function buildRuleSet(sources: RuleSources, now: Date = new Date()): Rule
     }
     ids.add(rule.id);
   }
-  for (const rule of rules) {
-    for (const replaced of rule.replaces ?? []) {
-      if (!ids.has(replaced)) {
-        errors.push(`${rule.id}.json: /replaces: no rule with id "${replaced}"`);
+  // A file that failed on its own is already reported: do not also report every rule replacing it.
+  const present = new Set([...ids, ...ruleFiles.map((f) => f.name.replace(/\.json$/, ''))]);
+  // Checked on every parsed file, so a rule with other mistakes still hears about this one too.
+  for (const { name, json } of parsedRules) {
+    const replaces = json && typeof json === 'object' ? (json as { replaces?: unknown }).replaces : undefined;
+    for (const replaced of Array.isArray(replaces) ? replaces : []) {
+      if (typeof replaced === 'string' && !present.has(replaced)) {
+        errors.push(`${name}: /replaces: no rule with id "${replaced}"`);
       }
     }
   }

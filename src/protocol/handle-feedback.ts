@@ -46,9 +46,9 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
     if (!card || !reason?.snoozeDays) {
       continue;
     }
-    const existing = await deps.store.listSnoozes({ ruleId: card.ruleId, activeAt: now });
+    const existing = await deps.store.activeSnoozes(card.patientKey, now);
     if (existing.some((s) => s.cardUuid === card.uuid)) {
-      continue; // feedback repeated: the snooze already exists
+      continue; // feedback repeated: the snooze already exists (a later override of a newer card snoozes again, with the new material state)
     }
     snoozes.push(
       await deps.store.createSnooze({

@@ -5,6 +5,8 @@ import express from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Express } from 'express';
+import { adminRouter, consoleStatic, openApiRoute } from '../admin/index.ts';
+import type { AdminRouterDeps } from '../admin/index.ts';
 import type { Config } from '../config/index.ts';
 import type { HookDeps, ServiceDefinition } from '../protocol/index.ts';
 import { requireCdsJwt } from '../security/index.ts';
@@ -34,6 +36,8 @@ export interface AppDeps {
   readonly patientKey?: HookDeps['patientKey'];
   /** Prometheus metrics; a fresh registry is made when absent. */
   readonly metrics?: Metrics;
+  /** Rule administration API at /admin/api (docs/admin-api.md); absent: not mounted. */
+  readonly admin?: AdminRouterDeps;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -75,6 +79,12 @@ export function createApp(deps: AppDeps): Express {
       })
     );
   }
+  if (deps.admin) {
+    // Before body parsing: the admin router authenticates first and parses bodies itself.
+    app.use('/admin/api', adminRouter(deps.admin));
+    app.use('/admin', consoleStatic(deps.logger));
+  }
+  app.get('/openapi.json', openApiRoute(deps.config.publicBaseUrl));
   app.use(express.json({ limit: deps.config.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(limitJsonDepth(deps.config.maxJsonDepth));
 

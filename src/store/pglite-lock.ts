@@ -4,9 +4,13 @@
  * them), so the store takes this lock first.
  *
  * The lock is a file `<dir>/pglite.lock` holding the owner's pid, host name and a heartbeat refreshed
- * every few seconds. It is taken over when its owner is gone: same host and the pid is not running, or
- * (any host, e.g. a container restarted under a new name on the same volume) the heartbeat is older than
- * `staleAfterMs`. Released on close.
+ * every few seconds. It is taken over when its owner is gone: the heartbeat is older than `staleAfterMs`
+ * (30 s), or, on the same host, the pid no longer runs or is this process's own pid (a restarted
+ * container often gets the same pid and host name). Within this process a directory can be locked once.
+ * Released on close.
+ *
+ * Residual race: two processes taking over the same stale lock at the same instant may both succeed.
+ * Starting two services on one data directory at once is a misconfiguration this does not fully stop.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -60,6 +64,9 @@ async function readLock(file: string): Promise<LockContent | undefined> {
   }
 }
 
+/** Directories locked by this process (a pid match in the file is not enough: a restarted container often gets the same pid). */
+const heldHere = new Set<string>();
+
 /**
  * Takes the lock on `dir` (created when missing).
  * @throws DataDirLockedError when a live owner holds it.
@@ -68,58 +75,93 @@ export async function lockDataDir(dir: string, options: DataDirLockOptions = {})
   const heartbeatMs = options.heartbeatMs ?? 5_000;
   const staleAfterMs = options.staleAfterMs ?? 30_000;
   const now = options.now ?? Date.now;
-  await fs.mkdir(dir, { recursive: true });
-  const file = path.join(dir, LOCK_FILE);
-  const host = os.hostname();
-  const token = randomUUID();
-  const content = (): string => JSON.stringify({ pid: process.pid, host, token, heartbeatAt: now() } satisfies LockContent);
-
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await fs.writeFile(file, content(), { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) {
-        throw error;
-      }
-    }
-    const holder = await readLock(file);
-    if (holder !== undefined) {
-      const sameHost = holder.host === host;
-      const alive = sameHost ? pidRunning(holder.pid) && holder.pid !== process.pid : now() - holder.heartbeatAt < staleAfterMs;
-      if (holder.pid === process.pid && sameHost) {
-        throw new DataDirLockedError(dir, 'this process (a store on it is still open)');
-      }
-      if (alive) {
-        throw new DataDirLockedError(dir, `pid ${holder.pid} on ${holder.host}`);
-      }
-    }
-    // Stale (or unreadable, e.g. half-written by a crash): remove and try again.
-    await fs.rm(file, { force: true });
+  const root = path.resolve(dir);
+  if (heldHere.has(root)) {
+    throw new DataDirLockedError(root, 'this process (a store on it is still open)');
   }
+  heldHere.add(root);
+  try {
+    await fs.mkdir(root, { recursive: true });
+    const file = path.join(root, LOCK_FILE);
+    const host = os.hostname();
+    const token = randomUUID();
+    const content = (): string => JSON.stringify({ pid: process.pid, host, token, heartbeatAt: now() } satisfies LockContent);
 
-  const timer = setInterval(() => {
-    void (async () => {
-      const current = await readLock(file);
-      if (current?.token === token) {
-        await fs.writeFile(file, content(), { mode: 0o600 });
+    for (let attempt = 0; ; attempt++) {
+      // Written whole, then linked into place: the link fails if the lock exists, and nobody reads half a lock.
+      const tmp = `${file}.${token}.tmp`;
+      try {
+        await fs.writeFile(tmp, content(), { mode: 0o600 });
+        await fs.link(tmp, file);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) {
+          throw error;
+        }
+      } finally {
+        await fs.rm(tmp, { force: true });
       }
-    })().catch(() => undefined);
-  }, heartbeatMs);
-  timer.unref();
-
-  let released = false;
-  return {
-    async release() {
-      if (released) {
-        return;
+      const holder = await readLock(file);
+      if (holder !== undefined) {
+        const fresh = now() - holder.heartbeatAt < staleAfterMs;
+        // Same host: the owner is alive when its pid runs (and is not ours: not in heldHere, so an earlier
+        // incarnation of this process) and its heartbeat is recent (guards against pid reuse).
+        // Another host (shared volume): only the heartbeat can tell.
+        const alive = holder.host === host ? holder.pid !== process.pid && pidRunning(holder.pid) && fresh : fresh;
+        if (alive) {
+          throw new DataDirLockedError(root, `pid ${holder.pid} on ${holder.host}`);
+        }
       }
-      released = true;
-      clearInterval(timer);
-      const current = await readLock(file);
-      if (current?.token === token) {
+      // Stale, or unreadable: remove it (unless it changed meanwhile: someone else took it over) and try again.
+      const again = await readLock(file);
+      if (again === undefined || holder === undefined || again.token === holder.token) {
         await fs.rm(file, { force: true });
       }
-    },
-  };
+    }
+
+    let released = false;
+    let beating: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      if (beating !== undefined) {
+        return;
+      }
+      beating = (async () => {
+        const current = await readLock(file);
+        if (current?.token === token && !released) {
+          // Replaced atomically, so that a process checking the lock never reads half of it.
+          const tmp = `${file}.${token}.beat`;
+          await fs.writeFile(tmp, content(), { mode: 0o600 });
+          await fs.rename(tmp, file);
+        }
+      })()
+        .catch(() => undefined)
+        .finally(() => {
+          beating = undefined;
+        });
+    }, heartbeatMs);
+    timer.unref();
+
+    return {
+      async release() {
+        if (released) {
+          return;
+        }
+        released = true;
+        clearInterval(timer);
+        try {
+          // A heartbeat in flight would otherwise put the file back after it is removed.
+          await beating;
+          const current = await readLock(file);
+          if (current?.token === token) {
+            await fs.rm(file, { force: true });
+          }
+        } finally {
+          heldHere.delete(root);
+        }
+      },
+    };
+  } catch (error) {
+    heldHere.delete(root);
+    throw error;
+  }
 }

@@ -9,7 +9,7 @@
 const TOKEN_KEY = 'cds-admin-token';
 
 /**
- * @typedef {{ message: string, pointer?: string }} Problem
+ * @typedef {{ message: string, pointer?: string, file?: string }} Problem
  */
 
 export class ApiError extends Error {
@@ -63,7 +63,11 @@ export function problemsOf(body) {
       if (typeof e === 'string') {
         out.push(splitPointer(e));
       } else if (e && typeof e === 'object') {
-        out.push({ message: String(e.message ?? e.diagnostics ?? JSON.stringify(e)), ...(typeof e.pointer === 'string' ? { pointer: e.pointer } : {}) });
+        out.push({
+          message: String(e.message ?? e.diagnostics ?? JSON.stringify(e)),
+          ...(typeof e.pointer === 'string' ? { pointer: e.pointer } : {}),
+          ...(typeof e.file === 'string' && e.file ? { file: e.file } : {}),
+        });
       }
     }
   }
@@ -73,7 +77,9 @@ export function problemsOf(body) {
       const where = [...(Array.isArray(issue?.expression) ? issue.expression : []), ...(Array.isArray(issue?.location) ? issue.location : [])].find(
         (x) => typeof x === 'string' && (x === '' || x.startsWith('/'))
       );
-      const problem = where !== undefined ? { message: text, pointer: where } : splitPointer(text);
+      // The admin API puts the file a problem is in into diagnostics (e.g. "opioid-high-mme.json").
+      const file = typeof issue?.diagnostics === 'string' && issue.diagnostics.endsWith('.json') ? { file: issue.diagnostics } : {};
+      const problem = { ...(where !== undefined ? { message: text, pointer: where } : splitPointer(text)), ...file };
       if (!out.some((p) => p.message === problem.message && p.pointer === problem.pointer)) {
         out.push(problem);
       }

@@ -36,7 +36,10 @@ let principal = null;
 let status = null;
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let statusTimer;
-/** @type {{ el: HTMLElement, show(route: string[]): Promise<void> | void, isDirty(): boolean, save?(): void, focusFilter?(): void } | null} */
+/**
+ * @typedef {{ el: HTMLElement, show(route: string[]): Promise<void> | void, isDirty(): boolean, save?(): void, focusFilter?(): void }} View
+ */
+/** @type {View | null} */
 let currentView = null;
 /** @type {string} */
 let currentViewName = '';
@@ -198,19 +201,27 @@ async function confirmLeave() {
   });
 }
 
+/** @type {Record<string, View>} */
+let views = {};
+
 async function route() {
   if (!principal) {
     return;
   }
   const parts = routeParts();
   const name = parts[0] === 'analytics' ? 'analytics' : 'rules';
-  if (name !== currentViewName || !currentView) {
-    currentView = name === 'analytics' ? createAnalyticsView(ctx) : createRulesView(ctx);
+  let view = views[name];
+  if (!view) {
+    view = name === 'analytics' ? createAnalyticsView(ctx) : createRulesView(ctx);
+    views[name] = view;
+  }
+  if (name !== currentViewName || currentView !== view) {
+    currentView = view;
     currentViewName = name;
-    replace(main, currentView.el);
+    replace(main, view.el);
   }
   renderHeader();
-  await currentView.show(parts);
+  await view.show(parts);
 }
 
 window.addEventListener('hashchange', async () => {
@@ -222,7 +233,8 @@ window.addEventListener('hashchange', async () => {
   const target = location.hash;
   const skipGuard = skipGuardOnce;
   skipGuardOnce = false;
-  if (!skipGuard && currentView?.isDirty() && !(await confirmLeave())) {
+  // Drafts survive a visit to Analytics (views are kept); only opening another rule discards them.
+  if (!skipGuard && routeParts()[0] !== 'analytics' && currentView?.isDirty() && !(await confirmLeave())) {
     ignoreNextHashChange = true;
     location.hash = lastHash;
     return;
@@ -264,6 +276,7 @@ function signOut(message) {
   status = null;
   currentView = null;
   currentViewName = '';
+  views = {};
   clearInterval(statusTimer);
   renderHeader();
   replace(bannerArea);

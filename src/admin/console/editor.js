@@ -100,7 +100,7 @@ export function createEditor(options) {
 
   const syncScroll = () => {
     gutterInner.style.transform = `translateY(${-textarea.scrollTop}px)`;
-    bandsInner.style.transform = `translate(${-textarea.scrollLeft}px, ${-textarea.scrollTop}px)`;
+    bandsInner.style.transform = `translateY(${-textarea.scrollTop}px)`;
   };
 
   /**

@@ -147,7 +147,7 @@ export function parseWithPointers(text) {
     const start = pos;
     const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(pos, pos + 400));
     if (!match) {
-      fail(`unexpected ${describe(text.charAt(pos))}: expected a value (string, number, object, array, true, false or null)`);
+      return fail(`unexpected ${describe(text.charAt(pos))}: expected a value (string, number, object, array, true, false or null)`);
     }
     for (let i = 0; i < match[0].length; i += 1) {
       advance();
@@ -187,7 +187,7 @@ export function parseWithPointers(text) {
       for (let i = 0; i < word.length; i += 1) {
         advance();
       }
-    } else if (ch === '' ) {
+    } else if (ch === '') {
       fail('unexpected end of the text: a value is missing');
     } else if (ch === "'") {
       fail('strings need double quotes, not single quotes');

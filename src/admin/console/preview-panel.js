@@ -114,7 +114,7 @@ export function createPreviewPanel(ctx, host) {
       [...groups].map(([folder, files]) => h('optgroup', { label: folder }, files.map((f) => h('option', { value: f }, label(f)))))
     );
     if (!chosenFixture || !fixtures.includes(chosenFixture)) {
-      chosenFixture = own[0] ?? fixtures[0] ?? '';
+      chosenFixture = own[0] ?? fixtures.find((f) => f.startsWith('order-sign/')) ?? fixtures[0] ?? '';
     }
     fixtureSelect.value = chosenFixture;
   }
@@ -157,21 +157,29 @@ export function createPreviewPanel(ctx, host) {
       }
       const cards = Array.isArray(res.data?.cards) ? res.data.cards : [];
       const ruleId = host.rule()?.id;
-      const mine = cards.filter((/** @type {any} */ c) => c?.source?.topic?.code === ruleId).length;
+      /** @param {any} c */
+      const isMine = (c) => c?.source?.topic?.code === ruleId;
+      // This rule's cards first (the EHR's order otherwise kept), so the card being edited is in view.
+      const ordered = [...cards.filter(isMine), ...cards.filter((/** @type {any} */ c) => !isMine(c))];
+      const mine = ordered.filter(isMine).length;
+      const requestName = mode === 'fixture' ? label.slice(label.lastIndexOf('/') + 1).replace(/\.json$/, '') : label;
       replace(
         result,
         h(
-          'p',
+          'div',
           { class: 'preview-summary', id: 'preview-summary' },
-          h('strong', {}, cards.length === 0 ? 'No cards' : `${cards.length} card${cards.length === 1 ? '' : 's'}`),
-          cards.length === 0 ? ': the EHR would show nothing for this request.' : ` for ${label.slice(label.lastIndexOf('/') + 1)}`,
-          cards.length > 0 ? h('span', { class: 'muted' }, ` · ${mine} from this rule`) : null,
-          res.data?.ruleSetVersion ? h('span', { class: 'muted' }, ` · draft evaluated with rule set ${String(res.data.ruleSetVersion).slice(0, 12)}`) : null
+          h(
+            'p',
+            {},
+            h('strong', {}, cards.length === 0 ? 'No cards' : `${cards.length} card${cards.length === 1 ? '' : 's'}`),
+            cards.length === 0 ? ': the EHR would show nothing for this request.' : h('span', {}, ` · ${mine === 0 ? 'none' : mine} from this rule`)
+          ),
+          h('p', { class: 'muted small' }, `${requestName}${res.data?.ruleSetVersion ? ` · rule set ${String(res.data.ruleSetVersion).slice(0, 12)} with your draft` : ''}`)
         ),
         h(
           'div',
           { class: 'cds-cards', role: 'list', 'aria-label': 'Cards as the EHR shows them' },
-          cards.map((/** @type {any} */ card) => h('div', { role: 'listitem' }, renderCard(card, { highlight: card?.source?.topic?.code === ruleId, onAction: (m) => announce(m) })))
+          ordered.map((/** @type {any} */ card) => h('div', { role: 'listitem' }, renderCard(card, { highlight: isMine(card), onAction: (m) => announce(m) })))
         )
       );
       const counts = cards.map((/** @type {any} */ c) => c.indicator).join(', ');

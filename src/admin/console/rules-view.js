@@ -16,7 +16,7 @@ import { createHistoryPanel } from './history-panel.js';
 
 /**
  * @typedef {import('./app.js').Context} Context
- * @typedef {{ id: string, title: string, status: string, indicator: string, version: string, etag?: string }} RuleSummary
+ * @typedef {{ id: string, title: string, status: string, indicator: string, version: string, etag?: string, loaded?: boolean, error?: string }} RuleSummary
  * @typedef {{ id: string, isNew: boolean, etag: string | null, savedText: string, title: string, status: string, version: string, indicator: string }} OpenRule
  * @typedef {{ message: string, pointer?: string, line?: number, column?: number, severity: 'error' | 'warning' }} Problem
  * @typedef {{ ok: true, value: any, pointers: Map<string, import('./json-source-map.js').PointerLocation> } | { ok: false, error: JsonSyntaxError }} Draft
@@ -120,7 +120,15 @@ export function createRulesView(ctx) {
             },
             h('span', { class: 'rule-item-title' }, r.title || r.id),
             h('span', { class: 'rule-item-meta' }, h('code', {}, r.id)),
-            h('span', { class: 'rule-item-badges' }, statusBadge(r.status), indicatorBadge(r.indicator), h('span', { class: 'rule-version' }, `v${r.version}`))
+            h(
+              'span',
+              { class: 'rule-item-badges' },
+              r.loaded === false ? h('span', { class: 'badge badge-error', title: r.error ?? 'This file does not load' }, 'Not loaded') : null,
+              r.status ? statusBadge(r.status) : null,
+              r.indicator ? indicatorBadge(r.indicator) : null,
+              r.version ? h('span', { class: 'rule-version' }, `v${r.version}`) : null
+            ),
+            r.loaded === false && r.error ? h('span', { class: 'rule-item-error' }, r.error) : null
           )
         )
       );
@@ -375,12 +383,18 @@ export function createRulesView(ctx) {
   }
 
   /**
-   * @param {{ message: string, pointer?: string }} p
+   * Puts a problem on its line: its JSON pointer is looked up in the parsed draft. A problem in
+   * another file (a value set, another rule of the set) is listed without a line.
+   * @param {{ message: string, pointer?: string, file?: string }} p
    * @param {Draft} d
    * @param {'error' | 'warning'} severity
    * @returns {Problem}
    */
   function locate(p, d, severity) {
+    const draftFile = d.ok && typeof d.value?.id === 'string' ? `${d.value.id}.json` : `${current?.id ?? ''}.json`;
+    if (p.file && p.file !== draftFile) {
+      return { message: `${p.file}${p.pointer ? ` ${p.pointer}` : ''}: ${p.message}`, severity };
+    }
     if (p.pointer === undefined || !d.ok) {
       return { message: p.message, severity, ...(p.pointer !== undefined ? { pointer: p.pointer } : {}) };
     }
@@ -405,7 +419,13 @@ export function createRulesView(ctx) {
   }
 
   function renderProblems() {
-    const all = [...saveProblems, ...liveProblems];
+    // The first pointer-less problem of a refused save is its summary ("the rule is not valid", "2 tests fail").
+    const summaryIndex = saveProblems.length > 1 ? saveProblems.findIndex((p) => p.pointer === undefined && p.line === undefined) : -1;
+    const saveSummary = summaryIndex >= 0 ? saveProblems[summaryIndex]?.message : undefined;
+    const saveList = saveProblems.filter((_, i) => i !== summaryIndex);
+    const same = (/** @type {Problem} */ a, /** @type {Problem} */ b) => a.message === b.message && a.pointer === b.pointer;
+    const live = liveProblems.filter((p) => !saveList.some((q) => same(p, q)));
+    const all = [...saveList, ...live];
     editor.setMarkers(all.filter((p) => p.line !== undefined).map((p) => ({ line: /** @type {number} */ (p.line), message: p.message, severity: p.severity })));
     renderValidity();
     /** @param {Problem} p */
@@ -420,8 +440,10 @@ export function createRulesView(ctx) {
     };
     replace(
       problemsBox,
-      saveProblems.length > 0 ? h('div', { class: 'problems-group' }, h('h3', {}, 'Not saved: the service refused this version'), h('ul', { 'aria-label': 'Why it was not saved' }, saveProblems.map(item))) : null,
-      liveProblems.length > 0 ? h('div', { class: 'problems-group' }, h('h3', { class: 'visually-hidden' }, 'Problems'), h('ul', { 'aria-label': 'Problems' }, liveProblems.map(item))) : null
+      saveProblems.length > 0
+        ? h('div', { class: 'problems-group', id: 'save-problems' }, h('h3', {}, `Not saved${saveSummary ? `: ${saveSummary}` : ': the service refused this version'}`), saveList.length > 0 ? h('ul', { 'aria-label': 'Why it was not saved' }, saveList.map(item)) : null)
+        : null,
+      live.length > 0 ? h('div', { class: 'problems-group' }, h('h3', { class: 'visually-hidden' }, 'Problems'), h('ul', { 'aria-label': 'Problems' }, live.map(item))) : null
     );
   }
 
@@ -444,8 +466,8 @@ export function createRulesView(ctx) {
         dirty && !current.isNew ? h('span', { class: 'dirty-flag', id: 'dirty-flag' }, '● Unsaved changes') : null
       )
     );
-    const readonlyReason = 'Read-only: you are signed in as a viewer. You can edit the draft to preview and test it, but saving, enabling, disabling and deleting need the editor role.';
-    const save = h(
+    const readonlyReason = 'You are signed in as a viewer. You can edit the draft to preview and test it, but saving, enabling, disabling and deleting need the editor role.';
+    const saveButton = h(
       'button',
       {
         type: 'button',
@@ -480,10 +502,10 @@ export function createRulesView(ctx) {
           { type: 'button', class: 'button-danger-ghost', id: 'delete-button', disabled: !canEdit || saving, ...(canEdit ? {} : { 'aria-describedby': 'readonly-note' }), onclick: () => deleteRule() },
           'Delete'
         );
-    replace(toolbar, save, discard, toggle, del);
+    replace(toolbar, saveButton, discard, toggle, del);
     replace(
       notes,
-      canEdit ? null : h('p', { class: 'note note-readonly', id: 'readonly-note' }, h('span', { 'aria-hidden': 'true' }, '🔒 '), readonlyReason),
+      canEdit ? null : h('p', { class: 'note note-readonly', id: 'readonly-note' }, h('strong', {}, 'Read-only. '), readonlyReason),
       conflict
         ? h(
             'div',
@@ -620,6 +642,7 @@ export function createRulesView(ctx) {
         activeIndex = index;
         renderList();
       }
+      document.getElementById(`rule-option-${id}`)?.scrollIntoView({ block: 'nearest' });
     } catch (err) {
       if (seq !== loadSeq) {
         return;
@@ -693,6 +716,7 @@ export function createRulesView(ctx) {
         ctx.navigate(`#/rules/${encodeURIComponent(id)}`, { skipGuard: true });
         renderChrome();
         renderList();
+        document.getElementById(`rule-option-${id}`)?.scrollIntoView({ block: 'nearest' });
       } else {
         // Pick up the stored text (the service may format it differently) and the new ETag.
         const fresh = await api('GET', rulePath(id));
@@ -854,14 +878,15 @@ export function createRulesView(ctx) {
       conditions: { all: [{ fact: 'orderClasses', operator: 'containsAny', value: ['opioid-analgesic'] }] },
       card: {
         summary: 'One sentence, under 140 characters, that tells the clinician the problem.',
-        detail: '**Draft order:** the details come from the rule.\n\n**What to do**\n\n- First step.\n- Second step.',
+        detail: 'Why this matters for this patient.\n\n**What to do**\n\n- First step.\n- Second step.',
+        overrideReasons: [{ code: 'benefit-outweighs-risk', display: 'Benefit outweighs the risk for this patient' }],
       },
       evidence: [{ label: 'Guideline or source', url: 'https://example.org/replace-with-the-source' }],
       tests: [],
     };
     ctx.navigate('#/new', { skipGuard: true });
     loadIntoEditor(`${JSON.stringify(template, null, 2)}\n`, { id, isNew: true, etag: null });
-    editor.revealLine(2);
+    editor.focus();
   }
 
   const el = h('div', { class: 'rules-layout' }, sidebar, workspace);
@@ -871,6 +896,9 @@ export function createRulesView(ctx) {
     el,
     /** @param {string[]} route */
     async show(route) {
+      const canEdit = ctx.canEdit();
+      newButton.disabled = !canEdit;
+      newButton.title = canEdit ? 'Create a rule (it starts disabled)' : 'Creating rules needs the editor role';
       if (!listLoaded) {
         listLoaded = true;
         renderList();

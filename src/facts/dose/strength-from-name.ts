@@ -162,13 +162,30 @@ function parse(text: string, isPrimary: (ingredient: string) => boolean): Map<st
   return result;
 }
 
+const NO_PRIMARY = (): boolean => false;
+const MEMO_LIMIT = 5000;
+const MEMO = new WeakMap<(ingredient: string) => boolean, Map<string, ReadonlyMap<string, Strength>>>();
+
 /**
  * Strength of each ingredient named in a product name. Bracketed brand suffixes ("[Percocet]",
  * "[Subsys 1200 MCG]") are ignored unless the name means nothing without them.
  */
-export function strengthsFromName(name: string, isPrimary: (ingredient: string) => boolean = () => false): ReadonlyMap<string, Strength> {
+export function strengthsFromName(name: string, isPrimary: (ingredient: string) => boolean = NO_PRIMARY): ReadonlyMap<string, Strength> {
+  // Memoised per isPrimary function and name: the same few hundred product names recur on every
+  // request (each dose fact reads a name twice), and parsing one costs tens of microseconds.
+  let memo = MEMO.get(isPrimary);
+  if (memo === undefined) {
+    memo = new Map();
+    MEMO.set(isPrimary, memo);
+  }
+  const cached = memo.get(name);
+  if (cached !== undefined) return cached;
   const text = name.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ');
   const withoutBrackets = text.replace(/\[[^\]]*\]/g, ' ');
-  const result = parse(withoutBrackets, isPrimary);
-  return result.size > 0 || withoutBrackets === text ? result : parse(text, isPrimary);
+  const parsed = parse(withoutBrackets, isPrimary);
+  const result = parsed.size > 0 || withoutBrackets === text ? parsed : parse(text, isPrimary);
+  // Bounded: free-text names are unbounded in variety; start afresh rather than grow.
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(name, result);
+  return result;
 }

@@ -1,0 +1,368 @@
+/**
+ * Load benchmark of the CDS service (npm run bench). See docs/benchmark.md.
+ *
+ * Starts the real service as a child process (`node src/main.ts`) on embedded defaults, drives it
+ * with autocannon through a corpus built from fixtures/, and prints a table; the same run measures
+ * a bare Node http server (the floor). Results go to .data/bench/<timestamp>.json.
+ *
+ *   node scripts/bench/run.ts [--quick] [--workers 1,2] [--skip floor,jwt,reload,stall] [--duration 8]
+ *
+ * Only 127.0.0.1 is loaded; every run is bounded in time or count and stops by itself.
+ */
+import { execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { INCOMPLETE_TOPIC_CODE } from '../../src/cards/codes.ts';
+import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
+import { buildCandidates, selectCorpus } from './corpus.ts';
+import type { CorpusEntry } from './corpus.ts';
+import { runAutocannon, runPaced } from './load.ts';
+import type { LoadResult } from './load.ts';
+import { processTree, round } from './proc.ts';
+import { copyRules, reloadUnderLoad, removeDir, startStallServer, stalledFhirServer } from './scenarios.ts';
+import type { ReloadResult, StallResult } from './scenarios.ts';
+import { startServer } from './service.ts';
+import type { RunningServer } from './service.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1,2' },
+    skip: { type: 'string', default: '' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    'corpus-size': { type: 'string', default: '90' },
+  },
+  strict: true,
+});
+const quick = args.quick === true;
+const skip = new Set((args.skip ?? '').split(',').filter(Boolean));
+const SAT_S = Number(args.duration ?? (quick ? 4 : 8));
+const SAT_CONNECTIONS = (args.connections ?? (quick ? '16,64' : '8,32,96')).split(',').map(Number);
+const LAT_S = quick ? 5 : 10;
+const RATE = 1000;
+const RATE_CONNECTIONS = 20;
+const WARMUP_S = quick ? 2 : 4;
+const WORKER_COUNTS = (args.workers ?? '1').split(',').map(Number);
+
+const log = (msg: string): void => console.error(`[bench] ${msg}`);
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    totalMemoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
+    commit: (() => {
+      try {
+        return execSync('git rev-parse --short HEAD', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+      } catch {
+        return undefined;
+      }
+    })(),
+  };
+}
+
+/** Embedded defaults, with the two settings a load test on one address must change. */
+function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    CDS_AUTH: 'off',
+    RATE_LIMIT_PER_MINUTE: '0',
+    NODE_ENV: '',
+    DATA_DIR: dataDir,
+    ...extra,
+  };
+}
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const outDir = path.join(ROOT, '.data', 'bench');
+mkdirSync(outDir, { recursive: true });
+// A private data folder per run: the embedded store and dev keys never touch the developer's .data/.
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cds-bench-data-'));
+
+async function startService(env: Record<string, string>, workers: number): Promise<RunningServer> {
+  const server = await startServer({ args: ['src/main.ts'], env: { ...serviceEnv(env), WORKERS: String(workers) }, cwd: ROOT });
+  log(`service up in ${round(server.readyMs)} ms (pid ${server.pid}, ${processTree(server.pid).length} process(es), WORKERS=${workers})`);
+  return server;
+}
+
+async function probe(server: RunningServer, entries: CorpusEntry[]): Promise<{ incomplete: number; failed: string[] }> {
+  let incomplete = 0;
+  const failed: string[] = [];
+  for (const e of entries) {
+    const res = await fetch(`${server.baseUrl}${e.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: e.body });
+    const json = (await res.json()) as { cards?: { source?: { topic?: { code?: string } } }[] };
+    if (res.status !== 200) {
+      failed.push(`${e.name}: ${res.status}`);
+      continue;
+    }
+    e.cards = json.cards?.length ?? 0;
+    if (json.cards?.some((c) => c.source?.topic?.code === INCOMPLETE_TOPIC_CODE)) incomplete++;
+  }
+  return { incomplete, failed };
+}
+
+interface ConfigResult {
+  readonly workers: number;
+  readonly processes: number;
+  readonly readyMs: number;
+  readonly saturation: LoadResult[];
+  readonly best?: LoadResult;
+  readonly atRate: LoadResult;
+  readonly paced: LoadResult;
+  readonly peakRssMb: number;
+  readonly peakHwmMb: number;
+}
+
+function clean(r: LoadResult): boolean {
+  return r.errors === 0 && r.timeouts === 0 && r.non2xx === 0;
+}
+
+function bestOf(runs: readonly LoadResult[]): LoadResult | undefined {
+  return runs.filter(clean).sort((a, b) => b.rps - a.rps)[0];
+}
+
+async function saturate(label: string, server: RunningServer, corpus: readonly CorpusEntry[]): Promise<LoadResult[]> {
+  const runs: LoadResult[] = [];
+  for (const connections of SAT_CONNECTIONS) {
+    const r = await runAutocannon({ label, baseUrl: server.baseUrl, corpus, connections, durationS: SAT_S, serverPid: server.pid });
+    log(`${label}: ${connections} connections -> ${r.rps} req/s, p99 ${r.latencyMs.p99} ms, errors ${r.errors + r.timeouts}, non-2xx ${r.non2xx}, server CPU ${r.serverCpuS ?? '-'} s, load generator CPU ${r.loadGenCpuS} s in ${r.durationS} s`);
+    runs.push(r);
+  }
+  return runs;
+}
+
+async function measureConfig(workers: number, corpus: readonly CorpusEntry[]): Promise<ConfigResult> {
+  const server = await startService({}, workers);
+  try {
+    const processes = processTree(server.pid).length;
+    await runAutocannon({ label: 'warm-up', baseUrl: server.baseUrl, corpus, connections: 16, durationS: WARMUP_S });
+    const saturation = await saturate(`saturation (${workers} worker${workers > 1 ? 's' : ''})`, server, corpus);
+    const atRate = await runAutocannon({ label: `autocannon overallRate ${RATE}/s`, baseUrl: server.baseUrl, corpus, connections: RATE_CONNECTIONS, durationS: LAT_S, overallRate: RATE, serverPid: server.pid });
+    log(`${RATE}/s (autocannon, ${RATE_CONNECTIONS} connections): p50 ${atRate.latencyMs.p50} p95 ${atRate.latencyMs.p95} p99 ${atRate.latencyMs.p99} ms`);
+    const paced = await runPaced({ label: `open loop, evenly spaced ${RATE}/s`, baseUrl: server.baseUrl, corpus, rate: RATE, durationS: LAT_S, serverPid: server.pid });
+    log(`${RATE}/s (paced open loop): p50 ${paced.latencyMs.p50} p95 ${paced.latencyMs.p95} p99 ${paced.latencyMs.p99} ms`);
+    const mem = server.rss.stop();
+    const best = bestOf(saturation);
+    return { workers, processes, readyMs: round(server.readyMs), saturation, ...(best ? { best } : {}), atRate, paced, peakRssMb: mem.peakRssMb, peakHwmMb: mem.peakHwmMb };
+  } finally {
+    const code = await server.stop();
+    if (code !== 0) log(`service exited with code ${code}: ${server.stderr().slice(-2000)}`);
+  }
+}
+
+async function measureFloor(corpus: readonly CorpusEntry[]): Promise<{ saturation: LoadResult[]; best?: LoadResult; readyMs: number }> {
+  const floor = await startServer({ args: ['scripts/bench/floor-server.ts'], env: {}, cwd: ROOT });
+  try {
+    await runAutocannon({ label: 'warm-up', baseUrl: floor.baseUrl, corpus, connections: 16, durationS: WARMUP_S });
+    const saturation = await saturate('floor (bare node:http, parse only)', floor, corpus);
+    const best = bestOf(saturation);
+    return { saturation, ...(best ? { best } : {}), readyMs: round(floor.readyMs) };
+  } finally {
+    await floor.stop();
+  }
+}
+
+interface JwtResult {
+  readonly mintMsPerToken: number;
+  readonly atRate: LoadResult;
+  readonly saturation: LoadResult;
+  readonly refused401: number;
+}
+
+async function measureJwt(corpus: readonly CorpusEntry[], noAuthBest: number): Promise<JwtResult> {
+  const keysDir = path.join(dataDir, 'dev-keys');
+  const keys = await loadOrCreateDevKeys(keysDir);
+  const server = await startServer({ args: ['src/main.ts'], env: { ...serviceEnv({ CDS_AUTH: 'required', DEV_KEYS_DIR: keysDir, CDS_TRUST_DEV_ISSUER: 'true' }), WORKERS: '1' }, cwd: ROOT });
+  log(`JWT service up in ${round(server.readyMs)} ms`);
+  try {
+    const base = `http://localhost:${server.port}`;
+    const paths = [...new Set(corpus.map((e) => e.path))];
+    // Each request needs its own token: jti replays are refused. Mint the pools before loading.
+    const mintPool = async (count: number): Promise<Map<string, string[]>> => {
+      const pools = new Map<string, string[]>();
+      for (const p of paths) {
+        const share = Math.ceil((count * corpus.filter((e) => e.path === p).length) / corpus.length) + 64;
+        const tokens: string[] = [];
+        for (let i = 0; i < share; i += 500) {
+          tokens.push(...(await Promise.all(Array.from({ length: Math.min(500, share - i) }, () => mintDevToken(keys, `${base}${p}`, { ttlSeconds: 600 })))));
+        }
+        pools.set(p, tokens);
+      }
+      return pools;
+    };
+    const headersFrom = (pools: Map<string, string[]>) => (entry: CorpusEntry) => {
+      const token = pools.get(entry.path)!.pop();
+      return token ? { authorization: `Bearer ${token}` } : undefined;
+    };
+    const atRateCount = RATE * LAT_S;
+    const mintStart = performance.now();
+    const warm = await mintPool(2000);
+    const mintMsPerToken = round((performance.now() - mintStart) / [...warm.values()].reduce((s, l) => s + l.length, 0), 3);
+    await runAutocannon({ label: 'warm-up', baseUrl: server.baseUrl, corpus, connections: 16, amount: 1800, serverPid: server.pid, headersFor: headersFrom(warm) });
+    const ratePool = await mintPool(atRateCount);
+    const atRate = await runAutocannon({ label: `JWT, autocannon overallRate ${RATE}/s`, baseUrl: server.baseUrl, corpus, connections: RATE_CONNECTIONS, amount: atRateCount, overallRate: RATE, serverPid: server.pid, headersFor: headersFrom(ratePool) });
+    log(`JWT ${RATE}/s: p50 ${atRate.latencyMs.p50} p95 ${atRate.latencyMs.p95} p99 ${atRate.latencyMs.p99} ms, non-2xx ${atRate.non2xx}`);
+    // Saturation: as many tokens as the unauthenticated best rate would use in SAT_S seconds.
+    const satCount = Math.max(4000, Math.round(noAuthBest * SAT_S));
+    const satPool = await mintPool(satCount);
+    const connections = SAT_CONNECTIONS[Math.min(1, SAT_CONNECTIONS.length - 1)]!;
+    const saturation = await runAutocannon({ label: 'JWT saturation', baseUrl: server.baseUrl, corpus, connections, amount: satCount, serverPid: server.pid, headersFor: headersFrom(satPool) });
+    log(`JWT saturation (${connections} connections): ${saturation.rps} req/s, p99 ${saturation.latencyMs.p99} ms, non-2xx ${saturation.non2xx}`);
+    return { mintMsPerToken, atRate, saturation, refused401: (atRate.statusCodes['401'] ?? 0) + (saturation.statusCodes['401'] ?? 0) };
+  } finally {
+    server.rss.stop();
+    await server.stop();
+  }
+}
+
+async function measureReload(corpus: readonly CorpusEntry[], workers: number): Promise<ReloadResult> {
+  const rulesCopy = await copyRules(path.join(ROOT, 'rules'));
+  const server = await startServer({ args: ['src/main.ts'], env: { ...serviceEnv({ RULES_DIR: rulesCopy }), WORKERS: String(workers) }, cwd: ROOT });
+  try {
+    await runAutocannon({ label: 'warm-up', baseUrl: server.baseUrl, corpus, connections: 16, durationS: WARMUP_S });
+    const durationS = quick ? 6 : 10;
+    const result = await reloadUnderLoad(server, rulesCopy, corpus, { rate: RATE, connections: RATE_CONNECTIONS, durationS, atS: [durationS * 0.3, durationS * 0.6], workers });
+    log(`reload under load: ${result.rewrites} rewrites, versions ${result.versions.join(' -> ')}, visible after ${result.reloadVisibleMs.join(', ')} ms, failed ${result.failed}`);
+    return result;
+  } finally {
+    server.rss.stop();
+    await server.stop();
+    await removeDir(rulesCopy);
+  }
+}
+
+async function measureStall(corpus: readonly CorpusEntry[]): Promise<StallResult> {
+  const stall = await startStallServer();
+  const budgetMs = 2500;
+  const server = await startServer({ args: ['src/main.ts'], env: { ...serviceEnv({ FHIR_BUDGET_MS: String(budgetMs) }), WORKERS: '1' }, cwd: ROOT });
+  try {
+    const result = await stalledFhirServer(server, corpus, stall.url, { requests: quick ? 30 : 60, concurrency: 10, budgetMs, incompleteTopic: INCOMPLETE_TOPIC_CODE, connections: stall.connections });
+    log(`stalled FHIR server: ${JSON.stringify(result.statusCodes)}, incomplete cards ${result.incompleteCards}, p50 ${result.latencyMs.p50} max ${result.latencyMs.max} ms, over budget ${result.overBudget}`);
+    return result;
+  } finally {
+    server.rss.stop();
+    await server.stop();
+    await stall.close();
+  }
+}
+
+function pad(s: string | number, n: number): string {
+  return String(s).padStart(n);
+}
+
+function row(name: string, r: LoadResult, workers: number | string): string {
+  const l = r.latencyMs;
+  return `${name.padEnd(44)}${pad(workers, 3)}${pad(r.connections, 6)}${pad(r.rps, 8)}${pad(l.p50, 8)}${pad(l.p95, 8)}${pad(l.p99, 8)}${pad(l.max, 9)}${pad(r.errors + r.timeouts, 6)}${pad(r.non2xx, 7)}${pad(r.cpuMsPerRequest ?? '-', 8)}`;
+}
+
+async function main(): Promise<void> {
+  const info = machine();
+  log(`machine: ${info.cpuModel as string}, ${info.cores as number} cores, ${info.totalMemoryGiB as number} GiB, Node ${info.node as string}, ${info.date as string}`);
+  log('load runs use CDS_AUTH=off and RATE_LIMIT_PER_MINUTE=0: one client address would otherwise hit the per-client rate limit, and JWT cost is measured separately below');
+
+  const candidates = buildCandidates(path.join(ROOT, 'fixtures'), 2).filter((c) => c.prefetched >= 30);
+  const probeServer = await startService({}, 1);
+  const probed = await probe(probeServer, candidates);
+  probeServer.rss.stop();
+  await probeServer.stop();
+  if (probed.failed.length > 0) throw new Error(`corpus requests failed: ${probed.failed.slice(0, 5).join('; ')}`);
+  const corpus = selectCorpus(candidates, Number(args['corpus-size']));
+  const withCards = corpus.filter((e) => (e.cards ?? 0) > 0).length;
+  const sizes = corpus.map((e) => e.body.length);
+  const corpusInfo = {
+    requests: corpus.length,
+    candidates: candidates.length,
+    withCards,
+    cardShare: round(withCards / corpus.length, 2),
+    incompleteInProbe: probed.incomplete,
+    prefetched: { min: Math.min(...corpus.map((e) => e.prefetched)), max: Math.max(...corpus.map((e) => e.prefetched)) },
+    drafts: corpus.reduce<Record<number, number>>((a, e) => ((a[e.drafts] = (a[e.drafts] ?? 0) + 1), a), {}),
+    bodyKiB: { min: round(Math.min(...sizes) / 1024, 1), mean: round(sizes.reduce((a, b) => a + b, 0) / sizes.length / 1024, 1), max: round(Math.max(...sizes) / 1024, 1) },
+  };
+  log(`corpus: ${JSON.stringify(corpusInfo)}`);
+
+  const configs: ConfigResult[] = [];
+  for (const workers of WORKER_COUNTS) configs.push(await measureConfig(workers, corpus));
+  const floor = skip.has('floor') ? undefined : await measureFloor(corpus);
+  const base = configs[0]!;
+  const jwt = skip.has('jwt') ? undefined : await measureJwt(corpus, base.best?.rps ?? 2000);
+  const reload = skip.has('reload') ? undefined : await measureReload(corpus, Math.max(...WORKER_COUNTS));
+  const stall = skip.has('stall') ? undefined : await measureStall(corpus);
+
+  // ---- report ----
+  const lines: string[] = [];
+  lines.push(`CDS service benchmark  ${info.date as string}  commit ${info.commit as string}`);
+  lines.push(`machine: ${info.cpuModel as string}, ${info.cores as number} cores, ${info.totalMemoryGiB as number} GiB RAM, Node ${info.node as string}; load generator on the same machine`);
+  lines.push(`corpus: ${corpus.length} requests, ${corpusInfo.prefetched.min}-${corpusInfo.prefetched.max} prefetched resources, drafts ${JSON.stringify(corpusInfo.drafts)}, ${Math.round(corpusInfo.cardShare * 100)} % with cards, body ${corpusInfo.bodyKiB.mean} KiB mean`);
+  lines.push('');
+  lines.push(`${'run'.padEnd(44)}${pad('wk', 3)}${pad('conns', 6)}${pad('req/s', 8)}${pad('p50', 8)}${pad('p95', 8)}${pad('p99', 8)}${pad('max', 9)}${pad('err', 6)}${pad('non2xx', 7)}${pad('cpu ms', 8)}`);
+  for (const c of configs) {
+    for (const r of c.saturation) lines.push(row(`saturation`, r, c.workers));
+    lines.push(row(`${RATE}/s offered (autocannon overallRate)`, c.atRate, c.workers));
+    lines.push(row(`${RATE}/s offered (open loop, evenly spaced)`, c.paced, c.workers));
+  }
+  if (floor) for (const r of floor.saturation) lines.push(row('floor: bare node:http, JSON.parse only', r, 1));
+  if (jwt) {
+    lines.push(row(`JWT (ES384) ${RATE}/s offered`, jwt.atRate, 1));
+    lines.push(row('JWT (ES384) saturation', jwt.saturation, 1));
+  }
+  if (reload) lines.push(row(`rule reload x${reload.rewrites} during ${RATE}/s`, reload.load, Math.max(...WORKER_COUNTS)));
+  lines.push('');
+  lines.push('latency in ms; "cpu ms" = service CPU time (all its processes) per request');
+  for (const c of configs) {
+    lines.push(`workers=${c.workers} (${c.processes} process(es)): best saturation ${c.best ? `${c.best.rps} req/s at ${c.best.connections} connections` : 'none without errors'}; start-up to ready ${c.readyMs} ms; peak RSS ${c.peakRssMb} MB (sum of processes), largest process ${c.peakHwmMb} MB`);
+  }
+  if (configs.length > 1 && configs[0]!.best && configs[configs.length - 1]!.best) {
+    const first = configs[0]!;
+    const last = configs[configs.length - 1]!;
+    lines.push(`scaling ${first.workers} -> ${last.workers} workers: ${round(last.best!.rps / first.best!.rps, 2)}x (${first.best!.rps} -> ${last.best!.rps} req/s; the load generator shares the ${info.cores as number} cores)`);
+  }
+  if (floor?.best) {
+    for (const c of configs) {
+      if (c.best) lines.push(`floor ${floor.best.rps} req/s: workers=${c.workers} reaches ${Math.round((c.best.rps / floor.best.rps) * 100)} % of it`);
+    }
+  }
+  if (jwt) {
+    const noAuth = base.best;
+    lines.push(`JWT: minting ${jwt.mintMsPerToken} ms/token (pre-minted pools, one token per request); 401s ${jwt.refused401}; saturation ${jwt.saturation.rps} req/s${noAuth ? ` vs ${noAuth.rps} without auth (${Math.round((1 - jwt.saturation.rps / noAuth.rps) * 100)} % less)` : ''}; CPU ${jwt.saturation.cpuMsPerRequest} vs ${noAuth?.cpuMsPerRequest ?? '-'} ms/request; p99 at ${RATE}/s ${jwt.atRate.latencyMs.p99} vs ${base.atRate.latencyMs.p99} ms`);
+  }
+  if (reload) {
+    lines.push(`rule reload: ${reload.rewrites} rewrites during load, failed requests ${reload.failed}, versions ${reload.versions.join(' -> ')}, new version served by all workers after ${reload.reloadVisibleMs.map((v) => (v === null ? 'never' : `${v} ms`)).join(', ')}`);
+  }
+  if (stall) {
+    lines.push(`stalled FHIR server (no prefetch, budget ${stall.fhirBudgetMs} ms, ${stall.concurrency} concurrent): ${JSON.stringify(stall.statusCodes)}, incomplete-check cards ${stall.incompleteCards}, 200 without it ${stall.silent200}, errors ${stall.errors}, over budget+250 ms ${stall.overBudget}; latency p50 ${stall.latencyMs.p50} p99 ${stall.latencyMs.p99} max ${stall.latencyMs.max} ms`);
+  }
+  // Targets (this 2-core machine, load generator on the same machine).
+  const bestAll = bestOf(configs.flatMap((c) => c.saturation));
+  const p99 = Math.min(...configs.map((c) => c.atRate.latencyMs.p99));
+  const maxRss = Math.max(...configs.map((c) => c.peakRssMb));
+  const ready = Math.max(...configs.map((c) => c.readyMs));
+  const targets = [
+    { target: 'saturation >= 3000 req/s, zero errors', value: bestAll?.rps ?? 0, ok: (bestAll?.rps ?? 0) >= 3000 },
+    { target: `p99 <= 10 ms at ${RATE}/s (autocannon)`, value: p99, ok: p99 <= 10 },
+    { target: 'start-up to ready <= 1500 ms', value: ready, ok: ready <= 1500 },
+    { target: 'RSS <= 250 MB', value: maxRss, ok: maxRss <= 250 },
+  ];
+  lines.push('targets: ' + targets.map((t) => `${t.ok ? 'MET' : 'MISSED'} ${t.target} (${t.value})`).join('; '));
+  console.log(lines.join('\n'));
+
+  const file = path.join(outDir, `${stamp}.json`);
+  writeFileSync(file, JSON.stringify({ machine: info, corpus: corpusInfo, settings: { saturationS: SAT_S, saturationConnections: SAT_CONNECTIONS, rate: RATE, rateConnections: RATE_CONNECTIONS, latencyS: LAT_S, quick }, configs, floor, jwt, reload, stall, targets, table: lines }, null, 2));
+  log(`results written to ${path.relative(ROOT, file)}`);
+}
+
+try {
+  await main();
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,162 @@
+// @ts-check
+/**
+ * History: every change to the rule (seq, action, author, time) with its unified diff, and
+ * "Roll back to this version" for editors (POST /admin/api/rules/{id}/rollback).
+ */
+import { ApiError, api, rulePath } from './api.js';
+import { formatTime, h, replace } from './dom.js';
+import { announce, confirmDialog } from './ui.js';
+
+/**
+ * A unified diff as lines coloured by kind (added, removed, hunk header, context).
+ * @param {string} diff
+ * @returns {HTMLElement}
+ */
+export function renderDiff(diff) {
+  // jsdiff's "Index:" and "=====" preamble says nothing the header does not.
+  const lines = diff
+    .replace(/\n$/, '')
+    .split('\n')
+    .filter((line) => !line.startsWith('Index: ') && !/^={10,}$/.test(line));
+  return h(
+    'pre',
+    { class: 'diff', tabindex: 0, 'aria-label': 'Changes (unified diff)' },
+    lines.map((line) => {
+      const kind = line.startsWith('+++') || line.startsWith('---') ? 'file' : line.startsWith('@@') ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('\\') ? 'meta' : 'ctx';
+      const label = kind === 'add' ? 'added: ' : kind === 'del' ? 'removed: ' : '';
+      return h('span', { class: `diff-line diff-${kind}` }, label ? h('span', { class: 'visually-hidden' }, label) : null, `${line}\n`);
+    })
+  );
+}
+
+/** @type {Record<string, string>} */
+const ACTION_LABEL = { create: 'Created', update: 'Updated', delete: 'Deleted', enable: 'Enabled', disable: 'Disabled', rollback: 'Rolled back' };
+
+/**
+ * @param {import('./app.js').Context} ctx
+ * @param {import('./rules-view.js').PanelHost} host
+ */
+export function createHistoryPanel(ctx, host) {
+  let loadedFor = '';
+  let seq = 0;
+  const list = h('div', { class: 'history', id: 'history' });
+  const refresh = h('button', { type: 'button', class: 'button-ghost button-small', onclick: () => void load() }, 'Refresh');
+  const el = h('div', { class: 'panel history-panel' }, h('div', { class: 'panel-actions' }, h('h2', { class: 'panel-title' }, 'Changes'), refresh), list);
+
+  async function load() {
+    const rule = host.rule();
+    if (!rule || rule.isNew) {
+      replace(list, h('p', { class: 'muted' }, 'A new rule has no history until it is saved.'));
+      return;
+    }
+    const mine = ++seq;
+    loadedFor = rule.id;
+    list.setAttribute('aria-busy', 'true');
+    try {
+      const res = await api('GET', `${rulePath(rule.id)}/history`);
+      if (mine !== seq) {
+        return;
+      }
+      const changes = (Array.isArray(res.data?.changes) ? res.data.changes : []).slice().sort((/** @type {any} */ a, /** @type {any} */ b) => Number(b.seq) - Number(a.seq));
+      if (changes.length === 0) {
+        replace(list, h('p', { class: 'muted' }, 'No recorded changes yet. Changes made through this console (or the admin API) appear here with their author.'));
+        return;
+      }
+      const canEdit = ctx.canEdit();
+      replace(
+        list,
+        h(
+          'ol',
+          { class: 'history-list', reversed: true },
+          changes.map((/** @type {any} */ c, /** @type {number} */ i) => {
+            const latest = i === 0;
+            const canRollBack = canEdit && !latest && c.action !== 'delete';
+            return h(
+              'li',
+              { class: 'history-item', dataset: { seq: String(c.seq) } },
+              h(
+                'details',
+                { open: latest },
+                h(
+                  'summary',
+                  {},
+                  h('span', { class: 'history-seq' }, `#${c.seq}`),
+                  h('span', { class: `badge badge-action action-${c.action}` }, ACTION_LABEL[c.action] ?? String(c.action)),
+                  h('span', { class: 'history-author' }, String(c.author ?? 'unknown')),
+                  h('time', { class: 'history-time', dateTime: String(c.at ?? '') }, formatTime(c.at)),
+                  latest ? h('span', { class: 'badge badge-current' }, 'current') : null
+                ),
+                h(
+                  'div',
+                  { class: 'history-body' },
+                  c.ruleSetVersion ? h('p', { class: 'muted small' }, `Rule set ${String(c.ruleSetVersion).slice(0, 12)}`) : null,
+                  typeof c.diff === 'string' && c.diff.trim() !== '' ? renderDiff(c.diff) : h('p', { class: 'muted small' }, 'No textual change.'),
+                  canRollBack
+                    ? h('button', { type: 'button', class: 'button-secondary button-small rollback-button', onclick: () => void rollback(c) }, 'Roll back to this version')
+                    : !canEdit && !latest && c.action !== 'delete'
+                      ? h('p', { class: 'muted small' }, 'Editors can roll back to this version.')
+                      : null
+                )
+              )
+            );
+          })
+        )
+      );
+    } catch (err) {
+      if (mine !== seq) {
+        return;
+      }
+      const message = err instanceof ApiError && err.status === 503 ? `History is not available: ${err.message.replace(/\.$/, '')}. It needs the service's store.` : ctx.describeError(err);
+      replace(list, h('p', { class: err instanceof ApiError && err.status === 503 ? 'note' : 'form-error' }, message));
+    } finally {
+      if (mine === seq) {
+        list.removeAttribute('aria-busy');
+      }
+    }
+  }
+
+  /** @param {any} change */
+  async function rollback(change) {
+    const rule = host.rule();
+    if (!rule) {
+      return;
+    }
+    const ok = await confirmDialog({
+      title: `Roll back ${rule.id} to #${change.seq}?`,
+      body: [
+        `The rule's content from ${formatTime(change.at)} (by ${change.author}) becomes the current version after it passes validation and its tests. The rollback is recorded in the history.`,
+        ...(host.isDirty() ? ['Your unsaved changes in the editor will be replaced.'] : []),
+      ],
+      confirmLabel: 'Roll back',
+      danger: true,
+    });
+    if (!ok) {
+      return;
+    }
+    try {
+      const res = await api('POST', `${rulePath(rule.id)}/rollback`, { body: { seq: change.seq }, ifMatch: rule.etag });
+      await host.replaceRule(res.data, null, null);
+      await host.refreshRules();
+      await load();
+      announce(`Rolled back ${rule.id} to #${change.seq}.`, 'success');
+    } catch (err) {
+      const details = err instanceof ApiError && err.problems.length > 1 ? `: ${err.problems.slice(1).map((p) => p.message).join('; ')}` : '';
+      announce(`${ctx.describeError(err, 'roll back')}${details}`, 'error');
+    }
+  }
+
+  return {
+    el,
+    activate() {
+      const rule = host.rule();
+      if (rule && rule.id !== loadedFor) {
+        void load();
+      }
+    },
+    ruleChanged() {
+      loadedFor = '';
+      seq += 1;
+      replace(list, h('p', { class: 'muted' }, 'Loading…'));
+    },
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * The admin API router, mounted at /admin/api (docs/admin-api.md). Thin: authentication and role
+ * per route (before any body is parsed), then one call into rule-admin.ts, then HTTP headers.
+ * Errors are OperationOutcomes with the status the contract names.
+ */
+import express, { Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { DETAIL_PLACEHOLDERS } from '../engine/index.ts';
+import { FACT_CATALOGUE } from '../facts/index.ts';
+import { allows } from './auth.ts';
+import type { AdminAuthenticator, AdminPrincipal, AdminRole } from './auth.ts';
+import { AdminError, badRequest, forbidden, notFound, unauthorized, unavailable } from './outcomes.ts';
+import type { AdminLogger, RuleAdmin } from './rule-admin.ts';
+
+export interface AdminRouterDeps {
+  readonly admin: RuleAdmin;
+  /** The authenticator, or why the admin API is disabled (bad admin auth configuration: 503). */
+  readonly auth: AdminAuthenticator | { readonly disabled: string };
+  readonly logger: AdminLogger;
+  readonly maxBodyBytes: number;
+}
+
+const OPERATORS = ['equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'in', 'notIn', 'contains', 'doesNotContain', 'containsAny', 'containsNone'];
+
+function sendError(res: Response, err: AdminError): void {
+  for (const [name, value] of Object.entries(err.headers)) {
+    res.setHeader(name, value);
+  }
+  res.status(err.status).type('application/fhir+json').json(err.outcome);
+}
+
+function principalOf(res: Response): AdminPrincipal {
+  return res.locals.adminPrincipal as AdminPrincipal;
+}
+
+function header(req: Request, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function adminRouter(deps: AdminRouterDeps): Router {
+  const router = Router();
+  const json = express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true });
+
+  /** Authentication and role check; runs before the body is read. */
+  const gate = (needed: AdminRole): RequestHandler => {
+    return async (req, res, next) => {
+      try {
+        if ('disabled' in deps.auth) {
+          throw unavailable(`The admin API is disabled: ${deps.auth.disabled}`);
+        }
+        const result = await deps.auth.authenticate(header(req, 'authorization'));
+        if (!result.ok) {
+          deps.logger.warn({ requestId: res.locals.requestId, path: req.path, reason: result.reason, status: result.status }, 'admin API call refused');
+          throw result.status === 403 ? forbidden('cds-viewer or cds-editor') : unauthorized();
+        }
+        if (!allows(result.principal.role, needed)) {
+          deps.logger.warn({ requestId: res.locals.requestId, path: req.path, user: result.principal.name, role: result.principal.role }, 'admin API call refused: role');
+          throw forbidden(needed);
+        }
+        res.locals.adminPrincipal = result.principal;
+        next();
+      } catch (err) {
+        next(err);
+      }
+    };
+  };
+
+  /** A JSON body is required (415 otherwise, like the CDS endpoints). */
+  const body: RequestHandler[] = [
+    (req, res, next) => {
+      if (req.is(['application/json', 'application/*+json']) === false || req.headers['content-type'] === undefined) {
+        res
+          .status(415)
+          .type('application/fhir+json')
+          .json({ resourceType: 'OperationOutcome', id: 'unsupported-media-type', issue: [{ severity: 'error', code: 'not-supported', details: { text: 'Send a JSON body with Content-Type: application/json.' } }] });
+        return;
+      }
+      next();
+    },
+    json,
+  ];
+  /** Optional body (enable, disable, rollback, reload may be posted without one). */
+  const optionalBody: RequestHandler = json;
+
+  const handle =
+    (fn: (req: Request, res: Response) => Promise<void> | void): RequestHandler =>
+    async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        await fn(req, res);
+      } catch (err) {
+        next(err);
+      }
+    };
+
+  const id = (req: Request): string => String(req.params.id);
+
+  router.get('/whoami', gate('viewer'), (_req, res) => {
+    const p = principalOf(res);
+    res.json({ name: p.name, role: p.role, via: p.via, ...(p.via === 'auth-off' ? { authOff: true } : {}) });
+  });
+
+  router.get('/status', gate('viewer'), (_req, res) => {
+    res.json(deps.admin.status());
+  });
+
+  router.post(
+    '/reload',
+    gate('editor'),
+    optionalBody,
+    handle(async (_req, res) => {
+      res.json(await deps.admin.reload());
+    })
+  );
+
+  router.get('/facts', gate('viewer'), (_req, res) => {
+    res.json({ facts: FACT_CATALOGUE, placeholders: [...DETAIL_PLACEHOLDERS, 'param.<name>'], operators: OPERATORS });
+  });
+
+  router.get(
+    '/rules',
+    gate('viewer'),
+    handle(async (_req, res) => {
+      res.json({ rules: await deps.admin.listRules() });
+    })
+  );
+
+  router.post(
+    '/rules',
+    gate('editor'),
+    ...body,
+    handle(async (req, res) => {
+      const saved = await deps.admin.createRule(req.body, principalOf(res).name);
+      const created = JSON.parse(saved.text) as { id: string };
+      res
+        .status(201)
+        .setHeader('ETag', saved.etag)
+        .setHeader('X-Rule-Set-Version', saved.ruleSetVersion)
+        .setHeader('Location', `/admin/api/rules/${created.id}`)
+        .type('application/json')
+        .send(saved.text);
+    })
+  );
+
+  router.get(
+    '/rules/:id',
+    gate('viewer'),
+    handle(async (req, res) => {
+      const rule = await deps.admin.getRule(id(req));
+      res.setHeader('ETag', rule.etag);
+      res.type('application/json').send(rule.text);
+    })
+  );
+
+  router.put(
+    '/rules/:id',
+    gate('editor'),
+    ...body,
+    handle(async (req, res) => {
+      const saved = await deps.admin.updateRule(id(req), req.body, header(req, 'if-match'), principalOf(res).name);
+      res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
+    })
+  );
+
+  router.delete(
+    '/rules/:id',
+    gate('editor'),
+    handle(async (req, res) => {
+      const result = await deps.admin.deleteRule(id(req), header(req, 'if-match'), principalOf(res).name);
+      res.setHeader('X-Rule-Set-Version', result.ruleSetVersion).status(204).end();
+    })
+  );
+
+  for (const [action, status] of [
+    ['enable', 'active'],
+    ['disable', 'disabled'],
+  ] as const) {
+    router.post(
+      `/rules/:id/${action}`,
+      gate('editor'),
+      optionalBody,
+      handle(async (req, res) => {
+        const saved = await deps.admin.setStatus(id(req), status, header(req, 'if-match'), principalOf(res).name);
+        res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
+      })
+    );
+  }
+
+  router.post(
+    '/rules/:id/test',
+    gate('viewer'),
+    optionalBody,
+    handle(async (req, res) => {
+      const report = await deps.admin.testRule(id(req));
+      res.json({ ok: report.ok, results: report.results });
+    })
+  );
+
+  router.post(
+    '/test',
+    gate('viewer'),
+    ...body,
+    handle(async (req, res) => {
+      const report = await deps.admin.testDraft(ruleFromBody(req.body));
+      res.json({ ok: report.ok, results: report.results });
+    })
+  );
+
+  router.post(
+    '/validate',
+    gate('viewer'),
+    ...body,
+    handle(async (req, res) => {
+      const errors = await deps.admin.validate(ruleFromBody(req.body));
+      res.json({ ok: errors.length === 0, errors });
+    })
+  );
+
+  router.post(
+    '/dry-run',
+    gate('viewer'),
+    ...body,
+    handle(async (req, res) => {
+      const result = await deps.admin.dryRun(req.body as Record<string, unknown>);
+      res.setHeader('X-Rule-Set-Version', result.ruleSetVersion).json(result);
+    })
+  );
+
+  router.post(
+    '/explain',
+    gate('viewer'),
+    ...body,
+    handle(async (req, res) => {
+      res.json(await deps.admin.explain(req.body as Record<string, unknown>));
+    })
+  );
+
+  router.get(
+    '/fixtures',
+    gate('viewer'),
+    handle(async (_req, res) => {
+      res.json({ fixtures: await deps.admin.listFixtures() });
+    })
+  );
+
+  router.get(
+    '/rules/:id/history',
+    gate('viewer'),
+    handle(async (req, res) => {
+      res.json({ changes: await deps.admin.history(id(req)) });
+    })
+  );
+
+  router.post(
+    '/rules/:id/rollback',
+    gate('editor'),
+    ...body,
+    handle(async (req, res) => {
+      const seq = (req.body as { seq?: unknown } | undefined)?.seq;
+      const saved = await deps.admin.rollback(id(req), seq, header(req, 'if-match'), principalOf(res).name);
+      res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
+    })
+  );
+
+  router.get(
+    '/analytics',
+    gate('viewer'),
+    handle(async (req, res) => {
+      res.json(await deps.admin.analytics(req.query.from, req.query.to));
+    })
+  );
+
+  router.get(
+    '/snoozes',
+    gate('viewer'),
+    handle(async (req, res) => {
+      res.json({ snoozes: await deps.admin.snoozes({ ruleId: req.query.ruleId, active: req.query.active, limit: req.query.limit }) });
+    })
+  );
+
+  router.post(
+    '/snoozes/:id/lift',
+    gate('editor'),
+    optionalBody,
+    handle(async (req, res) => {
+      res.json(await deps.admin.liftSnooze(id(req), principalOf(res).name));
+    })
+  );
+
+  router.use((_req, _res, next) => next(notFound('Admin API endpoint')));
+
+  // Admin errors answer here; anything else (body parser errors, bugs) goes on to the app's error handler.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof AdminError) {
+      sendError(res, err);
+      return;
+    }
+    if (err instanceof Error && err.name === 'StoreInputError') {
+      sendError(res, badRequest(err.message));
+      return;
+    }
+    next(err);
+  });
+  return router;
+}
+
+function ruleFromBody(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || !('rule' in body)) {
+    throw badRequest('Send { "rule": <rule JSON> }.', '/rule');
+  }
+  return (body as { rule: unknown }).rule;
+}

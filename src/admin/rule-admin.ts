@@ -1,0 +1,599 @@
+/**
+ * The rule administration logic behind the admin API (docs/admin-api.md), as typed functions; the
+ * Express router (routes.ts) only maps HTTP to these.
+ *
+ * Every write follows the same steps, one write at a time:
+ * 1. preconditions: the rule exists (or not, for a create), `If-Match` equals its ETag (428 / 412);
+ * 2. the serving set plus the change is built with the loader's own code (schema, facts,
+ *    parameters, placeholders, value sets, `replaces` targets): any error answers 400, nothing saved;
+ * 3. for create, update, enable and rollback, the rule's own `tests` cases run on that set;
+ *    a failing case answers 400, nothing saved;
+ * 4. the file is written atomically (temp file + rename) and the holder reloads the folder; if the
+ *    folder does not load (someone else broke another file meanwhile), the previous file is put back,
+ *    the holder reloads again and the answer is 400;
+ * 5. the change is appended to the history with its author and the resulting rule set version.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { FILE_HEADERS_ONLY, createTwoFilesPatch } from 'diff';
+import { buildRuleSet } from '../engine/index.ts';
+import type { RuleSet, RuleSetResult, RuleSources } from '../engine/index.ts';
+import { explainRequest } from '../engine/explain.ts';
+import type { RequestExplanation } from '../engine/explain.ts';
+import type { RuleSetHolder, RuleSetStatus } from '../engine/rule-set-holder.ts';
+import { handleOrderHook } from '../protocol/index.ts';
+import type { Card, HookDeps, ServiceDefinition } from '../protocol/index.ts';
+import { OperationOutcomeError } from '../shared/index.ts';
+import type { RuleChange, RuleChangeAction, RuleStats, Snooze, Store } from '../store/types.ts';
+import { AdminError, badRequest, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
+import type { ValidationIssue } from './outcomes.ts';
+import { canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleId, listRuleIds, readRuleText, writeRuleText } from './rule-files.ts';
+import { RULE_TEST_NOW, fixturePath, offlineFetch, readFixture, runRuleTests, serviceForRequest } from './run-rule-tests.ts';
+import type { RuleTestReport } from './run-rule-tests.ts';
+
+export interface AdminLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface RuleAdminDeps {
+  readonly holder: RuleSetHolder;
+  readonly services: readonly ServiceDefinition[];
+  readonly fixturesDir: string;
+  readonly fhir: HookDeps['fhir'];
+  /** History, analytics and snoozes; absent: those answer 503 and writes are not recorded. */
+  readonly store?: Store;
+  readonly logger: AdminLogger;
+  readonly now?: () => Date;
+}
+
+export interface RuleSummary {
+  readonly id: string;
+  readonly title?: string;
+  readonly status?: string;
+  readonly indicator?: string;
+  readonly version?: string;
+  readonly etag: string;
+  /** True when the serving rule set holds exactly this file content. */
+  readonly loaded: boolean;
+  /** Set when the file on disk is not valid JSON. */
+  readonly error?: string;
+}
+
+export interface SavedRule {
+  readonly text: string;
+  readonly etag: string;
+  readonly ruleSetVersion: string;
+}
+
+export interface HistoryEntry {
+  readonly seq: number;
+  readonly action: RuleChangeAction;
+  readonly author: string;
+  readonly at: string;
+  readonly ruleSetVersion?: string;
+  /** Unified diff against the previous recorded content of the rule ("" when unchanged). */
+  readonly diff: string;
+  /** The rule JSON after the change; null after a delete. */
+  readonly content: unknown;
+}
+
+export interface DryRunInput {
+  readonly rule?: unknown;
+  readonly fixture?: unknown;
+  readonly request?: unknown;
+  readonly at?: unknown;
+}
+
+export interface DryRunResult {
+  readonly cards: readonly Card[];
+  readonly ruleSetVersion: string;
+  readonly at: string;
+}
+
+/** Author of the history entry recording a rule's content before its first change through the API. */
+export const BASELINE_AUTHOR = 'rules/ folder (content before the first change through the admin API)';
+
+export type RuleAdmin = ReturnType<typeof createRuleAdmin>;
+
+export function createRuleAdmin(deps: RuleAdminDeps) {
+  const now = (): Date => deps.now?.() ?? new Date();
+  const rulesDir = deps.holder.rulesDir;
+  let lock: Promise<unknown> = Promise.resolve();
+
+  /** Runs writes one at a time (a second editor's save waits for the first to be loaded). */
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = lock.then(fn, fn);
+    lock = run.catch(() => undefined);
+    return run;
+  }
+
+  function requireStore(what: string): Store {
+    if (!deps.store) {
+      throw unavailable(`${what} needs the store, which is not configured on this server.`);
+    }
+    return deps.store;
+  }
+
+  /** The serving set's files with one rule file replaced, added (text) or removed (null). */
+  function candidate(id: string, text: string | null): { sources: RuleSources; result: RuleSetResult } {
+    const serving = deps.holder.snapshot().sources;
+    const name = `${id}.json`;
+    const rules = serving.rules.filter((f) => f.name !== name);
+    const sources: RuleSources = { rules: text === null ? rules : [...rules, { name, text }], valueSets: serving.valueSets };
+    return { sources, result: buildRuleSet(sources, now()) };
+  }
+
+  function draftId(rule: unknown): string {
+    const id = rule && typeof rule === 'object' && !Array.isArray(rule) ? (rule as { id?: unknown }).id : undefined;
+    if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) {
+      throw invalid('The rule is not valid.', [{ pointer: '', message: 'the rule must be a JSON object' }]);
+    }
+    if (typeof id !== 'string' || !isRuleId(id)) {
+      throw invalid('The rule is not valid.', [{ pointer: '/id', message: 'the rule needs an "id" in kebab-case (a-z, 0-9 and single hyphens, at most 64 characters)' }]);
+    }
+    return id;
+  }
+
+  /** The set with the draft, or 400 listing every problem. */
+  function candidateOrThrow(id: string, text: string | null, summary: string): RuleSet {
+    const { result } = candidate(id, text);
+    if (!result.ok) {
+      throw invalid(summary, toIssues(result.errors));
+    }
+    return result.value;
+  }
+
+  async function testsOrThrow(id: string, set: RuleSet): Promise<void> {
+    const report = await runRuleTests(id, set, { services: deps.services, fixturesDir: deps.fixturesDir, fhir: deps.fhir });
+    if (!report.ok) {
+      throw invalid(
+        `The rule's own tests fail (${report.results.filter((r) => !r.pass).length} of ${report.results.length}); nothing was saved.`,
+        report.results
+          .filter((r) => !r.pass)
+          .map((r) => ({
+            file: `${id}.json`,
+            pointer: `/tests/${r.index}`,
+            message: r.error ?? `${r.fixture}: expected ${r.expect}, got ${r.got}`,
+          })),
+        'business-rule'
+      );
+    }
+  }
+
+  /** Records a rule's pre-existing content once, so its first API change has something to diff and roll back to. */
+  async function ensureBaseline(store: Store, id: string, currentText: string, ruleSetVersion: string): Promise<void> {
+    const history = await store.ruleHistory(id);
+    if (history.length > 0) {
+      return;
+    }
+    let content: unknown;
+    try {
+      content = JSON.parse(currentText) as unknown;
+    } catch {
+      return;
+    }
+    await store.appendRuleChange({ ruleId: id, action: 'create', content, author: BASELINE_AUTHOR, at: now().toISOString(), ruleSetVersion });
+  }
+
+  interface ChangeRequest {
+    readonly id: string;
+    /** New content, or null to delete. */
+    readonly next: unknown;
+    readonly action: RuleChangeAction;
+    readonly author: string;
+    readonly ifMatch: string | undefined;
+    /** create: must not exist. modify: must exist (If-Match required). either: If-Match required only if it exists. */
+    readonly mode: 'create' | 'modify' | 'either';
+    readonly runTests: boolean;
+  }
+
+  async function applyChange(req: ChangeRequest): Promise<SavedRule | { deleted: true; ruleSetVersion: string }> {
+    return exclusive(async () => {
+      const current = await readRuleText(rulesDir, req.id);
+      if (req.mode === 'create' && current !== undefined) {
+        throw conflict(`A rule with id "${req.id}" already exists; update it with PUT /admin/api/rules/${req.id}.`);
+      }
+      if (req.mode === 'modify' && current === undefined) {
+        throw notFound(`Rule "${req.id}"`);
+      }
+      if (current !== undefined && req.mode !== 'create') {
+        if (req.ifMatch === undefined) {
+          throw preconditionRequired();
+        }
+        if (!ifMatchSatisfied(req.ifMatch, etagOf(current))) {
+          throw preconditionFailed();
+        }
+      }
+      const text = req.next === null ? null : canonicalText(req.next);
+      const set = candidateOrThrow(req.id, text, req.next === null ? `Deleting "${req.id}" would leave an invalid rule set; nothing was changed.` : 'The rule is not valid; nothing was saved.');
+      if (req.runTests && text !== null) {
+        await testsOrThrow(req.id, set);
+      }
+      const store = deps.store;
+      if (store && current !== undefined) {
+        try {
+          await ensureBaseline(store, req.id, current, deps.holder.current().version);
+        } catch (err) {
+          deps.logger.error({ err: (err as Error).message, ruleId: req.id }, 'rule history unavailable; change refused');
+          throw unavailable('The rule history store is unavailable; nothing was changed. Try again later.');
+        }
+      }
+
+      if (text === null) {
+        await deleteRuleFile(rulesDir, req.id);
+      } else {
+        await writeRuleText(rulesDir, req.id, text);
+      }
+      const reloaded = await deps.holder.reload();
+      if (!reloaded.ok) {
+        // Put the previous file back so the folder is as it was, and make the holder see that.
+        if (current === undefined) {
+          await deleteRuleFile(rulesDir, req.id);
+        } else {
+          await writeRuleText(rulesDir, req.id, current);
+        }
+        await deps.holder.reload();
+        deps.logger.warn({ ruleId: req.id, errors: reloaded.errors }, 'rule change undone: the rules folder did not load with it');
+        throw invalid('The rules folder did not load with this change, so it was undone. Problems found:', toIssues(reloaded.errors));
+      }
+      const ruleSetVersion = reloaded.ruleSet.version;
+      if (store) {
+        try {
+          await store.appendRuleChange({
+            ruleId: req.id,
+            action: req.action,
+            content: req.next === null ? null : (JSON.parse(text ?? 'null') as unknown),
+            author: req.author,
+            at: now().toISOString(),
+            ruleSetVersion,
+          });
+        } catch (err) {
+          deps.logger.error({ err: (err as Error).message, ruleId: req.id, action: req.action }, 'rule change applied but not recorded in the history');
+        }
+      } else {
+        deps.logger.warn({ ruleId: req.id, action: req.action }, 'rule change applied; no store configured, so it is not recorded in the history');
+      }
+      deps.logger.info({ ruleId: req.id, action: req.action, author: req.author, ruleSetVersion }, 'rule changed');
+      return text === null ? { deleted: true as const, ruleSetVersion } : { text, etag: etagOf(text), ruleSetVersion };
+    });
+  }
+
+  async function currentRule(id: string): Promise<{ text: string; rule: Record<string, unknown> }> {
+    const text = isRuleId(id) ? await readRuleText(rulesDir, id) : undefined;
+    if (text === undefined) {
+      throw notFound(`Rule "${id}"`);
+    }
+    try {
+      return { text, rule: JSON.parse(text) as Record<string, unknown> };
+    } catch (err) {
+      throw badRequest(`${id}.json on disk is not valid JSON (${(err as Error).message}); replace it with PUT.`);
+    }
+  }
+
+  function parseAt(value: unknown, fallback: Date): Date {
+    if (value === undefined) {
+      return fallback;
+    }
+    const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
+    if (Number.isNaN(date.getTime())) {
+      throw badRequest('"at" must be an ISO 8601 date-time.', '/at');
+    }
+    return date;
+  }
+
+  /** The set, service, request and time for a dry run or an explanation. */
+  async function evaluationInput(input: DryRunInput): Promise<{ set: RuleSet; service: ServiceDefinition; body: unknown; at: Date }> {
+    if (!input || typeof input !== 'object') {
+      throw badRequest('Send a JSON object: { rule?, fixture? | request?, at? }.');
+    }
+    let set = deps.holder.current();
+    if (input.rule !== undefined) {
+      const id = draftId(input.rule);
+      set = candidateOrThrow(id, canonicalText(input.rule), 'The draft rule is not valid.');
+    }
+    if ((input.fixture === undefined) === (input.request === undefined)) {
+      throw badRequest('Give exactly one of "fixture" (a path from GET /admin/api/fixtures) and "request" (a CDS Hooks request body).');
+    }
+    let body: unknown = input.request;
+    let fallbackAt = now();
+    if (input.fixture !== undefined) {
+      if (typeof input.fixture !== 'string') {
+        throw badRequest('"fixture" must be a path under fixtures/.', '/fixture');
+      }
+      const fixture = await readFixture(deps.fixturesDir, input.fixture);
+      if (!fixture.ok) {
+        throw badRequest(fixture.error, '/fixture');
+      }
+      body = fixture.value;
+      fallbackAt = RULE_TEST_NOW;
+    }
+    const service = serviceForRequest(deps.services, body);
+    if (!service) {
+      throw badRequest(`The request's "hook" must be one of ${[...new Set(deps.services.map((s) => s.hook))].join(', ')}.`, input.fixture !== undefined ? '/fixture' : '/request/hook');
+    }
+    return { set, service, body, at: parseAt(input.at, fallbackAt) };
+  }
+
+  function asAdminError(err: unknown): never {
+    if (err instanceof OperationOutcomeError) {
+      // A request the CDS endpoint would refuse (400, 412): explain it as a bad dry-run input.
+      throw new AdminError(400, err.outcome);
+    }
+    throw err;
+  }
+
+  return {
+    status(): RuleSetStatus {
+      return deps.holder.status();
+    },
+
+    async reload(): Promise<RuleSetStatus> {
+      await deps.holder.reload();
+      return deps.holder.status();
+    },
+
+    async listRules(): Promise<RuleSummary[]> {
+      const serving = new Map(deps.holder.snapshot().sources.rules.map((f) => [f.name, f.text]));
+      const out: RuleSummary[] = [];
+      for (const id of await listRuleIds(rulesDir)) {
+        const text = isRuleId(id) ? await readRuleText(rulesDir, id) : undefined;
+        if (text === undefined) {
+          continue;
+        }
+        const base = { id, etag: etagOf(text), loaded: serving.get(`${id}.json`) === text };
+        try {
+          const rule = JSON.parse(text) as Record<string, unknown>;
+          const pick = (key: string): Record<string, string> => (typeof rule[key] === 'string' ? { [key]: rule[key] } : {});
+          out.push({ ...base, ...pick('title'), ...pick('status'), ...pick('indicator'), ...pick('version') });
+        } catch (err) {
+          out.push({ ...base, error: `not valid JSON: ${(err as Error).message}` });
+        }
+      }
+      return out;
+    },
+
+    async getRule(id: string): Promise<{ text: string; etag: string }> {
+      const text = isRuleId(id) ? await readRuleText(rulesDir, id) : undefined;
+      if (text === undefined) {
+        throw notFound(`Rule "${id}"`);
+      }
+      return { text, etag: etagOf(text) };
+    },
+
+    /** Validation without saving: the draft in the serving set, plus fixture files named by its tests. */
+    async validate(rule: unknown): Promise<ValidationIssue[]> {
+      let id: string;
+      try {
+        id = draftId(rule);
+      } catch (err) {
+        if (err instanceof AdminError) {
+          return (err.outcome.issue ?? []).slice(1).map((i) => ({ pointer: i.expression?.[0] ?? '', message: i.details?.text ?? '' }));
+        }
+        throw err;
+      }
+      const { result } = candidate(id, canonicalText(rule));
+      const issues = result.ok ? [] : toIssues(result.errors);
+      const tests = (rule as { tests?: unknown }).tests;
+      if (Array.isArray(tests)) {
+        await Promise.all(
+          tests.map(async (t: unknown, i) => {
+            const fixture = (t as { fixture?: unknown } | null)?.fixture;
+            if (typeof fixture === 'string') {
+              const read = await readFixture(deps.fixturesDir, fixture);
+              if (!read.ok) {
+                issues.push({ file: `${id}.json`, pointer: `/tests/${i}/fixture`, message: read.error });
+              }
+            }
+          })
+        );
+      }
+      return issues;
+    },
+
+    /** Runs a draft's tests on the serving set plus the draft (400 when the draft is not valid). */
+    async testDraft(rule: unknown): Promise<RuleTestReport> {
+      const id = draftId(rule);
+      const set = candidateOrThrow(id, canonicalText(rule), 'The rule is not valid, so its tests cannot run.');
+      return runRuleTests(id, set, { services: deps.services, fixturesDir: deps.fixturesDir, fhir: deps.fhir });
+    },
+
+    /** Runs the tests of a rule of the serving set. */
+    async testRule(id: string): Promise<RuleTestReport> {
+      const set = deps.holder.current();
+      if (!set.rules.some((r) => r.id === id)) {
+        throw notFound(`Rule "${id}" in the serving rule set`);
+      }
+      return runRuleTests(id, set, { services: deps.services, fixturesDir: deps.fixturesDir, fhir: deps.fhir });
+    },
+
+    async createRule(rule: unknown, author: string): Promise<SavedRule> {
+      const id = draftId(rule);
+      return (await applyChange({ id, next: rule, action: 'create', author, ifMatch: undefined, mode: 'create', runTests: true })) as SavedRule;
+    },
+
+    async updateRule(id: string, rule: unknown, ifMatch: string | undefined, author: string): Promise<SavedRule> {
+      if (!isRuleId(id)) {
+        throw notFound(`Rule "${id}"`);
+      }
+      const bodyId = draftId(rule);
+      if (bodyId !== id) {
+        throw invalid('The rule is not valid; nothing was saved.', [{ file: `${id}.json`, pointer: '/id', message: `the id "${bodyId}" must equal the rule being updated ("${id}"); ids cannot be renamed` }]);
+      }
+      return (await applyChange({ id, next: rule, action: 'update', author, ifMatch, mode: 'modify', runTests: true })) as SavedRule;
+    },
+
+    async deleteRule(id: string, ifMatch: string | undefined, author: string): Promise<{ ruleSetVersion: string }> {
+      if (!isRuleId(id)) {
+        throw notFound(`Rule "${id}"`);
+      }
+      const result = await applyChange({ id, next: null, action: 'delete', author, ifMatch, mode: 'modify', runTests: false });
+      return { ruleSetVersion: result.ruleSetVersion };
+    },
+
+    async setStatus(id: string, status: 'active' | 'disabled', ifMatch: string | undefined, author: string): Promise<SavedRule> {
+      const { rule } = await currentRule(id);
+      return (await applyChange({
+        id,
+        next: { ...rule, status },
+        action: status === 'active' ? 'enable' : 'disable',
+        author,
+        ifMatch,
+        mode: 'modify',
+        runTests: status === 'active',
+      })) as SavedRule;
+    },
+
+    async history(id: string): Promise<HistoryEntry[]> {
+      const store = requireStore('Rule history');
+      if (!isRuleId(id)) {
+        throw notFound(`Rule "${id}"`);
+      }
+      const changes = [...(await store.ruleHistory(id))].sort((a, b) => a.seq - b.seq);
+      if (changes.length === 0 && (await readRuleText(rulesDir, id)) === undefined) {
+        throw notFound(`Rule "${id}"`);
+      }
+      return changes.map((change, i) => toHistoryEntry(id, change, changes[i - 1]));
+    },
+
+    async rollback(id: string, seq: unknown, ifMatch: string | undefined, author: string): Promise<SavedRule> {
+      const store = requireStore('Rollback');
+      if (!isRuleId(id)) {
+        throw notFound(`Rule "${id}"`);
+      }
+      if (typeof seq !== 'number' || !Number.isInteger(seq)) {
+        throw badRequest('Send { "seq": <number> } naming a version from the rule history.', '/seq');
+      }
+      const change = (await store.ruleHistory(id)).find((c) => c.seq === seq);
+      if (!change) {
+        throw notFound(`Version ${seq} of rule "${id}"`);
+      }
+      if (change.content === null || change.content === undefined) {
+        throw badRequest(`Version ${seq} is a deletion; delete the rule with DELETE /admin/api/rules/${id} instead.`, '/seq');
+      }
+      return (await applyChange({ id, next: change.content, action: 'rollback', author, ifMatch, mode: 'either', runTests: true })) as SavedRule;
+    },
+
+    async dryRun(input: DryRunInput): Promise<DryRunResult> {
+      const { set, service, body, at } = await evaluationInput(input);
+      try {
+        const outcome = await handleOrderHook(service, body, { ruleSet: () => set, fhir: deps.fhir, fetch: offlineFetch, now: () => at });
+        return { cards: outcome.response.cards, ruleSetVersion: outcome.ruleSetVersion, at: at.toISOString() };
+      } catch (err) {
+        return asAdminError(err);
+      }
+    },
+
+    async explain(input: DryRunInput): Promise<RequestExplanation> {
+      const { set, service, body, at } = await evaluationInput(input);
+      try {
+        return await explainRequest(service, body, { ruleSet: set, fhir: deps.fhir, fetch: offlineFetch, now: at });
+      } catch (err) {
+        return asAdminError(err);
+      }
+    },
+
+    async listFixtures(): Promise<string[]> {
+      const out: string[] = [];
+      const walk = async (dir: string, prefix: string): Promise<void> => {
+        let entries;
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const entry of entries) {
+          const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+          if (entry.isDirectory()) {
+            await walk(path.join(dir, entry.name), relative);
+          } else if (entry.isFile() && fixturePath(deps.fixturesDir, relative)) {
+            out.push(relative);
+          }
+        }
+      };
+      await walk(deps.fixturesDir, '');
+      return out.sort();
+    },
+
+    async analytics(fromParam: unknown, toParam: unknown): Promise<{ from: string; to: string; rules: (RuleStats & { title?: string })[] }> {
+      const store = requireStore('Analytics');
+      const to = parseDate(toParam, now(), 'to');
+      const from = parseDate(fromParam, new Date(to.getTime() - 30 * 86_400_000), 'from');
+      if (from.getTime() > to.getTime()) {
+        throw badRequest('"from" must not be after "to".', 'from');
+      }
+      const titles = new Map(deps.holder.current().rules.map((r) => [r.id, r.title]));
+      const stats = await store.ruleStats(from, to);
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        rules: stats.map((s) => (titles.has(s.ruleId) ? { ...s, title: titles.get(s.ruleId) ?? s.ruleId } : s)),
+      };
+    },
+
+    async snoozes(query: { ruleId?: unknown; active?: unknown; limit?: unknown }): Promise<Snooze[]> {
+      const store = requireStore('Snoozes');
+      const ruleId = typeof query.ruleId === 'string' && query.ruleId !== '' ? query.ruleId : undefined;
+      if (query.active !== undefined && query.active !== 'true' && query.active !== 'false') {
+        throw badRequest('"active" must be true or false.', 'active');
+      }
+      const limit = query.limit === undefined ? 100 : Number(query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw badRequest('"limit" must be a whole number from 1 to 1000.', 'limit');
+      }
+      return store.listSnoozes({ ...(ruleId ? { ruleId } : {}), ...(query.active === 'true' ? { activeAt: now() } : {}), limit });
+    },
+
+    async liftSnooze(id: string, author: string): Promise<{ id: string; lifted: true; liftedBy: string; liftedAt: string }> {
+      const store = requireStore('Snoozes');
+      const at = now();
+      if (!(await store.liftSnooze(id, author, at))) {
+        throw notFound(`Active snooze "${id}"`);
+      }
+      deps.logger.info({ snoozeId: id, author }, 'snooze lifted');
+      return { id, lifted: true, liftedBy: author, liftedAt: at.toISOString() };
+    },
+  };
+}
+
+function parseDate(value: unknown, fallback: Date, name: string): Date {
+  if (value === undefined || value === '') {
+    return fallback;
+  }
+  const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) {
+    throw badRequest(`"${name}" must be an ISO 8601 date or date-time.`, name);
+  }
+  return date;
+}
+
+function contentText(content: unknown): string {
+  return content === null || content === undefined ? '' : canonicalText(content);
+}
+
+function toHistoryEntry(id: string, change: RuleChange, previous: RuleChange | undefined): HistoryEntry {
+  const before = previous ? contentText(previous.content) : '';
+  const after = contentText(change.content);
+  const diff =
+    before === after
+      ? ''
+      : createTwoFilesPatch(
+          previous ? `${id}.json@${previous.seq}` : '/dev/null',
+          change.content === null ? '/dev/null' : `${id}.json@${change.seq}`,
+          before,
+          after,
+          undefined,
+          undefined,
+          { context: 3, headerOptions: FILE_HEADERS_ONLY }
+        );
+  return {
+    seq: change.seq,
+    action: change.action,
+    author: change.author,
+    at: change.at,
+    ...(change.ruleSetVersion ? { ruleSetVersion: change.ruleSetVersion } : {}),
+    diff,
+    content: change.content ?? null,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Using every core: one entry point, `startCluster()`, called by main.ts right after the configuration
+ * is loaded. See docs/benchmark.md ("Using all cores") and primary.ts.
+ *
+ * - WORKERS resolves to 1 (the default outside production): nothing happens, main.ts runs the service
+ *   in this one process exactly as before (role `single`).
+ * - More than one, in the process started by `node src/main.ts`: this process becomes the primary
+ *   (role `primary`: main.ts returns and serves nothing itself); it forks the workers.
+ * - In a forked worker (role `worker`): main.ts runs the whole service as usual, with the store and the
+ *   JWT replay cache given here when they live in the primary.
+ */
+import cluster from 'node:cluster';
+import type { ReplayStore } from '../security/types.ts';
+import type { AuditQueueStats, Store } from '../store/index.ts';
+import { IpcClient, IpcStore, ipcReplayStore } from './ipc-store.ts';
+import { runPrimary } from './primary.ts';
+import type { PrimaryLogger } from './primary.ts';
+import { STORE_MODE_ENV } from './protocol.ts';
+import type { StoreMode } from './protocol.ts';
+import { workerCount } from './worker-count.ts';
+
+export { workerCount } from './worker-count.ts';
+export { IpcClient, IpcStore, ipcReplayStore, StoreUnavailableError } from './ipc-store.ts';
+export { runPrimary } from './primary.ts';
+
+export type ClusterRole =
+  | { readonly role: 'single' }
+  | { readonly role: 'primary'; readonly workers: number }
+  | {
+      readonly role: 'worker';
+      /** The primary's store (PGlite held there); undefined: open your own (PostgreSQL) or none. */
+      readonly store?: Store & { auditQueueStats(): AuditQueueStats };
+      /** The primary's JWT replay cache, shared by all workers. */
+      readonly replayStore: ReplayStore;
+      readonly storeMode: StoreMode;
+    };
+
+export interface StartClusterOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly logger: PrimaryLogger;
+  /**
+   * The store the service uses, if any: `external` when it is a server every process can open
+   * (PostgreSQL, DATABASE_URL); otherwise it is opened once, in the primary, with `open`.
+   */
+  readonly store?: { readonly external: boolean; readonly open: () => Promise<Store & { auditQueueStats?: () => AuditQueueStats }> };
+  readonly replayMaxEntries?: number;
+}
+
+/**
+ * Decides this process's role and, in the primary, starts the workers.
+ * @returns The role; on `primary` the caller must not start the service itself.
+ */
+export async function startCluster(options: StartClusterOptions): Promise<ClusterRole> {
+  const env = options.env ?? process.env;
+  if (cluster.isWorker) {
+    const mode = (env[STORE_MODE_ENV] ?? 'none') as StoreMode;
+    const client = new IpcClient(process);
+    return {
+      role: 'worker',
+      storeMode: mode,
+      replayStore: ipcReplayStore(client),
+      ...(mode === 'ipc' ? { store: new IpcStore(client, 'pglite') } : {}),
+    };
+  }
+  const count = workerCount(env);
+  if (!count.ok) {
+    throw new Error(count.error);
+  }
+  if (count.value <= 1) {
+    return { role: 'single' };
+  }
+  const storeMode: StoreMode = options.store ? (options.store.external ? 'direct' : 'ipc') : 'none';
+  await runPrimary({
+    workers: count.value,
+    logger: options.logger,
+    storeMode,
+    ...(options.store ? { openStore: options.store.open } : {}),
+    ...(options.replayMaxEntries ? { replayMaxEntries: options.replayMaxEntries } : {}),
+  });
+  return { role: 'primary', workers: count.value };
+}

@@ -1,0 +1,244 @@
+/**
+ * The worker side of the store when the primary process holds it (embedded PGlite is single-process):
+ * a {@link Store} whose method calls become IPC messages to the primary, which calls the real store and
+ * answers. `enqueueInvocation` is fire-and-forget (one message, no answer), as on the real store.
+ *
+ * IPC messages from one worker arrive in order, so a `flush()` sent after some `enqueueInvocation`s
+ * writes them too. A call that gets no answer within `timeoutMs` (the primary is stuck or gone)
+ * rejects; `ping()` then answers false, so /readyz reports the store unreachable.
+ */
+import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
+import { StoreInputError } from '../store/index.ts';
+import { isCdsMessage } from './protocol.ts';
+import type { CallMessage, CallTarget, EnqueueMessage, PrimaryToWorker, StoreMethod } from './protocol.ts';
+
+/** What the proxy needs from a process: `process` in a worker, a fake in tests. */
+export interface IpcChannel {
+  send?: ((message: unknown, sendHandle?: undefined, options?: undefined, callback?: (error: Error | null) => void) => boolean) | undefined;
+  readonly connected?: boolean;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  on(event: 'disconnect', listener: () => void): unknown;
+}
+
+export interface IpcClientOptions {
+  /** Longest wait for an answer, ms. Default 10 000. */
+  readonly timeoutMs?: number;
+}
+
+export class StoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+interface Pending {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** Request/answer over the IPC channel, shared by the store proxy and the replay store proxy. */
+export class IpcClient {
+  readonly #channel: IpcChannel;
+  readonly #timeoutMs: number;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #stats: AuditQueueStats | undefined;
+
+  constructor(channel: IpcChannel, options: IpcClientOptions = {}) {
+    this.#channel = channel;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    channel.on('message', (message) => this.#onMessage(message));
+    channel.on('disconnect', () => {
+      for (const [id, p] of this.#pending) {
+        clearTimeout(p.timer);
+        p.reject(new StoreUnavailableError('the cluster primary is gone'));
+        this.#pending.delete(id);
+      }
+    });
+  }
+
+  #onMessage(message: unknown): void {
+    if (!isCdsMessage(message)) return;
+    const m = message as PrimaryToWorker;
+    if (m.kind === 'stats') {
+      this.#stats = m.auditQueue;
+      return;
+    }
+    if (m.kind !== 'result') return;
+    const pending = this.#pending.get(m.id);
+    if (!pending) return;
+    this.#pending.delete(m.id);
+    clearTimeout(pending.timer);
+    if (m.ok) {
+      pending.resolve(m.value);
+    } else {
+      pending.reject(rebuildError(m.error));
+    }
+  }
+
+  /** Calls `method` on the primary's `target` and resolves with its answer. */
+  call<T>(target: CallTarget, method: string, args: readonly unknown[]): Promise<T> {
+    const send = this.#channel.send;
+    if (!send || this.#channel.connected === false) {
+      return Promise.reject(new StoreUnavailableError('the cluster primary is not reachable'));
+    }
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new StoreUnavailableError(`the cluster primary did not answer ${target}.${method} within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      timer.unref();
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
+      const message: CallMessage = { cds: 1, kind: 'call', id, target, method, args };
+      try {
+        send.call(this.#channel, message, undefined, undefined, (error) => {
+          if (error) this.#fail(id, error);
+        });
+      } catch (error) {
+        this.#fail(id, error as Error);
+      }
+    });
+  }
+
+  /** One message, no answer (the audit append). Never throws. */
+  post(message: EnqueueMessage): boolean {
+    const send = this.#channel.send;
+    if (!send || this.#channel.connected === false) return false;
+    try {
+      send.call(this.#channel, message, undefined, undefined, () => undefined);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The last audit queue statistics the primary sent (undefined until the first one arrives). */
+  lastStats(): AuditQueueStats | undefined {
+    return this.#stats;
+  }
+
+  #fail(id: number, error: Error): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    pending.reject(new StoreUnavailableError(`the cluster primary is not reachable: ${error.message}`));
+  }
+}
+
+/** Rebuilds an error thrown in the primary, keeping the name the callers check (StoreInputError → 400). */
+function rebuildError(error: { name: string; message: string } | undefined): Error {
+  if (error?.name === 'StoreInputError') return new StoreInputError(error.message);
+  const rebuilt = new Error(error?.message ?? 'the store call failed in the cluster primary');
+  rebuilt.name = error?.name ?? 'Error';
+  return rebuilt;
+}
+
+const EMPTY_STATS: AuditQueueStats = { queued: 0, written: 0, droppedFull: 0, rejected: 0, droppedClosed: 0, failures: 0 };
+
+/** The primary's store, seen from a worker. */
+export class IpcStore implements Store {
+  readonly kind: Store['kind'];
+  readonly #client: IpcClient;
+  #closed = false;
+  #dropped = 0;
+
+  constructor(client: IpcClient, kind: Store['kind']) {
+    this.#client = client;
+    this.kind = kind;
+  }
+
+  #call<T>(method: StoreMethod, ...args: unknown[]): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError('the store proxy is closed'));
+    return this.#client.call<T>('store', method, args);
+  }
+
+  /** The primary migrated the store before forking: nothing to do here. */
+  async migrate(): Promise<void> {}
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.#call<boolean>('ping')) === true;
+    } catch {
+      return false;
+    }
+  }
+
+  enqueueInvocation(record: InvocationRecord): void {
+    if (this.#closed || !this.#client.post({ cds: 1, kind: 'enqueue', record })) {
+      // As the real queue does when it cannot take a record: count it, never throw at the caller.
+      this.#dropped++;
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.#call('flush');
+  }
+
+  findIssuedCards(...args: Parameters<Store['findIssuedCards']>): ReturnType<Store['findIssuedCards']> {
+    return this.#call('findIssuedCards', ...args);
+  }
+
+  recordFeedback(...args: Parameters<Store['recordFeedback']>): ReturnType<Store['recordFeedback']> {
+    return this.#call('recordFeedback', ...args);
+  }
+
+  createSnooze(...args: Parameters<Store['createSnooze']>): ReturnType<Store['createSnooze']> {
+    return this.#call('createSnooze', ...args);
+  }
+
+  activeSnoozes(...args: Parameters<Store['activeSnoozes']>): ReturnType<Store['activeSnoozes']> {
+    return this.#call('activeSnoozes', ...args);
+  }
+
+  listSnoozes(...args: Parameters<Store['listSnoozes']>): ReturnType<Store['listSnoozes']> {
+    return this.#call('listSnoozes', ...args);
+  }
+
+  liftSnooze(...args: Parameters<Store['liftSnooze']>): ReturnType<Store['liftSnooze']> {
+    return this.#call('liftSnooze', ...args);
+  }
+
+  ruleStats(...args: Parameters<Store['ruleStats']>): ReturnType<Store['ruleStats']> {
+    return this.#call('ruleStats', ...args);
+  }
+
+  purgeAuditOlderThan(...args: Parameters<Store['purgeAuditOlderThan']>): ReturnType<Store['purgeAuditOlderThan']> {
+    return this.#call('purgeAuditOlderThan', ...args);
+  }
+
+  rememberJti(...args: Parameters<Store['rememberJti']>): ReturnType<Store['rememberJti']> {
+    return this.#call('rememberJti', ...args);
+  }
+
+  appendRuleChange(...args: Parameters<Store['appendRuleChange']>): ReturnType<Store['appendRuleChange']> {
+    return this.#call('appendRuleChange', ...args);
+  }
+
+  ruleHistory(...args: Parameters<Store['ruleHistory']>): ReturnType<Store['ruleHistory']> {
+    return this.#call('ruleHistory', ...args);
+  }
+
+  ruleChangesSince(...args: Parameters<Store['ruleChangesSince']>): ReturnType<Store['ruleChangesSince']> {
+    return this.#call('ruleChangesSince', ...args);
+  }
+
+  /** The primary owns the store and closes it after every worker has exited; here we only stop. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  /** StoreDiagnostics: the primary's queue as of its last report (about once a second). */
+  auditQueueStats(): AuditQueueStats {
+    const stats = this.#client.lastStats() ?? EMPTY_STATS;
+    return this.#dropped > 0 ? { ...stats, droppedClosed: stats.droppedClosed + this.#dropped } : stats;
+  }
+}
+
+/** The primary's shared JWT replay cache, seen from a worker (a jti is refused in every worker once seen in one). */
+export function ipcReplayStore(client: IpcClient): { remember(key: string, expiresAtMs: number): Promise<boolean> } {
+  return { remember: (key, expiresAtMs) => client.call<boolean>('replay', 'remember', [key, expiresAtMs]) };
+}

@@ -1,0 +1,189 @@
+/**
+ * The cluster primary: forks the workers (each runs the whole service and serves HTTP on the shared
+ * port, connections spread round-robin by Node's cluster module), restarts a worker that dies, holds the
+ * single-process resources, and shuts down in order.
+ *
+ * - Store: with embedded PGlite (single-process) the primary opens it and answers the workers' store
+ *   calls (ipc-store.ts); with PostgreSQL every worker opens its own pool and the primary opens none.
+ * - JWT replay cache: one in the primary, shared by every worker, so a token used once is refused by
+ *   all of them (a cache per worker would accept it once per worker).
+ * - SIGTERM/SIGINT: stop restarting, send SIGTERM to every worker (each stops accepting, finishes its
+ *   in-flight requests and exits, see main.ts), wait for them (SIGKILL after the grace period), then
+ *   flush and close the store. Exit code 0.
+ * - A worker that dies before the service ever became ready means start-up failed (bad rules, port in
+ *   use): the primary stops everything and exits 1 instead of restarting in a loop. After that, a dead
+ *   worker is replaced, with a back-off when workers keep dying.
+ */
+import cluster from 'node:cluster';
+import type { Worker } from 'node:cluster';
+import { createMemoryReplayStore } from '../security/replay-store.ts';
+import type { ReplayStore } from '../security/types.ts';
+import type { AuditQueueStats, Store } from '../store/index.ts';
+import { isCdsMessage, STORE_METHODS, STORE_MODE_ENV } from './protocol.ts';
+import type { CallMessage, EnqueueMessage, ResultMessage, StatsMessage, StoreMode } from './protocol.ts';
+
+export interface PrimaryLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface PrimaryOptions {
+  readonly workers: number;
+  readonly logger: PrimaryLogger;
+  /** `ipc`: open the store here (PGlite) and serve it; `direct`: workers open their own; `none`: no store. */
+  readonly storeMode: StoreMode;
+  /** Opens the store (storeMode `ipc` only). */
+  readonly openStore?: () => Promise<Store & { auditQueueStats?: () => AuditQueueStats }>;
+  /** Live entries of the shared JWT replay cache. */
+  readonly replayMaxEntries?: number;
+  /** How long workers get to finish in-flight requests on shutdown, ms. Default 15 000. */
+  readonly shutdownGraceMs?: number;
+  /** Script the workers run (default: the primary's own entry). */
+  readonly exec?: string;
+  /** Exits the process (tests replace it). */
+  readonly exit?: (code: number) => void;
+}
+
+export interface PrimaryHandle {
+  /** Stops the workers and the store; resolves when done (does not exit the process). */
+  shutdown(signal: string): Promise<void>;
+  /** Live workers. */
+  workers(): readonly Worker[];
+}
+
+const SERVABLE: ReadonlySet<string> = new Set(STORE_METHODS);
+
+/**
+ * Starts the primary: opens the store when it lives here, forks the workers, installs signal handlers.
+ * @returns A handle (the process stays alive while workers run).
+ */
+export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle> {
+  const { logger } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const graceMs = options.shutdownGraceMs ?? 15_000;
+  const store = options.storeMode === 'ipc' && options.openStore ? await options.openStore() : undefined;
+  const replay: ReplayStore = createMemoryReplayStore({ maxEntries: options.replayMaxEntries ?? 1_000_000 });
+
+  cluster.setupPrimary({ serialization: 'advanced', ...(options.exec ? { exec: options.exec } : {}) });
+
+  let shuttingDown = false;
+  let everListening = false;
+  let shutdownPromise: Promise<void> | undefined;
+  const recentDeaths: number[] = [];
+
+  const answer = (worker: Worker, message: ResultMessage): void => {
+    if (worker.isConnected()) {
+      worker.send(message, undefined, () => undefined);
+    }
+  };
+
+  const serve = async (worker: Worker, call: CallMessage): Promise<void> => {
+    try {
+      let value: unknown;
+      if (call.target === 'replay' && call.method === 'remember') {
+        value = await replay.remember(call.args[0] as string, call.args[1] as number);
+      } else if (call.target === 'store' && store && SERVABLE.has(call.method)) {
+        const fn = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method]!;
+        value = await fn.apply(store, [...call.args]);
+      } else {
+        throw new Error(store ? `unknown cluster call ${call.target}.${call.method}` : 'no store is configured in the cluster primary');
+      }
+      answer(worker, { cds: 1, kind: 'result', id: call.id, ok: true, value });
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      answer(worker, { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: e.name, message: e.message } });
+    }
+  };
+
+  const fork = (): Worker => {
+    const worker = cluster.fork({ [STORE_MODE_ENV]: options.storeMode });
+    worker.on('message', (message: unknown) => {
+      if (!isCdsMessage(message)) return;
+      const m = message as CallMessage | EnqueueMessage;
+      if (m.kind === 'enqueue') {
+        store?.enqueueInvocation(m.record);
+      } else if (m.kind === 'call') {
+        void serve(worker, m);
+      }
+    });
+    worker.once('listening', () => {
+      if (!everListening) {
+        everListening = true;
+        logger.info({ workers: options.workers, storeMode: options.storeMode }, 'cluster: first worker listening');
+      }
+    });
+    return worker;
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (shuttingDown) return;
+    if (!everListening) {
+      logger.error({ pid: worker.process.pid, code, signal }, 'cluster: a worker failed during start-up; stopping');
+      void shutdown('start-up failure').then(() => exit(1));
+      return;
+    }
+    const now = Date.now();
+    recentDeaths.push(now);
+    while (recentDeaths.length > 0 && now - recentDeaths[0]! > 60_000) recentDeaths.shift();
+    // 0 ms for an occasional death, doubling up to 10 s while workers keep dying.
+    const delay = recentDeaths.length <= 1 ? 0 : Math.min(10_000, 100 * 2 ** (recentDeaths.length - 2));
+    logger.error({ pid: worker.process.pid, code, signal, restartInMs: delay, deathsLastMinute: recentDeaths.length }, 'cluster: worker died; starting a replacement');
+    setTimeout(() => {
+      if (!shuttingDown) fork();
+    }, delay).unref();
+  });
+
+  const statsTimer = store?.auditQueueStats
+    ? setInterval(() => {
+        const message: StatsMessage = { cds: 1, kind: 'stats', auditQueue: store.auditQueueStats!() };
+        for (const w of Object.values(cluster.workers ?? {})) {
+          if (w?.isConnected()) w.send(message, undefined, () => undefined);
+        }
+      }, 1000)
+    : undefined;
+  statsTimer?.unref();
+
+  const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+
+  const shutdown = (signal: string): Promise<void> => {
+    shutdownPromise ??= (async () => {
+      shuttingDown = true;
+      if (statsTimer) clearInterval(statsTimer);
+      const workers = live();
+      logger.info({ signal, workers: workers.length }, 'cluster: shutting down: workers finish their in-flight requests');
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              const kill = setTimeout(() => {
+                logger.warn({ pid: w.process.pid }, 'cluster: worker did not stop in time; killing it');
+                w.process.kill('SIGKILL');
+              }, graceMs);
+              w.once('exit', () => {
+                clearTimeout(kill);
+                resolve();
+              });
+              w.process.kill('SIGTERM');
+            })
+        )
+      );
+      if (store) {
+        await store.flush().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'cluster: store flush failed on shutdown'));
+        await store.close().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'cluster: store close failed on shutdown'));
+      }
+      logger.info({}, 'cluster: stopped');
+    })();
+    return shutdownPromise;
+  };
+
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      void shutdown(sig).then(() => exit(0));
+    });
+  }
+
+  for (let i = 0; i < options.workers; i++) fork();
+  return { shutdown, workers: live };
+}

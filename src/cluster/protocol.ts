@@ -1,0 +1,74 @@
+/**
+ * Messages between the cluster primary and its workers (Node IPC with `serialization: 'advanced'`,
+ * i.e. structured clone: Dates and plain objects arrive as they were sent).
+ *
+ * Every message carries `cds: 1` so that nothing else sent over the channel is mistaken for one.
+ */
+import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
+
+/** Store methods a worker may call on the primary's store (everything but lifecycle). */
+export const STORE_METHODS = [
+  'ping',
+  'flush',
+  'findIssuedCards',
+  'recordFeedback',
+  'createSnooze',
+  'activeSnoozes',
+  'listSnoozes',
+  'liftSnooze',
+  'ruleStats',
+  'purgeAuditOlderThan',
+  'rememberJti',
+  'appendRuleChange',
+  'ruleHistory',
+  'ruleChangesSince',
+] as const satisfies readonly (keyof Store)[];
+
+export type StoreMethod = (typeof STORE_METHODS)[number];
+
+/** Where a call goes: the primary's store, or the primary's shared JWT replay cache. */
+export type CallTarget = 'store' | 'replay';
+
+export interface CallMessage {
+  readonly cds: 1;
+  readonly kind: 'call';
+  readonly id: number;
+  readonly target: CallTarget;
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+
+export interface EnqueueMessage {
+  readonly cds: 1;
+  readonly kind: 'enqueue';
+  readonly record: InvocationRecord;
+}
+
+export interface ResultMessage {
+  readonly cds: 1;
+  readonly kind: 'result';
+  readonly id: number;
+  readonly ok: boolean;
+  readonly value?: unknown;
+  /** A failed call: the error's name and message (the class is rebuilt from the name in the worker). */
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** Sent by the primary about once a second (the store's synchronous diagnostics). */
+export interface StatsMessage {
+  readonly cds: 1;
+  readonly kind: 'stats';
+  readonly auditQueue: AuditQueueStats;
+}
+
+export type WorkerToPrimary = CallMessage | EnqueueMessage;
+export type PrimaryToWorker = ResultMessage | StatsMessage;
+
+export function isCdsMessage(value: unknown): value is { cds: 1; kind: string } {
+  return typeof value === 'object' && value !== null && (value as { cds?: unknown }).cds === 1 && typeof (value as { kind?: unknown }).kind === 'string';
+}
+
+/** Environment variable telling a forked worker how to reach the store. */
+export const STORE_MODE_ENV = 'CDS_CLUSTER_STORE';
+/** `ipc`: the primary holds the store (PGlite); `direct`: open your own (PostgreSQL); `none`: no store. */
+export type StoreMode = 'ipc' | 'direct' | 'none';

@@ -1,0 +1,141 @@
+/**
+ * A cheap, sound pre-check run before json-rules-engine: which rules cannot fire for an order,
+ * judged from its list facts alone (the order's drug classes, the concurrent drug classes and the
+ * condition groups).
+ *
+ * Almost every rule starts from what is being ordered and what else is taken ("orderClasses
+ * containsAny [opioids]" and "concurrentClasses contains benzodiazepine"). The condition tree is read
+ * once (per compiled rule, cached) into a three-valued predicate: conditions on those array facts with
+ * `contains`, `doesNotContain`, `containsAny` or `containsNone` are decided exactly as the operators
+ * decide them, every other condition is "unknown", and all/any/not combine the three values. A rule
+ * whose predicate is definitely false cannot fire, so it is left out of the engine for that order;
+ * when nothing is left the engine is not run. json-rules-engine still decides every rule that may
+ * fire, with a fresh Engine per evaluation (see README.md).
+ *
+ * Failures are kept as they were: a rule is gated only when every condition in it uses a known
+ * fact and a known operator with a plain value (no `path`, `params`, condition references or fact
+ * references), i.e. when json-rules-engine could not throw on it. Anything else always runs.
+ */
+import type { TopLevelCondition } from 'json-rules-engine';
+import { FACT_NAMES } from '../facts/index.ts';
+
+/** false: cannot be true; true: is true; undefined: depends on other facts. */
+type Tri = boolean | undefined;
+/** The facts the gate reads (all arrays of strings in EngineFacts). */
+export type GateFacts = Readonly<Record<string, unknown>>;
+export type OrderClassGate = (facts: GateFacts) => Tri;
+
+const ARRAY_FACTS: ReadonlySet<string> = new Set(['orderClasses', 'concurrentClasses', 'conditions']);
+
+const BUILT_IN_OPERATORS = new Set(['equal', 'notEqual', 'in', 'notIn', 'contains', 'doesNotContain', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive']);
+const CUSTOM_OPERATORS = new Set(['containsAny', 'containsNone']);
+const KNOWN_FACTS: ReadonlySet<string> = new Set(FACT_NAMES);
+
+const UNKNOWN: OrderClassGate = () => undefined;
+
+type Node = Record<string, unknown>;
+
+function isPlain(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/** True when json-rules-engine cannot throw on this tree (validated rules always pass). */
+function safe(node: unknown): boolean {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return false;
+  const n = node as Node;
+  for (const key of ['all', 'any'] as const) {
+    if (key in n) return Array.isArray(n[key]) && (n[key] as unknown[]).every(safe);
+  }
+  if ('not' in n) return safe(n.not);
+  if ('condition' in n) return false;
+  if (typeof n.fact !== 'string' || !KNOWN_FACTS.has(n.fact) || 'path' in n || 'params' in n) return false;
+  if (typeof n.operator !== 'string' || !(BUILT_IN_OPERATORS.has(n.operator) || CUSTOM_OPERATORS.has(n.operator))) return false;
+  return isPlain(n.value) || (Array.isArray(n.value) && n.value.every(isPlain));
+}
+
+function compile(node: unknown): OrderClassGate {
+  const n = node as Node;
+  // json-rules-engine treats an empty all/any as true: leave such a node undecided.
+  if ((Array.isArray(n.all) && n.all.length === 0) || (Array.isArray(n.any) && n.any.length === 0)) return UNKNOWN;
+  if (Array.isArray(n.all)) {
+    const parts = (n.all as unknown[]).map(compile);
+    return (facts) => {
+      let result: Tri = true;
+      for (const part of parts) {
+        const v = part(facts);
+        if (v === false) return false;
+        if (v === undefined) result = undefined;
+      }
+      return result;
+    };
+  }
+  if (Array.isArray(n.any)) {
+    const parts = (n.any as unknown[]).map(compile);
+    return (facts) => {
+      let result: Tri = false;
+      for (const part of parts) {
+        const v = part(facts);
+        if (v === true) return true;
+        if (v === undefined) result = undefined;
+      }
+      return result;
+    };
+  }
+  if ('not' in n) {
+    const inner = compile(n.not);
+    return (facts) => {
+      const v = inner(facts);
+      return v === undefined ? undefined : !v;
+    };
+  }
+  const fact = n.fact as string;
+  if (!ARRAY_FACTS.has(fact)) return UNKNOWN;
+  const value = n.value;
+  // A fact that is not an array at run time is left to the engine (its operators then answer false).
+  const list = (facts: GateFacts): readonly unknown[] | undefined => {
+    const v = facts[fact];
+    return Array.isArray(v) ? v : undefined;
+  };
+  switch (n.operator) {
+    // json-rules-engine: factValue.indexOf(value) > -1 / === -1 (fact must be an array).
+    case 'contains':
+      return (facts) => {
+        const l = list(facts);
+        return l === undefined ? undefined : l.indexOf(value) > -1;
+      };
+    case 'doesNotContain':
+      return (facts) => {
+        const l = list(facts);
+        return l === undefined ? undefined : l.indexOf(value) === -1;
+      };
+    // operators.ts: false unless the value is an array.
+    case 'containsAny':
+      return (facts) => {
+        const l = list(facts);
+        return l === undefined ? undefined : Array.isArray(value) && l.some((c) => value.includes(c));
+      };
+    case 'containsNone':
+      return (facts) => {
+        const l = list(facts);
+        return l === undefined ? undefined : Array.isArray(value) && !l.some((c) => value.includes(c));
+      };
+    default:
+      return UNKNOWN;
+  }
+}
+
+const cache = new WeakMap<object, OrderClassGate>();
+
+/**
+ * The gate of one compiled rule's conditions (built once per conditions object, then cached).
+ * @param conditions - The rule's top-level condition.
+ * @returns A predicate: false when the rule cannot fire with these facts.
+ */
+export function orderClassGate(conditions: TopLevelCondition): OrderClassGate {
+  let gate = cache.get(conditions);
+  if (!gate) {
+    gate = safe(conditions) ? compile(conditions) : UNKNOWN;
+    cache.set(conditions, gate);
+  }
+  return gate;
+}

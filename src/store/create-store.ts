@@ -1,0 +1,65 @@
+/**
+ * The store factory: PostgreSQL when a database URL is given, else embedded PGlite persisted under the
+ * data directory (in memory when there is neither). Migrations are applied before it resolves.
+ */
+import { openPgliteSql } from './pglite-sql.ts';
+import { openPgSql } from './pg-sql.ts';
+import { SqlStore, type StoreDiagnostics } from './sql-store.ts';
+import { consoleLogger, type Sql, type StoreLogger } from './sql.ts';
+import type { Store } from './types.ts';
+
+export interface CreateStoreOptions {
+  /** postgres://... (DATABASE_URL): use that server. */
+  readonly databaseUrl?: string;
+  /** The service's data directory (DATA_DIR): PGlite files go in `<dataDir>/pglite`. */
+  readonly dataDir?: string;
+  readonly logger?: StoreLogger;
+  /** Audit queue timer period, ms. Default 200. */
+  readonly flushIntervalMs?: number;
+  /** Invocations per audit transaction. Default 500. */
+  readonly auditBatchSize?: number;
+  /** Most invocations held in memory while the database cannot be written. Default 10 000. */
+  readonly maxQueuedInvocations?: number;
+  /** PostgreSQL only: pool size per replica. Default 10. */
+  readonly maxConnections?: number;
+  /** PostgreSQL only: server-side statement timeout, ms. Default 10 000. */
+  readonly statementTimeoutMs?: number;
+  /** Clock (tests). */
+  readonly now?: () => Date;
+}
+
+export type ServiceStore = Store & StoreDiagnostics;
+
+export async function createStore(options: CreateStoreOptions = {}): Promise<ServiceStore> {
+  const logger = options.logger ?? consoleLogger;
+  const databaseUrl = options.databaseUrl?.trim();
+  let sql: Sql;
+  if (databaseUrl) {
+    sql = openPgSql({
+      connectionString: databaseUrl,
+      logger,
+      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+      ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    });
+  } else {
+    sql = await openPgliteSql(options.dataDir);
+  }
+  const store = new SqlStore(sql, {
+    logger,
+    ...(options.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.flushIntervalMs }),
+    ...(options.auditBatchSize === undefined ? {} : { auditBatchSize: options.auditBatchSize }),
+    ...(options.maxQueuedInvocations === undefined ? {} : { maxQueuedInvocations: options.maxQueuedInvocations }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  logger.info(
+    { kind: store.kind, ...(store.kind === 'pglite' ? { dataDir: options.dataDir ?? '(in memory)' } : {}) },
+    'store ready'
+  );
+  return store;
+}

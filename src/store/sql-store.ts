@@ -1,0 +1,632 @@
+/**
+ * The {@link Store} on the {@link Sql} port: one PostgreSQL dialect for PGlite and a PostgreSQL server.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { AuditQueue, type AuditQueueStats } from './audit-queue.ts';
+import { runMigrations, type MigrationResult } from './migrate.ts';
+import { MIGRATIONS, type Migration } from './migrations/index.ts';
+import {
+  consoleLogger,
+  describeError,
+  isUuid,
+  textOrUndefined,
+  toInt,
+  toIso,
+  toIsoOrUndefined,
+  type Sql,
+  type SqlExecutor,
+  type SqlRow,
+  type StoreLogger,
+} from './sql.ts';
+import type {
+  FeedbackItemInput,
+  FeedbackResult,
+  Indicator,
+  InvocationRecord,
+  IssuedCard,
+  OverrideReasonCount,
+  RuleChange,
+  RuleChangeAction,
+  RuleStats,
+  Snooze,
+  Store,
+} from './types.ts';
+
+/** Key of the advisory lock that makes rule change sequence numbers commit in order. */
+export const RULE_CHANGE_LOCK_KEY = 7_302_114_002n;
+const PURGE_BATCH = 5_000;
+const JTI_CLEANUP_BATCH = 10_000;
+const TOP_REASONS = 5;
+
+/** Bad input to the store (an unparseable timestamp, an unknown outcome): the caller's 400, not a 500. */
+export class StoreInputError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreInputError';
+  }
+}
+
+export interface SqlStoreOptions {
+  readonly logger?: StoreLogger;
+  /** Audit queue timer period, ms. Default 200. */
+  readonly flushIntervalMs?: number;
+  /** Invocations per audit transaction. Default 500. */
+  readonly auditBatchSize?: number;
+  /** Most invocations held in memory while the database cannot be written; the oldest are dropped beyond it. Default 10 000. */
+  readonly maxQueuedInvocations?: number;
+  /** How often, at most, expired JWT replay keys are deleted (on a rememberJti call), ms. Default 60 000. */
+  readonly jtiCleanupIntervalMs?: number;
+  /** Clock for feedback receipt times and replay-key expiry (tests). Default: the system clock. */
+  readonly now?: () => Date;
+  /** Migrations to apply (tests). Default: all of src/store/migrations. */
+  readonly migrations?: readonly Migration[];
+  /** Close the Sql with the store. Default true. */
+  readonly ownsSql?: boolean;
+}
+
+/** Diagnostics beyond the Store contract (readiness endpoints, metrics). */
+export interface StoreDiagnostics {
+  auditQueueStats(): AuditQueueStats;
+}
+
+/** One invocation ready for the batch insert: rows keyed by column name for jsonb_to_recordset. */
+interface PreparedInvocation {
+  readonly invocation: Readonly<Record<string, unknown>>;
+  readonly cards: readonly Readonly<Record<string, unknown>>[];
+  readonly suppressions: readonly Readonly<Record<string, unknown>>[];
+}
+
+const INSERT_INVOCATIONS = `
+INSERT INTO invocations (id, hook_instance, service_id, hook, received_at, latency_ms, status, rule_set_version, patient_key, client_iss)
+SELECT id, hook_instance, service_id, hook, received_at, latency_ms, status, rule_set_version, patient_key, client_iss
+FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, hook_instance text, service_id text, hook text, received_at timestamptz,
+  latency_ms integer, status smallint, rule_set_version text, patient_key text, client_iss text)
+ON CONFLICT (id) DO NOTHING`;
+
+const INSERT_CARDS = `
+INSERT INTO issued_cards (uuid, invocation_id, rule_id, indicator, order_ref, material_state, suggestion_uuids, issued_at)
+SELECT uuid, invocation_id, rule_id, indicator, order_ref, material_state, coalesce(suggestion_uuids, '{}'), issued_at
+FROM jsonb_to_recordset($1::jsonb) AS r(uuid text, invocation_id uuid, rule_id text, indicator text, order_ref text,
+  material_state text, suggestion_uuids text[], issued_at timestamptz)
+ON CONFLICT (uuid) DO NOTHING`;
+
+const INSERT_SUPPRESSIONS = `
+INSERT INTO suppressions (id, invocation_id, rule_id, snooze_id, order_ref, at)
+SELECT id, invocation_id, rule_id, snooze_id, order_ref, at
+FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, invocation_id uuid, rule_id text, snooze_id text, order_ref text, at timestamptz)
+ON CONFLICT (id) DO NOTHING`;
+
+const INSERT_FEEDBACK = `
+INSERT INTO feedback (natural_key, service_id, card_uuid, card_known, outcome, outcome_timestamp, accepted_suggestion_ids,
+  reason_system, reason_code, reason_display, comment_sha256, received_at)
+SELECT natural_key, service_id, card_uuid, card_known, outcome, outcome_timestamp, coalesce(accepted_suggestion_ids, '{}'),
+  reason_system, reason_code, reason_display, comment_sha256, received_at
+FROM jsonb_to_recordset($1::jsonb) AS r(natural_key text, service_id text, card_uuid text, card_known boolean, outcome text,
+  outcome_timestamp timestamptz, accepted_suggestion_ids text[], reason_system text, reason_code text, reason_display text,
+  comment_sha256 text, received_at timestamptz)
+ON CONFLICT (natural_key) DO NOTHING
+RETURNING natural_key`;
+
+const RULE_STATS = `
+WITH cards AS (
+  SELECT uuid, rule_id FROM issued_cards WHERE issued_at >= $1 AND issued_at < $2
+), fired AS (
+  SELECT rule_id, count(*)::int AS fired FROM cards GROUP BY rule_id
+), suppressed AS (
+  SELECT rule_id, count(*)::int AS suppressed FROM suppressions WHERE at >= $1 AND at < $2 GROUP BY rule_id
+), answered AS (
+  SELECT c.rule_id,
+         (count(DISTINCT c.uuid) FILTER (WHERE f.outcome = 'accepted'))::int AS accepted,
+         (count(DISTINCT c.uuid) FILTER (WHERE f.outcome = 'overridden'))::int AS overridden,
+         (count(*) FILTER (WHERE f.comment_sha256 IS NOT NULL))::int AS comments
+  FROM cards c JOIN feedback f ON f.card_uuid = c.uuid
+  GROUP BY c.rule_id
+), rules AS (
+  SELECT rule_id FROM fired UNION SELECT rule_id FROM suppressed
+)
+SELECT rules.rule_id,
+       coalesce(fired.fired, 0) AS fired,
+       coalesce(suppressed.suppressed, 0) AS suppressed,
+       coalesce(answered.accepted, 0) AS accepted,
+       coalesce(answered.overridden, 0) AS overridden,
+       coalesce(answered.comments, 0) AS comments
+FROM rules
+LEFT JOIN fired ON fired.rule_id = rules.rule_id
+LEFT JOIN suppressed ON suppressed.rule_id = rules.rule_id
+LEFT JOIN answered ON answered.rule_id = rules.rule_id
+ORDER BY rules.rule_id`;
+
+const OVERRIDE_REASONS = `
+SELECT c.rule_id, f.reason_code AS code, max(f.reason_display) AS display, count(DISTINCT c.uuid)::int AS count
+FROM issued_cards c JOIN feedback f ON f.card_uuid = c.uuid
+WHERE c.issued_at >= $1 AND c.issued_at < $2 AND f.outcome = 'overridden' AND f.reason_code IS NOT NULL
+GROUP BY c.rule_id, f.reason_code`;
+
+function parseTime(value: string, what: string): string {
+  const ms = Date.parse(value);
+  if (typeof value !== 'string' || Number.isNaN(ms)) {
+    throw new StoreInputError(`${what} is not a valid timestamp: ${JSON.stringify(value)}`);
+  }
+  return new Date(ms).toISOString();
+}
+
+function dateIso(value: Date, what: string): string {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new StoreInputError(`${what} is not a valid date`);
+  }
+  return value.toISOString();
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function snoozeFromRow(row: SqlRow): Snooze {
+  const materialState = textOrUndefined(row.material_state);
+  const liftedAt = toIsoOrUndefined(row.lifted_at);
+  const liftedBy = textOrUndefined(row.lifted_by);
+  return {
+    id: String(row.id),
+    ruleId: String(row.rule_id),
+    patientKey: String(row.patient_key),
+    createdAt: toIso(row.created_at),
+    expiresAt: toIso(row.expires_at),
+    reasonCode: String(row.reason_code),
+    cardUuid: String(row.card_uuid),
+    ...(materialState === undefined ? {} : { materialState }),
+    ...(liftedAt === undefined ? {} : { liftedAt }),
+    ...(liftedBy === undefined ? {} : { liftedBy }),
+  };
+}
+
+function ruleChangeFromRow(row: SqlRow): RuleChange {
+  const ruleSetVersion = textOrUndefined(row.rule_set_version);
+  const text = textOrUndefined(row.content_text);
+  return {
+    seq: toInt(row.seq),
+    ruleId: String(row.rule_id),
+    action: String(row.action) as RuleChangeAction,
+    content: text === undefined ? null : (JSON.parse(text) as unknown),
+    author: String(row.author),
+    at: toIso(row.at),
+    ...(ruleSetVersion === undefined ? {} : { ruleSetVersion }),
+  };
+}
+
+const SNOOZE_COLUMNS = 'id, rule_id, patient_key, created_at, expires_at, reason_code, card_uuid, material_state, lifted_at, lifted_by';
+const RULE_CHANGE_COLUMNS = 'seq, rule_id, action, content_text, author, at, rule_set_version';
+
+export class SqlStore implements Store, StoreDiagnostics {
+  readonly kind: 'pglite' | 'postgres';
+  /** The connection (tests and maintenance scripts; the service uses the methods). */
+  readonly sql: Sql;
+  private readonly logger: StoreLogger;
+  private readonly now: () => Date;
+  private readonly migrations: readonly Migration[];
+  private readonly ownsSql: boolean;
+  private readonly audit: AuditQueue<PreparedInvocation>;
+  private readonly jtiCleanupIntervalMs: number;
+  private lastJtiCleanup = 0;
+  private jtiCleanup: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(sql: Sql, options: SqlStoreOptions = {}) {
+    this.sql = sql;
+    this.kind = sql.kind;
+    this.logger = options.logger ?? consoleLogger;
+    this.now = options.now ?? (() => new Date());
+    this.migrations = options.migrations ?? MIGRATIONS;
+    this.ownsSql = options.ownsSql ?? true;
+    this.jtiCleanupIntervalMs = options.jtiCleanupIntervalMs ?? 60_000;
+    this.audit = new AuditQueue<PreparedInvocation>({
+      write: (batch) => this.writeInvocations(batch),
+      logger: this.logger,
+      describe: (p) => ({ invocationId: p.invocation.id, hookInstance: p.invocation.hook_instance, serviceId: p.invocation.service_id }),
+      ...(options.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.flushIntervalMs }),
+      ...(options.auditBatchSize === undefined ? {} : { batchSize: options.auditBatchSize }),
+      ...(options.maxQueuedInvocations === undefined ? {} : { maxQueued: options.maxQueuedInvocations }),
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await this.migrateWithResult();
+  }
+
+  migrateWithResult(): Promise<MigrationResult> {
+    return runMigrations(this.sql, this.migrations, this.logger);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const rows = await this.sql.query<{ ok: number }>('SELECT 1 AS ok');
+      return rows[0]?.ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  auditQueueStats(): AuditQueueStats {
+    return this.audit.getStats();
+  }
+
+  // --- audit ---------------------------------------------------------------------------------------
+
+  enqueueInvocation(record: InvocationRecord): void {
+    try {
+      this.audit.enqueue(this.prepareInvocation(record));
+    } catch (error) {
+      this.logger.error({ hookInstance: safeString(record?.hookInstance), err: describeError(error) }, 'invocation could not be queued for the audit: dropped');
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.audit.flush();
+  }
+
+  private prepareInvocation(record: InvocationRecord): PreparedInvocation {
+    const id = randomUUID();
+    let receivedMs = Date.parse(record.receivedAt);
+    if (Number.isNaN(receivedMs)) {
+      this.logger.warn({ hookInstance: record.hookInstance }, 'invocation receivedAt is not a timestamp: audited with the current time');
+      receivedMs = this.now().getTime();
+    }
+    const receivedAt = new Date(receivedMs).toISOString();
+    return {
+      invocation: {
+        id,
+        hook_instance: record.hookInstance,
+        service_id: record.serviceId,
+        hook: record.hook,
+        received_at: receivedAt,
+        latency_ms: Number.isFinite(record.latencyMs) ? Math.max(0, Math.min(2_147_483_647, Math.round(record.latencyMs))) : 0,
+        status: Number.isInteger(record.status) ? record.status : 0,
+        rule_set_version: record.ruleSetVersion,
+        patient_key: record.patientKey,
+        client_iss: record.clientIss ?? null,
+      },
+      cards: record.cards.map((card) => ({
+        uuid: card.uuid,
+        invocation_id: id,
+        rule_id: card.ruleId,
+        indicator: card.indicator,
+        order_ref: card.orderRef ?? null,
+        material_state: card.materialState ?? null,
+        suggestion_uuids: [...card.suggestionUuids],
+        issued_at: receivedAt,
+      })),
+      suppressions: record.suppressed.map((s) => ({
+        id: randomUUID(),
+        invocation_id: id,
+        rule_id: s.ruleId,
+        snooze_id: s.snoozeId,
+        order_ref: s.orderRef ?? null,
+        at: receivedAt,
+      })),
+    };
+  }
+
+  /** One transaction per batch; idempotent (ids are ours, ON CONFLICT DO NOTHING), so a retry is safe. */
+  private async writeInvocations(batch: readonly PreparedInvocation[]): Promise<void> {
+    const cards = batch.flatMap((p) => p.cards);
+    const suppressions = batch.flatMap((p) => p.suppressions);
+    await this.sql.transaction(async (tx) => {
+      await tx.query(INSERT_INVOCATIONS, [JSON.stringify(batch.map((p) => p.invocation))]);
+      if (cards.length > 0) {
+        await tx.query(INSERT_CARDS, [JSON.stringify(cards)]);
+      }
+      if (suppressions.length > 0) {
+        await tx.query(INSERT_SUPPRESSIONS, [JSON.stringify(suppressions)]);
+      }
+    });
+  }
+
+  async findIssuedCards(uuids: readonly string[]): Promise<IssuedCard[]> {
+    const wanted = [...new Set(uuids)];
+    if (wanted.length === 0) {
+      return [];
+    }
+    await this.flushQuietly('findIssuedCards');
+    const rows = await this.sql.query(
+      `SELECT c.uuid, c.rule_id, c.indicator, c.order_ref, c.material_state, c.issued_at, i.service_id, i.hook_instance, i.patient_key
+       FROM issued_cards c JOIN invocations i ON i.id = c.invocation_id
+       WHERE c.uuid = ANY($1::text[])`,
+      [wanted]
+    );
+    return rows.map((row) => {
+      const orderRef = textOrUndefined(row.order_ref);
+      const materialState = textOrUndefined(row.material_state);
+      return {
+        uuid: String(row.uuid),
+        ruleId: String(row.rule_id),
+        indicator: String(row.indicator) as Indicator,
+        serviceId: String(row.service_id),
+        hookInstance: String(row.hook_instance),
+        patientKey: String(row.patient_key),
+        ...(orderRef === undefined ? {} : { orderRef }),
+        ...(materialState === undefined ? {} : { materialState }),
+        issuedAt: toIso(row.issued_at),
+      };
+    });
+  }
+
+  /** Writes the audit queue so cards issued a moment ago can be matched; an outage is reported by the next query. */
+  private async flushQuietly(reason: string): Promise<void> {
+    try {
+      await this.audit.flush();
+    } catch (error) {
+      this.logger.warn({ reason, err: describeError(error) }, 'audit queue could not be written before a lookup');
+    }
+  }
+
+  // --- feedback ------------------------------------------------------------------------------------
+
+  async recordFeedback(serviceId: string, items: readonly FeedbackItemInput[]): Promise<FeedbackResult> {
+    const prepared = items.map((item, i) => prepareFeedback(item, i));
+    if (prepared.length === 0) {
+      return { stored: 0, duplicates: 0, unknownCards: [] };
+    }
+    await this.flushQuietly('recordFeedback');
+    const receivedAt = dateIso(this.now(), 'the clock');
+    const uuids = [...new Set(prepared.map((p) => p.card_uuid))];
+    return this.sql.transaction(async (tx) => {
+      const knownRows = await tx.query<{ uuid: string }>('SELECT uuid FROM issued_cards WHERE uuid = ANY($1::text[])', [uuids]);
+      const known = new Set(knownRows.map((r) => r.uuid));
+      const rows = prepared.map((p) => ({ ...p, service_id: serviceId, card_known: known.has(p.card_uuid), received_at: receivedAt }));
+      const inserted = await tx.query(INSERT_FEEDBACK, [JSON.stringify(rows)]);
+      const unknownCards = uuids.filter((u) => !known.has(u));
+      if (unknownCards.length > 0) {
+        this.logger.warn({ serviceId, unknownCards: unknownCards.length }, 'feedback for cards this service has no record of: stored and flagged');
+      }
+      return { stored: inserted.length, duplicates: prepared.length - inserted.length, unknownCards };
+    });
+  }
+
+  // --- snoozes -------------------------------------------------------------------------------------
+
+  async createSnooze(snooze: Omit<Snooze, 'id' | 'liftedAt' | 'liftedBy'>): Promise<Snooze> {
+    const rows = await this.sql.query(
+      `INSERT INTO snoozes (id, rule_id, patient_key, created_at, expires_at, reason_code, card_uuid, material_state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       RETURNING ${SNOOZE_COLUMNS}`,
+      [
+        randomUUID(),
+        snooze.ruleId,
+        snooze.patientKey,
+        parseTime(snooze.createdAt, 'createdAt'),
+        parseTime(snooze.expiresAt, 'expiresAt'),
+        snooze.reasonCode,
+        snooze.cardUuid,
+        snooze.materialState ?? null,
+      ]
+    );
+    return snoozeFromRow(rows[0]!);
+  }
+
+  async activeSnoozes(patientKey: string, at: Date): Promise<Snooze[]> {
+    const rows = await this.sql.query(
+      `SELECT ${SNOOZE_COLUMNS} FROM snoozes
+       WHERE patient_key = $1 AND lifted_at IS NULL AND expires_at > $2
+       ORDER BY created_at, id`,
+      [patientKey, dateIso(at, 'at')]
+    );
+    return rows.map(snoozeFromRow);
+  }
+
+  async listSnoozes(filter: { readonly ruleId?: string; readonly activeAt?: Date; readonly limit?: number }): Promise<Snooze[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.ruleId !== undefined) {
+      params.push(filter.ruleId);
+      where.push(`rule_id = $${params.length}`);
+    }
+    if (filter.activeAt !== undefined) {
+      params.push(dateIso(filter.activeAt, 'activeAt'));
+      where.push(`lifted_at IS NULL AND created_at <= $${params.length} AND expires_at > $${params.length}`);
+    }
+    const limit = Math.min(1000, Math.max(1, Math.floor(filter.limit ?? 100)));
+    params.push(limit);
+    const rows = await this.sql.query(
+      `SELECT ${SNOOZE_COLUMNS} FROM snoozes ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id LIMIT $${params.length}`,
+      params
+    );
+    return rows.map(snoozeFromRow);
+  }
+
+  /** Lifts a snooze that is not lifted yet; false when there is none (unknown id, already lifted). */
+  async liftSnooze(id: string, by: string, at: Date): Promise<boolean> {
+    if (!isUuid(id)) {
+      return false;
+    }
+    const rows = await this.sql.query('UPDATE snoozes SET lifted_at = $2, lifted_by = $3 WHERE id = $1 AND lifted_at IS NULL RETURNING id', [
+      id,
+      dateIso(at, 'at'),
+      by,
+    ]);
+    return rows.length === 1;
+  }
+
+  // --- analytics and retention ---------------------------------------------------------------------
+
+  /** Per rule, over cards issued in [from, to): see README.md for the definitions. */
+  async ruleStats(from: Date, to: Date): Promise<RuleStats[]> {
+    const params = [dateIso(from, 'from'), dateIso(to, 'to')];
+    const [rows, reasons] = await Promise.all([this.sql.query(RULE_STATS, params), this.sql.query(OVERRIDE_REASONS, params)]);
+    const reasonsByRule = new Map<string, OverrideReasonCount[]>();
+    for (const r of reasons) {
+      const list = reasonsByRule.get(String(r.rule_id)) ?? [];
+      const display = textOrUndefined(r.display);
+      list.push({ code: String(r.code), ...(display === undefined ? {} : { display }), count: toInt(r.count) });
+      reasonsByRule.set(String(r.rule_id), list);
+    }
+    return rows.map((row) => {
+      const ruleId = String(row.rule_id);
+      const fired = toInt(row.fired);
+      const accepted = toInt(row.accepted);
+      const overridden = toInt(row.overridden);
+      const top = (reasonsByRule.get(ruleId) ?? []).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)).slice(0, TOP_REASONS);
+      return {
+        ruleId,
+        fired,
+        suppressed: toInt(row.suppressed),
+        accepted,
+        overridden,
+        acceptedRate: fired === 0 ? 0 : accepted / fired,
+        overriddenRate: fired === 0 ? 0 : overridden / fired,
+        topOverrideReasons: top,
+        comments: toInt(row.comments),
+      };
+    });
+  }
+
+  /** Deletes, in batches, feedback received, and invocations (with their cards and suppressions) received before the cutoff. */
+  async purgeAuditOlderThan(cutoff: Date): Promise<number> {
+    const before = dateIso(cutoff, 'cutoff');
+    // Children first, so every deleted row is counted (the foreign keys cascade, but would not count).
+    const tables: readonly (readonly [table: string, key: string, time: string])[] = [
+      ['feedback', 'id', 'received_at'],
+      ['suppressions', 'id', 'at'],
+      ['issued_cards', 'uuid', 'issued_at'],
+      ['invocations', 'id', 'received_at'],
+    ];
+    let total = 0;
+    for (const [table, key, time] of tables) {
+      for (;;) {
+        const rows = await this.sql.query<{ n: number }>(
+          `WITH doomed AS (
+             DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${time} < $1 LIMIT ${PURGE_BATCH})
+             RETURNING 1
+           ) SELECT count(*)::int AS n FROM doomed`,
+          [before]
+        );
+        const n = toInt(rows[0]?.n ?? 0);
+        total += n;
+        if (n < PURGE_BATCH) {
+          break;
+        }
+      }
+    }
+    return total;
+  }
+
+  // --- JWT replay ----------------------------------------------------------------------------------
+
+  async rememberJti(key: string, expiresAtMs: number): Promise<boolean> {
+    if (!Number.isFinite(expiresAtMs)) {
+      throw new StoreInputError('expiresAtMs must be a finite epoch time in ms');
+    }
+    const nowMs = this.now().getTime();
+    // A key seen before counts again only once its earlier entry has expired.
+    const rows = await this.sql.query(
+      `INSERT INTO jti_replay (key_hash, expires_at) VALUES ($1, $2)
+       ON CONFLICT (key_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE jti_replay.expires_at <= $3
+       RETURNING key_hash`,
+      [sha256(key), new Date(expiresAtMs).toISOString(), new Date(nowMs).toISOString()]
+    );
+    if (nowMs - this.lastJtiCleanup >= this.jtiCleanupIntervalMs && this.jtiCleanup === undefined) {
+      this.lastJtiCleanup = nowMs;
+      this.jtiCleanup = this.deleteExpiredJtis(nowMs).finally(() => {
+        this.jtiCleanup = undefined;
+      });
+    }
+    return rows.length === 1;
+  }
+
+  /** Opportunistic cleanup of expired replay keys, in batches; failures are logged, never thrown. */
+  private async deleteExpiredJtis(nowMs: number): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await this.sql.query<{ n: number }>(
+          `WITH gone AS (
+             DELETE FROM jti_replay WHERE key_hash IN (SELECT key_hash FROM jti_replay WHERE expires_at <= $1 LIMIT ${JTI_CLEANUP_BATCH})
+             RETURNING 1
+           ) SELECT count(*)::int AS n FROM gone`,
+          [new Date(nowMs).toISOString()]
+        );
+        if (toInt(rows[0]?.n ?? 0) < JTI_CLEANUP_BATCH || this.closing !== undefined) {
+          return;
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ err: describeError(error) }, 'expired JWT replay keys could not be deleted (retried later)');
+    }
+  }
+
+  // --- rule change history -------------------------------------------------------------------------
+
+  async appendRuleChange(change: Omit<RuleChange, 'seq'>): Promise<RuleChange> {
+    const contentText = change.content === null || change.content === undefined ? null : JSON.stringify(change.content);
+    const at = parseTime(change.at, 'at');
+    return this.sql.transaction(async (tx: SqlExecutor) => {
+      // Held until commit: sequence numbers become visible in order, so a replica that polls with
+      // ruleChangesSince(lastSeq) never skips a change that commits late.
+      await tx.exec(`SELECT pg_advisory_xact_lock(${RULE_CHANGE_LOCK_KEY})`);
+      const rows = await tx.query(
+        `INSERT INTO rule_changes (rule_id, action, content, content_text, author, at, rule_set_version)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
+         RETURNING ${RULE_CHANGE_COLUMNS}`,
+        [change.ruleId, change.action, contentText, contentText, change.author, at, change.ruleSetVersion ?? null]
+      );
+      return ruleChangeFromRow(rows[0]!);
+    });
+  }
+
+  async ruleHistory(ruleId: string): Promise<RuleChange[]> {
+    const rows = await this.sql.query(`SELECT ${RULE_CHANGE_COLUMNS} FROM rule_changes WHERE rule_id = $1 ORDER BY seq`, [ruleId]);
+    return rows.map(ruleChangeFromRow);
+  }
+
+  async ruleChangesSince(seq: number): Promise<RuleChange[]> {
+    if (!Number.isSafeInteger(seq)) {
+      throw new StoreInputError('seq must be a whole number');
+    }
+    const rows = await this.sql.query(`SELECT ${RULE_CHANGE_COLUMNS} FROM rule_changes WHERE seq > $1 ORDER BY seq`, [seq]);
+    return rows.map(ruleChangeFromRow);
+  }
+
+  // --- life cycle ----------------------------------------------------------------------------------
+
+  /** Writes the audit queue, then closes the connection. Idempotent; never throws for the queue. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.audit.close();
+      await this.jtiCleanup;
+      if (this.ownsSql) {
+        await this.sql.close();
+      }
+    })();
+    return this.closing;
+  }
+}
+
+function safeString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function prepareFeedback(item: FeedbackItemInput, index: number): Record<string, unknown> & { card_uuid: string } {
+  if (typeof item.cardUuid !== 'string' || item.cardUuid === '') {
+    throw new StoreInputError(`feedback[${index}].cardUuid is missing`);
+  }
+  if (item.outcome !== 'accepted' && item.outcome !== 'overridden') {
+    throw new StoreInputError(`feedback[${index}].outcome must be "accepted" or "overridden"`);
+  }
+  const outcomeTimestamp = parseTime(item.outcomeTimestamp, `feedback[${index}].outcomeTimestamp`);
+  const accepted = [...(item.acceptedSuggestionIds ?? [])].map(String).sort();
+  const comment = item.userComment?.trim() ? item.userComment : undefined;
+  const commentSha256 = comment === undefined ? null : sha256(comment);
+  const reason = item.overrideReason;
+  const naturalKey = sha256(
+    JSON.stringify([item.cardUuid, item.outcome, outcomeTimestamp, accepted, reason?.system ?? null, reason?.code ?? null, commentSha256])
+  );
+  return {
+    natural_key: naturalKey,
+    card_uuid: item.cardUuid,
+    outcome: item.outcome,
+    outcome_timestamp: outcomeTimestamp,
+    accepted_suggestion_ids: accepted,
+    reason_system: reason?.system ?? null,
+    reason_code: reason?.code ?? null,
+    reason_display: reason?.display ?? null,
+    comment_sha256: commentSha256,
+  };
+}

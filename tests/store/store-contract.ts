@@ -1,0 +1,516 @@
+// The one contract every store backend must pass. Registered by store-pglite.test.ts (in memory and on
+// disk) and store-postgres.int.test.ts (a real PostgreSQL server in a container).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/migrations/index.ts';
+import { StoreInputError, type ServiceStore, type StoreLogger } from '../../src/store/index.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
+import { captureLogger, card, count, feedback, invocation, sqlOf } from './helpers.ts';
+
+export interface OpenOptions {
+  readonly now?: () => Date;
+  readonly logger?: StoreLogger;
+  readonly flushIntervalMs?: number;
+}
+
+/** One empty database of the backend under test. */
+export interface StoreTestDatabase {
+  /** A store on this database, migrated (what createStore gives the service). */
+  open(options?: OpenOptions): Promise<ServiceStore>;
+  /** A second store may be open on the same database at the same time (replicas). */
+  readonly concurrentOpen: boolean;
+  /** Data outlives the store (disk or server): a closed and reopened store reads it back. */
+  readonly persistent: boolean;
+  dispose(): Promise<void>;
+}
+
+export interface StoreContractTarget {
+  createDatabase(): Promise<StoreTestDatabase>;
+}
+
+const SLOW = 120_000;
+
+/**
+ * Registers the store contract tests.
+ * @param name - Backend name for the describe block.
+ * @param target - Called in beforeAll (after any outer beforeAll, e.g. one that starts a container).
+ */
+export function registerStoreContract(name: string, target: () => StoreContractTarget): void {
+  describe(`Store contract: ${name}`, () => {
+    let db: StoreTestDatabase;
+    let store: ServiceStore;
+    let fakeNow: Date | undefined;
+    const log = captureLogger();
+
+    beforeAll(async () => {
+      db = await target().createDatabase();
+      // The timer is slow here on purpose: tests that need it to write say so; the rest see what flush() does.
+      store = await db.open({ now: () => fakeNow ?? new Date(), logger: log.logger, flushIntervalMs: 60_000 });
+    }, SLOW);
+
+    afterAll(async () => {
+      await store?.close();
+      await db?.dispose();
+    }, SLOW);
+
+    describe('migrations', () => {
+      it('records every migration once; running them again changes nothing', async () => {
+        const before = await sqlOf(store).query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+        expect(before.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+        await store.migrate();
+        await store.migrate();
+        expect(await count(store, 'schema_migrations')).toBe(MIGRATIONS.length);
+        expect((store as SqlStore).migrateWithResult).toBeTypeOf('function');
+        expect(await (store as SqlStore).migrateWithResult()).toEqual({ applied: [] });
+      });
+
+      it(
+        'two migrators starting at once on an empty database apply each migration exactly once',
+        async () => {
+          const fresh = await target().createDatabase();
+          const logs = captureLogger();
+          try {
+            if (fresh.concurrentOpen) {
+              const [a, b] = await Promise.all([fresh.open({ logger: logs.logger }), fresh.open({ logger: logs.logger })]);
+              try {
+                expect(await count(a, 'schema_migrations')).toBe(MIGRATIONS.length);
+                expect(await b.ping()).toBe(true);
+              } finally {
+                await Promise.all([a.close(), b.close()]);
+              }
+            } else {
+              // One process per data directory: the second migrator comes after the first.
+              const a = await fresh.open({ logger: logs.logger });
+              await a.close();
+              const b = await fresh.open({ logger: logs.logger });
+              expect(await count(b, 'schema_migrations')).toBe(MIGRATIONS.length);
+              await b.close();
+            }
+            const applied = logs.entries.filter((e) => e.msg === 'database migrations applied');
+            expect(applied).toHaveLength(1);
+            expect(applied[0]?.obj).toEqual({ applied: MIGRATIONS.map((m) => m.version) });
+          } finally {
+            await fresh.dispose();
+          }
+        },
+        SLOW
+      );
+    });
+
+    it('answers ping', async () => {
+      expect(await store.ping()).toBe(true);
+    });
+
+    describe('invocation audit', () => {
+      it('queues without waiting and writes everything on flush()', async () => {
+        const c1 = card({ orderRef: 'MedicationRequest/1', materialState: 'classes=benzodiazepine;mmeBand=50' });
+        const c2 = card({ ruleId: 'opioid-high-mme', indicator: 'critical', suggestionUuids: [] });
+        const rec = invocation({ cards: [c1, c2], suppressed: [{ ruleId: 'opioid-gabapentinoid', snoozeId: randomUUID(), orderRef: 'MedicationRequest/1' }], clientIss: 'https://ehr.example' });
+        const result = store.enqueueInvocation(rec);
+        expect(result).toBeUndefined();
+        expect(await store.findIssuedCards([c1.uuid]).then((r) => r.length)).toBe(1); // findIssuedCards flushes first
+        store.enqueueInvocation(invocation({ patientKey: rec.patientKey }));
+        await store.flush();
+        expect(await count(store, 'invocations', 'patient_key = $1', [rec.patientKey])).toBe(2);
+        expect(await count(store, 'suppressions s JOIN invocations i ON i.id = s.invocation_id', 'i.patient_key = $1', [rec.patientKey])).toBe(1);
+
+        const found = await store.findIssuedCards([c1.uuid, c2.uuid, 'no-such-card']);
+        const byUuid = new Map(found.map((f) => [f.uuid, f]));
+        expect(byUuid.get(c1.uuid)).toEqual({
+          uuid: c1.uuid,
+          ruleId: c1.ruleId,
+          indicator: 'warning',
+          serviceId: rec.serviceId,
+          hookInstance: rec.hookInstance,
+          patientKey: rec.patientKey,
+          orderRef: 'MedicationRequest/1',
+          materialState: 'classes=benzodiazepine;mmeBand=50',
+          issuedAt: new Date(rec.receivedAt).toISOString(),
+        });
+        expect(byUuid.get(c2.uuid)).toMatchObject({ ruleId: 'opioid-high-mme', indicator: 'critical' });
+        expect(byUuid.get(c2.uuid)?.orderRef).toBeUndefined();
+        expect(found).toHaveLength(2);
+        const rows = await sqlOf(store).query<{ suggestion_uuids: string[]; latency_ms: number; client_iss: string }>(
+          'SELECT c.suggestion_uuids, i.latency_ms, i.client_iss FROM issued_cards c JOIN invocations i ON i.id = c.invocation_id WHERE c.uuid = $1',
+          [c1.uuid]
+        );
+        expect(rows[0]).toEqual({ suggestion_uuids: c1.suggestionUuids, latency_ms: 42, client_iss: 'https://ehr.example' });
+      });
+
+      it('writes many records in batches', async () => {
+        const patientKey = `pk-${randomUUID()}`;
+        for (let i = 0; i < 1_234; i++) {
+          store.enqueueInvocation(invocation({ patientKey, cards: [card()] }));
+        }
+        await store.flush();
+        expect(await count(store, 'invocations', 'patient_key = $1', [patientKey])).toBe(1_234);
+        expect(store.auditQueueStats().queued).toBe(0);
+      });
+
+      it('never throws at the caller, whatever it is given', async () => {
+        expect(() => store.enqueueInvocation(null as never)).not.toThrow();
+        expect(() => store.enqueueInvocation({ ...invocation(), cards: undefined } as never)).not.toThrow();
+        const odd = invocation({ receivedAt: 'not a time', latencyMs: Number.NaN });
+        expect(() => store.enqueueInvocation(odd)).not.toThrow();
+        await store.flush();
+        expect(await count(store, 'invocations', 'hook_instance = $1', [odd.hookInstance])).toBe(1);
+      });
+
+      it('does not write the same card twice when a card uuid repeats', async () => {
+        const c = card();
+        store.enqueueInvocation(invocation({ cards: [c] }));
+        store.enqueueInvocation(invocation({ cards: [c] }));
+        await store.flush();
+        expect(await count(store, 'issued_cards', 'uuid = $1', [c.uuid])).toBe(1);
+        expect(store.auditQueueStats().queued).toBe(0);
+      });
+
+      it(
+        'the timer writes the queue without flush()',
+        async () => {
+          const fresh = db.concurrentOpen ? await db.open({ flushIntervalMs: 20 }) : undefined;
+          if (fresh === undefined) {
+            return; // one store per data directory: covered by the PGlite in-memory run and the queue's unit tests
+          }
+          try {
+            const rec = invocation({ cards: [card()] });
+            fresh.enqueueInvocation(rec);
+            await expect.poll(() => count(fresh, 'invocations', 'hook_instance = $1', [rec.hookInstance]), { timeout: 5_000, interval: 25 }).toBe(1);
+          } finally {
+            await fresh.close();
+          }
+        },
+        SLOW
+      );
+    });
+
+    describe('feedback', () => {
+      it('stores feedback durably and counts exact repeats as duplicates', async () => {
+        const c = card();
+        store.enqueueInvocation(invocation({ cards: [c] }));
+        await store.flush();
+        const items = [
+          feedback(c.uuid, { overrideReason: { system: 'http://example.org/reasons', code: 'benefit-outweighs-risk', display: 'Benefit outweighs risk' }, userComment: 'discussed with patient' }),
+          feedback(c.uuid, { outcome: 'accepted', outcomeTimestamp: '2026-01-15T10:05:00Z', acceptedSuggestionIds: ['s2', 's1'] }),
+        ];
+        expect(await store.recordFeedback('cns-depressant-order-sign', items)).toEqual({ stored: 2, duplicates: 0, unknownCards: [] });
+        expect(await store.recordFeedback('cns-depressant-order-sign', items)).toEqual({ stored: 0, duplicates: 2, unknownCards: [] });
+        // The same instant written differently, suggestion ids in another order: still the same feedback.
+        const same = feedback(c.uuid, { outcome: 'accepted', outcomeTimestamp: '2026-01-15T11:05:00.000+01:00', acceptedSuggestionIds: ['s1', 's2'] });
+        expect(await store.recordFeedback('cns-depressant-order-sign', [same])).toEqual({ stored: 0, duplicates: 1, unknownCards: [] });
+        // A different comment, reason or time is new feedback.
+        const other = [
+          feedback(c.uuid, { overrideReason: { system: 'http://example.org/reasons', code: 'benefit-outweighs-risk' }, userComment: 'a different comment' }),
+          feedback(c.uuid, { outcomeTimestamp: '2026-01-15T10:00:01Z' }),
+        ];
+        expect(await store.recordFeedback('cns-depressant-order-sign', other)).toEqual({ stored: 2, duplicates: 0, unknownCards: [] });
+        // Two identical items in one request: one stored, one duplicate.
+        const twice = feedback(c.uuid, { outcomeTimestamp: '2026-01-15T10:00:02Z' });
+        expect(await store.recordFeedback('cns-depressant-order-sign', [twice, twice])).toEqual({ stored: 1, duplicates: 1, unknownCards: [] });
+        expect(await count(store, 'feedback', 'card_uuid = $1 AND card_known', [c.uuid])).toBe(5);
+        // No comment text is kept, only its hash.
+        const columns = await sqlOf(store).query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'feedback'");
+        expect(columns.map((r) => r.column_name)).not.toContain('user_comment');
+      });
+
+      it('accepts feedback for unknown cards, stores it and flags it', async () => {
+        const known = card();
+        store.enqueueInvocation(invocation({ cards: [known] }));
+        const unknown = `not-ours-${randomUUID()}`;
+        const result = await store.recordFeedback('cns-depressant-order-sign', [feedback(known.uuid), feedback(unknown), feedback(unknown, { outcome: 'accepted' })]);
+        expect(result).toEqual({ stored: 3, duplicates: 0, unknownCards: [unknown] });
+        expect(await count(store, 'feedback', 'card_uuid = $1 AND NOT card_known', [unknown])).toBe(2);
+        expect(await store.recordFeedback('cns-depressant-order-sign', [feedback(unknown)])).toEqual({ stored: 0, duplicates: 1, unknownCards: [unknown] });
+      });
+
+      it('matches feedback to a card issued a moment ago and still in the queue', async () => {
+        const c = card();
+        store.enqueueInvocation(invocation({ cards: [c] }));
+        expect(store.auditQueueStats().queued).toBeGreaterThan(0);
+        const result = await store.recordFeedback('cns-depressant-order-sign', [feedback(c.uuid)]);
+        expect(result.unknownCards).toEqual([]);
+        expect(await count(store, 'feedback', 'card_uuid = $1 AND card_known', [c.uuid])).toBe(1);
+      });
+
+      it('refuses malformed feedback without storing any of the request', async () => {
+        const c = `card-${randomUUID()}`;
+        await expect(store.recordFeedback('svc', [feedback(c), feedback(c, { outcomeTimestamp: 'yesterday' })])).rejects.toBeInstanceOf(StoreInputError);
+        await expect(store.recordFeedback('svc', [feedback(c, { outcome: 'ignored' as never })])).rejects.toBeInstanceOf(StoreInputError);
+        expect(await count(store, 'feedback', 'card_uuid = $1', [c])).toBe(0);
+        expect(await store.recordFeedback('svc', [])).toEqual({ stored: 0, duplicates: 0, unknownCards: [] });
+      });
+    });
+
+    describe('snoozes', () => {
+      it('creates, finds while active, lists and lifts', async () => {
+        const patientKey = `pk-${randomUUID()}`;
+        const t0 = new Date('2026-03-01T08:00:00Z');
+        const base = { patientKey, createdAt: t0.toISOString(), reasonCode: 'palliative-care', cardUuid: randomUUID() };
+        const a = await store.createSnooze({ ...base, ruleId: 'opioid-benzodiazepine', expiresAt: '2026-03-02T08:00:00Z', materialState: 'classes=benzodiazepine' });
+        const b = await store.createSnooze({ ...base, ruleId: 'opioid-high-mme', expiresAt: '2026-03-08T08:00:00Z' });
+        await store.createSnooze({ ...base, patientKey: `pk-${randomUUID()}`, ruleId: 'opioid-benzodiazepine', expiresAt: '2026-03-08T08:00:00Z' });
+        expect(a).toEqual({ ...base, id: a.id, ruleId: 'opioid-benzodiazepine', createdAt: '2026-03-01T08:00:00.000Z', expiresAt: '2026-03-02T08:00:00.000Z', materialState: 'classes=benzodiazepine' });
+        expect(a.id).toMatch(/^[0-9a-f-]{36}$/);
+
+        const ids = async (at: string) => (await store.activeSnoozes(patientKey, new Date(at))).map((s) => s.id);
+        expect(await ids('2026-03-01T09:00:00Z')).toEqual([a.id, b.id].sort((x, y) => (x < y ? -1 : 1)));
+        expect(await ids('2026-03-02T07:59:59.999Z')).toContain(a.id);
+        expect(await ids('2026-03-02T08:00:00Z')).toEqual([b.id]); // expires_at is not active
+        expect(await ids('2026-03-09T00:00:00Z')).toEqual([]);
+
+        const listed = await store.listSnoozes({ ruleId: 'opioid-high-mme', activeAt: new Date('2026-03-05T00:00:00Z'), limit: 1000 });
+        expect(listed.map((s) => s.id)).toContain(b.id);
+        expect(listed.every((s) => s.ruleId === 'opioid-high-mme')).toBe(true);
+        expect(await store.listSnoozes({ limit: 1 })).toHaveLength(1);
+        const notYet = await store.listSnoozes({ ruleId: 'opioid-high-mme', activeAt: new Date('2026-02-01T00:00:00Z'), limit: 1000 });
+        expect(notYet.map((s) => s.id)).not.toContain(b.id);
+
+        expect(await store.liftSnooze(b.id, 'dr-who', new Date('2026-03-01T10:00:00Z'))).toBe(true);
+        expect(await store.liftSnooze(b.id, 'dr-who', new Date('2026-03-01T11:00:00Z'))).toBe(false);
+        expect(await store.liftSnooze(randomUUID(), 'dr-who', new Date())).toBe(false);
+        expect(await store.liftSnooze('not-a-uuid', 'dr-who', new Date())).toBe(false);
+        expect(await ids('2026-03-01T12:00:00Z')).toEqual([a.id]);
+        const lifted = (await store.listSnoozes({ ruleId: 'opioid-high-mme', limit: 1000 })).find((s) => s.id === b.id);
+        expect(lifted).toMatchObject({ liftedAt: '2026-03-01T10:00:00.000Z', liftedBy: 'dr-who' });
+        const stillActive = await store.listSnoozes({ ruleId: 'opioid-high-mme', activeAt: new Date('2026-03-05T00:00:00Z'), limit: 1000 });
+        expect(stillActive.map((s) => s.id)).not.toContain(b.id);
+      });
+
+      it('refuses a snooze with an unparseable time', async () => {
+        await expect(
+          store.createSnooze({ ruleId: 'r', patientKey: 'p', createdAt: 'now', expiresAt: '2026-01-01T00:00:00Z', reasonCode: 'x', cardUuid: 'c' })
+        ).rejects.toBeInstanceOf(StoreInputError);
+      });
+    });
+
+    describe('analytics', () => {
+      it('counts fired, suppressed, accepted and overridden per rule, with rates, reasons and comments', async () => {
+        // Everything in January 2031, a window no other test writes in.
+        const at = (day: number) => new Date(Date.UTC(2031, 0, day, 12)).toISOString();
+        const a = [card({ ruleId: 'rule-a' }), card({ ruleId: 'rule-a' }), card({ ruleId: 'rule-a' }), card({ ruleId: 'rule-a' })];
+        const aOutside = card({ ruleId: 'rule-a' });
+        const b = Array.from({ length: 7 }, () => card({ ruleId: 'rule-b' }));
+        const snoozeId = randomUUID();
+        store.enqueueInvocation(invocation({ receivedAt: at(2), cards: [a[0]!, a[1]!, b[0]!] }));
+        store.enqueueInvocation(invocation({ receivedAt: at(3), cards: [a[2]!, a[3]!, ...b.slice(1)], suppressed: [{ ruleId: 'rule-c', snoozeId }] }));
+        store.enqueueInvocation(invocation({ receivedAt: at(20), suppressed: [{ ruleId: 'rule-c', snoozeId }, { ruleId: 'rule-a', snoozeId }] }));
+        store.enqueueInvocation(invocation({ receivedAt: new Date(Date.UTC(2031, 1, 2)).toISOString(), cards: [aOutside], suppressed: [{ ruleId: 'rule-c', snoozeId }] }));
+        const reason = (code: string, display?: string) => ({ system: 'http://example.org/reasons', code, ...(display ? { display } : {}) });
+        const r = await store.recordFeedback('svc', [
+          feedback(a[0]!.uuid, { outcome: 'accepted', acceptedSuggestionIds: [...a[0]!.suggestionUuids] }),
+          feedback(a[1]!.uuid, { overrideReason: reason('benefit-outweighs-risk', 'Benefit outweighs risk'), userComment: 'known patient' }),
+          feedback(a[2]!.uuid, { overrideReason: reason('tapering', 'Patient is tapering') }),
+          feedback(a[2]!.uuid, { overrideReason: reason('tapering', 'Patient is tapering'), outcomeTimestamp: '2031-01-04T00:00:00Z', userComment: 'again' }),
+          feedback(a[3]!.uuid, {}), // overridden without a reason
+          feedback(aOutside.uuid, { overrideReason: reason('tapering') }),
+          feedback(b[0]!.uuid, { overrideReason: reason('r1') }),
+          feedback(b[1]!.uuid, { overrideReason: reason('r1') }),
+          ...[2, 3, 4, 5, 6].map((i) => feedback(b[i]!.uuid, { overrideReason: reason(`r${i}`) })),
+          feedback(b[6]!.uuid, { outcome: 'accepted', outcomeTimestamp: '2031-01-05T00:00:00Z' }),
+        ]);
+        expect(r).toEqual({ stored: 14, duplicates: 0, unknownCards: [] });
+
+        const stats = await store.ruleStats(new Date('2031-01-01T00:00:00Z'), new Date('2031-02-01T00:00:00Z'));
+        expect(stats).toEqual([
+          {
+            ruleId: 'rule-a',
+            fired: 4,
+            suppressed: 1,
+            accepted: 1,
+            overridden: 3,
+            acceptedRate: 0.25,
+            overriddenRate: 0.75,
+            topOverrideReasons: [
+              { code: 'benefit-outweighs-risk', display: 'Benefit outweighs risk', count: 1 },
+              { code: 'tapering', display: 'Patient is tapering', count: 1 },
+            ],
+            comments: 2,
+          },
+          {
+            ruleId: 'rule-b',
+            fired: 7,
+            suppressed: 0,
+            accepted: 1,
+            overridden: 7, // b[6] was overridden, then accepted: it counts in both
+            acceptedRate: 1 / 7,
+            overriddenRate: 1,
+            topOverrideReasons: [
+              { code: 'r1', count: 2 },
+              { code: 'r2', count: 1 },
+              { code: 'r3', count: 1 },
+              { code: 'r4', count: 1 },
+              { code: 'r5', count: 1 },
+            ],
+            comments: 0,
+          },
+          { ruleId: 'rule-c', fired: 0, suppressed: 2, accepted: 0, overridden: 0, acceptedRate: 0, overriddenRate: 0, topOverrideReasons: [], comments: 0 },
+        ]);
+        // The window is [from, to): a card issued exactly at `to` is not in it.
+        const justBefore = await store.ruleStats(new Date('2031-01-01T00:00:00Z'), new Date(at(3)));
+        expect(justBefore.find((s) => s.ruleId === 'rule-a')?.fired).toBe(2);
+        expect(await store.ruleStats(new Date('2031-06-01T00:00:00Z'), new Date('2031-07-01T00:00:00Z'))).toEqual([]);
+      });
+    });
+
+    describe('retention', () => {
+      it('purges invocations, cards, suppressions and feedback older than the cutoff, and nothing newer', async () => {
+        const old = card({ ruleId: 'purge-rule' });
+        const old2 = card({ ruleId: 'purge-rule' });
+        const kept = card({ ruleId: 'purge-rule' });
+        store.enqueueInvocation(invocation({ receivedAt: '1990-01-01T00:00:00Z', cards: [old, old2], suppressed: [{ ruleId: 'purge-rule', snoozeId: 'x' }] }));
+        store.enqueueInvocation(invocation({ receivedAt: '1995-01-01T00:00:00Z', cards: [kept] }));
+        try {
+          fakeNow = new Date('1990-01-02T00:00:00Z');
+          await store.recordFeedback('svc', [feedback(old.uuid)]);
+          fakeNow = new Date('1995-01-02T00:00:00Z');
+          await store.recordFeedback('svc', [feedback(kept.uuid), feedback(old2.uuid)]);
+        } finally {
+          fakeNow = undefined;
+        }
+        // 1 invocation + 2 cards + 1 suppression + 1 feedback
+        expect(await store.purgeAuditOlderThan(new Date('1992-01-01T00:00:00Z'))).toBe(5);
+        expect((await store.findIssuedCards([old.uuid, old2.uuid, kept.uuid])).map((c) => c.uuid)).toEqual([kept.uuid]);
+        expect(await count(store, 'feedback', 'card_uuid = ANY($1::text[])', [[old.uuid, old2.uuid, kept.uuid]])).toBe(2);
+        expect(await store.purgeAuditOlderThan(new Date('1992-01-01T00:00:00Z'))).toBe(0);
+        expect(await count(store, 'invocations', "received_at >= '2000-01-01'")).toBeGreaterThan(0);
+      });
+    });
+
+    describe('JWT replay keys', () => {
+      it('is true the first time, false for a replay, true again after expiry', async () => {
+        const t0 = Date.UTC(2026, 5, 1);
+        const key = `https://ehr.example|${randomUUID()}`;
+        try {
+          fakeNow = new Date(t0);
+          expect(await store.rememberJti(key, t0 + 60_000)).toBe(true);
+          expect(await store.rememberJti(key, t0 + 60_000)).toBe(false);
+          expect(await store.rememberJti(`${key}x`, t0 + 60_000)).toBe(true);
+          fakeNow = new Date(t0 + 59_999);
+          expect(await store.rememberJti(key, t0 + 120_000)).toBe(false);
+          fakeNow = new Date(t0 + 60_000);
+          expect(await store.rememberJti(key, t0 + 120_000)).toBe(true);
+          expect(await store.rememberJti(key, t0 + 120_000)).toBe(false);
+        } finally {
+          fakeNow = undefined;
+        }
+        await expect(store.rememberJti(key, Number.NaN)).rejects.toBeInstanceOf(StoreInputError);
+      });
+
+      it('lets exactly one of many simultaneous uses through', async () => {
+        const key = `https://ehr.example|${randomUUID()}`;
+        const results = await Promise.all(Array.from({ length: 12 }, () => store.rememberJti(key, Date.now() + 60_000)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('keeps only a hash of the key, and deletes expired keys now and then', async () => {
+        const key = `https://ehr.example|${randomUUID()}`;
+        const t0 = Date.UTC(2027, 0, 1);
+        try {
+          fakeNow = new Date(t0);
+          await store.rememberJti(key, t0 + 1_000);
+          const raw = await count(store, 'jti_replay', 'key_hash = $1', [key]);
+          expect(raw).toBe(0);
+          const before = await count(store, 'jti_replay', 'expires_at = $1', [new Date(t0 + 1_000).toISOString()]);
+          expect(before).toBe(1);
+          // Much later (past the cleanup interval): a call starts the cleanup in the background (unless one
+          // is still running, then a later call does).
+          fakeNow = new Date(t0 + 3_600_000);
+          await expect
+            .poll(
+              async () => {
+                await store.rememberJti(`${key}-${randomUUID()}`, t0 + 3_700_000);
+                return count(store, 'jti_replay', 'expires_at = $1', [new Date(t0 + 1_000).toISOString()]);
+              },
+              { timeout: 10_000, interval: 50 }
+            )
+            .toBe(0);
+        } finally {
+          fakeNow = undefined;
+        }
+      });
+    });
+
+    describe('rule change history', () => {
+      it('appends, returns per-rule history oldest first, and changes since a sequence number', async () => {
+        const last = (await store.ruleChangesSince(0)).at(-1)?.seq ?? 0;
+        const rule = { $schema: '../schema.json', id: 'r-hist', title: 'Title', conditions: { all: [] }, priority: 5 };
+        const c1 = await store.appendRuleChange({ ruleId: 'r-hist', action: 'create', content: rule, author: 'alice', at: '2026-04-01T10:00:00Z', ruleSetVersion: 'v2' });
+        const other = await store.appendRuleChange({ ruleId: 'r-other', action: 'disable', content: { id: 'r-other' }, author: 'bob', at: '2026-04-01T10:01:00Z' });
+        const c2 = await store.appendRuleChange({ ruleId: 'r-hist', action: 'update', content: { ...rule, priority: 7 }, author: 'alice', at: '2026-04-01T10:02:00Z' });
+        const c3 = await store.appendRuleChange({ ruleId: 'r-hist', action: 'delete', content: null, author: 'carol', at: '2026-04-01T10:03:00Z' });
+        expect(c1).toEqual({ seq: c1.seq, ruleId: 'r-hist', action: 'create', content: rule, author: 'alice', at: '2026-04-01T10:00:00.000Z', ruleSetVersion: 'v2' });
+        expect(c1.seq).toBeGreaterThan(last);
+        expect(other.seq).toBeGreaterThan(c1.seq);
+        expect(c2.seq).toBeGreaterThan(other.seq);
+        expect(c3.content).toBeNull();
+
+        const history = await store.ruleHistory('r-hist');
+        expect(history.map((c) => c.seq)).toEqual([c1.seq, c2.seq, c3.seq]);
+        expect(history.map((c) => c.action)).toEqual(['create', 'update', 'delete']);
+        // The rule comes back as written, keys in the author's order.
+        expect(JSON.stringify(history[0]?.content)).toBe(JSON.stringify(rule));
+        expect(await store.ruleHistory('no-such-rule')).toEqual([]);
+
+        expect((await store.ruleChangesSince(last)).map((c) => c.seq)).toEqual([c1.seq, other.seq, c2.seq, c3.seq]);
+        expect((await store.ruleChangesSince(other.seq)).map((c) => c.seq)).toEqual([c2.seq, c3.seq]);
+        expect(await store.ruleChangesSince(c3.seq)).toEqual([]);
+      });
+
+      it('gives simultaneous appends distinct, ordered sequence numbers', async () => {
+        const last = (await store.ruleChangesSince(0)).at(-1)?.seq ?? 0;
+        const appended = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.appendRuleChange({ ruleId: `r-par-${i % 3}`, action: 'update', content: { i }, author: 'x', at: new Date().toISOString() }))
+        );
+        const seqs = appended.map((c) => c.seq);
+        expect(new Set(seqs).size).toBe(10);
+        expect((await store.ruleChangesSince(last)).map((c) => c.seq)).toEqual([...seqs].sort((a, b) => a - b));
+      });
+    });
+
+    it(
+      'loses nothing over a restart: write, close, reopen, read',
+      async () => {
+        const fresh = await target().createDatabase();
+        try {
+          if (!fresh.persistent) {
+            return; // in memory: nothing outlives the process by design
+          }
+          const first = await fresh.open({ flushIntervalMs: 60_000 });
+          const c = card();
+          const rec = invocation({ cards: [c], suppressed: [{ ruleId: 'x', snoozeId: 'y' }] });
+          first.enqueueInvocation(rec); // still queued: close() must write it
+          const fb = await first.recordFeedback('svc', [feedback(c.uuid, { overrideReason: { code: 'tapering' } })]);
+          const snooze = await first.createSnooze({ ruleId: c.ruleId, patientKey: rec.patientKey, createdAt: new Date().toISOString(), expiresAt: '2999-01-01T00:00:00Z', reasonCode: 'tapering', cardUuid: c.uuid });
+          expect(await first.rememberJti('iss|jti-restart', Date.now() + 3_600_000)).toBe(true);
+          const change = await first.appendRuleChange({ ruleId: 'r', action: 'create', content: { id: 'r' }, author: 'a', at: new Date().toISOString() });
+          const late = invocation({ cards: [card()] });
+          first.enqueueInvocation(late);
+          await first.close();
+
+          const second = await fresh.open();
+          try {
+            expect(fb.stored).toBe(1);
+            expect((await second.findIssuedCards([c.uuid])).map((x) => x.uuid)).toEqual([c.uuid]);
+            expect((await second.findIssuedCards([late.cards[0]!.uuid])).length).toBe(1);
+            expect(await second.recordFeedback('svc', [feedback(c.uuid, { overrideReason: { code: 'tapering' } })])).toEqual({ stored: 0, duplicates: 1, unknownCards: [] });
+            expect(await second.activeSnoozes(rec.patientKey, new Date())).toEqual([snooze]);
+            expect(await second.rememberJti('iss|jti-restart', Date.now() + 3_600_000)).toBe(false);
+            expect(await second.ruleChangesSince(0)).toEqual([change]);
+            expect(await count(second, 'suppressions')).toBe(1);
+          } finally {
+            await second.close();
+          }
+        } finally {
+          await fresh.dispose();
+        }
+      },
+      SLOW
+    );
+
+    it('logged no errors during the suite', () => {
+      // The "never throws" test logs on purpose; everything else must be quiet.
+      const errors = log.entries.filter((e) => e.level === 'error' && !e.msg.startsWith('invocation could not be queued'));
+      expect(errors).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,112 @@
+// The store contract on embedded PGlite: in memory (what tests and DATA_DIR-less runs use) and
+// persisted under a data directory (the default deployment), plus what only PGlite has: the
+// one-process-per-directory lock and surviving a killed process.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createStore, DataDirLockedError } from '../../src/store/index.ts';
+import { openPgliteSql } from '../../src/store/pglite-sql.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
+import type { Sql } from '../../src/store/sql.ts';
+import { captureLogger } from './helpers.ts';
+import { registerStoreContract, type OpenOptions, type StoreContractTarget } from './store-contract.ts';
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-store-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(tempDirs.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+/** In memory: one PGlite per database; stores on it share the connection (as replicas share a server). */
+const inMemory: StoreContractTarget = {
+  async createDatabase() {
+    const sql: Sql = await openPgliteSql();
+    return {
+      concurrentOpen: true,
+      persistent: false,
+      async open(options: OpenOptions = {}) {
+        const store = new SqlStore(sql, { ...options, ownsSql: false });
+        await store.migrate();
+        return store;
+      },
+      dispose: () => sql.close(),
+    };
+  },
+};
+
+/** On disk: createStore({ dataDir }), exactly as the service opens it. */
+const onDisk: StoreContractTarget = {
+  async createDatabase() {
+    const dataDir = await tempDir();
+    return {
+      concurrentOpen: false,
+      persistent: true,
+      open: (options: OpenOptions = {}) => createStore({ dataDir, ...options }),
+      dispose: () => fs.rm(dataDir, { recursive: true, force: true }),
+    };
+  },
+};
+
+registerStoreContract('PGlite in memory', () => inMemory);
+registerStoreContract('PGlite on disk', () => onDisk);
+
+describe('PGlite data directory', () => {
+  it('keeps its files under <dataDir>/pglite and lets only one store open it', async () => {
+    const dataDir = await tempDir();
+    const first = await createStore({ dataDir, logger: captureLogger().logger });
+    try {
+      expect(first.kind).toBe('pglite');
+      expect(await fs.readdir(dataDir)).toEqual(expect.arrayContaining(['pglite', 'pglite.lock']));
+      await expect(createStore({ dataDir, logger: captureLogger().logger })).rejects.toBeInstanceOf(DataDirLockedError);
+    } finally {
+      await first.close();
+    }
+    expect(await fs.readdir(dataDir)).not.toContain('pglite.lock');
+    const again = await createStore({ dataDir, logger: captureLogger().logger });
+    expect(await again.ping()).toBe(true);
+    await again.close();
+    expect(await again.ping()).toBe(false);
+  }, 120_000);
+
+  it('keeps what was committed when the process is killed (kill -9), and takes over its stale lock', async () => {
+    const dataDir = await tempDir();
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./crash-child.ts', import.meta.url)), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const report = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split('\n').find((l) => l.startsWith('READY '));
+        if (line !== undefined) {
+          resolve(line.slice('READY '.length));
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`crash-child exited early (${code}): ${out}`)));
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    const written = JSON.parse(report) as { cardUuid: string; patientKey: string; snoozeId: string; seq: number };
+
+    const store = await createStore({ dataDir, logger: captureLogger().logger });
+    try {
+      expect((await store.findIssuedCards([written.cardUuid])).length).toBe(1);
+      expect((await store.activeSnoozes(written.patientKey, new Date())).map((s) => s.id)).toEqual([written.snoozeId]);
+      expect(await store.rememberJti('iss|crash-jti', Date.now() + 60_000)).toBe(false);
+      expect((await store.ruleChangesSince(0)).map((c) => c.seq)).toEqual([written.seq]);
+      expect(await store.recordFeedback('svc', [{ cardUuid: written.cardUuid, outcome: 'accepted', outcomeTimestamp: '2026-01-01T00:00:00Z', acceptedSuggestionIds: [] }])).toEqual({
+        stored: 0,
+        duplicates: 1,
+        unknownCards: [],
+      });
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
