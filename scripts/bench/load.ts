@@ -9,7 +9,7 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { CorpusEntry } from './corpus.ts';
-import { round, treeCpuSeconds } from './proc.ts';
+import { machineCpuSeconds, round, treeCpuSeconds } from './proc.ts';
 
 interface AutocannonRequest {
   method?: string;
@@ -65,6 +65,13 @@ export interface LoadResult {
   readonly cpuMsPerRequest?: number;
   /** CPU seconds the load generator (this process) used during the run. */
   readonly loadGenCpuS: number;
+  /** CPU seconds the rest of the machine (other processes, other users) used during the run. */
+  readonly otherCpuS?: number;
+}
+
+function othersSince(before: { busy: number }, serverCpu: number | undefined, loadGen: number): number | undefined {
+  if (serverCpu === undefined) return undefined;
+  return round(Math.max(0, machineCpuSeconds().busy - before.busy - serverCpu - loadGen), 2);
 }
 
 function ownCpuS(since: NodeJS.CpuUsage): number {
@@ -129,6 +136,7 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
   const samples: number[] = [];
   const cpuBefore = options.serverPid ? treeCpuSeconds(options.serverPid) : 0;
   const ownBefore = process.cpuUsage();
+  const machineBefore = machineCpuSeconds();
   const started = performance.now();
   const instance = autocannon({
     url: options.baseUrl,
@@ -166,6 +174,7 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     latencyMs: percentiles(samples),
     ...(cpu === undefined ? {} : { serverCpuS: round(cpu, 2), cpuMsPerRequest: completed > 0 ? round((cpu * 1000) / completed, 3) : 0 }),
     loadGenCpuS: ownCpuS(ownBefore),
+    ...(cpu === undefined ? {} : { otherCpuS: othersSince(machineBefore, cpu, ownCpuS(ownBefore)) }),
   };
 }
 
@@ -186,6 +195,7 @@ export async function runPaced(options: { label: string; baseUrl: string; corpus
   let sent = 0;
   const cpuBefore = options.serverPid ? treeCpuSeconds(options.serverPid) : 0;
   const ownBefore = process.cpuUsage();
+  const machineBefore = machineCpuSeconds();
   const start = performance.now();
   await new Promise<void>((resolve) => {
     const finishOne = (): void => {
@@ -243,5 +253,6 @@ export async function runPaced(options: { label: string; baseUrl: string; corpus
     latencyMs: percentiles(samples, done),
     ...(cpu === undefined ? {} : { serverCpuS: round(cpu, 2), cpuMsPerRequest: done > 0 ? round((cpu * 1000) / done, 3) : 0 }),
     loadGenCpuS: ownCpuS(ownBefore),
+    ...(cpu === undefined ? {} : { otherCpuS: othersSince(machineBefore, cpu, ownCpuS(ownBefore)) }),
   };
 }

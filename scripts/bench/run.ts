@@ -135,7 +135,7 @@ async function saturate(label: string, server: RunningServer, corpus: readonly C
   const runs: LoadResult[] = [];
   for (const connections of SAT_CONNECTIONS) {
     const r = await runAutocannon({ label, baseUrl: server.baseUrl, corpus, connections, durationS: SAT_S, serverPid: server.pid });
-    log(`${label}: ${connections} connections -> ${r.rps} req/s, p99 ${r.latencyMs.p99} ms, errors ${r.errors + r.timeouts}, non-2xx ${r.non2xx}, server CPU ${r.serverCpuS ?? '-'} s, load generator CPU ${r.loadGenCpuS} s in ${r.durationS} s`);
+    log(`${label}: ${connections} connections -> ${r.rps} req/s, p99 ${r.latencyMs.p99} ms, errors ${r.errors + r.timeouts}, non-2xx ${r.non2xx}, CPU in ${r.durationS} s: server ${r.serverCpuS ?? '-'} s, load generator ${r.loadGenCpuS} s, other processes ${r.otherCpuS ?? '-'} s`);
     runs.push(r);
   }
   return runs;
@@ -262,7 +262,7 @@ function pad(s: string | number, n: number): string {
 
 function row(name: string, r: LoadResult, workers: number | string): string {
   const l = r.latencyMs;
-  return `${name.padEnd(44)}${pad(workers, 3)}${pad(r.connections, 6)}${pad(r.rps, 8)}${pad(l.p50, 8)}${pad(l.p95, 8)}${pad(l.p99, 8)}${pad(l.max, 9)}${pad(r.errors + r.timeouts, 6)}${pad(r.non2xx, 7)}${pad(r.cpuMsPerRequest ?? '-', 8)}`;
+  return `${name.padEnd(44)}${pad(workers, 3)}${pad(r.connections, 6)}${pad(r.rps, 8)}${pad(l.p50, 8)}${pad(l.p95, 8)}${pad(l.p99, 8)}${pad(l.max, 9)}${pad(r.errors + r.timeouts, 6)}${pad(r.non2xx, 7)}${pad(r.cpuMsPerRequest ?? '-', 8)}${pad(r.otherCpuS === undefined ? '-' : `${Math.round((100 * r.otherCpuS) / (r.durationS * os.availableParallelism()))}%`, 7)}`;
 }
 
 async function main(): Promise<void> {
@@ -305,7 +305,7 @@ async function main(): Promise<void> {
   lines.push(`machine: ${info.cpuModel as string}, ${info.cores as number} cores, ${info.totalMemoryGiB as number} GiB RAM, Node ${info.node as string}; load generator on the same machine`);
   lines.push(`corpus: ${corpus.length} requests, ${corpusInfo.prefetched.min}-${corpusInfo.prefetched.max} prefetched resources, drafts ${JSON.stringify(corpusInfo.drafts)}, ${Math.round(corpusInfo.cardShare * 100)} % with cards, body ${corpusInfo.bodyKiB.mean} KiB mean`);
   lines.push('');
-  lines.push(`${'run'.padEnd(44)}${pad('wk', 3)}${pad('conns', 6)}${pad('req/s', 8)}${pad('p50', 8)}${pad('p95', 8)}${pad('p99', 8)}${pad('max', 9)}${pad('err', 6)}${pad('non2xx', 7)}${pad('cpu ms', 8)}`);
+  lines.push(`${'run'.padEnd(44)}${pad('wk', 3)}${pad('conns', 6)}${pad('req/s', 8)}${pad('p50', 8)}${pad('p95', 8)}${pad('p99', 8)}${pad('max', 9)}${pad('err', 6)}${pad('non2xx', 7)}${pad('cpu ms', 8)}${pad('other', 7)}`);
   for (const c of configs) {
     for (const r of c.saturation) lines.push(row(`saturation`, r, c.workers));
     lines.push(row(`${RATE}/s offered (autocannon overallRate)`, c.atRate, c.workers));
@@ -318,8 +318,13 @@ async function main(): Promise<void> {
   }
   if (reload) lines.push(row(`rule reload x${reload.rewrites} during ${RATE}/s`, reload.load, Math.max(...WORKER_COUNTS)));
   lines.push('');
-  lines.push('latency in ms; "cpu ms" = service CPU time (all its processes) per request');
+  lines.push('latency in ms; "cpu ms" = service CPU time (all its processes) per request; "other" = share of the machine\'s CPU taken by other processes during the run (noise)');
   for (const c of configs) {
+    const b = c.best;
+    if (b?.serverCpuS !== undefined && b.requests > 0) {
+      const perReq = (b.serverCpuS + b.loadGenCpuS) / b.requests;
+      lines.push(`workers=${c.workers}: CPU per request ${round(b.serverCpuS * 1000 / b.requests, 3)} ms service + ${round(b.loadGenCpuS * 1000 / b.requests, 3)} ms load generator -> ${Math.round(os.availableParallelism() / perReq)} req/s if both had all ${os.availableParallelism()} cores to themselves (a model, not a measurement)`);
+    }
     lines.push(`workers=${c.workers} (${c.processes} process(es)): best saturation ${c.best ? `${c.best.rps} req/s at ${c.best.connections} connections` : 'none without errors'}; start-up to ready ${c.readyMs} ms; peak RSS ${c.peakRssMb} MB (sum of processes), largest process ${c.peakHwmMb} MB`);
   }
   if (configs.length > 1 && configs[0]!.best && configs[configs.length - 1]!.best) {

@@ -55,6 +55,30 @@ export interface PrimaryHandle {
 const SERVABLE: ReadonlySet<string> = new Set(STORE_METHODS);
 
 /**
+ * Answers one worker call: a store method (only those in STORE_METHODS) or the shared replay cache.
+ * Never rejects: a failure becomes an error answer with the error's name and message.
+ */
+export function callHandler(store: Store | undefined, replay: ReplayStore): (call: CallMessage) => Promise<ResultMessage> {
+  return async (call) => {
+    try {
+      let value: unknown;
+      if (call.target === 'replay' && call.method === 'remember') {
+        value = await replay.remember(call.args[0] as string, call.args[1] as number);
+      } else if (call.target === 'store' && store && SERVABLE.has(call.method)) {
+        const fn = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method]!;
+        value = await fn.apply(store, [...call.args]);
+      } else {
+        throw new Error(store ? `unknown cluster call ${call.target}.${call.method}` : 'no store is configured in the cluster primary');
+      }
+      return { cds: 1, kind: 'result', id: call.id, ok: true, value };
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      return { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: e.name, message: e.message } };
+    }
+  };
+}
+
+/**
  * Starts the primary: opens the store when it lives here, forks the workers, installs signal handlers.
  * @returns A handle (the process stays alive while workers run).
  */
@@ -78,22 +102,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     }
   };
 
+  const handle = callHandler(store, replay);
   const serve = async (worker: Worker, call: CallMessage): Promise<void> => {
-    try {
-      let value: unknown;
-      if (call.target === 'replay' && call.method === 'remember') {
-        value = await replay.remember(call.args[0] as string, call.args[1] as number);
-      } else if (call.target === 'store' && store && SERVABLE.has(call.method)) {
-        const fn = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method]!;
-        value = await fn.apply(store, [...call.args]);
-      } else {
-        throw new Error(store ? `unknown cluster call ${call.target}.${call.method}` : 'no store is configured in the cluster primary');
-      }
-      answer(worker, { cds: 1, kind: 'result', id: call.id, ok: true, value });
-    } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      answer(worker, { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: e.name, message: e.message } });
-    }
+    answer(worker, await handle(call));
   };
 
   const fork = (): Worker => {

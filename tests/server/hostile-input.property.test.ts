@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateCdsResponse } from '../../src/protocol/validate-response.ts';
+import { createStore } from '../../src/store/index.ts';
+import type { ServiceStore } from '../../src/store/index.ts';
 import { ORDER_SELECT, ORDER_SIGN, createTestApp, fixture, fixtureNames } from '../support/test-app.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -69,13 +71,18 @@ const mutationArb = fc.record({
 describe('hostile input (property-based)', () => {
   let server: Server;
   let base: string;
+  let store: ServiceStore;
   beforeAll(async () => {
-    const t = await createTestApp({ config: { rateLimitPerMinute: 0 } });
+    store = await createStore({});
+    const t = await createTestApp({ config: { rateLimitPerMinute: 0 }, store });
     server = t.app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await store.close();
+  });
 
   async function post(path: string, body: string, contentType = 'application/json'): Promise<{ status: number; json: unknown }> {
     const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });

@@ -17,6 +17,10 @@ import type { Card, ServiceDefinition } from '../../src/protocol/index.ts';
 import { validateCdsResponse } from '../../src/protocol/validate-response.ts';
 import type { CdsAuth } from '../../src/security/index.ts';
 import { createApp } from '../../src/server/index.ts';
+import { createPatientKeyer } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/index.ts';
+
+export const TEST_PATIENT_KEY_SECRET = 'test-secret-for-patient-keys-0123456789';
 import { createLogger } from '../../src/shared/index.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,7 +34,9 @@ export interface TestApp {
   readonly config: Config;
 }
 
-export async function createTestApp(options: { config?: Parameters<typeof testConfig>[0]; ruleSet?: RuleSet; now?: () => Date; auth?: CdsAuth } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { config?: Parameters<typeof testConfig>[0]; ruleSet?: RuleSet; now?: () => Date; auth?: CdsAuth; store?: Store } = {}
+): Promise<TestApp> {
   const config = testConfig(options.config);
   const services = await loadServiceDefinitions(config.servicesDir);
   if (!services.ok) {
@@ -45,7 +51,7 @@ export async function createTestApp(options: { config?: Parameters<typeof testCo
     ruleSet = rules.value;
   }
   const fixed = ruleSet;
-  const app = createApp({ config, logger: createLogger('silent'), services: services.value, auth: options.auth ?? { mode: 'off' }, ruleSet: () => fixed, ...(options.now ? { now: options.now } : {}) });
+  const app = createApp({ config, logger: createLogger('silent'), services: services.value, auth: options.auth ?? { mode: 'off' }, ruleSet: () => fixed, ...(options.store ? { store: options.store, patientKey: createPatientKeyer(TEST_PATIENT_KEY_SECRET) } : {}), ...(options.now ? { now: options.now } : {}) });
   return { app, ruleSet: fixed, services: services.value, config };
 }
 

@@ -1,0 +1,144 @@
+// The worker-side store proxy against the primary's call handler, over an in-memory channel that copies
+// messages with structuredClone (what `serialization: 'advanced'` IPC does), on a real in-memory PGlite store.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callHandler } from '../../src/cluster/primary.ts';
+import { IpcClient, IpcStore, ipcReplayStore, StoreUnavailableError, workerCount } from '../../src/cluster/index.ts';
+import type { IpcChannel } from '../../src/cluster/ipc-store.ts';
+import { isCdsMessage } from '../../src/cluster/protocol.ts';
+import type { CallMessage, EnqueueMessage } from '../../src/cluster/protocol.ts';
+import { createMemoryReplayStore } from '../../src/security/replay-store.ts';
+import { createStore, StoreInputError } from '../../src/store/index.ts';
+import type { ServiceStore } from '../../src/store/index.ts';
+import { captureLogger, card, invocation } from '../store/helpers.ts';
+
+type Listener = (message: unknown) => void;
+
+/** A worker's end of the channel, wired to the primary's handler (as primary.ts does with cluster workers). */
+function channelTo(store: ServiceStore | undefined, replay = createMemoryReplayStore()): IpcChannel & { disconnect(): void } {
+  const handle = callHandler(store, replay);
+  const listeners: { message: Listener[]; disconnect: (() => void)[] } = { message: [], disconnect: [] };
+  const channel = {
+    connected: true,
+    send(message: unknown, _h?: undefined, _o?: undefined, callback?: (error: Error | null) => void): boolean {
+      const copy = structuredClone(message);
+      setImmediate(() => {
+        callback?.(null);
+        if (!isCdsMessage(copy)) return;
+        const m = copy as CallMessage | EnqueueMessage;
+        if (m.kind === 'enqueue') {
+          store?.enqueueInvocation(m.record);
+        } else {
+          void handle(m).then((answer) => {
+            const back = structuredClone(answer);
+            for (const l of listeners.message) l(back);
+          });
+        }
+      });
+      return true;
+    },
+    on(event: 'message' | 'disconnect', listener: Listener | (() => void)) {
+      (listeners[event] as unknown[]).push(listener);
+      return channel;
+    },
+    disconnect() {
+      channel.connected = false;
+      for (const l of listeners.disconnect) l();
+    },
+  };
+  return channel as IpcChannel & { disconnect(): void };
+}
+
+describe('IpcStore (the primary holds the store)', () => {
+  let store: ServiceStore;
+
+  beforeAll(async () => {
+    store = await createStore({ logger: captureLogger().logger });
+  }, 60_000);
+
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('answers store calls through the primary, Dates included', async () => {
+    const proxy = new IpcStore(new IpcClient(channelTo(store)), store.kind);
+    expect(await proxy.ping()).toBe(true);
+    const patientKey = `pk-${randomUUID()}`;
+    const now = new Date();
+    const snooze = await proxy.createSnooze({
+      ruleId: 'opioid-benzodiazepine',
+      patientKey,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 86_400_000).toISOString(),
+      reasonCode: 'benefit-outweighs-risk',
+      cardUuid: randomUUID(),
+    });
+    const active = await proxy.activeSnoozes(patientKey, now);
+    expect(active.map((s) => s.id)).toEqual([snooze.id]);
+    expect(await proxy.liftSnooze(snooze.id, 'test', new Date())).toBe(true);
+    expect(await proxy.activeSnoozes(patientKey, new Date())).toEqual([]);
+  });
+
+  it('sends enqueueInvocation without waiting, and a later flush writes it', async () => {
+    const proxy = new IpcStore(new IpcClient(channelTo(store)), store.kind);
+    const issued = card();
+    expect(proxy.enqueueInvocation(invocation({ cards: [issued] }))).toBeUndefined();
+    await proxy.flush();
+    const found = await proxy.findIssuedCards([issued.uuid]);
+    expect(found.map((c) => c.uuid)).toEqual([issued.uuid]);
+  });
+
+  it('rebuilds a StoreInputError so callers can still answer 400', async () => {
+    const proxy = new IpcStore(new IpcClient(channelTo(store)), store.kind);
+    const error = await proxy.listSnoozes({ limit: -5 }).then(
+      () => undefined,
+      (e: unknown) => e
+    );
+    // Whatever the store decides about a bad limit, an error keeps its name across the channel.
+    if (error !== undefined) {
+      expect((error as Error).name).toBe('StoreInputError');
+      expect(error).toBeInstanceOf(StoreInputError);
+    }
+  });
+
+  it('reports the store unreachable when the primary is gone, without throwing at the caller', async () => {
+    const channel = channelTo(store);
+    const proxy = new IpcStore(new IpcClient(channel), store.kind);
+    channel.disconnect();
+    expect(await proxy.ping()).toBe(false);
+    await expect(proxy.ruleHistory('opioid-benzodiazepine')).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(() => proxy.enqueueInvocation(invocation())).not.toThrow();
+  });
+
+  it('refuses methods outside the store contract', async () => {
+    const client = new IpcClient(channelTo(store));
+    await expect(client.call('store', 'close', [])).rejects.toThrow(/unknown cluster call/);
+  });
+});
+
+describe('shared JWT replay cache', () => {
+  it('refuses a jti in one worker after another worker saw it', async () => {
+    const replay = createMemoryReplayStore();
+    const workerA = ipcReplayStore(new IpcClient(channelTo(undefined, replay)));
+    const workerB = ipcReplayStore(new IpcClient(channelTo(undefined, replay)));
+    const key = `urn:test|${randomUUID()}`;
+    const expires = Date.now() + 60_000;
+    expect(await workerA.remember(key, expires)).toBe(true);
+    expect(await workerB.remember(key, expires)).toBe(false);
+  });
+});
+
+describe('workerCount', () => {
+  it('defaults to one process outside production and to every core in production', () => {
+    expect(workerCount({}, 8)).toEqual({ ok: true, value: 1 });
+    expect(workerCount({ NODE_ENV: 'production' }, 8)).toEqual({ ok: true, value: 8 });
+    expect(workerCount({ WORKERS: 'auto' }, 4)).toEqual({ ok: true, value: 4 });
+    expect(workerCount({ WORKERS: '3', NODE_ENV: 'production' }, 8)).toEqual({ ok: true, value: 3 });
+  });
+
+  it('refuses a value that is not a whole number in range', () => {
+    for (const bad of ['0', '-1', '1.5', 'many', '100000']) {
+      expect(workerCount({ WORKERS: bad }, 2).ok).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,137 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/index.ts';
+import { createStore } from '../../src/store/index.ts';
+import type { ServiceStore } from '../../src/store/index.ts';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
+
+const FEEDBACK = `${ORDER_SIGN}/feedback`;
+const RULE = 'opioid-benzodiazepine';
+
+function withPatient(name: string, patientId: string): Record<string, any> {
+  const body = fixture(name);
+  const text = JSON.stringify(body).split(`Patient/${body.context.patientId}`).join(`Patient/${patientId}`);
+  const out = JSON.parse(text);
+  out.context.patientId = patientId;
+  out.hookInstance = crypto.randomUUID();
+  return out;
+}
+
+describe('feedback endpoint and snoozes', () => {
+  let store: ServiceStore;
+  let t: TestApp;
+  beforeAll(async () => {
+    store = await createStore({ flushIntervalMs: 20 });
+    t = await createTestApp({ store });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  async function sign(body: Record<string, any>) {
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    return expectConformant(res.body);
+  }
+
+  it('stores feedback before answering 200, and repeats are idempotent', async () => {
+    const cards = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-1'));
+    const card = cards.find((c) => c.source.topic?.code === RULE)!;
+    const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: { userComment: 'discussed with patient' } };
+    expect((await request(t.app).post(FEEDBACK).send({ feedback: [item] })).status).toBe(200);
+    const again = await store.recordFeedback('cns-depressant-order-sign', [
+      { cardUuid: card.uuid!, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', acceptedSuggestionIds: [], userComment: 'discussed with patient' },
+    ]);
+    expect(again.duplicates).toBe(1);
+    const stats = await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'));
+    expect(stats.find((s) => s.ruleId === RULE)?.overridden).toBeGreaterThanOrEqual(1);
+  });
+
+  it('accepts and flags feedback for a card uuid it never issued', async () => {
+    const res = await request(t.app)
+      .post(FEEDBACK)
+      .send({ feedback: [{ card: crypto.randomUUID(), outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z' }] });
+    expect(res.status).toBe(200);
+  });
+
+  it('records an accepted suggestion', async () => {
+    const cards = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-2'));
+    const card = cards.find((c) => c.source.topic?.code === RULE)!;
+    const suggestion = card.suggestions![0]!;
+    const res = await request(t.app)
+      .post(FEEDBACK)
+      .send({ feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: suggestion.uuid }], outcomeTimestamp: '2026-11-21T12:01:00Z' }] });
+    expect(res.status).toBe(200);
+    const stats = await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'));
+    expect(stats.find((s) => s.ruleId === RULE)?.accepted).toBeGreaterThanOrEqual(1);
+  });
+
+  for (const [label, body] of [
+    ['no feedback array', {}],
+    ['an empty feedback array', { feedback: [] }],
+    ['a bad outcome', { feedback: [{ card: 'x', outcome: 'ignored', outcomeTimestamp: '2026-11-21T12:00:00Z' }] }],
+    ['a bad timestamp', { feedback: [{ card: 'x', outcome: 'overridden', outcomeTimestamp: 'yesterday' }] }],
+    ['accepted without acceptedSuggestions', { feedback: [{ card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-11-21T12:00:00Z' }] }],
+    ['an overrideReason with neither reason nor comment', { feedback: [{ card: 'x', outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: {} }] }],
+  ] as const) {
+    it(`answers 400 with an OperationOutcome for ${label}`, async () => {
+      const res = await request(t.app).post(FEEDBACK).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+    });
+  }
+
+  it('a snoozing override stops the same card for that patient on the next order-sign, recorded as a suppression', async () => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-snooze');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    // The CDS Hooks Sandbox sends the reason's code and system without display.
+    const res = await request(t.app)
+      .post(FEEDBACK)
+      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:02:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } }] });
+    expect(res.status).toBe(200);
+    const snoozes = await store.listSnoozes({ ruleId: RULE, activeAt: new Date() });
+    const snooze = snoozes.find((s) => s.cardUuid === card.uuid)!;
+    expect(snooze).toBeDefined();
+    expect(Date.parse(snooze.expiresAt) - Date.parse(snooze.createdAt)).toBe(90 * 24 * 3600 * 1000);
+
+    const next = await sign({ ...body, hookInstance: crypto.randomUUID() });
+    expect(next.map((c) => c.source.topic?.code)).not.toContain(RULE);
+    await store.flush();
+    const stats = await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'));
+    expect(stats.find((s) => s.ruleId === RULE)?.suppressed).toBeGreaterThanOrEqual(1);
+
+    // Another patient is not affected.
+    const other = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-other'));
+    expect(other.map((c) => c.source.topic?.code)).toContain(RULE);
+
+    // A material change (a new drug class) ends the snooze's effect.
+    const changed = structuredClone(body);
+    changed.hookInstance = crypto.randomUUID();
+    changed.prefetch.medicationRequests.entry.push({
+      resource: {
+        resourceType: 'MedicationRequest',
+        id: 'gaba-new',
+        status: 'active',
+        intent: 'order',
+        subject: { reference: 'Patient/fb-snooze' },
+        medicationCodeableConcept: { text: 'Gabapentin 300 MG Oral Capsule' },
+        authoredOn: '2026-11-20',
+      },
+    });
+    expect((await sign(changed)).map((c) => c.source.topic?.code)).toContain(RULE);
+
+    // An admin lifts the snooze: the card comes back for the unchanged situation too.
+    expect(await store.liftSnooze(snooze.id, 'admin', new Date())).toBe(true);
+    expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
+  });
+
+  it('a reason without a snooze period does not snooze', async () => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-nosnooze');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    await request(t.app)
+      .post(FEEDBACK)
+      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:03:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'taper-planned' } } }] });
+    expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
+  });
+});
