@@ -16,6 +16,9 @@ const ADMINISTRATION_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 
 const INACTIVE_INTENTS = new Set(['proposal', 'plan']);
 
+/** FHIR R4 id datatype. */
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 const OUD_REASON = /\b(opioid (use )?disorder|opioid dependence|opioid addiction|\boud\b|f11\.?\d*)/i;
 const DEPRESSION_REASON = /\b(depress|f3[23]\.?\d*)/i;
 
@@ -52,7 +55,8 @@ export function toMedicationFact(
       classes.push('oud-treatment');
     }
   }
-  const id = typeof resource.id === 'string' && resource.id.length > 0 ? resource.id : undefined;
+  // Only a valid FHIR id can become a reference (a suggestion that deletes the draft uses it).
+  const id = typeof resource.id === 'string' && FHIR_ID.test(resource.id) ? resource.id : undefined;
   const doseResource = resource.resourceType === 'MedicationAdministration' ? undefined : resource;
   const isKetamine = classes.includes('ketamine');
   return {

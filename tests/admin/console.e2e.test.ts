@@ -265,6 +265,9 @@ describe.skipIf(missing !== null && !inCi)('rules console (browser end to end)',
     await page.keyboard.type('1.1.0');
     await page.keyboard.press('Control+s');
     const conflict = page.locator('#conflict-banner');
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(shots, 'debug-conflict.png') });
+    console.log('DEBUG', await page.locator('#live-status').textContent(), await page.locator('#problems').innerText().catch(() => ''));
     await see.text(conflict).toContain('changed by someone else');
     await page.screenshot({ path: path.join(shots, '4b-conflict.png') });
     await page.locator('#conflict-reload').click();

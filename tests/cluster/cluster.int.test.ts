@@ -1,0 +1,165 @@
+// The service with WORKERS=2 as a real process tree: answers, shares the JWT replay cache across workers,
+// replaces a killed worker, and on SIGTERM lets an in-flight request finish before exiting 0.
+// No timings are asserted: every wait is bounded and only outcomes are checked.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const FIXTURE = readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8');
+const SIGN = '/cds-services/cns-depressant-order-sign';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, limitMs = 30_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
+  let child: ChildProcess;
+  let base: string;
+  let publicBase: string;
+  let dataDir: string;
+  let stderr = '';
+  const stalled = new Set<Socket>();
+  const stallServer = createServer((s) => {
+    stalled.add(s);
+    s.on('error', () => undefined);
+    s.on('data', () => undefined);
+  });
+  let stallUrl: string;
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-cluster-test-'));
+    await new Promise<void>((r) => stallServer.listen(0, '127.0.0.1', r));
+    const sa = stallServer.address();
+    stallUrl = `http://127.0.0.1:${typeof sa === 'object' && sa ? sa.port : 0}/fhir`;
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    publicBase = `http://localhost:${port}`;
+    child = spawn(process.execPath, ['src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        WORKERS: '2',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        DATA_DIR: dataDir,
+        DEV_KEYS_DIR: path.join(dataDir, 'dev-keys'),
+        CDS_TRUST_DEV_ISSUER: 'true',
+        RATE_LIMIT_PER_MINUTE: '0',
+        FHIR_BUDGET_MS: '1500',
+        FHIR_TIMEOUT_MS: '1500',
+        NODE_ENV: '',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await until('the service to be ready', async () => {
+      const res = await fetch(`${base}/readyz`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    for (const s of stalled) s.destroy();
+    stallServer.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  const keys = () => loadOrCreateDevKeys(path.join(dataDir, 'dev-keys'));
+  const post = async (body: string, token: string): Promise<Response> =>
+    fetch(`${base}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+
+  it('runs two workers under the primary and answers hook calls', async () => {
+    expect(childrenOf(child.pid!)).toHaveLength(2);
+    for (let i = 0; i < 4; i++) {
+      const res = await post(FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { cards: { source: { topic?: { code?: string } } }[] };
+      expect(body.cards.map((c) => c.source.topic?.code)).toContain('opioid-benzodiazepine');
+    }
+  });
+
+  it('refuses a replayed token whichever worker gets it (one replay cache in the primary)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const token = await mintDevToken(await keys(), `${publicBase}${SIGN}`);
+      expect((await post(FIXTURE, token)).status).toBe(200);
+      // Connections are spread round-robin over the workers: the replays reach both.
+      expect((await post(FIXTURE, token)).status).toBe(401);
+      expect((await post(FIXTURE, token)).status).toBe(401);
+    }
+  });
+
+  it('replaces a worker that dies', async () => {
+    const before = childrenOf(child.pid!);
+    process.kill(before[0]!, 'SIGKILL');
+    const after = await until('a replacement worker', () => {
+      const now = childrenOf(child.pid!);
+      return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
+    });
+    expect(after).toHaveLength(2);
+    await until('the replacement to serve', async () => {
+      const statuses = await Promise.all([0, 1, 2, 3].map(async () => (await post(FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`))).status));
+      return statuses.every((s) => s === 200) ? true : undefined;
+    });
+  });
+
+  it('on SIGTERM finishes the request in flight, then exits 0', async () => {
+    // No prefetch and a FHIR server that never answers: the request takes the whole FHIR budget.
+    const slow = JSON.parse(FIXTURE) as Record<string, unknown>;
+    delete slow.prefetch;
+    slow.fhirServer = stallUrl;
+    slow.fhirAuthorization = { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'test' };
+    const inFlight = post(JSON.stringify(slow), await mintDevToken(await keys(), `${publicBase}${SIGN}`));
+    await until('the FHIR call to reach the stalled server', () => (stalled.size > 0 ? true : undefined));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const res = await inFlight;
+    // Answered, not cut off: 412 (required data unobtainable) or 200 with the "check incomplete" card.
+    expect([200, 412]).toContain(res.status);
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/Error/);
+  }, 60_000);
+});
