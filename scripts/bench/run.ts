@@ -322,8 +322,12 @@ async function main(): Promise<void> {
   for (const c of configs) {
     const b = c.best;
     if (b?.serverCpuS !== undefined && b.requests > 0) {
-      const perReq = (b.serverCpuS + b.loadGenCpuS) / b.requests;
-      lines.push(`workers=${c.workers}: CPU per request ${round(b.serverCpuS * 1000 / b.requests, 3)} ms service + ${round(b.loadGenCpuS * 1000 / b.requests, 3)} ms load generator -> ${Math.round(os.availableParallelism() / perReq)} req/s if both had all ${os.availableParallelism()} cores to themselves (a model, not a measurement)`);
+      const s = b.serverCpuS / b.requests;
+      const l = b.loadGenCpuS / b.requests;
+      const cores = os.availableParallelism();
+      // The service can use at most one core per worker; service and load generator share the cores.
+      const model = Math.round(Math.min(Math.min(c.workers, cores) / s, cores / (s + l)));
+      lines.push(`workers=${c.workers}: CPU per request ${round(s * 1000, 3)} ms service + ${round(l * 1000, 3)} ms load generator -> about ${model} req/s if nothing else ran on the ${cores} cores (a model from the CPU figures, not a measurement)`);
     }
     lines.push(`workers=${c.workers} (${c.processes} process(es)): best saturation ${c.best ? `${c.best.rps} req/s at ${c.best.connections} connections` : 'none without errors'}; start-up to ready ${c.readyMs} ms; peak RSS ${c.peakRssMb} MB (sum of processes), largest process ${c.peakHwmMb} MB`);
   }

@@ -17,7 +17,7 @@
  * created once under the data directory (mode 0600); only its path is ever logged.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
@@ -207,12 +207,18 @@ export function allows(role: AdminRole, needed: AdminRole): boolean {
  */
 export async function loadOrCreateDevToken(file: string): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Written in full to a private temp file, then linked into place: a concurrent reader (another
+  // cluster worker starting at the same time) sees either no file or the whole token.
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${randomBytes(32).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
   try {
-    await writeFile(file, `${randomBytes(32).toString('base64url')}\n`, { flag: 'wx', mode: 0o600 });
+    await link(temp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
       throw err;
     }
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
   const token = (await readFile(file, 'utf8')).trim();
   if (token.length < 16) {

@@ -27,7 +27,7 @@ import { OperationOutcomeError } from '../shared/index.ts';
 import type { RuleChange, RuleChangeAction, RuleStats, Snooze, Store } from '../store/types.ts';
 import { AdminError, badRequest, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
 import type { ValidationIssue } from './outcomes.ts';
-import { canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleId, listRuleIds, readRuleText, writeRuleText } from './rule-files.ts';
+import { RulesLockTimeout, canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleId, listRuleIds, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
 import { RULE_TEST_NOW, fixturePath, offlineFetch, readFixture, runRuleTests, serviceForRequest } from './run-rule-tests.ts';
 import type { RuleTestReport } from './run-rule-tests.ts';
 
@@ -102,9 +102,19 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
   const rulesDir = deps.holder.rulesDir;
   let lock: Promise<unknown> = Promise.resolve();
 
-  /** Runs writes one at a time (a second editor's save waits for the first to be loaded). */
+  /**
+   * Runs writes one at a time (a second editor's save waits for the first to be loaded): in this
+   * process by a promise chain, across processes sharing the folder by its lock file.
+   */
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = lock.then(fn, fn);
+    const locked = (): Promise<T> =>
+      withRulesLock(rulesDir, fn).catch((err: unknown) => {
+        if (err instanceof RulesLockTimeout) {
+          throw unavailable('Another change to the rules is being saved; try again in a moment.');
+        }
+        throw err;
+      });
+    const run = lock.then(locked, locked);
     lock = run.catch(() => undefined);
     return run;
   }

@@ -3,7 +3,7 @@
  * folder, so the loader and the watcher only ever see the old or the new file, never half of one).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 export const RULE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -94,4 +94,58 @@ export function ifMatchSatisfied(header: string, current: string | undefined): b
   }
   const tags = header.split(',').map((t) => t.trim());
   return tags.some((t) => t === '*' || t === current);
+}
+
+/** Thrown when another process keeps the rules folder's write lock past the timeout. */
+export class RulesLockTimeout extends Error {
+  constructor() {
+    super('another change to the rules folder is being saved');
+    this.name = 'RulesLockTimeout';
+  }
+}
+
+export const LOCK_FILE = '.admin-write.lock';
+
+/**
+ * Runs `fn` holding the rules folder's write lock: a lock file created with O_EXCL in the folder,
+ * so saves made by several processes (cluster workers, replicas sharing the folder) are serialised
+ * and an If-Match check cannot race another save. A lock older than `staleMs` (a crashed writer) is
+ * broken. The file is not *.json, so the loader and the watcher ignore it.
+ */
+export async function withRulesLock<T>(rulesDir: string, fn: () => Promise<T>, options: { readonly timeoutMs?: number; readonly staleMs?: number } = {}): Promise<T> {
+  const lock = path.join(rulesDir, LOCK_FILE);
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  const staleMs = options.staleMs ?? 60_000;
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx', 0o644);
+      try {
+        await handle.writeFile(`${process.pid} ${new Date().toISOString()}\n`, 'utf8');
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw err;
+      }
+    }
+    const age = await stat(lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0
+    );
+    if (age > staleMs) {
+      await unlink(lock).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new RulesLockTimeout();
+    }
+    await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 30)));
+  }
+  try {
+    return await fn();
+  } finally {
+    await unlink(lock).catch(() => undefined);
+  }
 }

@@ -451,3 +451,62 @@ describe('admin API without a store', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('saves from several processes sharing rules/ (cluster workers)', () => {
+  let t: AdminTestApp;
+  beforeAll(async () => {
+    t = await createAdminTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('serialises saves through the folder lock: of two saves with the same If-Match, one wins and the other gets 412', async () => {
+    const { createRuleSetHolder } = await import('../../src/engine/rule-set-holder.ts');
+    const { createRuleAdmin } = await import('../../src/admin/index.ts');
+    const { testConfig } = await import('../../src/config/index.ts');
+    const { silentLogger } = await import('./helpers.ts');
+    const other = await createRuleSetHolder({ rulesDir: t.rulesDir });
+    if (!other.ok) {
+      throw new Error(other.errors.join('\n'));
+    }
+    // A second "worker": its own holder and its own in-process queue, the same folder.
+    const worker2 = createRuleAdmin({ holder: other.value, services: t.services, fixturesDir: path.join(ROOT, 'fixtures'), fhir: testConfig().fhir, logger: silentLogger });
+    const etag = etagOf(fileOf(t, LONG_TERM));
+    const mine = { ...shippedRule(LONG_TERM), version: '1.1.0' };
+    const theirs = { ...shippedRule(LONG_TERM), version: '1.2.0' };
+    const results = await Promise.allSettled([t.admin.updateRule(LONG_TERM, mine, etag, 'a'), worker2.updateRule(LONG_TERM, theirs, etag, 'b')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason.status).toBe(412);
+    expect(['1.1.0', '1.2.0']).toContain(JSON.parse(fileOf(t, LONG_TERM)).version);
+    expect(existsSync(path.join(t.rulesDir, '.admin-write.lock'))).toBe(false);
+  });
+
+  it('breaks a stale lock left by a crashed writer; a live lock makes a save wait, and times out after the limit', async () => {
+    const { withRulesLock, RulesLockTimeout } = await import('../../src/admin/rule-files.ts');
+    const { utimesSync } = await import('node:fs');
+    const lock = path.join(t.rulesDir, '.admin-write.lock');
+    writeFileSync(lock, '99999 crashed');
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(lock, old, old);
+    expect(await withRulesLock(t.rulesDir, async () => 'ran')).toBe('ran');
+    writeFileSync(lock, '99999 busy');
+    await expect(withRulesLock(t.rulesDir, async () => 'ran', { timeoutMs: 100 })).rejects.toBeInstanceOf(RulesLockTimeout);
+    const rule = { ...shippedRule(LONG_TERM), version: '1.3.0' };
+    unlinkSync(lock);
+    writeFileSync(lock, '99999 busy');
+    try {
+      const started = Date.now();
+      const res = t.admin.updateRule(LONG_TERM, rule, etagOf(fileOf(t, LONG_TERM)), 'a');
+      // The API waits up to 15 s for the lock; release it after a moment and the save goes through.
+      setTimeout(() => unlinkSync(lock), 200);
+      await res;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    } finally {
+      if (existsSync(lock)) {
+        unlinkSync(lock);
+      }
+    }
+  });
+});

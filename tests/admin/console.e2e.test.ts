@@ -144,6 +144,11 @@ describe.skipIf(missing !== null && !inCi)('rules console (browser end to end)',
 
   it('editor: finds an error on its line, changes a threshold, previews the card, saves, sees the history, and the CDS service changes', async () => {
     requireChromium();
+    // The scenario's premise, read from the rules the service was started with.
+    const original = JSON.parse(readFileSync(path.join(app.rulesDir, `${RULE}.json`), 'utf8'));
+    expect(original.parameters.warningThreshold.value).toBe(90);
+    expect(original.indicator).toBe('info');
+    const warningSummary: string = original.escalations.find((e: { indicator: string }) => e.indicator === 'warning')?.summary ?? original.card.summary;
     // Before: 85 MME/day is only "info" (warning from 90).
     expect((await highMmeCard(app))?.indicator).toBe('info');
 
@@ -157,6 +162,7 @@ describe.skipIf(missing !== null && !inCi)('rules console (browser end to end)',
 
     // 1. An invalid indicator: the service's validation error lands on the "indicator" line.
     let text = await editorText(page);
+    expect(text).toContain('"indicator": "info",');
     const indicatorAt = text.indexOf('"indicator": "info"') + '"indicator": "'.length;
     const indicatorLine = lineAt(text, indicatorAt);
     await selectInEditor(page, indicatorAt, 'info'.length);
@@ -212,7 +218,7 @@ describe.skipIf(missing !== null && !inCi)('rules console (browser end to end)',
     await see.text(card.locator('.cds-indicator')).toMatch(/warning/i);
     // The indicator colour itself, as drawn: warning orange on the card's left edge.
     expect(await card.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { borderLeftColor: string } }).getComputedStyle(el).borderLeftColor)).toBe('rgb(239, 108, 0)');
-    await see.text(card.locator('.cds-card-summary')).toContain('Total opioid dose of 90 MME/day or more');
+    await see.text(card.locator('.cds-card-summary')).toBe(warningSummary);
     await see.attribute(card.locator('.cds-card-source a'), 'href').toMatch(/^https:\/\//);
     // Markdown detail rendered as HTML: bold text and lists, no literal Markdown left.
     await see.visible(card.locator('.cds-card-detail strong').first());
@@ -260,14 +266,12 @@ describe.skipIf(missing !== null && !inCi)('rules console (browser end to end)',
     });
     expect(put.status).toBe(200);
     text = await editorText(page);
-    const versionAt = text.indexOf('"version": "1.0.0"') + '"version": "'.length;
-    await selectInEditor(page, versionAt, '1.0.0'.length);
-    await page.keyboard.type('1.1.0');
+    const version = /"version": "(\d+)\.(\d+)\.(\d+)"/.exec(text)!;
+    await selectInEditor(page, version.index + '"version": "'.length, version[0].length - '"version": ""'.length);
+    await page.keyboard.type(`${version[1]}.${Number(version[2]) + 1}.0`);
+    await page.locator('.editor-status.is-valid').waitFor();
     await page.keyboard.press('Control+s');
     const conflict = page.locator('#conflict-banner');
-    await page.waitForTimeout(1500);
-    await page.screenshot({ path: path.join(shots, 'debug-conflict.png') });
-    console.log('DEBUG', await page.locator('#live-status').textContent(), await page.locator('#problems').innerText().catch(() => ''));
     await see.text(conflict).toContain('changed by someone else');
     await page.screenshot({ path: path.join(shots, '4b-conflict.png') });
     await page.locator('#conflict-reload').click();

@@ -1,0 +1,21 @@
+# CNS depressant safety CDS service. Node runs the TypeScript sources directly (type stripping), so the
+# image is the sources plus production dependencies; no build step.
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    DATA_DIR=/var/lib/cns-cds
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
+COPY src ./src
+COPY cds-hooks ./cds-hooks
+COPY rules ./rules
+COPY fixtures ./fixtures
+COPY scripts/mint-token.ts ./scripts/mint-token.ts
+COPY tsconfig.json ./
+RUN mkdir -p /var/lib/cns-cds && chown -R node:node /var/lib/cns-cds /app/rules
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+CMD ["node", "src/main.ts"]
