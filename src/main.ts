@@ -1,16 +1,50 @@
 /**
- * Composition root: load config, service definitions, rules and CDS client trust, build the app,
- * listen, and shut down cleanly on SIGTERM/SIGINT.
+ * Composition root: load config, the store, service definitions, rules and CDS client trust, build
+ * the app, listen, and shut down cleanly on SIGTERM/SIGINT (finish in-flight requests, write the
+ * audit queue).
  */
 import { setupAdmin } from './admin/index.ts';
+import { startRuleSync } from './admin/rule-sync.ts';
 import { startCluster } from './cluster/index.ts';
 import { loadConfig } from './config/index.ts';
+import type { Config } from './config/index.ts';
 import { createRuleSetHolder } from './engine/rule-set-holder.ts';
 import { watchRules } from './engine/watch-rules.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
 import { createCdsAuth } from './security/index.ts';
 import { createApp } from './server/index.ts';
 import { createLogger } from './shared/index.ts';
+import type { Logger } from './shared/index.ts';
+import { createPatientKeyer, createStore, loadPatientKeySecret, replayStoreFrom } from './store/index.ts';
+import type { ServiceStore, Store } from './store/index.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function openStore(config: Config, logger: Logger): Promise<ServiceStore> {
+  return createStore({
+    ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}),
+    dataDir: config.store.dataDir,
+    logger,
+    flushIntervalMs: config.store.auditFlushIntervalMs,
+  });
+}
+
+/** Purges audit rows past the retention period now and then daily. */
+function scheduleRetention(store: Store, days: number, logger: Logger): NodeJS.Timeout | undefined {
+  if (days <= 0) {
+    return undefined;
+  }
+  const purge = (): void => {
+    store.purgeAuditOlderThan(new Date(Date.now() - days * DAY_MS)).then(
+      (rows) => rows > 0 && logger.info({ rows, days }, 'purged audit rows past the retention period'),
+      (err: Error) => logger.warn({ err: err.message }, 'audit retention purge failed; will retry tomorrow')
+    );
+  };
+  purge();
+  const timer = setInterval(purge, DAY_MS);
+  timer.unref();
+  return timer;
+}
 
 async function main(): Promise<void> {
   const configResult = loadConfig(process.env);
@@ -20,15 +54,33 @@ async function main(): Promise<void> {
   }
   const config = configResult.value;
   const logger = createLogger(config.logLevel);
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => {
+    // State may be inconsistent: log, then exit so the supervisor (cluster primary, container runtime) restarts cleanly.
+    logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; exiting for a clean restart');
+    process.exit(1);
+  });
+
   // WORKERS > 1 (default: every core in production): this process becomes the cluster primary and forks
-  // workers that run everything below (src/cluster/). A worker gets the shared JWT replay cache here.
-  const cluster = await startCluster({ logger, replayMaxEntries: config.auth.replayMaxEntries }).catch((err: Error) => {
+  // workers that run everything below (src/cluster/). Embedded PGlite can be opened by one process only,
+  // so then it lives in the primary and workers reach it over IPC; PostgreSQL is opened by each worker.
+  const external = Boolean(config.store.databaseUrl);
+  const cluster = await startCluster({
+    logger,
+    replayMaxEntries: config.auth.replayMaxEntries,
+    store: { external, open: () => openStore(config, logger) },
+  }).catch((err: Error) => {
     logger.fatal({ err: err.message }, 'cluster start failed');
     process.exit(1);
   });
   if (cluster.role === 'primary') {
     return;
   }
+  const ownsStore = !(cluster.role === 'worker' && cluster.store);
+  const store: Store = cluster.role === 'worker' && cluster.store ? cluster.store : await openStore(config, logger);
+  const { secret } = await loadPatientKeySecret({ configured: config.store.auditKeySecret, dataDir: config.store.dataDir, logger });
+  const patientKey = createPatientKeyer(secret);
+
   const services = await loadServiceDefinitions(config.servicesDir);
   if (!services.ok) {
     logger.fatal({ errors: services.errors }, 'invalid CDS service definitions');
@@ -41,7 +93,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const holder = rules.value;
-  const auth = await createCdsAuth(config.auth, cluster.role === 'worker' ? cluster.replayStore : undefined);
+  // JWT jti replay state: in the shared database when there is one (all replicas), else the
+  // cluster primary's cache (all workers), else this process's memory.
+  const replayStore = external ? replayStoreFrom(store) : cluster.role === 'worker' ? cluster.replayStore : undefined;
+  const auth = await createCdsAuth(config.auth, replayStore);
   if (!auth.ok) {
     logger.fatal({ errors: auth.errors }, 'invalid CDS client trust configuration');
     process.exit(1);
@@ -53,8 +108,7 @@ async function main(): Promise<void> {
   } else if (config.auth.trustDevIssuer) {
     logger.warn({ issuers: auth.value.issuers }, 'the local development issuer is trusted (tokens from node scripts/mint-token.ts); configure CDS_TRUSTED_CLIENTS_FILE for real EHRs');
   }
-  // Pass `store` here too once main creates one: it holds the rule history, analytics and snoozes (503 without it).
-  const admin = await setupAdmin({ config, holder, services: services.value, logger });
+  const admin = await setupAdmin({ config, holder, services: services.value, store, logger });
   if (admin.errors.length > 0) {
     logger.error({ errors: admin.errors }, 'rule administration API disabled (answers 503): fix its configuration; the CDS service runs on');
   }
@@ -66,7 +120,11 @@ async function main(): Promise<void> {
   }
   // Hot reload: a fixed rule file takes effect within about a second, a broken one is refused.
   const watcher = config.rulesWatch.enabled ? watchRules(holder, { pollMs: config.rulesWatch.pollMs, debounceMs: config.rulesWatch.debounceMs, logger }) : undefined;
-  const app = createApp({ config, logger, services: services.value, auth: auth.value, ruleSet: holder.current, admin: admin.router });
+  // Replicas on other hosts: apply rule changes made through another replica's admin API.
+  const ruleSync = external ? await startRuleSync({ store, holder, pollMs: config.store.ruleSyncPollMs, logger }) : undefined;
+  const retention = scheduleRetention(store, config.store.auditRetentionDays, logger);
+
+  const app = createApp({ config, logger, services: services.value, auth: auth.value, ruleSet: holder.current, admin: admin.router, store, patientKey });
   const server = app.listen(config.port, config.host, () => {
     logger.info(
       {
@@ -74,6 +132,7 @@ async function main(): Promise<void> {
         publicBaseUrl: config.publicBaseUrl,
         ruleSetVersion: holder.current().version,
         rules: holder.current().rules.length,
+        store: external ? 'postgresql' : 'pglite',
         rulesWatch: watcher ? `on (poll ${config.rulesWatch.pollMs} ms)` : 'off',
         admin: `http://${config.host}:${config.port}/admin/`,
       },
@@ -82,11 +141,31 @@ async function main(): Promise<void> {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  let stopping = false;
   const shutdown = (signal: string): void => {
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests, then writing the audit queue');
     watcher?.close();
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 10_000).unref();
+    ruleSync?.close();
+    if (retention) {
+      clearInterval(retention);
+    }
+    server.close(() => {
+      const done = ownsStore ? store.close() : store.flush();
+      done.then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error({ err: err.message }, 'could not write the audit queue on shutdown');
+          process.exit(1);
+        }
+      );
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 15_000).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

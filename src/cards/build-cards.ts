@@ -50,7 +50,7 @@ export function buildOrderCards(
   const replaced = new Set(fired.flatMap((f) => f.rule.replaces ?? []));
   return fired
     .filter((f) => !replaced.has(f.rule.id))
-    .sort((a, b) => RANK[b.hit.indicator] - RANK[a.hit.indicator] || a.rule.id.localeCompare(b.rule.id))
+    .sort((a, b) => RANK[b.hit.indicator] - RANK[a.hit.indicator] || (b.rule.priority ?? 50) - (a.rule.priority ?? 50) || a.rule.id.localeCompare(b.rule.id))
     .map(({ hit, rule }) => ({
       card: buildCard(rule, hit, order, patient, context),
       ruleId: rule.id,

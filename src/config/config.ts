@@ -74,7 +74,22 @@ export interface RulesWatchConfig {
   readonly debounceMs: number;
 }
 
+export interface StoreConfig {
+  /** postgres://... : PostgreSQL. Unset: embedded PGlite under dataDir. */
+  readonly databaseUrl?: string;
+  /** Data directory: PGlite files, development keys and tokens, the patient-key secret. */
+  readonly dataDir: string;
+  /** Secret of the keyed hash that pseudonymises patients in the audit (generated under dataDir when unset). */
+  readonly auditKeySecret?: string;
+  /** Audit rows older than this many days are purged daily; 0 keeps them. */
+  readonly auditRetentionDays: number;
+  readonly auditFlushIntervalMs: number;
+  /** How often a replica polls the store's rule change feed (multi-replica rule propagation), in ms. */
+  readonly ruleSyncPollMs: number;
+}
+
 export interface Config {
+  readonly store: StoreConfig;
   /** NODE_ENV=production: refuses development conveniences (auth off, development issuer). */
   readonly production: boolean;
   readonly auth: AuthConfig;
@@ -159,7 +174,26 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (watchFlag !== 'on' && watchFlag !== 'off') {
     errors.push(`RULES_WATCH must be "on" or "off" (got "${watchFlag}")`);
   }
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    errors.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const auditKeySecret = env.AUDIT_KEY_SECRET?.trim() || undefined;
+  if (auditKeySecret !== undefined && auditKeySecret.length < 32) {
+    errors.push('AUDIT_KEY_SECRET must be at least 32 characters');
+  }
+  if (production && databaseUrl && !auditKeySecret) {
+    errors.push('In production with DATABASE_URL set AUDIT_KEY_SECRET: every replica must pseudonymise patients with the same key');
+  }
   const config: Config = {
+    store: {
+      ...(databaseUrl ? { databaseUrl } : {}),
+      dataDir: path.resolve(env.DATA_DIR?.trim() || path.join(PROJECT_ROOT, '.data')),
+      ...(auditKeySecret ? { auditKeySecret } : {}),
+      auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 0, 36_500),
+      auditFlushIntervalMs: int('AUDIT_FLUSH_INTERVAL_MS', 200, 10, 60_000),
+      ruleSyncPollMs: int('RULE_SYNC_POLL_MS', 500, 100, 60_000),
+    },
     production,
     auth: {
       mode: authMode === 'off' ? 'off' : 'required',
