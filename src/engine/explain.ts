@@ -12,16 +12,14 @@
  * Not exported from engine/index.ts on purpose: it depends on the protocol and patient modules,
  * which themselves depend on the engine.
  */
-import type { MedicationRequest } from '@medplum/fhirtypes';
 import { Engine } from 'json-rules-engine';
 import type { RuleResult } from 'json-rules-engine';
-import { deriveFacts, engineFactsFor } from '../facts/index.ts';
-import type { DraftOrderInput, EngineFacts } from '../facts/index.ts';
+import { deriveFacts, engineFactsFor, selectDraftOrders } from '../facts/index.ts';
+import type { EngineFacts } from '../facts/index.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { DataGap, FetchLike, LoadOptions } from '../patient/index.ts';
 import { parseOrderHookRequest } from '../protocol/parse-order-hook-request.ts';
 import type { ServiceDefinition } from '../protocol/service-definitions.ts';
-import type { OrderHookRequest } from '../protocol/types.ts';
 import { evaluateOrder } from './evaluate.ts';
 import { CUSTOM_OPERATORS } from './operators.ts';
 import type { EngineRule, Indicator, RuleSet } from './types.ts';
@@ -102,7 +100,7 @@ export interface ExplainDeps {
 export async function explainRequest(service: ServiceDefinition, body: unknown, deps: ExplainDeps): Promise<RequestExplanation> {
   const request = parseOrderHookRequest(body, service);
   const now = deps.now ?? new Date();
-  const drafts = draftMedicationOrders(request);
+  const drafts = selectDraftOrders(request.context.draftOrders, request.context.selections);
   const base = { hook: request.hook, hookInstance: request.hookInstance, ruleSetVersion: deps.ruleSet.version, at: now.toISOString() };
   if (!drafts.some((d) => d.evaluate)) {
     return { ...base, orders: [], gaps: [] };
@@ -244,24 +242,6 @@ function skeleton(raw: unknown): ConditionExplanation {
   return { kind: 'fact', fact: String(node.fact), operator: String(node.operator), value: node.value, result: null };
 }
 
-/**
- * Draft MedicationRequests to evaluate, chosen exactly as handleOrderHook does (resourceType alone;
- * for order-select only the selections, the other drafts being context). Kept in step with
- * protocol/handle-order-hook.ts, where the same selection is private.
- */
-function draftMedicationOrders(request: OrderHookRequest): DraftOrderInput[] {
-  const selections = request.context.selections ? new Set(request.context.selections) : undefined;
-  const out: DraftOrderInput[] = [];
-  (request.context.draftOrders.entry ?? []).forEach((entry, i) => {
-    const resource = entry?.resource;
-    if (!resource || resource.resourceType !== 'MedicationRequest') {
-      return;
-    }
-    const ref = resource.id ? `MedicationRequest/${resource.id}` : `MedicationRequest/#${i}`;
-    out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: selections ? selections.has(ref) : true });
-  });
-  return out;
-}
 
 const MARK = (result: boolean | null): string => (result === null ? '·' : result ? '✓' : '✗');
 

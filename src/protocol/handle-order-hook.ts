@@ -2,13 +2,11 @@
  * The order-sign / order-select pipeline:
  * request -> patient record -> facts -> rules -> cards -> response.
  */
-import type { MedicationRequest } from '@medplum/fhirtypes';
 import { INCOMPLETE_TOPIC_CODE, buildIncompleteCard, buildOrderCards, dropMirroredCards } from '../cards/index.ts';
 import type { BuiltCard } from '../cards/index.ts';
 import { evaluateOrder } from '../engine/index.ts';
 import type { RuleFailure, RuleSet } from '../engine/index.ts';
-import { deriveFacts, engineFactsFor } from '../facts/index.ts';
-import type { DraftOrderInput } from '../facts/index.ts';
+import { deriveFacts, engineFactsFor, selectDraftOrders } from '../facts/index.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { CircuitBreakers, FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
 import type { Metrics } from '../shared/index.ts';
@@ -58,7 +56,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
   const request = parseOrderHookRequest(body, service);
   const ruleSet = deps.ruleSet();
   const now = deps.now?.() ?? new Date();
-  const drafts = draftMedicationOrders(request);
+  const drafts = selectDraftOrders(request.context.draftOrders, request.context.selections);
   if (!drafts.some((d) => d.evaluate)) {
     // Nothing to check (e.g. only lab or nutrition orders): no need to touch the record.
     return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {}, failedRules: [] };
@@ -149,20 +147,3 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   return { shown, suppressed };
 }
 
-/**
- * Draft MedicationRequests, chosen by resourceType alone (no reliance on Bundle.type or
- * status "draft"). For order-select only the selections are evaluated; the other drafts are context.
- */
-function draftMedicationOrders(request: OrderHookRequest): DraftOrderInput[] {
-  const selections = request.context.selections ? new Set(request.context.selections) : undefined;
-  const out: DraftOrderInput[] = [];
-  (request.context.draftOrders.entry ?? []).forEach((entry, i) => {
-    const resource = entry?.resource;
-    if (!resource || resource.resourceType !== 'MedicationRequest') {
-      return;
-    }
-    const ref = resource.id ? `MedicationRequest/${resource.id}` : `MedicationRequest/#${i}`;
-    out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: selections ? selections.has(ref) : true });
-  });
-  return out;
-}

@@ -1,0 +1,26 @@
+/**
+ * Which draft orders a hook call evaluates: MedicationRequests chosen by resourceType alone (no
+ * reliance on Bundle.type or status "draft"); for order-select only the selections, the other drafts
+ * being context. Shared by the hook pipeline and the rules `explain` tool so they cannot drift apart.
+ */
+import type { Bundle, MedicationRequest } from '@medplum/fhirtypes';
+import type { DraftOrderInput } from './derive-facts.ts';
+
+/**
+ * @param draftOrders - context.draftOrders.
+ * @param selections - context.selections for order-select; undefined for order-sign.
+ * @returns Every draft MedicationRequest, marked with whether to evaluate it.
+ */
+export function selectDraftOrders(draftOrders: Bundle, selections?: readonly string[]): DraftOrderInput[] {
+  const selected = selections ? new Set(selections) : undefined;
+  const out: DraftOrderInput[] = [];
+  (draftOrders.entry ?? []).forEach((entry, i) => {
+    const resource = entry?.resource;
+    if (!resource || resource.resourceType !== 'MedicationRequest') {
+      return;
+    }
+    const ref = resource.id ? `MedicationRequest/${resource.id}` : `MedicationRequest/#${i}`;
+    out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: selected ? selected.has(ref) : true });
+  });
+  return out;
+}
