@@ -68,6 +68,7 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
   const all = [order.order, ...order.concurrent];
   return {
     orderClasses: order.order.classes,
+    orderIngredients: order.order.ingredients,
     concurrentClasses: [...new Set(order.concurrent.flatMap((m) => m.classes))].sort(),
     patientAgeYears: facts.patient.ageYears,
     conditions: [...new Set(facts.patient.conditions.map((c) => c.group))].sort(),

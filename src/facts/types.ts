@@ -84,6 +84,8 @@ export interface Facts {
 export interface EngineFacts {
   /** Drug classes of the draft order under evaluation. */
   readonly orderClasses: readonly DrugClass[];
+  /** Canonical lower-case ingredients of the draft order (e.g. "methadone", "oxycodone"). */
+  readonly orderIngredients: readonly string[];
   /** Drug classes of the patient's active medications and the other draft orders. */
   readonly concurrentClasses: readonly DrugClass[];
   /** Patient age in years at the time of the request; null when unknown. */
@@ -112,6 +114,7 @@ export interface EngineFacts {
 /** What each fact means, for rule authors (docs/rules.md and the admin console show this). */
 export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   orderClasses: 'Drug classes of the draft order under evaluation (e.g. opioid-analgesic, benzodiazepine).',
+  orderIngredients: 'Lower-case ingredients of the draft order the classifier recognised (e.g. methadone, oxycodone).',
   concurrentClasses: "Drug classes of the patient's active medications (orders, patient-reported, given in the last 24 h) and of the session's other draft orders.",
   patientAgeYears: 'Age in whole years at the time of the request; null when the birth date is unknown.',
   conditions: 'Condition groups that count: active COPD, sleep apnea, alcohol use disorder, cancer, palliative care, hospice, sickle cell, depression; and any recorded opioid or other substance use disorder or overdose.',

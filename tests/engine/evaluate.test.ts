@@ -6,6 +6,7 @@ import { createTestApp } from '../support/test-app.ts';
 
 const BASE: EngineFacts = {
   orderClasses: [],
+  orderIngredients: [],
   concurrentClasses: [],
   patientAgeYears: 54,
   conditions: [],

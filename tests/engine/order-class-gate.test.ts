@@ -30,6 +30,7 @@ async function ungatedRuleIds(ruleSet: RuleSet, facts: EngineFacts): Promise<str
 const classes = fc.uniqueArray(fc.constantFrom(...DRUG_CLASSES), { maxLength: 4 });
 const facts: fc.Arbitrary<EngineFacts> = fc.record({
   orderClasses: classes,
+  orderIngredients: fc.uniqueArray(fc.constantFrom('methadone', 'oxycodone', 'alprazolam', 'ketamine', 'acetaminophen'), { maxLength: 2 }),
   concurrentClasses: classes,
   patientAgeYears: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
   conditions: fc.uniqueArray(fc.constantFrom(...CONDITION_GROUPS), { maxLength: 3 }),

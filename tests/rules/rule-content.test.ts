@@ -18,6 +18,7 @@ const OVERDOSE_RULES = [
   'moud-benzodiazepine',
   'naloxone-co-prescribe',
   'opioid-high-mme',
+  'methadone-for-pain',
 ];
 
 describe('rule card content', () => {
