@@ -155,18 +155,26 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     return result.value;
   }
 
+  /**
+   * Runs the changed rule's own test cases and those of every other active rule in the candidate set:
+   * a change can silence another rule (for example through "replaces"), and that must not be saved.
+   */
   async function testsOrThrow(id: string, set: RuleSet): Promise<void> {
-    const report = await runRuleTests(id, set, { services: deps.services, fixturesDir: deps.fixturesDir, fhir: deps.fhir });
-    if (!report.ok) {
+    const ids = [id, ...set.rules.filter((r) => r.id !== id && r.status === 'active' && (r.tests?.length ?? 0) > 0).map((r) => r.id)];
+    const failures: { file: string; pointer: string; message: string }[] = [];
+    let total = 0;
+    for (const ruleId of ids) {
+      const report = await runRuleTests(ruleId, set, { services: deps.services, fixturesDir: deps.fixturesDir, fhir: deps.fhir });
+      total += report.results.length;
+      for (const r of report.results.filter((x) => !x.pass)) {
+        failures.push({ file: `${ruleId}.json`, pointer: `/tests/${r.index}`, message: r.error ?? `${r.fixture}: expected ${r.expect}, got ${r.got}` });
+      }
+    }
+    if (failures.length > 0) {
+      const others = failures.filter((f) => f.file !== `${id}.json`).length;
       throw invalid(
-        `The rule's own tests fail (${report.results.filter((r) => !r.pass).length} of ${report.results.length}); nothing was saved.`,
-        report.results
-          .filter((r) => !r.pass)
-          .map((r) => ({
-            file: `${id}.json`,
-            pointer: `/tests/${r.index}`,
-            message: r.error ?? `${r.fixture}: expected ${r.expect}, got ${r.got}`,
-          })),
+        `${failures.length} of ${total} rule test cases fail with this change${others > 0 ? ` (${others} of them belong to other rules this change affects)` : ''}; nothing was saved.`,
+        failures,
         'business-rule'
       );
     }

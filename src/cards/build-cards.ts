@@ -61,17 +61,19 @@ export function buildOrderCards(
 
 /**
  * One card per problem: when two draft orders of the same session interact with each other (an
- * opioid and a benzodiazepine both being signed), the rule fires for each order; keep the first card,
- * which already names the other order as interacting.
+ * opioid and a benzodiazepine both being signed), the rule fires for each order; keep one card (the
+ * more severe one), which already names the other order as interacting.
  */
 export function dropMirroredCards<T extends BuiltCard>(cards: readonly T[]): T[] {
   const kept: T[] = [];
   for (const card of cards) {
-    const mirror = kept.some(
+    const mirror = kept.findIndex(
       (k) => k.ruleId === card.ruleId && k.orderRef !== undefined && card.orderRef !== undefined && card.interactingRefs.includes(k.orderRef) && k.interactingRefs.includes(card.orderRef)
     );
-    if (!mirror) {
+    if (mirror < 0) {
       kept.push(card);
+    } else if (RANK[card.card.indicator] > RANK[kept[mirror]!.card.indicator]) {
+      kept[mirror] = card; // keep the more severe of the two views of the same problem
     }
   }
   return kept;
@@ -102,8 +104,9 @@ function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patien
 function buildSuggestion(s: RuleSuggestion, order: OrderFacts, context: CardContext): Suggestion[] {
   const recommended = s.isRecommended ? { isRecommended: true } : {};
   if (s.kind === 'cancel-draft-order') {
-    // A delete needs the draft's id; drafts without one cannot be targeted, so no suggestion.
-    if (!order.order.id) {
+    // A delete needs the draft's id; drafts without one cannot be targeted, and an order that is not a
+    // draft (re-sign of an active order) is not "unsigned", so no suggestion.
+    if (!order.order.id || (order.order.status !== undefined && order.order.status !== 'draft')) {
       return [];
     }
     const action: Action = { type: 'delete', description: `Remove the unsigned order for ${order.order.display}.`, resourceId: `MedicationRequest/${order.order.id}` };

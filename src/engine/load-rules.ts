@@ -131,6 +131,7 @@ export function buildRuleSet(sources: RuleSources, now: Date = new Date()): Rule
       }
     }
   }
+  errors.push(...replacementCycles(rules));
   if (ruleFiles.length === 0) {
     errors.push('no rule files');
   }
@@ -161,4 +162,29 @@ function parseJson(text: string, label: string, errors: string[]): unknown {
     errors.push(`${label}: not valid JSON: ${(err as Error).message}`);
     return undefined;
   }
+}
+
+/**
+ * A rule that replaces itself, or rules that replace each other (directly or in a ring), would hide
+ * each other's cards: every one of them would be dropped.
+ */
+function replacementCycles(rules: readonly RuleDefinition[]): string[] {
+  const edges = new Map(rules.map((r) => [r.id, r.replaces ?? []]));
+  const errors: string[] = [];
+  for (const rule of rules) {
+    const seen = new Set<string>();
+    const stack = [...(edges.get(rule.id) ?? [])];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (next === rule.id) {
+        errors.push(`${rule.id}.json: /replaces: "${rule.id}" would end up replacing itself (through ${[...seen].join(', ') || 'itself'}), so its card and the cards it replaces would never show`);
+        break;
+      }
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push(...(edges.get(next) ?? []));
+      }
+    }
+  }
+  return errors;
 }

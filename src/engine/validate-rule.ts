@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { FACT_NAMES } from '../facts/index.ts';
+import { CONDITION_GROUPS, DRUG_CLASSES } from '../terminology/index.ts';
 import { PARAM_PREFIX, substituteParameters } from './compile-rules.ts';
 import type { RuleDefinition } from './types.ts';
 
@@ -42,15 +43,19 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
   const rule = json as unknown as RuleDefinition;
   const errors: string[] = [];
   const expectedId = fileName.replace(/\.json$/, '');
+  if (rule.replaces?.includes(rule.id)) {
+    errors.push(`${fileName}: /replaces: a rule cannot replace itself`);
+  }
   if (rule.id !== expectedId) {
     errors.push(`${fileName}: /id: the id "${rule.id}" must equal the file name "${expectedId}"`);
   }
   const trees: [string, unknown][] = [['/conditions', rule.conditions], ...(rule.escalations ?? []).map((e, i): [string, unknown] => [`/escalations/${i}/conditions`, e.conditions])];
   for (const [root, tree] of trees) {
-    for (const [pointer, fact] of factsUsed(tree, root)) {
+    for (const [pointer, fact, value] of factsUsed(tree, root)) {
       if (!(FACT_NAMES as readonly string[]).includes(fact)) {
         errors.push(`${fileName}: ${pointer}/fact: unknown fact "${fact}"; known facts are ${FACT_NAMES.join(', ')}`);
       }
+      errors.push(...checkValue(fileName, pointer, fact, value));
     }
     const missing: string[] = [];
     substituteParameters(tree, rule, missing);
@@ -92,13 +97,34 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: rule };
 }
 
-function* factsUsed(node: unknown, pointer: string): Generator<[string, string]> {
+/** Values a class or condition fact can hold: a typo such as "benzodiazepines" would never match. */
+const KNOWN_VALUES: Readonly<Record<string, readonly string[]>> = {
+  orderClasses: DRUG_CLASSES,
+  concurrentClasses: DRUG_CLASSES,
+  conditions: CONDITION_GROUPS,
+};
+
+function checkValue(fileName: string, pointer: string, fact: string, value: unknown): string[] {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return [`${fileName}: ${pointer}/value: must be a value or a list of values (comparing with another fact is not supported)`];
+  }
+  const known = KNOWN_VALUES[fact];
+  if (!known) {
+    return [];
+  }
+  const values = Array.isArray(value) ? value : [value];
+  return values
+    .filter((v) => !(typeof v === 'string' && (v.startsWith(PARAM_PREFIX) || known.includes(v))))
+    .map((v) => `${fileName}: ${pointer}/value: ${JSON.stringify(v)} is not a known value of "${fact}"; known values are ${known.join(', ')}`);
+}
+
+function* factsUsed(node: unknown, pointer: string): Generator<[string, string, unknown]> {
   if (!node || typeof node !== 'object') {
     return;
   }
   const obj = node as Record<string, unknown>;
   if (typeof obj.fact === 'string') {
-    yield [pointer, obj.fact];
+    yield [pointer, obj.fact, obj.value];
   }
   for (const key of ['all', 'any'] as const) {
     const list = obj[key];

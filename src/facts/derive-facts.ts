@@ -7,7 +7,7 @@ import type { PatientRecord } from '../patient/index.ts';
 import type { Classifier } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
-import { orderFacts } from './order-facts.ts';
+import { orderFacts, sameTherapy } from './order-facts.ts';
 import type { EngineFacts, Facts, MedicationFact, OrderFacts } from './types.ts';
 
 export interface DraftOrderInput {
@@ -52,9 +52,13 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   add('MedicationStatement', 'medication-statement');
   add('MedicationAdministration', 'medication-administration');
 
+  // Active therapies that one of the session's drafts renews: counted once, as the draft, in every order's totals.
+  const renewedInSession = new Set(
+    active.filter((a) => a.kind !== 'medication-administration' && draftFacts.some((d) => sameTherapy(d.fact, a))).map((a) => a.ref)
+  );
   const orders: OrderFacts[] = draftFacts
     .filter((d) => d.input.evaluate)
-    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now));
+    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession));
   return { patient: { ageYears: ageAt(record.patient, now), conditions }, orders };
 }
 

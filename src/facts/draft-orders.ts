@@ -19,7 +19,8 @@ export function selectDraftOrders(draftOrders: Bundle, selections?: readonly str
     if (!resource || resource.resourceType !== 'MedicationRequest') {
       return;
     }
-    const ref = resource.id ? `MedicationRequest/${resource.id}` : `MedicationRequest/#${i}`;
+    // Drafts without an id get a reference no prefetched resource can have (those use "#<index>").
+    const ref = resource.id ? `MedicationRequest/${resource.id}` : `MedicationRequest/#draft-${i}`;
     out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: selected ? selected.has(ref) : true });
   });
   return out;

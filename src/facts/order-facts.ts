@@ -24,7 +24,7 @@ function keyIngredients(med: MedicationFact, roles: ReadonlySet<IngredientRole>)
 }
 
 /** A concurrent medication with the same active ingredient as the order is the same therapy (a renewal). */
-function sameTherapy(order: MedicationFact, other: MedicationFact): boolean {
+export function sameTherapy(order: MedicationFact, other: MedicationFact): boolean {
   const mine = keyIngredients(order, ACTIVE_ROLES);
   const theirs = new Set(keyIngredients(other, ACTIVE_ROLES));
   if (mine.length > 0) {
@@ -47,13 +47,17 @@ function time(value: string | undefined): number | undefined {
  * @param now - Time of the request.
  * @returns The order's facts.
  */
-export function orderFacts(order: MedicationFact, concurrent: readonly MedicationFact[], now: Date): OrderFacts {
+export function orderFacts(order: MedicationFact, concurrent: readonly MedicationFact[], now: Date, renewedInSession: ReadonlySet<string> = new Set()): OrderFacts {
   const standing = concurrent.filter((m) => m.kind !== 'draft-order');
   const renewalOf = standing.filter((m) => m.kind !== 'medication-administration' && sameTherapy(order, m));
 
-  // MME and benzodiazepine load if this order is signed: the order replaces the therapy it renews,
-  // one-off administrations do not count as daily dosing, and OUD treatment is outside MME (CDC 2022).
-  const dosing = [order, ...concurrent.filter((m) => m.kind !== 'medication-administration' && !renewalOf.includes(m))];
+  // MME and benzodiazepine load if the session's orders are signed: a draft replaces the therapy it
+  // renews (whichever draft is being evaluated), one-off administrations do not count as daily dosing,
+  // and OUD treatment is outside MME (CDC 2022).
+  const dosing = [
+    order,
+    ...concurrent.filter((m) => m.kind !== 'medication-administration' && !renewalOf.includes(m) && !renewedInSession.has(m.ref)),
+  ];
   const mme = summariseMme(
     dosing.filter((m) => !m.classes.includes('oud-treatment') && m.mme.length > 0).map((m) => ({ ref: m.ref, display: m.display, mme: m.mme }))
   );

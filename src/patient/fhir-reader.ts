@@ -96,8 +96,8 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     let page: Bundle = first;
     let pages = pagesSoFar;
     for (;;) {
-      const next = page.link?.find((l) => l.relation === 'next')?.url;
-      if (!next) {
+      const next = Array.isArray(page.link) ? page.link.find((l) => l !== null && typeof l === 'object' && l.relation === 'next')?.url : undefined;
+      if (typeof next !== 'string' || next.length === 0) {
         return { resources, truncated: false };
       }
       if (!next.startsWith(base)) {

@@ -72,7 +72,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           byKey.set(key, [sent]);
           return;
         }
-        if (!sent.link?.some((l) => l.relation === 'next')) {
+        if (!(Array.isArray(sent.link) && sent.link.some((l) => l !== null && typeof l === 'object' && l.relation === 'next'))) {
           byKey.set(key, bundleResources(sent));
           return;
         }
@@ -144,10 +144,25 @@ function checkServer(fhirServer: string | undefined, allowed: readonly string[])
   if (!fhirServer) {
     return undefined;
   }
-  if (allowed.length > 0 && !allowed.some((prefix) => fhirServer.startsWith(prefix))) {
+  if (allowed.length > 0 && !allowed.some((prefix) => serverAllowed(fhirServer, prefix))) {
     return 'its FHIR server is not on this service\'s allowlist';
   }
   return undefined;
+}
+
+/** Same origin exactly, and the allowed path is a whole-segment prefix of the server's path. */
+function serverAllowed(fhirServer: string, allowed: string): boolean {
+  try {
+    const server = new URL(fhirServer);
+    const entry = new URL(allowed);
+    if (server.origin !== entry.origin) {
+      return false;
+    }
+    const base = entry.pathname.replace(/\/+$/, '');
+    return base === '' || server.pathname === base || server.pathname.startsWith(`${base}/`);
+  } catch {
+    return false;
+  }
 }
 
 function groupByType(resources: readonly Resource[]): Map<string, Resource[]> {

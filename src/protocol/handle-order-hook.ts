@@ -80,9 +80,14 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
   const failures: (RuleFailure & { title: string })[] = [];
   for (const order of facts.orders) {
     const evaluation = await evaluateOrder(ruleSet, engineFactsFor(facts, order));
-    const materialState = materialStateOf(order);
+    const conditionGroups = facts.patient.conditions.map((c) => c.group);
     const context = { patientId: request.context.patientId, encounterId: request.context.encounterId, userId: request.context.userId };
-    built.push(...buildOrderCards(ruleSet.rules, order, facts.patient, evaluation.hits, context).map((b) => ({ ...b, materialState })));
+    built.push(
+      ...buildOrderCards(ruleSet.rules, order, facts.patient, evaluation.hits, context).map((b) => ({
+        ...b,
+        materialState: materialStateOf(order, conditionGroups, b.card.indicator),
+      }))
+    );
     for (const failure of evaluation.failures) {
       failures.push({ ...failure, title: ruleSet.rules.find((r) => r.id === failure.ruleId)?.title ?? failure.ruleId });
     }

@@ -12,7 +12,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const text = (value: unknown, max: number): string | undefined => (typeof value === 'string' && value.trim().length > 0 && value.length <= max ? value : undefined);
+// NUL cannot be stored in PostgreSQL text; no legitimate identifier or comment contains it.
+const text = (value: unknown, max: number): string | undefined =>
+  typeof value === 'string' && value.trim().length > 0 && value.length <= max && !value.includes('\u0000') ? value : undefined;
+
+/** A real date-time (no 30 February), in a sane range. */
+function validTimestamp(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T/.exec(value);
+  const ms = Date.parse(value);
+  if (!m || Number.isNaN(ms)) {
+    return false;
+  }
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return year >= 1970 && year <= 2999 && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+}
 
 /**
  * @param body - Parsed JSON body.
@@ -38,7 +52,7 @@ export function parseFeedback(body: unknown): FeedbackItemInput[] {
       throw badRequestError(`"${at}.outcome" must be "accepted" or "overridden".`, `${at}.outcome`);
     }
     const outcomeTimestamp = text(raw.outcomeTimestamp, 64);
-    if (!outcomeTimestamp || !RFC3339.test(outcomeTimestamp) || Number.isNaN(Date.parse(outcomeTimestamp))) {
+    if (!outcomeTimestamp || !RFC3339.test(outcomeTimestamp) || !validTimestamp(outcomeTimestamp)) {
       throw badRequestError(`"${at}.outcomeTimestamp" is required and must be an RFC 3339 date-time.`, `${at}.outcomeTimestamp`);
     }
     const accepted: string[] = [];

@@ -12,7 +12,15 @@ export const DEFAULT_MATERIAL: readonly MaterialChange[] = ['drug-classes', 'mme
 interface MaterialState {
   readonly classes: readonly string[];
   readonly mmeBand: number;
+  /** Risk condition groups present (a new one is always material). */
+  readonly conditions?: readonly string[];
+  /** The card's indicator rank (info 1, warning 2, critical 3): a more severe card is always material. */
+  readonly severity?: number;
 }
+
+/** Conditions that raise overdose or respiratory risk: a new one always ends a snooze. */
+const RISK_CONDITIONS = new Set(['copd', 'sleep-apnea', 'opioid-use-disorder', 'substance-use-disorder', 'alcohol-use-disorder', 'overdose-history']);
+const SEVERITY: Readonly<Record<string, number>> = { info: 1, warning: 2, critical: 3 };
 
 /** MME bands the CDC 2022 guideline uses as markers: below 50, 50 to 89, 90 and above. */
 export function mmeBand(totalMme: number): number {
@@ -21,11 +29,14 @@ export function mmeBand(totalMme: number): number {
 
 /**
  * @param order - The order's facts.
+ * @param conditionGroups - The patient's condition groups that count.
+ * @param indicator - The card's indicator.
  * @returns A compact JSON string of what a snooze compares against.
  */
-export function materialStateOf(order: OrderFacts): string {
+export function materialStateOf(order: OrderFacts, conditionGroups: readonly string[], indicator: string): string {
   const classes = [...new Set([...order.order.classes, ...order.concurrent.flatMap((m) => m.classes)])].sort();
-  const state: MaterialState = { classes, mmeBand: mmeBand(order.mme.totalKnown) };
+  const conditions = [...new Set(conditionGroups.filter((g) => RISK_CONDITIONS.has(g)))].sort();
+  const state: MaterialState = { classes, mmeBand: mmeBand(order.mme.totalKnown), conditions, severity: SEVERITY[indicator] ?? 2 };
   return JSON.stringify(state);
 }
 
@@ -35,7 +46,15 @@ function parse(state: string | undefined): MaterialState | undefined {
   }
   try {
     const value = JSON.parse(state) as Partial<MaterialState>;
-    return Array.isArray(value.classes) && typeof value.mmeBand === 'number' ? { classes: value.classes, mmeBand: value.mmeBand } : undefined;
+    if (!Array.isArray(value.classes) || typeof value.mmeBand !== 'number') {
+      return undefined;
+    }
+    return {
+      classes: value.classes,
+      mmeBand: value.mmeBand,
+      ...(Array.isArray(value.conditions) ? { conditions: value.conditions } : {}),
+      ...(typeof value.severity === 'number' ? { severity: value.severity } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -52,6 +71,13 @@ export function materiallyChanged(rule: RuleDefinition, current: string, snoozed
   const then = parse(snoozed);
   if (!now || !then) {
     return false;
+  }
+  // Always material, whatever the rule says: a more severe card, or a new risk condition.
+  if ((now.severity ?? 0) > (then.severity ?? now.severity ?? 0)) {
+    return true;
+  }
+  if ((now.conditions ?? []).some((c) => !(then.conditions ?? []).includes(c))) {
+    return true;
   }
   const material = rule.snooze?.material ?? DEFAULT_MATERIAL;
   if (material.includes('drug-classes') && now.classes.some((c) => !then.classes.includes(c))) {

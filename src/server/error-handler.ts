@@ -29,6 +29,12 @@ export function errorHandler(logger: Logger) {
       sendOutcome(res, err.outcome);
       return;
     }
+    // Values the store cannot hold (StoreInputError, or PostgreSQL data exceptions, SQLSTATE class 22) are bad input.
+    const sqlState = (err as { code?: unknown } | undefined)?.code;
+    if ((err as Error | undefined)?.name === 'StoreInputError' || (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState))) {
+      sendOutcome(res, badRequest('The request contains a value that cannot be stored (for example an impossible date).'));
+      return;
+    }
     const parserType = (err as BodyParserError | undefined)?.type;
     switch (parserType) {
       case 'entity.parse.failed':

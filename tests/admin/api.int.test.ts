@@ -222,6 +222,19 @@ describe('admin API', () => {
       expect(t.holder.current().version).toBe(version);
     });
 
+    it('refuses an update that would silence another rule (its test cases fail), naming that rule', async () => {
+      const id = 'opioid-cns-depressant';
+      const original = fileOf(t, id);
+      const rule = shippedRule(id);
+      // Its own cases still pass, but it would now swallow the opioid-benzodiazepine card wherever both fire.
+      rule.replaces = ['opioid-benzodiazepine'];
+      const res = await request(t.app).put(`${API}/rules/${id}`).set('Authorization', bearer(t.editor)).set('If-Match', etagOf(original)).send(rule);
+      expect(res.status).toBe(400);
+      expect(res.body.issue[0].details.text).toMatch(/belong to other rules this change affects/);
+      expect(res.body.issue.some((i: any) => i.diagnostics === 'opioid-benzodiazepine.json')).toBe(true);
+      expect(fileOf(t, id)).toBe(original);
+    });
+
     it('refuses an invalid update with every error and its JSON pointer', async () => {
       const original = fileOf(t, LONG_TERM);
       const rule = shippedRule(LONG_TERM);

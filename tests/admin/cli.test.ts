@@ -93,7 +93,7 @@ describe('npm run rules -- test', () => {
     expect(res.code).toBe(0);
     expect(res.stdout.split('\n')[0]).toMatch(/^RULE\s+FIXTURE\s+EXPECT\s+GOT\s+RESULT$/);
     expect(res.stdout).toMatch(/benzodiazepine-long-term\s+rules\/benzodiazepine-long-term\/alprazolam-renewal-since-august\.json\s+info\s+info\s+pass/);
-    expect(res.stdout).toMatch(/✓ \d+ test case\(s\) passed in 13 rule\(s\)/);
+    expect(res.stdout).toMatch(/✓ \d+ test case\(s\) passed in \d+ rule\(s\)/);
     expect(res.stdout).not.toContain('FAIL');
   });
 

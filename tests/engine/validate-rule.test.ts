@@ -52,6 +52,19 @@ describe('validateRule: clear errors naming the file, the JSON pointer and what 
     expect(errorsFor((r) => delete r.card.overrideReasons)).toContain(`${FILE}: /card/overrideReasons: warning cards must offer at least one coded override reason`);
   });
 
+  it('refuses a drug class that does not exist (a typo would never match)', () => {
+    const errors = errorsFor((r) => (r.conditions.any[0].all[1].value = 'benzodiazepines'));
+    expect(errors[0]).toMatch(/\/conditions\/any\/0\/all\/1\/value: "benzodiazepines" is not a known value of "concurrentClasses"/);
+  });
+
+  it('refuses a comparison with another fact, which the service does not support', () => {
+    expect(errorsFor((r) => (r.conditions.any[0].all[1].value = { fact: 'orderClasses' }))[0]).toMatch(/comparing with another fact is not supported/);
+  });
+
+  it('refuses a rule that replaces itself', () => {
+    expect(errorsFor((r) => (r.replaces = ['opioid-benzodiazepine']))).toContain(`${FILE}: /replaces: a rule cannot replace itself`);
+  });
+
   it('refuses an unknown operator', () => {
     expect(errorsFor((r) => (r.conditions.any[0].all[0].operator = 'has'))).toEqual(
       expect.arrayContaining([expect.stringMatching(/\/conditions\/any\/0\/all\/0\/operator: must be one of/)])
@@ -82,6 +95,16 @@ describe('loadRuleSet refuses the whole set when one file is bad', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.errors).toContain(`${FILE}: /replaces: no rule with id "no-such-rule"`);
+    }
+  });
+
+  it('refuses rules that replace each other (both cards would vanish)', async () => {
+    const a = { ...structuredClone(SHIPPED), replaces: ['other-rule'] };
+    const b = { ...structuredClone(SHIPPED), id: 'other-rule', replaces: ['opioid-benzodiazepine'] };
+    const result = await loadRuleSet(dirWith({ [FILE]: JSON.stringify(a), 'other-rule.json': JSON.stringify(b) }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.errors.join('\n')).toMatch(/would end up replacing itself/);
     }
   });
 
