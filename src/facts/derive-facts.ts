@@ -8,7 +8,7 @@ import type { Classifier } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { orderFacts, sameTherapy } from './order-facts.ts';
-import type { EngineFacts, Facts, MedicationFact, OrderFacts } from './types.ts';
+import type { EngineFacts, FactGap, Facts, MedicationFact, OrderFacts } from './types.ts';
 
 export interface DraftOrderInput {
   readonly resource: MedicationRequest;
@@ -59,7 +59,8 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   const orders: OrderFacts[] = draftFacts
     .filter((d) => d.input.evaluate)
     .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession));
-  return { patient: { ageYears: ageAt(record.patient, now), conditions }, orders };
+  const ageYears = ageAt(record.patient, now);
+  return { patient: { ageYears, conditions }, orders, gaps: factGaps(orders, ageYears) };
 }
 
 /**
@@ -87,6 +88,36 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
     benzoDiazepamEqPerDay: order.benzoDiazepamEqPerDay,
     ketaminePremedicationInSession: order.isKetaminePremedication,
   };
+}
+
+const CNS = new Set(['opioid-analgesic', 'opioid-antitussive', 'oud-treatment', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
+
+/**
+ * What the facts could not establish for the orders being checked. Only gaps that can change a
+ * check are reported: age matters when a CNS-active drug is ordered; a medication sent as a bare code
+ * we do not recognise may be anything; an opioid dose we cannot calculate leaves MME checks open.
+ */
+function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactGap[] {
+  const gaps = new Map<string, FactGap>();
+  const add = (gap: FactGap): void => {
+    gaps.set(`${gap.purpose}|${gap.reason}`, gap);
+  };
+  if (ageYears === null && orders.some((o) => o.order.classes.some((c) => CNS.has(c)))) {
+    add({ purpose: "the patient's age (age-based checks for older adults)", reason: 'the record has no usable birth date' });
+  }
+  for (const order of orders) {
+    for (const med of [order.order, ...order.concurrent]) {
+      if (!med.named && med.classes.length === 0 && med.ingredients.length === 0) {
+        add({ purpose: `the medication ${med.display}`, reason: 'it was sent as a code only, and this service does not recognise the code (send its name, or add the code through a local value set)' });
+      }
+    }
+    for (const drug of order.mme.perDrug) {
+      if (drug.mmePerDay === null) {
+        add({ purpose: `the daily opioid dose of ${drug.display}`, reason: drug.reason ?? 'the dose could not be calculated' });
+      }
+    }
+  }
+  return [...gaps.values()];
 }
 
 function ageAt(patient: Patient | undefined, now: Date): number | null {

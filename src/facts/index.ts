@@ -1,6 +1,6 @@
 export { deriveFacts, engineFactsFor } from './derive-facts.ts';
 export type { DraftOrderInput } from './derive-facts.ts';
 export { FACT_CATALOGUE, FACT_NAMES } from './types.ts';
-export type { ConditionFact, EngineFacts, Facts, MedicationFact, OrderFacts, PatientFacts } from './types.ts';
+export type { ConditionFact, EngineFacts, FactGap, Facts, MedicationFact, OrderFacts, PatientFacts } from './types.ts';
 export type { MmeSummary, OpioidMme, BenzoDose } from './dose/index.ts';
 export { selectDraftOrders } from './draft-orders.ts';

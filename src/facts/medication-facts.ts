@@ -75,6 +75,7 @@ export function toMedicationFact(
       isKetamine &&
       (classification.ingredients.includes('esketamine') || DEPRESSION_REASON.test(reasonText) || (reasonText === '' && patientHasDepression)),
     hintText,
+    named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
   };
 }
 

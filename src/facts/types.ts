@@ -28,6 +28,14 @@ export interface MedicationFact {
   readonly forDepression: boolean;
   /** Lower-case free text of the order (dosage text, notes, reason text), for hints such as "pre-medication". */
   readonly hintText: string;
+  /** The EHR sent a name (display or text), not only a code. */
+  readonly named: boolean;
+}
+
+/** Something the facts could not establish: the clinician is told the check is incomplete. */
+export interface FactGap {
+  readonly purpose: string;
+  readonly reason: string;
 }
 
 export interface ConditionFact {
@@ -75,6 +83,8 @@ export interface Facts {
   readonly patient: PatientFacts;
   /** One entry per draft medication order under evaluation (the selections, for order-select). */
   readonly orders: readonly OrderFacts[];
+  /** What could not be established (unknown age, unrecognised medication codes, incalculable opioid doses). */
+  readonly gaps: readonly FactGap[];
 }
 
 /**

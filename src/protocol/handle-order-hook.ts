@@ -95,7 +95,8 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
   const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId) : undefined;
   const { shown, suppressed } = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now);
   const cards: Card[] = shown.map((b) => b.card);
-  const incomplete = buildIncompleteCard(record.gaps, failures);
+  const factGaps = facts.gaps.map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
+  const incomplete = buildIncompleteCard([...record.gaps, ...factGaps], failures);
   if (incomplete) {
     cards.push(incomplete);
   }
