@@ -7,6 +7,7 @@ import express, { Router } from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { DETAIL_PLACEHOLDERS } from '../engine/index.ts';
 import { FACT_CATALOGUE } from '../facts/index.ts';
+import { jsonDepthExceeds } from '../shared/index.ts';
 import { allows } from './auth.ts';
 import type { AdminAuthenticator, AdminPrincipal, AdminRole } from './auth.ts';
 import { AdminError, badRequest, forbidden, notFound, unauthorized, unavailable } from './outcomes.ts';
@@ -38,9 +39,16 @@ function header(req: Request, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Deepest JSON accepted by the admin API (real rules nest a dozen levels). */
+const ADMIN_MAX_JSON_DEPTH = 64;
+
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
   const json = express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true });
+  // Rules nest conditions; bound the depth as the CDS endpoints do, or a deep body overflows the validators' stacks.
+  const depth: RequestHandler = (req, _res, next) => {
+    next(req.body !== undefined && jsonDepthExceeds(req.body, ADMIN_MAX_JSON_DEPTH) ? badRequest(`The JSON body is nested more than ${ADMIN_MAX_JSON_DEPTH} levels deep.`) : undefined);
+  };
 
   /** Authentication and role check; runs before the body is read. */
   const gate = (needed: AdminRole): RequestHandler => {
@@ -79,9 +87,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       next();
     },
     json,
+    depth,
   ];
   /** Optional body (enable, disable, rollback, reload may be posted without one). */
-  const optionalBody: RequestHandler = json;
+  const optionalBody: RequestHandler[] = [json, depth];
 
   const handle =
     (fn: (req: Request, res: Response) => Promise<void> | void): RequestHandler =>

@@ -3,3 +3,4 @@ export type { Logger } from './logger.ts';
 export * from './outcomes.ts';
 export { createMetrics } from './metrics.ts';
 export type { FhirCallOutcome, Metrics } from './metrics.ts';
+export { jsonDepthExceeds } from './json-depth.ts';

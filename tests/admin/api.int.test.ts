@@ -222,6 +222,15 @@ describe('admin API', () => {
       expect(t.holder.current().version).toBe(version);
     });
 
+    it('refuses a deeply nested body with 400, not a stack overflow', async () => {
+      const leaf = JSON.stringify({ fact: 'orderClasses', operator: 'contains', value: 'ketamine' });
+      const conditions = `${'{"all":['.repeat(5000)}${leaf}${']}'.repeat(5000)}`;
+      const body = JSON.stringify({ rule: { ...shippedRule(LONG_TERM), conditions: '__C__' } }).replace('"__C__"', conditions);
+      const res = await request(t.app).post(`${API}/validate`).set('Authorization', bearer(t.editor)).set('Content-Type', 'application/json').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+    });
+
     it('refuses an update that would silence another rule (its test cases fail), naming that rule', async () => {
       const id = 'opioid-cns-depressant';
       const original = fileOf(t, id);

@@ -126,6 +126,35 @@ describe('feedback endpoint and snoozes', () => {
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
   });
 
+  it('a snooze never hides the card once it becomes more severe (a new risk condition)', async () => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-escalate');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    expect(card.indicator).toBe('warning');
+    await request(t.app)
+      .post(FEEDBACK)
+      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:04:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } }] });
+    expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
+    const withApnea = structuredClone(body);
+    withApnea.hookInstance = crypto.randomUUID();
+    withApnea.prefetch.conditions = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [
+        {
+          resource: {
+            resourceType: 'Condition',
+            id: 'osa-new',
+            subject: { reference: 'Patient/fb-escalate' },
+            clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+            code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'G47.33', display: 'Obstructive sleep apnea' }] },
+          },
+        },
+      ],
+    };
+    const again = (await sign(withApnea)).find((c) => c.source.topic?.code === RULE);
+    expect(again?.indicator).toBe('critical');
+  });
+
   it('a reason without a snooze period does not snooze', async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-nosnooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
