@@ -13,7 +13,7 @@ import type { AdminRouterDeps } from './routes.ts';
 
 export { adminRouter } from './routes.ts';
 export type { AdminRouterDeps } from './routes.ts';
-export { createRuleAdmin, BASELINE_AUTHOR } from './rule-admin.ts';
+export { createRuleAdmin, BASELINE_AUTHOR, OUTSIDE_EDIT_AUTHOR } from './rule-admin.ts';
 export type { AdminLogger, RuleAdmin, RuleAdminDeps, RuleSummary, HistoryEntry, DryRunInput, DryRunResult } from './rule-admin.ts';
 export { createAdminAuth, createAdminAuthenticator, loadOrCreateDevToken, parseTokenEntries, roleFromClaim, tokenHash } from './auth.ts';
 export type { AdminAuthenticator, AdminPrincipal, AdminRole, StaticTokenEntry } from './auth.ts';

@@ -93,6 +93,9 @@ export interface DryRunResult {
 }
 
 /** Author of the history entry recording a rule's content before its first change through the API. */
+/** Author of a history entry for a change made directly in rules/ between two API changes. */
+export const OUTSIDE_EDIT_AUTHOR = 'rules/ folder (changed outside the admin API)';
+
 export const BASELINE_AUTHOR = 'rules/ folder (content before the first change through the admin API)';
 
 export type RuleAdmin = ReturnType<typeof createRuleAdmin>;
@@ -180,20 +183,28 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     }
   }
 
-  /** Records a rule's pre-existing content once, so its first API change has something to diff and roll back to. */
+  /**
+   * Before an API change, records the file's current content when the history does not already end
+   * with it: the first API change to a shipped rule, or a hand edit made in rules/ since the last API
+   * change (it served clinicians, so it belongs in the history, credited to the folder, not to the next author).
+   */
   async function ensureBaseline(store: Store, id: string, currentText: string, ruleSetVersion: string): Promise<void> {
-    const history = await store.ruleHistory(id);
-    if (history.length > 0) {
-      return;
-    }
     let content: unknown;
     try {
       content = JSON.parse(currentText) as unknown;
     } catch {
       return;
     }
-    await store.appendRuleChange({ ruleId: id, action: 'create', content, author: BASELINE_AUTHOR, at: now().toISOString(), ruleSetVersion });
+    const history = await store.ruleHistory(id);
+    const last = history.at(-1);
+    // Compare key-order-free: PostgreSQL's jsonb does not keep the file's key order.
+    if (last && last.content !== null && sortedJson(last.content) === sortedJson(content)) {
+      return;
+    }
+    const author = history.length === 0 ? BASELINE_AUTHOR : OUTSIDE_EDIT_AUTHOR;
+    await store.appendRuleChange({ ruleId: id, action: history.length === 0 ? 'create' : 'update', content, author, at: now().toISOString(), ruleSetVersion });
   }
+
 
   interface ChangeRequest {
     readonly id: string;
@@ -614,4 +625,11 @@ function toHistoryEntry(id: string, change: RuleChange, previous: RuleChange | u
     diff,
     content: change.content ?? null,
   };
+}
+
+/** JSON with object keys sorted at every level, for order-independent comparison. */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v
+  );
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASELINE_AUTHOR, RULE_TEST_NOW } from '../../src/admin/index.ts';
+import { BASELINE_AUTHOR, OUTSIDE_EDIT_AUTHOR, RULE_TEST_NOW } from '../../src/admin/index.ts';
 import { etagOf } from '../../src/admin/rule-files.ts';
 import { ORDER_SIGN, fixture } from '../support/test-app.ts';
 import { ROOT, bearer, createAdminTestApp, shippedRule } from './helpers.ts';
@@ -293,6 +293,24 @@ describe('admin API', () => {
       expect(update.diff).toContain('-  "priority": 30,');
       expect(update.diff).toContain('+  "priority": 35,');
       expect(update.diff).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@/m);
+    });
+
+    it('records a hand edit made in rules/ between two API changes, credited to the folder', async () => {
+      const id = 'cns-depressants-older-adult';
+      const first = shippedRule(id);
+      first.priority = 36;
+      const put1 = await request(t.app).put(`${API}/rules/${id}`).set('Authorization', bearer(t.editor)).set('If-Match', etagOf(fileOf(t, id))).send(first);
+      expect(put1.status).toBe(200);
+      // A hand edit straight in the folder (git pull, an editor): it serves clinicians after reload.
+      const edited = { ...JSON.parse(fileOf(t, id)), priority: 37 };
+      writeFileSync(path.join(t.rulesDir, `${id}.json`), `${JSON.stringify(edited, null, 2)}\n`);
+      await t.holder.reload();
+      const second = { ...edited, priority: 38 };
+      const put2 = await request(t.app).put(`${API}/rules/${id}`).set('Authorization', bearer(t.editor)).set('If-Match', etagOf(fileOf(t, id))).send(second);
+      expect(put2.status).toBe(200);
+      const changes = (await request(t.app).get(`${API}/rules/${id}/history`).set('Authorization', bearer(t.viewer))).body.changes;
+      expect(changes.map((c: any) => c.author)).toEqual([BASELINE_AUTHOR, 'eddie.editor', OUTSIDE_EDIT_AUTHOR, 'eddie.editor']);
+      expect(changes[2].diff).toContain('+  "priority": 37,');
     });
 
     it('rolls back to a recorded version (validated and tested like an update)', async () => {
