@@ -18,4 +18,5 @@ RUN mkdir -p /var/lib/cns-cds && chown -R node:node /var/lib/cns-cds /app/rules
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "src/main.ts"]
+# PGlite's WebAssembly stays on V8's baseline compiler: much less memory for no measurable loss (docs/benchmark.md).
+CMD ["node", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering", "src/main.ts"]

@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const config = configResult.value;
-  const logger = createLogger(config.logLevel);
+  // Buffered output: one write per 4 KiB of log lines instead of one per request (see createLogger).
+  const logger = createLogger(config.logLevel, { bufferBytes: 4096 });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection'));
   process.on('uncaughtException', (err) => {
     // State may be inconsistent: log, then exit so the supervisor (cluster primary, container runtime) restarts cleanly.
@@ -93,9 +94,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const holder = rules.value;
-  // JWT jti replay state: in the shared database when there is one (all replicas), else the
-  // cluster primary's cache (all workers), else this process's memory.
-  const replayStore = external ? replayStoreFrom(store) : cluster.role === 'worker' ? cluster.replayStore : undefined;
+  // JWT jti replay state lives in the store: shared by every worker and replica, and kept across
+  // restarts, so a token cannot be replayed within its lifetime anywhere (CDS Hooks 2.0 security).
+  const replayStore = replayStoreFrom(store);
   const auth = await createCdsAuth(config.auth, replayStore);
   if (!auth.ok) {
     logger.fatal({ errors: auth.errors }, 'invalid CDS client trust configuration');

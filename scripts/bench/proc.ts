@@ -85,16 +85,33 @@ export class RssMonitor {
     this.#timer.unref();
   }
 
+  /** Per process (the root first): its peak resident memory (VmHWM), kB, while it was seen. */
+  readonly #perProcess = new Map<number, number>();
+
   sample(): void {
-    this.#peakSum = Math.max(this.#peakSum, treeRssMb(this.#root));
-    this.#peakHwm = Math.max(this.#peakHwm, treeMaxHwmMb(this.#root));
+    const pids = processTree(this.#root);
+    let sum = 0;
+    for (const pid of pids) {
+      sum += statusKb(pid, 'VmRSS');
+      const hwm = statusKb(pid, 'VmHWM');
+      if (hwm > 0) this.#perProcess.set(pid, Math.max(this.#perProcess.get(pid) ?? 0, hwm));
+    }
+    this.#peakSum = Math.max(this.#peakSum, sum / 1024);
+    this.#peakHwm = Math.max(this.#peakHwm, ...[...this.#perProcess.values()].map((kb) => kb / 1024));
   }
 
-  /** Peak of the summed VmRSS of all processes, and the largest single-process VmHWM, MB. */
-  stop(): { peakRssMb: number; peakHwmMb: number } {
+  /**
+   * Peak of the summed VmRSS of all processes, the largest single-process VmHWM, and each process's
+   * VmHWM (the root first: the cluster primary when there are workers), MB.
+   */
+  stop(): { peakRssMb: number; peakHwmMb: number; perProcessMb: { pid: number; hwmMb: number }[] } {
     this.sample();
     clearInterval(this.#timer);
-    return { peakRssMb: round(this.#peakSum, 1), peakHwmMb: round(this.#peakHwm, 1) };
+    return {
+      peakRssMb: round(this.#peakSum, 1),
+      peakHwmMb: round(this.#peakHwm, 1),
+      perProcessMb: [...this.#perProcess].map(([pid, kb]) => ({ pid, hwmMb: round(kb / 1024, 1) })),
+    };
   }
 }
 

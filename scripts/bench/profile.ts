@@ -8,7 +8,8 @@
  *
  * Profiles are kept in .data/bench/profiles/ (open them in Chrome DevTools or speedscope).
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -112,11 +113,16 @@ async function main(): Promise<void> {
   const candidates = buildCandidates(path.join(ROOT, 'fixtures'), 2).filter((c) => c.prefetched >= 30);
   // Without probing for cards, take every candidate: the mix is close enough for a profile.
   const corpus: CorpusEntry[] = selectCorpus(candidates.map((c, i) => ({ ...c, cards: i % 3 === 0 ? 1 : 0 })), 90);
+  // As the benchmark: embedded store in a private temporary data folder (or DATA_DIR when given).
+  const dataDir = process.env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'cds-profile-data-'));
   const server = await startServer({
     args: ['src/main.ts'],
     nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-    env: { CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', WORKERS: values.workers ?? '1' },
+    env: { CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', NODE_ENV: '', DATA_DIR: dataDir, WORKERS: values.workers ?? '1' },
     cwd: ROOT,
+  }).catch((error: unknown) => {
+    if (!process.env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   });
   try {
     await runAutocannon({ label: 'warm-up', baseUrl: server.baseUrl, corpus, connections: 16, durationS: 3 });
@@ -124,6 +130,7 @@ async function main(): Promise<void> {
     console.log(`profiled run: ${r.rps} req/s, p99 ${r.latencyMs.p99} ms, ${r.cpuMsPerRequest} ms CPU/request, errors ${r.errors + r.timeouts}, non-2xx ${r.non2xx}`);
   } finally {
     await server.stop();
+    if (!process.env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
   }
   const written = readdirSync(dir).filter((f) => !before.has(f) && f.endsWith('.cpuprofile'));
   for (const f of written.sort((a, b) => statSync(path.join(dir, b)).size - statSync(path.join(dir, a)).size).slice(0, 1)) {

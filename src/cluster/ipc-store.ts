@@ -1,16 +1,17 @@
 /**
  * The worker side of the store when the primary process holds it (embedded PGlite is single-process):
  * a {@link Store} whose method calls become IPC messages to the primary, which calls the real store and
- * answers. `enqueueInvocation` is fire-and-forget (one message, no answer), as on the real store.
+ * answers. `enqueueInvocation` is fire-and-forget (no answer), as on the real store; records answered
+ * within a few ms travel together in one message.
  *
- * IPC messages from one worker arrive in order, so a `flush()` sent after some `enqueueInvocation`s
- * writes them too. A call that gets no answer within `timeoutMs` (the primary is stuck or gone)
+ * IPC messages from one worker arrive in order and every call first sends the records still waiting,
+ * so a `flush()` sent after some `enqueueInvocation`s writes them too. A call that gets no answer within `timeoutMs` (the primary is stuck or gone)
  * rejects; `ping()` then answers false, so /readyz reports the store unreachable.
  */
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { StoreInputError } from '../store/index.ts';
 import { isCdsMessage } from './protocol.ts';
-import type { CallMessage, CallTarget, EnqueueMessage, PrimaryToWorker, StoreMethod } from './protocol.ts';
+import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, PrimaryToWorker, StoreMethod } from './protocol.ts';
 
 /** What the proxy needs from a process: `process` in a worker, a fake in tests. */
 export interface IpcChannel {
@@ -104,7 +105,7 @@ export class IpcClient {
   }
 
   /** One message, no answer (the audit append). Never throws. */
-  post(message: EnqueueMessage): boolean {
+  post(message: EnqueueMessage | EnqueueBatchMessage): boolean {
     const send = this.#channel.send;
     if (!send || this.#channel.connected === false) return false;
     try {
@@ -139,21 +140,51 @@ function rebuildError(error: { name: string; message: string } | undefined): Err
 
 const EMPTY_STATS: AuditQueueStats = { queued: 0, written: 0, droppedFull: 0, rejected: 0, droppedClosed: 0, failures: 0 };
 
+export interface IpcStoreOptions {
+  /**
+   * Audit records answered within this many ms go to the primary in one message (fewer IPC messages
+   * under load). Default 5; 0 sends each record at once. Any store call (flush included) sends what is
+   * waiting first, so IPC order still makes a later `flush()` write every earlier record.
+   */
+  readonly auditBatchMs?: number;
+}
+
 /** The primary's store, seen from a worker. */
 export class IpcStore implements Store {
   readonly kind: Store['kind'];
   readonly #client: IpcClient;
+  readonly #batchMs: number;
   #closed = false;
   #dropped = 0;
+  #pending: InvocationRecord[] = [];
+  #timer: NodeJS.Timeout | undefined;
 
-  constructor(client: IpcClient, kind: Store['kind']) {
+  constructor(client: IpcClient, kind: Store['kind'], options: IpcStoreOptions = {}) {
     this.#client = client;
     this.kind = kind;
+    this.#batchMs = Math.max(0, options.auditBatchMs ?? 5);
   }
 
   #call<T>(method: StoreMethod, ...args: unknown[]): Promise<T> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('the store proxy is closed'));
+    this.#sendPending();
     return this.#client.call<T>('store', method, args);
+  }
+
+  /** Sends the audit records waiting for the batch timer: one message (a single record as before). */
+  #sendPending(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const records = this.#pending;
+    if (records.length === 0) return;
+    this.#pending = [];
+    const sent = records.length === 1 ? this.#client.post({ cds: 1, kind: 'enqueue', record: records[0]! }) : this.#client.post({ cds: 1, kind: 'enqueue-batch', records });
+    if (!sent) {
+      // As the real queue does when it cannot take a record: count it, never throw at the caller.
+      this.#dropped += records.length;
+    }
   }
 
   /** The primary migrated the store before forking: nothing to do here. */
@@ -168,9 +199,16 @@ export class IpcStore implements Store {
   }
 
   enqueueInvocation(record: InvocationRecord): void {
-    if (this.#closed || !this.#client.post({ cds: 1, kind: 'enqueue', record })) {
-      // As the real queue does when it cannot take a record: count it, never throw at the caller.
+    if (this.#closed) {
       this.#dropped++;
+      return;
+    }
+    this.#pending.push(record);
+    if (this.#batchMs === 0) {
+      this.#sendPending();
+    } else if (!this.#timer) {
+      this.#timer = setTimeout(() => this.#sendPending(), this.#batchMs);
+      this.#timer.unref();
     }
   }
 
@@ -228,6 +266,7 @@ export class IpcStore implements Store {
 
   /** The primary owns the store and closes it after every worker has exited; here we only stop. */
   async close(): Promise<void> {
+    this.#sendPending();
     this.#closed = true;
   }
 

@@ -3,8 +3,10 @@
  * port, connections spread round-robin by Node's cluster module), restarts a worker that dies, holds the
  * single-process resources, and shuts down in order.
  *
- * - Store: with embedded PGlite (single-process) the primary opens it and answers the workers' store
- *   calls (ipc-store.ts); with PostgreSQL every worker opens its own pool and the primary opens none.
+ * - Store: with embedded PGlite (single-process) the primary opens it, while the workers start, and
+ *   answers the workers' store calls (ipc-store.ts); calls wait until it is open, audit records are held
+ *   in order until then, and a store that cannot be opened stops everything (exit 1). With PostgreSQL
+ *   every worker opens its own pool and the primary opens none.
  * - JWT replay cache: one in the primary, shared by every worker, so a token used once is refused by
  *   all of them (a cache per worker would accept it once per worker).
  * - SIGTERM/SIGINT: stop restarting, send SIGTERM to every worker (each stops accepting, finishes its
@@ -18,9 +20,9 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { createMemoryReplayStore } from '../security/replay-store.ts';
 import type { ReplayStore } from '../security/types.ts';
-import type { AuditQueueStats, Store } from '../store/index.ts';
+import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { isCdsMessage, STORE_METHODS, STORE_MODE_ENV } from './protocol.ts';
-import type { CallMessage, EnqueueMessage, ResultMessage, StatsMessage, StoreMode } from './protocol.ts';
+import type { CallMessage, ResultMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
 
 export interface PrimaryLogger {
   info(obj: object, msg: string): void;
@@ -53,6 +55,8 @@ export interface PrimaryHandle {
 }
 
 const SERVABLE: ReadonlySet<string> = new Set(STORE_METHODS);
+/** Audit records held while the store opens (as many as the audit queue holds). */
+const MAX_EARLY_RECORDS = 10_000;
 
 /**
  * Answers one worker call: a store method (only those in STORE_METHODS) or the shared replay cache.
@@ -86,8 +90,32 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   const { logger } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const graceMs = options.shutdownGraceMs ?? 15_000;
-  const store = options.storeMode === 'ipc' && options.openStore ? await options.openStore() : undefined;
   const replay: ReplayStore = createMemoryReplayStore({ maxEntries: options.replayMaxEntries ?? 1_000_000 });
+  // The store opens while the workers start (each takes about as long): start-up to ready is the longer
+  // of the two, not their sum. Until it is open, audit records from workers wait here, in order, and
+  // store calls (a worker's /readyz ping included) wait for it; if it cannot be opened, everything stops.
+  let store: (Store & { auditQueueStats?: () => AuditQueueStats }) | undefined;
+  let early: InvocationRecord[] = [];
+  let droppedEarly = 0;
+  const opening = options.storeMode === 'ipc' && options.openStore ? options.openStore() : undefined;
+  const enqueue = (record: InvocationRecord): void => {
+    if (store) {
+      store.enqueueInvocation(record);
+    } else if (opening) {
+      early.push(record);
+      if (early.length > MAX_EARLY_RECORDS) {
+        early.shift();
+        droppedEarly++;
+      }
+    }
+  };
+  // Registered first, so it runs before any call that waits for the store: those see the early records.
+  const opened = opening?.then((s) => {
+    store = s;
+    for (const record of early) s.enqueueInvocation(record);
+    early = [];
+    if (droppedEarly > 0) logger.error({ dropped: droppedEarly }, 'cluster: audit records received while the store was opening were dropped (too many)');
+  });
 
   cluster.setupPrimary({ serialization: 'advanced', ...(options.exec ? { exec: options.exec } : {}) });
 
@@ -102,8 +130,17 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     }
   };
 
-  const handle = callHandler(store, replay);
+  let handle = callHandler(undefined, replay);
+  opened?.then(
+    () => {
+      handle = callHandler(store, replay);
+    },
+    () => undefined // reported below
+  );
   const serve = async (worker: Worker, call: CallMessage): Promise<void> => {
+    if (call.target === 'store' && opened && !store) {
+      await opened.catch(() => undefined);
+    }
     answer(worker, await handle(call));
   };
 
@@ -111,9 +148,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     const worker = cluster.fork({ [STORE_MODE_ENV]: options.storeMode });
     worker.on('message', (message: unknown) => {
       if (!isCdsMessage(message)) return;
-      const m = message as CallMessage | EnqueueMessage;
+      const m = message as WorkerToPrimary;
       if (m.kind === 'enqueue') {
-        store?.enqueueInvocation(m.record);
+        enqueue(m.record);
+      } else if (m.kind === 'enqueue-batch') {
+        for (const record of m.records) enqueue(record);
       } else if (m.kind === 'call') {
         void serve(worker, m);
       }
@@ -145,9 +184,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     }, delay).unref();
   });
 
-  const statsTimer = store?.auditQueueStats
+  const statsTimer = opening
     ? setInterval(() => {
-        const message: StatsMessage = { cds: 1, kind: 'stats', auditQueue: store.auditQueueStats!() };
+        if (!store?.auditQueueStats) return;
+        const message: StatsMessage = { cds: 1, kind: 'stats', auditQueue: store.auditQueueStats() };
         for (const w of Object.values(cluster.workers ?? {})) {
           if (w?.isConnected()) w.send(message, undefined, () => undefined);
         }
@@ -180,6 +220,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
             })
         )
       );
+      await opened?.catch(() => undefined);
+      if (early.length > 0) {
+        logger.error({ lost: early.length }, 'cluster: the store never opened: audit records lost');
+      }
       if (store) {
         await store.flush().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'cluster: store flush failed on shutdown'));
         await store.close().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'cluster: store close failed on shutdown'));
@@ -194,6 +238,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       void shutdown(sig).then(() => exit(0));
     });
   }
+
+  opened?.catch((error: unknown) => {
+    logger.error({ err: (error as Error).message }, 'cluster: the store could not be opened; stopping');
+    void shutdown('store failure').then(() => exit(1));
+  });
 
   for (let i = 0; i < options.workers; i++) fork();
   return { shutdown, workers: live };

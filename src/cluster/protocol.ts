@@ -44,6 +44,13 @@ export interface EnqueueMessage {
   readonly record: InvocationRecord;
 }
 
+/** Several audit records in one message (a worker batches what it answered within a few ms). */
+export interface EnqueueBatchMessage {
+  readonly cds: 1;
+  readonly kind: 'enqueue-batch';
+  readonly records: readonly InvocationRecord[];
+}
+
 export interface ResultMessage {
   readonly cds: 1;
   readonly kind: 'result';
@@ -61,7 +68,7 @@ export interface StatsMessage {
   readonly auditQueue: AuditQueueStats;
 }
 
-export type WorkerToPrimary = CallMessage | EnqueueMessage;
+export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage;
 export type PrimaryToWorker = ResultMessage | StatsMessage;
 
 export function isCdsMessage(value: unknown): value is { cds: 1; kind: string } {

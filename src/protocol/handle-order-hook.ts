@@ -138,7 +138,13 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   if (!store || !patientKey || !built.some((b) => rules.get(b.ruleId) && isSnoozable(rules.get(b.ruleId)!))) {
     return { shown: [...built], suppressed: [] };
   }
-  const snoozes = await store.activeSnoozes(patientKey, now);
+  let snoozes: Awaited<ReturnType<Store['activeSnoozes']>>;
+  try {
+    snoozes = await store.activeSnoozes(patientKey, now);
+  } catch {
+    // A snooze only spares alert fatigue; it is never a reason to withhold a safety card. Store down: show them all.
+    return { shown: [...built], suppressed: [] };
+  }
   const shown: T[] = [];
   const suppressed: SuppressedCard[] = [];
   for (const b of built) {

@@ -2,8 +2,6 @@
  * The store factory: PostgreSQL when a database URL is given, else embedded PGlite persisted under the
  * data directory (in memory when there is neither). Migrations are applied before it resolves.
  */
-import { openPgliteSql } from './pglite-sql.ts';
-import { openPgSql } from './pg-sql.ts';
 import { SqlStore, type StoreDiagnostics } from './sql-store.ts';
 import { consoleLogger, type Sql, type StoreLogger } from './sql.ts';
 import type { Store } from './types.ts';
@@ -34,7 +32,10 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Ser
   const logger = options.logger ?? consoleLogger;
   const databaseUrl = options.databaseUrl?.trim();
   let sql: Sql;
+  // Each driver is loaded only when used: a cluster worker (store in the primary) loads neither, and
+  // PostgreSQL deployments never load PGlite.
   if (databaseUrl) {
+    const { openPgSql } = await import('./pg-sql.ts');
     sql = openPgSql({
       connectionString: databaseUrl,
       logger,
@@ -42,6 +43,7 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Ser
       ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
     });
   } else {
+    const { openPgliteSql } = await import('./pglite-sql.ts');
     sql = await openPgliteSql(options.dataDir);
   }
   const store = new SqlStore(sql, {

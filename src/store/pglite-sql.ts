@@ -28,6 +28,18 @@ function executor(db: PgliteLike): SqlExecutor {
   };
 }
 
+/**
+ * PostgreSQL's buffer cache inside PGlite's WebAssembly memory. PostgreSQL's default, 128 MB, is most
+ * of the process's resident memory; pages not in it are read through the operating system's page
+ * cache (PGlite's file system layer is plain file reads), so a small cache costs little here: 300 000
+ * audit records were written as fast with 16 MB as with 128 MB.
+ */
+export const SHARED_BUFFERS = '16MB';
+
+function pgliteOptions(): { startParams: string[] } {
+  return { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] };
+}
+
 /** The PGlite files live in `<dataDir>/pglite`; the lock file beside them. */
 export function pgliteDirectory(dataDir: string): string {
   return path.join(path.resolve(dataDir), 'pglite');
@@ -41,12 +53,12 @@ export async function openPgliteSql(dataDir?: string): Promise<Sql> {
   let lock: DataDirLock | undefined;
   let db: PGlite;
   if (dataDir === undefined) {
-    db = await PGlite.create();
+    db = await PGlite.create(pgliteOptions());
   } else {
     const dir = pgliteDirectory(dataDir);
     lock = await lockDataDir(path.dirname(dir));
     try {
-      db = await PGlite.create({ dataDir: dir });
+      db = await PGlite.create({ dataDir: dir, ...pgliteOptions() });
     } catch (error) {
       await lock.release();
       throw error;

@@ -62,6 +62,12 @@ export interface SqlStoreOptions {
   readonly migrations?: readonly Migration[];
   /** Close the Sql with the store. Default true. */
   readonly ownsSql?: boolean;
+  /**
+   * This store is the only writer of its database (embedded PGlite, opened by this store alone), so
+   * it may answer `activeSnoozes` for patients without a current snooze from memory (see
+   * {@link SqlStore.activeSnoozes}). Default: PGlite with `ownsSql`. Never for a shared server.
+   */
+  readonly exclusive?: boolean;
 }
 
 /** Diagnostics beyond the Store contract (readiness endpoints, metrics). */
@@ -209,6 +215,15 @@ export class SqlStore implements Store, StoreDiagnostics {
   private lastJtiCleanup = 0;
   private jtiCleanup: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /**
+   * Exclusive stores only: per patient key, the latest `expires_at` (epoch ms) among its unlifted
+   * snoozes, loaded once from the database and raised by every `createSnooze` before its INSERT. It may
+   * over-estimate (a lifted snooze stays counted) but never under-estimate, so "no entry, or its
+   * horizon is not after `at`" proves that the query would find no active snooze.
+   */
+  private readonly snoozeHorizon: Map<string, number> | undefined;
+  private snoozeHorizonLoaded = false;
+  private snoozeHorizonLoading: Promise<void> | undefined;
 
   constructor(sql: Sql, options: SqlStoreOptions = {}) {
     this.sql = sql;
@@ -218,6 +233,7 @@ export class SqlStore implements Store, StoreDiagnostics {
     this.migrations = options.migrations ?? MIGRATIONS;
     this.ownsSql = options.ownsSql ?? true;
     this.jtiCleanupIntervalMs = options.jtiCleanupIntervalMs ?? 60_000;
+    this.snoozeHorizon = (options.exclusive ?? (sql.kind === 'pglite' && this.ownsSql)) ? new Map() : undefined;
     this.audit = new AuditQueue<PreparedInvocation>({
       write: (batch) => this.writeInvocations(batch),
       logger: this.logger,
@@ -230,6 +246,9 @@ export class SqlStore implements Store, StoreDiagnostics {
 
   async migrate(): Promise<void> {
     await this.migrateWithResult();
+    if (this.snoozeHorizon) {
+      void this.loadSnoozeHorizon().catch(() => undefined); // warm; activeSnoozes waits for it or retries
+    }
   }
 
   migrateWithResult(): Promise<MigrationResult> {
@@ -384,30 +403,77 @@ export class SqlStore implements Store, StoreDiagnostics {
   // --- snoozes -------------------------------------------------------------------------------------
 
   async createSnooze(snooze: Omit<Snooze, 'id' | 'liftedAt' | 'liftedBy'>): Promise<Snooze> {
+    const params = [
+      randomUUID(),
+      snooze.ruleId,
+      snooze.patientKey,
+      parseTime(snooze.createdAt, 'createdAt'),
+      parseTime(snooze.expiresAt, 'expiresAt'),
+      snooze.reasonCode,
+      snooze.cardUuid,
+      snooze.materialState ?? null,
+    ];
+    // Before the INSERT: from now on activeSnoozes asks the database for this patient.
+    this.raiseSnoozeHorizon(params[2], Date.parse(params[4] as string));
     const rows = await this.sql.query(
       `INSERT INTO snoozes (id, rule_id, patient_key, created_at, expires_at, reason_code, card_uuid, material_state)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        RETURNING ${SNOOZE_COLUMNS}`,
-      [
-        randomUUID(),
-        snooze.ruleId,
-        snooze.patientKey,
-        parseTime(snooze.createdAt, 'createdAt'),
-        parseTime(snooze.expiresAt, 'expiresAt'),
-        snooze.reasonCode,
-        snooze.cardUuid,
-        snooze.materialState ?? null,
-      ]
+      params
     );
     return snoozeFromRow(rows[0]!);
   }
 
+  private raiseSnoozeHorizon(patientKey: unknown, expiresMs: number): void {
+    if (this.snoozeHorizon && typeof patientKey === 'string') {
+      const current = this.snoozeHorizon.get(patientKey);
+      // NaN (cannot happen after parseTime) would never compare greater: store +Infinity instead.
+      const value = Number.isNaN(expiresMs) ? Number.POSITIVE_INFINITY : expiresMs;
+      if (current === undefined || value > current) {
+        this.snoozeHorizon.set(patientKey, value);
+      }
+    }
+  }
+
+  /** Loads the horizon of every patient with an unlifted snooze (once; retried after a failure). */
+  private loadSnoozeHorizon(): Promise<void> {
+    this.snoozeHorizonLoading ??= (async () => {
+      try {
+        const rows = await this.sql.query('SELECT patient_key, max(expires_at) AS horizon FROM snoozes WHERE lifted_at IS NULL GROUP BY patient_key');
+        for (const row of rows) {
+          this.raiseSnoozeHorizon(String(row.patient_key), Date.parse(toIso(row.horizon)));
+        }
+        this.snoozeHorizonLoaded = true;
+      } finally {
+        this.snoozeHorizonLoading = undefined;
+      }
+    })();
+    return this.snoozeHorizonLoading;
+  }
+
+  /**
+   * Not lifted and `expires_at > at`, oldest first. An exclusive store (embedded PGlite) answers `[]`
+   * without a query for a patient whose snooze horizon proves there is none: the hook path asks this
+   * for every call that produces a snoozable card, and most patients have no snooze.
+   */
   async activeSnoozes(patientKey: string, at: Date): Promise<Snooze[]> {
+    const atIso = dateIso(at, 'at');
+    if (this.snoozeHorizon && typeof patientKey === 'string') {
+      if (!this.snoozeHorizonLoaded) {
+        await this.loadSnoozeHorizon().catch(() => undefined); // not loaded: ask the database below
+      }
+      if (this.snoozeHorizonLoaded) {
+        const horizon = this.snoozeHorizon.get(patientKey);
+        if (horizon === undefined || horizon <= at.getTime()) {
+          return [];
+        }
+      }
+    }
     const rows = await this.sql.query(
       `SELECT ${SNOOZE_COLUMNS} FROM snoozes
        WHERE patient_key = $1 AND lifted_at IS NULL AND expires_at > $2
        ORDER BY created_at, id`,
-      [patientKey, dateIso(at, 'at')]
+      [patientKey, atIso]
     );
     return rows.map(snoozeFromRow);
   }
