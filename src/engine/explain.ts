@@ -19,6 +19,7 @@ import type { EngineFacts } from '../facts/index.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { DataGap, FetchLike, LoadOptions } from '../patient/index.ts';
 import { parseOrderHookRequest } from '../protocol/parse-order-hook-request.ts';
+import { recordRequestFor } from '../protocol/record-request.ts';
 import type { ServiceDefinition } from '../protocol/service-definitions.ts';
 import { evaluateOrder } from './evaluate.ts';
 import { CUSTOM_OPERATORS } from './operators.ts';
@@ -106,17 +107,7 @@ export async function explainRequest(service: ServiceDefinition, body: unknown, 
     return { ...base, orders: [], gaps: [] };
   }
   const record = await loadPatientRecord(
-    {
-      patientId: request.context.patientId,
-      userId: request.context.userId,
-      encounterId: request.context.encounterId,
-      draftOrders: request.context.draftOrders,
-      prefetch: request.prefetch,
-      prefetchTemplates: service.prefetch,
-      policy: service.prefetchPolicy,
-      fhirServer: request.fhirServer,
-      accessToken: request.fhirAuthorization?.access_token,
-    },
+    recordRequestFor(service, request),
     { ...deps.fhir, fetch: deps.fetch }
   );
   const facts = deriveFacts(record, drafts, deps.ruleSet.classifier, now);

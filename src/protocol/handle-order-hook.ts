@@ -11,6 +11,7 @@ import { loadPatientRecord } from '../patient/index.ts';
 import type { CircuitBreakers, FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
 import type { Metrics } from '../shared/index.ts';
 import { parseOrderHookRequest } from './parse-order-hook-request.ts';
+import { recordRequestFor } from './record-request.ts';
 import type { AuditedCard, Store, SuppressedCard } from '../store/index.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
 import { isSnoozable, materiallyChanged, materialStateOf } from './snooze.ts';
@@ -62,17 +63,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {}, failedRules: [] };
   }
   const record = await loadPatientRecord(
-    {
-      patientId: request.context.patientId,
-      userId: request.context.userId,
-      encounterId: request.context.encounterId,
-      draftOrders: request.context.draftOrders,
-      prefetch: request.prefetch,
-      prefetchTemplates: service.prefetch,
-      policy: service.prefetchPolicy,
-      fhirServer: request.fhirServer,
-      accessToken: request.fhirAuthorization?.access_token,
-    },
+    recordRequestFor(service, request),
     { ...deps.fhir, fetch: deps.fetch, breakers: deps.breakers, onFhirCall: deps.metrics?.observeFhirCall }
   );
   const facts = deriveFacts(record, drafts, ruleSet.classifier, now);
