@@ -4,6 +4,7 @@
  */
 import type { MedicationFact, OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition } from '../engine/index.ts';
+import { RISK_CONDITION_GROUPS } from '../terminology/index.ts';
 import { escapeMarkdown } from './markdown.ts';
 
 export const OVERDOSE_SIGNS =
@@ -11,7 +12,7 @@ export const OVERDOSE_SIGNS =
   'slow or shallow breathing; slow heartbeat; blue or grey lips or fingernails; being hard to wake or unable to speak. ' +
   'If these appear, give naloxone if it is at hand, call emergency services, and stay with the person.';
 
-const RISK_GROUPS = new Set(['copd', 'sleep-apnea', 'opioid-use-disorder', 'substance-use-disorder', 'alcohol-use-disorder', 'overdose-history']);
+const RISK_GROUPS: ReadonlySet<string> = new Set(RISK_CONDITION_GROUPS);
 
 const round = (n: number): string => String(Math.round(n * 10) / 10);
 

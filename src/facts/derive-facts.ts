@@ -4,6 +4,7 @@
 import { calculateAge } from '@medplum/core';
 import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
+import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
 import type { Classifier } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
@@ -90,7 +91,7 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
   };
 }
 
-const CNS = new Set(['opioid-analgesic', 'opioid-antitussive', 'oud-treatment', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
+const CNS: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
 
 /**
  * What the facts could not establish for the orders being checked. Only gaps that can change a

@@ -2,14 +2,14 @@
  * Facts about one draft order in the context of everything else the patient takes: total MME,
  * distinct CNS-active drugs, new start or renewal, and ketamine-session timing.
  */
-import { ingredientRole } from '../terminology/index.ts';
+import { CNS_DEPRESSANT_CLASSES, ingredientRole } from '../terminology/index.ts';
 import type { IngredientRole } from '../terminology/index.ts';
 import { summariseMme } from './dose/index.ts';
 import type { MedicationFact, OrderFacts } from './types.ts';
 
 const CNS_ROLES: ReadonlySet<IngredientRole> = new Set(['opioid', 'oud-opioid', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
 const ACTIVE_ROLES: ReadonlySet<IngredientRole> = new Set([...CNS_ROLES, 'naloxone', 'antagonist']);
-const CNS_CLASSES = new Set(['opioid-analgesic', 'opioid-antitussive', 'oud-treatment', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
+const CNS_CLASSES: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
 const PREMEDICATION_HINT = /\b(pre-?medication|premed|pre-?procedur\w*|before (the )?(ketamine|esketamine|spravato|session|infusion|procedure))/;
 const KETAMINE_WORD = /\b(ketamine|esketamine|spravato)\b/;
 const HOUR_MS = 3_600_000;

@@ -6,6 +6,7 @@
  */
 import type { MaterialChange, RuleDefinition } from '../engine/index.ts';
 import type { OrderFacts } from '../facts/index.ts';
+import { RISK_CONDITION_GROUPS } from '../terminology/index.ts';
 
 export const DEFAULT_MATERIAL: readonly MaterialChange[] = ['drug-classes', 'mme-band'];
 
@@ -19,7 +20,7 @@ interface MaterialState {
 }
 
 /** Conditions that raise overdose or respiratory risk: a new one always ends a snooze. */
-const RISK_CONDITIONS = new Set(['copd', 'sleep-apnea', 'opioid-use-disorder', 'substance-use-disorder', 'alcohol-use-disorder', 'overdose-history']);
+const RISK_CONDITIONS: ReadonlySet<string> = new Set(RISK_CONDITION_GROUPS);
 const SEVERITY: Readonly<Record<string, number>> = { info: 1, warning: 2, critical: 3 };
 
 /** MME bands the CDC 2022 guideline uses as markers: below 50, 50 to 89, 90 and above. */

@@ -10,4 +10,4 @@ export type { ValueSetValidation } from './local-value-sets.ts';
 export { ATC_SYSTEM, RXNORM_SYSTEM } from './code-maps.ts';
 export { roleOf as ingredientRole } from './product-rules.ts';
 export type { IngredientRole } from './data/ingredient-names.ts';
-export { CONDITION_GROUPS, ICD10_SYSTEM, ICD10CM_SYSTEM, SNOMED_SYSTEM, classifyConditionCode, conditionGroupLabel, explainConditionCode, isConditionGroup, type ConditionEvidence, type ConditionGroup } from './conditions/index.ts';
+export { CONDITION_GROUPS, RISK_CONDITION_GROUPS, ICD10_SYSTEM, ICD10CM_SYSTEM, SNOMED_SYSTEM, classifyConditionCode, conditionGroupLabel, explainConditionCode, isConditionGroup, type ConditionEvidence, type ConditionGroup } from './conditions/index.ts';

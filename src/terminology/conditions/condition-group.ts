@@ -36,6 +36,19 @@ export const CONDITION_GROUPS: readonly ConditionGroup[] = Object.freeze([
   'substance-use-disorder',
 ] as const);
 
+/**
+ * Conditions that raise the risk of overdose or respiratory depression with CNS depressants: shown
+ * as the patient's risk factors on cards, and a new one always ends a snooze.
+ */
+export const RISK_CONDITION_GROUPS: readonly ConditionGroup[] = Object.freeze([
+  'alcohol-use-disorder',
+  'copd',
+  'opioid-use-disorder',
+  'overdose-history',
+  'sleep-apnea',
+  'substance-use-disorder',
+] as const);
+
 const GROUP_SET: ReadonlySet<string> = new Set(CONDITION_GROUPS);
 
 /** True when `value` is one of the group ids above. */
