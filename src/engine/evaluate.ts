@@ -8,8 +8,8 @@
 import { Engine } from 'json-rules-engine';
 import type { EngineFacts } from '../facts/index.ts';
 import { CUSTOM_OPERATORS } from './operators.ts';
-import { orderClassGate } from './order-class-gate.ts';
-import type { GateFacts } from './order-class-gate.ts';
+import { ruleGate } from './rule-gate.ts';
+import type { GateFacts } from './rule-gate.ts';
 import type { EngineRule, Evaluation, Indicator, RuleFailure, RuleHit, RuleSet } from './types.ts';
 
 function newEngine(rules: readonly EngineRule[]): Engine {
@@ -54,9 +54,9 @@ function toHits(fired: readonly string[], rules: readonly EngineRule[]): RuleHit
  * @returns Rules that fired and rules that failed. A failing rule never hides the others' results.
  */
 export async function evaluateOrder(ruleSet: RuleSet, facts: EngineFacts): Promise<Evaluation> {
-  // Rules that cannot fire given the order's drug classes, the concurrent classes and the condition
-  // groups are left out (order-class-gate.ts); often no rule is left and no engine is needed.
-  const active = ruleSet.engineRules.filter((r) => r.active && orderClassGate(r.conditions)(facts as unknown as GateFacts) !== false);
+  // Rules that cannot fire given these facts are left out (rule-gate.ts: exact, three-valued); often no
+  // rule is left and no engine is needed. Every rule that may fire is decided by json-rules-engine.
+  const active = ruleSet.engineRules.filter((r) => r.active && ruleGate(r.conditions)(facts as unknown as GateFacts) !== false);
   if (active.length === 0) {
     return { hits: [], failures: [] };
   }

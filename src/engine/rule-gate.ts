@@ -1,16 +1,17 @@
 /**
- * A cheap, sound pre-check run before json-rules-engine: which rules cannot fire for an order,
- * judged from its list facts alone (the order's drug classes, the concurrent drug classes and the
- * condition groups).
+ * A cheap, exact pre-check run before json-rules-engine: which rules cannot fire for an order, given
+ * its facts.
  *
- * Almost every rule starts from what is being ordered and what else is taken ("orderClasses
- * containsAny [opioids]" and "concurrentClasses contains benzodiazepine"). The condition tree is read
- * once (per compiled rule, cached) into a three-valued predicate: conditions on those array facts with
- * `contains`, `doesNotContain`, `containsAny` or `containsNone` are decided exactly as the operators
- * decide them, every other condition is "unknown", and all/any/not combine the three values. A rule
- * whose predicate is definitely false cannot fire, so it is left out of the engine for that order;
- * when nothing is left the engine is not run. json-rules-engine still decides every rule that may
- * fire, with a fresh Engine per evaluation (see README.md).
+ * Each rule's condition tree is compiled once (per compiled rule, cached) into a three-valued
+ * predicate. A condition with a plain value (or an array of plain values) is decided exactly as the
+ * operator decides it: the list operators `contains`, `doesNotContain`, `containsAny`, `containsNone`
+ * on arrays; `equal`, `notEqual`, `in`, `notIn`; the numeric comparisons with json-rules-engine's
+ * number validator (a number, or null which never passes). Whatever it cannot decide exactly (a
+ * value of another type, an absent fact) is "unknown", and all/any/not combine the three values. A
+ * rule whose predicate is definitely false cannot fire, so it is left out of the engine for that
+ * order; when nothing is left the engine is not run. json-rules-engine still decides every rule that
+ * may fire (true or unknown), with a fresh Engine per evaluation (see README.md), so every card comes
+ * from an engine event.
  *
  * Failures are kept as they were: a rule is gated only when every condition in it uses a known
  * fact and a known operator with a plain value (no `path`, `params`, condition references or fact
@@ -23,15 +24,13 @@ import { FACT_NAMES } from '../facts/index.ts';
 type Tri = boolean | undefined;
 /** The facts the gate reads (all arrays of strings in EngineFacts). */
 export type GateFacts = Readonly<Record<string, unknown>>;
-export type OrderClassGate = (facts: GateFacts) => Tri;
-
-const ARRAY_FACTS: ReadonlySet<string> = new Set(['orderClasses', 'concurrentClasses', 'conditions']);
+export type RuleGate = (facts: GateFacts) => Tri;
 
 const BUILT_IN_OPERATORS = new Set(['equal', 'notEqual', 'in', 'notIn', 'contains', 'doesNotContain', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive']);
 const CUSTOM_OPERATORS = new Set(['containsAny', 'containsNone']);
 const KNOWN_FACTS: ReadonlySet<string> = new Set(FACT_NAMES);
 
-const UNKNOWN: OrderClassGate = () => undefined;
+const UNKNOWN: RuleGate = () => undefined;
 
 type Node = Record<string, unknown>;
 
@@ -50,10 +49,12 @@ function safe(node: unknown): boolean {
   if ('condition' in n) return false;
   if (typeof n.fact !== 'string' || !KNOWN_FACTS.has(n.fact) || 'path' in n || 'params' in n) return false;
   if (typeof n.operator !== 'string' || !(BUILT_IN_OPERATORS.has(n.operator) || CUSTOM_OPERATORS.has(n.operator))) return false;
+  // `in` / `notIn` call value.indexOf: anything but an array may throw.
+  if ((n.operator === 'in' || n.operator === 'notIn') && !Array.isArray(n.value)) return false;
   return isPlain(n.value) || (Array.isArray(n.value) && n.value.every(isPlain));
 }
 
-function compile(node: unknown): OrderClassGate {
+function compile(node: unknown): RuleGate {
   const n = node as Node;
   // json-rules-engine treats an empty all/any as true: leave such a node undecided.
   if ((Array.isArray(n.all) && n.all.length === 0) || (Array.isArray(n.any) && n.any.length === 0)) return UNKNOWN;
@@ -89,12 +90,21 @@ function compile(node: unknown): OrderClassGate {
     };
   }
   const fact = n.fact as string;
-  if (!ARRAY_FACTS.has(fact)) return UNKNOWN;
   const value = n.value;
   // A fact that is not an array at run time is left to the engine (its operators then answer false).
   const list = (facts: GateFacts): readonly unknown[] | undefined => {
     const v = facts[fact];
     return Array.isArray(v) ? v : undefined;
+  };
+  // json-rules-engine's numberValidator: Number.parseFloat(factValue).toString() !== 'NaN'. Decided here
+  // only for a number (valid when not NaN) and null (never valid); anything else goes to the engine.
+  const numeric = (compare: (a: number, b: unknown) => boolean): RuleGate => {
+    return (facts) => {
+      const v = facts[fact];
+      if (v === null) return false;
+      if (typeof v !== 'number') return undefined;
+      return !Number.isNaN(v) && compare(v, value);
+    };
   };
   switch (n.operator) {
     // json-rules-engine: factValue.indexOf(value) > -1 / === -1 (fact must be an array).
@@ -119,23 +129,68 @@ function compile(node: unknown): OrderClassGate {
         const l = list(facts);
         return l === undefined ? undefined : Array.isArray(value) && !l.some((c) => value.includes(c));
       };
+    // json-rules-engine: a === b, a !== b, no validator.
+    // (Absent facts never reach these predicates: see withFactsPresent.)
+    case 'equal':
+      return (facts) => facts[fact] === value;
+    case 'notEqual':
+      return (facts) => facts[fact] !== value;
+    // json-rules-engine: value.indexOf(factValue) > -1 / === -1; only an array value is decided.
+    case 'in':
+      return Array.isArray(value) ? (facts) => value.indexOf(facts[fact]) > -1 : UNKNOWN;
+    case 'notIn':
+      return Array.isArray(value) ? (facts) => value.indexOf(facts[fact]) === -1 : UNKNOWN;
+    // json-rules-engine: numberValidator(factValue) && a < b (and so on), the same JavaScript comparison.
+    case 'lessThan':
+      return numeric((a, b) => a < (b as number));
+    case 'lessThanInclusive':
+      return numeric((a, b) => a <= (b as number));
+    case 'greaterThan':
+      return numeric((a, b) => a > (b as number));
+    case 'greaterThanInclusive':
+      return numeric((a, b) => a >= (b as number));
     default:
       return UNKNOWN;
   }
 }
 
-const cache = new WeakMap<object, OrderClassGate>();
+const cache = new WeakMap<object, RuleGate>();
 
 /**
  * The gate of one compiled rule's conditions (built once per conditions object, then cached).
  * @param conditions - The rule's top-level condition.
  * @returns A predicate: false when the rule cannot fire with these facts.
  */
-export function orderClassGate(conditions: TopLevelCondition): OrderClassGate {
+export function ruleGate(conditions: TopLevelCondition): RuleGate {
   let gate = cache.get(conditions);
   if (!gate) {
-    gate = safe(conditions) ? compile(conditions) : UNKNOWN;
+    gate = safe(conditions) ? withFactsPresent(factsUsed(conditions), compile(conditions)) : UNKNOWN;
     cache.set(conditions, gate);
   }
   return gate;
+}
+
+/** The facts a condition tree reads. */
+function factsUsed(node: unknown, into: Set<string> = new Set()): Set<string> {
+  const n = node as Node;
+  for (const key of ['all', 'any'] as const) {
+    if (Array.isArray(n[key])) (n[key] as unknown[]).forEach((c) => factsUsed(c, into));
+  }
+  if ('not' in n) factsUsed(n.not, into);
+  if (typeof n.fact === 'string') into.add(n.fact);
+  return into;
+}
+
+/**
+ * With `allowUndefinedFacts: false` json-rules-engine rejects when it reads an absent fact, which
+ * becomes a "check incomplete" card: a rule reading any absent fact is never left out.
+ */
+function withFactsPresent(facts: ReadonlySet<string>, gate: RuleGate): RuleGate {
+  const names = [...facts];
+  return (values) => {
+    for (const name of names) {
+      if (values[name] === undefined) return undefined;
+    }
+    return gate(values);
+  };
 }
