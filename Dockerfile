@@ -7,16 +7,22 @@ ENV NODE_ENV=production \
     DATA_DIR=/var/lib/cns-cds
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
+# --ignore-scripts: `prepare` needs the sources (copied below); the template is made after them.
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error && npm cache clean --force
 COPY src ./src
 COPY cds-hooks ./cds-hooks
 COPY rules ./rules
 COPY fixtures ./fixtures
 COPY scripts/mint-token.ts ./scripts/mint-token.ts
+COPY scripts/pglite-template.ts ./scripts/pglite-template.ts
 COPY tsconfig.json ./
+# The empty-database template (src/store/pglite-template.ts): a new data volume is copied from it
+# (about 50 ms) instead of running initdb (about 2 s). Owned by the service's user, which reads it.
+RUN node --no-wasm-tier-up --no-wasm-dynamic-tiering scripts/pglite-template.ts \
+ && mkdir -p /app/node_modules/.cache && chown -R node:node /app/node_modules/.cache
 RUN mkdir -p /var/lib/cns-cds && chown -R node:node /var/lib/cns-cds /app/rules
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # PGlite's WebAssembly stays on V8's baseline compiler: much less memory for no measurable loss (docs/benchmark.md).
-CMD ["node", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering", "src/main.ts"]
+CMD ["node", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering", "src/start.ts"]

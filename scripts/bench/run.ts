@@ -1,7 +1,7 @@
 /**
  * Load benchmark of the CDS service (npm run bench). See docs/benchmark.md.
  *
- * Starts the real service as a child process (`node src/main.ts`) on embedded defaults, drives it
+ * Starts the real service as a child process (`node src/start.ts`, as `npm start`) on embedded defaults, drives it
  * with autocannon through a corpus built from fixtures/, and prints a table; the same run measures
  * a bare Node http server (the floor). Results go to .data/bench/<timestamp>.json.
  *
@@ -29,6 +29,8 @@ import type { RunningServer } from './service.ts';
 
 /** The V8 flags `npm start` uses (PGlite memory: see docs/benchmark.md). */
 const SERVICE_NODE_FLAGS = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
+/** The entry `npm start` runs (compile cache on, then src/main.ts). */
+const SERVICE_ENTRY = 'src/start.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -93,7 +95,7 @@ mkdirSync(outDir, { recursive: true });
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cds-bench-data-'));
 
 async function startService(env: Record<string, string>, workers: number): Promise<RunningServer> {
-  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, 'src/main.ts'], env: { ...serviceEnv(env), WORKERS: String(workers) }, cwd: ROOT });
+  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv(env), WORKERS: String(workers) }, cwd: ROOT });
   log(`service up in ${round(server.readyMs)} ms (pid ${server.pid}, ${processTree(server.pid).length} process(es), WORKERS=${workers})`);
   return server;
 }
@@ -152,7 +154,7 @@ async function saturate(label: string, server: RunningServer, corpus: readonly C
 async function freshStart(workers: number): Promise<number> {
   const fresh = mkdtempSync(path.join(os.tmpdir(), 'cds-bench-fresh-'));
   try {
-    const server = await startServer({ args: [...SERVICE_NODE_FLAGS, 'src/main.ts'], env: { ...serviceEnv({ DATA_DIR: fresh }), WORKERS: String(workers) }, cwd: ROOT });
+    const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ DATA_DIR: fresh }), WORKERS: String(workers) }, cwd: ROOT });
     server.rss.stop();
     await server.stop();
     log(`fresh DATA_DIR: ready in ${round(server.readyMs)} ms (WORKERS=${workers})`);
@@ -216,7 +218,7 @@ interface JwtResult {
 async function measureJwt(corpus: readonly CorpusEntry[], noAuthBest: number): Promise<JwtResult> {
   const keysDir = path.join(dataDir, 'dev-keys');
   const keys = await loadOrCreateDevKeys(keysDir);
-  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, 'src/main.ts'], env: { ...serviceEnv({ CDS_AUTH: 'required', DEV_KEYS_DIR: keysDir, CDS_TRUST_DEV_ISSUER: 'true' }), WORKERS: '1' }, cwd: ROOT });
+  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ CDS_AUTH: 'required', DEV_KEYS_DIR: keysDir, CDS_TRUST_DEV_ISSUER: 'true' }), WORKERS: '1' }, cwd: ROOT });
   log(`JWT service up in ${round(server.readyMs)} ms`);
   try {
     const base = `http://localhost:${server.port}`;
@@ -261,7 +263,7 @@ async function measureJwt(corpus: readonly CorpusEntry[], noAuthBest: number): P
 
 async function measureReload(corpus: readonly CorpusEntry[], workers: number): Promise<ReloadResult> {
   const rulesCopy = await copyRules(path.join(ROOT, 'rules'));
-  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, 'src/main.ts'], env: { ...serviceEnv({ RULES_DIR: rulesCopy }), WORKERS: String(workers) }, cwd: ROOT });
+  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ RULES_DIR: rulesCopy }), WORKERS: String(workers) }, cwd: ROOT });
   try {
     await runAutocannon({ label: 'warm-up', baseUrl: server.baseUrl, corpus, connections: 16, durationS: WARMUP_S });
     const durationS = quick ? 6 : 10;
@@ -278,7 +280,7 @@ async function measureReload(corpus: readonly CorpusEntry[], workers: number): P
 async function measureStall(corpus: readonly CorpusEntry[]): Promise<StallResult> {
   const stall = await startStallServer();
   const budgetMs = 2500;
-  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, 'src/main.ts'], env: { ...serviceEnv({ FHIR_BUDGET_MS: String(budgetMs) }), WORKERS: '1' }, cwd: ROOT });
+  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ FHIR_BUDGET_MS: String(budgetMs) }), WORKERS: '1' }, cwd: ROOT });
   try {
     const result = await stalledFhirServer(server, corpus, stall.url, { requests: quick ? 30 : 60, concurrency: 10, budgetMs, incompleteTopic: INCOMPLETE_TOPIC_CODE, connections: stall.connections });
     log(`stalled FHIR server: ${JSON.stringify(result.statusCodes)}, incomplete cards ${result.incompleteCards}, p50 ${result.latencyMs.p50} max ${result.latencyMs.max} ms, over budget ${result.overBudget}`);
@@ -305,7 +307,7 @@ interface SemiResult {
 /** One process with a smaller V8 young generation (NODE_OPTIONS), as docs/benchmark.md recommends. */
 async function measureSemi(corpus: readonly CorpusEntry[]): Promise<SemiResult> {
   const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=4`.trim();
-  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, 'src/main.ts'], env: { ...serviceEnv({ NODE_OPTIONS: nodeOptions }), WORKERS: '1' }, cwd: ROOT });
+  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ NODE_OPTIONS: nodeOptions }), WORKERS: '1' }, cwd: ROOT });
   try {
     await runAutocannon({ label: 'warm-up', baseUrl: server.baseUrl, corpus, connections: 16, durationS: WARMUP_S });
     const connections = SAT_CONNECTIONS[SAT_CONNECTIONS.length - 1]!;

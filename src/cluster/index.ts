@@ -4,7 +4,7 @@
  *
  * - WORKERS resolves to 1 (the default outside production): nothing happens, main.ts runs the service
  *   in this one process exactly as before (role `single`).
- * - More than one, in the process started by `node src/main.ts`: this process becomes the primary
+ * - More than one, in the process started by `npm start` (`src/start.ts`, which loads main.ts): this process becomes the primary
  *   (role `primary`: main.ts returns and serves nothing itself); it forks the workers.
  * - In a forked worker (role `worker`): main.ts runs the whole service as usual, with the store and the
  *   JWT replay cache given here when they live in the primary.

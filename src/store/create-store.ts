@@ -44,7 +44,7 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Ser
     });
   } else {
     const { openPgliteSql } = await import('./pglite-sql.ts');
-    sql = await openPgliteSql(options.dataDir);
+    sql = await openPgliteSql(options.dataDir, { logger });
   }
   const store = new SqlStore(sql, {
     logger,

@@ -9,7 +9,8 @@
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataDir, type DataDirLock } from './pglite-lock.ts';
-import type { Sql, SqlExecutor, SqlRow } from './sql.ts';
+import { restoreFromTemplate } from './pglite-template.ts';
+import type { Sql, SqlExecutor, SqlRow, StoreLogger } from './sql.ts';
 
 interface PgliteLike {
   query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
@@ -36,8 +37,13 @@ function executor(db: PgliteLike): SqlExecutor {
  */
 export const SHARED_BUFFERS = '16MB';
 
+/** The PostgreSQL start parameters the service runs PGlite with. */
+export function pgliteStartParams(): string[] {
+  return [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`];
+}
+
 function pgliteOptions(): { startParams: string[] } {
-  return { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] };
+  return { startParams: pgliteStartParams() };
 }
 
 /** The PGlite files live in `<dataDir>/pglite`; the lock file beside them. */
@@ -45,11 +51,20 @@ export function pgliteDirectory(dataDir: string): string {
   return path.join(path.resolve(dataDir), 'pglite');
 }
 
+export interface OpenPgliteOptions {
+  /** Template for a new database (pglite-template.ts); default: the one `npm install` made. */
+  readonly templateDir?: string;
+  /** Told when a new database was copied from the template, or the copy failed (initdb then runs). */
+  readonly logger?: StoreLogger;
+}
+
 /**
- * Opens PGlite.
+ * Opens PGlite. A new data directory is filled from the template when there is one (a copy instead
+ * of initdb: see pglite-template.ts).
  * @param dataDir - The service's data directory, or undefined for an in-memory database.
+ * @param options - Template location.
  */
-export async function openPgliteSql(dataDir?: string): Promise<Sql> {
+export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions = {}): Promise<Sql> {
   let lock: DataDirLock | undefined;
   let db: PGlite;
   if (dataDir === undefined) {
@@ -58,6 +73,14 @@ export async function openPgliteSql(dataDir?: string): Promise<Sql> {
     const dir = pgliteDirectory(dataDir);
     lock = await lockDataDir(path.dirname(dir));
     try {
+      try {
+        if (restoreFromTemplate(dir, options.templateDir)) {
+          options.logger?.info({ dir }, 'new embedded database copied from the PGlite template');
+        }
+      } catch (error) {
+        // Only speed is lost: PGlite initialises the empty directory itself.
+        options.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not copy the PGlite template; initialising the database instead (slower)');
+      }
       db = await PGlite.create({ dataDir: dir, ...pgliteOptions() });
     } catch (error) {
       await lock.release();
