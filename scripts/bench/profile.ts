@@ -116,8 +116,8 @@ async function main(): Promise<void> {
   // As the benchmark: embedded store in a private temporary data folder (or DATA_DIR when given).
   const dataDir = process.env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'cds-profile-data-'));
   const server = await startServer({
-    args: ['src/main.ts'],
-    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    args: ['src/start.ts'],
+    nodeFlags: ['--max-semi-space-size=16', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering', '--cpu-prof', `--cpu-prof-dir=${dir}`],
     env: { CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', NODE_ENV: '', DATA_DIR: dataDir, WORKERS: values.workers ?? '1' },
     cwd: ROOT,
   }).catch((error: unknown) => {
