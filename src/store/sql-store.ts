@@ -199,6 +199,13 @@ function ruleChangeFromRow(row: SqlRow): RuleChange {
   };
 }
 
+interface PendingJti {
+  readonly hash: string;
+  readonly expiresAt: string;
+  readonly resolve: (firstUse: boolean) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 const SNOOZE_COLUMNS = 'id, rule_id, patient_key, created_at, expires_at, reason_code, card_uuid, material_state, lifted_at, lifted_by';
 const RULE_CHANGE_COLUMNS = 'seq, rule_id, action, content_text, author, at, rule_set_version';
 
@@ -214,6 +221,9 @@ export class SqlStore implements Store, StoreDiagnostics {
   private readonly jtiCleanupIntervalMs: number;
   private lastJtiCleanup = 0;
   private jtiCleanup: Promise<void> | undefined;
+  /** Replay keys waiting for this turn's grouped INSERT (see rememberJti). */
+  private jtiGroup: PendingJti[] | undefined;
+  private jtiWrite: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   /**
    * Exclusive stores only: per patient key, the latest `expires_at` (epoch ms) among its unlifted
@@ -577,25 +587,62 @@ export class SqlStore implements Store, StoreDiagnostics {
 
   // --- JWT replay ----------------------------------------------------------------------------------
 
-  async rememberJti(key: string, expiresAtMs: number): Promise<boolean> {
+  /**
+   * Records a JWT replay key; true the first time it is seen (or after its earlier entry expired).
+   *
+   * Calls made in the same turn of the event loop share one statement (a group commit): under load
+   * several requests verify their tokens at once, and one INSERT of n keys costs about as much as one
+   * of a single key (the statement, its transaction and its WAL write dominate). Each answer still
+   * comes from the committed database, before the request is answered. Within one group the first use
+   * of a key wins and any other use of it is a replay.
+   */
+  rememberJti(key: string, expiresAtMs: number): Promise<boolean> {
     if (!Number.isFinite(expiresAtMs)) {
-      throw new StoreInputError('expiresAtMs must be a finite epoch time in ms');
+      return Promise.reject(new StoreInputError('expiresAtMs must be a finite epoch time in ms'));
     }
     const nowMs = this.now().getTime();
-    // A key seen before counts again only once its earlier entry has expired.
-    const rows = await this.sql.query(
-      `INSERT INTO jti_replay (key_hash, expires_at) VALUES ($1, $2)
-       ON CONFLICT (key_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE jti_replay.expires_at <= $3
-       RETURNING key_hash`,
-      [sha256(key), new Date(expiresAtMs).toISOString(), new Date(nowMs).toISOString()]
-    );
+    const answer = new Promise<boolean>((resolve, reject) => {
+      if (this.jtiGroup === undefined) {
+        this.jtiGroup = [];
+        setImmediate(() => this.writeJtiGroup());
+      }
+      this.jtiGroup.push({ hash: sha256(key), expiresAt: new Date(expiresAtMs).toISOString(), resolve, reject });
+    });
     if (nowMs - this.lastJtiCleanup >= this.jtiCleanupIntervalMs && this.jtiCleanup === undefined) {
       this.lastJtiCleanup = nowMs;
       this.jtiCleanup = this.deleteExpiredJtis(nowMs).finally(() => {
         this.jtiCleanup = undefined;
       });
     }
-    return rows.length === 1;
+    return answer;
+  }
+
+  /** Writes the waiting replay keys in one statement and answers each caller. */
+  private writeJtiGroup(): void {
+    const group = this.jtiGroup ?? [];
+    this.jtiGroup = undefined;
+    const first = new Map<string, PendingJti>();
+    for (const pending of group) {
+      if (!first.has(pending.hash)) first.set(pending.hash, pending);
+    }
+    const rows = [...first.values()].map((p) => ({ key_hash: p.hash, expires_at: p.expiresAt }));
+    // A key seen before counts again only once its earlier entry has expired.
+    const written = this.sql.query<{ key_hash: string }>(
+      `INSERT INTO jti_replay (key_hash, expires_at)
+       SELECT key_hash, expires_at FROM jsonb_to_recordset($1::jsonb) AS r(key_hash text, expires_at timestamptz)
+       ON CONFLICT (key_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE jti_replay.expires_at <= $2
+       RETURNING key_hash`,
+      [JSON.stringify(rows), this.now().toISOString()]
+    );
+    this.jtiWrite = written.then(
+      (returned) => {
+        const stored = new Set(returned.map((r) => r.key_hash));
+        for (const pending of group) pending.resolve(first.get(pending.hash) === pending && stored.has(pending.hash));
+      },
+      (error: unknown) => {
+        for (const pending of group) pending.reject(error);
+      }
+    );
   }
 
   /** Opportunistic cleanup of expired replay keys, in batches; failures are logged, never thrown. */
@@ -656,6 +703,8 @@ export class SqlStore implements Store, StoreDiagnostics {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.audit.close();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // a group already asked for is written
+      await this.jtiWrite;
       await this.jtiCleanup;
       if (this.ownsSql) {
         await this.sql.close();

@@ -402,6 +402,17 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(results.filter(Boolean)).toHaveLength(1);
       });
 
+      it('answers each of many keys sent at once (one grouped write): new ones pass, seen ones and repeats do not', async () => {
+        const seen = `https://ehr.example|${randomUUID()}`;
+        expect(await store.rememberJti(seen, Date.now() + 60_000)).toBe(true);
+        const fresh = Array.from({ length: 20 }, () => `https://ehr.example|${randomUUID()}`);
+        const keys = [...fresh, seen, fresh[3]!, fresh[7]!];
+        const results = await Promise.all(keys.map((k) => store.rememberJti(k, Date.now() + 60_000)));
+        expect(results).toEqual([...fresh.map(() => true), false, false, false]);
+        // Every fresh key was stored: a later use is a replay.
+        expect(await Promise.all(fresh.map((k) => store.rememberJti(k, Date.now() + 60_000)))).toEqual(fresh.map(() => false));
+      });
+
       it('keeps only a hash of the key, and deletes expired keys now and then', async () => {
         const key = `https://ehr.example|${randomUUID()}`;
         const t0 = Date.UTC(2027, 0, 1);
