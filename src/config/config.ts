@@ -191,7 +191,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       dataDir: path.resolve(env.DATA_DIR?.trim() || path.join(PROJECT_ROOT, '.data')),
       ...(auditKeySecret ? { auditKeySecret } : {}),
       auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 0, 36_500),
-      auditFlushIntervalMs: int('AUDIT_FLUSH_INTERVAL_MS', 200, 10, 60_000),
+      auditFlushIntervalMs: int('AUDIT_FLUSH_INTERVAL_MS', 50, 10, 60_000),
       ruleSyncPollMs: int('RULE_SYNC_POLL_MS', 500, 100, 60_000),
     },
     production,

@@ -9,7 +9,7 @@ export interface AuditQueueOptions<T> {
   /** Writes a batch in one transaction; must be idempotent (a batch may be retried after an unknown outcome). */
   readonly write: (batch: readonly T[]) => Promise<void>;
   readonly logger: StoreLogger;
-  /** Timer period, ms. Default 200. */
+  /** Timer period, ms. Default 50 (a write blocks the event loop while PGlite runs it: short batches keep the latency tail short). */
   readonly flushIntervalMs?: number;
   /** Records per transaction. Default 500 (a full batch is written without waiting for the timer). */
   readonly batchSize?: number;
@@ -72,7 +72,7 @@ export class AuditQueue<T> {
     this.logger = options.logger;
     this.batchSize = Math.max(1, options.batchSize ?? 500);
     this.maxQueued = Math.max(1, options.maxQueued ?? 10_000);
-    this.flushIntervalMs = Math.max(1, options.flushIntervalMs ?? 200);
+    this.flushIntervalMs = Math.max(1, options.flushIntervalMs ?? 50);
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.isPermanent = options.isPermanent ?? isPermanentSqlError;
     this.now = options.now ?? Date.now;

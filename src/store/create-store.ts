@@ -12,7 +12,7 @@ export interface CreateStoreOptions {
   /** The service's data directory (DATA_DIR): PGlite files go in `<dataDir>/pglite`. */
   readonly dataDir?: string;
   readonly logger?: StoreLogger;
-  /** Audit queue timer period, ms. Default 200. */
+  /** Audit queue timer period, ms. Default 50. */
   readonly flushIntervalMs?: number;
   /** Invocations per audit transaction. Default 500. */
   readonly auditBatchSize?: number;

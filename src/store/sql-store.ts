@@ -48,7 +48,7 @@ export class StoreInputError extends TypeError {
 
 export interface SqlStoreOptions {
   readonly logger?: StoreLogger;
-  /** Audit queue timer period, ms. Default 200. */
+  /** Audit queue timer period, ms. Default 50. */
   readonly flushIntervalMs?: number;
   /** Invocations per audit transaction. Default 500. */
   readonly auditBatchSize?: number;
