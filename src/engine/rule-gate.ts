@@ -38,10 +38,26 @@ function isPlain(value: unknown): boolean {
   return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
-/** True when json-rules-engine cannot throw on this tree (validated rules always pass). */
+/** The keys that make a node a group, a negation, a reference or a leaf: json-rules-engine reads one. */
+const NODE_KINDS = ['all', 'any', 'not', 'condition', 'fact'] as const;
+
+/** Plain data (a function-valued fact would be called by the engine, as a dynamic fact). */
+function isPlainFact(value: unknown): boolean {
+  return typeof value !== 'function';
+}
+
+/**
+ * True when json-rules-engine cannot throw on this tree and reads it as the gate does (validated
+ * rules always pass): every node is exactly one of all / any / not / leaf, and the root is not a leaf.
+ */
+function safeRoot(node: unknown): boolean {
+  return safe(node) && !('fact' in (node as Node));
+}
+
 function safe(node: unknown): boolean {
   if (!node || typeof node !== 'object' || Array.isArray(node)) return false;
   const n = node as Node;
+  if (NODE_KINDS.filter((k) => k in n).length !== 1) return false;
   for (const key of ['all', 'any'] as const) {
     if (key in n) return Array.isArray(n[key]) && (n[key] as unknown[]).every(safe);
   }
@@ -164,7 +180,7 @@ const cache = new WeakMap<object, RuleGate>();
 export function ruleGate(conditions: TopLevelCondition): RuleGate {
   let gate = cache.get(conditions);
   if (!gate) {
-    gate = safe(conditions) ? withFactsPresent(factsUsed(conditions), compile(conditions)) : UNKNOWN;
+    gate = safeRoot(conditions) ? withFactsPresent(factsUsed(conditions), compile(conditions)) : UNKNOWN;
     cache.set(conditions, gate);
   }
   return gate;
@@ -183,13 +199,14 @@ function factsUsed(node: unknown, into: Set<string> = new Set()): Set<string> {
 
 /**
  * With `allowUndefinedFacts: false` json-rules-engine rejects when it reads an absent fact, which
- * becomes a "check incomplete" card: a rule reading any absent fact is never left out.
+ * becomes a "check incomplete" card: a rule reading any absent fact is never left out (nor one reading
+ * a function, which the engine would call).
  */
 function withFactsPresent(facts: ReadonlySet<string>, gate: RuleGate): RuleGate {
   const names = [...facts];
   return (values) => {
     for (const name of names) {
-      if (values[name] === undefined) return undefined;
+      if (values[name] === undefined || !isPlainFact(values[name])) return undefined;
     }
     return gate(values);
   };

@@ -9,8 +9,9 @@
  * `node_modules/.cache/cns-depressant-cds/`. A template made by another PGlite version is never
  * used; without a template PGlite runs initdb as it always did, only slower.
  *
- * Both the template and a restored data directory are written beside their final place and renamed
- * into it, so a crash mid-copy never leaves a half-copied database where PGlite would open it.
+ * The template and a new data directory are written beside their final place and renamed into it, so a
+ * crash mid-copy never leaves a half-copied database where PGlite would open it (an existing empty
+ * directory is filled in place, `PG_VERSION` last: see restoreFromTemplate).
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -63,13 +64,19 @@ function isMissingOrEmpty(dir: string): boolean {
 
 /**
  * Fills an empty or missing PGlite data directory from the template.
+ *
+ * A missing directory is made by copying beside it and renaming into place. An existing empty one (e.g.
+ * a mount point, which cannot be replaced) is filled in place, `PG_VERSION` last, and emptied again if
+ * the copy fails. Copies left behind by a crash (`<dir>.restoring-*`) are removed
+ * first: the caller holds the data directory's lock, so no other process is restoring.
  * @param dir - The PGlite data directory about to be opened (its parent is locked by the caller).
  * @param templateDir - The template; default {@link defaultTemplateDir}.
  * @returns True when the directory was filled from the template; false when it already held data or
  *   there is no template (PGlite then runs initdb itself).
- * @throws When the copy fails (e.g. the template is unreadable); nothing is left at `dir` but what was there.
+ * @throws When the copy fails (e.g. the template is unreadable); `dir` is then as it was (missing or empty).
  */
 export function restoreFromTemplate(dir: string, templateDir?: string): boolean {
+  removeStaleCopies(dir);
   if (!isMissingOrEmpty(dir)) {
     return false;
   }
@@ -82,16 +89,42 @@ export function restoreFromTemplate(dir: string, templateDir?: string): boolean 
   if (!hasTemplate(template)) {
     return false;
   }
-  const staging = `${dir}.restoring-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
+  if (existsSync(dir)) {
+    fillInPlace(template, dir);
+    return true;
+  }
+  const staging = `${dir}${STAGING_SUFFIX}${process.pid}`;
   try {
     cpSync(template, staging, { recursive: true });
-    rmSync(dir, { recursive: true, force: true }); // an empty directory, checked above
     renameSync(staging, dir);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
   return true;
+}
+
+const STAGING_SUFFIX = '.restoring-';
+
+function removeStaleCopies(dir: string): void {
+  const parent = path.dirname(dir);
+  const prefix = `${path.basename(dir)}${STAGING_SUFFIX}`;
+  if (!existsSync(parent)) return;
+  for (const entry of readdirSync(parent)) {
+    if (entry.startsWith(prefix)) rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+/** Copies the template's entries into an existing empty directory, PG_VERSION last (it marks a database). */
+function fillInPlace(template: string, dir: string): void {
+  try {
+    for (const entry of readdirSync(template)) {
+      if (entry !== MARKER) cpSync(path.join(template, entry), path.join(dir, entry), { recursive: true });
+    }
+    cpSync(path.join(template, MARKER), path.join(dir, MARKER));
+  } catch (error) {
+    for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /**

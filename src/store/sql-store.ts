@@ -600,7 +600,6 @@ export class SqlStore implements Store, StoreDiagnostics {
     if (!Number.isFinite(expiresAtMs)) {
       return Promise.reject(new StoreInputError('expiresAtMs must be a finite epoch time in ms'));
     }
-    const nowMs = this.now().getTime();
     const answer = new Promise<boolean>((resolve, reject) => {
       if (this.jtiGroup === undefined) {
         this.jtiGroup = [];
@@ -608,13 +607,18 @@ export class SqlStore implements Store, StoreDiagnostics {
       }
       this.jtiGroup.push({ hash: sha256(key), expiresAt: new Date(expiresAtMs).toISOString(), resolve, reject });
     });
-    if (nowMs - this.lastJtiCleanup >= this.jtiCleanupIntervalMs && this.jtiCleanup === undefined) {
+    return answer;
+  }
+
+  /** Now and then (after a group is written, so it never delays one), deletes expired replay keys. */
+  private maybeCleanJtis(): void {
+    const nowMs = this.now().getTime();
+    if (nowMs - this.lastJtiCleanup >= this.jtiCleanupIntervalMs && this.jtiCleanup === undefined && this.closing === undefined) {
       this.lastJtiCleanup = nowMs;
       this.jtiCleanup = this.deleteExpiredJtis(nowMs).finally(() => {
         this.jtiCleanup = undefined;
       });
     }
-    return answer;
   }
 
   /** Writes the waiting replay keys in one statement and answers each caller. */
@@ -625,7 +629,8 @@ export class SqlStore implements Store, StoreDiagnostics {
     for (const pending of group) {
       if (!first.has(pending.hash)) first.set(pending.hash, pending);
     }
-    const rows = [...first.values()].map((p) => ({ key_hash: p.hash, expires_at: p.expiresAt }));
+    // In key order: two groups sharing keys (replicas on one PostgreSQL) then lock rows in the same order.
+    const rows = [...first.values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0)).map((p) => ({ key_hash: p.hash, expires_at: p.expiresAt }));
     // A key seen before counts again only once its earlier entry has expired.
     const written = this.sql.query<{ key_hash: string }>(
       `INSERT INTO jti_replay (key_hash, expires_at)
@@ -638,6 +643,7 @@ export class SqlStore implements Store, StoreDiagnostics {
       (returned) => {
         const stored = new Set(returned.map((r) => r.key_hash));
         for (const pending of group) pending.resolve(first.get(pending.hash) === pending && stored.has(pending.hash));
+        this.maybeCleanJtis();
       },
       (error: unknown) => {
         for (const pending of group) pending.reject(error);

@@ -115,5 +115,15 @@ describe('rule gate', () => {
     expect(ruleGate({ any: [] })({ orderClasses: [] })).toBeUndefined();
     expect(ruleGate({ all: [{ fact: 'orderClasses', operator: 'contains', value: 'x', path: '$.a' }] } as never)({ orderClasses: [] })).toBeUndefined();
     expect(ruleGate({ not: { fact: 'orderClasses', operator: 'containsAny', value: ['ketamine'] } })({ orderClasses: ['ketamine'] })).toBe(false);
+    // Shapes json-rules-engine reads differently or refuses (the rule schema forbids them): never gated.
+    const T = { fact: 'totalMme', operator: 'greaterThan', value: 0 };
+    const F = { fact: 'totalMme', operator: 'lessThan', value: 0 };
+    const facts = { totalMme: 10 };
+    expect(ruleGate({ any: [{ all: [F], any: [T] }] } as never)(facts)).toBeUndefined();
+    expect(ruleGate({ all: [F], any: null } as never)(facts)).toBeUndefined();
+    expect(ruleGate({ any: [{ all: [F], condition: 'x' }] } as never)(facts)).toBeUndefined();
+    expect(ruleGate(F as never)(facts)).toBeUndefined();
+    // A function-valued fact is called by the engine: not compared here.
+    expect(ruleGate({ all: [{ fact: 'totalMme', operator: 'equal', value: 5 }] })({ totalMme: () => 5 })).toBeUndefined();
   });
 });

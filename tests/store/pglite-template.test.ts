@@ -42,6 +42,23 @@ describe('PGlite template', () => {
     await reopened.close();
   }, 60_000);
 
+  it('fills an existing empty directory in place (e.g. a mount point) and clears copies left by a crash', async () => {
+    const dataDir = path.join(root, 'data-mounted');
+    await fs.mkdir(pgliteDirectory(dataDir), { recursive: true });
+    const inode = (await fs.stat(pgliteDirectory(dataDir))).ino;
+    const stale = `${pgliteDirectory(dataDir)}.restoring-99999`;
+    await fs.mkdir(stale);
+    await fs.writeFile(path.join(stale, 'half'), 'x');
+
+    expect(restoreFromTemplate(pgliteDirectory(dataDir), template)).toBe(true);
+    expect((await fs.stat(pgliteDirectory(dataDir))).ino).toBe(inode);
+    expect((await fs.readdir(pgliteDirectory(dataDir))).sort()).toEqual((await fs.readdir(template)).sort());
+    await expect(fs.stat(stale)).rejects.toThrow();
+    const store = await createStore({ dataDir, logger: captureLogger().logger });
+    expect(await store.ping()).toBe(true);
+    await store.close();
+  }, 60_000);
+
   it('never touches a directory that already holds a database, and does nothing without a template', async () => {
     const dataDir = path.join(root, 'data-used');
     const store = await createStore({ dataDir, logger: captureLogger().logger });
