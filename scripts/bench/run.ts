@@ -52,7 +52,12 @@ const SAT_CONNECTIONS = (args.connections ?? (quick ? '16,64' : '8,32,96')).spli
 const LAT_S = quick ? 5 : 10;
 const RATE = 1000;
 const RATE_CONNECTIONS = 20;
-const WARMUP_S = quick ? 2 : 4;
+/**
+ * Load before measuring, per service start: V8's optimising compiler takes ~20-30 s of load to settle
+ * (background compilation 0.13 ms per request after 3 s of load, 0.05 ms after 30 s: docs/benchmark.md),
+ * and a CDS service runs for days. Start-up itself is measured on its own.
+ */
+const WARMUP_S = quick ? 5 : 20;
 const WORKER_COUNTS = (args.workers ?? '1').split(',').map(Number);
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`);
