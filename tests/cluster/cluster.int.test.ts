@@ -13,6 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** `node` arguments of the `start` script in package.json (flags and entry). */
+const NPM_START_NODE_ARGS: readonly string[] = (() => {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = pkg.scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return args;
+})();
+
 const FIXTURE = readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8');
 const SIGN = '/cds-services/cns-depressant-order-sign';
 
@@ -74,7 +83,8 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     publicBase = `http://localhost:${port}`;
-    child = spawn(process.execPath, ['src/main.ts'], {
+    // Started as `npm start` starts it (same V8 flags, src/start.ts), so the real entry is what is tested.
+    child = spawn(process.execPath, [...NPM_START_NODE_ARGS], {
       cwd: ROOT,
       env: {
         ...process.env,
