@@ -38,7 +38,11 @@ type Source = PatientRecord['sources'][string];
  * @returns The record, with a gap for every optional piece that could not be had.
  */
 export async function loadPatientRecord(request: PatientRecordRequest, options: LoadOptions): Promise<PatientRecord> {
-  const budget = AbortSignal.timeout(options.budgetMs);
+  // The budget runs from here, but its timer is made only when a FHIR call is needed: most calls are
+  // answered from prefetch, and a timer per call that fires seconds later is a cost under load.
+  const started = performance.now();
+  let budgetSignal: AbortSignal | undefined;
+  const budget = (): AbortSignal => (budgetSignal ??= AbortSignal.timeout(Math.max(1, Math.round(options.budgetMs - (performance.now() - started)))));
   const serverProblem = checkServer(request.fhirServer, options.allowedServers);
   const reader: FhirReader | undefined =
     request.fhirServer && !serverProblem
@@ -82,7 +86,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           return;
         }
         try {
-          const result = await reader.followPages(sent, budget, options.maxPages);
+          const result = await reader.followPages(sent, budget(), options.maxPages);
           byKey.set(key, result.resources);
           if (result.truncated) {
             gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
@@ -106,7 +110,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         return;
       }
       try {
-        const result = await reader.search(url, budget, options.maxPages);
+        const result = await reader.search(url, budget(), options.maxPages);
         sources[key] = 'fhir-server';
         byKey.set(key, result.resources);
         if (result.truncated) {
@@ -189,7 +193,7 @@ async function resolveServerMedications(
   resources: ReadonlyMap<string, readonly Resource[]>,
   medications: Map<string, Medication>,
   reader: FhirReader | undefined,
-  budget: AbortSignal,
+  budget: () => AbortSignal,
   gaps: DataGap[]
 ): Promise<void> {
   const users = [
@@ -207,7 +211,7 @@ async function resolveServerMedications(
         return;
       }
       try {
-        const resource = await reader.read(ref, budget);
+        const resource = await reader.read(ref, budget());
         if (resource.resourceType === 'Medication') {
           medications.set(ref, resource);
         } else {

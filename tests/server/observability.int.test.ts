@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFhirTestServer } from '../support/fhir-test-server.ts';
@@ -17,6 +19,27 @@ describe('health, readiness and metrics', () => {
     const ready = await request(t.app).get('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body.ruleSetVersion).toBe(t.ruleSet.version);
+  });
+
+  it('logs one JSON line per request: request id, status, hook instance, cards; never the token or the patient', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const t = await createTestApp({ logger: pino({ level: 'info', redact: ['token', '*.token'] }, sink) });
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const sent = { ...body, fhirAuthorization: { access_token: 'secret-access-token-123', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' } };
+    const res = await request(t.app).post(ORDER_SIGN).set('X-Request-Id', 'req-12345678').send(sent);
+    expect(res.status).toBe(200);
+    await new Promise((r) => setImmediate(r));
+    const line = lines.find((l) => l.msg === 'request');
+    expect(line).toMatchObject({ requestId: 'req-12345678', method: 'POST', path: ORDER_SIGN, status: 200, hookInstance: body.hookInstance, cards: res.body.cards.length });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('secret-access-token-123');
+    expect(text).not.toContain(body.context.patientId);
   });
 
   it('exposes Prometheus metrics: request latency per service, cards per rule and indicator, rule set version', async () => {

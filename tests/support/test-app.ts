@@ -22,6 +22,7 @@ import type { Store } from '../../src/store/index.ts';
 
 export const TEST_PATIENT_KEY_SECRET = 'test-secret-for-patient-keys-0123456789';
 import { createLogger } from '../../src/shared/index.ts';
+import type { Logger } from '../../src/shared/index.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ORDER_SIGN = '/cds-services/cns-depressant-order-sign';
@@ -35,7 +36,7 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  options: { config?: Parameters<typeof testConfig>[0]; ruleSet?: RuleSet; now?: () => Date; auth?: CdsAuth; store?: Store } = {}
+  options: { config?: Parameters<typeof testConfig>[0]; ruleSet?: RuleSet; now?: () => Date; auth?: CdsAuth; store?: Store; logger?: Logger } = {}
 ): Promise<TestApp> {
   const config = testConfig(options.config);
   const services = await loadServiceDefinitions(config.servicesDir);
@@ -51,7 +52,7 @@ export async function createTestApp(
     ruleSet = rules.value;
   }
   const fixed = ruleSet;
-  const app = createApp({ config, logger: createLogger('silent'), services: services.value, auth: options.auth ?? { mode: 'off' }, ruleSet: () => fixed, ...(options.store ? { store: options.store, patientKey: createPatientKeyer(TEST_PATIENT_KEY_SECRET) } : {}), ...(options.now ? { now: options.now } : {}) });
+  const app = createApp({ config, logger: options.logger ?? createLogger('silent'), services: services.value, auth: options.auth ?? { mode: 'off' }, ruleSet: () => fixed, ...(options.store ? { store: options.store, patientKey: createPatientKeyer(TEST_PATIENT_KEY_SECRET) } : {}), ...(options.now ? { now: options.now } : {}) });
   return { app, ruleSet: fixed, services: services.value, config };
 }
 
