@@ -46,6 +46,7 @@ export class IpcClient {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #stats: AuditQueueStats | undefined;
+  readonly #horizonListeners: ((entries: readonly (readonly [string, number])[]) => void)[] = [];
 
   constructor(channel: IpcChannel, options: IpcClientOptions = {}) {
     this.#channel = channel;
@@ -65,6 +66,10 @@ export class IpcClient {
     const m = message as PrimaryToWorker;
     if (m.kind === 'stats') {
       this.#stats = m.auditQueue;
+      return;
+    }
+    if (m.kind === 'snooze-horizon') {
+      for (const listener of this.#horizonListeners) listener(m.entries);
       return;
     }
     if (m.kind !== 'result') return;
@@ -116,6 +121,11 @@ export class IpcClient {
     }
   }
 
+  /** Calls `listener` with every snooze horizon the primary announces (a snooze was created). */
+  onSnoozeHorizon(listener: (entries: readonly (readonly [string, number])[]) => void): void {
+    this.#horizonListeners.push(listener);
+  }
+
   /** The last audit queue statistics the primary sent (undefined until the first one arrives). */
   lastStats(): AuditQueueStats | undefined {
     return this.#stats;
@@ -158,11 +168,32 @@ export class IpcStore implements Store {
   #dropped = 0;
   #pending: InvocationRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Per patient key, the latest expiry (epoch ms) of a snooze it may have; see activeSnoozes. */
+  readonly #horizons = new Map<string, number>();
+  #horizonsKnown = false;
 
   constructor(client: IpcClient, kind: Store['kind'], options: IpcStoreOptions = {}) {
     this.#client = client;
     this.kind = kind;
     this.#batchMs = Math.max(0, options.auditBatchMs ?? 5);
+    client.onSnoozeHorizon((entries) => this.#raise(entries));
+    // The primary answers once its store is open; a store that keeps no horizons (not the database's
+    // only user) answers with an error and every snooze lookup keeps asking the primary.
+    client.call<[string, number][]>('horizons', 'snapshot', []).then(
+      (entries) => {
+        this.#raise(entries);
+        this.#horizonsKnown = true;
+      },
+      () => undefined
+    );
+  }
+
+  /** Keeps the later expiry per patient (announcements and the snapshot may arrive in either order). */
+  #raise(entries: readonly (readonly [string, number])[]): void {
+    for (const [patientKey, expires] of entries) {
+      const current = this.#horizons.get(patientKey);
+      if (current === undefined || expires > current) this.#horizons.set(patientKey, expires);
+    }
   }
 
   #call<T>(method: StoreMethod, ...args: unknown[]): Promise<T> {
@@ -228,7 +259,20 @@ export class IpcStore implements Store {
     return this.#call('createSnooze', ...args);
   }
 
+  /**
+   * A patient with no snooze expiring after `at` gets `[]` here, without a round trip to the primary
+   * (a third of calls look snoozes up). The primary sent every patient key with an unlifted snooze and
+   * its latest expiry when this worker started, and announces every new snooze to every worker before
+   * the call that created it is answered. A lookup racing a snooze made that very moment on another
+   * worker may still miss it: the card is then shown (a snooze only spares alert fatigue; it is never
+   * a reason to withhold a card). Until the snapshot has arrived every lookup asks the primary.
+   */
   activeSnoozes(...args: Parameters<Store['activeSnoozes']>): ReturnType<Store['activeSnoozes']> {
+    const [patientKey, at] = args;
+    if (this.#horizonsKnown && !this.#closed && at instanceof Date) {
+      const horizon = this.#horizons.get(patientKey);
+      if (horizon === undefined || horizon <= at.getTime()) return Promise.resolve([]);
+    }
     return this.#call('activeSnoozes', ...args);
   }
 

@@ -22,7 +22,7 @@ import { createMemoryReplayStore } from '../security/replay-store.ts';
 import type { ReplayStore } from '../security/types.ts';
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { isCdsMessage, STORE_METHODS, STORE_MODE_ENV } from './protocol.ts';
-import type { CallMessage, ResultMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
+import type { CallMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
 
 export interface PrimaryLogger {
   info(obj: object, msg: string): void;
@@ -36,7 +36,7 @@ export interface PrimaryOptions {
   /** `ipc`: open the store here (PGlite) and serve it; `direct`: workers open their own; `none`: no store. */
   readonly storeMode: StoreMode;
   /** Opens the store (storeMode `ipc` only). */
-  readonly openStore?: () => Promise<Store & { auditQueueStats?: () => AuditQueueStats }>;
+  readonly openStore?: () => Promise<Store & { auditQueueStats?: () => AuditQueueStats } & HorizonSource>;
   /** Live entries of the shared JWT replay cache. */
   readonly replayMaxEntries?: number;
   /** How long workers get to finish in-flight requests on shutdown, ms. Default 15 000. */
@@ -55,22 +55,43 @@ export interface PrimaryHandle {
 }
 
 const SERVABLE: ReadonlySet<string> = new Set(STORE_METHODS);
+
+/** A store that can tell, per patient, until when it may hold an unlifted snooze (SqlStore on PGlite). */
+interface HorizonSource {
+  snoozeHorizons?: () => Promise<[string, number][]>;
+}
 /** Audit records held while the store opens (as many as the audit queue holds). */
 const MAX_EARLY_RECORDS = 10_000;
 
 /**
- * Answers one worker call: a store method (only those in STORE_METHODS) or the shared replay cache.
+ * Answers one worker call: a store method (only those in STORE_METHODS), the shared replay cache, or
+ * the snooze horizons snapshot. `onSnoozeCreated` is told of every snooze created, before the answer.
  * Never rejects: a failure becomes an error answer with the error's name and message.
  */
-export function callHandler(store: Store | undefined, replay: ReplayStore): (call: CallMessage) => Promise<ResultMessage> {
+export function callHandler(
+  store: Store | undefined,
+  replay: ReplayStore,
+  onSnoozeCreated?: (patientKey: string, expiresMs: number) => void
+): (call: CallMessage) => Promise<ResultMessage> {
   return async (call) => {
     try {
       let value: unknown;
       if (call.target === 'replay' && call.method === 'remember') {
         value = await replay.remember(call.args[0] as string, call.args[1] as number);
+      } else if (call.target === 'horizons' && call.method === 'snapshot' && store) {
+        const horizons = (store as Store & HorizonSource).snoozeHorizons;
+        if (typeof horizons !== 'function') throw new Error('this store keeps no snooze horizons');
+        value = await horizons.call(store);
       } else if (call.target === 'store' && store && SERVABLE.has(call.method)) {
         const fn = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method]!;
         value = await fn.apply(store, [...call.args]);
+        if (call.method === 'createSnooze' && onSnoozeCreated) {
+          const snooze = value as { patientKey?: unknown; expiresAt?: unknown };
+          if (typeof snooze.patientKey === 'string') {
+            const expires = typeof snooze.expiresAt === 'string' ? Date.parse(snooze.expiresAt) : Number.NaN;
+            onSnoozeCreated(snooze.patientKey, Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires);
+          }
+        }
       } else {
         throw new Error(store ? `unknown cluster call ${call.target}.${call.method}` : 'no store is configured in the cluster primary');
       }
@@ -94,7 +115,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   // The store opens while the workers start (each takes about as long): start-up to ready is the longer
   // of the two, not their sum. Until it is open, audit records from workers wait here, in order, and
   // store calls (a worker's /readyz ping included) wait for it; if it cannot be opened, everything stops.
-  let store: (Store & { auditQueueStats?: () => AuditQueueStats }) | undefined;
+  let store: (Store & { auditQueueStats?: () => AuditQueueStats } & HorizonSource) | undefined;
   let early: InvocationRecord[] = [];
   let droppedEarly = 0;
   const opening = options.storeMode === 'ipc' && options.openStore ? options.openStore() : undefined;
@@ -130,15 +151,23 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     }
   };
 
+  // Every worker learns of a new snooze before the call that made it is answered (workers answer "no
+  // snooze" themselves for patients they have no horizon for: see IpcStore.activeSnoozes).
+  const announceSnooze = (patientKey: string, expiresMs: number): void => {
+    const message: SnoozeHorizonMessage = { cds: 1, kind: 'snooze-horizon', entries: [[patientKey, expiresMs]] };
+    for (const w of live()) {
+      if (w.isConnected()) w.send(message, undefined, () => undefined);
+    }
+  };
   let handle = callHandler(undefined, replay);
   opened?.then(
     () => {
-      handle = callHandler(store, replay);
+      handle = callHandler(store, replay, announceSnooze);
     },
     () => undefined // reported below
   );
   const serve = async (worker: Worker, call: CallMessage): Promise<void> => {
-    if (call.target === 'store' && opened && !store) {
+    if (call.target !== 'replay' && opened && !store) {
       await opened.catch(() => undefined);
     }
     answer(worker, await handle(call));

@@ -26,8 +26,11 @@ export const STORE_METHODS = [
 
 export type StoreMethod = (typeof STORE_METHODS)[number];
 
-/** Where a call goes: the primary's store, or the primary's shared JWT replay cache. */
-export type CallTarget = 'store' | 'replay';
+/**
+ * Where a call goes: the primary's store, the primary's shared JWT replay cache, or the snooze
+ * horizons (`snapshot`: every patient key with an unlifted snooze and its latest expiry).
+ */
+export type CallTarget = 'store' | 'replay' | 'horizons';
 
 export interface CallMessage {
   readonly cds: 1;
@@ -68,8 +71,18 @@ export interface StatsMessage {
   readonly auditQueue: AuditQueueStats;
 }
 
+/**
+ * Sent by the primary to every worker when a snooze is created, before it answers the call that created
+ * it: patient key and expiry (epoch ms). Workers keep the latest per patient (see IpcStore.activeSnoozes).
+ */
+export interface SnoozeHorizonMessage {
+  readonly cds: 1;
+  readonly kind: 'snooze-horizon';
+  readonly entries: readonly (readonly [string, number])[];
+}
+
 export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage;
-export type PrimaryToWorker = ResultMessage | StatsMessage;
+export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage;
 
 export function isCdsMessage(value: unknown): value is { cds: 1; kind: string } {
   return typeof value === 'object' && value !== null && (value as { cds?: unknown }).cds === 1 && typeof (value as { kind?: unknown }).kind === 'string';

@@ -445,6 +445,22 @@ export class SqlStore implements Store, StoreDiagnostics {
     }
   }
 
+  /**
+   * Exclusive stores only: per patient key, the latest expiry (epoch ms) of its unlifted snoozes, as
+   * {@link activeSnoozes} uses it. It may over-estimate, never under-estimate. The cluster primary sends
+   * it to its workers so they can answer "no snooze" without asking (src/cluster/).
+   * @throws When the store is not its database's only user (then nothing in memory can be trusted).
+   */
+  async snoozeHorizons(): Promise<[string, number][]> {
+    if (!this.snoozeHorizon) {
+      throw new Error('snooze horizons are known only to a store that is its database\'s only user');
+    }
+    if (!this.snoozeHorizonLoaded) {
+      await this.loadSnoozeHorizon();
+    }
+    return [...this.snoozeHorizon];
+  }
+
   /** Loads the horizon of every patient with an unlifted snooze (once; retried after a failure). */
   private loadSnoozeHorizon(): Promise<void> {
     this.snoozeHorizonLoading ??= (async () => {

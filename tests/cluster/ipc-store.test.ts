@@ -15,11 +15,18 @@ import { captureLogger, card, invocation } from '../store/helpers.ts';
 type Listener = (message: unknown) => void;
 
 /** A worker's end of the channel, wired to the primary's handler (as primary.ts does with cluster workers). */
-function channelTo(store: ServiceStore | undefined, replay = createMemoryReplayStore()): IpcChannel & { disconnect(): void } {
-  const handle = callHandler(store, replay);
+function channelTo(store: ServiceStore | undefined, replay = createMemoryReplayStore(), peers: Listener[][] = []): IpcChannel & { disconnect(): void; calls: CallMessage[] } {
   const listeners: { message: Listener[]; disconnect: (() => void)[] } = { message: [], disconnect: [] };
+  peers.push(listeners.message);
+  // As primary.ts: a new snooze is announced to every worker (every channel sharing `peers`) before the answer.
+  const handle = callHandler(store, replay, (patientKey, expiresMs) => {
+    const announcement = structuredClone({ cds: 1, kind: 'snooze-horizon', entries: [[patientKey, expiresMs]] });
+    for (const worker of peers) for (const l of worker) l(announcement);
+  });
+  const calls: CallMessage[] = [];
   const channel = {
     connected: true,
+    calls,
     send(message: unknown, _h?: undefined, _o?: undefined, callback?: (error: Error | null) => void): boolean {
       const copy = structuredClone(message);
       setImmediate(() => {
@@ -29,6 +36,7 @@ function channelTo(store: ServiceStore | undefined, replay = createMemoryReplayS
         if (m.kind === 'enqueue') {
           store?.enqueueInvocation(m.record);
         } else {
+          calls.push(m);
           void handle(m).then((answer) => {
             const back = structuredClone(answer);
             for (const l of listeners.message) l(back);
@@ -46,7 +54,7 @@ function channelTo(store: ServiceStore | undefined, replay = createMemoryReplayS
       for (const l of listeners.disconnect) l();
     },
   };
-  return channel as IpcChannel & { disconnect(): void };
+  return channel as IpcChannel & { disconnect(): void; calls: CallMessage[] };
 }
 
 describe('IpcStore (the primary holds the store)', () => {
@@ -58,6 +66,41 @@ describe('IpcStore (the primary holds the store)', () => {
 
   afterAll(async () => {
     await store.close();
+  });
+
+  it('answers "no snooze" in the worker for patients without one, and learns of snoozes made through other workers', async () => {
+    const peers: Listener[][] = [];
+    const channelA = channelTo(store, createMemoryReplayStore(), peers);
+    const channelB = channelTo(store, createMemoryReplayStore(), peers);
+    const a = new IpcStore(new IpcClient(channelA), store.kind);
+    const b = new IpcStore(new IpcClient(channelB), store.kind);
+    expect(await a.ping()).toBe(true); // the horizons snapshot was asked for first, and answered
+    expect(await b.ping()).toBe(true);
+    const patientKey = `pk-${randomUUID()}`;
+    const now = new Date();
+    const before = channelA.calls.length;
+    expect(await a.activeSnoozes(patientKey, now)).toEqual([]);
+    expect(channelA.calls.length).toBe(before); // answered without asking the primary
+
+    const snooze = await b.createSnooze({ ruleId: 'opioid-benzodiazepine', patientKey, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), reasonCode: 'benefit-outweighs-risk', cardUuid: randomUUID() });
+    // Worker A was told before B's call was answered: it now asks the primary, which has the snooze.
+    expect((await a.activeSnoozes(patientKey, now)).map((s) => s.id)).toEqual([snooze.id]);
+    expect(channelA.calls.length).toBe(before + 1);
+    // Past the snooze's expiry, A answers alone again.
+    expect(await a.activeSnoozes(patientKey, new Date(now.getTime() + 7_200_000))).toEqual([]);
+    expect(channelA.calls.length).toBe(before + 1);
+  });
+
+  it('keeps asking the primary when its store keeps no snooze horizons (a shared database)', async () => {
+    const shared = await createStore({ logger: captureLogger().logger });
+    const horizonless = Object.assign(Object.create(shared) as ServiceStore, { snoozeHorizons: undefined });
+    const channel = channelTo(horizonless);
+    const proxy = new IpcStore(new IpcClient(channel), shared.kind);
+    expect(await proxy.ping()).toBe(true);
+    const before = channel.calls.length;
+    expect(await proxy.activeSnoozes(`pk-${randomUUID()}`, new Date())).toEqual([]);
+    expect(channel.calls.length).toBe(before + 1);
+    await shared.close();
   });
 
   it('answers store calls through the primary, Dates included', async () => {
