@@ -70,34 +70,26 @@ function safe(node: unknown): boolean {
   return isPlain(n.value) || (Array.isArray(n.value) && n.value.every(isPlain));
 }
 
+/** Three-valued all (`decisive` false) or any (`decisive` true) of the parts. */
+function combine(parts: readonly RuleGate[], decisive: boolean): RuleGate {
+  return (facts) => {
+    let result: Tri = !decisive;
+    for (const part of parts) {
+      const v = part(facts);
+      if (v === decisive) return decisive;
+      if (v === undefined) result = undefined;
+    }
+    return result;
+  };
+}
+
 function compile(node: unknown): RuleGate {
   const n = node as Node;
   // json-rules-engine treats an empty all/any as true: leave such a node undecided.
   if ((Array.isArray(n.all) && n.all.length === 0) || (Array.isArray(n.any) && n.any.length === 0)) return UNKNOWN;
-  if (Array.isArray(n.all)) {
-    const parts = (n.all as unknown[]).map(compile);
-    return (facts) => {
-      let result: Tri = true;
-      for (const part of parts) {
-        const v = part(facts);
-        if (v === false) return false;
-        if (v === undefined) result = undefined;
-      }
-      return result;
-    };
-  }
-  if (Array.isArray(n.any)) {
-    const parts = (n.any as unknown[]).map(compile);
-    return (facts) => {
-      let result: Tri = false;
-      for (const part of parts) {
-        const v = part(facts);
-        if (v === true) return true;
-        if (v === undefined) result = undefined;
-      }
-      return result;
-    };
-  }
+  // all: false as soon as a part is false; any: true as soon as a part is true; otherwise unknown if a part is.
+  if (Array.isArray(n.all)) return combine((n.all as unknown[]).map(compile), false);
+  if (Array.isArray(n.any)) return combine((n.any as unknown[]).map(compile), true);
   if ('not' in n) {
     const inner = compile(n.not);
     return (facts) => {
