@@ -304,7 +304,8 @@ function perProcessText(c: ConfigResult): string {
 }
 
 interface SemiResult {
-  readonly nodeOptions: string;
+  /** The node flags of this run (npm start's without --max-semi-space-size). */
+  readonly flags: string;
   readonly run: LoadResult;
   readonly peakRssMb: number;
 }
@@ -322,7 +323,7 @@ async function measureSemi(corpus: readonly CorpusEntry[]): Promise<SemiResult> 
     const run = await runAutocannon({ label: 'saturation, V8 default semi-space', baseUrl: server.baseUrl, corpus, connections, durationS: SAT_S, serverPid: server.pid });
     const mem = server.rss.stop();
     log(`V8 default semi-space: ${run.rps} req/s at ${connections} connections, CPU ${run.cpuMsPerRequest} ms/request, peak RSS ${mem.peakRssMb} MB`);
-    return { nodeOptions: flags.join(' '), run, peakRssMb: mem.peakRssMb };
+    return { flags: flags.join(' '), run, peakRssMb: mem.peakRssMb };
   } finally {
     await server.stop();
   }
@@ -427,7 +428,7 @@ async function main(): Promise<void> {
     lines.push(`stalled FHIR server (no prefetch, budget ${stall.fhirBudgetMs} ms, ${stall.concurrency} concurrent): ${JSON.stringify(stall.statusCodes)}, incomplete-check cards ${stall.incompleteCards}, 200 without it ${stall.silent200}, errors ${stall.errors}, over budget+250 ms ${stall.overBudget}; latency p50 ${stall.latencyMs.p50} p99 ${stall.latencyMs.p99} max ${stall.latencyMs.max} ms`);
   }
   if (semi) {
-    lines.push(`V8's default semi-space (one process, flags: ${semi.nodeOptions}): peak RSS ${semi.peakRssMb} MB vs ${base.workers === 1 ? base.peakRssMb : '-'} MB with --max-semi-space-size=16; CPU ${semi.run.cpuMsPerRequest} ms/request`);
+    lines.push(`V8's default semi-space (one process, flags: ${semi.flags}): peak RSS ${semi.peakRssMb} MB vs ${base.workers === 1 ? base.peakRssMb : '-'} MB with --max-semi-space-size=16; CPU ${semi.run.cpuMsPerRequest} ms/request`);
   }
   // Targets (this 2-core machine, load generator on the same machine).
   const bestAll = bestOf(configs.flatMap((c) => c.saturation));
