@@ -5,29 +5,18 @@
  */
 import { setupAdmin } from './admin/index.ts';
 import { startRuleSync } from './admin/rule-sync.ts';
+import { createProcessLogger, loadConfigOrExit, openStore } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
-import { loadConfig } from './config/index.ts';
-import type { Config } from './config/index.ts';
 import { createRuleSetHolder } from './engine/rule-set-holder.ts';
 import { watchRules } from './engine/watch-rules.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
 import { createCdsAuth } from './security/index.ts';
 import { createApp } from './server/index.ts';
-import { createLogger } from './shared/index.ts';
 import type { Logger } from './shared/index.ts';
-import { createPatientKeyer, createStore, loadPatientKeySecret, replayStoreFrom } from './store/index.ts';
-import type { ServiceStore, Store } from './store/index.ts';
+import { createPatientKeyer, loadPatientKeySecret, replayStoreFrom } from './store/index.ts';
+import type { Store } from './store/index.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-function openStore(config: Config, logger: Logger): Promise<ServiceStore> {
-  return createStore({
-    ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}),
-    dataDir: config.store.dataDir,
-    logger,
-    flushIntervalMs: config.store.auditFlushIntervalMs,
-  });
-}
 
 /** Purges audit rows past the retention period now and then daily. */
 function scheduleRetention(store: Store, days: number, logger: Logger): NodeJS.Timeout | undefined {
@@ -47,20 +36,8 @@ function scheduleRetention(store: Store, days: number, logger: Logger): NodeJS.T
 }
 
 async function main(): Promise<void> {
-  const configResult = loadConfig(process.env);
-  if (!configResult.ok) {
-    console.error(`Configuration errors:\n- ${configResult.errors.join('\n- ')}`);
-    process.exit(1);
-  }
-  const config = configResult.value;
-  // Buffered output: one write per 4 KiB of log lines instead of one per request (see createLogger).
-  const logger = createLogger(config.logLevel, { bufferBytes: 4096 });
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection'));
-  process.on('uncaughtException', (err) => {
-    // State may be inconsistent: log, then exit so the supervisor (cluster primary, container runtime) restarts cleanly.
-    logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; exiting for a clean restart');
-    process.exit(1);
-  });
+  const config = loadConfigOrExit();
+  const logger = createProcessLogger(config);
 
   // WORKERS > 1 (default: every core in production): this process becomes the cluster primary and forks
   // workers that run everything below (src/cluster/). Embedded PGlite can be opened by one process only,

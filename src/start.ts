@@ -1,6 +1,9 @@
 /**
  * Process entry (`npm start`, the Dockerfile, and every cluster worker, which re-runs it): turns on
- * Node's on-disk compile cache, then loads the service (main.ts, the composition root).
+ * Node's on-disk compile cache, then loads the composition root of this process's role: main.ts (the
+ * service, in one process or in each cluster worker) or, in the first process when WORKERS > 1,
+ * primary-main.ts (the cluster primary, which loads only what it needs). An invalid WORKERS goes to
+ * main.ts, which reports it.
  *
  * The cache keeps V8's compiled code (and the type-stripped JavaScript of our .ts modules) between
  * starts: a restart loads its modules about a fifth faster (docs/benchmark.md). It lives in
@@ -9,10 +12,17 @@
  * turns it off. A cache that cannot be written only costs speed: Node then compiles as usual.
  * The import is dynamic because static imports are loaded before any line of a module runs.
  */
+import cluster from 'node:cluster';
 import { enableCompileCache } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerCount } from './cluster/worker-count.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 enableCompileCache(process.env.NODE_COMPILE_CACHE || path.join(projectRoot, 'node_modules', '.cache', 'node-compile-cache'));
-await import('./main.ts');
+const workers = workerCount(process.env);
+if (cluster.isPrimary && workers.ok && workers.value > 1) {
+  await import('./primary-main.ts');
+} else {
+  await import('./main.ts');
+}

@@ -1,0 +1,47 @@
+/**
+ * What both composition roots do first: main.ts (the service: one process, or each cluster worker) and
+ * primary-main.ts (the cluster primary). Kept apart from main.ts so the primary can start without
+ * loading the HTTP stack, the rule engine and the terminology, which only workers use.
+ */
+import { loadConfig } from './config/index.ts';
+import type { Config } from './config/index.ts';
+import { createLogger } from './shared/logger.ts';
+import type { Logger } from './shared/logger.ts';
+import { createStore } from './store/index.ts';
+import type { ServiceStore } from './store/index.ts';
+
+/** The configuration from the environment; on errors, lists them on stderr and exits 1. */
+export function loadConfigOrExit(): Config {
+  const configResult = loadConfig(process.env);
+  if (!configResult.ok) {
+    console.error(`Configuration errors:\n- ${configResult.errors.join('\n- ')}`);
+    process.exit(1);
+  }
+  return configResult.value;
+}
+
+/**
+ * The process's logger, with handlers for errors nothing else caught: a rejected promise is logged; an
+ * uncaught exception is logged and the process exits 1, since its state may be inconsistent (the cluster
+ * primary or the container runtime restarts it cleanly).
+ */
+export function createProcessLogger(config: Config): Logger {
+  // Buffered output: one write per 4 KiB of log lines instead of one per request (see createLogger).
+  const logger = createLogger(config.logLevel, { bufferBytes: 4096 });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; exiting for a clean restart');
+    process.exit(1);
+  });
+  return logger;
+}
+
+/** The store the configuration names: PostgreSQL with DATABASE_URL, else embedded PGlite in DATA_DIR. */
+export function openStore(config: Config, logger: Logger): Promise<ServiceStore> {
+  return createStore({
+    ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}),
+    dataDir: config.store.dataDir,
+    logger,
+    flushIntervalMs: config.store.auditFlushIntervalMs,
+  });
+}

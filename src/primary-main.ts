@@ -1,0 +1,29 @@
+/**
+ * Composition root of the cluster primary (WORKERS > 1; src/start.ts loads this instead of main.ts in
+ * the process `npm start` starts). The primary serves no HTTP: it forks the workers, holds embedded
+ * PGlite and the shared JWT replay cache for them, and shuts them down in order (src/cluster/primary.ts).
+ *
+ * It loads only what that needs: not the HTTP stack, the rule engine, FHIR helpers or the terminology,
+ * which every worker loads for itself. The primary is then a smaller process (its V8 heap, which its
+ * garbage collector walks while the workers compete for the same cores, is about half as large) and
+ * its own start-up takes less CPU from the workers starting beside it (docs/benchmark.md).
+ * main.ts still works as a primary too (`node src/main.ts` with WORKERS > 1), loading everything.
+ */
+import { createProcessLogger, loadConfigOrExit, openStore } from './bootstrap.ts';
+import { startCluster } from './cluster/index.ts';
+
+const config = loadConfigOrExit();
+const logger = createProcessLogger(config);
+const role = await startCluster({
+  logger,
+  replayMaxEntries: config.auth.replayMaxEntries,
+  store: { external: Boolean(config.store.databaseUrl), open: () => openStore(config, logger) },
+}).catch((err: Error) => {
+  logger.fatal({ err: err.message }, 'cluster start failed');
+  process.exit(1);
+});
+if (role.role !== 'primary') {
+  // start.ts loads this module only where WORKERS > 1 in the first process; anything else is a bug.
+  logger.fatal({ role: role.role }, 'primary-main.ts was started in a process that is not the cluster primary');
+  process.exit(1);
+}
