@@ -1,11 +1,12 @@
 /**
- * Using every core: one entry point, `startCluster()`, called by main.ts right after the configuration
- * is loaded. See docs/benchmark.md ("Using all cores") and primary.ts.
+ * Using every core: one entry point, `startCluster()`, called right after the configuration is loaded by
+ * main.ts (the service) and by primary-main.ts (the cluster primary: src/start.ts loads it instead of
+ * main.ts in the first process when WORKERS > 1). See docs/benchmark.md ("Using all cores") and primary.ts.
  *
  * - WORKERS resolves to 1 (the default outside production): nothing happens, main.ts runs the service
  *   in this one process exactly as before (role `single`).
- * - More than one, in the process started by `npm start` (`src/start.ts`, which loads main.ts): this process becomes the primary
- *   (role `primary`: main.ts returns and serves nothing itself); it forks the workers.
+ * - More than one, in the process started by `npm start`: this process becomes the primary (role
+ *   `primary`: it serves nothing itself; main.ts, when it is the entry, returns); it forks the workers.
  * - In a forked worker (role `worker`): main.ts runs the whole service as usual, with the store and the
  *   JWT replay cache given here when they live in the primary.
  */
