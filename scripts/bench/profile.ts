@@ -1,5 +1,5 @@
 /**
- * CPU profile of the service under load: starts `node --cpu-prof src/main.ts`, drives it at saturation
+ * CPU profile of the service under load: starts `node --cpu-prof src/start.ts` (as `npm start` does), drives it at saturation
  * with the benchmark corpus, stops it (the profile is written on exit) and prints the functions and
  * files with the most self time.
  *
