@@ -9,6 +9,7 @@
  * its own start-up takes less CPU from the workers starting beside it (docs/benchmark.md).
  * main.ts still works as a primary too (`node src/main.ts` with WORKERS > 1), loading everything.
  */
+import { fileURLToPath } from 'node:url';
 import { createProcessLogger, loadConfigOrExit, openStore } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
 
@@ -18,12 +19,14 @@ const role = await startCluster({
   logger,
   replayMaxEntries: config.auth.replayMaxEntries,
   store: { external: Boolean(config.store.databaseUrl), open: () => openStore(config, logger) },
+  // Workers run start.ts (which loads main.ts in a worker), also when this file was started directly.
+  exec: fileURLToPath(new URL('./start.ts', import.meta.url)),
 }).catch((err: Error) => {
   logger.fatal({ err: err.message }, 'cluster start failed');
   process.exit(1);
 });
 if (role.role !== 'primary') {
-  // start.ts loads this module only where WORKERS > 1 in the first process; anything else is a bug.
-  logger.fatal({ role: role.role }, 'primary-main.ts was started in a process that is not the cluster primary');
+  // start.ts loads this module only where WORKERS > 1 in the first process.
+  logger.fatal({ role: role.role }, 'src/primary-main.ts runs the cluster primary only (WORKERS > 1); start the service with src/start.ts (npm start)');
   process.exit(1);
 }

@@ -10,7 +10,8 @@
  * NODE_COMPILE_CACHE when set, else in `node_modules/.cache/node-compile-cache` of this project (owned
  * by whoever installed it, not a directory other users of the host can write); NODE_DISABLE_COMPILE_CACHE=1
  * turns it off. A cache that cannot be written only costs speed: Node then compiles as usual.
- * The import is dynamic because static imports are loaded before any line of a module runs.
+ * The roots are imported dynamically because static imports are loaded before any line of a module runs
+ * (only node:cluster and the small worker-count module load before the cache is on).
  */
 import cluster from 'node:cluster';
 import { enableCompileCache } from 'node:module';

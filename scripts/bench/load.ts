@@ -59,6 +59,10 @@ export interface LoadResult {
   readonly timeouts: number;
   readonly statusCodes: Record<string, number>;
   readonly latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  /** Seconds at the start whose requests are sent and counted but left out of `latencyMs` (connections opening). */
+  readonly leadInS?: number;
+  /** Requests whose latency is in `latencyMs` (all of them without a lead-in). */
+  readonly timedRequests?: number;
   /** CPU seconds used by the server's process tree during the run. */
   readonly serverCpuS?: number;
   /** Server CPU time per completed request, ms. */
@@ -109,6 +113,12 @@ export interface LoadOptions {
   readonly headersFor?: (entry: CorpusEntry, seq: number) => Record<string, string> | undefined;
   /** Called about every 100 ms with seconds since the start (for mid-run actions). */
   readonly onTick?: (elapsedS: number) => void;
+  /**
+   * Runs this many seconds longer, first, and leaves the answers received in them out of the latency
+   * figures (they are in the request count and the CPU per request): autocannon opens its connections
+   * then, and the steady state is what is measured. Not with `amount`.
+   */
+  readonly leadInS?: number;
 }
 
 /** One autocannon run cycling through the corpus. */
@@ -134,20 +144,24 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     requests = options.corpus.map((e) => ({ ...base, path: e.path, body: e.body }));
   }
   const samples: number[] = [];
+  const leadInS = options.amount ? 0 : (options.leadInS ?? 0);
+  let completed = 0;
   const cpuBefore = options.serverPid ? treeCpuSeconds(options.serverPid) : 0;
   const ownBefore = process.cpuUsage();
   const machineBefore = machineCpuSeconds();
   const started = performance.now();
+  const timedFrom = started + leadInS * 1000;
   const instance = autocannon({
     url: options.baseUrl,
     connections: options.connections,
-    ...(options.amount ? { amount: options.amount } : { duration: options.durationS ?? 10 }),
+    ...(options.amount ? { amount: options.amount } : { duration: leadInS + (options.durationS ?? 10) }),
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     timeout: 10,
     requests,
   });
   instance.on('response', (_client, _status, _bytes, responseTime) => {
-    samples.push(responseTime);
+    completed++;
+    if (leadInS === 0 || performance.now() >= timedFrom) samples.push(responseTime);
   });
   const ticker = options.onTick
     ? setInterval(() => options.onTick!((performance.now() - started) / 1000), 100)
@@ -158,7 +172,6 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
   const cpu = options.serverPid ? treeCpuSeconds(options.serverPid) - cpuBefore : undefined;
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = count;
-  const completed = samples.length;
   return {
     label: options.label,
     connections: options.connections,
@@ -172,6 +185,7 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     timeouts: result.timeouts,
     statusCodes,
     latencyMs: percentiles(samples),
+    ...(leadInS > 0 ? { leadInS, timedRequests: samples.length } : {}),
     ...(cpu === undefined ? {} : { serverCpuS: round(cpu, 2), cpuMsPerRequest: completed > 0 ? round((cpu * 1000) / completed, 3) : 0 }),
     loadGenCpuS: ownCpuS(ownBefore),
     ...(cpu === undefined ? {} : { otherCpuS: othersSince(machineBefore, cpu, ownCpuS(ownBefore)) }),
@@ -180,13 +194,16 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
 
 /**
  * Open loop: request i is due at start + i / rate; latency counts from when it was due, so a slow
- * answer that delays later sends is charged to them too. Bounded by `durationS`.
+ * answer that delays later sends is charged to them too. Bounded by `leadInS + durationS`; the requests
+ * due in the first `leadInS` seconds (sockets opening) are sent and counted but not timed.
  */
-export async function runPaced(options: { label: string; baseUrl: string; corpus: readonly CorpusEntry[]; rate: number; durationS: number; serverPid?: number; maxSockets?: number }): Promise<LoadResult> {
+export async function runPaced(options: { label: string; baseUrl: string; corpus: readonly CorpusEntry[]; rate: number; durationS: number; leadInS?: number; serverPid?: number; maxSockets?: number }): Promise<LoadResult> {
   const url = new URL(options.baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
   const bodies = options.corpus.map((e) => ({ path: e.path, body: Buffer.from(e.body) }));
-  const total = Math.round(options.rate * options.durationS);
+  const leadInS = options.leadInS ?? 0;
+  const untimed = Math.round(options.rate * leadInS);
+  const total = untimed + Math.round(options.rate * options.durationS);
   const samples = new Float64Array(total);
   const statusCodes: Record<string, number> = {};
   let done = 0;
@@ -250,7 +267,8 @@ export async function runPaced(options: { label: string; baseUrl: string; corpus
     errors,
     timeouts: 0,
     statusCodes,
-    latencyMs: percentiles(samples, done),
+    latencyMs: percentiles(samples.subarray(untimed, Math.max(untimed, done))),
+    ...(leadInS > 0 ? { leadInS, timedRequests: Math.max(0, done - untimed) } : {}),
     ...(cpu === undefined ? {} : { serverCpuS: round(cpu, 2), cpuMsPerRequest: done > 0 ? round((cpu * 1000) / done, 3) : 0 }),
     loadGenCpuS: ownCpuS(ownBefore),
     ...(cpu === undefined ? {} : { otherCpuS: othersSince(machineBefore, cpu, ownCpuS(ownBefore)) }),

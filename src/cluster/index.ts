@@ -45,6 +45,8 @@ export interface StartClusterOptions {
    */
   readonly store?: { readonly external: boolean; readonly open: () => Promise<Store & { auditQueueStats?: () => AuditQueueStats }> };
   readonly replayMaxEntries?: number;
+  /** The script workers run (default: this process's own, `process.argv[1]`). */
+  readonly exec?: string;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     storeMode,
     ...(options.store ? { openStore: options.store.open } : {}),
     ...(options.replayMaxEntries ? { replayMaxEntries: options.replayMaxEntries } : {}),
+    ...(options.exec ? { exec: options.exec } : {}),
   });
   return { role: 'primary', workers: count.value };
 }

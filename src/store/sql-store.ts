@@ -574,12 +574,17 @@ export class SqlStore implements Store, StoreDiagnostics {
   /** Deletes, in batches, feedback received, and invocations (with their cards and suppressions) received before the cutoff. */
   async purgeAuditOlderThan(cutoff: Date): Promise<number> {
     const before = dateIso(cutoff, 'cutoff');
-    // Children first, so every deleted row is counted (the foreign keys cascade, but would not count).
+    // Children first, then their invocations, then the children again: cards and suppressions have no
+    // foreign key (migration 0002), and an old audit batch committed by another writer between the first
+    // passes and the invocations' pass (a backlog written late) would otherwise leave its cards behind.
+    // A child carries its invocation's time, so the passes select the same calls.
     const tables: readonly (readonly [table: string, key: string, time: string])[] = [
       ['feedback', 'id', 'received_at'],
       ['suppressions', 'id', 'at'],
       ['issued_cards', 'uuid', 'issued_at'],
       ['invocations', 'id', 'received_at'],
+      ['suppressions', 'id', 'at'],
+      ['issued_cards', 'uuid', 'issued_at'],
     ];
     let total = 0;
     for (const [table, key, time] of tables) {

@@ -1,25 +1,37 @@
 // The cluster primary (src/primary-main.ts) must start without the modules only workers use: loading
 // them made the primary's heap twice as large and its start-up took CPU from the workers starting beside
-// it (docs/benchmark.md). This walks the static and dynamic imports from each entry, as Node would load
-// them (type-only imports are erased), and checks which packages each can reach.
+// it (docs/benchmark.md). This follows every module each entry loads, as Node would: TypeScript's types
+// are stripped with Node's own stripper (so `import type` is gone, as at run time), then es-module-lexer
+// finds the static and dynamic imports; `require('...')` calls are followed too. An import it cannot
+// follow (a computed specifier) fails the test rather than being skipped.
 import { readFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { init, parse } from 'es-module-lexer';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
-/** Module specifiers a file loads at run time: `import ... from`, `export ... from`, `import '...'`, `import('...')`; not `import type`. */
-function runtimeSpecifiers(source: string): string[] {
+/** Module specifiers a file loads at run time; throws on one that cannot be read from the source. */
+function runtimeSpecifiers(file: string): string[] {
+  const code = stripTypeScriptTypes(readFileSync(file, 'utf8'));
+  const [imports] = parse(code, file);
   const out: string[] = [];
-  const patterns = [
-    /^\s*import\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]/gm,
-    /^\s*import\s+['"]([^'"]+)['"]/gm,
-    /^\s*export\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]/gm,
-    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ];
-  for (const pattern of patterns) {
-    for (const match of source.matchAll(pattern)) out.push(match[1]!);
+  for (const entry of imports) {
+    if (entry.d === -2) continue; // import.meta, not an import
+    if (entry.n === undefined) {
+      throw new Error(`${path.relative(SRC, file)}: an import whose module is computed at run time (${code.slice(entry.ss, entry.se)}); the walk cannot follow it`);
+    }
+    out.push(entry.n);
+  }
+  // CommonJS loads through createRequire: followed when the module is a literal, refused otherwise.
+  for (const call of code.matchAll(/\brequire\s*\(\s*([^)]*?)\s*\)/g)) {
+    const literal = /^(['"])([^'"]+)\1$/.exec(call[1]!);
+    if (!literal) {
+      throw new Error(`${path.relative(SRC, file)}: ${call[0]} loads a module the walk cannot follow`);
+    }
+    out.push(literal[2]!);
   }
   return out;
 }
@@ -33,7 +45,7 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
     const file = stack.pop()!;
     if (files.has(file)) continue;
     files.add(file);
-    for (const spec of runtimeSpecifiers(readFileSync(file, 'utf8'))) {
+    for (const spec of runtimeSpecifiers(file)) {
       if (spec.startsWith('.')) {
         stack.push(path.resolve(path.dirname(file), spec));
       } else if (!spec.startsWith('node:')) {
@@ -47,9 +59,13 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
 const WORKER_ONLY_PACKAGES = ['express', '@medplum/core', 'json-rules-engine', 'ajv', 'jose', 'prom-client', 'helmet'];
 
 describe('what the cluster primary loads', () => {
+  beforeAll(async () => {
+    await init;
+  });
+
   it('reaches the store, the cluster and the logger, and none of the packages only workers use', () => {
     const primary = reachable('primary-main.ts');
-    expect([...primary.packages].sort()).toEqual(expect.arrayContaining(['@electric-sql/pglite', 'pino']));
+    expect([...primary.packages]).toEqual(expect.arrayContaining(['@electric-sql/pglite', 'pino']));
     expect([...primary.packages].filter((p) => WORKER_ONLY_PACKAGES.includes(p))).toEqual([]);
     const folders = new Set([...primary.files].map((f) => path.relative(SRC, f).split(path.sep)[0]));
     for (const workerOnly of ['server', 'engine', 'facts', 'terminology', 'patient', 'cards', 'protocol', 'admin']) {

@@ -11,9 +11,9 @@ import { createStore, DataDirLockedError } from '../../src/store/index.ts';
 import { openPgliteSql } from '../../src/store/pglite-sql.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
 import type { Sql } from '../../src/store/sql.ts';
-import { MIGRATIONS } from '../../src/store/migrations/index.ts';
-import { captureLogger, card, count, invocation } from './helpers.ts';
+import { captureLogger } from './helpers.ts';
 import { registerStoreContract, type OpenOptions, type StoreContractTarget } from './store-contract.ts';
+import { checkUpgradeFromFirstRelease } from './upgrade-check.ts';
 
 const tempDirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -61,28 +61,8 @@ registerStoreContract('PGlite on disk', () => onDisk);
 describe('upgrading a database of the first release (migration 1 only)', () => {
   it('keeps its audit; cards are still found and purged with their invocations after migration 2', async () => {
     const sql: Sql = await openPgliteSql();
-    const log = captureLogger();
     try {
-      const v1 = new SqlStore(sql, { logger: log.logger, ownsSql: false, flushIntervalMs: 60_000, migrations: MIGRATIONS.slice(0, 1) });
-      await v1.migrate();
-      const oldCard = card({ ruleId: 'upgrade-rule' });
-      v1.enqueueInvocation(invocation({ receivedAt: '1990-01-01T00:00:00Z', cards: [oldCard], suppressed: [{ ruleId: 'upgrade-rule', snoozeId: 's' }] }));
-      await v1.close();
-      const foreignKeys = () => sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('issued_cards'::regclass, 'suppressions'::regclass)");
-      expect((await foreignKeys())[0]?.n).toBe(2);
-
-      const current = new SqlStore(sql, { logger: log.logger, ownsSql: false, flushIntervalMs: 60_000 });
-      expect(await current.migrateWithResult()).toEqual({ applied: MIGRATIONS.slice(1).map((m) => m.version) });
-      expect((await foreignKeys())[0]?.n).toBe(0);
-      expect((await current.findIssuedCards([oldCard.uuid])).map((c) => c.ruleId)).toEqual(['upgrade-rule']);
-      const newCard = card({ ruleId: 'upgrade-rule' });
-      current.enqueueInvocation(invocation({ cards: [newCard] }));
-      expect((await current.findIssuedCards([newCard.uuid])).map((c) => c.uuid)).toEqual([newCard.uuid]);
-      // The old invocation, its card and its suppression; nothing orphaned, nothing newer.
-      expect(await current.purgeAuditOlderThan(new Date('1992-01-01T00:00:00Z'))).toBe(3);
-      expect(await count(current, 'issued_cards c', 'NOT EXISTS (SELECT 1 FROM invocations i WHERE i.id = c.invocation_id)')).toBe(0);
-      expect(await count(current, 'issued_cards')).toBe(1);
-      await current.close();
+      await checkUpgradeFromFirstRelease(sql);
     } finally {
       await sql.close();
     }

@@ -8,9 +8,13 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.ts';
+import { MIGRATIONS } from '../../src/store/migrations/index.ts';
+import { openPgSql } from '../../src/store/pg-sql.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
 import { containerEngineUnavailableReason, isCI, postgresImage, startPostgres, type StartedPostgres } from '../support/postgres-container.ts';
 import { captureLogger } from './helpers.ts';
 import { registerStoreContract, type OpenOptions, type StoreContractTarget } from './store-contract.ts';
+import { checkUpgradeFromFirstRelease } from './upgrade-check.ts';
 
 const unavailable = await containerEngineUnavailableReason();
 
@@ -76,6 +80,60 @@ describe.skipIf(unavailable !== undefined)(`Store on PostgreSQL (${postgresImage
       await Promise.all(stores.map((s) => s.close()));
       expect(logs.entries.filter((e) => e.msg === 'database migrations applied')).toHaveLength(1);
     } finally {
+      await admin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  }, 120_000);
+
+  it('upgrades a database of the first release (migration 1 only): the audit is kept, found and purged whole', async () => {
+    const name = await createDatabase();
+    const sql = openPgSql({ connectionString: databaseUrl(name), logger: captureLogger().logger });
+    try {
+      await checkUpgradeFromFirstRelease(sql);
+    } finally {
+      await sql.close();
+      await admin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  }, 120_000);
+
+  it('rolling upgrade: migration 2 waits for an audit write of a replica still on the first release, no deadlock', async () => {
+    const name = await createDatabase();
+    const url = databaseUrl(name);
+    const logger = captureLogger().logger;
+    const sql = openPgSql({ connectionString: url, logger });
+    const oldReplica = new pg.Client({ connectionString: url });
+    try {
+      const v1 = new SqlStore(sql, { logger, ownsSql: false, migrations: MIGRATIONS.slice(0, 1) });
+      await v1.migrate();
+      await v1.close();
+      await oldReplica.connect();
+      // The first release's audit write: the invocation, then its card, in one transaction.
+      const id = randomUUID();
+      await oldReplica.query('BEGIN');
+      await oldReplica.query(
+        "INSERT INTO invocations (id, hook_instance, service_id, hook, received_at, latency_ms, status, rule_set_version, patient_key) VALUES ($1, 'h', 's', 'order-sign', now(), 1, 200, 'v', 'k')",
+        [id]
+      );
+      const migrating = new SqlStore(sql, { logger, ownsSql: false }).migrateWithResult();
+      const outcome = migrating.then(
+        (result) => ({ result }),
+        (error: Error) => ({ error: error.message })
+      );
+      // Wait until the migration is queued behind the replica's transaction.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const waiting = await admin!.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [name]);
+        if (waiting.rows[0].n > 0) break;
+        if (Date.now() > deadline) throw new Error(`the migration never waited for a lock: ${JSON.stringify(await outcome)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await oldReplica.query("INSERT INTO issued_cards (uuid, invocation_id, rule_id, indicator, issued_at) VALUES ($1, $2, 'r', 'warning', now())", [randomUUID(), id]);
+      await oldReplica.query('COMMIT');
+      expect(await outcome).toEqual({ result: { applied: [2] } });
+      const cards = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM issued_cards WHERE invocation_id = $1', [id]);
+      expect(cards[0]?.n).toBe(1);
+    } finally {
+      await oldReplica.end().catch(() => undefined);
+      await sql.close();
       await admin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     }
   }, 120_000);
