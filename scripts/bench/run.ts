@@ -439,6 +439,7 @@ async function main(): Promise<void> {
   // Targets (this 2-core machine, load generator on the same machine).
   const bestAll = bestOf(configs.flatMap((c) => c.saturation));
   const p99 = Math.min(...configs.map((c) => c.atRate.latencyMs.p99));
+  const pacedP99 = Math.min(...configs.map((c) => c.paced.latencyMs.p99));
   // Per process: the single-process run's peak, and the largest worker's in cluster runs.
   const maxRss = Math.max(...configs.map((c) => (c.processes === 1 ? c.peakRssMb : c.peakHwmMb)));
   const ready = Math.max(...configs.map((c) => c.readyMs));
@@ -447,7 +448,8 @@ async function main(): Promise<void> {
   const servingRss = Math.max(...configs.map((c) => (c.processes === 1 ? c.peakRssMb : Math.max(...c.perProcessMb.slice(1).map((p) => p.hwmMb)))));
   const targets = [
     { target: 'saturation >= 3000 req/s, zero errors', value: bestAll?.rps ?? 0, ok: (bestAll?.rps ?? 0) >= 3000 },
-    { target: `p99 <= 10 ms at ${RATE}/s (autocannon)`, value: p99, ok: p99 <= 10 },
+    { target: `p99 <= 10 ms at ${RATE}/s offered evenly (open loop)`, value: pacedP99, ok: pacedP99 <= 10 },
+    { target: `p99 <= 10 ms at ${RATE}/s in autocannon's bursts (20 connections each sending its share at once)`, value: p99, ok: p99 <= 10 },
     { target: 'start-up to ready <= 1500 ms (restart)', value: ready, ok: ready <= 1500 },
     ...(freshReady > 0 ? [{ target: 'start-up to ready <= 1500 ms (empty DATA_DIR)', value: freshReady, ok: freshReady <= 1500 }] : []),
     { target: 'RSS <= 250 MB per process (any process)', value: maxRss, ok: maxRss <= 250 },
