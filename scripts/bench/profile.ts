@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const server = await startServer({
     args: ['src/start.ts'],
     nodeFlags: ['--max-semi-space-size=16', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering', '--cpu-prof', `--cpu-prof-dir=${dir}`],
-    env: { CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', NODE_ENV: '', DATA_DIR: dataDir, WORKERS: values.workers ?? '1' },
+    env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', NODE_ENV: '', DATA_DIR: dataDir, WORKERS: values.workers ?? '1' },
     cwd: ROOT,
   }).catch((error: unknown) => {
     if (!process.env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });

@@ -90,6 +90,8 @@ function machine(): Record<string, unknown> {
 /** Embedded defaults, with the two settings a load test on one address must change. */
 function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
+    // As `npm start` sets it (glibc malloc arenas; docs/benchmark.md).
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     CDS_AUTH: 'off',
     RATE_LIMIT_PER_MINUTE: '0',
     NODE_ENV: '',

@@ -14,13 +14,27 @@ import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-/** `node` arguments of the `start` script in package.json (flags and entry). */
-const NPM_START_NODE_ARGS: readonly string[] = (() => {
+/**
+ * The `start` script of package.json: its leading environment assignments (`NAME=value`, or
+ * `NAME=${NAME:-default}`, which keeps a value already set) and the `node` arguments (flags and entry).
+ */
+const NPM_START: { readonly env: Record<string, string>; readonly nodeArgs: readonly string[] } = (() => {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const [command, ...args] = pkg.scripts.start.split(/\s+/);
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words.length > 0) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(words[0]!);
+    if (!assignment) break;
+    const [, name, value] = assignment as unknown as [string, string, string];
+    const fallback = /^\$\{([A-Z_][A-Z0-9_]*):-(.*)\}$/.exec(value);
+    env[name] = fallback && fallback[1] === name ? (process.env[name] ?? fallback[2]!) : value;
+    words.shift();
+  }
+  const [command, ...nodeArgs] = words;
   if (command !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
-  return args;
+  return { env, nodeArgs };
 })();
+const NPM_START_NODE_ARGS = NPM_START.nodeArgs;
 
 const FIXTURE = readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8');
 const SIGN = '/cds-services/cns-depressant-order-sign';
@@ -83,11 +97,12 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     publicBase = `http://localhost:${port}`;
-    // Started as `npm start` starts it (same V8 flags, src/start.ts), so the real entry is what is tested.
+    // Started as `npm start` starts it (same environment settings, V8 flags and src/start.ts), so the real entry is what is tested.
     child = spawn(process.execPath, [...NPM_START_NODE_ARGS], {
       cwd: ROOT,
       env: {
         ...process.env,
+        ...NPM_START.env,
         WORKERS: '2',
         PORT: String(port),
         HOST: '127.0.0.1',
