@@ -84,7 +84,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     }
   }
   const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId) : undefined;
-  const { shown, suppressed } = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now);
+  const { shown, suppressed } = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.metrics?.countSnoozeLookupFailure);
   const cards: Card[] = shown.map((b) => b.card);
   const factGaps = facts.gaps.map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
   const incomplete = buildIncompleteCard([...record.gaps, ...factGaps], failures);
@@ -123,7 +123,8 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   ruleSet: RuleSet,
   store: Store | undefined,
   patientKey: string | undefined,
-  now: Date
+  now: Date,
+  onLookupFailure?: () => void
 ): Promise<{ shown: T[]; suppressed: SuppressedCard[] }> {
   const rules = new Map(ruleSet.rules.map((r) => [r.id, r]));
   if (!store || !patientKey || !built.some((b) => rules.get(b.ruleId) && isSnoozable(rules.get(b.ruleId)!))) {
@@ -133,7 +134,9 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   try {
     snoozes = await store.activeSnoozes(patientKey, now);
   } catch {
-    // A snooze only spares alert fatigue; it is never a reason to withhold a safety card. Store down: show them all.
+    // A snooze only spares alert fatigue; it is never a reason to withhold a safety card. Store down:
+    // show them all, and count it so operators see that snoozes are not being honoured.
+    onLookupFailure?.();
     return { shown: [...built], suppressed: [] };
   }
   const shown: T[] = [];

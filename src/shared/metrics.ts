@@ -13,6 +13,8 @@ export interface Metrics {
   countCard(ruleId: string, indicator: string): void;
   countSuppressed(ruleId: string): void;
   countRuleError(ruleId: string): void;
+  /** The snooze lookup failed (store unreachable): every card was shown, none withheld. */
+  countSnoozeLookupFailure(): void;
   observeFhirCall(outcome: FhirCallOutcome, seconds: number): void;
 }
 
@@ -36,6 +38,11 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
   const cards = new Counter({ name: 'cds_cards_total', help: 'Cards returned, per rule and indicator', labelNames: ['rule', 'indicator'], registers: [registry] });
   const suppressed = new Counter({ name: 'cds_cards_suppressed_total', help: 'Cards withheld by a snooze, per rule', labelNames: ['rule'], registers: [registry] });
   const ruleErrors = new Counter({ name: 'cds_rule_errors_total', help: 'Rules that could not be evaluated', labelNames: ['rule'], registers: [registry] });
+  const snoozeFailures = new Counter({
+    name: 'cds_snooze_lookup_failures_total',
+    help: 'Calls whose snooze lookup failed (store unreachable): all their cards were shown',
+    registers: [registry],
+  });
   const fhir = new Histogram({
     name: 'cds_fhir_fallback_duration_seconds',
     help: "Latency of calls to the EHR's FHIR server, per outcome",
@@ -59,6 +66,7 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     countCard: (rule, indicator) => cards.inc({ rule, indicator }),
     countSuppressed: (rule) => suppressed.inc({ rule }),
     countRuleError: (rule) => ruleErrors.inc({ rule }),
+    countSnoozeLookupFailure: () => snoozeFailures.inc(),
     observeFhirCall: (outcome, seconds) => fhir.observe({ outcome }, seconds),
   };
 }

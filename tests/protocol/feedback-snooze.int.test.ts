@@ -155,6 +155,30 @@ describe('feedback endpoint and snoozes', () => {
     expect(again?.indicator).toBe('critical');
   });
 
+  it('when the snooze lookup fails (store unreachable), the snoozed card is shown, and the failure is counted', async () => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-store-down');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    await request(t.app)
+      .post(FEEDBACK)
+      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:05:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } }] });
+    expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
+
+    // The same store, but its snooze lookup now fails.
+    const failing = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'activeSnoozes') return () => Promise.reject(new Error('store unreachable'));
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const down = await createTestApp({ store: failing });
+    const res = await request(down.app).post(ORDER_SIGN).send({ ...body, hookInstance: crypto.randomUUID() });
+    expect(res.status).toBe(200);
+    expect(expectConformant(res.body).map((c) => c.source.topic?.code)).toContain(RULE);
+    const metrics = await request(down.app).get('/metrics');
+    expect(metrics.text).toMatch(/^cds_snooze_lookup_failures_total 1$/m);
+  });
+
   it('a reason without a snooze period does not snooze', async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-nosnooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
