@@ -14,6 +14,7 @@ import cluster from 'node:cluster';
 import type { ReplayStore } from '../security/types.ts';
 import type { AuditQueueStats, Store } from '../store/index.ts';
 import { IpcClient, IpcStore, ipcReplayStore } from './ipc-store.ts';
+import { keepYoungGenerationSmall } from './primary-heap.ts';
 import { runPrimary } from './primary.ts';
 import type { PrimaryLogger } from './primary.ts';
 import { STORE_MODE_ENV } from './protocol.ts';
@@ -72,6 +73,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   if (count.value <= 1) {
     return { role: 'single' };
   }
+  // The primary allocates little; the workers, forked with the command line's flags, keep theirs.
+  keepYoungGenerationSmall();
   const storeMode: StoreMode = options.store ? (options.store.external ? 'direct' : 'ipc') : 'none';
   await runPrimary({
     workers: count.value,

@@ -11,29 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
+import { npmStartCommand } from '../support/npm-start.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-/**
- * The `start` script of package.json: its leading environment assignments (`NAME=value`, or
- * `NAME=${NAME:-default}`, which keeps a value already set) and the `node` arguments (flags and entry).
- */
-const NPM_START: { readonly env: Record<string, string>; readonly nodeArgs: readonly string[] } = (() => {
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const words = pkg.scripts.start.trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  while (words.length > 0) {
-    const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(words[0]!);
-    if (!assignment) break;
-    const [, name, value] = assignment as unknown as [string, string, string];
-    const fallback = /^\$\{([A-Z_][A-Z0-9_]*):-(.*)\}$/.exec(value);
-    env[name] = fallback && fallback[1] === name ? (process.env[name] ?? fallback[2]!) : value;
-    words.shift();
-  }
-  const [command, ...nodeArgs] = words;
-  if (command !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
-  return { env, nodeArgs };
-})();
+const NPM_START = npmStartCommand();
 const NPM_START_NODE_ARGS = NPM_START.nodeArgs;
 
 const FIXTURE = readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8');
