@@ -12,6 +12,7 @@ import { watchRules } from './engine/watch-rules.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
 import { createCdsAuth } from './security/index.ts';
 import { createApp } from './server/index.ts';
+import { createMetrics } from './shared/index.ts';
 import type { Logger } from './shared/index.ts';
 import { createPatientKeyer, loadPatientKeySecret, replayStoreFrom } from './store/index.ts';
 import type { Store } from './store/index.ts';
@@ -102,7 +103,22 @@ async function main(): Promise<void> {
   const ruleSync = external ? await startRuleSync({ store, holder, pollMs: config.store.ruleSyncPollMs, logger }) : undefined;
   const retention = scheduleRetention(store, config.store.auditRetentionDays, logger);
 
-  const app = createApp({ config, logger, services: services.value, auth: auth.value, ruleSet: holder.current, admin: admin.router, store, patientKey });
+  // In a cluster, /metrics on any worker answers for every worker (src/cluster/metrics-collector.ts).
+  const metrics = createMetrics(() => holder.current().version);
+  const clusterMetrics = cluster.role === 'worker' ? cluster.metrics : undefined;
+  clusterMetrics?.provide(() => metrics.registry.getMetricsAsJSON());
+  const app = createApp({
+    config,
+    logger,
+    services: services.value,
+    auth: auth.value,
+    ruleSet: holder.current,
+    admin: admin.router,
+    store,
+    patientKey,
+    metrics,
+    ...(clusterMetrics ? { clusterMetrics: () => clusterMetrics.collect() } : {}),
+  });
   const server = app.listen(config.port, config.host, () => {
     logger.info(
       {

@@ -24,6 +24,7 @@ import { workerCount } from './worker-count.ts';
 export { workerCount } from './worker-count.ts';
 export { IpcClient, IpcStore, ipcReplayStore, StoreUnavailableError } from './ipc-store.ts';
 export { runPrimary } from './primary.ts';
+export { MetricsCollector } from './metrics-collector.ts';
 
 export type ClusterRole =
   | { readonly role: 'single' }
@@ -35,7 +36,17 @@ export type ClusterRole =
       /** The primary's JWT replay cache, shared by all workers. */
       readonly replayStore: ReplayStore;
       readonly storeMode: StoreMode;
+      /** The whole cluster's metrics: see metrics-collector.ts. */
+      readonly metrics: WorkerMetrics;
     };
+
+/** A worker's part in the cluster's metrics. */
+export interface WorkerMetrics {
+  /** Serves this worker's metrics to the primary's collections (prom-client `getMetricsAsJSON()`). */
+  provide(local: () => Promise<readonly unknown[]>): void;
+  /** Every serving worker's metrics (prom-client JSON each), to merge; rejects when one is missing. */
+  collect(): Promise<(readonly unknown[])[]>;
+}
 
 export interface StartClusterOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -62,6 +73,10 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     return {
       role: 'worker',
       storeMode: mode,
+      metrics: {
+        provide: (local) => client.onMetricsRequest(local),
+        collect: () => client.call<(readonly unknown[])[]>('metrics', 'collect', []),
+      },
       replayStore: ipcReplayStore(client),
       ...(mode === 'ipc' ? { store: new IpcStore(client, 'pglite') } : {}),
     };

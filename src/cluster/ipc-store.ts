@@ -11,7 +11,7 @@
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { StoreInputError } from '../store/index.ts';
 import { isCdsMessage } from './protocol.ts';
-import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, PrimaryToWorker, StoreMethod } from './protocol.ts';
+import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, MetricsPartMessage, PrimaryToWorker, StoreMethod } from './protocol.ts';
 
 /** What the proxy needs from a process: `process` in a worker, a fake in tests. */
 export interface IpcChannel {
@@ -47,6 +47,7 @@ export class IpcClient {
   #nextId = 1;
   #stats: AuditQueueStats | undefined;
   readonly #horizonListeners: ((entries: readonly (readonly [string, number])[]) => void)[] = [];
+  #metricsProvider: (() => Promise<readonly unknown[]>) | undefined;
 
   constructor(channel: IpcChannel, options: IpcClientOptions = {}) {
     this.#channel = channel;
@@ -70,6 +71,10 @@ export class IpcClient {
     }
     if (m.kind === 'snooze-horizon') {
       for (const listener of this.#horizonListeners) listener(m.entries);
+      return;
+    }
+    if (m.kind === 'metrics-request') {
+      void this.#sendMetrics(m.id);
       return;
     }
     if (m.kind !== 'result') return;
@@ -109,8 +114,8 @@ export class IpcClient {
     });
   }
 
-  /** One message, no answer (the audit append). Never throws. */
-  post(message: EnqueueMessage | EnqueueBatchMessage): boolean {
+  /** One message, no answer (the audit append, a metrics answer). Never throws. */
+  post(message: EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage): boolean {
     const send = this.#channel.send;
     if (!send || this.#channel.connected === false) return false;
     try {
@@ -124,6 +129,22 @@ export class IpcClient {
   /** Calls `listener` with every snooze horizon the primary announces (a snooze was created). */
   onSnoozeHorizon(listener: (entries: readonly (readonly [string, number])[]) => void): void {
     this.#horizonListeners.push(listener);
+  }
+
+  /** Answers the primary's metrics requests with `provider()` (this worker's registry as JSON). */
+  onMetricsRequest(provider: () => Promise<readonly unknown[]>): void {
+    this.#metricsProvider = provider;
+  }
+
+  async #sendMetrics(id: number): Promise<void> {
+    let answer: MetricsPartMessage;
+    try {
+      if (!this.#metricsProvider) throw new Error('this worker does not serve metrics yet');
+      answer = { cds: 1, kind: 'metrics-part', id, metrics: await this.#metricsProvider() };
+    } catch (error) {
+      answer = { cds: 1, kind: 'metrics-part', id, error: error instanceof Error ? error.message : String(error) };
+    }
+    this.post(answer);
   }
 
   /** The last audit queue statistics the primary sent (undefined until the first one arrives). */

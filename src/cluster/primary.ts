@@ -21,8 +21,9 @@ import type { Worker } from 'node:cluster';
 import { createMemoryReplayStore } from '../security/replay-store.ts';
 import type { ReplayStore } from '../security/types.ts';
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
+import { MetricsCollector } from './metrics-collector.ts';
 import { isCdsMessage, STORE_METHODS, STORE_MODE_ENV } from './protocol.ts';
-import type { CallMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
+import type { CallMessage, MetricsRequestMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
 
 export interface PrimaryLogger {
   info(obj: object, msg: string): void;
@@ -45,6 +46,8 @@ export interface PrimaryOptions {
   readonly exec?: string;
   /** Exits the process (tests replace it). */
   readonly exit?: (code: number) => void;
+  /** How long a metrics collection waits for every serving worker, ms. Default 5 000. */
+  readonly metricsTimeoutMs?: number;
 }
 
 export interface PrimaryHandle {
@@ -166,7 +169,32 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     },
     () => undefined // reported below
   );
+  // /metrics on any worker answers for the whole cluster (metrics-collector.ts): the workers serving now
+  // (listening) are asked for their registries.
+  const collector = new MetricsCollector(options.metricsTimeoutMs);
+  const serving = new Map<number, Worker>();
+  const collectMetrics = async (call: CallMessage): Promise<ResultMessage> => {
+    try {
+      const sources = [...serving.values()].map((w) => ({
+        id: w.id,
+        send: (m: MetricsRequestMessage): boolean => {
+          if (!w.isConnected()) return false;
+          // send() returns false when the channel has a backlog; the message is still queued and delivered.
+          w.send(m, undefined, () => undefined);
+          return true;
+        },
+      }));
+      return { cds: 1, kind: 'result', id: call.id, ok: true, value: await collector.collect(sources) };
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      return { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: 'MetricsUnavailableError', message: e.message } };
+    }
+  };
   const serve = async (worker: Worker, call: CallMessage): Promise<void> => {
+    if (call.target === 'metrics' && call.method === 'collect') {
+      answer(worker, await collectMetrics(call));
+      return;
+    }
     if (call.target !== 'replay' && opened && !store) {
       await opened.catch(() => undefined);
     }
@@ -184,9 +212,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
         for (const record of m.records) enqueue(record);
       } else if (m.kind === 'call') {
         void serve(worker, m);
+      } else if (m.kind === 'metrics-part') {
+        collector.receive(worker.id, m);
       }
     });
     worker.once('listening', () => {
+      serving.set(worker.id, worker);
       if (!everListening) {
         everListening = true;
         logger.info({ workers: options.workers, storeMode: options.storeMode }, 'cluster: first worker listening');
@@ -196,6 +227,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   };
 
   cluster.on('exit', (worker, code, signal) => {
+    serving.delete(worker.id);
+    collector.forget(worker.id);
     if (shuttingDown) return;
     if (!everListening) {
       logger.error({ pid: worker.process.pid, code, signal }, 'cluster: a worker failed during start-up; stopping');

@@ -27,10 +27,11 @@ export const STORE_METHODS = [
 export type StoreMethod = (typeof STORE_METHODS)[number];
 
 /**
- * Where a call goes: the primary's store, the primary's shared JWT replay cache, or the snooze
- * horizons (`snapshot`: every patient key with an unlifted snooze and its latest expiry).
+ * Where a call goes: the primary's store, the primary's shared JWT replay cache, the snooze
+ * horizons (`snapshot`: every patient key with an unlifted snooze and its latest expiry), or the
+ * metrics of every worker (`collect`: see MetricsRequestMessage).
  */
-export type CallTarget = 'store' | 'replay' | 'horizons';
+export type CallTarget = 'store' | 'replay' | 'horizons' | 'metrics';
 
 export interface CallMessage {
   readonly cds: 1;
@@ -81,8 +82,27 @@ export interface SnoozeHorizonMessage {
   readonly entries: readonly (readonly [string, number])[];
 }
 
-export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage;
-export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage;
+/**
+ * Sent by the primary to every serving worker when one of them is asked for the cluster's metrics
+ * (`metrics.collect`): answer with a MetricsPartMessage carrying the same id.
+ */
+export interface MetricsRequestMessage {
+  readonly cds: 1;
+  readonly kind: 'metrics-request';
+  readonly id: number;
+}
+
+/** A worker's metrics for collection `id`: prom-client's `getMetricsAsJSON()`, or why it has none. */
+export interface MetricsPartMessage {
+  readonly cds: 1;
+  readonly kind: 'metrics-part';
+  readonly id: number;
+  readonly metrics?: readonly unknown[];
+  readonly error?: string;
+}
+
+export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage;
+export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage | MetricsRequestMessage;
 
 export function isCdsMessage(value: unknown): value is { cds: 1; kind: string } {
   return typeof value === 'object' && value !== null && (value as { cds?: unknown }).cds === 1 && typeof (value as { kind?: unknown }).kind === 'string';

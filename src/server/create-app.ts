@@ -12,7 +12,7 @@ import type { HookDeps, ServiceDefinition } from '../protocol/index.ts';
 import { requireCdsJwt } from '../security/index.ts';
 import type { CdsAuth } from '../security/index.ts';
 import { createCircuitBreakers } from '../patient/index.ts';
-import { createMetrics, notFound, tooManyRequestsOutcome } from '../shared/index.ts';
+import { createMetrics, mergeMetrics, notFound, serviceUnavailableOutcome, tooManyRequestsOutcome } from '../shared/index.ts';
 import type { Metrics } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { cdsRoutes } from './cds-routes.ts';
@@ -36,6 +36,11 @@ export interface AppDeps {
   readonly patientKey?: HookDeps['patientKey'];
   /** Prometheus metrics; a fresh registry is made when absent. */
   readonly metrics?: Metrics;
+  /**
+   * In a cluster worker: every serving worker's metrics (this one's included), so /metrics answers for
+   * the whole cluster (src/cluster/metrics-collector.ts). Absent: this process's own registry.
+   */
+  readonly clusterMetrics?: () => Promise<(readonly unknown[])[]>;
   /** Rule administration API at /admin/api (docs/admin-api.md); absent: not mounted. */
   readonly admin?: AdminRouterDeps;
 }
@@ -103,7 +108,19 @@ export function createApp(deps: AppDeps): Express {
     });
   });
   app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    if (!deps.clusterMetrics) {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      return;
+    }
+    try {
+      const merged = await mergeMetrics(await deps.clusterMetrics());
+      res.type(merged.contentType).send(merged.text);
+    } catch (error) {
+      // Not one worker's figures alone: Prometheus would read them as counter resets. A failed scrape instead.
+      const reason = error instanceof Error ? error.message : String(error);
+      deps.logger.warn({ err: reason }, 'cluster metrics could not be collected: /metrics answers 503');
+      sendOutcome(res, serviceUnavailableOutcome(`The metrics of every worker could not be collected (${reason}); try again.`));
+    }
   });
 
   app.use(

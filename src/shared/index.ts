@@ -1,6 +1,6 @@
 export { createLogger } from './logger.ts';
 export type { Logger } from './logger.ts';
 export * from './outcomes.ts';
-export { createMetrics } from './metrics.ts';
+export { createMetrics, mergeMetrics } from './metrics.ts';
 export type { FhirCallOutcome, Metrics } from './metrics.ts';
 export { jsonDepthExceeds } from './json-depth.ts';

@@ -3,7 +3,7 @@
  * ("a FHIR call took 120 ms and failed") without knowing about Prometheus. Each app gets its own
  * registry, so tests and several apps in one process never share counters.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type FhirCallOutcome = 'ok' | 'error' | 'timeout' | 'circuit-open';
 
@@ -55,6 +55,8 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     help: 'The rule set being served (value 1, version in the label)',
     labelNames: ['version'],
     registers: [registry],
+    // Merged over cluster workers: 1 per version served, not one per worker serving it.
+    aggregator: 'max',
     collect() {
       this.reset();
       this.set({ version: ruleSetVersion() }, 1);
@@ -69,4 +71,15 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     countSnoozeLookupFailure: () => snoozeFailures.inc(),
     observeFhirCall: (outcome, seconds) => fhir.observe({ outcome }, seconds),
   };
+}
+
+/**
+ * Merges the metrics of several registries (cluster workers: src/cluster/metrics-collector.ts) into
+ * one Prometheus text exposition: counters and histograms are summed, gauges merged as each declares
+ * (`aggregator`, summed by default).
+ * @param parts - Each registry's `getMetricsAsJSON()`.
+ */
+export async function mergeMetrics(parts: readonly (readonly unknown[])[]): Promise<{ contentType: string; text: string }> {
+  const merged = AggregatorRegistry.aggregate(parts.map((p) => [...p]) as object[]);
+  return { contentType: merged.contentType, text: await merged.metrics() };
 }

@@ -2,6 +2,7 @@
 // replaces a killed worker, and on SIGTERM lets an in-flight request finish before exiting 0.
 // No timings are asserted: every wait is bounded and only outcomes are checked.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -136,6 +137,43 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
       // Connections are spread round-robin over the workers: the replays reach both.
       expect((await post(FIXTURE, token)).status).toBe(401);
       expect((await post(FIXTURE, token)).status).toBe(401);
+    }
+  });
+
+  /** One request on a connection of its own (Node's cluster hands connections to the workers in turn). */
+  const onNewConnection = (method: string, pathname: string, body?: string, token?: string): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        `${base}${pathname}`,
+        { method, agent: false, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        }
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const signCalls = (text: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith('cds_request_duration_seconds_count{service="cns-depressant-order-sign",status="200"} '));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  };
+
+  it('answers /metrics for the whole cluster, whichever worker is scraped', async () => {
+    const before = await onNewConnection('GET', '/metrics');
+    expect(before.status, before.text).toBe(200);
+    for (let i = 0; i < 6; i++) {
+      const res = await onNewConnection('POST', SIGN, FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`));
+      expect(res.status).toBe(200);
+    }
+    // Four scrapes on new connections reach both workers: each one counts every call, from both workers.
+    const scrapes = await Promise.all([0, 1, 2, 3].map(() => onNewConnection('GET', '/metrics')));
+    for (const scrape of scrapes) {
+      expect(scrape.status, scrape.text).toBe(200);
+      expect(signCalls(scrape.text)).toBe(signCalls(before.text) + 6);
+      expect(scrape.text).toMatch(/^cds_rule_set_info\{version="[^"]+"\} 1$/m);
     }
   });
 

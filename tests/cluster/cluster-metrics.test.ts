@@ -1,0 +1,152 @@
+// /metrics in a cluster answers for every worker: the worker asked collects every worker's registry
+// through the primary (MetricsCollector) and merges them. Wired here as primary.ts and the workers wire
+// it, over in-memory channels that copy messages with structuredClone (as `serialization: 'advanced'`
+// IPC does), with real prom-client registries (createMetrics).
+import { describe, expect, it } from 'vitest';
+import { IpcClient, MetricsCollector } from '../../src/cluster/index.ts';
+import type { IpcChannel } from '../../src/cluster/ipc-store.ts';
+import type { MetricsSource } from '../../src/cluster/metrics-collector.ts';
+import { isCdsMessage } from '../../src/cluster/protocol.ts';
+import type { CallMessage, MetricsPartMessage, MetricsRequestMessage, ResultMessage } from '../../src/cluster/protocol.ts';
+import { createMetrics, mergeMetrics } from '../../src/shared/index.ts';
+import type { Metrics } from '../../src/shared/index.ts';
+
+type Listener = (message: unknown) => void;
+
+interface FakeWorker {
+  readonly id: number;
+  readonly client: IpcClient;
+  readonly metrics: Metrics;
+  /** The primary's view of this worker. */
+  readonly source: MetricsSource;
+  /** Messages to the primary are dropped (a stuck worker). */
+  silent: boolean;
+}
+
+/** A primary with `count` workers, each with its own registry serving rule set version `version`. */
+function cluster(count: number, options: { timeoutMs?: number; provide?: boolean; version?: (id: number) => string } = {}) {
+  const collector = new MetricsCollector(options.timeoutMs ?? 2_000);
+  const workers: FakeWorker[] = [];
+  for (let id = 1; id <= count; id++) {
+    const listeners: Listener[] = [];
+    const toWorker = (message: unknown): void => {
+      const copy = structuredClone(message);
+      setImmediate(() => listeners.forEach((l) => l(copy)));
+    };
+    let self: FakeWorker;
+    const channel: IpcChannel = {
+      connected: true,
+      send(message: unknown, _h?: undefined, _o?: undefined, callback?: (error: Error | null) => void): boolean {
+        const copy = structuredClone(message);
+        setImmediate(() => {
+          callback?.(null);
+          if (self.silent || !isCdsMessage(copy)) return;
+          const m = copy as CallMessage | MetricsPartMessage;
+          if (m.kind === 'metrics-part') {
+            collector.receive(id, m);
+          } else if (m.kind === 'call' && m.target === 'metrics') {
+            // As primary.ts: collect from every serving worker, answer the caller.
+            collector.collect(workers.map((w) => w.source)).then(
+              (value) => toWorker({ cds: 1, kind: 'result', id: m.id, ok: true, value } satisfies ResultMessage),
+              (error: Error) => toWorker({ cds: 1, kind: 'result', id: m.id, ok: false, error: { name: 'MetricsUnavailableError', message: error.message } } satisfies ResultMessage)
+            );
+          }
+        });
+        return true;
+      },
+      on(event: 'message' | 'disconnect', listener: Listener | (() => void)) {
+        if (event === 'message') listeners.push(listener as Listener);
+        return channel;
+      },
+    };
+    const client = new IpcClient(channel, { timeoutMs: 5_000 });
+    const metrics = createMetrics(() => options.version?.(id) ?? 'v1');
+    if (options.provide !== false) client.onMetricsRequest(() => metrics.registry.getMetricsAsJSON());
+    self = {
+      id,
+      client,
+      metrics,
+      silent: false,
+      source: {
+        id,
+        send: (message: MetricsRequestMessage) => {
+          toWorker(message);
+          return true;
+        },
+      },
+    };
+    workers.push(self);
+  }
+  /** /metrics as the worker `at` answers it. */
+  const scrape = async (at: FakeWorker): Promise<string> => (await mergeMetrics(await at.client.call<(readonly unknown[])[]>('metrics', 'collect', []))).text;
+  return { collector, workers, scrape };
+}
+
+/** The value of one sample line, e.g. `cds_cards_total{rule="r1",indicator="warning"}`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('cluster metrics', () => {
+  it('any worker answers with every worker counted: counters and histograms summed', async () => {
+    const { workers, scrape } = cluster(3);
+    const [a, b, c] = workers as [FakeWorker, FakeWorker, FakeWorker];
+    a.metrics.countCard('opioid-benzodiazepine', 'warning');
+    b.metrics.countCard('opioid-benzodiazepine', 'warning');
+    b.metrics.countCard('opioid-benzodiazepine', 'warning');
+    c.metrics.countRuleError('broken-rule');
+    a.metrics.observeRequest('cns-depressant-order-sign', 200, 0.004);
+    c.metrics.observeRequest('cns-depressant-order-sign', 200, 0.3);
+    for (const at of workers) {
+      const text = await scrape(at);
+      expect(sample(text, 'cds_cards_total{rule="opioid-benzodiazepine",indicator="warning"}')).toBe(3);
+      expect(sample(text, 'cds_rule_errors_total{rule="broken-rule"}')).toBe(1);
+      expect(sample(text, 'cds_request_duration_seconds_count{service="cns-depressant-order-sign",status="200"}')).toBe(2);
+      expect(sample(text, 'cds_request_duration_seconds_bucket{le="0.005",service="cns-depressant-order-sign",status="200"}')).toBe(1);
+    }
+  });
+
+  it('the rule set in service is 1 per version, not one per worker serving it', async () => {
+    const { workers, scrape } = cluster(3, { version: (id) => (id === 3 ? 'v2' : 'v1') });
+    const text = await scrape(workers[0]!);
+    // v1 is served by two workers: still 1 (summed it would read 2).
+    expect(sample(text, 'cds_rule_set_info{version="v1"}')).toBe(1);
+    // A reload reaching the workers one by one: both versions are visible while both are served.
+    expect(sample(text, 'cds_rule_set_info{version="v2"}')).toBe(1);
+  });
+
+  it('fails, rather than answer with some workers missing, when a worker does not answer in time', async () => {
+    const { workers, scrape } = cluster(2, { timeoutMs: 200 });
+    workers[1]!.silent = true;
+    await expect(scrape(workers[0]!)).rejects.toThrow(/1 of 2 workers did not send their metrics within 200 ms/);
+  });
+
+  it('fails when a worker cannot give its metrics yet (still starting)', async () => {
+    const { workers, scrape } = cluster(2, { provide: false });
+    await expect(scrape(workers[0]!)).rejects.toThrow(/does not serve metrics yet/);
+  });
+
+  it('fails at once when a worker it waits for dies', async () => {
+    const collector = new MetricsCollector(60_000);
+    const asked: number[] = [];
+    const pending = collector.collect([
+      { id: 1, send: () => (asked.push(1), true) },
+      { id: 2, send: () => (asked.push(2), true) },
+    ]);
+    collector.receive(1, { cds: 1, kind: 'metrics-part', id: 1, metrics: [] });
+    collector.forget(2);
+    await expect(pending).rejects.toThrow(/worker 2 exited before sending its metrics/);
+    expect(asked).toEqual([1, 2]);
+  });
+
+  it('fails when a worker cannot be reached, and ignores answers nobody asked for', async () => {
+    const collector = new MetricsCollector();
+    await expect(collector.collect([{ id: 7, send: () => false }])).rejects.toThrow(/worker 7 could not be asked/);
+    const pending = collector.collect([{ id: 1, send: () => true }]);
+    collector.receive(2, { cds: 1, kind: 'metrics-part', id: 2, metrics: [{ name: 'x' }] }); // not asked
+    collector.receive(9, { cds: 1, kind: 'metrics-part', id: 2, metrics: [] }); // another worker
+    collector.receive(1, { cds: 1, kind: 'metrics-part', id: 2, metrics: [{ name: 'mine' }] });
+    await expect(pending).resolves.toEqual([[{ name: 'mine' }]]);
+  });
+});
