@@ -118,6 +118,7 @@ async function main(): Promise<void> {
     patientKey,
     metrics,
     ...(clusterMetrics ? { clusterMetrics: () => clusterMetrics.collect() } : {}),
+    ...(cluster.role === 'worker' ? { rateLimitStore: cluster.rateLimitStore } : {}),
   });
   const server = app.listen(config.port, config.host, () => {
     logger.info(

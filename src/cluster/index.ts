@@ -15,6 +15,7 @@ import type { ReplayStore } from '../security/types.ts';
 import type { AuditQueueStats, Store } from '../store/index.ts';
 import { IpcClient, IpcStore, ipcReplayStore } from './ipc-store.ts';
 import { keepYoungGenerationSmall } from './primary-heap.ts';
+import { ClusterRateLimitStore } from './rate-limit-sync.ts';
 import { runPrimary } from './primary.ts';
 import type { PrimaryLogger } from './primary.ts';
 import { STORE_MODE_ENV } from './protocol.ts';
@@ -25,6 +26,7 @@ export { workerCount } from './worker-count.ts';
 export { IpcClient, IpcStore, ipcReplayStore, StoreUnavailableError } from './ipc-store.ts';
 export { runPrimary } from './primary.ts';
 export { MetricsCollector } from './metrics-collector.ts';
+export { ClusterRateLimitStore, RateLimitHub } from './rate-limit-sync.ts';
 
 export type ClusterRole =
   | { readonly role: 'single' }
@@ -38,6 +40,8 @@ export type ClusterRole =
       readonly storeMode: StoreMode;
       /** The whole cluster's metrics: see metrics-collector.ts. */
       readonly metrics: WorkerMetrics;
+      /** A rate-limit store counting for the whole cluster (express-rate-limit `store`): rate-limit-sync.ts. */
+      readonly rateLimitStore: () => ClusterRateLimitStore;
     };
 
 /** A worker's part in the cluster's metrics. */
@@ -76,6 +80,11 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       metrics: {
         provide: (local) => client.onMetricsRequest(local),
         collect: () => client.call<(readonly unknown[])[]>('metrics', 'collect', []),
+      },
+      rateLimitStore: () => {
+        const store = new ClusterRateLimitStore({ workerId: cluster.worker?.id ?? 0, post: (m) => void client.post(m) });
+        client.onRateTotals((m) => store.receive(m));
+        return store;
       },
       replayStore: ipcReplayStore(client),
       ...(mode === 'ipc' ? { store: new IpcStore(client, 'pglite') } : {}),

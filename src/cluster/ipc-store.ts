@@ -11,7 +11,7 @@
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { StoreInputError } from '../store/index.ts';
 import { isCdsMessage } from './protocol.ts';
-import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, MetricsPartMessage, PrimaryToWorker, StoreMethod } from './protocol.ts';
+import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, MetricsPartMessage, PrimaryToWorker, RateCountsMessage, RateTotalsMessage, StoreMethod } from './protocol.ts';
 
 /** What the proxy needs from a process: `process` in a worker, a fake in tests. */
 export interface IpcChannel {
@@ -48,6 +48,7 @@ export class IpcClient {
   #stats: AuditQueueStats | undefined;
   readonly #horizonListeners: ((entries: readonly (readonly [string, number])[]) => void)[] = [];
   #metricsProvider: (() => Promise<readonly unknown[]>) | undefined;
+  readonly #rateListeners: ((message: RateTotalsMessage) => void)[] = [];
 
   constructor(channel: IpcChannel, options: IpcClientOptions = {}) {
     this.#channel = channel;
@@ -75,6 +76,10 @@ export class IpcClient {
     }
     if (m.kind === 'metrics-request') {
       void this.#sendMetrics(m.id);
+      return;
+    }
+    if (m.kind === 'rate-totals') {
+      for (const listener of this.#rateListeners) listener(m);
       return;
     }
     if (m.kind !== 'result') return;
@@ -115,7 +120,7 @@ export class IpcClient {
   }
 
   /** One message, no answer (the audit append, a metrics answer). Never throws. */
-  post(message: EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage): boolean {
+  post(message: EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage): boolean {
     const send = this.#channel.send;
     if (!send || this.#channel.connected === false) return false;
     try {
@@ -129,6 +134,11 @@ export class IpcClient {
   /** Calls `listener` with every snooze horizon the primary announces (a snooze was created). */
   onSnoozeHorizon(listener: (entries: readonly (readonly [string, number])[]) => void): void {
     this.#horizonListeners.push(listener);
+  }
+
+  /** Calls `listener` with every rate-limit count the primary sends (rate-limit-sync.ts). */
+  onRateTotals(listener: (message: RateTotalsMessage) => void): void {
+    this.#rateListeners.push(listener);
   }
 
   /** Answers the primary's metrics requests with `provider()` (this worker's registry as JSON). */

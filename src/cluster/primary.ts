@@ -22,6 +22,7 @@ import { createMemoryReplayStore } from '../security/replay-store.ts';
 import type { ReplayStore } from '../security/types.ts';
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { MetricsCollector } from './metrics-collector.ts';
+import { RateLimitHub } from './rate-limit-sync.ts';
 import { isCdsMessage, STORE_METHODS, STORE_MODE_ENV } from './protocol.ts';
 import type { CallMessage, MetricsRequestMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
 
@@ -190,6 +191,16 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       return { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: 'MetricsUnavailableError', message: e.message } };
     }
   };
+  // One rate limit for the cluster: the workers' counts, shared every 100 ms (rate-limit-sync.ts).
+  const rateLimits = new RateLimitHub();
+  const rateTimer = setInterval(() => {
+    const changes = rateLimits.takeChanges();
+    if (!changes) return;
+    for (const w of live()) {
+      if (w.isConnected()) w.send(changes, undefined, () => undefined);
+    }
+  }, 100);
+  rateTimer.unref();
   const serve = async (worker: Worker, call: CallMessage): Promise<void> => {
     if (call.target === 'metrics' && call.method === 'collect') {
       answer(worker, await collectMetrics(call));
@@ -214,6 +225,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
         void serve(worker, m);
       } else if (m.kind === 'metrics-part') {
         collector.receive(worker.id, m);
+      } else if (m.kind === 'rate-counts') {
+        rateLimits.receive(worker.id, m);
       }
     });
     worker.once('listening', () => {
@@ -263,6 +276,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     shutdownPromise ??= (async () => {
       shuttingDown = true;
       if (statsTimer) clearInterval(statsTimer);
+      clearInterval(rateTimer);
       const workers = live();
       logger.info({ signal, workers: workers.length }, 'cluster: shutting down: workers finish their in-flight requests');
       await Promise.all(

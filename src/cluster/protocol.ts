@@ -101,8 +101,24 @@ export interface MetricsPartMessage {
   readonly error?: string;
 }
 
-export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage;
-export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage | MetricsRequestMessage;
+/** A worker's own rate-limit count per client in `window` (its running totals: rate-limit-sync.ts). */
+export interface RateCountsMessage {
+  readonly cds: 1;
+  readonly kind: 'rate-counts';
+  readonly window: number;
+  readonly counts: readonly (readonly [key: string, count: number])[];
+}
+
+/** The primary's rate-limit counts per client and worker in `window`, for the clients that changed. */
+export interface RateTotalsMessage {
+  readonly cds: 1;
+  readonly kind: 'rate-totals';
+  readonly window: number;
+  readonly counts: readonly (readonly [key: string, workerId: number, count: number])[];
+}
+
+export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage;
+export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage | MetricsRequestMessage | RateTotalsMessage;
 
 export function isCdsMessage(value: unknown): value is { cds: 1; kind: string } {
   return typeof value === 'object' && value !== null && (value as { cds?: unknown }).cds === 1 && typeof (value as { kind?: unknown }).kind === 'string';

@@ -3,6 +3,7 @@
  */
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';
+import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Express } from 'express';
 import { adminRouter, consoleStatic, openApiRoute } from '../admin/index.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
    * the whole cluster (src/cluster/metrics-collector.ts). Absent: this process's own registry.
    */
   readonly clusterMetrics?: () => Promise<(readonly unknown[])[]>;
+  /** In a cluster worker: the rate limiter's store, counting for every worker (src/cluster/rate-limit-sync.ts). */
+  readonly rateLimitStore?: () => Store;
   /** Rule administration API at /admin/api (docs/admin-api.md); absent: not mounted. */
   readonly admin?: AdminRouterDeps;
 }
@@ -70,7 +73,8 @@ export function createApp(deps: AppDeps): Express {
     app.use('/cds-services', requireCdsJwt({ verifier: deps.auth.verifier, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger }));
   }
   if (deps.config.rateLimitPerMinute > 0) {
-    // Per calling EHR (verified JWT issuer), else per address; 429 with an OperationOutcome.
+    // Per calling EHR (verified JWT issuer), else per address; 429 with an OperationOutcome. In a cluster
+    // the count is the whole cluster's (the workers share their counts), not each worker's.
     app.use(
       '/cds-services',
       rateLimit({
@@ -81,6 +85,7 @@ export function createApp(deps: AppDeps): Express {
         keyGenerator: (req, res) => (res.locals.cdsClient as { iss?: string } | undefined)?.iss ?? `ip:${req.ip ?? 'unknown'}`,
         handler: (_req, res) => sendOutcome(res, tooManyRequestsOutcome('Too many requests from this client; slow down and retry shortly.')),
         validate: { keyGeneratorIpFallback: false },
+        ...(deps.rateLimitStore ? { store: deps.rateLimitStore() } : {}),
       })
     );
   }

@@ -208,3 +208,56 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
     expect(stderr).not.toMatch(/Error/);
   }, 60_000);
 });
+
+describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2 with a rate limit', () => {
+  const LIMIT = 10;
+  let child: ChildProcess;
+  let base: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-cluster-rate-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [...NPM_START_NODE_ARGS], {
+      cwd: ROOT,
+      env: { ...process.env, ...NPM_START.env, WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: dataDir, CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: String(LIMIT), NODE_ENV: '' },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    await until('the service to be ready', async () => {
+      const res = await fetch(`${base}/readyz`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    });
+    // Both workers serving (each answers its own connection in turn).
+    await until('both workers to listen', async () => (childrenOf(child.pid!).length === 2 ? true : undefined));
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A hook call on a connection of its own: Node's cluster hands new connections to the workers in turn. */
+  const call = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${base}${SIGN}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(FIXTURE);
+    });
+
+  it('counts one limit for the whole cluster, not one per worker', async () => {
+    // The limit's windows are the clock's minutes: start well inside one.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 40_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 200));
+    const allowed: number[] = [];
+    for (let i = 0; i < LIMIT; i++) allowed.push(await call());
+    expect(allowed.every((s) => s === 200)).toBe(true);
+    // The workers share their counts every 100 ms; with a count per worker each would be at 5 of 10.
+    await new Promise((r) => setTimeout(r, 500));
+    const over = [await call(), await call(), await call(), await call()];
+    expect(over).toEqual([429, 429, 429, 429]);
+  }, 90_000);
+});
