@@ -82,7 +82,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         collect: () => client.call<(readonly unknown[])[]>('metrics', 'collect', []),
       },
       rateLimitStore: () => {
-        const store = new ClusterRateLimitStore({ workerId: cluster.worker?.id ?? 0, post: (m) => void client.post(m) });
+        const store = new ClusterRateLimitStore({ workerId: cluster.worker?.id ?? 0, post: (m) => client.post(m) });
         client.onRateTotals((m) => store.receive(m));
         return store;
       },

@@ -9,10 +9,12 @@
  * all of them; the asking worker merges them (src/shared/metrics.ts: prom-client's AggregatorRegistry,
  * counters and histograms summed, gauges as each one declares).
  *
- * All or nothing: when a serving worker does not answer within the deadline, or dies first, the
- * collection fails and the scrape answers 503 (Prometheus records a failed scrape). A sum without one
- * worker's counters would read as a reset. A replacement worker counts from zero once it serves, which
- * Prometheus reads as one reset, as for any restart.
+ * The sums never fall, since Prometheus reads a fall as a counter reset:
+ * - When a serving worker does not answer within the deadline, or dies first, the collection fails and
+ *   the scrape answers 503 (Prometheus records a failed scrape) rather than a sum without that worker.
+ * - When a worker exits, the counters and histograms it last reported stay in every later sum (its
+ *   "retired" counts; its gauges are dropped). Its replacement counts from zero, so the sum goes on from
+ *   where it was; only what the dead worker counted after the last scrape is lost.
  */
 import type { MetricsPartMessage, MetricsRequestMessage } from './protocol.ts';
 
@@ -32,9 +34,24 @@ interface Collection {
   readonly timer: NodeJS.Timeout;
 }
 
+/** prom-client's `getMetricsAsJSON()` entry, as far as retiring counts needs it. */
+interface MetricJson {
+  readonly name: string;
+  readonly type: string;
+  readonly values: readonly { readonly value: number; readonly labels: Readonly<Record<string, string | number>>; readonly metricName?: string }[];
+  readonly [other: string]: unknown;
+}
+
+/** Counters and histograms only grow: those are kept when a worker exits. */
+const CUMULATIVE_TYPES: ReadonlySet<string> = new Set(['counter', 'histogram']);
+
 export class MetricsCollector {
   readonly #timeoutMs: number;
   readonly #collections = new Map<number, Collection>();
+  /** Each worker's metrics as last collected. */
+  readonly #last = new Map<number, readonly unknown[]>();
+  /** The cumulative metrics of workers that exited, summed per series. */
+  #retired: MetricJson[] = [];
   #nextId = 1;
 
   /** @param timeoutMs - How long a collection waits for every worker. Default 5 000 ms (Prometheus waits 10 s by default). */
@@ -44,7 +61,8 @@ export class MetricsCollector {
 
   /**
    * Asks every worker for its metrics.
-   * @returns Each worker's metrics (prom-client JSON), in the order given.
+   * @returns Each worker's metrics (prom-client JSON), in the order given, then the retired counts of
+   *   workers that exited (when there are any).
    * @throws When a worker cannot be asked, answers with an error, dies first or does not answer in time.
    */
   collect(workers: readonly MetricsSource[]): Promise<(readonly unknown[])[]> {
@@ -88,11 +106,17 @@ export class MetricsCollector {
     if (collection.waiting.size === 0) this.#finish(message.id);
   }
 
-  /** A worker died: every collection still waiting for it fails now. */
+  /**
+   * A worker exited: every collection still waiting for it fails now, and the counters and histograms
+   * it last reported are kept in every later collection.
+   */
   forget(workerId: number): void {
     for (const [id, collection] of this.#collections) {
       if (collection.waiting.has(workerId)) this.#finish(id, new Error(`worker ${workerId} exited before sending its metrics`));
     }
+    const last = this.#last.get(workerId);
+    this.#last.delete(workerId);
+    if (last) this.#retired = retire(this.#retired, last);
   }
 
   #finish(id: number, error?: Error): void {
@@ -102,8 +126,33 @@ export class MetricsCollector {
     clearTimeout(collection.timer);
     if (error) {
       collection.reject(error);
-    } else {
-      collection.resolve(collection.order.map((workerId) => collection.parts.get(workerId)!));
+      return;
     }
+    const parts = collection.order.map((workerId) => collection.parts.get(workerId)!);
+    collection.order.forEach((workerId, i) => this.#last.set(workerId, parts[i]!));
+    collection.resolve(this.#retired.length > 0 ? [...parts, this.#retired] : parts);
   }
+}
+
+/** Adds a worker's counters and histograms to the retired ones, series by series (name and labels). */
+function retire(retired: readonly MetricJson[], part: readonly unknown[]): MetricJson[] {
+  const byName = new Map<string, { metric: MetricJson; values: Map<string, MetricJson['values'][number]> }>();
+  const add = (metric: MetricJson): void => {
+    let entry = byName.get(metric.name);
+    if (!entry) {
+      entry = { metric, values: new Map() };
+      byName.set(metric.name, entry);
+    }
+    for (const v of metric.values) {
+      const key = `${v.metricName ?? metric.name} ${JSON.stringify(Object.entries(v.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+      const seen = entry.values.get(key);
+      entry.values.set(key, seen ? { ...seen, value: seen.value + v.value } : v);
+    }
+  };
+  for (const metric of retired) add(metric);
+  for (const item of part) {
+    const metric = item as MetricJson;
+    if (typeof metric?.name === 'string' && CUMULATIVE_TYPES.has(metric.type) && Array.isArray(metric.values)) add(metric);
+  }
+  return [...byName.values()].map(({ metric, values }) => ({ ...metric, values: [...values.values()] }));
 }

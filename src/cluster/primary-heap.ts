@@ -16,9 +16,10 @@
  * Node 24: a process started with `--max-semi-space-size=16` keeps a 2 MB young generation after this
  * flag is set at run time, against 32 MB without it), so setting it to 1 in the primary keeps the young
  * generation at its starting size without a second command line. The workers are separate processes
- * started with the original flags and keep their 16 MB semi-spaces. Measured (2 workers, saturation):
- * the primary's peak RSS 242-245 MB before, 179-201 MB after, and full collections 13 → 8 in 27 s at
- * 1,000 requests/s. `tests/cluster/primary-heap.test.ts` checks the flag still works on the Node in use
+ * started with the original flags and keep their 16 MB semi-spaces. Measured (2 workers): the
+ * primary's young generation 27-32 MB before, 2-4 MB after; its peak RSS at saturation 242-245 MB before,
+ * 179-207 MB after (190 and 220 MB in two full bench runs, 251-257 before); full collections 13 → 8 in
+ * 27 s at 1,000 requests/s. `tests/cluster/primary-heap.test.ts` checks the flag still works on the Node in use
  * (V8 ignores an unknown flag silently).
  */
 import v8 from 'node:v8';

@@ -231,6 +231,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     });
     worker.once('listening', () => {
       serving.set(worker.id, worker);
+      // A worker that starts serving learns the rate-limit counts of the window so far.
+      const counts = rateLimits.snapshot();
+      if (counts && worker.isConnected()) worker.send(counts, undefined, () => undefined);
       if (!everListening) {
         everListening = true;
         logger.info({ workers: options.workers, storeMode: options.storeMode }, 'cluster: first worker listening');

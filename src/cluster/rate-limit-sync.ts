@@ -9,13 +9,18 @@
  * - Windows are fixed and aligned to the clock (window = floor(now / windowMs)), so every worker agrees
  *   on them without talking.
  * - Every `syncMs` (100 ms) a worker sends the primary its own count, in the current window, of every
- *   client it saw since its last message (its running total, not a delta: a lost or repeated message
- *   changes nothing).
+ *   client it saw since its last message (its running total, not a delta: a repeated message changes
+ *   nothing, and a message that could not be sent is sent again at the next period).
  * - Every `syncMs` the primary sends every worker each client's count per worker, for the clients whose
- *   counts changed.
+ *   counts changed; a worker that starts serving gets every count of the window at once.
  * - A worker decides with its own exact count plus the other workers' last known counts. So the cluster
  *   as a whole lets through at most about (N - 1) × 2 × syncMs worth of a client's calls beyond the limit
  *   (the other workers' counts are up to two sync periods old), against N × the limit without sharing.
+ *
+ * Differences from express-rate-limit's own MemoryStore (one process): every client's window ends at the
+ * same moment (the minute), so throttled clients are told the same reset time; and if the wall clock steps
+ * back into an earlier window, the primary ignores the counts of that window until the clock catches up
+ * (each worker then limits on its own counts, as without sharing, for up to one window).
  *
  * The worker side implements express-rate-limit's `Store` (structurally: this module loads no package,
  * so the cluster primary stays small).
@@ -31,8 +36,8 @@ export interface ClientRateLimitInfo {
 export interface RateLimitStoreOptions {
   /** This worker's id (node:cluster `worker.id`): its own count in the primary's broadcasts. */
   readonly workerId: number;
-  /** Sends a message to the primary; never throws. */
-  readonly post: (message: RateCountsMessage) => void;
+  /** Sends a message to the primary; never throws; false when it could not be sent. */
+  readonly post: (message: RateCountsMessage) => boolean;
   /** How often this worker sends its counts, ms. Default 100. */
   readonly syncMs?: number;
   readonly now?: () => number;
@@ -43,7 +48,7 @@ export class ClusterRateLimitStore {
   /** express-rate-limit: counts in this instance are shared with other processes. */
   readonly localKeys = false;
   readonly #workerId: number;
-  readonly #post: (message: RateCountsMessage) => void;
+  readonly #post: (message: RateCountsMessage) => boolean;
   readonly #syncMs: number;
   readonly #now: () => number;
   #windowMs = 60_000;
@@ -111,9 +116,10 @@ export class ClusterRateLimitStore {
   sync(): void {
     this.#roll();
     if (this.#changed.size === 0) return;
-    const counts: [string, number][] = [...this.#changed].map((key) => [key, this.#own.get(key) ?? 0]);
+    const keys = [...this.#changed];
     this.#changed.clear();
-    this.#post({ cds: 1, kind: 'rate-counts', window: this.#window, counts });
+    const sent = this.#post({ cds: 1, kind: 'rate-counts', window: this.#window, counts: keys.map((key) => [key, this.#own.get(key) ?? 0]) });
+    if (!sent) for (const key of keys) this.#changed.add(key); // again at the next period
   }
 
   /** The primary's counts per worker; those of another window are ignored. */
@@ -168,6 +174,16 @@ export class RateLimitHub {
         this.#changed.add(key);
       }
     }
+  }
+
+  /** Every count of the current window (for a worker that starts serving); undefined when there are none. */
+  snapshot(): RateTotalsMessage | undefined {
+    if (this.#counts.size === 0) return undefined;
+    const counts: [string, number, number][] = [];
+    for (const [key, perWorker] of this.#counts) {
+      for (const [workerId, count] of perWorker) counts.push([key, workerId, count]);
+    }
+    return { cds: 1, kind: 'rate-totals', window: this.#window, counts };
   }
 
   /** The counts of every client that changed since the last call, for every worker; undefined when none did. */

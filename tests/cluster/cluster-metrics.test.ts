@@ -116,6 +116,29 @@ describe('cluster metrics', () => {
     expect(sample(text, 'cds_rule_set_info{version="v2"}')).toBe(1);
   });
 
+  it('never lets a sum fall when a worker exits: its counters and histograms stay, its gauges go', async () => {
+    const { collector, workers, scrape } = cluster(2, { version: (id) => (id === 2 ? 'v-old' : 'v1') });
+    const [a, b] = workers as [FakeWorker, FakeWorker];
+    a.metrics.countCard('opioid-benzodiazepine', 'warning');
+    b.metrics.countCard('opioid-benzodiazepine', 'warning');
+    b.metrics.countCard('opioid-benzodiazepine', 'warning');
+    b.metrics.observeRequest('cns-depressant-order-sign', 200, 0.004);
+    const before = await scrape(a);
+    expect(sample(before, 'cds_cards_total{rule="opioid-benzodiazepine",indicator="warning"}')).toBe(3);
+    // Worker b exits (primary.ts: removed from the serving workers, then forget()); a keeps counting.
+    workers.splice(1, 1);
+    collector.forget(b.id);
+    a.metrics.countCard('opioid-benzodiazepine', 'warning');
+    for (let i = 0; i < 2; i++) {
+      const after = await scrape(a);
+      expect(sample(after, 'cds_cards_total{rule="opioid-benzodiazepine",indicator="warning"}')).toBe(4);
+      expect(sample(after, 'cds_request_duration_seconds_count{service="cns-depressant-order-sign",status="200"}')).toBe(1);
+      expect(sample(after, 'cds_request_duration_seconds_bucket{le="0.005",service="cns-depressant-order-sign",status="200"}')).toBe(1);
+      expect(sample(after, 'cds_rule_set_info{version="v1"}')).toBe(1);
+      expect(sample(after, 'cds_rule_set_info{version="v-old"}')).toBeUndefined();
+    }
+  });
+
   it('fails, rather than answer with some workers missing, when a worker does not answer in time', async () => {
     const { workers, scrape } = cluster(2, { timeoutMs: 200 });
     workers[1]!.silent = true;

@@ -14,8 +14,19 @@ const MINUTE = 60_000;
 function cluster(count: number, clock: { now: number }) {
   const hub = new RateLimitHub();
   const outbox: { workerId: number; message: RateCountsMessage }[] = [];
+  /** While down, workers cannot send to the primary. */
+  const link = { down: false };
   const stores = Array.from({ length: count }, (_, i) => {
-    const store = new ClusterRateLimitStore({ workerId: i + 1, post: (message) => outbox.push({ workerId: i + 1, message: structuredClone(message) }), now: () => clock.now, syncMs: 60_000 });
+    const store = new ClusterRateLimitStore({
+      workerId: i + 1,
+      post: (message) => {
+        if (link.down) return false;
+        outbox.push({ workerId: i + 1, message: structuredClone(message) });
+        return true;
+      },
+      now: () => clock.now,
+      syncMs: 60_000,
+    });
     store.init({ windowMs: MINUTE });
     return store;
   });
@@ -25,7 +36,7 @@ function cluster(count: number, clock: { now: number }) {
     const changes = hub.takeChanges();
     if (changes) for (const store of stores) store.receive(structuredClone(changes));
   };
-  return { stores, hub, exchange, stop: () => stores.forEach((s) => s.shutdown()) };
+  return { stores, hub, link, exchange, stop: () => stores.forEach((s) => s.shutdown()) };
 }
 
 describe('cluster rate limit', () => {
@@ -71,6 +82,35 @@ describe('cluster rate limit', () => {
     hub.receive(1, { cds: 1, kind: 'rate-counts', window: 10, counts: [['k', 4]] });
     expect(hub.takeChanges()).toBeUndefined();
     expect(a.get('k')?.totalHits).toBe(1);
+    stop();
+  });
+
+  it('a worker that starts serving gets every count of the window at once', () => {
+    const clock = { now: 30 * MINUTE + 5_000 };
+    const { stores, hub, exchange, stop } = cluster(2, clock);
+    for (let i = 0; i < 7; i++) stores[0]!.increment('iss:ehr');
+    for (let i = 0; i < 2; i++) stores[1]!.increment('iss:ehr');
+    exchange();
+    // A replacement worker: no change is pending, so only the snapshot (sent when it listens) tells it.
+    const joined = new ClusterRateLimitStore({ workerId: 3, post: () => true, now: () => clock.now });
+    joined.init({ windowMs: MINUTE });
+    expect(hub.takeChanges()).toBeUndefined();
+    joined.receive(structuredClone(hub.snapshot()!));
+    expect(joined.increment('iss:ehr').totalHits).toBe(10);
+    joined.shutdown();
+    stop();
+  });
+
+  it('sends counts again at the next period when they could not be sent', () => {
+    const clock = { now: 40 * MINUTE + 5_000 };
+    const { stores, link, exchange, stop } = cluster(2, clock);
+    for (let i = 0; i < 3; i++) stores[0]!.increment('iss:ehr');
+    link.down = true;
+    exchange();
+    expect(stores[1]!.get('iss:ehr')).toBeUndefined();
+    link.down = false;
+    exchange();
+    expect(stores[1]!.get('iss:ehr')?.totalHits).toBe(3);
     stop();
   });
 
