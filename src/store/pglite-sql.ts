@@ -6,6 +6,7 @@
  * so a committed transaction survives the process being killed; PGlite runs PostgreSQL with fsync off,
  * so it may not survive a kernel crash or power loss (see README.md).
  */
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataDir, type DataDirLock } from './pglite-lock.ts';
@@ -81,7 +82,9 @@ export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions
         // Only speed is lost: PGlite initialises the empty directory itself.
         options.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not copy the PGlite template; initialising the database instead (slower)');
       }
-      db = await PGlite.create({ dataDir: dir, ...pgliteOptions() });
+      // PGlite's file system layer fails on a symbolic link (an operator who moved the database to another
+      // volume and linked it back): it is given the directory the link points to.
+      db = await PGlite.create({ dataDir: existsSync(dir) ? realpathSync(dir) : dir, ...pgliteOptions() });
     } catch (error) {
       await lock.release();
       throw error;

@@ -87,6 +87,26 @@ describe('PGlite data directory', () => {
     expect(await again.ping()).toBe(false);
   }, 120_000);
 
+  it('opens a database whose pglite directory is a symbolic link (moved to another disk) and keeps its rows', async () => {
+    const dataDir = await tempDir();
+    const elsewhere = await tempDir();
+    const first = await createStore({ dataDir, logger: captureLogger().logger });
+    const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const snooze = await first.createSnooze({ patientKey: 'p-symlink', ruleId: 'opioid-benzodiazepine', createdAt: new Date().toISOString(), expiresAt, reasonCode: 'patient-tolerant', cardUuid: 'card-symlink' });
+    await first.close();
+    // An operator moves the database to another volume and links it back.
+    await fs.rename(path.join(dataDir, 'pglite'), path.join(elsewhere, 'pglite'));
+    await fs.symlink(path.join(elsewhere, 'pglite'), path.join(dataDir, 'pglite'));
+    const again = await createStore({ dataDir, logger: captureLogger().logger });
+    try {
+      expect(await again.ping()).toBe(true);
+      expect((await again.activeSnoozes('p-symlink', new Date())).map((s) => s.id)).toEqual([snooze.id]);
+    } finally {
+      await again.close();
+    }
+    expect((await fs.lstat(path.join(dataDir, 'pglite'))).isSymbolicLink()).toBe(true);
+  }, 120_000);
+
   it('keeps what was committed when the process is killed (kill -9), and takes over its stale lock', async () => {
     const dataDir = await tempDir();
     const child = spawn(process.execPath, [fileURLToPath(new URL('./crash-child.ts', import.meta.url)), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
