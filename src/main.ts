@@ -56,7 +56,13 @@ async function main(): Promise<void> {
     return;
   }
   const ownsStore = !(cluster.role === 'worker' && cluster.store);
-  const store: Store = cluster.role === 'worker' && cluster.store ? cluster.store : await openStore(config, logger);
+  const store: Store =
+    cluster.role === 'worker' && cluster.store
+      ? cluster.store
+      : await openStore(config, logger).catch((err: unknown) => {
+          logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'the store could not be opened; exiting');
+          process.exit(1);
+        });
   const { secret } = await loadPatientKeySecret({ configured: config.store.auditKeySecret, dataDir: config.store.dataDir, logger });
   const patientKey = createPatientKeyer(secret);
 

@@ -87,7 +87,7 @@ export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions
       db = await PGlite.create({ dataDir: existsSync(dir) ? realpathSync(dir) : dir, ...pgliteOptions() });
     } catch (error) {
       await lock.release();
-      throw error;
+      throw openFailure(dir, error);
     }
   }
   return fromPglite(db, async () => {
@@ -97,6 +97,21 @@ export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions
       await lock?.release();
     }
   });
+}
+
+/**
+ * Why PGlite could not open `dir`, said plainly: its errors may carry no message (the WebAssembly file
+ * system's ErrnoError has a number only), and the operator needs the directory.
+ */
+function openFailure(dir: string, error: unknown): Error {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown; name?: unknown; errno?: unknown };
+  const detail =
+    typeof e.message === 'string' && e.message !== ''
+      ? e.message
+      : typeof e.errno === 'number'
+        ? `${typeof e.name === 'string' ? e.name : 'file system error'} ${e.errno}`
+        : String(error);
+  return new Error(`the embedded database in ${dir} could not be opened: ${detail}`, { cause: error });
 }
 
 /** {@link Sql} over an open PGlite instance; `onClose` closes it. */

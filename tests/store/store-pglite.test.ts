@@ -107,6 +107,15 @@ describe('PGlite data directory', () => {
     expect((await fs.lstat(path.join(dataDir, 'pglite'))).isSymbolicLink()).toBe(true);
   }, 120_000);
 
+  it('says which directory could not be opened, and frees it, when PGlite cannot open it', async () => {
+    const dataDir = await tempDir();
+    await fs.mkdir(path.join(dataDir, 'pglite'));
+    await fs.writeFile(path.join(dataDir, 'pglite', 'PG_VERSION'), '99\n'); // not a database PGlite can read
+    const opening = createStore({ dataDir, logger: captureLogger().logger });
+    await expect(opening).rejects.toThrow(`the embedded database in ${path.join(dataDir, 'pglite')} could not be opened: `);
+    expect(await fs.readdir(dataDir)).not.toContain('pglite.lock');
+  }, 120_000);
+
   it('keeps what was committed when the process is killed (kill -9), and takes over its stale lock', async () => {
     const dataDir = await tempDir();
     const child = spawn(process.execPath, [fileURLToPath(new URL('./crash-child.ts', import.meta.url)), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
