@@ -72,7 +72,11 @@ export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions
     db = await PGlite.create(pgliteOptions());
   } else {
     const dir = pgliteDirectory(dataDir);
-    lock = await lockDataDir(path.dirname(dir));
+    // A pglite directory that is a symbolic link (an operator moved the database to another volume and
+    // linked it back) is opened through its target, since PGlite's file system layer fails on the link,
+    // and locked beside its target: two data directories linking to one database cannot both open it.
+    const target = existsSync(dir) ? realpathSync(dir) : dir;
+    lock = await lockDataDir(path.dirname(target));
     try {
       try {
         if (restoreFromTemplate(dir, options.templateDir)) {
@@ -82,9 +86,7 @@ export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions
         // Only speed is lost: PGlite initialises the empty directory itself.
         options.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not copy the PGlite template; initialising the database instead (slower)');
       }
-      // PGlite's file system layer fails on a symbolic link (an operator who moved the database to another
-      // volume and linked it back): it is given the directory the link points to.
-      db = await PGlite.create({ dataDir: existsSync(dir) ? realpathSync(dir) : dir, ...pgliteOptions() });
+      db = await PGlite.create({ dataDir: target, ...pgliteOptions() });
     } catch (error) {
       await lock.release();
       throw openFailure(dir, error);

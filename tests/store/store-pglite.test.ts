@@ -101,6 +101,10 @@ describe('PGlite data directory', () => {
     try {
       expect(await again.ping()).toBe(true);
       expect((await again.activeSnoozes('p-symlink', new Date())).map((s) => s.id)).toEqual([snooze.id]);
+      // A second data directory linking to the same database is refused while the first has it open.
+      const other = await tempDir();
+      await fs.symlink(path.join(elsewhere, 'pglite'), path.join(other, 'pglite'));
+      await expect(createStore({ dataDir: other, logger: captureLogger().logger })).rejects.toBeInstanceOf(DataDirLockedError);
     } finally {
       await again.close();
     }
