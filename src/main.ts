@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     cluster.role === 'worker' && cluster.store
       ? cluster.store
       : await openStore(config, logger).catch((err: unknown) => {
-          logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'the store could not be opened; exiting');
+          const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+          logger.fatal({ err: err instanceof Error ? err.message : String(err), ...(cause ? { cause } : {}) }, 'the store could not be opened; exiting');
           process.exit(1);
         });
   const { secret } = await loadPatientKeySecret({ configured: config.store.auditKeySecret, dataDir: config.store.dataDir, logger });

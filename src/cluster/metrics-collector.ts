@@ -48,8 +48,8 @@ const CUMULATIVE_TYPES: ReadonlySet<string> = new Set(['counter', 'histogram']);
 export class MetricsCollector {
   readonly #timeoutMs: number;
   readonly #collections = new Map<number, Collection>();
-  /** Each worker's metrics as last collected. */
-  readonly #last = new Map<number, readonly unknown[]>();
+  /** Each worker's metrics as last collected, with the collection's id (a later collection wins). */
+  readonly #last = new Map<number, { readonly collection: number; readonly part: readonly unknown[] }>();
   /** The cumulative metrics of workers that exited, summed per series. */
   #retired: MetricJson[] = [];
   #nextId = 1;
@@ -111,12 +111,14 @@ export class MetricsCollector {
    * it last reported are kept in every later collection.
    */
   forget(workerId: number): void {
+    // Every collection that asked it fails, answered or not: its answer would be counted again in the
+    // retired counts below.
     for (const [id, collection] of this.#collections) {
-      if (collection.waiting.has(workerId)) this.#finish(id, new Error(`worker ${workerId} exited before sending its metrics`));
+      if (collection.order.includes(workerId)) this.#finish(id, new Error(`worker ${workerId} exited during the collection of metrics`));
     }
     const last = this.#last.get(workerId);
     this.#last.delete(workerId);
-    if (last) this.#retired = retire(this.#retired, last);
+    if (last) this.#retired = retire(this.#retired, last.part);
   }
 
   #finish(id: number, error?: Error): void {
@@ -129,7 +131,9 @@ export class MetricsCollector {
       return;
     }
     const parts = collection.order.map((workerId) => collection.parts.get(workerId)!);
-    collection.order.forEach((workerId, i) => this.#last.set(workerId, parts[i]!));
+    collection.order.forEach((workerId, i) => {
+      if ((this.#last.get(workerId)?.collection ?? 0) < id) this.#last.set(workerId, { collection: id, part: parts[i]! });
+    });
     collection.resolve(this.#retired.length > 0 ? [...parts, this.#retired] : parts);
   }
 }

@@ -230,6 +230,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       }
     });
     worker.once('listening', () => {
+      if (worker.isDead()) return; // handled after its exit: not serving
       serving.set(worker.id, worker);
       // A worker that starts serving learns the rate-limit counts of the window so far.
       const counts = rateLimits.snapshot();

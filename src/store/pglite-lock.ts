@@ -31,6 +31,8 @@ export interface DataDirLock {
 }
 
 export interface DataDirLockOptions {
+  /** The lock file's name in the directory. Default `pglite.lock`. */
+  readonly file?: string;
   readonly heartbeatMs?: number;
   readonly staleAfterMs?: number;
   readonly now?: () => number;
@@ -76,13 +78,14 @@ export async function lockDataDir(dir: string, options: DataDirLockOptions = {})
   const staleAfterMs = options.staleAfterMs ?? 30_000;
   const now = options.now ?? Date.now;
   const root = path.resolve(dir);
-  if (heldHere.has(root)) {
+  await fs.mkdir(root, { recursive: true });
+  // Keyed by the real path: the same directory reached through a symbolic link is the same lock.
+  const file = path.join(await fs.realpath(root), options.file ?? LOCK_FILE);
+  if (heldHere.has(file)) {
     throw new DataDirLockedError(root, 'this process (a store on it is still open)');
   }
-  heldHere.add(root);
+  heldHere.add(file);
   try {
-    await fs.mkdir(root, { recursive: true });
-    const file = path.join(root, LOCK_FILE);
     const host = os.hostname();
     const token = randomUUID();
     const content = (): string => JSON.stringify({ pid: process.pid, host, token, heartbeatAt: now() } satisfies LockContent);
@@ -156,12 +159,12 @@ export async function lockDataDir(dir: string, options: DataDirLockOptions = {})
             await fs.rm(file, { force: true });
           }
         } finally {
-          heldHere.delete(root);
+          heldHere.delete(file);
         }
       },
     };
   } catch (error) {
-    heldHere.delete(root);
+    heldHere.delete(file);
     throw error;
   }
 }

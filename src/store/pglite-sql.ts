@@ -72,11 +72,19 @@ export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions
     db = await PGlite.create(pgliteOptions());
   } else {
     const dir = pgliteDirectory(dataDir);
-    // A pglite directory that is a symbolic link (an operator moved the database to another volume and
-    // linked it back) is opened through its target, since PGlite's file system layer fails on the link,
-    // and locked beside its target: two data directories linking to one database cannot both open it.
-    const target = existsSync(dir) ? realpathSync(dir) : dir;
-    lock = await lockDataDir(path.dirname(target));
+    const target = linkTarget(dir);
+    lock = await lockDataDir(path.dirname(dir));
+    try {
+      if (target !== undefined) {
+        // A pglite directory that is a symbolic link (an operator moved the database to another volume and
+        // linked it back): also locked beside its target (`<target>.lock`), so two data directories linking
+        // to one database cannot both open it.
+        lock = bothLocks(lock, await lockDataDir(path.dirname(target), { file: `${path.basename(target)}.lock` }));
+      }
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
     try {
       try {
         if (restoreFromTemplate(dir, options.templateDir)) {
@@ -86,7 +94,8 @@ export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions
         // Only speed is lost: PGlite initialises the empty directory itself.
         options.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not copy the PGlite template; initialising the database instead (slower)');
       }
-      db = await PGlite.create({ dataDir: target, ...pgliteOptions() });
+      // PGlite's file system layer fails on a symbolic link: it is given the directory the link points to.
+      db = await PGlite.create({ dataDir: target ?? dir, ...pgliteOptions() });
     } catch (error) {
       await lock.release();
       throw openFailure(dir, error);
@@ -99,6 +108,25 @@ export async function openPgliteSql(dataDir?: string, options: OpenPgliteOptions
       await lock?.release();
     }
   });
+}
+
+/** Where `dir` really is when it is itself a symbolic link (not merely inside a linked folder); else undefined. */
+function linkTarget(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const real = realpathSync(dir);
+  return real === path.join(realpathSync(path.dirname(dir)), path.basename(dir)) ? undefined : real;
+}
+
+function bothLocks(first: DataDirLock, second: DataDirLock): DataDirLock {
+  return {
+    async release() {
+      try {
+        await second.release();
+      } finally {
+        await first.release();
+      }
+    },
+  };
 }
 
 /**

@@ -225,7 +225,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2 with a rate li
       env: { ...process.env, ...NPM_START.env, WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: String(LIMIT), NODE_ENV: '' },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    // The log says when each worker serves (only then does Node's cluster hand it connections).
+    // The log says when each worker serves (listens); the test starts once both do.
     let pending = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
@@ -260,7 +260,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2 with a rate li
     for (let i = 0; i < LIMIT; i++) allowed.push(await call());
     expect(allowed.every((s) => s === 200)).toBe(true);
     // Each worker has served about half. Call on, 100 ms apart, until four calls in a row are refused.
-    // Shared counts: at most the calls made while the counts travel (~200 ms) get through. A count per
+    // Shared counts: only the calls made while the counts travel (~200 ms) get through. A count per
     // worker would let about another LIMIT calls through before the refusals start.
     const over: number[] = [];
     while (over.length < 30 && (over.length < 4 || !over.slice(-4).every((s) => s === 429))) {
@@ -268,6 +268,6 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2 with a rate li
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(over.slice(-4)).toEqual([429, 429, 429, 429]);
-    expect(over.filter((s) => s === 200).length).toBeLessThanOrEqual(3);
+    expect(over.filter((s) => s === 200).length).toBeLessThanOrEqual(5);
   }, 90_000);
 });

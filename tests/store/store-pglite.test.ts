@@ -105,10 +105,36 @@ describe('PGlite data directory', () => {
       const other = await tempDir();
       await fs.symlink(path.join(elsewhere, 'pglite'), path.join(other, 'pglite'));
       await expect(createStore({ dataDir: other, logger: captureLogger().logger })).rejects.toBeInstanceOf(DataDirLockedError);
+      // The lock beside the target (`<target>.lock`), besides the data directory's own.
+      expect(await fs.readdir(elsewhere)).toContain('pglite.lock');
+      expect(await fs.readdir(dataDir)).toContain('pglite.lock');
     } finally {
       await again.close();
     }
+    expect(await fs.readdir(elsewhere)).not.toContain('pglite.lock');
     expect((await fs.lstat(path.join(dataDir, 'pglite'))).isSymbolicLink()).toBe(true);
+    const linkedDataDir = path.join(await tempDir(), 'data-link');
+    await fs.symlink(dataDir, linkedDataDir);
+    const viaLink = await createStore({ dataDir: linkedDataDir, logger: captureLogger().logger });
+    try {
+      expect((await viaLink.activeSnoozes('p-symlink', new Date())).map((s) => s.id)).toEqual([snooze.id]);
+    } finally {
+      await viaLink.close();
+    }
+  }, 120_000);
+
+  it('opens a data directory that is a symbolic link (its pglite directory is not) with its one lock', async () => {
+    const real = await tempDir();
+    const linked = path.join(await tempDir(), 'data');
+    await fs.symlink(real, linked);
+    const store = await createStore({ dataDir: linked, logger: captureLogger().logger });
+    try {
+      expect(await store.ping()).toBe(true);
+      expect((await fs.readdir(real)).filter((f) => f.endsWith('.lock'))).toEqual(['pglite.lock']);
+      await expect(createStore({ dataDir: real, logger: captureLogger().logger })).rejects.toBeInstanceOf(DataDirLockedError);
+    } finally {
+      await store.close();
+    }
   }, 120_000);
 
   it('says which directory could not be opened, and frees it, when PGlite cannot open it', async () => {
