@@ -35,6 +35,13 @@ describe('feedback endpoint and snoozes', () => {
     return expectConformant(res.body);
   }
 
+  /** The clinician overrides `card` with a coded reason (as the CDS Hooks Sandbox sends it: code and system, no display). */
+  function override(cardUuid: string | undefined, code: string, outcomeTimestamp: string) {
+    return request(t.app)
+      .post(FEEDBACK)
+      .send({ feedback: [{ card: cardUuid, outcome: 'overridden', outcomeTimestamp, overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code } } }] });
+  }
+
   it('stores feedback before answering 200, and repeats are idempotent', async () => {
     const cards = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-1'));
     const card = cards.find((c) => c.source.topic?.code === RULE)!;
@@ -85,10 +92,7 @@ describe('feedback endpoint and snoozes', () => {
   it('a snoozing override stops the same card for that patient on the next order-sign, recorded as a suppression', async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-snooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
-    // The CDS Hooks Sandbox sends the reason's code and system without display.
-    const res = await request(t.app)
-      .post(FEEDBACK)
-      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:02:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } }] });
+    const res = await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:02:00Z');
     expect(res.status).toBe(200);
     const snoozes = await store.listSnoozes({ ruleId: RULE, activeAt: new Date() });
     const snooze = snoozes.find((s) => s.cardUuid === card.uuid)!;
@@ -130,9 +134,7 @@ describe('feedback endpoint and snoozes', () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-escalate');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     expect(card.indicator).toBe('warning');
-    await request(t.app)
-      .post(FEEDBACK)
-      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:04:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } }] });
+    await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:04:00Z');
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
     const withApnea = structuredClone(body);
     withApnea.hookInstance = crypto.randomUUID();
@@ -158,9 +160,7 @@ describe('feedback endpoint and snoozes', () => {
   it('when the snooze lookup fails (store unreachable), the snoozed card is shown, and the failure is counted', async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-store-down');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
-    await request(t.app)
-      .post(FEEDBACK)
-      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:05:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } }] });
+    await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:05:00Z');
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
 
     // The same store, but its snooze lookup now fails.
@@ -182,9 +182,7 @@ describe('feedback endpoint and snoozes', () => {
   it('a reason without a snooze period does not snooze', async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-nosnooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
-    await request(t.app)
-      .post(FEEDBACK)
-      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:03:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'taper-planned' } } }] });
+    await override(card.uuid, 'taper-planned', '2026-11-21T12:03:00Z');
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
   });
 });
