@@ -5,7 +5,7 @@
  * with autocannon through a corpus built from fixtures/, and prints a table; the same run measures
  * a bare Node http server (the floor). Results go to .data/bench/<timestamp>.json.
  *
- *   node scripts/bench/run.ts [--quick] [--workers 1,2] [--skip fresh,floor,jwt,reload,stall,semi] [--duration 8]
+ *   node scripts/bench/run.ts [--quick] [--workers 1,2] [--skip fresh,floor,jwt,reload,stall,semi] [--duration 8] [--help]
  *
  * Only 127.0.0.1 is loaded; every run is bounded in time or count and stops by itself.
  */
@@ -34,21 +34,78 @@ const SERVICE_ENTRY = 'src/start.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    workers: { type: 'string', default: '1,2' },
-    skip: { type: 'string', default: '' },
-    duration: { type: 'string' },
-    connections: { type: 'string' },
-    'corpus-size': { type: 'string', default: '90' },
-  },
-  strict: true,
-});
-const quick = args.quick === true;
-const skip = new Set((args.skip ?? '').split(',').filter(Boolean));
-const SAT_S = Number(args.duration ?? (quick ? 4 : 8));
-const SAT_CONNECTIONS = (args.connections ?? (quick ? '16,64' : '8,32,96')).split(',').map(Number);
+/** The parts of a run that --skip can leave out. */
+const SKIPPABLE = ['fresh', 'floor', 'jwt', 'reload', 'stall', 'semi'] as const;
+
+const USAGE = `Usage: npm run bench -- [options]        (or: node scripts/bench/run.ts [options])
+
+Load benchmark of the CDS service against a bare Node HTTP server (the floor); see docs/benchmark.md.
+
+Options:
+  --quick                  shorter warm-up and runs (about 2 minutes instead of 4)
+  --workers <n,n,...>      worker counts to measure, each a whole number from 1 to 64 (default 1,2)
+  --skip <name,...>        leave out parts of the run: ${SKIPPABLE.join(', ')}
+  --duration <seconds>     length of each saturation run (default 8, 4 with --quick)
+  --connections <n,n,...>  connections of the saturation runs (default 8,32,96, 16,64 with --quick)
+  --corpus-size <n>        requests in the corpus (default 90)
+  -h, --help               this help
+`;
+
+/** Parses the command line; a mistake prints what is wrong and the usage, and exits 2 (no stack trace). */
+function readArgs(): { quick: boolean; workers: number[]; skip: Set<string>; duration?: number; connections?: number[]; corpusSize: number } {
+  const usageError = (message: string): never => {
+    console.error(`${message}\n\n${USAGE}`);
+    process.exit(2);
+  };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        workers: { type: 'string', default: '1,2' },
+        skip: { type: 'string', default: '' },
+        duration: { type: 'string' },
+        connections: { type: 'string' },
+        'corpus-size': { type: 'string', default: '90' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+  if (values.help === true) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const wholeNumbers = (name: string, value: string, max: number): number[] => {
+    const list = value.split(',').map((v) => v.trim());
+    if (list.some((v) => !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max)) {
+      usageError(`--${name} takes whole numbers from 1 to ${max}, separated by commas; got "${value}".`);
+    }
+    return list.map(Number);
+  };
+  const skipList = String(values.skip ?? '').split(',').filter(Boolean);
+  const unknown = skipList.filter((s) => !(SKIPPABLE as readonly string[]).includes(s));
+  if (unknown.length > 0) {
+    usageError(`--skip does not know ${unknown.map((u) => `"${u}"`).join(', ')}; it takes ${SKIPPABLE.join(', ')}.`);
+  }
+  return {
+    quick: values.quick === true,
+    workers: wholeNumbers('workers', String(values.workers), 64),
+    skip: new Set(skipList),
+    duration: values.duration === undefined ? undefined : wholeNumbers('duration', String(values.duration), 3600)[0],
+    connections: values.connections === undefined ? undefined : wholeNumbers('connections', String(values.connections), 10_000),
+    corpusSize: wholeNumbers('corpus-size', String(values['corpus-size']), 100_000)[0]!,
+  };
+}
+
+const args = readArgs();
+const quick = args.quick;
+const skip = args.skip;
+const SAT_S = args.duration ?? (quick ? 4 : 8);
+const SAT_CONNECTIONS = args.connections ?? (quick ? [16, 64] : [8, 32, 96]);
 const LAT_S = quick ? 5 : 10;
 const RATE = 1000;
 const RATE_CONNECTIONS = 20;
@@ -63,7 +120,7 @@ const LEAD_IN_S = 1;
  * and a CDS service runs for days. Start-up itself is measured on its own.
  */
 const WARMUP_S = quick ? 5 : 20;
-const WORKER_COUNTS = (args.workers ?? '1').split(',').map(Number);
+const WORKER_COUNTS = args.workers;
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`);
 
@@ -356,7 +413,7 @@ async function main(): Promise<void> {
   probeServer.rss.stop();
   await probeServer.stop();
   if (probed.failed.length > 0) throw new Error(`corpus requests failed: ${probed.failed.slice(0, 5).join('; ')}`);
-  const corpus = selectCorpus(candidates, Number(args['corpus-size']));
+  const corpus = selectCorpus(candidates, args.corpusSize);
   const withCards = corpus.filter((e) => (e.cards ?? 0) > 0).length;
   const sizes = corpus.map((e) => e.body.length);
   const corpusInfo = {
