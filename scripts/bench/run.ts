@@ -28,7 +28,7 @@ import { startServer } from './service.ts';
 import type { RunningServer } from './service.ts';
 
 /** The V8 flags `npm start` uses (PGlite memory: see docs/benchmark.md). */
-const SERVICE_NODE_FLAGS = ['--max-semi-space-size=16', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
+const START_NODE_FLAGS = ['--max-semi-space-size=16', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
 /** The entry `npm start` runs (compile cache on, then src/main.ts). */
 const SERVICE_ENTRY = 'src/start.ts';
 
@@ -48,11 +48,13 @@ Options:
   --duration <seconds>     length of each saturation run (default 8, 4 with --quick)
   --connections <n,n,...>  connections of the saturation runs (default 8,32,96, 16,64 with --quick)
   --corpus-size <n>        requests in the corpus (default 90)
+  --node-flags="<flags>"   extra Node or V8 flags for every service process, after npm start's own
+                           (experiments: compare runs with and without; printed and saved with the results)
   -h, --help               this help
 `;
 
 /** Parses the command line; a mistake prints what is wrong and the usage, and exits 2 (no stack trace). */
-function readArgs(): { quick: boolean; workers: number[]; skip: Set<string>; duration?: number; connections?: number[]; corpusSize: number } {
+function readArgs(): { quick: boolean; workers: number[]; skip: Set<string>; duration?: number; connections?: number[]; corpusSize: number; nodeFlags: string[] } {
   const usageError = (message: string): never => {
     console.error(`${message}\n\n${USAGE}`);
     process.exit(2);
@@ -67,6 +69,7 @@ function readArgs(): { quick: boolean; workers: number[]; skip: Set<string>; dur
         duration: { type: 'string' },
         connections: { type: 'string' },
         'corpus-size': { type: 'string', default: '90' },
+        'node-flags': { type: 'string', default: '' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -98,10 +101,23 @@ function readArgs(): { quick: boolean; workers: number[]; skip: Set<string>; dur
     duration: values.duration === undefined ? undefined : wholeNumbers('duration', String(values.duration), 3600)[0],
     connections: values.connections === undefined ? undefined : wholeNumbers('connections', String(values.connections), 10_000),
     corpusSize: wholeNumbers('corpus-size', String(values['corpus-size']), 100_000)[0]!,
+    nodeFlags: nodeFlags(String(values['node-flags'] ?? ''), usageError),
   };
 }
 
+/** `--node-flags`: flags only (each starts with "--"), so nothing else reaches the service's command line. */
+function nodeFlags(value: string, usageError: (message: string) => never): string[] {
+  const flags = value.split(/\s+/).filter(Boolean);
+  const bad = flags.find((f) => !/^--[a-z0-9][a-z0-9_-]*(=[^\s]*)?$/i.test(f));
+  if (bad !== undefined) {
+    usageError(`--node-flags takes flags such as "--single-threaded-gc", separated by spaces; "${bad}" is not one.`);
+  }
+  return flags;
+}
+
 const args = readArgs();
+/** The flags every service process runs with in this benchmark: npm start's, then --node-flags. */
+const SERVICE_NODE_FLAGS = [...START_NODE_FLAGS, ...args.nodeFlags];
 const quick = args.quick;
 const skip = args.skip;
 const SAT_S = args.duration ?? (quick ? 4 : 8);
@@ -405,6 +421,9 @@ function row(name: string, r: LoadResult, workers: number | string): string {
 async function main(): Promise<void> {
   const info = machine();
   log(`machine: ${info.cpuModel as string}, ${info.cores as number} cores, ${info.totalMemoryGiB as number} GiB, Node ${info.node as string}, ${info.date as string}`);
+  if (args.nodeFlags.length > 0) {
+    log(`experiment: every service process also runs with ${args.nodeFlags.join(' ')} (not what npm start runs)`);
+  }
   log('load runs use CDS_AUTH=off and RATE_LIMIT_PER_MINUTE=0: one client address would otherwise hit the per-client rate limit, and JWT cost is measured separately below');
 
   const candidates = buildCandidates(path.join(ROOT, 'fixtures'), 2).filter((c) => c.prefetched >= 30);
@@ -516,12 +535,14 @@ async function main(): Promise<void> {
     ...(freshReady > 0 ? [{ target: 'start-up to ready <= 1500 ms (empty DATA_DIR)', value: freshReady, ok: freshReady <= 1500 }] : []),
     ...rssTargets,
   ];
-  lines.push(`targets (this machine, ${os.availableParallelism()} cores, load generator on the same cores):`);
+  lines.push(
+    `targets (this machine, ${os.availableParallelism()} cores, load generator on the same cores${args.nodeFlags.length > 0 ? `; experiment flags ${args.nodeFlags.join(' ')}, not npm start's` : ''}):`
+  );
   for (const t of targets) lines.push(`  ${t.ok ? 'MET   ' : 'MISSED'} ${t.target} (${t.value})`);
   console.log(lines.join('\n'));
 
   const file = path.join(outDir, `${stamp}.json`);
-  writeFileSync(file, JSON.stringify({ machine: info, corpus: corpusInfo, settings: { saturationS: SAT_S, saturationConnections: SAT_CONNECTIONS, rate: RATE, rateConnections: RATE_CONNECTIONS, latencyS: LAT_S, quick }, configs, floor, jwt, reload, stall, semi, targets, table: lines }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine: info, corpus: corpusInfo, settings: { saturationS: SAT_S, saturationConnections: SAT_CONNECTIONS, rate: RATE, rateConnections: RATE_CONNECTIONS, latencyS: LAT_S, quick, serviceNodeFlags: SERVICE_NODE_FLAGS }, configs, floor, jwt, reload, stall, semi, targets, table: lines }, null, 2));
   log(`results written to ${path.relative(ROOT, file)}`);
 }
 

@@ -45,10 +45,11 @@ export function toMedicationFact(
   const medication = sanitizeMedication(resolveMedication(resource, record.medications));
   const concept = sanitizeConcept(resource.medicationCodeableConcept);
   const classification = classifier.classify(concept, medication);
-  const hintText = hintTextOf(resource);
-  const reasonText = reasonTextOf(resource);
+  // The reason's text is read for methadone and ketamine only; worked out once, when first needed.
+  let reason: string | undefined;
+  const reasonText = (): string => (reason ??= reasonTextOf(resource));
   let classes: DrugClass[] = [...classification.classes];
-  if (classification.isMethadone && (classification.methadoneOudForm || OUD_REASON.test(reasonText))) {
+  if (classification.isMethadone && (classification.methadoneOudForm || OUD_REASON.test(reasonText()))) {
     // Methadone in an OUD-only form, or ordered for opioid use disorder, is OUD treatment, not a pain opioid.
     classes = classes.filter((c) => c !== 'opioid-analgesic');
     if (!classes.includes('oud-treatment')) {
@@ -73,8 +74,9 @@ export function toMedicationFact(
     benzoDoses: doseResource ? benzodiazepineDose(doseResource, medication, classification) : [],
     forDepression:
       isKetamine &&
-      (classification.ingredients.includes('esketamine') || DEPRESSION_REASON.test(reasonText) || (reasonText === '' && patientHasDepression)),
-    hintText,
+      (classification.ingredients.includes('esketamine') || DEPRESSION_REASON.test(reasonText()) || (reasonText() === '' && patientHasDepression)),
+    // Read of the order under evaluation only (always a draft): not built for the rest of the record.
+    hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
   };
 }
@@ -182,7 +184,7 @@ function reasonTextOf(resource: MedicationResource): string {
   return parts.join(' ').trim().toLowerCase();
 }
 
-function hintTextOf(resource: MedicationResource): string {
+function hintTextOf(resource: MedicationResource, reasonText: string): string {
   const dosage = resource.resourceType === 'MedicationAdministration' ? [] : textsOf(resource.resourceType === 'MedicationRequest' ? resource.dosageInstruction : resource.dosage, 'text');
-  return [...dosage, ...textsOf(resource.note, 'text'), reasonTextOf(resource)].join(' ').toLowerCase();
+  return [...dosage, ...textsOf(resource.note, 'text'), reasonText].join(' ').toLowerCase();
 }

@@ -23,12 +23,26 @@ function keyIngredients(med: MedicationFact, roles: ReadonlySet<IngredientRole>)
   });
 }
 
+/**
+ * A fact's active ingredients, worked out once per fact: therapies are compared pairwise (every draft
+ * against every active medication), and the comparisons were a tenth of the facts' allocations.
+ */
+const activeIngredientsOf = new WeakMap<MedicationFact, readonly string[]>();
+function activeIngredients(med: MedicationFact): readonly string[] {
+  let found = activeIngredientsOf.get(med);
+  if (found === undefined) {
+    found = keyIngredients(med, ACTIVE_ROLES);
+    activeIngredientsOf.set(med, found);
+  }
+  return found;
+}
+
 /** A concurrent medication with the same active ingredient as the order is the same therapy (a renewal). */
 export function sameTherapy(order: MedicationFact, other: MedicationFact): boolean {
-  const mine = keyIngredients(order, ACTIVE_ROLES);
-  const theirs = new Set(keyIngredients(other, ACTIVE_ROLES));
+  const mine = activeIngredients(order);
   if (mine.length > 0) {
-    return mine.some((i) => theirs.has(i));
+    const theirs = activeIngredients(other);
+    return mine.some((i) => theirs.includes(i));
   }
   return order.display.toLowerCase() === other.display.toLowerCase();
 }

@@ -26,7 +26,10 @@ export interface MedicationFact {
   readonly benzoDoses: readonly BenzoDose[];
   /** For ketamine/esketamine: given for depression (esketamine, or the reason or the patient's diagnosis says so). */
   readonly forDepression: boolean;
-  /** Lower-case free text of the order (dosage text, notes, reason text), for hints such as "pre-medication". */
+  /**
+   * Lower-case free text of a draft order (dosage text, notes, reason text), for hints such as
+   * "pre-medication"; empty for the rest of the record (only the order under evaluation is read).
+   */
   readonly hintText: string;
   /** The EHR sent a name (display or text), not only a code. */
   readonly named: boolean;

@@ -38,6 +38,7 @@ describe('npm run bench -- <options>', () => {
     [['--duration', '2.5'], '--duration takes whole numbers'],
     [['--skip', 'floor,jwts'], '--skip does not know "jwts"; it takes fresh, floor, jwt, reload, stall, semi.'],
     [['--bogus'], "Unknown option '--bogus'"],
+    [['--node-flags=--single-threaded-gc ; rm -rf /'], '--node-flags takes flags such as "--single-threaded-gc", separated by spaces; ";" is not one.'],
   ])('refuses %j with exit 2, the reason and the usage, before starting anything', async (args, reason) => {
     const res = await bench(...args);
     expect(res.code).toBe(2);
