@@ -6,7 +6,8 @@
 import type { CodeableConcept, Medication, MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
-import type { Classifier, DrugClass } from '../terminology/index.ts';
+import { ingredientRole } from '../terminology/index.ts';
+import type { Classifier, DrugClass, IngredientRole } from '../terminology/index.ts';
 import { benzodiazepineDose, opioidMme } from './dose/index.ts';
 import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
@@ -15,6 +16,11 @@ import type { MedicationFact, MedicationSourceKind } from './types.ts';
 const ADMINISTRATION_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 
 const INACTIVE_INTENTS = new Set(['proposal', 'plan']);
+
+/** Roles of CNS-active ingredients (their distinct count is the CNS drug count). */
+export const CNS_ROLES: ReadonlySet<IngredientRole> = new Set(['opioid', 'oud-opioid', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
+/** Roles of the ingredients that make a drug what it is for these rules (not acetaminophen, not a cough partner). */
+const ACTIVE_ROLES: ReadonlySet<IngredientRole> = new Set([...CNS_ROLES, 'naloxone', 'antagonist']);
 
 /** FHIR R4 id datatype. */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -67,6 +73,10 @@ export function toMedicationFact(
     display: displayOf(classification.display, concept, medication, classification.ingredients),
     classes: classes.sort(),
     ingredients: classification.ingredients,
+    activeIngredients: classification.ingredients.filter((i) => {
+      const role = ingredientRole(i);
+      return role !== undefined && ACTIVE_ROLES.has(role);
+    }),
     date: dateOf(resource),
     doseTime: doseTimeOf(resource),
     status: typeof resource.status === 'string' ? resource.status : undefined,

@@ -5,10 +5,9 @@
 import { CNS_DEPRESSANT_CLASSES, ingredientRole } from '../terminology/index.ts';
 import type { IngredientRole } from '../terminology/index.ts';
 import { summariseMme } from './dose/index.ts';
+import { CNS_ROLES } from './medication-facts.ts';
 import type { MedicationFact, OrderFacts } from './types.ts';
 
-const CNS_ROLES: ReadonlySet<IngredientRole> = new Set(['opioid', 'oud-opioid', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
-const ACTIVE_ROLES: ReadonlySet<IngredientRole> = new Set([...CNS_ROLES, 'naloxone', 'antagonist']);
 const CNS_CLASSES: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
 const PREMEDICATION_HINT = /\b(pre-?medication|premed|pre-?procedur\w*|before (the )?(ketamine|esketamine|spravato|session|infusion|procedure))/;
 const KETAMINE_WORD = /\b(ketamine|esketamine|spravato)\b/;
@@ -23,26 +22,10 @@ function keyIngredients(med: MedicationFact, roles: ReadonlySet<IngredientRole>)
   });
 }
 
-/**
- * A fact's active ingredients, worked out once per fact: therapies are compared pairwise (every draft
- * against every active medication), and the comparisons were a tenth of the facts' allocations.
- */
-const activeIngredientsOf = new WeakMap<MedicationFact, readonly string[]>();
-function activeIngredients(med: MedicationFact): readonly string[] {
-  let found = activeIngredientsOf.get(med);
-  if (found === undefined) {
-    found = keyIngredients(med, ACTIVE_ROLES);
-    activeIngredientsOf.set(med, found);
-  }
-  return found;
-}
-
 /** A concurrent medication with the same active ingredient as the order is the same therapy (a renewal). */
 export function sameTherapy(order: MedicationFact, other: MedicationFact): boolean {
-  const mine = activeIngredients(order);
-  if (mine.length > 0) {
-    const theirs = activeIngredients(other);
-    return mine.some((i) => theirs.includes(i));
+  if (order.activeIngredients.length > 0) {
+    return order.activeIngredients.some((i) => other.activeIngredients.includes(i));
   }
   return order.display.toLowerCase() === other.display.toLowerCase();
 }

@@ -15,6 +15,11 @@ export interface MedicationFact {
   readonly classes: readonly DrugClass[];
   /** Canonical lower-case ingredient names the classifier recognised. */
   readonly ingredients: readonly string[];
+  /**
+   * The ingredients that make the drug what it is for these rules (CNS-active, naloxone, antagonists;
+   * not acetaminophen or a cough partner): two medications sharing one are the same therapy.
+   */
+  readonly activeIngredients: readonly string[];
   /** authoredOn, effective start or administration time (ISO 8601), when known. */
   readonly date?: string;
   /** When a dose is (to be) taken: timing.event of an order, administration time, statement effective time. */
