@@ -1,0 +1,68 @@
+// Renewal detection and hint text in the facts (src/facts/derive-facts.ts, order-facts.ts,
+// medication-facts.ts): a renewal is "not a new start" for the long-term and new-opioid checks, and the
+// renewed therapy counts once in MME and CNS drug totals. Shared non-CNS ingredients (acetaminophen)
+// must not make two products the same therapy.
+import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { deriveFacts } from '../../src/facts/index.ts';
+import type { PatientRecord } from '../../src/patient/index.ts';
+import { createClassifier } from '../../src/terminology/index.ts';
+
+const classifier = createClassifier();
+const NOW = new Date('2026-11-22T12:00:00Z');
+
+function draft(text: string, extra: Partial<MedicationRequest> = {}): MedicationRequest {
+  return { resourceType: 'MedicationRequest', id: 'draft-1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text }, ...extra };
+}
+
+function active(id: string, text: string, authoredOn = '2026-09-01'): MedicationRequest {
+  return { resourceType: 'MedicationRequest', id, status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, authoredOn, medicationCodeableConcept: { text } };
+}
+
+function record(resources: (MedicationRequest | MedicationStatement)[]): PatientRecord {
+  const byType = new Map<string, (MedicationRequest | MedicationStatement)[]>();
+  for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
+  return { patientId: 'p', patient: { resourceType: 'Patient', id: 'p', birthDate: '1950-01-01' }, resources: byType, medications: new Map(), gaps: [], sources: {} };
+}
+
+function orderOf(order: MedicationRequest, others: (MedicationRequest | MedicationStatement)[]) {
+  const facts = deriveFacts(record(others), [{ resource: order, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  return facts.orders[0]!;
+}
+
+describe('same therapy (renewal) in the facts', () => {
+  it('takes a draft with the active opioid of a current order as a renewal, days counted from that order', () => {
+    const order = orderOf(draft('hydrocodone 5 mg / acetaminophen 325 mg oral tablet'), [active('a1', 'hydrocodone 5 mg / acetaminophen 325 mg oral tablet', '2026-09-23')]);
+    expect(order.order.activeIngredients).toEqual(['hydrocodone']);
+    expect(order.isNewTherapy).toBe(false);
+    expect(order.daysOnTherapy).toBe(60);
+    // Counted once: the renewed order is not a second CNS drug.
+    expect(order.cnsDrugs).toHaveLength(1);
+  });
+
+  it('does not take a shared non-CNS ingredient (acetaminophen) for the same therapy', () => {
+    const order = orderOf(draft('hydrocodone 5 mg / acetaminophen 325 mg oral tablet'), [active('a1', 'acetaminophen 500 mg oral tablet')]);
+    expect(order.isNewTherapy).toBe(true);
+    expect(order.daysOnTherapy).toBeNull();
+  });
+
+  it('compares by name when the order has no recognised active ingredient', () => {
+    const same = orderOf(draft('Unlisted Herbal Sleep Tonic'), [active('a1', 'unlisted herbal sleep tonic')]);
+    expect(same.order.activeIngredients).toEqual([]);
+    expect(same.isNewTherapy).toBe(false);
+    const other = orderOf(draft('Unlisted Herbal Sleep Tonic'), [active('a1', 'another tonic')]);
+    expect(other.isNewTherapy).toBe(true);
+  });
+});
+
+describe('hint text', () => {
+  it('is read from the draft order (dosage text, notes, reason) and left empty for the rest of the record', () => {
+    const order = orderOf(
+      draft('midazolam 2 mg oral solution', { dosageInstruction: [{ text: 'Premedication before the ketamine session' }], note: [{ text: 'Anxious' }] }),
+      [{ ...active('a1', 'lorazepam 1 mg oral tablet'), note: [{ text: 'premed before procedures' }] }]
+    );
+    expect(order.order.hintText).toContain('premedication before the ketamine session');
+    expect(order.order.hintText).toContain('anxious');
+    expect(order.concurrent.map((m) => m.hintText)).toEqual(['']);
+  });
+});
