@@ -85,7 +85,7 @@ export function toMedicationFact(
     forDepression:
       isKetamine &&
       (classification.ingredients.includes('esketamine') || DEPRESSION_REASON.test(reasonText()) || (reasonText() === '' && patientHasDepression)),
-    // Read of the order under evaluation only (always a draft): not built for the rest of the record.
+    // Read for the order under evaluation only (always a draft): not built for the rest of the record.
     hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
   };
