@@ -100,6 +100,20 @@ export const BASELINE_AUTHOR = 'rules/ folder (content before the first change t
 
 export type RuleAdmin = ReturnType<typeof createRuleAdmin>;
 
+/** Waits before each further attempt to record a change that is already written (three attempts in all). */
+const HISTORY_RETRY_DELAYS_MS = [100, 400];
+
+async function withRetries<T>(fn: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
+  for (const delay of delaysMs) {
+    try {
+      return await fn();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return fn();
+}
+
 export function createRuleAdmin(deps: RuleAdminDeps) {
   const now = (): Date => deps.now?.() ?? new Date();
   const rulesDir = deps.holder.rulesDir;
@@ -269,15 +283,20 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       }
       const ruleSetVersion = reloaded.ruleSet.version;
       if (store) {
+        const change = {
+          ruleId: req.id,
+          action: req.action,
+          content: req.next === null ? null : (JSON.parse(text ?? 'null') as unknown),
+          author: req.author,
+          at: now().toISOString(),
+          ruleSetVersion,
+        };
         try {
-          await store.appendRuleChange({
-            ruleId: req.id,
-            action: req.action,
-            content: req.next === null ? null : (JSON.parse(text ?? 'null') as unknown),
-            author: req.author,
-            at: now().toISOString(),
-            ruleSetVersion,
-          });
+          // The file is written and serving: the history must follow it. A passing failure (a dropped
+          // database connection) is retried; if it persists, the next change through the API records the
+          // file as it is then, credited to the folder rather than to this author (ensureBaseline). A
+          // write that committed but whose answer was lost is recorded twice (the second with an empty diff).
+          await withRetries(() => store.appendRuleChange(change), HISTORY_RETRY_DELAYS_MS);
         } catch (err) {
           deps.logger.error({ err: (err as Error).message, ruleId: req.id, action: req.action }, 'rule change applied but not recorded in the history');
         }
