@@ -14,8 +14,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { INCOMPLETE_TOPIC_CODE } from '../../src/cards/codes.ts';
+import { BenchUsageError, USAGE, parseBenchArgs } from './args.ts';
+import type { BenchArgs } from './args.ts';
 import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
 import { buildCandidates, selectCorpus } from './corpus.ts';
 import type { CorpusEntry } from './corpus.ts';
@@ -34,85 +35,22 @@ const SERVICE_ENTRY = 'src/start.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The parts of a run that --skip can leave out. */
-const SKIPPABLE = ['fresh', 'floor', 'jwt', 'reload', 'stall', 'semi'] as const;
-
-const USAGE = `Usage: npm run bench -- [options]        (or: node scripts/bench/run.ts [options])
-
-Load benchmark of the CDS service against a bare Node HTTP server (the floor); see docs/benchmark.md.
-
-Options:
-  --quick                  shorter warm-up and runs (about 2 minutes instead of 4)
-  --workers <n,n,...>      worker counts to measure, each a whole number from 1 to 64 (default 1,2)
-  --skip <name,...>        leave out parts of the run: ${SKIPPABLE.join(', ')}
-  --duration <seconds>     length of each saturation run (default 8, 4 with --quick)
-  --connections <n,n,...>  connections of the saturation runs (default 8,32,96, 16,64 with --quick)
-  --corpus-size <n>        requests in the corpus (default 90)
-  --node-flags="<flags>"   extra Node or V8 flags for every service process, after npm start's own
-                           (experiments: compare runs with and without; printed and saved with the results)
-  -h, --help               this help
-`;
-
 /** Parses the command line; a mistake prints what is wrong and the usage, and exits 2 (no stack trace). */
-function readArgs(): { quick: boolean; workers: number[]; skip: Set<string>; duration?: number; connections?: number[]; corpusSize: number; nodeFlags: string[] } {
-  const usageError = (message: string): never => {
-    console.error(`${message}\n\n${USAGE}`);
-    process.exit(2);
-  };
-  let values: Record<string, string | boolean | undefined>;
+function readArgs(): BenchArgs {
   try {
-    ({ values } = parseArgs({
-      options: {
-        quick: { type: 'boolean', default: false },
-        workers: { type: 'string', default: '1,2' },
-        skip: { type: 'string', default: '' },
-        duration: { type: 'string' },
-        connections: { type: 'string' },
-        'corpus-size': { type: 'string', default: '90' },
-        'node-flags': { type: 'string', default: '' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
-  if (values.help === true) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const wholeNumbers = (name: string, value: string, max: number): number[] => {
-    const list = value.split(',').map((v) => v.trim());
-    if (list.some((v) => !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max)) {
-      usageError(`--${name} takes whole numbers from 1 to ${max}, separated by commas; got "${value}".`);
+    const parsed = parseBenchArgs(process.argv.slice(2));
+    if (parsed === 'help') {
+      console.log(USAGE);
+      process.exit(0);
     }
-    return list.map(Number);
-  };
-  const skipList = String(values.skip ?? '').split(',').filter(Boolean);
-  const unknown = skipList.filter((s) => !(SKIPPABLE as readonly string[]).includes(s));
-  if (unknown.length > 0) {
-    usageError(`--skip does not know ${unknown.map((u) => `"${u}"`).join(', ')}; it takes ${SKIPPABLE.join(', ')}.`);
+    return parsed;
+  } catch (err) {
+    if (err instanceof BenchUsageError) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    throw err;
   }
-  return {
-    quick: values.quick === true,
-    workers: wholeNumbers('workers', String(values.workers), 64),
-    skip: new Set(skipList),
-    duration: values.duration === undefined ? undefined : wholeNumbers('duration', String(values.duration), 3600)[0],
-    connections: values.connections === undefined ? undefined : wholeNumbers('connections', String(values.connections), 10_000),
-    corpusSize: wholeNumbers('corpus-size', String(values['corpus-size']), 100_000)[0]!,
-    nodeFlags: nodeFlags(String(values['node-flags'] ?? ''), usageError),
-  };
-}
-
-/** `--node-flags`: flags only (each starts with "--"), so nothing else reaches the service's command line. */
-function nodeFlags(value: string, usageError: (message: string) => never): string[] {
-  const flags = value.split(/\s+/).filter(Boolean);
-  const bad = flags.find((f) => !/^--[a-z0-9][a-z0-9_-]*(=[^\s]*)?$/i.test(f));
-  if (bad !== undefined) {
-    usageError(`--node-flags takes flags such as "--single-threaded-gc", separated by spaces; "${bad}" is not one.`);
-  }
-  return flags;
 }
 
 const args = readArgs();
@@ -120,8 +58,8 @@ const args = readArgs();
 const SERVICE_NODE_FLAGS = [...START_NODE_FLAGS, ...args.nodeFlags];
 const quick = args.quick;
 const skip = args.skip;
-const SAT_S = args.duration ?? (quick ? 4 : 8);
-const SAT_CONNECTIONS = args.connections ?? (quick ? [16, 64] : [8, 32, 96]);
+const SAT_S = args.durationS;
+const SAT_CONNECTIONS = args.connections;
 const LAT_S = quick ? 5 : 10;
 const RATE = 1000;
 const RATE_CONNECTIONS = 20;
