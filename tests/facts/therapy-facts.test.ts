@@ -64,5 +64,15 @@ describe('hint text', () => {
     expect(order.order.hintText).toContain('premedication before the ketamine session');
     expect(order.order.hintText).toContain('anxious');
     expect(order.concurrent.map((m) => m.hintText)).toEqual(['']);
+    // The draft's own words name the ketamine session: it is a ketamine pre-medication.
+    expect(order.isKetaminePremedication).toBe(true);
+  });
+
+  it("does not read a concurrent medication's notes as the draft's", () => {
+    const order = orderOf(draft('midazolam 2 mg oral solution'), [
+      { ...active('a1', 'lorazepam 1 mg oral tablet'), note: [{ text: 'Premedication before the ketamine session' }] },
+    ]);
+    expect(order.order.hintText).toBe('');
+    expect(order.isKetaminePremedication).toBe(false);
   });
 });
