@@ -100,18 +100,29 @@ export const BASELINE_AUTHOR = 'rules/ folder (content before the first change t
 
 export type RuleAdmin = ReturnType<typeof createRuleAdmin>;
 
-/** Waits before each further attempt to record a change that is already written (three attempts in all). */
-const HISTORY_RETRY_DELAYS_MS = [100, 400];
+/**
+ * Recording a change that is already written: a failure that comes back quickly (a dropped connection)
+ * is tried again after these waits; all attempts together stay within the budget, because they run
+ * while the rules write lock is held (other editors wait, shutdown is 15 s away at most). A failure that
+ * took long (a timeout) is not retried: the first write may still commit, and would be recorded twice.
+ */
+export const HISTORY_RETRY = { delaysMs: [100, 400], budgetMs: 2_000, slowFailureMs: 1_000 } as const;
 
-async function withRetries<T>(fn: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
-  for (const delay of delaysMs) {
+async function withQuickRetries<T>(fn: () => Promise<T>, policy: { readonly delaysMs: readonly number[]; readonly budgetMs: number; readonly slowFailureMs: number }): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    const tried = Date.now();
     try {
       return await fn();
-    } catch {
+    } catch (error) {
+      const delay = policy.delaysMs[attempt];
+      const quick = Date.now() - tried < policy.slowFailureMs;
+      if (delay === undefined || !quick || Date.now() - started + delay >= policy.budgetMs) {
+        throw error;
+      }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
-  return fn();
 }
 
 export function createRuleAdmin(deps: RuleAdminDeps) {
@@ -292,11 +303,11 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
           ruleSetVersion,
         };
         try {
-          // The file is written and serving: the history must follow it. A passing failure (a dropped
-          // database connection) is retried; if it persists, the next change through the API records the
-          // file as it is then, credited to the folder rather than to this author (ensureBaseline). A
-          // write that committed but whose answer was lost is recorded twice (the second with an empty diff).
-          await withRetries(() => store.appendRuleChange(change), HISTORY_RETRY_DELAYS_MS);
+          // The file is written and serving: the history (and, through it, other replicas: rule-sync.ts)
+          // must follow it. A quick failure (a dropped database connection) is retried within a short
+          // budget; if recording still fails, the next change to this rule through the API records the file
+          // as it is then, credited to the folder rather than to this author (ensureBaseline).
+          await withQuickRetries(() => store.appendRuleChange(change), HISTORY_RETRY);
         } catch (err) {
           deps.logger.error({ err: (err as Error).message, ruleId: req.id, action: req.action }, 'rule change applied but not recorded in the history');
         }

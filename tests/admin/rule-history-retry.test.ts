@@ -20,8 +20,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-/** The admin over a real in-memory store whose history writes after the first `okWrites` fail `failures` times. */
-async function adminWithFlakyHistory(okWrites: number, failures: number) {
+/**
+ * The admin over a real in-memory store whose history writes after the first `okWrites` fail `failures`
+ * times, each failure answered after `failAfterMs`.
+ */
+async function adminWithFlakyHistory(okWrites: number, failures: number, failAfterMs = 0) {
   const config = testConfig();
   const rulesDir = copyRules();
   const services = await loadServiceDefinitions(config.servicesDir);
@@ -38,6 +41,7 @@ async function adminWithFlakyHistory(okWrites: number, failures: number) {
           writes += 1;
           if (writes > okWrites && failed < failures) {
             failed += 1;
+            await new Promise((resolve) => setTimeout(resolve, failAfterMs));
             throw new Error('connection terminated unexpectedly');
           }
           return target.appendRuleChange(...args);
@@ -50,7 +54,7 @@ async function adminWithFlakyHistory(okWrites: number, failures: number) {
   const errors: string[] = [];
   const logger = { info() {}, warn() {}, error: (_obj: object, msg: string) => errors.push(msg) };
   const admin = createRuleAdmin({ holder: held.value, services: services.value, fixturesDir: path.join(ROOT, 'fixtures'), fhir: config.fhir, store, logger });
-  return { admin, errors, attempts: () => writes };
+  return { admin, errors, attempts: () => writes, holder: held.value };
 }
 
 async function editDescription(admin: Awaited<ReturnType<typeof adminWithFlakyHistory>>['admin']): Promise<void> {
@@ -63,7 +67,7 @@ async function editDescription(admin: Awaited<ReturnType<typeof adminWithFlakyHi
 describe('recording a rule change in the history', () => {
   it('retries a passing failure, so the history names the author of the change', async () => {
     // Write 1 is the baseline (the shipped file, recorded before the first change); write 2, the change, fails twice.
-    const { admin, errors, attempts } = await adminWithFlakyHistory(1, 2);
+    const { admin, errors, attempts, holder } = await adminWithFlakyHistory(1, 2);
     await editDescription(admin);
     expect(attempts()).toBe(4);
     const history = await admin.history(LONG_TERM);
@@ -71,12 +75,24 @@ describe('recording a rule change in the history', () => {
       ['create', 'rules/ folder (content before the first change through the admin API)'],
       ['update', 'eddie.editor'],
     ]);
+    // Recorded with the rule set the change produced, which is the one serving.
+    expect(history[1]!.ruleSetVersion).toBe(holder.current().version);
+    expect(history[0]!.ruleSetVersion).not.toBe(holder.current().version);
     expect(errors).toEqual([]);
   });
 
-  it('keeps the change applied and logs it when the history stays unwritable', async () => {
-    const { admin, errors } = await adminWithFlakyHistory(1, 10);
+  it('does not retry a failure that took long (the first write may still commit), and keeps the change', async () => {
+    const { admin, errors, attempts } = await adminWithFlakyHistory(1, 1, 1_200);
     await editDescription(admin);
+    expect(attempts()).toBe(2);
+    expect((await admin.getRule(LONG_TERM)).text).toContain('(edited)');
+    expect(errors).toEqual(['rule change applied but not recorded in the history']);
+  });
+
+  it('keeps the change applied and logs it when the history stays unwritable', async () => {
+    const { admin, errors, attempts } = await adminWithFlakyHistory(1, 10);
+    await editDescription(admin);
+    expect(attempts()).toBe(4); // the baseline, then three attempts for the change
     expect((await admin.getRule(LONG_TERM)).text).toContain('(edited)');
     expect(errors).toEqual(['rule change applied but not recorded in the history']);
     expect((await admin.history(LONG_TERM)).map((h) => h.author)).toEqual(['rules/ folder (content before the first change through the admin API)']);
