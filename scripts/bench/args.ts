@@ -41,9 +41,36 @@ export class BenchUsageError extends Error {
 
 /**
  * Flags that would run other code in the service, open a debugger port, or make it exit instead of
- * serving: an experiment is about how the service runs, not what it runs.
+ * serving: an experiment is about how the service runs, not what it runs. Matched on the flag's name
+ * with `_` read as `-` (Node accepts both): whole names, and for a few, every flag that starts with them.
  */
-const REFUSED_FLAG = /^--(eval|print|require|import|loader|experimental-loader|inspect|inspect-brk|inspect-wait|inspect-port|debug-port|version|help|v8-options|check|test|run|watch|env-file|input-type|interactive|experimental-default-type)(=|-|$)/;
+const REFUSED_NAME = new Set([
+  'eval',
+  'print',
+  'require',
+  'import',
+  'loader',
+  'experimental-loader',
+  'version',
+  'help',
+  'v8-options',
+  'check',
+  'run',
+  'interactive',
+  'input-type',
+  'experimental-default-type',
+  'build-snapshot',
+  'snapshot-blob',
+  'prof-process',
+  'completion-bash',
+  'experimental-sea-config',
+]);
+const REFUSED_PREFIX = ['inspect', 'debug-port', 'test', 'watch', 'env-file'];
+
+function refused(flag: string): boolean {
+  const name = flag.slice(2).split('=')[0]!.replaceAll('_', '-').toLowerCase();
+  return REFUSED_NAME.has(name) || REFUSED_PREFIX.some((p) => name === p || name.startsWith(`${p}-`));
+}
 
 /**
  * @param argv - The arguments after the script (process.argv.slice(2)).
@@ -113,16 +140,16 @@ function wholeNumber(name: string, value: string, max: number): number {
   return Number(value.trim());
 }
 
-/** `--node-flags`: long flags only, none of those in {@link REFUSED_FLAG}. */
+/** `--node-flags`: long flags only, none of the {@link refused} ones. */
 function nodeFlags(value: string): string[] {
   const flags = value.split(/\s+/).filter(Boolean);
   const bad = flags.find((f) => !/^--[a-z0-9][a-z0-9_-]*(=[^\s]*)?$/i.test(f));
   if (bad !== undefined) {
     throw new BenchUsageError(`--node-flags takes flags such as "--single-threaded-gc", separated by spaces; "${bad}" is not one.`);
   }
-  const refused = flags.find((f) => REFUSED_FLAG.test(f));
-  if (refused !== undefined) {
-    throw new BenchUsageError(`--node-flags does not take ${refused}: it would run other code, open a debugger or stop the service instead of changing how it runs.`);
+  const unsafe = flags.find(refused);
+  if (unsafe !== undefined) {
+    throw new BenchUsageError(`--node-flags does not take ${unsafe}: it would run other code, open a debugger or stop the service instead of changing how it runs.`);
   }
   return flags;
 }
