@@ -173,11 +173,12 @@ stop_service() {
 start_service() {
   local pid
   rm -f "$CNS_CDS_PODMAN_SOCKET"
-  # Own session, no terminal, stdout/stderr to a log file (so $(setup.sh) does not wait for it), and without
-  # fd 9 (the setup lock).
-  setsid podman system service --time=0 "unix://$CNS_CDS_PODMAN_SOCKET" \
-    >>"$CNS_CDS_SERVICE_LOG" 2>&1 </dev/null 9>&- &
-  pid=$!
+  # Own session, no terminal, stdout/stderr to a log file (so $(setup.sh) does not wait for it), without
+  # fd 9 (the setup lock), and started in / : conmon, which starts each container, inherits the service's
+  # working directory and fails ("Failed to get working directory", a 500 "broken pipe" to testcontainers)
+  # once that directory is deleted, as a CI checkout is.
+  pid=$(cd / && { setsid podman system service --time=0 "unix://$CNS_CDS_PODMAN_SOCKET" \
+    >>"$CNS_CDS_SERVICE_LOG" 2>&1 </dev/null 9>&- & echo $!; })
   echo "$pid" > "$CNS_CDS_SERVICE_PID"
   for _ in $(seq 150); do
     cds_ping && break
@@ -195,10 +196,15 @@ start_service() {
 }
 
 ensure_service() {
-  local pid
+  local pid cwd
   if pid=$(cds_service_pid) && [ "$config_changed" = 0 ] && cds_ping; then
-    cds_log "podman API service is running (pid $pid): reused"
-    return
+    cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || echo '(unknown)')
+    if [[ "$cwd" != *" (deleted)" && "$cwd" != "(unknown)" ]]; then
+      cds_log "podman API service is running (pid $pid): reused"
+      return
+    fi
+    # Started by an older setup from a folder since deleted: containers would fail to start.
+    cds_log "podman API service (pid $pid) runs in a deleted folder ($cwd): restarting it"
   fi
   [ "$config_changed" = 1 ] && cds_log "podman configuration changed"
   stop_service
