@@ -14,9 +14,11 @@ import { restoreFromTemplate } from './pglite-template.ts';
 import type { Sql, SqlExecutor, SqlRow, StoreLogger } from './sql.ts';
 
 interface PgliteLike {
-  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  query<T>(text: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: T[] }>;
   exec(text: string): Promise<unknown>;
 }
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 function executor(db: PgliteLike): SqlExecutor {
   return {
@@ -26,6 +28,13 @@ function executor(db: PgliteLike): SqlExecutor {
     },
     async exec(text: string): Promise<void> {
       await db.exec(text);
+    },
+    async copyFrom(table: string, columns: readonly string[], rows: string): Promise<void> {
+      if (![table, ...columns].every((name) => IDENTIFIER.test(name))) {
+        throw new TypeError(`copyFrom takes plain lower-case identifiers: ${table} (${columns.join(', ')})`);
+      }
+      // PGlite reads COPY data from the blob given with the query, under the name /dev/blob.
+      await db.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], { blob: new Blob([rows]) });
     },
   };
 }

@@ -3,12 +3,14 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditQueue, type AuditQueueStats } from './audit-queue.ts';
+import { copyTextRow, type CopyValue } from './copy-text.ts';
 import { runMigrations, type MigrationResult } from './migrate.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 import {
   consoleLogger,
   describeError,
   isUuid,
+  sqlState,
   textOrUndefined,
   toInt,
   toIso,
@@ -80,6 +82,19 @@ interface PreparedInvocation {
   readonly invocation: Readonly<Record<string, unknown>>;
   readonly cards: readonly Readonly<Record<string, unknown>>[];
   readonly suppressions: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** The audit rows' columns, in the order COPY reads them (the same names as the INSERTs below). */
+const INVOCATION_COLUMNS = ['id', 'hook_instance', 'service_id', 'hook', 'received_at', 'latency_ms', 'status', 'rule_set_version', 'patient_key', 'client_iss'] as const;
+const CARD_COLUMNS = ['uuid', 'invocation_id', 'rule_id', 'indicator', 'order_ref', 'material_state', 'suggestion_uuids', 'issued_at'] as const;
+const UNIQUE_VIOLATION = '23505';
+
+function copyRows(rows: readonly Readonly<Record<string, unknown>>[], columns: readonly string[]): string {
+  let text = '';
+  for (const row of rows) {
+    text += copyTextRow(columns.map((c) => row[c] as CopyValue));
+  }
+  return text;
 }
 
 const INSERT_INVOCATIONS = `
@@ -334,19 +349,41 @@ export class SqlStore implements Store, StoreDiagnostics {
     };
   }
 
-  /** One transaction per batch; idempotent (ids are ours, ON CONFLICT DO NOTHING), so a retry is safe. */
+  /**
+   * One transaction per batch; idempotent, so a retry is safe. Where the adapter has COPY (PGlite) the
+   * invocations and cards are copied, which is cheaper but has no ON CONFLICT: a batch that fails on a
+   * duplicate key (a retry of a batch that did commit) is written again with the INSERTs, which skip
+   * the rows already there (ids are ours, ON CONFLICT DO NOTHING).
+   */
   private async writeInvocations(batch: readonly PreparedInvocation[]): Promise<void> {
+    if (this.sql.copyFrom !== undefined) {
+      try {
+        await this.sql.transaction((tx) => this.writeBatch(tx, batch, true));
+        return;
+      } catch (error) {
+        if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+      }
+    }
+    await this.sql.transaction((tx) => this.writeBatch(tx, batch, false));
+  }
+
+  private async writeBatch(tx: SqlExecutor, batch: readonly PreparedInvocation[], copy: boolean): Promise<void> {
     const cards = batch.flatMap((p) => p.cards);
     const suppressions = batch.flatMap((p) => p.suppressions);
-    await this.sql.transaction(async (tx) => {
+    if (copy && tx.copyFrom !== undefined) {
+      await tx.copyFrom('invocations', INVOCATION_COLUMNS, copyRows(batch.map((p) => p.invocation), INVOCATION_COLUMNS));
+      if (cards.length > 0) {
+        await tx.copyFrom('issued_cards', CARD_COLUMNS, copyRows(cards, CARD_COLUMNS));
+      }
+    } else {
       await tx.query(INSERT_INVOCATIONS, [JSON.stringify(batch.map((p) => p.invocation))]);
       if (cards.length > 0) {
         await tx.query(INSERT_CARDS, [JSON.stringify(cards)]);
       }
-      if (suppressions.length > 0) {
-        await tx.query(INSERT_SUPPRESSIONS, [JSON.stringify(suppressions)]);
-      }
-    });
+    }
+    if (suppressions.length > 0) {
+      await tx.query(INSERT_SUPPRESSIONS, [JSON.stringify(suppressions)]);
+    }
   }
 
   async findIssuedCards(uuids: readonly string[]): Promise<IssuedCard[]> {

@@ -12,6 +12,12 @@ export interface SqlExecutor {
   query<T extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** A script of statements without parameters (migrations only). */
   exec(text: string): Promise<void>;
+  /**
+   * Bulk load: `COPY table (columns) FROM` rows in the COPY text format (copy-text.ts). Only adapters
+   * that can do it cheaply have it (PGlite); callers fall back to INSERT without it. `table` and
+   * `columns` are the caller's constants, never request data.
+   */
+  copyFrom?(table: string, columns: readonly string[], rows: string): Promise<void>;
 }
 
 export interface Sql extends SqlExecutor {

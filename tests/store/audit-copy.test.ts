@@ -1,0 +1,119 @@
+// The audit's COPY path on PGlite: values survive the COPY text format whatever they contain, a batch
+// retried after its commit's answer was lost is written once, and a record PostgreSQL refuses is
+// dropped alone.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arrayLiteral, copyTextRow } from '../../src/store/copy-text.ts';
+import { openPgliteSql } from '../../src/store/pglite-sql.ts';
+import { SqlStore } from '../../src/store/sql-store.ts';
+import type { Sql, SqlExecutor } from '../../src/store/sql.ts';
+import { captureLogger, card, count, invocation } from './helpers.ts';
+
+let sql: Sql;
+beforeAll(async () => {
+  sql = await openPgliteSql();
+  await sql.exec('CREATE TABLE copied (seq integer PRIMARY KEY, t text, a text[], n integer, b boolean)');
+});
+afterAll(() => sql?.close());
+
+/** Text PostgreSQL can hold: no NUL, no lone surrogate (a JavaScript string can have both). */
+const storableText = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\u0000') && s.isWellFormed());
+const tricky = fc.constantFrom('\\', '\\N', '\\.', '\t', '\n', '\r', '\r\n', '"', "'", '{', '}', ',', ' ', 'NULL', '{"a",b}', '\\t', 'é', '😀', '');
+const text = fc.oneof(storableText, tricky, fc.array(tricky, { maxLength: 6 }).map((parts) => parts.join('')));
+
+describe('COPY text format', () => {
+  it('writes rows that PostgreSQL reads back exactly: text, text arrays, numbers, booleans and nulls', async () => {
+    let seq = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ t: fc.option(text, { nil: null }), a: fc.array(text, { maxLength: 4 }), n: fc.option(fc.integer(), { nil: null }), b: fc.option(fc.boolean(), { nil: null }) }), { minLength: 1, maxLength: 8 }),
+        async (rows) => {
+          const first = seq + 1;
+          const lines = rows.map((r) => copyTextRow([++seq, r.t, r.a, r.n, r.b])).join('');
+          const executor = sql as SqlExecutor;
+          await executor.copyFrom!('copied', ['seq', 't', 'a', 'n', 'b'], lines);
+          const back = await sql.query<{ t: string | null; a: string[]; n: number | null; b: boolean | null }>('SELECT t, a, n, b FROM copied WHERE seq >= $1 ORDER BY seq', [first]);
+          expect(back).toEqual(rows);
+        }
+      ),
+      { numRuns: 300 }
+    );
+  });
+
+  it('quotes every array element, so NULL, braces and commas stay text', () => {
+    expect(arrayLiteral(['NULL', 'a,b', '{x}', 'q"\\'])).toBe('{"NULL","a,b","{x}","q\\"\\\\"}');
+    expect(copyTextRow(['a\tb', null, 7, true, []])).toBe('a\\tb\t\\N\t7\tt\t{}\n');
+  });
+
+  it('refuses a number that is not finite rather than writing text PostgreSQL would misread', () => {
+    expect(() => copyTextRow([Number.NaN])).toThrow(RangeError);
+  });
+
+  it('refuses table or column names that are not plain identifiers', async () => {
+    await expect(sql.copyFrom!('copied; DROP TABLE copied', ['seq'], '')).rejects.toThrow(TypeError);
+    await expect(sql.copyFrom!('copied', ['seq) FROM stdin; --'], '')).rejects.toThrow(TypeError);
+  });
+});
+
+describe('the audit on PGlite (COPY)', () => {
+  it('writes a batch once when it is retried after a commit whose answer was lost', async () => {
+    const base = await openPgliteSql();
+    let failNextCommit = false;
+    // The first transaction commits, then the caller is told it failed (as when a connection drops after COMMIT).
+    const lossy: Sql = {
+      ...base,
+      kind: base.kind,
+      async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+        const result = await base.transaction(fn);
+        if (failNextCommit) {
+          failNextCommit = false;
+          throw new Error('connection lost after COMMIT');
+        }
+        return result;
+      },
+      close: () => base.close(),
+    };
+    const { logger, entries } = captureLogger();
+    const store = new SqlStore(lossy, { logger, flushIntervalMs: 60_000 });
+    try {
+      await store.migrate();
+      failNextCommit = true;
+      const records = [invocation({ cards: [card(), card()] }), invocation({ cards: [card({ orderRef: 'MedicationRequest/a\tb' })] })];
+      for (const r of records) store.enqueueInvocation(r);
+      await expect(store.flush()).rejects.toThrow('connection lost');
+      await store.flush();
+      for (const r of records) {
+        expect(await count(store, 'invocations', 'hook_instance = $1', [r.hookInstance])).toBe(1);
+      }
+      expect(await count(store, 'issued_cards')).toBe(3);
+      expect(await count(store, 'issued_cards', 'order_ref = $1', ['MedicationRequest/a\tb'])).toBe(1);
+      expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 0 });
+      expect(entries.filter((e) => e.level === 'error')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('drops only the record PostgreSQL refuses and writes the rest of its batch', async () => {
+    const { logger, entries } = captureLogger();
+    const store = new SqlStore(await openPgliteSql(), { logger, flushIntervalMs: 60_000 });
+    try {
+      await store.migrate();
+      const good = [invocation({ cards: [card()] }), invocation()];
+      const bad = invocation({ hookInstance: 'has a NUL \u0000 byte', cards: [card()] });
+      store.enqueueInvocation(good[0]!);
+      store.enqueueInvocation(bad);
+      store.enqueueInvocation(good[1]!);
+      await store.flush();
+      for (const r of good) {
+        expect(await count(store, 'invocations', 'hook_instance = $1', [r.hookInstance])).toBe(1);
+      }
+      expect(await count(store, 'invocations')).toBe(2);
+      expect(await count(store, 'issued_cards')).toBe(1);
+      expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 1 });
+      expect(entries.filter((e) => e.level === 'error')).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
