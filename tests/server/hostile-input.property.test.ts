@@ -6,70 +6,20 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/codes.ts';
 import { validateCdsResponse } from '../../src/protocol/validate-response.ts';
 import { createStore } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
+import { mutate, mutationArb, type Json } from '../support/json-mutation.ts';
 import { ORDER_SELECT, ORDER_SIGN, createTestApp, fixture, fixtureNames } from '../support/test-app.ts';
 
 /** Fixed by default so CI is repeatable; set FC_SEED to explore other cases. */
 const SEED = Number(process.env.FC_SEED ?? 20261121);
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 const seeds: { path: string; body: Json }[] = [
   ...fixtureNames('order-sign').map((n) => ({ path: ORDER_SIGN, body: fixture<Json>(`order-sign/${n}`) })),
   ...fixtureNames('order-select').map((n) => ({ path: ORDER_SELECT, body: fixture<Json>(`order-select/${n}`) })),
 ];
-
-/** Every path to a value inside a JSON document. */
-function paths(value: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  out.push(prefix);
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => paths(v, [...prefix, i], out));
-  } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      paths(v, [...prefix, k], out);
-    }
-  }
-  return out;
-}
-
-type Mutation = { pathPick: number; op: 'delete' | 'replace' | 'wrap-array' | 'stringify'; value: Json };
-
-function mutate(doc: Json, mutations: readonly Mutation[]): Json {
-  let root: Json = structuredClone(doc);
-  for (const m of mutations) {
-    const all = paths(root);
-    const path = all[m.pathPick % all.length]!;
-    if (path.length === 0) {
-      root = m.op === 'replace' ? m.value : root;
-      continue;
-    }
-    const parent = path.slice(0, -1).reduce<Json>((node, key) => (node as Record<string | number, Json>)[key as never]!, root) as Record<string | number, Json>;
-    const key = path[path.length - 1]!;
-    const current = parent[key as never] as Json;
-    if (m.op === 'delete') {
-      if (Array.isArray(parent)) {
-        (parent as Json[]).splice(key as number, 1);
-      } else {
-        delete parent[key as never];
-      }
-    } else if (m.op === 'replace') {
-      parent[key as never] = m.value as never;
-    } else if (m.op === 'wrap-array') {
-      parent[key as never] = [current] as never;
-    } else {
-      parent[key as never] = JSON.stringify(current) as never;
-    }
-  }
-  return root;
-}
-
-const mutationArb = fc.record({
-  pathPick: fc.nat(),
-  op: fc.constantFrom('delete', 'replace', 'wrap-array', 'stringify'),
-  value: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-}) as fc.Arbitrary<Mutation>;
 
 describe('hostile input (property-based)', () => {
   let server: Server;
@@ -99,6 +49,11 @@ describe('hostile input (property-based)', () => {
     return { status: res.status, json };
   }
 
+  async function feedbackRows(): Promise<number> {
+    const rows = await (store as unknown as { sql: { query(text: string): Promise<{ n: number }[]> } }).sql.query('SELECT count(*)::int AS n FROM feedback');
+    return rows[0]!.n;
+  }
+
   function check(status: number, json: unknown): void {
     expect(status).toBeLessThan(500);
     if (status === 200) {
@@ -116,6 +71,31 @@ describe('hostile input (property-based)', () => {
         check(status, json);
       }),
       { numRuns: 1500, seed: SEED }
+    );
+  });
+
+  it('never answers 5xx to mutated feedback on real cards (400 cases), and stores nothing from a refused one', async () => {
+    const signed = await post(ORDER_SIGN, JSON.stringify(fixture<Json>('order-sign/opioid-draft-with-active-benzodiazepine.json')));
+    const cards = (signed.json as { cards: { uuid: string; suggestions?: { uuid: string }[]; overrideReasons?: { code: string }[] }[] }).cards;
+    const withSuggestion = cards.find((c) => (c.suggestions ?? []).length > 0)!;
+    const feedback: Json = {
+      feedback: [
+        { card: cards[0]!.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: cards[0]!.overrideReasons![0]!.code }, userComment: 'discussed' } },
+        { card: withSuggestion.uuid, outcome: 'accepted', outcomeTimestamp: '2026-11-21T12:01:00Z', acceptedSuggestions: [{ id: withSuggestion.suggestions![0]!.uuid }] },
+      ],
+    };
+    expect((await post(`${ORDER_SIGN}/feedback`, JSON.stringify(feedback))).status).toBe(200);
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), async (mutations) => {
+        const before = await feedbackRows();
+        const { status, json } = await post(`${ORDER_SIGN}/feedback`, JSON.stringify(mutate(feedback, mutations)));
+        expect(status).toBeLessThan(500);
+        if (status !== 200) {
+          expect((json as { resourceType?: string }).resourceType).toBe('OperationOutcome');
+          expect(await feedbackRows()).toBe(before);
+        }
+      }),
+      { numRuns: 400, seed: SEED }
     );
   });
 

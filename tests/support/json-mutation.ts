@@ -1,0 +1,58 @@
+/**
+ * Mutations of JSON documents for property-based hostile-input tests: delete, replace, wrap in an array
+ * or stringify the value at a random path, starting from a valid document (a fixture), so the cases
+ * reach deep into validation instead of failing at the first check.
+ */
+import fc from 'fast-check';
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Every path to a value inside a JSON document. */
+function paths(value: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  out.push(prefix);
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => paths(v, [...prefix, i], out));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      paths(v, [...prefix, k], out);
+    }
+  }
+  return out;
+}
+
+export type Mutation = { pathPick: number; op: 'delete' | 'replace' | 'wrap-array' | 'stringify'; value: Json };
+
+export function mutate(doc: Json, mutations: readonly Mutation[]): Json {
+  let root: Json = structuredClone(doc);
+  for (const m of mutations) {
+    const all = paths(root);
+    const path = all[m.pathPick % all.length]!;
+    if (path.length === 0) {
+      root = m.op === 'replace' ? m.value : root;
+      continue;
+    }
+    const parent = path.slice(0, -1).reduce<Json>((node, key) => (node as Record<string | number, Json>)[key as never]!, root) as Record<string | number, Json>;
+    const key = path[path.length - 1]!;
+    const current = parent[key as never] as Json;
+    if (m.op === 'delete') {
+      if (Array.isArray(parent)) {
+        (parent as Json[]).splice(key as number, 1);
+      } else {
+        delete parent[key as never];
+      }
+    } else if (m.op === 'replace') {
+      parent[key as never] = m.value as never;
+    } else if (m.op === 'wrap-array') {
+      parent[key as never] = [current] as never;
+    } else {
+      parent[key as never] = JSON.stringify(current) as never;
+    }
+  }
+  return root;
+}
+
+export const mutationArb = fc.record({
+  pathPick: fc.nat(),
+  op: fc.constantFrom('delete', 'replace', 'wrap-array', 'stringify'),
+  value: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
+}) as fc.Arbitrary<Mutation>;
