@@ -13,6 +13,7 @@
  *    the holder reloads again and the answer is 400;
  * 5. the change is appended to the history with its author and the resulting rule set version.
  */
+import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_HEADERS_ONLY, createTwoFilesPatch } from 'diff';
@@ -295,6 +296,8 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       const ruleSetVersion = reloaded.ruleSet.version;
       if (store) {
         const change = {
+          // One id for every attempt below: a retry after a failure whose INSERT did commit returns that record.
+          changeId: randomUUID(),
           ruleId: req.id,
           action: req.action,
           content: req.next === null ? null : (JSON.parse(text ?? 'null') as unknown),

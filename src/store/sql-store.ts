@@ -26,6 +26,7 @@ import type {
   Indicator,
   InvocationRecord,
   IssuedCard,
+  NewRuleChange,
   OverrideReasonCount,
   RuleChange,
   RuleChangeAction,
@@ -731,22 +732,33 @@ export class SqlStore implements Store, StoreDiagnostics {
 
   // --- rule change history -------------------------------------------------------------------------
 
-  async appendRuleChange(change: Omit<RuleChange, 'seq'>): Promise<RuleChange> {
+  async appendRuleChange(change: NewRuleChange): Promise<RuleChange> {
     const contentText = change.content === null || change.content === undefined ? null : JSON.stringify(change.content);
     const at = parseTime(change.at, 'at');
+    const changeId = change.changeId ?? null;
+    if (changeId !== null && !isUuid(changeId)) {
+      throw new StoreInputError('changeId must be a UUID');
+    }
     return this.sql.transaction(async (tx: SqlExecutor) => {
       // Held until commit: sequence numbers become visible in order, so a replica that polls with
       // ruleChangesSince(lastSeq) never skips a change that commits late.
       await tx.exec(`SELECT pg_advisory_xact_lock(${RULE_CHANGE_LOCK_KEY})`);
       const rows = await tx.query(
-        `INSERT INTO rule_changes (rule_id, action, content, content_text, author, at, rule_set_version)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
+        `INSERT INTO rule_changes (rule_id, action, content, content_text, author, at, rule_set_version, change_id)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8)
+         ON CONFLICT (change_id) DO NOTHING
          RETURNING ${RULE_CHANGE_COLUMNS}`,
-        [change.ruleId, change.action, contentText, contentText, change.author, at, change.ruleSetVersion ?? null]
+        [change.ruleId, change.action, contentText, contentText, change.author, at, change.ruleSetVersion ?? null, changeId]
       );
-      return ruleChangeFromRow(rows[0]!);
+      if (rows[0] !== undefined) {
+        return ruleChangeFromRow(rows[0]);
+      }
+      // A retry of a change already recorded (its first attempt committed but its answer was lost).
+      const existing = await tx.query(`SELECT ${RULE_CHANGE_COLUMNS} FROM rule_changes WHERE change_id = $1`, [changeId]);
+      return ruleChangeFromRow(existing[0]!);
     });
   }
+
 
   async ruleHistory(ruleId: string): Promise<RuleChange[]> {
     const rows = await this.sql.query(`SELECT ${RULE_CHANGE_COLUMNS} FROM rule_changes WHERE rule_id = $1 ORDER BY seq`, [ruleId]);

@@ -125,6 +125,9 @@ export interface RuleChange {
   readonly ruleSetVersion?: string;
 }
 
+/** A change to record: `changeId` (a UUID the writer picks once) makes retries of the same change idempotent. */
+export type NewRuleChange = Omit<RuleChange, 'seq'> & { readonly changeId?: string };
+
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
   /** Applies versioned migrations (idempotent). Called at start-up. */
@@ -154,7 +157,11 @@ export interface Store {
   /** JWT replay state shared by replicas: true the first time a key is seen before it expires. */
   rememberJti(key: string, expiresAtMs: number): Promise<boolean>;
 
-  appendRuleChange(change: Omit<RuleChange, 'seq'>): Promise<RuleChange>;
+  /**
+   * Records a change. Appending again with the same `changeId` returns the first record and adds none
+   * (a retry after a failure whose INSERT did commit).
+   */
+  appendRuleChange(change: NewRuleChange): Promise<RuleChange>;
   ruleHistory(ruleId: string): Promise<RuleChange[]>;
   ruleChangesSince(seq: number): Promise<RuleChange[]>;
 

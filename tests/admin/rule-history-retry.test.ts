@@ -22,9 +22,9 @@ afterEach(async () => {
 
 /**
  * The admin over a real in-memory store whose history writes after the first `okWrites` fail `failures`
- * times, each failure answered after `failAfterMs`.
+ * times, each failure answered after `failAfterMs`, and after the write committed when `commitBeforeFailing`.
  */
-async function adminWithFlakyHistory(okWrites: number, failures: number, failAfterMs = 0) {
+async function adminWithFlakyHistory(okWrites: number, failures: number, failAfterMs = 0, commitBeforeFailing = false) {
   const config = testConfig();
   const rulesDir = copyRules();
   const services = await loadServiceDefinitions(config.servicesDir);
@@ -41,6 +41,8 @@ async function adminWithFlakyHistory(okWrites: number, failures: number, failAft
           writes += 1;
           if (writes > okWrites && failed < failures) {
             failed += 1;
+            // The connection may drop after the INSERT committed: the caller still sees a failure.
+            if (commitBeforeFailing) await target.appendRuleChange(...args);
             await new Promise((resolve) => setTimeout(resolve, failAfterMs));
             throw new Error('connection terminated unexpectedly');
           }
@@ -78,6 +80,18 @@ describe('recording a rule change in the history', () => {
     // Recorded with the rule set the change produced, which is the one serving.
     expect(history[1]!.ruleSetVersion).toBe(holder.current().version);
     expect(history[0]!.ruleSetVersion).not.toBe(holder.current().version);
+    expect(errors).toEqual([]);
+  });
+
+  it('records the change once when a failed attempt had in fact committed', async () => {
+    const { admin, errors, attempts } = await adminWithFlakyHistory(1, 1, 0, true);
+    await editDescription(admin);
+    expect(attempts()).toBe(3);
+    const history = await admin.history(LONG_TERM);
+    expect(history.map((h) => [h.action, h.author])).toEqual([
+      ['create', 'rules/ folder (content before the first change through the admin API)'],
+      ['update', 'eddie.editor'],
+    ]);
     expect(errors).toEqual([]);
   });
 

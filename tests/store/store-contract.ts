@@ -467,6 +467,19 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(await store.ruleChangesSince(c3.seq)).toEqual([]);
       });
 
+      it('records a change once when it is appended again with the same change id (a retry), and refuses an id that is not a UUID', async () => {
+        const changeId = randomUUID();
+        const change = { changeId, ruleId: 'r-retry', action: 'update' as const, content: { id: 'r-retry' }, author: 'alice', at: '2026-04-02T10:00:00Z', ruleSetVersion: 'v3' };
+        const first = await store.appendRuleChange(change);
+        const again = await store.appendRuleChange(change);
+        expect(again).toEqual(first);
+        const other = await store.appendRuleChange({ ...change, changeId: randomUUID() });
+        expect(other.seq).toBeGreaterThan(first.seq);
+        expect((await store.ruleHistory('r-retry')).map((c) => c.seq)).toEqual([first.seq, other.seq]);
+        await expect(store.appendRuleChange({ ...change, changeId: 'not-a-uuid' })).rejects.toThrow('changeId must be a UUID');
+        expect(await store.ruleHistory('r-retry')).toHaveLength(2);
+      });
+
       it('gives simultaneous appends distinct, ordered sequence numbers', async () => {
         const last = (await store.ruleChangesSince(0)).at(-1)?.seq ?? 0;
         const appended = await Promise.all(
