@@ -10,6 +10,7 @@ import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/codes.ts';
 import { validateCdsResponse } from '../../src/protocol/validate-response.ts';
 import { createStore } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
+import { count } from '../store/helpers.ts';
 import { mutate, mutationArb, type Json } from '../support/json-mutation.ts';
 import { ORDER_SELECT, ORDER_SIGN, createTestApp, fixture, fixtureNames } from '../support/test-app.ts';
 
@@ -50,8 +51,7 @@ describe('hostile input (property-based)', () => {
   }
 
   async function feedbackRows(): Promise<number> {
-    const rows = await (store as unknown as { sql: { query(text: string): Promise<{ n: number }[]> } }).sql.query('SELECT count(*)::int AS n FROM feedback');
-    return rows[0]!.n;
+    return count(store, 'feedback');
   }
 
   function check(status: number, json: unknown): void {
