@@ -105,7 +105,9 @@ export type RuleAdmin = ReturnType<typeof createRuleAdmin>;
  * Recording a change that is already written: a failure that comes back quickly (a dropped connection)
  * is tried again after these waits; all attempts together stay within the budget, because they run
  * while the rules write lock is held (other editors wait, shutdown is 15 s away at most). A failure that
- * took long (a timeout) is not retried: the first write may still commit, and would be recorded twice.
+ * took long (a timeout) is not retried: a slow database would hold the lock for another timeout or two.
+ * Every attempt carries the same change id, so one that failed after its write committed is not recorded
+ * twice.
  */
 export const HISTORY_RETRY = { delaysMs: [100, 400], budgetMs: 2_000, slowFailureMs: 1_000 } as const;
 

@@ -34,7 +34,7 @@ function executor(db: PgliteLike): SqlExecutor {
         throw new TypeError(`copyFrom takes plain lower-case identifiers: ${table} (${columns.join(', ')})`);
       }
       // PGlite reads COPY data from the blob given with the query, under the name /dev/blob.
-      await db.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], { blob: new Blob([rows]) });
+      await db.query(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM '/dev/blob'`, [], { blob: new Blob([rows]) });
     },
   };
 }

@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AuditQueue, type AuditQueueStats } from './audit-queue.ts';
 import { copyTextRow, type CopyValue } from './copy-text.ts';
+import { storableText } from './storable-text.ts';
 import { runMigrations, type MigrationResult } from './migrate.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 import {
@@ -249,6 +250,7 @@ export class SqlStore implements Store, StoreDiagnostics {
    */
   private readonly snoozeHorizon: Map<string, number> | undefined;
   private snoozeHorizonLoaded = false;
+  private lastCopyFailureLogAt = Number.NEGATIVE_INFINITY;
   private snoozeHorizonLoading: Promise<void> | undefined;
 
   constructor(sql: Sql, options: SqlStoreOptions = {}) {
@@ -319,32 +321,32 @@ export class SqlStore implements Store, StoreDiagnostics {
     return {
       invocation: {
         id,
-        hook_instance: record.hookInstance,
-        service_id: record.serviceId,
-        hook: record.hook,
+        hook_instance: storableText(record.hookInstance),
+        service_id: storableText(record.serviceId),
+        hook: storableText(record.hook),
         received_at: receivedAt,
         latency_ms: Number.isFinite(record.latencyMs) ? Math.max(0, Math.min(2_147_483_647, Math.round(record.latencyMs))) : 0,
         status: Number.isInteger(record.status) ? record.status : 0,
-        rule_set_version: record.ruleSetVersion,
-        patient_key: record.patientKey,
-        client_iss: record.clientIss ?? null,
+        rule_set_version: storableText(record.ruleSetVersion),
+        patient_key: storableText(record.patientKey),
+        client_iss: storableText(record.clientIss ?? null),
       },
       cards: record.cards.map((card) => ({
-        uuid: card.uuid,
+        uuid: storableText(card.uuid),
         invocation_id: id,
-        rule_id: card.ruleId,
-        indicator: card.indicator,
-        order_ref: card.orderRef ?? null,
-        material_state: card.materialState ?? null,
-        suggestion_uuids: [...card.suggestionUuids],
+        rule_id: storableText(card.ruleId),
+        indicator: storableText(card.indicator),
+        order_ref: storableText(card.orderRef ?? null),
+        material_state: storableText(card.materialState ?? null),
+        suggestion_uuids: card.suggestionUuids.filter((u) => typeof u === 'string').map((u) => storableText(u)),
         issued_at: receivedAt,
       })),
       suppressions: record.suppressed.map((s) => ({
         id: randomUUID(),
         invocation_id: id,
-        rule_id: s.ruleId,
-        snooze_id: s.snoozeId,
-        order_ref: s.orderRef ?? null,
+        rule_id: storableText(s.ruleId),
+        snooze_id: storableText(s.snoozeId),
+        order_ref: storableText(s.orderRef ?? null),
         at: receivedAt,
       })),
     };
@@ -352,39 +354,46 @@ export class SqlStore implements Store, StoreDiagnostics {
 
   /**
    * One transaction per batch; idempotent, so a retry is safe. Where the adapter has COPY (PGlite) the
-   * invocations and cards are copied, which is cheaper but has no ON CONFLICT: a batch that fails on a
-   * duplicate key (a retry of a batch that did commit) is written again with the INSERTs, which skip
-   * the rows already there (ids are ours, ON CONFLICT DO NOTHING).
+   * invocations and cards are copied, which is cheaper but has no ON CONFLICT. When that attempt fails for
+   * any reason (a duplicate key from a retry of a batch that did commit, a repeated card uuid, a value the
+   * COPY text cannot carry), the batch is written again with the INSERTs, which skip the rows already
+   * there (ids are ours, ON CONFLICT DO NOTHING); what the audit queue sees is that attempt's outcome.
    */
   private async writeInvocations(batch: readonly PreparedInvocation[]): Promise<void> {
+    const suppressions = batch.flatMap((p) => p.suppressions);
     if (this.sql.copyFrom !== undefined) {
       try {
-        await this.sql.transaction((tx) => this.writeBatch(tx, batch, true));
+        const invocations = copyRows(batch.map((p) => p.invocation), INVOCATION_COLUMNS);
+        const cards = copyRows(batch.flatMap((p) => p.cards), CARD_COLUMNS);
+        await this.sql.transaction(async (tx) => {
+          await tx.copyFrom!('invocations', INVOCATION_COLUMNS, invocations);
+          if (cards !== '') await tx.copyFrom!('issued_cards', CARD_COLUMNS, cards);
+          await this.insertSuppressions(tx, suppressions);
+        });
         return;
       } catch (error) {
-        if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+        this.noteCopyFailure(error);
       }
     }
-    await this.sql.transaction((tx) => this.writeBatch(tx, batch, false));
+    await this.sql.transaction(async (tx) => {
+      await tx.query(INSERT_INVOCATIONS, [JSON.stringify(batch.map((p) => p.invocation))]);
+      const cards = batch.flatMap((p) => p.cards);
+      if (cards.length > 0) await tx.query(INSERT_CARDS, [JSON.stringify(cards)]);
+      await this.insertSuppressions(tx, suppressions);
+    });
   }
 
-  private async writeBatch(tx: SqlExecutor, batch: readonly PreparedInvocation[], copy: boolean): Promise<void> {
-    const cards = batch.flatMap((p) => p.cards);
-    const suppressions = batch.flatMap((p) => p.suppressions);
-    if (copy && tx.copyFrom !== undefined) {
-      await tx.copyFrom('invocations', INVOCATION_COLUMNS, copyRows(batch.map((p) => p.invocation), INVOCATION_COLUMNS));
-      if (cards.length > 0) {
-        await tx.copyFrom('issued_cards', CARD_COLUMNS, copyRows(cards, CARD_COLUMNS));
-      }
-    } else {
-      await tx.query(INSERT_INVOCATIONS, [JSON.stringify(batch.map((p) => p.invocation))]);
-      if (cards.length > 0) {
-        await tx.query(INSERT_CARDS, [JSON.stringify(cards)]);
-      }
-    }
-    if (suppressions.length > 0) {
-      await tx.query(INSERT_SUPPRESSIONS, [JSON.stringify(suppressions)]);
-    }
+  private async insertSuppressions(tx: SqlExecutor, suppressions: readonly Readonly<Record<string, unknown>>[]): Promise<void> {
+    if (suppressions.length > 0) await tx.query(INSERT_SUPPRESSIONS, [JSON.stringify(suppressions)]);
+  }
+
+  /** A COPY that failed other than on a duplicate key (an expected retry) is logged, at most once a minute. */
+  private noteCopyFailure(error: unknown): void {
+    if (sqlState(error) === UNIQUE_VIOLATION) return;
+    const now = Date.now();
+    if (now - this.lastCopyFailureLogAt < 60_000) return;
+    this.lastCopyFailureLogAt = now;
+    this.logger.warn({ err: describeError(error) }, 'audit batch could not be copied; written with INSERTs instead');
   }
 
   async findIssuedCards(uuids: readonly string[]): Promise<IssuedCard[]> {
@@ -754,8 +763,11 @@ export class SqlStore implements Store, StoreDiagnostics {
         return ruleChangeFromRow(rows[0]);
       }
       // A retry of a change already recorded (its first attempt committed but its answer was lost).
-      const existing = await tx.query(`SELECT ${RULE_CHANGE_COLUMNS} FROM rule_changes WHERE change_id = $1`, [changeId]);
-      return ruleChangeFromRow(existing[0]!);
+      const existing = (await tx.query(`SELECT ${RULE_CHANGE_COLUMNS} FROM rule_changes WHERE change_id = $1`, [changeId]))[0];
+      if (existing === undefined || existing.rule_id !== change.ruleId || existing.action !== change.action) {
+        throw new StoreInputError('changeId is already the id of another rule change');
+      }
+      return ruleChangeFromRow(existing);
     });
   }
 

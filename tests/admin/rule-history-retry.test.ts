@@ -95,7 +95,7 @@ describe('recording a rule change in the history', () => {
     expect(errors).toEqual([]);
   });
 
-  it('does not retry a failure that took long (the first write may still commit), and keeps the change', async () => {
+  it('does not retry a failure that took long (the rules lock is held meanwhile), and keeps the change', async () => {
     const { admin, errors, attempts } = await adminWithFlakyHistory(1, 1, 1_200);
     await editDescription(admin);
     expect(attempts()).toBe(2);

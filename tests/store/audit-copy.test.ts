@@ -59,12 +59,23 @@ describe('the audit on PGlite (COPY)', () => {
   it('writes a batch once when it is retried after a commit whose answer was lost', async () => {
     const base = await openPgliteSql();
     let failNextCommit = false;
+    let copies = 0;
     // The first transaction commits, then the caller is told it failed (as when a connection drops after COMMIT).
     const lossy: Sql = {
       ...base,
       kind: base.kind,
       async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-        const result = await base.transaction(fn);
+        // Each COPY in a transaction is counted, to show the batch first went in with COPY.
+        const result = await base.transaction((tx) =>
+          fn({
+            query: (text, params) => tx.query(text, params),
+            exec: (text) => tx.exec(text),
+            copyFrom: async (table, columns, rows) => {
+              copies++;
+              await tx.copyFrom!(table, columns, rows);
+            },
+          })
+        );
         if (failNextCommit) {
           failNextCommit = false;
           throw new Error('connection lost after COMMIT');
@@ -80,8 +91,10 @@ describe('the audit on PGlite (COPY)', () => {
       failNextCommit = true;
       const records = [invocation({ cards: [card(), card()] }), invocation({ cards: [card({ orderRef: 'MedicationRequest/a\tb' })] })];
       for (const r of records) store.enqueueInvocation(r);
-      await expect(store.flush()).rejects.toThrow('connection lost');
+      // The COPY attempt commits but is reported failed; the same batch is then written with the INSERTs.
       await store.flush();
+      expect(failNextCommit).toBe(false);
+      expect(copies).toBe(2); // invocations, then cards
       for (const r of records) {
         expect(await count(store, 'invocations', 'hook_instance = $1', [r.hookInstance])).toBe(1);
       }
@@ -94,13 +107,33 @@ describe('the audit on PGlite (COPY)', () => {
     }
   });
 
+  it('writes a record the COPY text cannot carry with the INSERTs instead, so it never holds up the queue', async () => {
+    const { logger, entries } = captureLogger();
+    const store = new SqlStore(await openPgliteSql(), { logger, flushIntervalMs: 60_000 });
+    try {
+      await store.migrate();
+      const odd = invocation({ cards: [card({ ruleId: { not: 'text' } as never })] });
+      const next = invocation({ cards: [card()] });
+      store.enqueueInvocation(odd);
+      store.enqueueInvocation(next);
+      await store.flush();
+      for (const r of [odd, next]) {
+        expect(await count(store, 'invocations', 'hook_instance = $1', [r.hookInstance])).toBe(1);
+      }
+      expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 0 });
+      expect(entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual(['audit batch could not be copied; written with INSERTs instead']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('drops only the record PostgreSQL refuses and writes the rest of its batch', async () => {
     const { logger, entries } = captureLogger();
     const store = new SqlStore(await openPgliteSql(), { logger, flushIntervalMs: 60_000 });
     try {
       await store.migrate();
       const good = [invocation({ cards: [card()] }), invocation()];
-      const bad = invocation({ hookInstance: 'has a NUL \u0000 byte', cards: [card()] });
+      const bad = invocation({ cards: [card({ indicator: 'bogus' as never })] });
       store.enqueueInvocation(good[0]!);
       store.enqueueInvocation(bad);
       store.enqueueInvocation(good[1]!);
@@ -110,6 +143,7 @@ describe('the audit on PGlite (COPY)', () => {
       }
       expect(await count(store, 'invocations')).toBe(2);
       expect(await count(store, 'issued_cards')).toBe(1);
+      expect(await count(store, 'invocations', 'hook_instance = $1', [bad.hookInstance])).toBe(0);
       expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 1 });
       expect(entries.filter((e) => e.level === 'error')).toHaveLength(1);
     } finally {

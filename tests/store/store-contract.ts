@@ -156,6 +156,19 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(await count(store, 'invocations', 'hook_instance = $1', [odd.hookInstance])).toBe(1);
       });
 
+      it('audits a call whose client-sent text holds a NUL or a lone surrogate, with U+FFFD in their place', async () => {
+        const tag = randomUUID();
+        const rec = invocation({ hookInstance: `${tag}-nul\u0000-lone\ud800`, cards: [card({ orderRef: 'MedicationRequest/a\u0000b' })] });
+        store.enqueueInvocation(rec);
+        await store.flush();
+        const rows = await sqlOf(store).query<{ hook_instance: string; order_ref: string }>(
+          'SELECT i.hook_instance, c.order_ref FROM invocations i JOIN issued_cards c ON c.invocation_id = i.id WHERE i.hook_instance LIKE $1',
+          [`${tag}%`]
+        );
+        expect(rows).toEqual([{ hook_instance: `${tag}-nul\ufffd-lone\ufffd`, order_ref: 'MedicationRequest/a\ufffdb' }]);
+        expect(store.auditQueueStats()).toMatchObject({ queued: 0 });
+      });
+
       it('does not write the same card twice when a card uuid repeats', async () => {
         const c = card();
         store.enqueueInvocation(invocation({ cards: [c] }));
@@ -477,6 +490,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(other.seq).toBeGreaterThan(first.seq);
         expect((await store.ruleHistory('r-retry')).map((c) => c.seq)).toEqual([first.seq, other.seq]);
         await expect(store.appendRuleChange({ ...change, changeId: 'not-a-uuid' })).rejects.toThrow('changeId must be a UUID');
+        await expect(store.appendRuleChange({ ...change, ruleId: 'r-elsewhere' })).rejects.toThrow('another rule change');
         expect(await store.ruleHistory('r-retry')).toHaveLength(2);
       });
 
