@@ -251,6 +251,7 @@ export class SqlStore implements Store, StoreDiagnostics {
   private readonly snoozeHorizon: Map<string, number> | undefined;
   private snoozeHorizonLoaded = false;
   private lastCopyFailureLogAt = Number.NEGATIVE_INFINITY;
+  private copyFailuresSinceLog = 0;
   private snoozeHorizonLoading: Promise<void> | undefined;
 
   constructor(sql: Sql, options: SqlStoreOptions = {}) {
@@ -338,6 +339,7 @@ export class SqlStore implements Store, StoreDiagnostics {
         indicator: storableText(card.indicator),
         order_ref: storableText(card.orderRef ?? null),
         material_state: storableText(card.materialState ?? null),
+        // Ids the card builder made (randomUUID): anything not a string is no id and is left out.
         suggestion_uuids: card.suggestionUuids.filter((u) => typeof u === 'string').map((u) => storableText(u)),
         issued_at: receivedAt,
       })),
@@ -361,6 +363,7 @@ export class SqlStore implements Store, StoreDiagnostics {
    */
   private async writeInvocations(batch: readonly PreparedInvocation[]): Promise<void> {
     const suppressions = batch.flatMap((p) => p.suppressions);
+    let copyError: unknown;
     if (this.sql.copyFrom !== undefined) {
       try {
         const invocations = copyRows(batch.map((p) => p.invocation), INVOCATION_COLUMNS);
@@ -372,7 +375,7 @@ export class SqlStore implements Store, StoreDiagnostics {
         });
         return;
       } catch (error) {
-        this.noteCopyFailure(error);
+        copyError = error;
       }
     }
     await this.sql.transaction(async (tx) => {
@@ -381,20 +384,27 @@ export class SqlStore implements Store, StoreDiagnostics {
       if (cards.length > 0) await tx.query(INSERT_CARDS, [JSON.stringify(cards)]);
       await this.insertSuppressions(tx, suppressions);
     });
+    if (copyError !== undefined) this.noteCopyFailure(copyError);
   }
 
   private async insertSuppressions(tx: SqlExecutor, suppressions: readonly Readonly<Record<string, unknown>>[]): Promise<void> {
     if (suppressions.length > 0) await tx.query(INSERT_SUPPRESSIONS, [JSON.stringify(suppressions)]);
   }
 
-  /** A COPY that failed other than on a duplicate key (an expected retry) is logged, at most once a minute. */
+  /**
+   * A batch that COPY could not write but the INSERTs could: logged unless it was a duplicate key (a
+   * retry, expected), at most once a minute, with the number of such batches since the last warning.
+   */
   private noteCopyFailure(error: unknown): void {
     if (sqlState(error) === UNIQUE_VIOLATION) return;
-    const now = Date.now();
+    this.copyFailuresSinceLog++;
+    const now = this.now().getTime();
     if (now - this.lastCopyFailureLogAt < 60_000) return;
+    this.logger.warn({ batches: this.copyFailuresSinceLog, err: describeError(error) }, 'audit batches could not be copied; written with INSERTs instead');
     this.lastCopyFailureLogAt = now;
-    this.logger.warn({ err: describeError(error) }, 'audit batch could not be copied; written with INSERTs instead');
+    this.copyFailuresSinceLog = 0;
   }
+
 
   async findIssuedCards(uuids: readonly string[]): Promise<IssuedCard[]> {
     const wanted = [...new Set(uuids)];
@@ -764,6 +774,8 @@ export class SqlStore implements Store, StoreDiagnostics {
       }
       // A retry of a change already recorded (its first attempt committed but its answer was lost).
       const existing = (await tx.query(`SELECT ${RULE_CHANGE_COLUMNS} FROM rule_changes WHERE change_id = $1`, [changeId]))[0];
+      // The writer makes the id once per change (randomUUID), so the same rule and action identify the same
+      // change; another rule or action under this id is a caller's mistake, not a retry.
       if (existing === undefined || existing.rule_id !== change.ruleId || existing.action !== change.action) {
         throw new StoreInputError('changeId is already the id of another rule change');
       }

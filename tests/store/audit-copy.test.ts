@@ -89,7 +89,10 @@ describe('the audit on PGlite (COPY)', () => {
     try {
       await store.migrate();
       failNextCommit = true;
-      const records = [invocation({ cards: [card(), card()] }), invocation({ cards: [card({ orderRef: 'MedicationRequest/a\tb' })] })];
+      const records = [
+        invocation({ cards: [card(), card()], suppressed: [{ ruleId: 'opioid-gabapentinoid', snoozeId: 'snooze-1', orderRef: 'MedicationRequest/1' }] }),
+        invocation({ cards: [card({ orderRef: 'MedicationRequest/a\tb' })] }),
+      ];
       for (const r of records) store.enqueueInvocation(r);
       // The COPY attempt commits but is reported failed; the same batch is then written with the INSERTs.
       await store.flush();
@@ -99,6 +102,7 @@ describe('the audit on PGlite (COPY)', () => {
         expect(await count(store, 'invocations', 'hook_instance = $1', [r.hookInstance])).toBe(1);
       }
       expect(await count(store, 'issued_cards')).toBe(3);
+      expect(await count(store, 'suppressions')).toBe(1);
       expect(await count(store, 'issued_cards', 'order_ref = $1', ['MedicationRequest/a\tb'])).toBe(1);
       expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 0 });
       expect(entries.filter((e) => e.level === 'error')).toEqual([]);
@@ -112,16 +116,19 @@ describe('the audit on PGlite (COPY)', () => {
     const store = new SqlStore(await openPgliteSql(), { logger, flushIntervalMs: 60_000 });
     try {
       await store.migrate();
-      const odd = invocation({ cards: [card({ ruleId: { not: 'text' } as never })] });
-      const next = invocation({ cards: [card()] });
-      store.enqueueInvocation(odd);
-      store.enqueueInvocation(next);
+      const odd = () => invocation({ cards: [card({ ruleId: { not: 'text' } as never })] });
+      const written = [odd(), invocation({ cards: [card()] })];
+      for (const r of written) store.enqueueInvocation(r);
       await store.flush();
-      for (const r of [odd, next]) {
+      // A second such batch a moment later: written too, and not logged again within the minute.
+      written.push(odd());
+      store.enqueueInvocation(written[2]!);
+      await store.flush();
+      for (const r of written) {
         expect(await count(store, 'invocations', 'hook_instance = $1', [r.hookInstance])).toBe(1);
       }
-      expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 0 });
-      expect(entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual(['audit batch could not be copied; written with INSERTs instead']);
+      expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 3, rejected: 0 });
+      expect(entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual(['audit batches could not be copied; written with INSERTs instead']);
     } finally {
       await store.close();
     }

@@ -491,6 +491,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect((await store.ruleHistory('r-retry')).map((c) => c.seq)).toEqual([first.seq, other.seq]);
         await expect(store.appendRuleChange({ ...change, changeId: 'not-a-uuid' })).rejects.toThrow('changeId must be a UUID');
         await expect(store.appendRuleChange({ ...change, ruleId: 'r-elsewhere' })).rejects.toThrow('another rule change');
+        await expect(store.appendRuleChange({ ...change, action: 'delete', content: null })).rejects.toThrow('another rule change');
         expect(await store.ruleHistory('r-retry')).toHaveLength(2);
       });
 
