@@ -250,9 +250,10 @@ export class SqlStore implements Store, StoreDiagnostics {
    */
   private readonly snoozeHorizon: Map<string, number> | undefined;
   private snoozeHorizonLoaded = false;
+  private snoozeHorizonLoading: Promise<void> | undefined;
+  /** When a failed COPY was last logged, and how many batches failed to copy since (noteCopyFailure). */
   private lastCopyFailureLogAt = Number.NEGATIVE_INFINITY;
   private copyFailuresSinceLog = 0;
-  private snoozeHorizonLoading: Promise<void> | undefined;
 
   constructor(sql: Sql, options: SqlStoreOptions = {}) {
     this.sql = sql;
@@ -404,7 +405,6 @@ export class SqlStore implements Store, StoreDiagnostics {
     this.lastCopyFailureLogAt = now;
     this.copyFailuresSinceLog = 0;
   }
-
 
   async findIssuedCards(uuids: readonly string[]): Promise<IssuedCard[]> {
     const wanted = [...new Set(uuids)];
