@@ -232,17 +232,18 @@ async function measureFloor(corpus: readonly CorpusEntry[]): Promise<{ saturatio
 }
 
 interface JwtResult {
+  readonly workers: number;
   readonly mintMsPerToken: number;
   readonly atRate: LoadResult;
   readonly saturation: LoadResult;
   readonly refused401: number;
 }
 
-async function measureJwt(corpus: readonly CorpusEntry[], noAuthBest: number): Promise<JwtResult> {
+async function measureJwt(corpus: readonly CorpusEntry[], noAuthBest: number, workers: number): Promise<JwtResult> {
   const keysDir = path.join(dataDir, 'dev-keys');
   const keys = await loadOrCreateDevKeys(keysDir);
-  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ CDS_AUTH: 'required', DEV_KEYS_DIR: keysDir, CDS_TRUST_DEV_ISSUER: 'true' }), WORKERS: '1' }, cwd: ROOT });
-  log(`JWT service up in ${round(server.readyMs)} ms`);
+  const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ CDS_AUTH: 'required', DEV_KEYS_DIR: keysDir, CDS_TRUST_DEV_ISSUER: 'true' }), WORKERS: String(workers) }, cwd: ROOT });
+  log(`JWT service up in ${round(server.readyMs)} ms (WORKERS=${workers})`);
   try {
     const base = `http://localhost:${server.port}`;
     const paths = [...new Set(corpus.map((e) => e.path))];
@@ -270,14 +271,14 @@ async function measureJwt(corpus: readonly CorpusEntry[], noAuthBest: number): P
     await runAutocannon({ label: 'warm-up', baseUrl: server.baseUrl, corpus, connections: 16, amount: 1800, serverPid: server.pid, headersFor: headersFrom(warm) });
     const ratePool = await mintPool(atRateCount);
     const atRate = await runAutocannon({ label: `JWT, autocannon overallRate ${RATE}/s`, baseUrl: server.baseUrl, corpus, connections: RATE_CONNECTIONS, amount: atRateCount, overallRate: RATE, serverPid: server.pid, headersFor: headersFrom(ratePool) });
-    log(`JWT ${RATE}/s: p50 ${atRate.latencyMs.p50} p95 ${atRate.latencyMs.p95} p99 ${atRate.latencyMs.p99} ms, non-2xx ${atRate.non2xx}`);
+    log(`JWT ${RATE}/s (${workers} worker(s)): p50 ${atRate.latencyMs.p50} p95 ${atRate.latencyMs.p95} p99 ${atRate.latencyMs.p99} ms, non-2xx ${atRate.non2xx}`);
     // Saturation: as many tokens as the unauthenticated best rate would use in SAT_S seconds.
     const satCount = Math.max(4000, Math.round(noAuthBest * SAT_S));
     const satPool = await mintPool(satCount);
     const connections = SAT_CONNECTIONS[Math.min(1, SAT_CONNECTIONS.length - 1)]!;
     const saturation = await runAutocannon({ label: 'JWT saturation', baseUrl: server.baseUrl, corpus, connections, amount: satCount, serverPid: server.pid, headersFor: headersFrom(satPool) });
-    log(`JWT saturation (${connections} connections): ${saturation.rps} req/s, p99 ${saturation.latencyMs.p99} ms, non-2xx ${saturation.non2xx}`);
-    return { mintMsPerToken, atRate, saturation, refused401: (atRate.statusCodes['401'] ?? 0) + (saturation.statusCodes['401'] ?? 0) };
+    log(`JWT saturation (${workers} worker(s), ${connections} connections): ${saturation.rps} req/s, p99 ${saturation.latencyMs.p99} ms, non-2xx ${saturation.non2xx}`);
+    return { workers, mintMsPerToken, atRate, saturation, refused401: (atRate.statusCodes['401'] ?? 0) + (saturation.statusCodes['401'] ?? 0) };
   } finally {
     server.rss.stop();
     await server.stop();
@@ -389,7 +390,14 @@ async function main(): Promise<void> {
   for (const workers of WORKER_COUNTS) configs.push(await measureConfig(workers, corpus));
   const floor = skip.has('floor') ? undefined : await measureFloor(corpus);
   const base = configs[0]!;
-  const jwt = skip.has('jwt') ? undefined : await measureJwt(corpus, base.best?.rps ?? 2000);
+  // Authenticated calls: one process, and the largest cluster (the production configuration), where
+  // every token's jti goes to the primary's store over IPC.
+  const jwt: { result: JwtResult; noAuth: ConfigResult }[] = [];
+  if (!skip.has('jwt')) {
+    for (const c of configs.filter((x, i) => i === 0 || (i === configs.length - 1 && x.workers !== configs[0]!.workers))) {
+      jwt.push({ result: await measureJwt(corpus, c.best?.rps ?? 2000, c.workers), noAuth: c });
+    }
+  }
   const reload = skip.has('reload') ? undefined : await measureReload(corpus, Math.max(...WORKER_COUNTS));
   const stall = skip.has('stall') ? undefined : await measureStall(corpus);
   const semi = skip.has('semi') ? undefined : await measureSemi(corpus);
@@ -407,9 +415,9 @@ async function main(): Promise<void> {
     lines.push(row(`${RATE}/s offered (open loop, evenly spaced)`, c.paced, c.workers));
   }
   if (floor) for (const r of floor.saturation) lines.push(row('floor: bare node:http, JSON.parse only', r, 1));
-  if (jwt) {
-    lines.push(row(`JWT (ES384) ${RATE}/s offered`, jwt.atRate, 1));
-    lines.push(row('JWT (ES384) saturation', jwt.saturation, 1));
+  for (const { result } of jwt) {
+    lines.push(row(`JWT (ES384) ${RATE}/s offered`, result.atRate, result.workers));
+    lines.push(row('JWT (ES384) saturation', result.saturation, result.workers));
   }
   if (reload) lines.push(row(`rule reload x${reload.rewrites} during ${RATE}/s`, reload.load, Math.max(...WORKER_COUNTS)));
   if (semi) lines.push(row('saturation, V8 default semi-space', semi.run, 1));
@@ -439,9 +447,9 @@ async function main(): Promise<void> {
       if (c.best) lines.push(`floor ${floor.best.rps} req/s: workers=${c.workers} reaches ${Math.round((c.best.rps / floor.best.rps) * 100)} % of it`);
     }
   }
-  if (jwt) {
-    const noAuth = base.best;
-    lines.push(`JWT: minting ${jwt.mintMsPerToken} ms/token (pre-minted pools, one token per request); 401s ${jwt.refused401}; saturation ${jwt.saturation.rps} req/s${noAuth ? ` vs ${noAuth.rps} without auth (${Math.round((1 - jwt.saturation.rps / noAuth.rps) * 100)} % less)` : ''}; CPU ${jwt.saturation.cpuMsPerRequest} vs ${noAuth?.cpuMsPerRequest ?? '-'} ms/request; p99 at ${RATE}/s ${jwt.atRate.latencyMs.p99} vs ${base.atRate.latencyMs.p99} ms`);
+  for (const { result, noAuth: config } of jwt) {
+    const noAuth = config.best;
+    lines.push(`JWT, workers=${result.workers}: minting ${result.mintMsPerToken} ms/token (pre-minted pools, one token per request); 401s ${result.refused401}; saturation ${result.saturation.rps} req/s${noAuth ? ` vs ${noAuth.rps} without auth (${Math.round((1 - result.saturation.rps / noAuth.rps) * 100)} % less)` : ''}; CPU ${result.saturation.cpuMsPerRequest} vs ${noAuth?.cpuMsPerRequest ?? '-'} ms/request; p99 at ${RATE}/s ${result.atRate.latencyMs.p99} vs ${config.atRate.latencyMs.p99} ms`);
   }
   if (reload) {
     lines.push(`rule reload: ${reload.rewrites} rewrites during load, failed requests ${reload.failed}, versions ${reload.versions.join(' -> ')}, new version served by all workers after ${reload.reloadVisibleMs.map((v) => (v === null ? 'never' : `${v} ms`)).join(', ')}`);
@@ -480,7 +488,7 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 
   const file = path.join(outDir, `${stamp}.json`);
-  writeFileSync(file, JSON.stringify({ machine: info, corpus: corpusInfo, settings: { saturationS: SAT_S, saturationConnections: SAT_CONNECTIONS, rate: RATE, rateConnections: RATE_CONNECTIONS, latencyS: LAT_S, quick, serviceNodeFlags: SERVICE_NODE_FLAGS }, configs, floor, jwt, reload, stall, semi, targets, table: lines }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine: info, corpus: corpusInfo, settings: { saturationS: SAT_S, saturationConnections: SAT_CONNECTIONS, rate: RATE, rateConnections: RATE_CONNECTIONS, latencyS: LAT_S, quick, serviceNodeFlags: SERVICE_NODE_FLAGS }, configs, floor, jwt: jwt.map((j) => j.result), reload, stall, semi, targets, table: lines }, null, 2));
   log(`results written to ${path.relative(ROOT, file)}`);
 }
 
