@@ -11,6 +11,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { lockDataDir, type DataDirLock } from './pglite-lock.ts';
 import { restoreFromTemplate } from './pglite-template.ts';
+import { TextBlob } from './text-blob.ts';
 import type { Sql, SqlExecutor, SqlRow, StoreLogger } from './sql.ts';
 
 interface PgliteLike {
@@ -33,8 +34,8 @@ function executor(db: PgliteLike): SqlExecutor {
       if (![table, ...columns].every((name) => IDENTIFIER.test(name))) {
         throw new TypeError(`copyFrom takes plain lower-case identifiers: ${table} (${columns.join(', ')})`);
       }
-      // PGlite reads COPY data from the blob given with the query, under the name /dev/blob.
-      await db.query(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM '/dev/blob'`, [], { blob: new Blob([rows]) });
+      // PGlite reads COPY data from the blob given with the query, under the name /dev/blob (text-blob.ts: why not Node's Blob).
+      await db.query(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM '/dev/blob'`, [], { blob: new TextBlob(rows) });
     },
   };
 }
