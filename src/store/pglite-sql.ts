@@ -15,7 +15,7 @@ import { TextBlob } from './text-blob.ts';
 import type { Sql, SqlExecutor, SqlRow, StoreLogger } from './sql.ts';
 
 interface PgliteLike {
-  query<T>(text: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: T[] }>;
+  query<T>(text: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: T[]; affectedRows?: number }>;
   exec(text: string): Promise<unknown>;
 }
 
@@ -30,12 +30,15 @@ function executor(db: PgliteLike): SqlExecutor {
     async exec(text: string): Promise<void> {
       await db.exec(text);
     },
-    async copyFrom(table: string, columns: readonly string[], rows: string): Promise<void> {
+    async copyFrom(table: string, columns: readonly string[], rows: string, rowCount: number): Promise<void> {
       if (![table, ...columns].every((name) => IDENTIFIER.test(name))) {
         throw new TypeError(`copyFrom takes plain lower-case identifiers: ${table} (${columns.join(', ')})`);
       }
       // PGlite reads COPY data from the blob given with the query, under the name /dev/blob (text-blob.ts: why not Node's Blob).
-      await db.query(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM '/dev/blob'`, [], { blob: new TextBlob(rows) });
+      const result = await db.query(`COPY "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) FROM '/dev/blob'`, [], { blob: new TextBlob(rows) });
+      if (result.affectedRows !== rowCount) {
+        throw new Error(`COPY into ${table} wrote ${String(result.affectedRows)} rows, not the ${rowCount} sent`);
+      }
     },
   };
 }

@@ -367,11 +367,12 @@ export class SqlStore implements Store, StoreDiagnostics {
     let copyError: unknown;
     if (this.sql.copyFrom !== undefined) {
       try {
+        const cardRows = batch.flatMap((p) => p.cards);
         const invocations = copyRows(batch.map((p) => p.invocation), INVOCATION_COLUMNS);
-        const cards = copyRows(batch.flatMap((p) => p.cards), CARD_COLUMNS);
+        const cards = copyRows(cardRows, CARD_COLUMNS);
         await this.sql.transaction(async (tx) => {
-          await tx.copyFrom!('invocations', INVOCATION_COLUMNS, invocations);
-          if (cards !== '') await tx.copyFrom!('issued_cards', CARD_COLUMNS, cards);
+          await tx.copyFrom!('invocations', INVOCATION_COLUMNS, invocations, batch.length);
+          if (cardRows.length > 0) await tx.copyFrom!('issued_cards', CARD_COLUMNS, cards, cardRows.length);
           await this.insertSuppressions(tx, suppressions);
         });
         return;

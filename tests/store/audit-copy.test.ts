@@ -31,7 +31,7 @@ describe('COPY text format', () => {
           const first = seq + 1;
           const lines = rows.map((r) => copyTextRow([++seq, r.t, r.a, r.n, r.b])).join('');
           const executor = sql as SqlExecutor;
-          await executor.copyFrom!('copied', ['seq', 't', 'a', 'n', 'b'], lines);
+          await executor.copyFrom!('copied', ['seq', 't', 'a', 'n', 'b'], lines, rows.length);
           const back = await sql.query<{ t: string | null; a: string[]; n: number | null; b: boolean | null }>('SELECT t, a, n, b FROM copied WHERE seq >= $1 ORDER BY seq', [first]);
           expect(back).toEqual(rows);
         }
@@ -50,8 +50,12 @@ describe('COPY text format', () => {
   });
 
   it('refuses table or column names that are not plain identifiers', async () => {
-    await expect(sql.copyFrom!('copied; DROP TABLE copied', ['seq'], '')).rejects.toThrow(TypeError);
-    await expect(sql.copyFrom!('copied', ['seq) FROM stdin; --'], '')).rejects.toThrow(TypeError);
+    await expect(sql.copyFrom!('copied; DROP TABLE copied', ['seq'], '', 0)).rejects.toThrow(TypeError);
+    await expect(sql.copyFrom!('copied', ['seq) FROM stdin; --'], '', 0)).rejects.toThrow(TypeError);
+  });
+
+  it('rejects when the database did not write every row sent (nothing is taken as written that was not)', async () => {
+    await expect(sql.copyFrom!('copied', ['seq', 't'], copyTextRow([10_001, 'only one']), 2)).rejects.toThrow('wrote 1 rows, not the 2 sent');
   });
 });
 
@@ -70,9 +74,9 @@ describe('the audit on PGlite (COPY)', () => {
           fn({
             query: (text, params) => tx.query(text, params),
             exec: (text) => tx.exec(text),
-            copyFrom: async (table, columns, rows) => {
+            copyFrom: async (table, columns, rows, rowCount) => {
               copies++;
-              await tx.copyFrom!(table, columns, rows);
+              await tx.copyFrom!(table, columns, rows, rowCount);
             },
           })
         );
