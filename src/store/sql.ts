@@ -16,7 +16,8 @@ export interface SqlExecutor {
    * Bulk load: `COPY table (columns) FROM` rows in the COPY text format (copy-text.ts). Only adapters
    * that can do it cheaply have it (PGlite); callers fall back to INSERT without it. `table` and
    * `columns` are the caller's constants, never request data. Rejects unless exactly `rowCount` rows
-   * were written (nothing is ever taken as written that the database did not count).
+   * were written. The check comes after the COPY, so call it inside a transaction: the rejection then
+   * rolls the rows back, and nothing is taken as written that the database did not count.
    */
   copyFrom?(table: string, columns: readonly string[], rows: string, rowCount: number): Promise<void>;
 }

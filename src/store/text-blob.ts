@@ -5,6 +5,11 @@
  * in the cluster primary, which writes an audit batch every 50 ms, that grew the malloc heap by 10–18 MB
  * (docs/benchmark.md, seventh pass). This Blob keeps the UTF-8 bytes in an ArrayBuffer, which V8 counts
  * and frees at its next collections, and answers every reading method from them.
+ *
+ * Node's own store behind it is empty, so whatever reads that store directly sees no bytes:
+ * `new Blob([textBlob])`, `structuredClone`, `postMessage` (PGlite's worker mode would send it so). PGlite
+ * in this process reads the blob with `arrayBuffer()` only; if that changed, `copyFrom`'s row count
+ * would refuse the COPY and the audit would fall back to INSERTs (tests/store/audit-copy.test.ts fails).
  */
 const encoder = new TextEncoder();
 

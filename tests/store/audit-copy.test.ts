@@ -54,8 +54,11 @@ describe('COPY text format', () => {
     await expect(sql.copyFrom!('copied', ['seq) FROM stdin; --'], '', 0)).rejects.toThrow(TypeError);
   });
 
-  it('rejects when the database did not write every row sent (nothing is taken as written that was not)', async () => {
-    await expect(sql.copyFrom!('copied', ['seq', 't'], copyTextRow([10_001, 'only one']), 2)).rejects.toThrow('wrote 1 rows, not the 2 sent');
+  it('rejects, and in a transaction writes nothing, when the database took fewer rows than were sent', async () => {
+    // A line "\." ends COPY's data early (copy-text.ts escapes every backslash, so our rows never hold one).
+    const text = `${copyTextRow([10_001, 'first'])}\\.\n${copyTextRow([10_002, 'after the end marker'])}`;
+    await expect(sql.transaction((tx) => tx.copyFrom!('copied', ['seq', 't'], text, 2))).rejects.toThrow('wrote 1 rows, not the 2 sent');
+    expect(await sql.query('SELECT seq FROM copied WHERE seq > 10000')).toEqual([]);
   });
 });
 
@@ -110,6 +113,39 @@ describe('the audit on PGlite (COPY)', () => {
       expect(await count(store, 'issued_cards', 'order_ref = $1', ['MedicationRequest/a\tb'])).toBe(1);
       expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 0 });
       expect(entries.filter((e) => e.level === 'error')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes an ordinary batch with COPY alone: both copies succeed and nothing is logged', async () => {
+    const base = await openPgliteSql();
+    const copied: string[] = [];
+    const counting: Sql = {
+      ...base,
+      kind: base.kind,
+      transaction: <T,>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> =>
+        base.transaction((tx) =>
+          fn({
+            query: (text, params) => tx.query(text, params),
+            exec: (text) => tx.exec(text),
+            copyFrom: async (table, columns, rows, rowCount) => {
+              await tx.copyFrom!(table, columns, rows, rowCount);
+              copied.push(`${table} ${rowCount}`);
+            },
+          })
+        ),
+      close: () => base.close(),
+    };
+    const { logger, entries } = captureLogger();
+    const store = new SqlStore(counting, { logger, flushIntervalMs: 60_000 });
+    try {
+      await store.migrate();
+      store.enqueueInvocation(invocation({ cards: [card(), card()] }));
+      store.enqueueInvocation(invocation({ cards: [card()] }));
+      await store.flush();
+      expect(copied).toEqual(['invocations 2', 'issued_cards 3']);
+      expect(entries.filter((e) => e.level !== 'info')).toEqual([]);
     } finally {
       await store.close();
     }
