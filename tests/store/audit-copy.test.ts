@@ -62,39 +62,59 @@ describe('COPY text format', () => {
   });
 });
 
+/**
+ * PGlite in memory whose transactions report each COPY that succeeded to `copied` ("table rowCount"),
+ * and, while `failAfterCommit()` says so, report a committed transaction as failed (a connection that
+ * drops after COMMIT).
+ */
+async function observedPglite(options: { copied: string[]; failAfterCommit?: () => boolean }): Promise<Sql> {
+  const base = await openPgliteSql();
+  return {
+    ...base,
+    kind: base.kind,
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      const result = await base.transaction((tx) =>
+        fn({
+          query: (text, params) => tx.query(text, params),
+          exec: (text) => tx.exec(text),
+          copyFrom: async (table, columns, rows, rowCount) => {
+            await tx.copyFrom!(table, columns, rows, rowCount);
+            options.copied.push(`${table} ${rowCount}`);
+          },
+        })
+      );
+      if (options.failAfterCommit?.() === true) throw new Error('connection lost after COMMIT');
+      return result;
+    },
+    close: () => base.close(),
+  };
+}
+
+/** A migrated audit store on `sql` (the timer off: flush() writes), closed after `fn`. */
+async function withStore(sql: Sql | Promise<Sql>, fn: (store: SqlStore, entries: ReturnType<typeof captureLogger>['entries']) => Promise<void>): Promise<void> {
+  const { logger, entries } = captureLogger();
+  const store = new SqlStore(await sql, { logger, flushIntervalMs: 60_000 });
+  try {
+    await store.migrate();
+    await fn(store, entries);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('the audit on PGlite (COPY)', () => {
   it('writes a batch once when it is retried after a commit whose answer was lost', async () => {
-    const base = await openPgliteSql();
+    const copied: string[] = [];
     let failNextCommit = false;
-    let copies = 0;
-    // The first transaction commits, then the caller is told it failed (as when a connection drops after COMMIT).
-    const lossy: Sql = {
-      ...base,
-      kind: base.kind,
-      async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-        // Each COPY in a transaction is counted, to show the batch first went in with COPY.
-        const result = await base.transaction((tx) =>
-          fn({
-            query: (text, params) => tx.query(text, params),
-            exec: (text) => tx.exec(text),
-            copyFrom: async (table, columns, rows, rowCount) => {
-              copies++;
-              await tx.copyFrom!(table, columns, rows, rowCount);
-            },
-          })
-        );
-        if (failNextCommit) {
-          failNextCommit = false;
-          throw new Error('connection lost after COMMIT');
-        }
-        return result;
+    const sql = observedPglite({
+      copied,
+      failAfterCommit: () => {
+        const fail = failNextCommit;
+        failNextCommit = false;
+        return fail;
       },
-      close: () => base.close(),
-    };
-    const { logger, entries } = captureLogger();
-    const store = new SqlStore(lossy, { logger, flushIntervalMs: 60_000 });
-    try {
-      await store.migrate();
+    });
+    await withStore(sql, async (store, entries) => {
       failNextCommit = true;
       const records = [
         invocation({ cards: [card(), card()], suppressed: [{ ruleId: 'opioid-gabapentinoid', snoozeId: 'snooze-1', orderRef: 'MedicationRequest/1' }] }),
@@ -104,7 +124,7 @@ describe('the audit on PGlite (COPY)', () => {
       // The COPY attempt commits but is reported failed; the same batch is then written with the INSERTs.
       await store.flush();
       expect(failNextCommit).toBe(false);
-      expect(copies).toBe(2); // invocations, then cards
+      expect(copied).toEqual(['invocations 2', 'issued_cards 3']);
       for (const r of records) {
         expect(await count(store, 'invocations', 'hook_instance = $1', [r.hookInstance])).toBe(1);
       }
@@ -113,49 +133,22 @@ describe('the audit on PGlite (COPY)', () => {
       expect(await count(store, 'issued_cards', 'order_ref = $1', ['MedicationRequest/a\tb'])).toBe(1);
       expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 0 });
       expect(entries.filter((e) => e.level === 'error')).toEqual([]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('writes an ordinary batch with COPY alone: both copies succeed and nothing is logged', async () => {
-    const base = await openPgliteSql();
     const copied: string[] = [];
-    const counting: Sql = {
-      ...base,
-      kind: base.kind,
-      transaction: <T,>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> =>
-        base.transaction((tx) =>
-          fn({
-            query: (text, params) => tx.query(text, params),
-            exec: (text) => tx.exec(text),
-            copyFrom: async (table, columns, rows, rowCount) => {
-              await tx.copyFrom!(table, columns, rows, rowCount);
-              copied.push(`${table} ${rowCount}`);
-            },
-          })
-        ),
-      close: () => base.close(),
-    };
-    const { logger, entries } = captureLogger();
-    const store = new SqlStore(counting, { logger, flushIntervalMs: 60_000 });
-    try {
-      await store.migrate();
+    await withStore(observedPglite({ copied }), async (store, entries) => {
       store.enqueueInvocation(invocation({ cards: [card(), card()] }));
       store.enqueueInvocation(invocation({ cards: [card()] }));
       await store.flush();
       expect(copied).toEqual(['invocations 2', 'issued_cards 3']);
       expect(entries.filter((e) => e.level !== 'info')).toEqual([]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('writes a record the COPY text cannot carry with the INSERTs instead, so it never holds up the queue', async () => {
-    const { logger, entries } = captureLogger();
-    const store = new SqlStore(await openPgliteSql(), { logger, flushIntervalMs: 60_000 });
-    try {
-      await store.migrate();
+    await withStore(openPgliteSql(), async (store, entries) => {
       const odd = () => invocation({ cards: [card({ ruleId: { not: 'text' } as never })] });
       const written = [odd(), invocation({ cards: [card()] })];
       for (const r of written) store.enqueueInvocation(r);
@@ -169,16 +162,11 @@ describe('the audit on PGlite (COPY)', () => {
       }
       expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 3, rejected: 0 });
       expect(entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual(['audit batches could not be copied; written with INSERTs instead']);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('drops only the record PostgreSQL refuses and writes the rest of its batch', async () => {
-    const { logger, entries } = captureLogger();
-    const store = new SqlStore(await openPgliteSql(), { logger, flushIntervalMs: 60_000 });
-    try {
-      await store.migrate();
+    await withStore(openPgliteSql(), async (store, entries) => {
       const good = [invocation({ cards: [card()] }), invocation()];
       const bad = invocation({ cards: [card({ indicator: 'bogus' as never })] });
       store.enqueueInvocation(good[0]!);
@@ -193,8 +181,6 @@ describe('the audit on PGlite (COPY)', () => {
       expect(await count(store, 'invocations', 'hook_instance = $1', [bad.hookInstance])).toBe(0);
       expect(store.auditQueueStats()).toMatchObject({ queued: 0, written: 2, rejected: 1 });
       expect(entries.filter((e) => e.level === 'error')).toHaveLength(1);
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
