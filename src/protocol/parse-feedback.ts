@@ -12,9 +12,22 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-// NUL cannot be stored in PostgreSQL text; no legitimate identifier or comment contains it.
-const text = (value: unknown, max: number): string | undefined =>
-  typeof value === 'string' && value.trim().length > 0 && value.length <= max && !value.includes('\u0000') ? value : undefined;
+/**
+ * A non-blank string of at most `max` characters, else undefined. A string PostgreSQL text cannot hold
+ * is refused with a 400 naming the field (`at`, always a path this parser builds, never a client's
+ * key): a NUL character, or a lone UTF-16 surrogate (half of a character, which JSON's \u escapes can
+ * carry). No legitimate identifier, code or comment contains either, and a clinician's feedback is
+ * never stored altered.
+ */
+function text(value: unknown, max: number, at: string): string | undefined {
+  if (typeof value !== 'string') {
+    return undefined;
+  }
+  if (value.includes('\u0000') || !value.isWellFormed()) {
+    throw badRequestError(`"${at}" contains a character that cannot be stored (a NUL, or half of a Unicode character).`, at);
+  }
+  return value.trim().length > 0 && value.length <= max ? value : undefined;
+}
 
 /** A real date-time (no 30 February), in a sane range. */
 function validTimestamp(value: string): boolean {
@@ -44,14 +57,14 @@ export function parseFeedback(body: unknown): FeedbackItemInput[] {
     if (!isObject(raw)) {
       throw badRequestError(`"${at}" must be an object.`, at);
     }
-    const card = text(raw.card, 128);
+    const card = text(raw.card, 128, `${at}.card`);
     if (!card) {
       throw badRequestError(`"${at}.card" is required: the uuid of the card.`, `${at}.card`);
     }
     if (raw.outcome !== 'accepted' && raw.outcome !== 'overridden') {
       throw badRequestError(`"${at}.outcome" must be "accepted" or "overridden".`, `${at}.outcome`);
     }
-    const outcomeTimestamp = text(raw.outcomeTimestamp, 64);
+    const outcomeTimestamp = text(raw.outcomeTimestamp, 64, `${at}.outcomeTimestamp`);
     if (!outcomeTimestamp || !RFC3339.test(outcomeTimestamp) || !validTimestamp(outcomeTimestamp)) {
       throw badRequestError(`"${at}.outcomeTimestamp" is required and must be an RFC 3339 date-time.`, `${at}.outcomeTimestamp`);
     }
@@ -60,8 +73,8 @@ export function parseFeedback(body: unknown): FeedbackItemInput[] {
       if (!Array.isArray(raw.acceptedSuggestions)) {
         throw badRequestError(`"${at}.acceptedSuggestions" must be an array of { "id": ... }.`, `${at}.acceptedSuggestions`);
       }
-      for (const s of raw.acceptedSuggestions) {
-        const id = isObject(s) ? text(s.id, 128) : undefined;
+      for (const [j, s] of raw.acceptedSuggestions.entries()) {
+        const id = isObject(s) ? text(s.id, 128, `${at}.acceptedSuggestions[${j}].id`) : undefined;
         if (!id) {
           throw badRequestError(`"${at}.acceptedSuggestions" entries need an "id".`, `${at}.acceptedSuggestions`);
         }
@@ -79,16 +92,15 @@ export function parseFeedback(body: unknown): FeedbackItemInput[] {
         throw badRequestError(`"${at}.overrideReason" must be an object.`, `${at}.overrideReason`);
       }
       const reason = raw.overrideReason.reason;
-      userComment = text(raw.overrideReason.userComment, 4000);
+      userComment = text(raw.overrideReason.userComment, 4000, `${at}.overrideReason.userComment`);
       if (reason !== undefined) {
-        if (!isObject(reason) || !text(reason.code, 256)) {
+        const code = isObject(reason) ? text(reason.code, 256, `${at}.overrideReason.reason.code`) : undefined;
+        if (!isObject(reason) || !code) {
           throw badRequestError(`"${at}.overrideReason.reason" must be a Coding with a "code".`, `${at}.overrideReason.reason`);
         }
-        overrideReason = {
-          code: reason.code as string,
-          ...(text(reason.system, 1024) ? { system: reason.system as string } : {}),
-          ...(text(reason.display, 1024) ? { display: reason.display as string } : {}),
-        };
+        const system = text(reason.system, 1024, `${at}.overrideReason.reason.system`);
+        const display = text(reason.display, 1024, `${at}.overrideReason.reason.display`);
+        overrideReason = { code, ...(system ? { system } : {}), ...(display ? { display } : {}) };
       }
       if (!overrideReason && !userComment) {
         // cds-fb-3: an overrideReason needs a reason or a comment.

@@ -89,6 +89,22 @@ describe('feedback endpoint and snoozes', () => {
     });
   }
 
+  // PostgreSQL text holds neither a NUL nor half of a Unicode character; the refusal names the field, so the
+  // EHR's developer can find it, and nothing of the item is stored altered.
+  for (const [label, item, field] of [
+    ['a NUL in the card uuid', { card: 'abc\u0000', outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: { userComment: 'x' } }, 'feedback[0].card'],
+    ['half a character in a reason display', { card: 'x', outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: { reason: { code: 'c', display: 'Palliative \uD83D care' } } }, 'feedback[0].overrideReason.reason.display'],
+    ['half a character in a suggestion id', { card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-11-21T12:00:00Z', acceptedSuggestions: [{ id: 'ok' }, { id: '\uDC00' }] }, 'feedback[0].acceptedSuggestions[1].id'],
+  ] as const) {
+    it(`answers 400 naming the field for ${label}`, async () => {
+      const res = await request(t.app).post(FEEDBACK).send({ feedback: [item] });
+      expect(res.status).toBe(400);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+      expect(res.body.issue[0].expression).toEqual([field]);
+      expect(res.body.issue[0].details.text).toContain(field);
+    });
+  }
+
   it('a snoozing override stops the same card for that patient on the next order-sign, recorded as a suppression', async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-snooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
