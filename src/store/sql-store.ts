@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AuditQueue, type AuditQueueStats } from './audit-queue.ts';
 import { copyTextRow, type CopyValue } from './copy-text.ts';
 import { storableText } from './storable-text.ts';
-import { runMigrations, type MigrationResult } from './migrate.ts';
+import { runMigrations, type MigrationOptions, type MigrationResult } from './migrate.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 import {
   consoleLogger,
@@ -64,6 +64,8 @@ export interface SqlStoreOptions {
   readonly now?: () => Date;
   /** Migrations to apply (tests). Default: all of src/store/migrations. */
   readonly migrations?: readonly Migration[];
+  /** How long migrations wait for table locks, and how often they try (migrate.ts). Defaults there. */
+  readonly migrationOptions?: MigrationOptions;
   /** Close the Sql with the store. Default true. */
   readonly ownsSql?: boolean;
   /**
@@ -233,6 +235,7 @@ export class SqlStore implements Store, StoreDiagnostics {
   private readonly logger: StoreLogger;
   private readonly now: () => Date;
   private readonly migrations: readonly Migration[];
+  private readonly migrationOptions: MigrationOptions;
   private readonly ownsSql: boolean;
   private readonly audit: AuditQueue<PreparedInvocation>;
   private readonly jtiCleanupIntervalMs: number;
@@ -261,6 +264,7 @@ export class SqlStore implements Store, StoreDiagnostics {
     this.logger = options.logger ?? consoleLogger;
     this.now = options.now ?? (() => new Date());
     this.migrations = options.migrations ?? MIGRATIONS;
+    this.migrationOptions = options.migrationOptions ?? {};
     this.ownsSql = options.ownsSql ?? true;
     this.jtiCleanupIntervalMs = options.jtiCleanupIntervalMs ?? 60_000;
     this.snoozeHorizon = (options.exclusive ?? (sql.kind === 'pglite' && this.ownsSql)) ? new Map() : undefined;
@@ -282,7 +286,7 @@ export class SqlStore implements Store, StoreDiagnostics {
   }
 
   migrateWithResult(): Promise<MigrationResult> {
-    return runMigrations(this.sql, this.migrations, this.logger);
+    return runMigrations(this.sql, this.migrations, this.logger, this.migrationOptions);
   }
 
   async ping(): Promise<boolean> {

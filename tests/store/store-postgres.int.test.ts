@@ -138,6 +138,84 @@ describe.skipIf(unavailable !== undefined)(`Store on PostgreSQL (${postgresImage
     }
   }, 120_000);
 
+  /** A database on the release before the last migration, and a session holding a long transaction on rule_changes. */
+  async function lastMigrationBlocked(name: string): Promise<{ url: string; blocker: pg.Client }> {
+    const url = databaseUrl(name);
+    const sql = openPgSql({ connectionString: url, logger: captureLogger().logger });
+    try {
+      await new SqlStore(sql, { logger: captureLogger().logger, ownsSql: false, migrations: MIGRATIONS.slice(0, -1) }).migrate();
+    } finally {
+      await sql.close();
+    }
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT count(*) FROM rule_changes'); // holds a lock the last migration's ALTER must wait for
+    return { url, blocker };
+  }
+
+  const lastVersion = MIGRATIONS.at(-1)!.version;
+  const applied = async (url: string): Promise<number[]> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('a migration blocked by a long transaction backs off: running replicas keep reading the table, and it applies once the transaction ends', async () => {
+    const name = await createDatabase();
+    const { url, blocker } = await lastMigrationBlocked(name);
+    const logs = captureLogger();
+    const sql = openPgSql({ connectionString: url, logger: logs.logger });
+    const replica = new pg.Client({ connectionString: url });
+    try {
+      const outcome = new SqlStore(sql, { logger: logs.logger, ownsSql: false, migrationOptions: { lockTimeoutMs: 150, attempts: 1_000, retryDelayMs: 20 } })
+        .migrateWithResult()
+        .then(
+          (result) => ({ result }),
+          (error: Error) => ({ error: error.message })
+        );
+      while (!logs.entries.some((e) => /waited too long for a table lock/.test(e.msg))) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // A running replica's read of the table is answered while the long transaction is still open
+      // (without the lock timeout it would queue behind the waiting ALTER until that transaction ends).
+      await replica.connect();
+      expect((await replica.query<{ n: number }>('SELECT count(*)::int AS n FROM rule_changes')).rows[0]?.n).toBe(0);
+      expect(await applied(url)).not.toContain(lastVersion);
+      await blocker.query('COMMIT');
+      expect(await outcome).toEqual({ result: { applied: [lastVersion] } });
+      expect(logs.entries.find((e) => /waited too long/.test(e.msg))?.obj).toMatchObject({ attempt: 1, lockTimeoutMs: 150 });
+    } finally {
+      await replica.end().catch(() => undefined);
+      await blocker.end().catch(() => undefined);
+      await sql.close();
+      await admin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  }, 120_000);
+
+  it('a migration still blocked after its last try fails start-up with the reason, having changed nothing; the next start applies it', async () => {
+    const name = await createDatabase();
+    const { url, blocker } = await lastMigrationBlocked(name);
+    const logs = captureLogger();
+    const sql = openPgSql({ connectionString: url, logger: logs.logger });
+    try {
+      const options = { logger: logs.logger, ownsSql: false, migrationOptions: { lockTimeoutMs: 100, attempts: 2, retryDelayMs: 10 } };
+      await expect(new SqlStore(sql, options).migrate()).rejects.toThrow(/could not lock the tables they change within 100 ms, 2 times/);
+      expect(logs.entries.filter((e) => /waited too long/.test(e.msg))).toHaveLength(1);
+      expect(await applied(url)).not.toContain(lastVersion);
+      await blocker.query('COMMIT');
+      expect(await new SqlStore(sql, options).migrateWithResult()).toEqual({ applied: [lastVersion] });
+    } finally {
+      await blocker.end().catch(() => undefined);
+      await sql.close();
+      await admin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  }, 120_000);
+
   it('refuses to start when the server cannot be reached', async () => {
     // Nothing listens on port 1.
     await expect(createStore({ databaseUrl: 'postgres://cds:x@127.0.0.1:1/none', logger: captureLogger().logger })).rejects.toThrow();
