@@ -4,14 +4,15 @@
  * a refused save leaves the rule's file as it was, and whatever a save accepts still loads from rules/
  * (an editor cannot write a rule set the service would refuse at its next start).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RULE_TEST_NOW } from '../../src/admin/index.ts';
 import { createRuleSetHolder } from '../../src/engine/rule-set-holder.ts';
-import { mutate, mutationArb, type Json } from '../support/json-mutation.ts';
+import { validateCdsResponse } from '../../src/protocol/validate-response.ts';
+import { mutate, mutationArb, retextArb, type Json } from '../support/json-mutation.ts';
 import { fixture, fixtureNames } from '../support/test-app.ts';
 import { ROOT, bearer, createAdminTestApp } from './helpers.ts';
 import type { AdminTestApp } from './helpers.ts';
@@ -25,6 +26,13 @@ const ruleIds = readdirSync(path.join(ROOT, 'rules'))
   .map((f) => f.slice(0, -'.json'.length));
 const shipped = new Map(ruleIds.map((id) => [id, JSON.parse(readFileSync(path.join(ROOT, 'rules', `${id}.json`), 'utf8')) as Json]));
 const requests = fixtureNames('order-sign').map((n) => fixture<Json>(`order-sign/${n}`));
+/** Per rule, a request of its own fixtures that makes its card (so a dry-run of the mutated rule renders card text). */
+const ruleRequest = new Map(
+  ruleIds.map((id) => {
+    const own = existsSync(path.join(ROOT, 'fixtures', 'rules', id)) ? fixtureNames(`rules/${id}`).map((n) => fixture<Json>(`rules/${id}/${n}`)) : [];
+    return [id, own.find((r) => (r as { hook?: string }).hook === 'order-sign') ?? requests[0]!];
+  })
+);
 
 describe('admin API, hostile input (property-based)', () => {
   let t: AdminTestApp;
@@ -44,13 +52,19 @@ describe('admin API, hostile input (property-based)', () => {
 
   it('validates, tests and dry-runs mutated rules without a 5xx (300 cases)', async () => {
     const answered = new Map<string, number>();
+    let withCards = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ruleIds), fc.array(mutationArb, { minLength: 1, maxLength: 3 }), fc.constantFrom('validate', 'test', 'dry-run'), async (id, mutations, endpoint) => {
+      fc.asyncProperty(fc.constantFrom(...ruleIds), fc.array(fc.oneof(mutationArb, retextArb), { minLength: 1, maxLength: 3 }), fc.constantFrom('validate', 'test', 'dry-run'), async (id, mutations, endpoint) => {
         const rule = mutate(shipped.get(id)!, mutations);
-        const body = endpoint === 'dry-run' ? { rule, request: requests[0]!, at: RULE_TEST_NOW.toISOString() } : { rule };
+        const body = endpoint === 'dry-run' ? { rule, request: ruleRequest.get(id)!, at: RULE_TEST_NOW.toISOString() } : { rule };
         const res = await request(t.app).post(`${API}/${endpoint}`).set('Authorization', bearer(t.viewer)).send(body as object);
         expectAnswered(res);
         answered.set(`${endpoint} ${res.status}`, (answered.get(`${endpoint} ${res.status}`) ?? 0) + 1);
+        if (endpoint === 'dry-run' && res.status === 200) {
+          // A rule the checks accept gives cards an EHR accepts, whatever text an editor wrote into it.
+          expect(validateCdsResponse({ cards: res.body.cards })).toEqual([]);
+          if (res.body.cards.length > 0) withCards++;
+        }
         if (endpoint === 'validate') {
           expect(res.status).toBe(200);
           expect(res.body.ok).toBe(res.body.errors.length === 0);
@@ -60,7 +74,8 @@ describe('admin API, hostile input (property-based)', () => {
     );
     // The cases reached the rule checks and the evaluation, not only the body's shape.
     expect(answered.get('test 200')).toBeGreaterThan(0);
-    expect(answered.get('dry-run 200')).toBeGreaterThan(0);
+    expect(answered.get('dry-run 200')).toBeGreaterThan(10);
+    expect(withCards).toBeGreaterThan(5);
   });
 
   it('dry-runs and explains mutated CDS Hooks requests without a 5xx (200 cases)', async () => {

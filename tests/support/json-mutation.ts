@@ -20,7 +20,7 @@ function paths(value: Json, prefix: (string | number)[] = [], out: (string | num
   return out;
 }
 
-export type Mutation = { pathPick: number; op: 'delete' | 'replace' | 'wrap-array' | 'stringify'; value: Json };
+export type Mutation = { pathPick: number; op: 'delete' | 'replace' | 'wrap-array' | 'stringify' | 'retext'; value: Json };
 
 export function mutate(doc: Json, mutations: readonly Mutation[]): Json {
   let root: Json = structuredClone(doc);
@@ -42,6 +42,11 @@ export function mutate(doc: Json, mutations: readonly Mutation[]): Json {
       }
     } else if (m.op === 'replace') {
       parent[key as never] = m.value as never;
+    } else if (m.op === 'retext') {
+      // Keeps the document's shape: only a string is replaced, by another string.
+      if (typeof current === 'string') {
+        parent[key as never] = String(m.value) as never;
+      }
     } else if (m.op === 'wrap-array') {
       parent[key as never] = [current] as never;
     } else {
@@ -55,4 +60,15 @@ export const mutationArb = fc.record({
   pathPick: fc.nat(),
   op: fc.constantFrom('delete', 'replace', 'wrap-array', 'stringify'),
   value: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
+}) as fc.Arbitrary<Mutation>;
+
+/**
+ * Replaces a string somewhere in the document by hostile text (markup, control and astral characters,
+ * long runs), keeping its shape: such documents mostly stay valid, so the cases reach what is done
+ * with valid input (evaluation, card text) rather than stopping at validation.
+ */
+export const retextArb = fc.record({
+  pathPick: fc.nat(),
+  op: fc.constant('retext'),
+  value: fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('<script>alert(1)</script>', '[x](javascript:alert(1))', '${param}', '{{x}}', '\u0000', 'a'.repeat(5000), '** _ ` # > |')),
 }) as fc.Arbitrary<Mutation>;
