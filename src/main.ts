@@ -18,6 +18,10 @@ import { createPatientKeyer, loadPatientKeySecret, replayStoreFrom } from './sto
 import type { Store } from './store/index.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** How long in-flight requests may run after SIGTERM before they are cut off (main.ts shutdown). */
+const SHUTDOWN_DEADLINE_MS = 8_000;
+/** After the deadline, how long the audit queue may take to be written before the process exits. */
+const SHUTDOWN_FLUSH_MS = 1_500;
 
 /** Purges audit rows past the retention period now and then daily. */
 function scheduleRetention(store: Store, days: number, logger: Logger): NodeJS.Timeout | undefined {
@@ -167,7 +171,23 @@ async function main(): Promise<void> {
       );
     });
     server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 15_000).unref();
+    // Connections busy now (an EHR or a proxy keeps its connections open between calls) would stay
+    // open once their answer is sent, and server.close() would wait for them until the forced exit.
+    // Answers from here on say "Connection: close", and idle connections are closed as they appear.
+    server.prependListener('request', (_req, res) => {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    });
+    setInterval(() => server.closeIdleConnections(), 100).unref();
+    // A request still running after this long is cut off, the audit queue is written as far as it can
+    // be in a short while, and the exit code is 1, so the stop shows as unclean. Both together stay below
+    // the cluster primary's 15 s grace period and a container engine's usual 10 s stop timeout.
+    setTimeout(() => {
+      logger.error({ afterMs: SHUTDOWN_DEADLINE_MS }, 'shutdown: requests still in flight at the deadline; cutting them off');
+      const written = ownsStore ? store.close() : store.flush();
+      const late = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref());
+      const exit = (): never => process.exit(1);
+      void Promise.race([written, late]).then(exit, exit);
+    }, SHUTDOWN_DEADLINE_MS).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

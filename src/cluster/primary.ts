@@ -11,7 +11,7 @@
  *   all of them (a cache per worker would accept it once per worker).
  * - SIGTERM/SIGINT: stop restarting, send SIGTERM to every worker (each stops accepting, finishes its
  *   in-flight requests and exits, see main.ts), wait for them (SIGKILL after the grace period), then
- *   flush and close the store. Exit code 0.
+ *   flush and close the store. Exit code 0, or 1 when a worker had to cut requests off (its exit code was not 0).
  * - A worker that dies before the service ever became ready means start-up failed (bad rules, port in
  *   use): the primary stops everything and exits 1 instead of restarting in a loop. After that, a dead
  *   worker is replaced, with a back-off when workers keep dying.
@@ -276,6 +276,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
 
   const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
 
+  let uncleanWorkers = 0;
   const shutdown = (signal: string): Promise<void> => {
     shutdownPromise ??= (async () => {
       shuttingDown = true;
@@ -292,8 +293,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
                 logger.warn({ pid: w.process.pid }, 'cluster: worker did not stop in time; killing it');
                 w.process.kill('SIGKILL');
               }, graceMs);
-              w.once('exit', () => {
+              w.once('exit', (code: number | null, exitSignal: string | null) => {
                 clearTimeout(kill);
+                // A worker that had to cut requests off (its own deadline, or killed here) makes the
+                // whole stop unclean: the primary then exits 1 too. One still starting has no handler
+                // yet and ends by the SIGTERM itself, with nothing in flight: that is clean.
+                if (code !== 0 && !(code === null && exitSignal === 'SIGTERM')) uncleanWorkers++;
                 resolve();
               });
               w.process.kill('SIGTERM');
@@ -315,7 +320,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
 
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
-      void shutdown(sig).then(() => exit(0));
+      void shutdown(sig).then(() => {
+        if (uncleanWorkers > 0) logger.error({ workers: uncleanWorkers }, 'cluster: stopped, but workers had to cut requests off');
+        exit(uncleanWorkers > 0 ? 1 : 0);
+      });
     });
   }
 

@@ -1,0 +1,145 @@
+// SIGTERM on one process (WORKERS=1, as `npm start` runs it outside production), with the client keeping
+// its connection open between calls, as EHRs and proxies do: the request in flight is answered, the
+// connection is then closed, its audit record is written, and the process exits 0 (an unclean stop, cut
+// off at the deadline, exits 1). No timings are asserted: every wait is bounded and only outcomes are checked.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/store/index.ts';
+import { npmStartCommand } from '../support/npm-start.ts';
+import { sqlOf } from '../store/helpers.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const NPM_START = npmStartCommand();
+const SIGN = '/cds-services/cns-depressant-order-sign';
+const FIXTURE = JSON.parse(readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8')) as Record<string, unknown>;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, limitMs = 30_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('SIGTERM, one process, a client that keeps its connection open', () => {
+  let child: ChildProcess;
+  let base: string;
+  let dataDir: string;
+  let output = '';
+  const stalled = new Set<Socket>();
+  const stallServer = createServer((s) => {
+    stalled.add(s);
+    s.on('error', () => undefined);
+    s.on('data', () => undefined);
+  });
+  let stallUrl: string;
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-shutdown-test-'));
+    await new Promise<void>((r) => stallServer.listen(0, '127.0.0.1', r));
+    const sa = stallServer.address();
+    stallUrl = `http://127.0.0.1:${typeof sa === 'object' && sa ? sa.port : 0}/fhir`;
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [...NPM_START.nodeArgs], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...NPM_START.env,
+        WORKERS: '1',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        DATA_DIR: dataDir,
+        CDS_AUTH: 'off',
+        RATE_LIMIT_PER_MINUTE: '0',
+        FHIR_BUDGET_MS: '1500',
+        FHIR_TIMEOUT_MS: '1500',
+        NODE_ENV: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    await until('the service to be ready', async () => {
+      const res = await fetch(`${base}/readyz`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    for (const s of stalled) s.destroy();
+    stallServer.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers the request in flight, closes the kept-open connection, writes its audit record and exits 0', async () => {
+    // One kept-alive connection for both calls, as an EHR's HTTP client or a proxy holds it.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: unknown): Promise<{ status: number; socketClosed: Promise<void> }> =>
+      new Promise((resolve, reject) => {
+        const req = http.request(`${base}${SIGN}`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+          const socketClosed = new Promise<void>((done) => res.socket.once('close', () => done()));
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, socketClosed }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    try {
+      // A first call opens the connection, which stays open afterwards.
+      expect((await post({ ...FIXTURE, hookInstance: randomUUID() })).status).toBe(200);
+      // The second, on the same connection, waits on a FHIR server that never answers for the one key
+      // not prefetched (the conditions, optional: the answer is a 200 with a "check incomplete" card).
+      const hookInstance = randomUUID();
+      const { conditions: _left, ...prefetch } = FIXTURE.prefetch as Record<string, unknown>;
+      const slow: Record<string, unknown> = { ...FIXTURE, hookInstance, fhirServer: stallUrl, prefetch };
+      slow.fhirAuthorization = { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'test' };
+      const inFlight = post(slow);
+      await until('the FHIR call to reach the stalled server', () => (stalled.size > 0 ? true : undefined));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      const answered = await inFlight;
+      // Answered, not cut off.
+      expect(answered.status).toBe(200);
+      // The service closes the connection the client would have kept, so the stop does not wait on it.
+      await answered.socketClosed;
+      // 0 only for a clean stop: the deadline for requests that never finish exits 1.
+      expect(await exited, output).toBe(0);
+      expect(output).not.toMatch(/deadline/);
+      // The audit queue was written before the exit: the call answered during the shutdown is there.
+      const store = await createStore({ dataDir });
+      try {
+        const rows = await sqlOf(store).query<{ status: number }>('SELECT status FROM invocations WHERE hook_instance = $1', [hookInstance]);
+        expect(rows.map((r) => Number(r.status))).toEqual([200]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      agent.destroy();
+    }
+  }, 60_000);
+});
