@@ -11,7 +11,7 @@ import { createRuleSetHolder } from './engine/rule-set-holder.ts';
 import { watchRules } from './engine/watch-rules.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
 import { createCdsAuth } from './security/index.ts';
-import { createApp } from './server/index.ts';
+import { createApp, createHttpServer } from './server/index.ts';
 import { createMetrics } from './shared/index.ts';
 import type { Logger } from './shared/index.ts';
 import { createPatientKeyer, loadPatientKeySecret, replayStoreFrom } from './store/index.ts';
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     ...(clusterMetrics ? { clusterMetrics: () => clusterMetrics.collect() } : {}),
     ...(cluster.role === 'worker' ? { rateLimitStore: cluster.rateLimitStore } : {}),
   });
-  const server = app.listen(config.port, config.host, () => {
+  const server = createHttpServer(app).listen(config.port, config.host, () => {
     logger.info(
       {
         url: `http://${config.host}:${config.port}/cds-services`,
@@ -145,9 +145,6 @@ async function main(): Promise<void> {
       'CDS service listening'
     );
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {

@@ -3,6 +3,7 @@
  * token), and leaves the verified identity in `res.locals.cdsClient`.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { requestPath } from '../shared/request-path.ts';
 import type { CdsJwtVerifier } from './types.ts';
 
 /** What a verified request carries in `res.locals.cdsClient`. */
@@ -67,7 +68,7 @@ export function requireCdsJwt(options: RequireCdsJwtOptions): RequestHandler {
           return;
         }
         options.logger?.warn(
-          { requestId: res.locals.requestId, reason: result.reason, iss: result.iss, audience, method: req.method, path: req.path },
+          { requestId: res.locals.requestId, reason: result.reason, iss: result.iss, audience, method: req.method, path: requestPath(req) },
           'CDS client JWT refused'
         );
         unauthorized(req, res);

@@ -9,6 +9,7 @@ import {
   badRequest,
   internalErrorOutcome,
   payloadTooLargeOutcome,
+  requestPath,
   unsupportedMediaTypeOutcome,
 } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
@@ -61,7 +62,7 @@ export function errorHandler(logger: Logger) {
       sendOutcome(res, badRequest('The request could not be processed.'));
       return;
     }
-    logger.error({ err, requestId: res.locals.requestId, path: req.path }, 'unhandled error');
+    logger.error({ err, requestId: res.locals.requestId, path: requestPath(req) }, 'unhandled error');
     sendOutcome(res, internalErrorOutcome());
   };
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { requestPath } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
 
 export function requestContext(logger: Logger) {
@@ -24,7 +25,7 @@ export function requestContext(logger: Logger) {
         {
           requestId,
           method: req.method,
-          path: req.path,
+          path: requestPath(req),
           status: res.statusCode,
           ms: Math.round(ms * 10) / 10,
           hookInstance: res.locals.hookInstance,

@@ -4,3 +4,4 @@ export * from './outcomes.ts';
 export { createMetrics, mergeMetrics } from './metrics.ts';
 export type { FhirCallOutcome, Metrics } from './metrics.ts';
 export { jsonDepthExceeds } from './json-depth.ts';
+export { requestPath } from './request-path.ts';

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCdsJwtVerifier, createMemoryReplayStore, devTrustedClient, generateDevKeys, mintDevToken } from '../../src/security/index.ts';
@@ -46,6 +48,25 @@ describe('CDS client JWT on the HTTP endpoints', () => {
     const token = await mintDevToken(keys, `${BASE}/cds-services`, { iss: keys.iss });
     expect((await request(t.app).get('/cds-services').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     expect((await request(t.app).get('/cds-services').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+  });
+
+  it('logs a refusal with the path the client called, without its query, and without the token', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const verifier = await createCdsJwtVerifier({ clients: [devTrustedClient(keys)], replayStore: createMemoryReplayStore() });
+    const logged = await createTestApp({ config: { publicBaseUrl: BASE }, auth: { mode: 'required', verifier, issuers: [keys.iss] }, logger: pino({ level: 'info' }, sink) });
+    const token = await mintDevToken(keys, `${BASE}/cds-services`, { iss: keys.iss });
+    const res = await request(logged.app).post(`${ORDER_SIGN}?patient=pt-secret-77`).set('Authorization', `Bearer ${token}`).send({});
+    expect(res.status).toBe(401);
+    await new Promise((r) => setImmediate(r));
+    expect(lines.find((l) => l.msg === 'CDS client JWT refused')).toMatchObject({ method: 'POST', path: ORDER_SIGN, reason: expect.any(String) });
+    expect(JSON.stringify(lines)).not.toContain('pt-secret-77');
+    expect(JSON.stringify(lines)).not.toContain(token);
   });
 
   it('never parses the body of an unauthenticated request (malformed JSON still gets 401, not 400)', async () => {
