@@ -30,8 +30,20 @@ export function describeSource(m: MedicationFact): string {
   }
 }
 
+/**
+ * Most medicines listed in one part of a card's detail; the rest are counted. A card is read while
+ * signing: a list of dozens hides the one that matters, and a hostile record of thousands would make
+ * every card (one per draft order and rule) that long.
+ */
+export const MAX_LISTED = 12;
+
+/** Lines of a Markdown list, the first MAX_LISTED of them, then how many more there are. */
+function capped(lines: readonly string[]): string[] {
+  return lines.length <= MAX_LISTED ? [...lines] : [...lines.slice(0, MAX_LISTED), `- and ${lines.length - MAX_LISTED} more (see the medication list)`];
+}
+
 function list(meds: readonly MedicationFact[], empty: string): string {
-  return meds.length === 0 ? `- ${empty}` : meds.map((m) => `- ${escapeMarkdown(m.display)} (${describeSource(m)})`).join('\n');
+  return meds.length === 0 ? `- ${empty}` : capped(meds.map((m) => `- ${escapeMarkdown(m.display)} (${describeSource(m)})`)).join('\n');
 }
 
 /** The patient's medications from the group of `interactingClasses` the draft order is not in. */
@@ -65,7 +77,7 @@ function mmeBreakdown(order: OrderFacts): string {
     const flag = d.factorSource === 'cdc-2017-not-2022' ? '; factor is not a CDC 2022 value' : '';
     return `- ${name}: ${round(d.mmePerDay)} MME/day${dose}${flag}`;
   });
-  return [...(lines.length > 0 ? lines : ['- no opioid with a calculable dose']), '', `**Total: ${totalMme(order)}** (CDC 2022 conversion factors; buprenorphine is not counted).`].join('\n');
+  return [...(lines.length > 0 ? capped(lines) : ['- no opioid with a calculable dose']), '', `**Total: ${totalMme(order)}** (CDC 2022 conversion factors; buprenorphine is not counted).`].join('\n');
 }
 
 function riskFactors(order: OrderFacts, patient: PatientFacts): string {

@@ -10,6 +10,13 @@ import type { ServiceDefinition } from './service-definitions.ts';
 import type { FhirAuthorization, OrderHookRequest } from './types.ts';
 
 const MAX_ID_LENGTH = 256;
+/**
+ * Most draft orders checked in one call. An order set signed at once holds a few dozen medicines at
+ * most; each draft gets its own cards, whose detail lists the other drafts, so the answer grows with
+ * the square of the count (1,000 drafts gave a 115 MB answer, 3,000 more than a string can hold).
+ * Above this the call is refused with a 400 that says so, rather than answered slowly or not at all.
+ */
+export const MAX_DRAFT_ORDERS = 100;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -62,6 +69,12 @@ export function parseOrderHookRequest(body: unknown, service: ServiceDefinition)
   const draftOrders = context.draftOrders as unknown as Bundle;
   if (draftOrders.entry !== undefined && !Array.isArray(draftOrders.entry)) {
     throw badRequestError('"context.draftOrders.entry" must be an array.', 'context.draftOrders.entry');
+  }
+  if ((draftOrders.entry?.length ?? 0) > MAX_DRAFT_ORDERS) {
+    throw badRequestError(
+      `"context.draftOrders" holds more than ${MAX_DRAFT_ORDERS} entries, more than this service checks in one call; send the orders in smaller groups.`,
+      'context.draftOrders.entry'
+    );
   }
   checkDraftSubjects(draftOrders, context.patientId);
   let selections: string[] | undefined;

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM } from '../../src/cards/index.ts';
+import { MAX_LISTED, OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM } from '../../src/cards/index.ts';
+import { MAX_DRAFT_ORDERS } from '../../src/protocol/parse-order-hook-request.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
@@ -112,6 +113,44 @@ describe('POST /cds-services/{id} order-sign with full prefetch', () => {
     body.prefetch.medicationRequests.entry.push({ resource: { ...draft, status: 'active' } });
     const res = await request(t.app).post(ORDER_SIGN).send(body);
     expect(expectConformant(res.body)).toEqual([]);
+  });
+});
+
+describe('POST /cds-services/{id} with many draft orders (an order set, or a hostile client)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+
+  /** The fixture's opioid draft repeated `count` times (distinct ids), with an active benzodiazepine. */
+  function manyDrafts(count: number): Record<string, any> {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const draft = body.context.draftOrders.entry[0].resource;
+    body.context.draftOrders.entry = Array.from({ length: count }, (_, i) => ({ resource: { ...draft, id: `draft-${i}` } }));
+    return body;
+  }
+
+  it(`checks up to ${MAX_DRAFT_ORDERS} drafts; each card lists at most ${MAX_LISTED} medicines per list and counts the rest`, async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(manyDrafts(MAX_DRAFT_ORDERS));
+    expect(res.status).toBe(200);
+    expectConformant(res.body);
+    const cards = res.body.cards as { detail?: string; source: { topic?: { code?: string } } }[];
+    // One opioid-benzodiazepine card per draft, as with one draft.
+    expect(cards.filter((c) => c.source.topic?.code === 'opioid-benzodiazepine')).toHaveLength(MAX_DRAFT_ORDERS);
+    // The MME breakdown names every opioid draft: capped, with the count of the others.
+    const withMme = cards.filter((c) => c.detail?.includes('MME/day ('));
+    expect(withMme.length).toBeGreaterThan(0);
+    for (const card of withMme) {
+      expect(card.detail).toContain(`- and ${MAX_DRAFT_ORDERS - MAX_LISTED} more (see the medication list)`);
+    }
+  });
+
+  it(`refuses more than ${MAX_DRAFT_ORDERS} drafts with a 400 that says why, naming the field`, async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(manyDrafts(MAX_DRAFT_ORDERS + 1));
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].expression).toEqual(['context.draftOrders.entry']);
+    expect(res.body.issue[0].details.text).toMatch(/more than 100 entries/);
   });
 });
 
