@@ -1,22 +1,29 @@
 /**
  * A circuit breaker per FHIR server. After several consecutive failures (errors or timeouts) the
  * breaker opens and calls to that server fail at once for a cool-down period, so a sick EHR server
- * costs each request nothing instead of its whole time budget; then one trial call is let through
- * (half-open) and a success closes the breaker again.
+ * costs each request nothing instead of its whole time budget. Then it is half-open: the next calls
+ * are let through as trials, up to `trialCalls` of them (one request asks for its missing prefetch
+ * keys and medications in parallel, so a single trial call would refuse the rest of that request and
+ * give the clinician an incomplete check although the server had recovered). The first success closes
+ * the breaker; a failure opens it again for another cool-down.
  */
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker. */
   readonly failureThreshold: number;
-  /** How long the breaker stays open before a trial call, in ms. */
+  /** How long the breaker stays open before trial calls, in ms. */
   readonly coolDownMs: number;
+  /** Calls let through while half-open, before any of them has answered. Default 8 (one request's calls). */
+  readonly trialCalls?: number;
   readonly now?: () => number;
 }
 
 interface State {
   failures: number;
   openedAt?: number;
-  trialInFlight: boolean;
+  /** Trial calls let through since the cool-down ended, and when the first of them was. */
+  trials: number;
+  trialsStartedAt?: number;
 }
 
 export interface CircuitBreakers {
@@ -35,11 +42,12 @@ export function serverKey(url: string): string {
 export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBreakers {
   const states = new Map<string, State>();
   const now = options.now ?? Date.now;
+  const trialCalls = Math.max(1, options.trialCalls ?? 8);
   const state = (server: string): State => {
     const key = serverKey(server);
     let s = states.get(key);
     if (!s) {
-      s = { failures: 0, trialInFlight: false };
+      s = { failures: 0, trials: 0 };
       states.set(key, s);
       if (states.size > 10_000) {
         states.delete(states.keys().next().value as string);
@@ -53,8 +61,18 @@ export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBr
       if (s.openedAt === undefined) {
         return true;
       }
-      if (now() - s.openedAt >= options.coolDownMs && !s.trialInFlight) {
-        s.trialInFlight = true; // half-open: one trial call
+      const t = now();
+      if (t - s.openedAt < options.coolDownMs) {
+        return false;
+      }
+      // Half-open. Trials whose outcome never came (their request's own budget ended first) must not
+      // hold the breaker half-open for ever: after another cool-down a new round of trials starts.
+      if (s.trials >= trialCalls && t - (s.trialsStartedAt ?? t) >= options.coolDownMs) {
+        s.trials = 0;
+      }
+      if (s.trials < trialCalls) {
+        if (s.trials === 0) s.trialsStartedAt = t;
+        s.trials += 1;
         return true;
       }
       return false;
@@ -63,12 +81,12 @@ export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBr
       const s = state(server);
       s.failures = 0;
       s.openedAt = undefined;
-      s.trialInFlight = false;
+      s.trials = 0;
     },
     failed(server) {
       const s = state(server);
       s.failures += 1;
-      s.trialInFlight = false;
+      s.trials = 0;
       if (s.openedAt !== undefined || s.failures >= options.failureThreshold) {
         s.openedAt = now();
       }

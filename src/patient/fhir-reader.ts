@@ -7,6 +7,7 @@ import { MedplumClient, OperationOutcomeError, isOperationOutcome } from '@medpl
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES, FhirResponseNotJsonError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
 
 export type FetchLike = typeof globalThis.fetch;
 
@@ -20,6 +21,10 @@ export interface FhirReaderOptions {
   readonly breakers?: CircuitBreakers;
   /** Told about every call (for metrics). */
   readonly onCall?: (outcome: FhirCallOutcome, seconds: number) => void;
+  /** Largest answer read, bytes. Default DEFAULT_MAX_RESPONSE_BYTES (guarded-fetch.ts). */
+  readonly maxResponseBytes?: number;
+  /** Pause before the one retry of a call the server failed (5xx, 429, connection lost), ms. Default 100. */
+  readonly retryDelayMs?: number;
 }
 
 export interface SearchResult {
@@ -44,44 +49,71 @@ export class FhirReadError extends Error {}
  * @returns The reader.
  */
 export function createFhirReader(options: FhirReaderOptions): FhirReader {
+  const guarded = createGuardedFetch(options.fetch ?? globalThis.fetch, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   const client = new MedplumClient({
     baseUrl: options.fhirServer,
     fhirUrlPath: '',
     accessToken: options.accessToken,
     cacheTime: 0,
-    // One retry for idempotent GETs on 429/5xx; the request budget bounds the total.
-    maxRetries: 1,
-    maxRetryTime: 200,
-    fetch: options.fetch ?? globalThis.fetch,
+    // The one retry is made below, where the status and the request's budget are known.
+    maxRetries: 0,
+    fetch: guarded.fetch,
     onUnauthenticated: () => undefined,
   });
   const base = client.fhirUrl().toString().replace(/\/?$/, '/');
+  const retryDelayMs = options.retryDelayMs ?? 100;
 
   const breakers = options.breakers;
   const report = options.onCall ?? (() => undefined);
-  const get = async (url: string, signal: AbortSignal): Promise<Resource> => {
+  /** One HTTP call. The breaker hears only about the server's own doing, never about this request's budget. */
+  const call = async (url: string, signal: AbortSignal): Promise<{ body: unknown } | { failure: CallFailure }> => {
+    if (signal.aborted) {
+      // No time left in this request's budget: no call is made, and nothing is counted.
+      return { failure: { message: 'no time was left to ask the EHR FHIR server', retry: false } };
+    }
     if (breakers && !breakers.allow(options.fhirServer)) {
       report('circuit-open', 0);
-      throw new FhirReadError('the EHR FHIR server has been failing, so calls to it are paused for a short while');
+      return { failure: { message: 'the EHR FHIR server has been failing, so calls to it are paused for a short while', retry: false } };
     }
     const callSignal = AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]);
     const started = performance.now();
-    let body: unknown;
     try {
-      body = await client.get(url, { signal: callSignal, cache: 'no-cache' });
+      const body: unknown = await client.get(url, { signal: callSignal, cache: 'no-cache' });
+      breakers?.succeeded(options.fhirServer);
+      report('ok', (performance.now() - started) / 1000);
+      return { body };
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
-      const serverFault = callSignal.aborted || !(err instanceof OperationOutcomeError) || isServerError(err);
-      if (serverFault) {
+      if (signal.aborted) {
+        // This request's time budget ran out: says nothing about the server.
+        report('timeout', seconds);
+        return { failure: { message: 'the EHR FHIR server did not answer within the time this check allows', retry: false } };
+      }
+      const failure = classify(err, guarded.statusOf(callSignal), callSignal.aborted);
+      if (failure.serverFault) {
         breakers?.failed(options.fhirServer);
       } else {
         breakers?.succeeded(options.fhirServer);
       }
       report(callSignal.aborted ? 'timeout' : 'error', seconds);
-      throw new FhirReadError(describeFailure(err, callSignal));
+      return { failure };
     }
-    breakers?.succeeded(options.fhirServer);
-    report('ok', (performance.now() - started) / 1000);
+  };
+
+  const get = async (url: string, signal: AbortSignal): Promise<Resource> => {
+    let outcome = await call(url, signal);
+    // One retry for these idempotent GETs, when the server failed in a way a second try can mend and
+    // this request's budget still has time (it bounds the pause and the call).
+    if ('failure' in outcome && outcome.failure.retry && !signal.aborted) {
+      const waited = await pause(retryDelayMs, signal);
+      if (waited) {
+        outcome = await call(url, signal);
+      }
+    }
+    if ('failure' in outcome) {
+      throw new FhirReadError(outcome.failure.message);
+    }
+    const body = outcome.body;
     if (!body || typeof body !== 'object' || typeof (body as Resource).resourceType !== 'string') {
       throw new FhirReadError('the FHIR server answered with something that is not a FHIR resource');
     }
@@ -146,25 +178,66 @@ export function bundleResources(bundle: Bundle): Resource[] {
   return out;
 }
 
-/** 5xx and 429 answers count against the server's breaker; 4xx answers (not found, forbidden) do not. */
-function isServerError(err: OperationOutcomeError): boolean {
-  const code = err.outcome.issue?.[0]?.code;
-  return code === 'exception' || code === 'transient' || code === 'throttled' || code === 'timeout';
+interface CallFailure {
+  /** Safe to show: no token, no response body. */
+  readonly message: string;
+  /** A second try may succeed (5xx, 429, the connection lost); timeouts are not retried (the budget would not cover one). */
+  readonly retry: boolean;
+  /** Counts against the server's circuit breaker. */
+  readonly serverFault?: boolean;
 }
 
-function describeFailure(err: unknown, signal: AbortSignal): string {
-  if (signal.aborted) {
-    return 'the EHR FHIR server did not answer in time';
+/** The HTTP statuses that say the server, not the request, is at fault: 5xx and 429 (too many requests). */
+function isServerStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+/**
+ * What a failed call means, from the real HTTP status when an answer came (guarded-fetch.ts), else
+ * from how it failed.
+ */
+function classify(err: unknown, status: number | undefined, timedOut: boolean): CallFailure {
+  if (timedOut) {
+    return { message: 'the EHR FHIR server did not answer in time', retry: false, serverFault: true };
   }
-  if (err instanceof OperationOutcomeError) {
-    const code = err.outcome.issue?.[0]?.code;
-    if (code === 'not-found') {
-      return 'the EHR FHIR server did not find the data (404)';
-    }
-    if (code === 'login' || code === 'security' || code === 'forbidden') {
-      return 'the EHR FHIR server refused our access token';
-    }
-    return 'the EHR FHIR server answered with an error';
+  if (err instanceof FhirResponseTooLargeError) {
+    return { message: `the EHR FHIR server's answer was too large to read (${err.message})`, retry: false, serverFault: true };
   }
-  return 'the EHR FHIR server could not be reached';
+  if (status !== undefined && isServerStatus(status)) {
+    return { message: `the EHR FHIR server answered with an error (HTTP ${status})`, retry: true, serverFault: true };
+  }
+  if (err instanceof FhirResponseNotJsonError) {
+    return { message: 'the EHR FHIR server answered with something that is not JSON', retry: false, serverFault: false };
+  }
+  if (status !== undefined || err instanceof OperationOutcomeError) {
+    // An answer from a working server that refused or did not find what was asked.
+    if (status === 404) {
+      return { message: 'the EHR FHIR server did not find the data (404)', retry: false, serverFault: false };
+    }
+    if (status === 401 || status === 403) {
+      return { message: 'the EHR FHIR server refused our access token', retry: false, serverFault: false };
+    }
+    return { message: status === undefined ? 'the EHR FHIR server answered with an error' : `the EHR FHIR server answered with an error (HTTP ${status})`, retry: false, serverFault: false };
+  }
+  // No answer at all: the connection was refused, reset or lost.
+  return { message: 'the EHR FHIR server could not be reached', retry: true, serverFault: true };
+}
+
+/** Waits `ms`, or less if `signal` aborts first; true when the whole pause passed. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve(false);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createCircuitBreakers } from '../../src/patient/index.ts';
 
 describe('circuit breaker per FHIR server', () => {
-  it('opens after the failure threshold, fails fast while open, lets one trial through after the cool-down', () => {
+  it('opens after the failure threshold, fails fast while open, lets one round of trial calls through after the cool-down', () => {
     let now = 0;
-    const b = createCircuitBreakers({ failureThreshold: 3, coolDownMs: 1000, now: () => now });
+    const b = createCircuitBreakers({ failureThreshold: 3, coolDownMs: 1000, trialCalls: 5, now: () => now });
     const server = 'https://ehr.test/fhir';
     for (let i = 0; i < 3; i++) {
       expect(b.allow(server)).toBe(true);
@@ -13,11 +13,27 @@ describe('circuit breaker per FHIR server', () => {
     expect(b.allow(server)).toBe(false);
     expect(b.isOpen(server)).toBe(true);
     now = 1000;
-    expect(b.allow(server)).toBe(true); // trial
-    expect(b.allow(server)).toBe(false); // only one trial at a time
+    // One request's parallel calls (its missing prefetch keys) all go through as trials.
+    for (let i = 0; i < 5; i++) expect(b.allow(server)).toBe(true);
+    expect(b.allow(server)).toBe(false); // no more until one of them answers
     b.succeeded(server);
     expect(b.allow(server)).toBe(true);
     expect(b.isOpen(server)).toBe(false);
+  });
+
+  it('starts a new round of trials after another cool-down when no trial ever answered (their requests ran out of time)', () => {
+    let now = 0;
+    const b = createCircuitBreakers({ failureThreshold: 1, coolDownMs: 1000, trialCalls: 2, now: () => now });
+    const server = 'https://ehr.test/fhir';
+    b.failed(server);
+    now = 1000;
+    expect(b.allow(server)).toBe(true);
+    expect(b.allow(server)).toBe(true);
+    expect(b.allow(server)).toBe(false);
+    now = 1999;
+    expect(b.allow(server)).toBe(false);
+    now = 2000;
+    expect(b.allow(server)).toBe(true);
   });
 
   it('re-opens when the trial call fails, and keeps servers apart', () => {

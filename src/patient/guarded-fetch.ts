@@ -1,0 +1,95 @@
+/**
+ * The `fetch` the FHIR reader gives MedplumClient: it reads each answer whole, up to a size limit, and
+ * remembers each call's HTTP status.
+ *
+ * - **Size.** An EHR's FHIR server (or anything answering at its address) could send a body of any size,
+ *   which would be held in memory whole: four 160 MB Bundles took a worker to 750 MB. A body larger than
+ *   the limit, announced or streamed, fails the call (`FhirResponseTooLargeError`).
+ * - **Body read here.** A body that stalls halfway then fails by the call's own timeout here, and a body
+ *   that is not JSON fails as `FhirResponseNotJsonError`, not as a stack trace MedplumClient prints.
+ * - **Status.** MedplumClient turns an error answer into an OperationOutcome built from its body; a 503
+ *   with an HTML page becomes a generic "bad request". The reader needs the real status to tell a sick
+ *   server (5xx, 429) from a refusal (4xx): `statusOf(signal)` gives it, keyed by the call's own
+ *   AbortSignal (one per call, so parallel calls never mix).
+ */
+import type { FetchLike } from './fhir-reader.ts';
+
+/** Default largest FHIR answer read, bytes (a page of a patient's medications is far below it). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+export class FhirResponseTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`the answer was larger than ${limit} bytes`);
+    this.name = 'FhirResponseTooLargeError';
+  }
+}
+
+export class FhirResponseNotJsonError extends Error {
+  constructor() {
+    super('the answer was not JSON');
+    this.name = 'FhirResponseNotJsonError';
+  }
+}
+
+export interface GuardedFetch {
+  readonly fetch: FetchLike;
+  /** The HTTP status of the call made with `signal`, once its headers arrived. */
+  statusOf(signal: AbortSignal): number | undefined;
+}
+
+async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new FhirResponseTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * @param inner - The fetch that makes the call (globalThis.fetch, or a test's).
+ * @param maxBytes - Largest body read.
+ */
+export function createGuardedFetch(inner: FetchLike, maxBytes: number = DEFAULT_MAX_RESPONSE_BYTES): GuardedFetch {
+  const statuses = new WeakMap<AbortSignal, number>();
+  const guarded: FetchLike = async (input, init) => {
+    const response = await inner(input, init);
+    if (init?.signal) {
+      statuses.set(init.signal, response.status);
+    }
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (declared > maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new FhirResponseTooLargeError(maxBytes);
+    }
+    const bytes = response.body ? await readCapped(response.body, maxBytes) : new Uint8Array(0);
+    if (bytes.byteLength > 0 && /json/i.test(response.headers.get('content-type') ?? 'json')) {
+      try {
+        JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        throw new FhirResponseNotJsonError();
+      }
+    }
+    const headers = new Headers(response.headers);
+    // The body is handed on decoded and whole: the original length and encoding no longer describe it.
+    headers.delete('content-encoding');
+    headers.set('content-length', String(bytes.byteLength));
+    const noBody = response.status === 204 || response.status === 304;
+    return new Response(noBody ? null : bytes, { status: response.status, statusText: response.statusText, headers });
+  };
+  return { fetch: guarded, statusOf: (signal) => statuses.get(signal) };
+}

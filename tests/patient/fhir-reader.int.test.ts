@@ -1,0 +1,206 @@
+// The FHIR reader against a real HTTP server that answers as sick EHR servers do: which failures
+// count against the circuit breaker, which are retried once, what the clinician is told, and that an
+// answer too large to hold is not read. No timings are asserted: every wait is bounded.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCircuitBreakers, serverKey } from '../../src/patient/circuit-breaker.ts';
+import type { CircuitBreakers } from '../../src/patient/circuit-breaker.ts';
+import { createFhirReader } from '../../src/patient/fhir-reader.ts';
+import type { FhirCallOutcome } from '../../src/shared/index.ts';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+const PATIENT = JSON.stringify({ resourceType: 'Patient', id: '1' });
+const fhirJson = { 'content-type': 'application/fhir+json' };
+const ok: Handler = (_req, res) => {
+  res.writeHead(200, fhirJson);
+  res.end(PATIENT);
+};
+
+let handler: Handler = ok;
+let calls = 0;
+const server = http.createServer((req, res) => {
+  calls++;
+  handler(req, res);
+});
+let base = '';
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+let breakers: CircuitBreakers;
+let outcomes: FhirCallOutcome[];
+beforeEach(() => {
+  handler = ok;
+  calls = 0;
+  breakers = createCircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000 });
+  outcomes = [];
+});
+
+function reader(options: { requestTimeoutMs?: number; maxResponseBytes?: number } = {}) {
+  return createFhirReader({
+    fhirServer: base,
+    accessToken: 'opaque',
+    requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+    breakers,
+    onCall: (outcome) => outcomes.push(outcome),
+    retryDelayMs: 10,
+    ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
+  });
+}
+
+/** The reader's answer to one read: the resource type, or the message the clinician would see. */
+async function readOnce(r = reader(), signal = AbortSignal.timeout(10_000)): Promise<string> {
+  try {
+    return (await r.read('Patient/1', signal)).resourceType;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const SERVER_FAILURES: [string, Handler][] = [
+  ['503 with an HTML page', (_q, s) => {
+    s.writeHead(503, { 'content-type': 'text/html' });
+    s.end('<html><body>Service Unavailable</body></html>');
+  }],
+  ['502 with JSON that is not FHIR', (_q, s) => {
+    s.writeHead(502, { 'content-type': 'application/json' });
+    s.end('{"error":"bad gateway"}');
+  }],
+  ['500 with an OperationOutcome of code "processing"', (_q, s) => {
+    s.writeHead(500, fhirJson);
+    s.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing' }] }));
+  }],
+  ['429 too many requests', (_q, s) => {
+    s.writeHead(429, { 'content-type': 'text/plain' });
+    s.end('slow down');
+  }],
+];
+
+describe('FHIR reader: failures of the EHR FHIR server', () => {
+  for (const [label, failing] of SERVER_FAILURES) {
+    it(`a ${label} is retried once, counts against the breaker by its HTTP status, and the breaker then stops the calls`, async () => {
+      handler = failing;
+      const r = reader();
+      expect(await readOnce(r)).toMatch(/answered with an error \(HTTP (5\d\d|429)\)/);
+      expect(calls).toBe(2); // the call and its one retry
+      expect(breakers.isOpen(serverKey(base))).toBe(false); // 2 failures, threshold 3
+      await readOnce(r);
+      expect(breakers.isOpen(serverKey(base))).toBe(true);
+      const before = calls;
+      expect(await readOnce(r)).toMatch(/paused/);
+      expect(calls).toBe(before);
+    });
+  }
+
+  it('a 503 followed by a good answer: the retry gets the resource', async () => {
+    let n = 0;
+    handler = (req, res) => (n++ === 0 ? SERVER_FAILURES[0]![1](req, res) : ok(req, res));
+    expect(await readOnce()).toBe('Patient');
+    expect(calls).toBe(2);
+    expect(outcomes).toEqual(['error', 'ok']);
+  });
+
+  it('a connection dropped without an answer, then a good answer: the retry gets the resource', async () => {
+    let n = 0;
+    handler = (req, res) => (n++ === 0 ? req.socket.destroy() : ok(req, res));
+    expect(await readOnce()).toBe('Patient');
+    expect(calls).toBe(2);
+  });
+
+  it('a refusal (404, 403) is not retried and does not count against the breaker', async () => {
+    for (const status of [404, 403, 404, 403]) {
+      handler = (_q, s) => {
+        s.writeHead(status, fhirJson);
+        s.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 404 ? 'not-found' : 'forbidden' }] }));
+      };
+      expect(await readOnce()).toMatch(status === 404 ? /did not find/ : /refused our access token/);
+    }
+    expect(calls).toBe(4);
+    expect(breakers.isOpen(serverKey(base))).toBe(false);
+  });
+
+  it('a call that times out is not retried (the request budget would not cover a second wait) and counts against the breaker', async () => {
+    handler = () => undefined; // never answers
+    expect(await readOnce(reader({ requestTimeoutMs: 150 }))).toMatch(/did not answer in time/);
+    expect(calls).toBe(1);
+    expect(outcomes).toEqual(['timeout']);
+  });
+
+  it('a 200 that is not JSON says so, and the server, which answered, is not counted as failing', async () => {
+    handler = (_q, s) => {
+      s.writeHead(200, { 'content-type': 'application/fhir+json' });
+      s.end('{"resourceType": "Patient", "id": ');
+    };
+    for (let i = 0; i < 4; i++) expect(await readOnce()).toMatch(/not JSON/);
+    expect(breakers.isOpen(serverKey(base))).toBe(false);
+  });
+});
+
+describe('FHIR reader: answers too large to hold', () => {
+  const LIMIT = 64 * 1024;
+  const big = JSON.stringify({ resourceType: 'Patient', id: '1', text: { status: 'generated', div: `<div>${'x'.repeat(LIMIT)}</div>` } });
+
+  it('refuses an answer whose announced length is over the limit', async () => {
+    handler = (_q, s) => {
+      s.writeHead(200, { ...fhirJson, 'content-length': String(Buffer.byteLength(big)) });
+      s.end(big);
+    };
+    expect(await readOnce(reader({ maxResponseBytes: LIMIT }))).toMatch(/too large to read/);
+  });
+
+  it('stops reading a streamed answer once it passes the limit', async () => {
+    let written = 0;
+    handler = (_q, s) => {
+      s.writeHead(200, fhirJson); // chunked: no length announced
+      s.write('{"resourceType":"Patient","id":"1","text":{"div":"');
+      // Streams far more than the limit unless the reader stops it.
+      const timer = setInterval(() => {
+        if (s.destroyed || written > 64 * LIMIT) {
+          clearInterval(timer);
+          s.end();
+          return;
+        }
+        written += 8 * 1024;
+        s.write('x'.repeat(8 * 1024));
+      }, 1);
+    };
+    expect(await readOnce(reader({ maxResponseBytes: LIMIT }))).toMatch(/too large to read/);
+    expect(written).toBeLessThan(64 * LIMIT);
+  });
+
+  it('reads an answer under the limit', async () => {
+    handler = (_q, s) => {
+      s.writeHead(200, fhirJson);
+      s.end(big);
+    };
+    expect(await readOnce(reader({ maxResponseBytes: 2 * LIMIT }))).toBe('Patient');
+  });
+});
+
+describe("FHIR reader: the request's own time budget", () => {
+  it('makes no call, and counts nothing, once the budget has run out', async () => {
+    const spent = AbortSignal.abort();
+    for (let i = 0; i < 5; i++) expect(await readOnce(reader(), spent)).toMatch(/no time was left/);
+    expect(calls).toBe(0);
+    expect(outcomes).toEqual([]);
+    expect(breakers.allow(base)).toBe(true);
+  });
+
+  it('a call cut off by the budget does not count against the breaker', async () => {
+    handler = () => undefined; // never answers; the budget ends before the call's own timeout
+    const r = reader({ requestTimeoutMs: 10_000 });
+    for (let i = 0; i < 4; i++) {
+      expect(await readOnce(r, AbortSignal.timeout(50))).toMatch(/within the time this check allows/);
+    }
+    expect(breakers.isOpen(serverKey(base))).toBe(false);
+    expect(breakers.allow(base)).toBe(true);
+  });
+});
