@@ -63,17 +63,20 @@ export async function evaluateOrder(ruleSet: RuleSet, facts: EngineFacts): Promi
   try {
     return { hits: toHits(await run(active, facts), active), failures: [] };
   } catch {
-    // Isolate the failing rule(s): run each rule id alone so one broken rule cannot take the others down.
+    // Isolate the failure: run each engine rule alone (a rule's base and each escalation are separate
+    // engine rules), so one broken rule cannot take the others down, and a broken escalation still
+    // leaves its rule's base warning. A rule with any part that failed is reported once.
     const fired: string[] = [];
-    const failures: RuleFailure[] = [];
-    for (const ruleId of new Set(active.map((r) => r.ruleId))) {
-      const group = active.filter((r) => r.ruleId === ruleId);
+    const failures = new Map<string, RuleFailure>();
+    for (const rule of active) {
       try {
-        fired.push(...(await run(group, facts)));
+        fired.push(...(await run([rule], facts)));
       } catch (err) {
-        failures.push({ ruleId, message: err instanceof Error ? err.message : String(err) });
+        if (!failures.has(rule.ruleId)) {
+          failures.set(rule.ruleId, { ruleId: rule.ruleId, message: err instanceof Error ? err.message : String(err) });
+        }
       }
     }
-    return { hits: toHits(fired, active), failures };
+    return { hits: toHits(fired, active), failures: [...failures.values()] };
   }
 }

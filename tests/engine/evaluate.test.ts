@@ -89,6 +89,19 @@ describe('evaluateOrder', () => {
     expect(result.failures.map((f) => f.ruleId)).toEqual(['broken-rule']);
   });
 
+  it('keeps the base warning of a rule whose escalation throws, and reports the rule as not fully checked', async () => {
+    const rules = await shippedRules();
+    const base = rules.rules.find((r) => r.id === 'opioid-benzodiazepine')!;
+    const brokenEscalation: RuleDefinition = {
+      ...base,
+      escalations: [{ indicator: 'critical', summary: 'Escalated.', conditions: { all: [{ fact: 'totalMme', operator: 'noSuchOperator', value: 1 }] } }],
+    };
+    const ruleList = rules.rules.map((r) => (r.id === base.id ? brokenEscalation : r));
+    const result = await evaluateOrder({ ...rules, rules: ruleList, engineRules: compileRules(ruleList) }, OPIOID_WITH_BENZO);
+    expect(result.hits.find((h) => h.ruleId === base.id)?.indicator).toBe('warning');
+    expect(result.failures.map((f) => f.ruleId)).toEqual([base.id]);
+  });
+
   it('never runs a disabled rule', async () => {
     const rules = await shippedRules();
     const disabledRules = rules.rules.map((r) => ({ ...r, status: 'disabled' as const }));
