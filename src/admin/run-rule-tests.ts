@@ -140,6 +140,11 @@ export async function runRuleTests(ruleId: string, ruleSet: RuleSet, options: Ru
       }
       try {
         const outcome = await handleOrderHook(service, fixture.value, { ruleSet: () => set, fhir: options.fhir, fetch: offlineFetch, now: () => now });
+        if (outcome.failedRules.includes(ruleId)) {
+          // The rule threw: the clinician would get "check incomplete", not this rule's answer. Never a pass,
+          // even for a case that expects silence.
+          return { ...base, got: 'error', pass: false, error: `fixture "${testCase.fixture}": the rule could not be evaluated (the clinician would be told the check is incomplete)` };
+        }
         const indicators = outcome.response.cards.filter((c) => c.source.topic?.code === ruleId).map((c) => c.indicator);
         const got = indicators.length === 0 ? 'silent' : indicators.join('+');
         return { ...base, got, pass: got === testCase.expect };

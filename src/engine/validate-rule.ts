@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
-import { FACT_NAMES } from '../facts/index.ts';
+import { FACT_KINDS, FACT_NAMES } from '../facts/index.ts';
+import type { FactKind } from '../facts/index.ts';
+import { isSingleSentence } from '../protocol/validate-response.ts';
 import { CONDITION_GROUPS, DRUG_CLASSES } from '../terminology/index.ts';
 import { PARAM_PREFIX, substituteParameters } from './compile-rules.ts';
 import type { RuleDefinition } from './types.ts';
@@ -27,7 +29,10 @@ export const DETAIL_PLACEHOLDERS = [
   'ketamineTiming',
   'overdoseSigns',
 ] as const;
-const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
+/** Every placeholder, for matchAll. */
+const PLACEHOLDERS = /\{\{\s*([^}]*?)\s*\}\}/g;
+/** Whether a text holds a placeholder (not global: `test` on a global regex keeps state between calls). */
+const HAS_PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/;
 
 export type RuleResult = { readonly ok: true; readonly value: RuleDefinition } | { readonly ok: false; readonly errors: string[] };
 
@@ -55,18 +60,22 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
       if (!(FACT_NAMES as readonly string[]).includes(fact)) {
         errors.push(`${fileName}: ${pointer}/fact: unknown fact "${fact}"; known facts are ${FACT_NAMES.join(', ')}`);
       }
-      errors.push(...checkValue(fileName, pointer, fact, value));
+      errors.push(...checkValue(fileName, pointer, fact, value, rule));
     }
     const missing: string[] = [];
-    substituteParameters(tree, rule, missing);
+    const substituted = substituteParameters(tree, rule, missing);
     for (const name of new Set(missing)) {
       errors.push(`${fileName}: ${root}: "${PARAM_PREFIX}${name}" names no entry in "parameters"`);
     }
+    // With the parameters' values in place: the operator suits the fact, and the value the operator.
+    for (const [pointer, fact, value, operator] of factsUsed(substituted, root)) {
+      errors.push(...checkOperator(fileName, pointer, fact, operator, value));
+    }
   }
-  if (PLACEHOLDER.test(rule.card.summary)) {
+  if (HAS_PLACEHOLDER.test(rule.card.summary)) {
     errors.push(`${fileName}: /card/summary: placeholders are not allowed in the summary (it must stay under 140 characters)`);
   }
-  for (const match of rule.card.detail.matchAll(PLACEHOLDER)) {
+  for (const match of rule.card.detail.matchAll(PLACEHOLDERS)) {
     const name = match[1] ?? '';
     if (name.startsWith('param.')) {
       if (!rule.parameters?.[name.slice('param.'.length)]) {
@@ -79,12 +88,17 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
     }
   }
   (rule.escalations ?? []).forEach((e, i) => {
-    if (e.summary && PLACEHOLDER.test(e.summary)) {
+    if (e.summary && HAS_PLACEHOLDER.test(e.summary)) {
       errors.push(`${fileName}: /escalations/${i}/summary: placeholders are not allowed in a summary`);
     }
   });
-  if (/[\r\n]/.test(rule.card.summary)) {
-    errors.push(`${fileName}: /card/summary: must be one line`);
+  // The EHR shows the summary as the card's headline: CDS Hooks asks for one sentence (the same check the
+  // service applies to every card it sends, protocol/validate-response.ts).
+  const summaries: [string, string | undefined][] = [['/card/summary', rule.card.summary], ...(rule.escalations ?? []).map((e, i): [string, string | undefined] => [`/escalations/${i}/summary`, e.summary])];
+  for (const [pointer, summary] of summaries) {
+    if (summary !== undefined && !isSingleSentence(summary)) {
+      errors.push(`${fileName}: ${pointer}: must be one sentence on one line (CDS Hooks shows it as the card's headline); put the rest in /card/detail`);
+    }
   }
   const highest = [rule.indicator, ...(rule.escalations ?? []).map((e) => e.indicator)].find((i) => i !== 'info');
   if (highest && (rule.card.overrideReasons?.length ?? 0) === 0) {
@@ -104,7 +118,7 @@ const KNOWN_VALUES: Readonly<Record<string, readonly string[]>> = {
   conditions: CONDITION_GROUPS,
 };
 
-function checkValue(fileName: string, pointer: string, fact: string, value: unknown): string[] {
+function checkValue(fileName: string, pointer: string, fact: string, value: unknown, rule: RuleDefinition): string[] {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     return [`${fileName}: ${pointer}/value: must be a value or a list of values (comparing with another fact is not supported)`];
   }
@@ -112,19 +126,31 @@ function checkValue(fileName: string, pointer: string, fact: string, value: unkn
   if (!known) {
     return [];
   }
-  const values = Array.isArray(value) ? value : [value];
-  return values
-    .filter((v) => !(typeof v === 'string' && (v.startsWith(PARAM_PREFIX) || known.includes(v))))
-    .map((v) => `${fileName}: ${pointer}/value: ${JSON.stringify(v)} is not a known value of "${fact}"; known values are ${known.join(', ')}`);
+  const errors: string[] = [];
+  for (const v of Array.isArray(value) ? value : [value]) {
+    if (typeof v === 'string' && v.startsWith(PARAM_PREFIX)) {
+      // A parameter's value is held to the same list (a missing parameter is reported elsewhere).
+      const name = v.slice(PARAM_PREFIX.length);
+      const parameterValue = rule.parameters?.[name]?.value;
+      for (const p of Array.isArray(parameterValue) ? parameterValue : parameterValue === undefined ? [] : [parameterValue]) {
+        if (!(typeof p === 'string' && known.includes(p))) {
+          errors.push(`${fileName}: /parameters/${name}/value: ${JSON.stringify(p)} (used at ${pointer}/value) is not a known value of "${fact}"; known values are ${known.join(', ')}`);
+        }
+      }
+    } else if (!(typeof v === 'string' && known.includes(v))) {
+      errors.push(`${fileName}: ${pointer}/value: ${JSON.stringify(v)} is not a known value of "${fact}"; known values are ${known.join(', ')}`);
+    }
+  }
+  return errors;
 }
 
-function* factsUsed(node: unknown, pointer: string): Generator<[string, string, unknown]> {
+function* factsUsed(node: unknown, pointer: string): Generator<[string, string, unknown, string]> {
   if (!node || typeof node !== 'object') {
     return;
   }
   const obj = node as Record<string, unknown>;
   if (typeof obj.fact === 'string') {
-    yield [pointer, obj.fact, obj.value];
+    yield [pointer, obj.fact, obj.value, typeof obj.operator === 'string' ? obj.operator : ''];
   }
   for (const key of ['all', 'any'] as const) {
     const list = obj[key];
@@ -172,4 +198,44 @@ function explain(e: ErrorObject): string {
 
 function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** Operators that make sense for each kind of fact (json-rules-engine 7.3.1 and operators.ts). */
+const OPERATORS_BY_KIND: Readonly<Record<FactKind, readonly string[]>> = {
+  list: ['contains', 'doesNotContain', 'containsAny', 'containsNone'],
+  number: ['equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'in', 'notIn'],
+  boolean: ['equal', 'notEqual'],
+};
+const LIST_VALUE_OPERATORS: ReadonlySet<string> = new Set(['in', 'notIn', 'containsAny', 'containsNone']);
+
+const describeKind: Readonly<Record<FactKind, string>> = { list: 'a list of values', number: 'a number', boolean: 'true or false' };
+
+/**
+ * A condition the engine would run but that could never fire, or would throw on every order: an
+ * operator that does not suit the fact (`in` on a list of classes matches substrings or nothing), or a
+ * value of the wrong shape for the operator (`in` with a single value throws). Checked with the
+ * parameters' values in place, so a parameter cannot carry a wrong shape past it.
+ */
+function checkOperator(fileName: string, pointer: string, fact: string, operator: string, value: unknown): string[] {
+  const kind = FACT_KINDS[fact as keyof typeof FACT_KINDS] as FactKind | undefined;
+  if (!kind) {
+    return []; // unknown fact: reported already
+  }
+  const allowed = OPERATORS_BY_KIND[kind];
+  if (!allowed.includes(operator)) {
+    return [`${fileName}: ${pointer}/operator: "${operator}" does not work on "${fact}" (${describeKind[kind]}); use ${allowed.join(', ')}`];
+  }
+  const errors: string[] = [];
+  const wantsList = LIST_VALUE_OPERATORS.has(operator);
+  if (wantsList !== Array.isArray(value)) {
+    errors.push(`${fileName}: ${pointer}/value: "${operator}" needs ${wantsList ? 'a list of values' : 'a single value, not a list'}`);
+    return errors;
+  }
+  const values = Array.isArray(value) ? (value as unknown[]) : [value];
+  const element: 'string' | 'number' | 'boolean' = kind === 'list' ? 'string' : kind === 'number' ? 'number' : 'boolean';
+  if (values.some((v) => typeof v !== element && !(typeof v === 'string' && v.startsWith(PARAM_PREFIX)))) {
+    errors.push(`${fileName}: ${pointer}/value: "${fact}" is compared with ${element === 'string' ? 'text values' : element === 'number' ? 'numbers' : 'true or false'}`);
+    return errors;
+  }
+  return errors;
 }

@@ -149,3 +149,25 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
 };
 
 export const FACT_NAMES: readonly (keyof EngineFacts)[] = Object.keys(FACT_CATALOGUE) as (keyof EngineFacts)[];
+
+/** What a fact holds, which decides the operators a rule may use on it (engine/validate-rule.ts). */
+export type FactKind = 'list' | 'number' | 'boolean';
+
+/** The kind of every fact (a number fact may be null: numeric operators are then false). */
+export const FACT_KINDS: Readonly<Record<keyof EngineFacts, FactKind>> = {
+  orderClasses: 'list',
+  orderIngredients: 'list',
+  concurrentClasses: 'list',
+  patientAgeYears: 'number',
+  conditions: 'list',
+  cnsActiveDrugCount: 'number',
+  totalMme: 'number',
+  mmeUnknownCount: 'number',
+  hasRescueNaloxone: 'boolean',
+  orderIsNewTherapy: 'boolean',
+  orderDaysOnTherapy: 'number',
+  orderForDepression: 'boolean',
+  ketamineBenzoGapHours: 'number',
+  benzoDiazepamEqPerDay: 'number',
+  ketaminePremedicationInSession: 'boolean',
+};

@@ -78,6 +78,20 @@ describe('runRuleTests', () => {
     ]);
   });
 
+  it('fails a case, even one that expects silence, when the rule throws (the clinician would get "check incomplete")', async () => {
+    const built = withRule(sources, 'benzodiazepine-long-term', () => undefined);
+    // A rule that passed the checks but throws when run (as a future operator bug would make it).
+    const set: RuleSet = {
+      ...built,
+      engineRules: built.engineRules.map((r) => (r.ruleId === 'benzodiazepine-long-term' ? { ...r, conditions: { all: [{ fact: 'orderClasses', operator: 'noSuchOperator', value: ['x'] }] } } : r)),
+    };
+    const rule = set.rules.find((r) => r.id === 'benzodiazepine-long-term')!;
+    expect(rule.tests?.some((t) => t.expect === 'silent')).toBe(true);
+    const report = await runRuleTests('benzodiazepine-long-term', set, { services, fixturesDir: FIXTURES, fhir: config.fhir });
+    expect(report.ok).toBe(false);
+    expect(report.results.every((r) => r.got === 'error' && !r.pass && /could not be evaluated/.test(r.error ?? ''))).toBe(true);
+  });
+
   it('never resolves a fixture path outside fixtures/', () => {
     expect(fixturePath(FIXTURES, 'rules/x.json')).toBe(path.join(FIXTURES, 'rules', 'x.json'));
     for (const bad of ['../package.json', 'rules/../../package.json', '/etc/passwd.json', 'rules//x.json', 'Rules/X.json', 'rules/x.txt']) {

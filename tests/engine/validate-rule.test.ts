@@ -72,6 +72,71 @@ describe('validateRule: clear errors naming the file, the JSON pointer and what 
   });
 });
 
+describe('validateRule: conditions that would never fire, or throw on every order', () => {
+  // opioid-benzodiazepine: conditions.any[0].all[0] is orderClasses containsAny [...], all[1] concurrentClasses contains "benzodiazepine".
+  const FIRST = '/conditions/any/0/all/0';
+  const SECOND = '/conditions/any/0/all/1';
+
+  it('refuses an operator that does not work on the fact (in on a list of classes matched substrings)', () => {
+    expect(errorsFor((r) => Object.assign(r.conditions.any[0].all[1], { operator: 'in', value: ['benzodiazepine'] }))).toContain(
+      `${FILE}: ${SECOND}/operator: "in" does not work on "concurrentClasses" (a list of values); use contains, doesNotContain, containsAny, containsNone`
+    );
+  });
+
+  it('refuses a single value where the operator needs a list, and a list where it needs one value', () => {
+    expect(errorsFor((r) => (r.conditions.any[0].all[0].value = 'opioid-analgesic'))).toContain(`${FILE}: ${FIRST}/value: "containsAny" needs a list of values`);
+    expect(errorsFor((r) => (r.conditions.any[0].all[1].value = ['benzodiazepine']))).toContain(`${FILE}: ${SECOND}/value: "contains" needs a single value, not a list`);
+  });
+
+  it('refuses a threshold that is not a number', () => {
+    const errors = errorsFor((r) => (r.parameters.mmeThreshold.value = '50'));
+    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/\/escalations\/0\/conditions\/any\/0\/value: "totalMme" is compared with numbers/)]));
+  });
+
+  it('checks the shape a parameter brings in (in with a single number would throw on every order)', () => {
+    const errors = errorsFor((r) => {
+      r.parameters.ages = { value: 65, description: 'Ages' };
+      r.conditions.any[0].all.push({ fact: 'patientAgeYears', operator: 'in', value: '$param:ages' });
+    });
+    expect(errors).toContain(`${FILE}: ${'/conditions/any/0/all/2'}/value: "in" needs a list of values`);
+  });
+
+  it('refuses a parameter whose value is not a known class (the rule would never fire)', () => {
+    const errors = errorsFor((r) => {
+      r.parameters.benzo = { value: 'benzodiazepines', description: 'Class' };
+      r.conditions.any[0].all[1].value = '$param:benzo';
+    });
+    expect(errors).toContain(
+      `${FILE}: /parameters/benzo/value: "benzodiazepines" (used at ${SECOND}/value) is not a known value of "concurrentClasses"; known values are ${errors[0]!.split('known values are ')[1]}`
+    );
+  });
+});
+
+describe('validateRule: summaries are one sentence, as CDS Hooks shows them', () => {
+  it('refuses a summary of two sentences', () => {
+    expect(errorsFor((r) => (r.card.summary = 'Benzodiazepine continued long term. Review the taper plan now.'))).toContain(
+      `${FILE}: /card/summary: must be one sentence on one line (CDS Hooks shows it as the card's headline); put the rest in /card/detail`
+    );
+  });
+
+  it("refuses an escalation summary with a line separator", () => {
+    expect(errorsFor((r) => (r.escalations[0].summary = 'High overdose risk\u2028with added risk factors.'))).toContain(
+      `${FILE}: /escalations/0/summary: must be one sentence on one line (CDS Hooks shows it as the card's headline); put the rest in /card/detail`
+    );
+  });
+
+  it('gives the same answer every time for a placeholder in the summary (no state kept between calls)', () => {
+    const withPlaceholder = (r: any) => {
+      r.card.summary = 'Review {{order}} with the benzodiazepine now.';
+      delete r.escalations; // nothing else checked after the summary
+    };
+    const first = errorsFor(withPlaceholder);
+    const second = errorsFor(withPlaceholder);
+    expect(first).toContain(`${FILE}: /card/summary: placeholders are not allowed in the summary (it must stay under 140 characters)`);
+    expect(second).toEqual(first);
+  });
+});
+
 describe('loadRuleSet refuses the whole set when one file is bad', () => {
   function dirWith(files: Record<string, string>): string {
     const dir = mkdtempSync(path.join(tmpdir(), 'rules-'));
