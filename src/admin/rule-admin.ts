@@ -236,8 +236,9 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
 
   interface ChangeRequest {
     readonly id: string;
-    /** New content, or null to delete. */
+    /** New content, or null to delete; or made from the current content, read under the write lock. */
     readonly next: unknown;
+    readonly derive?: (current: Record<string, unknown>) => unknown;
     readonly action: RuleChangeAction;
     readonly author: string;
     readonly ifMatch: string | undefined;
@@ -263,8 +264,11 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
           throw preconditionFailed();
         }
       }
-      const text = req.next === null ? null : canonicalText(req.next);
-      const set = candidateOrThrow(req.id, text, req.next === null ? `Deleting "${req.id}" would leave an invalid rule set; nothing was changed.` : 'The rule is not valid; nothing was saved.');
+      // A change made from the current content (enable, disable) reads it here, under the lock: read
+      // before it, a save that landed in between would be silently undone.
+      const next = req.derive && current !== undefined ? req.derive(JSON.parse(current) as Record<string, unknown>) : req.next;
+      const text = next === null ? null : canonicalText(next);
+      const set = candidateOrThrow(req.id, text, next === null ? `Deleting "${req.id}" would leave an invalid rule set; nothing was changed.` : 'The rule is not valid; nothing was saved.');
       if (req.runTests && text !== null) {
         await testsOrThrow(req.id, set);
       }
@@ -302,7 +306,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
           changeId: randomUUID(),
           ruleId: req.id,
           action: req.action,
-          content: req.next === null ? null : (JSON.parse(text ?? 'null') as unknown),
+          content: next === null ? null : (JSON.parse(text ?? 'null') as unknown),
           author: req.author,
           at: now().toISOString(),
           ruleSetVersion,
@@ -497,10 +501,11 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     },
 
     async setStatus(id: string, status: 'active' | 'disabled', ifMatch: string | undefined, author: string): Promise<SavedRule> {
-      const { rule } = await currentRule(id);
+      await currentRule(id); // 404 for an unknown rule
       return (await applyChange({
         id,
-        next: { ...rule, status },
+        next: undefined,
+        derive: (rule) => ({ ...rule, status }),
         action: status === 'active' ? 'enable' : 'disable',
         author,
         ifMatch,

@@ -349,6 +349,28 @@ describe('admin API', () => {
       expect(actions.slice(-2)).toEqual(['disable', 'enable']);
     });
 
+    it('a disable racing an update keeps the update: the status is set on the rule as it is when the change is written', async () => {
+      const before = JSON.parse(fileOf(t, LONG_TERM));
+      const updated = { ...before, version: '9.9.9' };
+      const [update, disable] = await Promise.all([
+        request(t.app).put(`${API}/rules/${LONG_TERM}`).set('Authorization', bearer(t.editor)).set('If-Match', etagOf(fileOf(t, LONG_TERM))).send(updated),
+        request(t.app).post(`${API}/rules/${LONG_TERM}/disable`).set('Authorization', bearer(t.editor)).set('If-Match', '*'),
+      ]);
+      // Whichever is written first: the disable always lands; the update either lands and stays, or (when
+      // the disable came first and changed the ETag it was based on) is refused with 412. Never both 200
+      // with the update lost.
+      expect(disable.status).toBe(200);
+      const after = JSON.parse(fileOf(t, LONG_TERM));
+      expect(after.status).toBe('disabled');
+      if (update.status === 200) {
+        expect(after.version).toBe('9.9.9');
+      } else {
+        expect(update.status).toBe(412);
+      }
+      const enabled = await request(t.app).post(`${API}/rules/${LONG_TERM}/enable`).set('Authorization', bearer(t.editor)).set('If-Match', etagOf(fileOf(t, LONG_TERM)));
+      expect(enabled.status).toBe(200);
+    });
+
     it('creates a rule (201, ETag, Location) after its tests pass, and refuses a second create (409)', async () => {
       const rule = newRule('benzodiazepine-continued-copy');
       const res = await request(t.app).post(`${API}/rules`).set('Authorization', bearer(t.editor)).send(rule);
