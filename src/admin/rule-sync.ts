@@ -10,8 +10,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildRuleSet, readRuleSources } from '../engine/index.ts';
+import type { RuleSources } from '../engine/index.ts';
 import type { RuleSetHolder } from '../engine/rule-set-holder.ts';
-import type { Store } from '../store/index.ts';
+import type { RuleChange, Store } from '../store/index.ts';
 import { canonicalText, deleteRuleFile, isRuleId, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
 
 export const SYNC_SEQ_FILE = '.sync-seq';
@@ -55,41 +57,74 @@ export async function startRuleSync(options: {
     await writeFile(path.join(rulesDir, SYNC_SEQ_FILE), `${lastSeq}\n`);
   }
   let running = false;
+  /** The last refusal logged (head of the feed it covered), so a stuck feed is logged once, not every poll. */
+  let refusedAt: string | undefined;
   const syncOnce = async (): Promise<number> => {
     if (running) {
       return 0;
     }
     running = true;
     try {
-      const changes = await store.ruleChangesSince(lastSeq ?? 0);
+      const changes = (await store.ruleChangesSince(lastSeq ?? 0)).filter((c) => c.seq > (lastSeq ?? 0));
       if (changes.length === 0) {
         return 0;
       }
       let written = 0;
       await withRulesLock(rulesDir, async () => {
-        for (const change of changes) {
-          if (isRuleId(change.ruleId)) {
-            const current = await readRuleText(rulesDir, change.ruleId);
-            if (change.content === null || change.content === undefined) {
-              if (current !== undefined) {
-                await deleteRuleFile(rulesDir, change.ruleId);
-                written += 1;
-              }
-            } else {
-              const text = canonicalText(change.content);
-              if (current !== text) {
-                await writeRuleText(rulesDir, change.ruleId, text);
-                written += 1;
-              }
-            }
+        // The changes are applied only as far as the folder still loads with them: changes made on
+        // different replicas can each be valid there and invalid together (one deletes a rule another's new
+        // rule replaces). Written anyway, the folder would stop loading here: every later save refused, and
+        // a restart impossible. So the longest run of changes that loads is written, the rest wait (each
+        // poll tries again from there: a later change may mend it), and the refusal is logged for the admins.
+        const sources = await readRuleSources(rulesDir);
+        let applied = 0;
+        let files = new Map<string, string | null>();
+        let errors: string[] = [];
+        for (let count = changes.length; count > 0; count--) {
+          const candidate = applyChanges(sources, changes.slice(0, count));
+          const built = buildRuleSet(candidate.sources);
+          if (built.ok) {
+            applied = count;
+            files = candidate.files;
+            break;
           }
-          lastSeq = change.seq;
+          if (count === changes.length) errors = built.errors;
         }
-        await writeFile(path.join(rulesDir, SYNC_SEQ_FILE), `${lastSeq}\n`);
+        for (const [ruleId, text] of files) {
+          const current = await readRuleText(rulesDir, ruleId);
+          if (text === null) {
+            if (current !== undefined) {
+              await deleteRuleFile(rulesDir, ruleId);
+              written += 1;
+            }
+          } else if (current !== text) {
+            await writeRuleText(rulesDir, ruleId, text);
+            written += 1;
+          }
+        }
+        if (applied > 0) {
+          lastSeq = changes[applied - 1]!.seq;
+          await writeFile(path.join(rulesDir, SYNC_SEQ_FILE), `${lastSeq}\n`);
+        }
+        if (applied < changes.length) {
+          const stuck = changes[applied]!;
+          const key = `${stuck.seq}-${changes.at(-1)!.seq}`;
+          if (refusedAt !== key) {
+            refusedAt = key;
+            logger.warn(
+              { seq: stuck.seq, ruleId: stuck.ruleId, action: stuck.action, author: stuck.author, waiting: changes.length - applied, errors },
+              'a rule change from another replica does not load with this replica\'s rules; not applied (this replica keeps serving its rules; fix the rule set through the admin API)'
+            );
+          }
+        }
       });
       if (written > 0) {
         const result = await holder.reload();
-        logger.info({ files: written, seq: lastSeq, ruleSetVersion: holder.current().version, ok: result.ok }, 'applied rule changes from another replica');
+        if (result.ok) {
+          logger.info({ files: written, seq: lastSeq, ruleSetVersion: holder.current().version }, 'applied rule changes from another replica');
+        } else {
+          logger.warn({ files: written, seq: lastSeq, errors: result.errors }, 'applied rule changes from another replica, but the folder did not load; still serving the previous rules');
+        }
       }
       return written;
     } catch (err) {
@@ -102,4 +137,22 @@ export async function startRuleSync(options: {
   const timer = setInterval(() => void syncOnce(), options.pollMs);
   timer.unref();
   return { syncOnce, close: () => clearInterval(timer) };
+}
+
+/**
+ * The folder's sources with `changes` applied in order, and the resulting text (or null: deleted) of
+ * every rule they touch.
+ */
+function applyChanges(sources: RuleSources, changes: readonly RuleChange[]): { sources: RuleSources; files: Map<string, string | null> } {
+  const files = new Map<string, string | null>();
+  for (const change of changes) {
+    if (isRuleId(change.ruleId)) {
+      files.set(change.ruleId, change.content === null || change.content === undefined ? null : canonicalText(change.content));
+    }
+  }
+  const rules = sources.rules.filter((f) => !files.has(f.name.replace(/\.json$/, '')));
+  for (const [ruleId, text] of files) {
+    if (text !== null) rules.push({ name: `${ruleId}.json`, text });
+  }
+  return { sources: { rules, valueSets: sources.valueSets }, files };
 }
