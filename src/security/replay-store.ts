@@ -51,14 +51,15 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       if (at - lastSweep >= sweepIntervalMs) {
         sweep(at);
       }
-      const existing = entries.get(key);
-      if (existing !== undefined && existing > at) {
+      if (expiresAtMs <= at) {
+        // Past its expiry already (it expired while its signature was being checked): refused, since its
+        // earlier use may have been swept away.
         return false;
       }
-      if (expiresAtMs <= at) {
-        // Nothing to protect: a token past this point is refused as expired anyway.
-        entries.delete(key);
-        return true;
+      const existing = entries.get(key);
+      if (existing !== undefined && (existing > at || existing >= expiresAtMs)) {
+        // Seen and still live, or seen with this same expiry (the same token): a replay.
+        return false;
       }
       if (existing === undefined && entries.size >= maxEntries) {
         sweep(at);

@@ -40,6 +40,8 @@ import type {
 export const RULE_CHANGE_LOCK_KEY = 7_302_114_002n;
 const PURGE_BATCH = 5_000;
 const JTI_CLEANUP_BATCH = 10_000;
+/** How long a replay key is kept after it expires (longer than any IPC or store call may take). */
+const JTI_KEEP_AFTER_EXPIRY_MS = 5 * 60_000;
 const TOP_REASONS = 5;
 
 /** Bad input to the store (an unparseable timestamp, an unknown outcome): the caller's 400, not a 500. */
@@ -683,6 +685,11 @@ export class SqlStore implements Store, StoreDiagnostics {
     if (!Number.isFinite(expiresAtMs)) {
       return Promise.reject(new StoreInputError('expiresAtMs must be a finite epoch time in ms'));
     }
+    if (expiresAtMs <= this.now().getTime()) {
+      // Past its expiry already (it expired while its signature was being checked): refused, since its
+      // earlier use may have been cleaned away.
+      return Promise.resolve(false);
+    }
     const answer = new Promise<boolean>((resolve, reject) => {
       if (this.jtiGroup === undefined) {
         this.jtiGroup = [];
@@ -698,7 +705,9 @@ export class SqlStore implements Store, StoreDiagnostics {
     const nowMs = this.now().getTime();
     if (nowMs - this.lastJtiCleanup >= this.jtiCleanupIntervalMs && this.jtiCleanup === undefined && this.closing === undefined) {
       this.lastJtiCleanup = nowMs;
-      this.jtiCleanup = this.deleteExpiredJtis(nowMs).finally(() => {
+      // Keys are kept a while past their expiry: a replay verified just before it expired may still be on
+      // its way (a busy event loop, the cluster's IPC), and must find its key.
+      this.jtiCleanup = this.deleteExpiredJtis(nowMs - JTI_KEEP_AFTER_EXPIRY_MS).finally(() => {
         this.jtiCleanup = undefined;
       });
     }
@@ -714,11 +723,14 @@ export class SqlStore implements Store, StoreDiagnostics {
     }
     // In key order: two groups sharing keys (replicas on one PostgreSQL) then lock rows in the same order.
     const rows = [...first.values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0)).map((p) => ({ key_hash: p.hash, expires_at: p.expiresAt }));
-    // A key seen before counts again only once its earlier entry has expired.
+    // A key seen before counts again only once its earlier entry has expired, and only for a later expiry:
+    // a token always carries the same expiry, so a replay of it that passed the expiry check just before
+    // it expired, and reaches this write just after, is still refused.
     const written = this.sql.query<{ key_hash: string }>(
       `INSERT INTO jti_replay (key_hash, expires_at)
        SELECT key_hash, expires_at FROM jsonb_to_recordset($1::jsonb) AS r(key_hash text, expires_at timestamptz)
-       ON CONFLICT (key_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE jti_replay.expires_at <= $2
+       ON CONFLICT (key_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at
+         WHERE jti_replay.expires_at <= $2 AND jti_replay.expires_at < EXCLUDED.expires_at
        RETURNING key_hash`,
       [JSON.stringify(rows), this.now().toISOString()]
     );

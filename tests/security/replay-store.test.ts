@@ -37,9 +37,19 @@ describe('memory replay store', () => {
     expect(await store.remember('b', 1000)).toBe(false);
   });
 
-  it('does not keep entries that are already expired', async () => {
+  it('refuses, and does not keep, a key already past its expiry (it expired while its signature was checked)', async () => {
     const store = createMemoryReplayStore({ now: () => 100 });
-    expect(await store.remember('old', 50)).toBe(true);
+    expect(await store.remember('old', 50)).toBe(false);
     expect(store.size()).toBe(0);
+  });
+
+  it('refuses a replay that passed the expiry check just before its token expired and arrives just after, even once swept', async () => {
+    let now = 0;
+    const store = createMemoryReplayStore({ now: () => now, sweepIntervalMs: 1 });
+    expect(await store.remember('iss|a', 1000)).toBe(true);
+    now = 1000; // expired; the next call sweeps it away
+    expect(await store.remember('iss|a', 1000)).toBe(false);
+    now = 1005;
+    expect(await store.remember('iss|a', 1000)).toBe(false);
   });
 });

@@ -409,6 +409,23 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         await expect(store.rememberJti(key, Number.NaN)).rejects.toBeInstanceOf(StoreInputError);
       });
 
+      it('refuses a replay written just after its token expired (it passed the expiry check just before), and a key already expired', async () => {
+        const t0 = Date.UTC(2026, 6, 1);
+        const key = `https://ehr.example|${randomUUID()}`;
+        try {
+          fakeNow = new Date(t0);
+          expect(await store.rememberJti(key, t0 + 60_000)).toBe(true);
+          // The replay's call was made just before the expiry; its grouped write runs just after it.
+          fakeNow = new Date(t0 + 59_990);
+          const replay = store.rememberJti(key, t0 + 60_000);
+          fakeNow = new Date(t0 + 60_010);
+          expect(await replay).toBe(false);
+          expect(await store.rememberJti(`${key}-late`, t0 + 60_000)).toBe(false);
+        } finally {
+          fakeNow = undefined;
+        }
+      });
+
       it('lets exactly one of many simultaneous uses through', async () => {
         const key = `https://ehr.example|${randomUUID()}`;
         const results = await Promise.all(Array.from({ length: 12 }, () => store.rememberJti(key, Date.now() + 60_000)));
