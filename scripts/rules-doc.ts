@@ -7,7 +7,9 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuleDefinition } from '../src/engine/index.ts';
-import { FACT_CATALOGUE } from '../src/facts/index.ts';
+import { LIST_VALUE_OPERATORS, OPERATORS_BY_KIND } from '../src/engine/validate-rule.ts';
+import { FACT_CATALOGUE, FACT_KINDS } from '../src/facts/index.ts';
+import type { FactKind } from '../src/facts/index.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const RULES_DOC = path.join(ROOT, 'docs', 'rules.md');
@@ -48,6 +50,34 @@ export function renderRulesDoc(rulesDir = path.join(ROOT, 'rules')): string {
     'Operators: json-rules-engine built-ins (`equal`, `notEqual`, `lessThan`, `lessThanInclusive`, `greaterThan`,',
     '`greaterThanInclusive`, `in`, `notIn`, `contains`, `doesNotContain`) plus `containsAny` and `containsNone` for',
     'array facts. Numeric comparisons are false when a fact is null (unknown), so an unknown never fires a threshold.',
+    '',
+    'Which operator goes with which fact is checked when a rule is loaded or saved (with the parameters\' values in',
+    'place), since a mismatch would never fire or would fail on every order:',
+    '',
+    '| Fact holds | Facts | Operators | Value |',
+    '|---|---|---|---|'
+  );
+  const kinds: [FactKind, string, string][] = [
+    ['list', 'a list', 'text value'],
+    ['number', 'a number (or null)', 'number'],
+    ['boolean', 'true or false', '`true` or `false`'],
+  ];
+  for (const [kind, holds, element] of kinds) {
+    const facts = Object.entries(FACT_KINDS)
+      .filter(([, k]) => k === kind)
+      .map(([name]) => `\`${name}\``)
+      .join(', ');
+    const single = OPERATORS_BY_KIND[kind].filter((o) => !LIST_VALUE_OPERATORS.has(o));
+    const listed = OPERATORS_BY_KIND[kind].filter((o) => LIST_VALUE_OPERATORS.has(o));
+    const ops = (names: readonly string[]): string => names.map((o) => `\`${o}\``).join(', ');
+    const one = kind === 'boolean' ? element : `one ${element}`;
+    if (single.length > 0) lines.push(`| ${holds} | ${facts} | ${ops(single)} | ${one} |`);
+    if (listed.length > 0) lines.push(`| ${single.length > 0 ? '' : holds} | ${single.length > 0 ? '' : facts} | ${ops(listed)} | a list of ${element}s |`);
+  }
+  lines.push(
+    '',
+    'Class and condition values (and parameters used for them) must be known values. A card\'s summary, and each',
+    'escalation\'s summary, must be one sentence on one line (CDS Hooks shows it as the card\'s headline).',
     ''
   );
   return lines.join('\n');

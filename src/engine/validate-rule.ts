@@ -201,12 +201,13 @@ function article(type: string): string {
 }
 
 /** Operators that make sense for each kind of fact (json-rules-engine 7.3.1 and operators.ts). */
-const OPERATORS_BY_KIND: Readonly<Record<FactKind, readonly string[]>> = {
+export const OPERATORS_BY_KIND: Readonly<Record<FactKind, readonly string[]>> = {
   list: ['contains', 'doesNotContain', 'containsAny', 'containsNone'],
   number: ['equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'in', 'notIn'],
   boolean: ['equal', 'notEqual'],
 };
-const LIST_VALUE_OPERATORS: ReadonlySet<string> = new Set(['in', 'notIn', 'containsAny', 'containsNone']);
+/** Operators whose value is a list; the others take one value. */
+export const LIST_VALUE_OPERATORS: ReadonlySet<string> = new Set(['in', 'notIn', 'containsAny', 'containsNone']);
 
 const describeKind: Readonly<Record<FactKind, string>> = { list: 'a list of values', number: 'a number', boolean: 'true or false' };
 
