@@ -40,6 +40,8 @@ import type {
 export const RULE_CHANGE_LOCK_KEY = 7_302_114_002n;
 const PURGE_BATCH = 5_000;
 const JTI_CLEANUP_BATCH = 10_000;
+/** Snoozes that ended more than this long ago are not loaded into the snooze horizon at start. */
+const SNOOZE_HORIZON_KEEP_MS = 24 * 60 * 60 * 1000;
 /** How long a replay key is kept after it expires (longer than any IPC or store call may take). */
 const JTI_KEEP_AFTER_EXPIRY_MS = 5 * 60_000;
 const TOP_REASONS = 5;
@@ -529,7 +531,15 @@ export class SqlStore implements Store, StoreDiagnostics {
   private loadSnoozeHorizon(): Promise<void> {
     this.snoozeHorizonLoading ??= (async () => {
       try {
-        const rows = await this.sql.query('SELECT patient_key, max(expires_at) AS horizon FROM snoozes WHERE lifted_at IS NULL GROUP BY patient_key');
+        // Snoozes that ended over a day ago are left out: nothing purges them, and every patient who ever had
+        // one would otherwise be held in memory here and in every cluster worker, and sent to each worker
+        // that starts. They can hide no card now; left out, a patient is answered "no snooze", which shows
+        // the card (the safe side).
+        const since = new Date(this.now().getTime() - SNOOZE_HORIZON_KEEP_MS).toISOString();
+        const rows = await this.sql.query(
+          'SELECT patient_key, max(expires_at) AS horizon FROM snoozes WHERE lifted_at IS NULL AND expires_at > $1 GROUP BY patient_key',
+          [since]
+        );
         for (const row of rows) {
           this.raiseSnoozeHorizon(String(row.patient_key), Date.parse(toIso(row.horizon)));
         }

@@ -2,6 +2,7 @@
 // persisted under a data directory (the default deployment), plus what only PGlite has: the
 // one-process-per-directory lock and surviving a killed process.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,29 @@ describe('upgrading a database of the first release (migration 1 only)', () => {
 });
 
 describe('PGlite data directory', () => {
+  it('on reopening, loads the snooze horizon without snoozes that ended over a day ago (memory), keeping live ones', async () => {
+    const dataDir = await tempDir();
+    const first = await createStore({ dataDir, logger: captureLogger().logger });
+    const day = 24 * 60 * 60 * 1000;
+    const base = { ruleId: 'opioid-benzodiazepine', reasonCode: 'palliative-care', cardUuid: randomUUID() };
+    try {
+      await first.createSnooze({ ...base, patientKey: 'pk-ended', createdAt: new Date(Date.now() - 9 * day).toISOString(), expiresAt: new Date(Date.now() - 2 * day).toISOString() });
+      await first.createSnooze({ ...base, patientKey: 'pk-live', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 7 * day).toISOString() });
+    } finally {
+      await first.close();
+    }
+    const again = await createStore({ dataDir, logger: captureLogger().logger });
+    try {
+      const keys = (await (again as SqlStore).snoozeHorizons()).map(([key]) => key);
+      expect(keys).toContain('pk-live');
+      expect(keys).not.toContain('pk-ended');
+      expect((await again.activeSnoozes('pk-live', new Date())).map((s) => s.patientKey)).toEqual(['pk-live']);
+    } finally {
+      await again.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps its files under <dataDir>/pglite and lets only one store open it', async () => {
     const dataDir = await tempDir();
     const first = await createStore({ dataDir, logger: captureLogger().logger });
