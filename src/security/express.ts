@@ -4,7 +4,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { requestPath } from '../shared/request-path.ts';
-import type { CdsJwtVerifier } from './types.ts';
+import type { CdsJwtVerifier, VerifyFailureReason } from './types.ts';
 
 /** What a verified request carries in `res.locals.cdsClient`. */
 export interface CdsClientIdentity {
@@ -25,6 +25,8 @@ export interface RequireCdsJwtOptions {
   readonly logger?: AuthLogger;
   /** Sends the refusal. Default: 401, `WWW-Authenticate: Bearer`, empty body. */
   readonly onUnauthorized?: (req: Request, res: Response) => void;
+  /** Told the reason of every refusal (for metrics: a spike of bad signatures is an attack or a broken EHR). */
+  readonly onRefused?: (reason: VerifyFailureReason) => void;
 }
 
 /**
@@ -71,6 +73,7 @@ export function requireCdsJwt(options: RequireCdsJwtOptions): RequestHandler {
           { requestId: res.locals.requestId, reason: result.reason, iss: result.iss, audience, method: req.method, path: requestPath(req) },
           'CDS client JWT refused'
         );
+        options.onRefused?.(result.reason);
         unauthorized(req, res);
       },
       (err: unknown) => next(err)

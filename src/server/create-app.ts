@@ -70,7 +70,10 @@ export function createApp(deps: AppDeps): Express {
   app.use('/cds-services', cors());
   if (deps.auth.mode === 'required') {
     // Before body parsing: an unauthenticated body is never parsed. CORS runs first so a 401 reaches the browser.
-    app.use('/cds-services', requireCdsJwt({ verifier: deps.auth.verifier, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger }));
+    app.use(
+      '/cds-services',
+      requireCdsJwt({ verifier: deps.auth.verifier, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger, onRefused: (reason) => metrics.countAuthRefusal(reason) })
+    );
   }
   if (deps.config.rateLimitPerMinute > 0) {
     // Per calling EHR (verified JWT issuer), else per address; 429 with an OperationOutcome. In a cluster

@@ -16,6 +16,8 @@ export interface Metrics {
   /** The snooze lookup failed (store unreachable): every card was shown, none withheld. */
   countSnoozeLookupFailure(): void;
   observeFhirCall(outcome: FhirCallOutcome, seconds: number): void;
+  /** A call to /cds-services refused with 401, by the verifier's reason (a fixed list, never client text). */
+  countAuthRefusal(reason: string): void;
 }
 
 /**
@@ -50,6 +52,12 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const authRefusals = new Counter({
+    name: 'cds_auth_refused_total',
+    help: 'Calls to /cds-services refused with 401 (no valid CDS client JWT), per reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'cds_rule_set_info',
     help: 'The rule set being served (value 1, version in the label)',
@@ -70,6 +78,7 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     countRuleError: (rule) => ruleErrors.inc({ rule }),
     countSnoozeLookupFailure: () => snoozeFailures.inc(),
     observeFhirCall: (outcome, seconds) => fhir.observe({ outcome }, seconds),
+    countAuthRefusal: (reason) => authRefusals.inc({ reason }),
   };
 }
 

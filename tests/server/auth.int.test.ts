@@ -69,6 +69,18 @@ describe('CDS client JWT on the HTTP endpoints', () => {
     expect(JSON.stringify(lines)).not.toContain(token);
   });
 
+  it('counts every refusal in /metrics by its reason (an attack or a misconfigured EHR shows as a spike)', async () => {
+    const verifier = await createCdsJwtVerifier({ clients: [devTrustedClient(keys)], replayStore: createMemoryReplayStore() });
+    const counted = await createTestApp({ config: { publicBaseUrl: BASE }, auth: { mode: 'required', verifier, issuers: [keys.iss] } });
+    expect((await request(counted.app).get('/cds-services')).status).toBe(401);
+    const token = await mintDevToken(keys, `${BASE}/cds-services`, { iss: keys.iss });
+    expect((await request(counted.app).get('/cds-services').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    expect((await request(counted.app).get('/cds-services').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    const metrics = (await request(counted.app).get('/metrics')).text;
+    expect(metrics).toMatch(/^cds_auth_refused_total\{reason="missing-token"\} 1$/m);
+    expect(metrics).toMatch(/^cds_auth_refused_total\{reason="replayed"\} 1$/m);
+  });
+
   it('never parses the body of an unauthenticated request (malformed JSON still gets 401, not 400)', async () => {
     const res = await request(t.app).post(ORDER_SIGN).set('Content-Type', 'application/json').send('{"broken":');
     expect(res.status).toBe(401);
