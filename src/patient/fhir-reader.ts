@@ -85,8 +85,13 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
       if (signal.aborted) {
-        // This request's time budget ran out: says nothing about the server.
+        // This request's time budget ran out. A call started late, cut short, says nothing about the
+        // server; one that had waited half its own timeout or more counts as a server that hangs (else a
+        // per-call timeout as long as the budget would keep the breaker from ever opening).
         report('timeout', seconds);
+        if (seconds * 1000 >= options.requestTimeoutMs / 2) {
+          breakers?.failed(options.fhirServer);
+        }
         return { failure: { message: 'the EHR FHIR server did not answer within the time this check allows', retry: false } };
       }
       const failure = classify(err, guarded.statusOf(callSignal), callSignal.aborted);
@@ -207,9 +212,10 @@ function classify(err: unknown, status: number | undefined, timedOut: boolean): 
     return { message: `the EHR FHIR server answered with an error (HTTP ${status})`, retry: true, serverFault: true };
   }
   if (err instanceof FhirResponseNotJsonError) {
-    return { message: 'the EHR FHIR server answered with something that is not JSON', retry: false, serverFault: false };
+    // A server answering garbage is not working, whatever its status said.
+    return { message: 'the EHR FHIR server answered with something that is not JSON', retry: false, serverFault: true };
   }
-  if (status !== undefined || err instanceof OperationOutcomeError) {
+  if (err instanceof OperationOutcomeError) {
     // An answer from a working server that refused or did not find what was asked.
     if (status === 404) {
       return { message: 'the EHR FHIR server did not find the data (404)', retry: false, serverFault: false };
@@ -219,7 +225,8 @@ function classify(err: unknown, status: number | undefined, timedOut: boolean): 
     }
     return { message: status === undefined ? 'the EHR FHIR server answered with an error' : `the EHR FHIR server answered with an error (HTTP ${status})`, retry: false, serverFault: false };
   }
-  // No answer at all: the connection was refused, reset or lost.
+  // No answer, or not all of it: the connection was refused, reset, or lost before the body was complete
+  // (after a 200's headers too).
   return { message: 'the EHR FHIR server could not be reached', retry: true, serverFault: true };
 }
 

@@ -134,13 +134,37 @@ describe('FHIR reader: failures of the EHR FHIR server', () => {
     expect(outcomes).toEqual(['timeout']);
   });
 
-  it('a 200 that is not JSON says so, and the server, which answered, is not counted as failing', async () => {
+  it('a 200 that is not JSON says so, is not retried, and counts against the breaker (the server is not working)', async () => {
     handler = (_q, s) => {
       s.writeHead(200, { 'content-type': 'application/fhir+json' });
       s.end('{"resourceType": "Patient", "id": ');
     };
-    for (let i = 0; i < 4; i++) expect(await readOnce()).toMatch(/not JSON/);
-    expect(breakers.isOpen(serverKey(base))).toBe(false);
+    for (let i = 0; i < 3; i++) expect(await readOnce()).toMatch(/not JSON/);
+    expect(calls).toBe(3);
+    expect(breakers.isOpen(serverKey(base))).toBe(true);
+  });
+
+  it("a connection lost after a 200's headers, halfway through the body, is retried and counts against the breaker", async () => {
+    let n = 0;
+    handler = (req, res) => {
+      if (n++ % 2 === 1) return ok(req, res);
+      res.writeHead(200, { ...fhirJson, 'content-length': '1000' });
+      res.write('{"resourceType":"Patient",');
+      setTimeout(() => req.socket.destroy(), 10);
+    };
+    expect(await readOnce()).toBe('Patient');
+    expect(calls).toBe(2);
+    expect(outcomes).toEqual(['error', 'ok']);
+    handler = (req, res) => {
+      res.writeHead(200, fhirJson);
+      res.write('{"resourceType":"Patient",');
+      setTimeout(() => req.socket.destroy(), 10);
+    };
+    calls = 0;
+    expect(await readOnce()).toMatch(/could not be reached/);
+    expect(calls).toBe(2);
+    await readOnce();
+    expect(breakers.isOpen(serverKey(base))).toBe(true);
   });
 });
 
@@ -194,13 +218,22 @@ describe("FHIR reader: the request's own time budget", () => {
     expect(breakers.allow(base)).toBe(true);
   });
 
-  it('a call cut off by the budget does not count against the breaker', async () => {
-    handler = () => undefined; // never answers; the budget ends before the call's own timeout
+  it('a call cut off early by the budget (started late) does not count against the breaker', async () => {
+    handler = () => undefined; // never answers; the budget ends long before the call's own timeout
     const r = reader({ requestTimeoutMs: 10_000 });
     for (let i = 0; i < 4; i++) {
       expect(await readOnce(r, AbortSignal.timeout(50))).toMatch(/within the time this check allows/);
     }
     expect(breakers.isOpen(serverKey(base))).toBe(false);
     expect(breakers.allow(base)).toBe(true);
+  });
+
+  it('a call that waited at least half its own timeout when the budget ended counts (a per-call timeout as long as the budget still opens the breaker)', async () => {
+    handler = () => undefined;
+    const r = reader({ requestTimeoutMs: 200 });
+    for (let i = 0; i < 3; i++) {
+      expect(await readOnce(r, AbortSignal.timeout(150))).toMatch(/within the time this check allows/);
+    }
+    expect(breakers.isOpen(serverKey(base))).toBe(true);
   });
 });
