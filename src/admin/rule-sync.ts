@@ -59,6 +59,8 @@ export async function startRuleSync(options: {
   let running = false;
   /** The last refusal logged (head of the feed it covered), so a stuck feed is logged once, not every poll. */
   let refusedAt: string | undefined;
+  /** Where the feed was last held back (applied seq, feed head, this replica's rule set version): polls skip the search until one moves. */
+  let stuckState: string | undefined;
   const syncOnce = async (): Promise<number> => {
     if (running) {
       return 0;
@@ -69,7 +71,13 @@ export async function startRuleSync(options: {
       if (changes.length === 0) {
         return 0;
       }
+      // Held back before, and neither the feed nor this replica's rules have changed since: nothing to try.
+      const state = `${lastSeq ?? 0}:${changes.at(-1)!.seq}:${holder.current().version}`;
+      if (state === stuckState) {
+        return 0;
+      }
       let written = 0;
+      let heldBack = false;
       await withRulesLock(rulesDir, async () => {
         // The changes are applied only as far as the folder still loads with them: changes made on
         // different replicas can each be valid there and invalid together (one deletes a rule another's new
@@ -80,15 +88,22 @@ export async function startRuleSync(options: {
         let applied = 0;
         let files = new Map<string, string | null>();
         let errors: string[] = [];
-        for (let count = changes.length; count > 0; count--) {
-          const candidate = applyChanges(sources, changes.slice(0, count));
-          const built = buildRuleSet(candidate.sources);
-          if (built.ok) {
+        const whole = applyChanges(sources, changes);
+        const built = buildRuleSet(whole.sources);
+        if (built.ok) {
+          applied = changes.length;
+          files = whole.files;
+        } else {
+          // Find the first change that breaks the set, one more change at a time (a build is a few ms;
+          // the event loop gets a turn between builds).
+          errors = built.errors;
+          for (let count = 1; count < changes.length; count++) {
+            await new Promise((resolve) => setImmediate(resolve));
+            const candidate = applyChanges(sources, changes.slice(0, count));
+            if (!buildRuleSet(candidate.sources).ok) break;
             applied = count;
             files = candidate.files;
-            break;
           }
-          if (count === changes.length) errors = built.errors;
         }
         for (const [ruleId, text] of files) {
           const current = await readRuleText(rulesDir, ruleId);
@@ -106,6 +121,7 @@ export async function startRuleSync(options: {
           lastSeq = changes[applied - 1]!.seq;
           await writeFile(path.join(rulesDir, SYNC_SEQ_FILE), `${lastSeq}\n`);
         }
+        heldBack = applied < changes.length;
         if (applied < changes.length) {
           const stuck = changes[applied]!;
           const key = `${stuck.seq}-${changes.at(-1)!.seq}`;
@@ -126,6 +142,7 @@ export async function startRuleSync(options: {
           logger.warn({ files: written, seq: lastSeq, errors: result.errors }, 'applied rule changes from another replica, but the folder did not load; still serving the previous rules');
         }
       }
+      stuckState = heldBack ? `${lastSeq ?? 0}:${changes.at(-1)!.seq}:${holder.current().version}` : undefined;
       return written;
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'rule change feed could not be read; will retry');
