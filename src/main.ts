@@ -11,7 +11,7 @@ import { createRuleSetHolder } from './engine/rule-set-holder.ts';
 import { watchRules } from './engine/watch-rules.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
 import { createCdsAuth } from './security/index.ts';
-import { createApp, createHttpServer } from './server/index.ts';
+import { createApp, createHttpServer, drainHttpServer } from './server/index.ts';
 import { createMetrics } from './shared/index.ts';
 import type { Logger } from './shared/index.ts';
 import { createPatientKeyer, loadPatientKeySecret, replayStoreFrom } from './store/index.ts';
@@ -167,14 +167,10 @@ async function main(): Promise<void> {
         }
       );
     });
-    server.closeIdleConnections();
     // Connections busy now (an EHR or a proxy keeps its connections open between calls) would stay
     // open once their answer is sent, and server.close() would wait for them until the forced exit.
-    // Answers from here on say "Connection: close", and idle connections are closed as they appear.
-    server.prependListener('request', (_req, res) => {
-      if (!res.headersSent) res.setHeader('Connection', 'close');
-    });
-    setInterval(() => server.closeIdleConnections(), 100).unref();
+    // Every answer not yet sent says "Connection: close", and idle connections are closed as they appear.
+    drainHttpServer(server);
     // A request still running after this long is cut off, the audit queue is written as far as it can
     // be in a short while, and the exit code is 1, so the stop shows as unclean. Both together stay below
     // the cluster primary's 15 s grace period and a container engine's usual 10 s stop timeout.

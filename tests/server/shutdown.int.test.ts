@@ -99,12 +99,12 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
   it('answers the request in flight, closes the kept-open connection, writes its audit record and exits 0', async () => {
     // One kept-alive connection for both calls, as an EHR's HTTP client or a proxy holds it.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const post = (body: unknown): Promise<{ status: number; socketClosed: Promise<void> }> =>
+    const post = (body: unknown): Promise<{ status: number; connection: string | undefined; socketClosed: Promise<void> }> =>
       new Promise((resolve, reject) => {
         const req = http.request(`${base}${SIGN}`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
           const socketClosed = new Promise<void>((done) => res.socket.once('close', () => done()));
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, socketClosed }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, socketClosed }));
         });
         req.on('error', reject);
         req.end(JSON.stringify(body));
@@ -125,7 +125,9 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
       const answered = await inFlight;
       // Answered, not cut off.
       expect(answered.status).toBe(200);
-      // The service closes the connection the client would have kept, so the stop does not wait on it.
+      // The answer in flight at SIGTERM tells the client not to send on this connection again, and the
+      // service closes it, so the stop does not wait on it.
+      expect(answered.connection).toBe('close');
       await answered.socketClosed;
       // 0 only for a clean stop: the deadline for requests that never finish exits 1.
       expect(await exited, output).toBe(0);
