@@ -148,6 +148,9 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       if (result.resourceType !== 'Bundle') {
         throw new FhirReadError('a next-page link did not return a Bundle');
       }
+      if (bundleReportsError(result)) {
+        throw new FhirReadError('the EHR FHIR server reported an error in its search results');
+      }
       page = result;
       pages += 1;
       resources.push(...bundleResources(page));
@@ -160,6 +163,9 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       if (first.resourceType !== 'Bundle') {
         return { resources: [first], truncated: false };
       }
+      if (bundleReportsError(first)) {
+        throw new FhirReadError('the EHR FHIR server reported an error in its search results');
+      }
       return collect(first, signal, maxPages, 1);
     },
     followPages(bundle, signal, maxPages) {
@@ -169,6 +175,24 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       return get(new URL(reference, base).toString(), signal);
     },
   };
+}
+
+/**
+ * Whether a Bundle says its search failed: an OperationOutcome entry with an issue of severity error or
+ * fatal (a server reports "too costly", a timeout or a partial failure this way, inside a 200). Such a
+ * Bundle's entries are not the patient's data and must not be read as "nothing found".
+ */
+export function bundleReportsError(bundle: Bundle): boolean {
+  for (const entry of Array.isArray(bundle.entry) ? bundle.entry : []) {
+    const resource = entry?.resource;
+    if (resource && typeof resource === 'object' && resource.resourceType === 'OperationOutcome') {
+      const issues = Array.isArray(resource.issue) ? resource.issue : [];
+      if (issues.some((issue) => issue !== null && typeof issue === 'object' && (issue.severity === 'error' || issue.severity === 'fatal'))) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** Resources of a Bundle's entries, leaving out search-outcome OperationOutcomes. */

@@ -13,7 +13,7 @@ import type { Bundle, Medication, Patient, Resource } from '@medplum/fhirtypes';
 import { preconditionFailedError } from '../shared/index.ts';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
-import { bundleResources, createFhirReader } from './fhir-reader.ts';
+import { bundleReportsError, bundleResources, createFhirReader } from './fhir-reader.ts';
 import type { FetchLike, FhirReader } from './fhir-reader.ts';
 import { fillPrefetchTemplate } from './prefetch-template.ts';
 import { indexBundleFullUrls, indexMedications, unresolvedMedicationReferences } from './medication-index.ts';
@@ -70,7 +70,10 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         sources[key] = 'prefetch-null';
         return;
       }
-      if (sent && sent.resourceType !== 'OperationOutcome') {
+      // An OperationOutcome, or a Bundle whose search reports an error, is an error for the key (CDS
+      // Hooks 2.0: services check prefetched data for OperationOutcomes), never "no data".
+      const failed = sent !== undefined && (sent.resourceType === 'OperationOutcome' || (sent.resourceType === 'Bundle' && bundleReportsError(sent)));
+      if (sent && !failed) {
         sources[key] = 'prefetch';
         if (sent.resourceType !== 'Bundle') {
           byKey.set(key, [sent]);

@@ -168,6 +168,16 @@ describe('FHIR reader: failures of the EHR FHIR server', () => {
   });
 });
 
+describe('FHIR reader: searches', () => {
+  it('a search answered 200 with a Bundle that reports an error is a failure, not an empty result', async () => {
+    handler = (_q, s) => {
+      s.writeHead(200, fhirJson);
+      s.end(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [{ search: { mode: 'outcome' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'too-costly' }] } }] }));
+    };
+    await expect(reader().search('MedicationRequest?patient=1', AbortSignal.timeout(10_000), 5)).rejects.toThrow(/reported an error in its search results/);
+  });
+});
+
 describe('FHIR reader: answers too large to hold', () => {
   const LIMIT = 64 * 1024;
   const big = JSON.stringify({ resourceType: 'Patient', id: '1', text: { status: 'generated', div: `<div>${'x'.repeat(LIMIT)}</div>` } });

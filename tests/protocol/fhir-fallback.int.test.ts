@@ -149,6 +149,52 @@ describe('412 and incomplete checks when data cannot be had', () => {
     expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
   });
 
+  /** A searchset whose search failed: the server says so in an OperationOutcome entry, inside a 200. */
+  const failedSearch = (severity: string) => ({
+    resourceType: 'Bundle',
+    type: 'searchset',
+    entry: [{ search: { mode: 'outcome' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity, code: 'too-costly' }] } }],
+  });
+
+  it('treats a prefetched Bundle that reports a failed search as an error, not as "no medications": 412 without a server', async () => {
+    const t = await createTestApp();
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.prefetch.medicationRequests = failedSearch('error');
+    delete body.fhirServer;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].details.text).toMatch(/reported an error/);
+  });
+
+  it('re-fetches a key whose prefetched Bundle reports a failed search, and finds the interaction', async () => {
+    const t = await createTestApp();
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    server = await startFhirTestServer(prefetchResources(body));
+    body.prefetch.medicationRequests = failedSearch('fatal');
+    const res = await request(t.app).post(ORDER_SIGN).send({ ...body, fhirServer: server.baseUrl, fhirAuthorization: AUTH });
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+    expect(server.calls.some((c) => c.url.startsWith('/fhir/MedicationRequest'))).toBe(true);
+  });
+
+  it('tells the clinician when an optional key came as a failed search, and reads a Bundle whose outcome is only a warning', async () => {
+    const t = await createTestApp();
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.prefetch.conditions = failedSearch('error');
+    delete body.fhirServer;
+    const failed = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(failed.status).toBe(200);
+    const incomplete = expectConformant(failed.body).find((c) => c.source.topic?.code === 'check-incomplete');
+    expect(incomplete?.detail).toMatch(/conditions/);
+    // A warning (e.g. a search parameter the server ignored) does not make the data unusable.
+    const warned = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    warned.prefetch.medicationRequests.entry.push({ search: { mode: 'outcome' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'informational' }] } });
+    delete warned.fhirServer;
+    const ok = await request(t.app).post(ORDER_SIGN).send(warned);
+    expect(ok.status).toBe(200);
+    expect(topics(expectConformant(ok.body))).toContain('opioid-benzodiazepine');
+  });
+
   it('continues without optional data and adds an info card naming what could not be checked', async () => {
     const t = await createTestApp();
     const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
