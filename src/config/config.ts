@@ -22,6 +22,8 @@ export interface FhirFallbackConfig {
   readonly breakerFailures: number;
   /** How long an open breaker fails calls fast before letting a trial call through, in ms. */
   readonly breakerCoolDownMs: number;
+  /** Only https FHIR servers are called (the EHR's access token goes with every call). On in production. */
+  readonly requireHttps?: boolean;
 }
 
 export interface AuthConfig {
@@ -149,6 +151,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     }
   }
   const production = env.NODE_ENV === 'production';
+  if (production) {
+    for (const prefix of allowedServers.filter((p) => p.startsWith('http://'))) {
+      errors.push(`FHIR_SERVER_ALLOWLIST entries must use https in production (NODE_ENV=production): the EHR's access token goes with every call (got "${prefix}")`);
+    }
+  }
   const authMode = (env.CDS_AUTH?.trim() || 'required').toLowerCase();
   if (authMode !== 'required' && authMode !== 'off') {
     errors.push(`CDS_AUTH must be "required" or "off" (got "${authMode}")`);
@@ -222,6 +229,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       allowedServers,
       breakerFailures: int('FHIR_BREAKER_FAILURES', 5, 1, 1000),
       breakerCoolDownMs: int('FHIR_BREAKER_COOLDOWN_MS', 10_000, 100, 600_000),
+      requireHttps: production,
     },
     admin,
     rulesWatch: {

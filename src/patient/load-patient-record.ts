@@ -24,6 +24,8 @@ export interface LoadOptions {
   readonly requestTimeoutMs: number;
   readonly maxPages: number;
   readonly allowedServers: readonly string[];
+  /** Call only https FHIR servers (production). */
+  readonly requireHttps?: boolean;
   readonly fetch?: FetchLike;
   readonly breakers?: CircuitBreakers;
   readonly onFhirCall?: (outcome: FhirCallOutcome, seconds: number) => void;
@@ -43,7 +45,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
   const started = performance.now();
   let budgetSignal: AbortSignal | undefined;
   const budget = (): AbortSignal => (budgetSignal ??= AbortSignal.timeout(Math.max(1, Math.round(options.budgetMs - (performance.now() - started)))));
-  const serverProblem = checkServer(request.fhirServer, options.allowedServers);
+  const serverProblem = checkServer(request.fhirServer, request.accessToken, options);
   const reader: FhirReader | undefined =
     request.fhirServer && !serverProblem
       ? createFhirReader({
@@ -147,10 +149,20 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
 }
 
 /** Why we may not call this server, or undefined when we may. */
-function checkServer(fhirServer: string | undefined, allowed: readonly string[]): string | undefined {
+/** Why the EHR's FHIR server cannot be used for this call, or undefined when it can. */
+function checkServer(fhirServer: string | undefined, accessToken: string | undefined, options: Pick<LoadOptions, 'allowedServers' | 'requireHttps'>): string | undefined {
   if (!fhirServer) {
     return undefined;
   }
+  if (!accessToken) {
+    // CDS Hooks 2.0: the service may use fhirServer when the EHR also gives fhirAuthorization. Without
+    // it, a call would go out unauthenticated to a host the client chose.
+    return 'gave no access token (fhirAuthorization) for its FHIR server';
+  }
+  if (options.requireHttps && !fhirServer.startsWith('https://')) {
+    return 'its FHIR server is not https, and the access token is sent only over https';
+  }
+  const allowed = options.allowedServers;
   if (allowed.length > 0 && !allowed.some((prefix) => serverAllowed(fhirServer, prefix))) {
     return 'its FHIR server is not on this service\'s allowlist';
   }

@@ -239,6 +239,7 @@ describe('hot reload while serving', () => {
     const base = await startApp(holder, slowFhir);
     const body = fixture(FIXTURE);
     delete body.prefetch.conditions; // fetched from the (slow) FHIR server
+    body.fhirAuthorization = { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' };
     const oldVersion = holder.current().version;
     const inFlight = post(base, body);
     await until(() => (fetched > 0 ? true : undefined), 2000, 'the request reached the FHIR server');

@@ -195,6 +195,28 @@ describe('412 and incomplete checks when data cannot be had', () => {
     expect(topics(expectConformant(ok.body))).toContain('opioid-benzodiazepine');
   });
 
+  it('never calls a FHIR server the EHR gave no access token for: 412 for required data, and no call made', async () => {
+    const t = await createTestApp();
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    server = await startFhirTestServer(prefetchResources(body));
+    delete body.prefetch.medicationRequests;
+    const res = await request(t.app).post(ORDER_SIGN).send({ ...body, fhirServer: server.baseUrl });
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].details.text).toMatch(/gave no access token/);
+    expect(server.calls).toEqual([]);
+  });
+
+  it('with https required (production), never sends the access token to an http FHIR server', async () => {
+    const t = await createTestApp({ config: { fhir: { requireHttps: true } } });
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    server = await startFhirTestServer(prefetchResources(body));
+    delete body.prefetch.medicationRequests;
+    const res = await request(t.app).post(ORDER_SIGN).send({ ...body, fhirServer: server.baseUrl, fhirAuthorization: AUTH });
+    expect(res.status).toBe(412);
+    expect(res.body.issue[0].details.text).toMatch(/not https/);
+    expect(server.calls).toEqual([]);
+  });
+
   it('continues without optional data and adds an info card naming what could not be checked', async () => {
     const t = await createTestApp();
     const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');

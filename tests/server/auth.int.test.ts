@@ -100,6 +100,16 @@ describe('auth configuration', () => {
     expect(!result.ok && result.errors.join(' ')).toMatch(/refused in production/);
   });
 
+  it('in production calls FHIR servers over https only, and refuses an http allowlist entry', () => {
+    const base = { NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' };
+    const https = loadConfig({ ...base, FHIR_SERVER_ALLOWLIST: 'https://ehr.hospital.test/fhir' });
+    expect(https.ok && https.value.fhir.requireHttps).toBe(true);
+    const http = loadConfig({ ...base, FHIR_SERVER_ALLOWLIST: 'http://ehr.hospital.test/fhir' });
+    expect(!http.ok && http.errors.join(' ')).toMatch(/must use https in production/);
+    const development = loadConfig({});
+    expect(development.ok && development.value.fhir.requireHttps).toBe(false);
+  });
+
   it('refuses production without trusted clients, and never trusts the development issuer there', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).ok).toBe(false);
     const withClients = loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' });
