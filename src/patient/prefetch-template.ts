@@ -48,10 +48,16 @@ export function fillPrefetchTemplate(template: string, context: TemplateContext)
       missing = true;
       return '';
     }
-    return encodeURIComponent(value);
+    // A FHIR reference (context.userId is "Practitioner/123") keeps its slash: encoded, the server would be
+    // asked for "Practitioner%2F123". Anything else is encoded whole, so no value can add a path segment
+    // (or a "..") to the URL.
+    return FHIR_REFERENCE.test(value) ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
   });
   return missing ? undefined : filled;
 }
+
+/** ResourceType/id, with an id as FHIR defines it (letters, digits, "-" and "."), never "." or "..". */
+const FHIR_REFERENCE = /^[A-Z][A-Za-z]{1,63}\/(?!\.{1,2}$)[A-Za-z0-9\-.]{1,64}$/;
 
 function tokenValue(token: string, context: TemplateContext): string | undefined {
   switch (token) {

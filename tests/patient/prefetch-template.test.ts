@@ -8,6 +8,12 @@ describe('fillPrefetchTemplate', () => {
     );
   });
 
+  it('keeps the slash of a FHIR reference (context.userId), and never lets a value add a path segment', () => {
+    expect(fillPrefetchTemplate('{{context.userId}}', { patientId: 'p', userId: 'Practitioner/example' })).toBe('Practitioner/example');
+    expect(fillPrefetchTemplate('{{context.userId}}', { patientId: 'p', userId: 'Practitioner/..' })).toBe('Practitioner%2F..');
+    expect(fillPrefetchTemplate('Patient/{{context.patientId}}', { patientId: 'Patient/../Group/1' })).toBe('Patient/Patient%2F..%2FGroup%2F1');
+  });
+
   it('derives the user tokens from context.userId by resource type', () => {
     const ctx = { patientId: 'p', userId: 'PractitionerRole/r1' };
     expect(fillPrefetchTemplate('PractitionerRole?_id={{userPractitionerRoleId}}', ctx)).toBe('PractitionerRole?_id=r1');
