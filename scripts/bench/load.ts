@@ -159,8 +159,10 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     timeout: 10,
     requests,
   });
+  let lastResponseAt = started;
   instance.on('response', (_client, _status, _bytes, responseTime) => {
     completed++;
+    lastResponseAt = performance.now();
     if (leadInS === 0 || performance.now() >= timedFrom) samples.push(responseTime);
   });
   const ticker = options.onTick
@@ -178,7 +180,9 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     ...(options.overallRate ? { offeredRate: options.overallRate } : {}),
     durationS: round(elapsedS, 2),
     requests: completed,
-    rps: round(completed / (result.duration || elapsedS)),
+    // A run bounded by a count ends at its last answer: autocannon's own duration runs on to its next
+    // one-second tick, which understated such runs by up to 9 %.
+    rps: round(completed / (options.amount ? Math.max(0.001, (lastResponseAt - started) / 1000) : result.duration || elapsedS)),
     ok2xx: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors,

@@ -354,7 +354,7 @@ function pad(s: string | number, n: number): string {
 
 function row(name: string, r: LoadResult, workers: number | string): string {
   const l = r.latencyMs;
-  return `${name.padEnd(44)}${pad(workers, 3)}${pad(r.connections, 6)}${pad(r.rps, 8)}${pad(l.p50, 8)}${pad(l.p95, 8)}${pad(l.p99, 8)}${pad(l.max, 9)}${pad(r.errors + r.timeouts, 6)}${pad(r.non2xx, 7)}${pad(r.cpuMsPerRequest ?? '-', 8)}${pad(r.otherCpuS === undefined ? '-' : `${Math.round((100 * r.otherCpuS) / (r.durationS * os.availableParallelism()))}%`, 7)}`;
+  return `${name.padEnd(44)}${pad(workers, 3)}${pad(r.connections, 6)}${pad(r.rps, 8)}${pad(l.p50, 8)}${pad(l.p95, 8)}${pad(l.p99, 8)}${pad(l.max, 9)}${pad(r.errors, 6)}${pad(r.non2xx, 7)}${pad(r.cpuMsPerRequest ?? '-', 8)}${pad(r.otherCpuS === undefined ? '-' : `${Math.round((100 * r.otherCpuS) / (r.durationS * os.availableParallelism()))}%`, 7)}`;
 }
 
 async function main(): Promise<void> {
@@ -430,8 +430,9 @@ async function main(): Promise<void> {
       const s = b.serverCpuS / b.requests;
       const l = b.loadGenCpuS / b.requests;
       const cores = os.availableParallelism();
-      // The service can use at most one core per worker; service and load generator share the cores.
-      const model = Math.round(Math.min(Math.min(c.workers, cores) / s, cores / (s + l)));
+      // Service and load generator share the cores. (No cap of one core per worker: a worker's CPU time
+      // includes its helper threads, garbage collector and thread pool, and the primary's is counted too.)
+      const model = Math.round(cores / (s + l));
       lines.push(`workers=${c.workers}: CPU per request ${round(s * 1000, 3)} ms service + ${round(l * 1000, 3)} ms load generator -> about ${model} req/s if nothing else ran on the ${cores} cores (a model from the CPU figures, not a measurement)`);
     }
     lines.push(`workers=${c.workers} (${c.processes} process(es)): best saturation ${c.best ? `${c.best.rps} req/s at ${c.best.connections} connections` : 'none without errors'}; start-up to ready ${c.readyMs} ms${c.freshReadyMs === undefined ? '' : ` (${c.freshReadyMs} ms on an empty DATA_DIR)`}; peak RSS ${c.peakRssMb} MB (sum of processes), largest process ${c.peakHwmMb} MB`);
@@ -462,21 +463,30 @@ async function main(): Promise<void> {
   }
   // Targets (this 2-core machine, load generator on the same machine).
   const bestAll = bestOf(configs.flatMap((c) => c.saturation));
-  const p99 = Math.min(...configs.map((c) => c.atRate.latencyMs.p99));
-  const pacedP99 = Math.min(...configs.map((c) => c.paced.latencyMs.p99));
+  // The p99 verdicts count only runs without a failed request (a timed-out request leaves no latency
+  // sample, a fast failure a short one), and name the worker count that met them.
+  const clean = (r: LoadResult): boolean => r.errors === 0 && r.timeouts === 0 && r.non2xx === 0;
+  const bestP99 = (pick: (c: (typeof configs)[number]) => LoadResult): { value: number; workers: number | undefined } => {
+    const runs = configs.filter((c) => clean(pick(c))).map((c) => ({ value: pick(c).latencyMs.p99, workers: c.workers }));
+    return runs.length === 0 ? { value: Number.POSITIVE_INFINITY, workers: undefined } : runs.reduce((a, b) => (b.value < a.value ? b : a));
+  };
+  const burstP99 = bestP99((c) => c.atRate);
+  const pacedP99 = bestP99((c) => c.paced);
+  const p99Text = (p: { value: number; workers: number | undefined }): string => (p.workers === undefined ? 'no run without failures' : `${p.value}, WORKERS=${p.workers}`);
   const ready = Math.max(...configs.map((c) => c.readyMs));
   const freshReady = Math.max(...configs.map((c) => c.freshReadyMs ?? 0));
   // RSS per configuration: the largest process's peak (one process: service and store; a cluster: the
   // primary, which holds the store, or a worker). WORKERS defaults to the core count in production.
   const rssTargets = configs.map((c) => {
-    const value = c.processes === 1 ? c.peakRssMb : c.peakHwmMb;
+    // The kernel's record of each process's peak (VmHWM), not the 100 ms samples, which can miss it.
+    const value = c.peakHwmMb;
     const what = c.workers === 1 ? 'one process (WORKERS=1: service and store)' : `every process of the cluster (WORKERS=${c.workers}: primary and workers)`;
     return { target: `RSS <= 250 MB, ${what}`, value, ok: value <= 250 };
   });
   const targets = [
     { target: 'saturation >= 3000 req/s, zero errors', value: bestAll?.rps ?? 0, ok: (bestAll?.rps ?? 0) >= 3000 },
-    { target: `p99 <= 10 ms at ${RATE}/s offered evenly (open loop)`, value: pacedP99, ok: pacedP99 <= 10 },
-    { target: `p99 <= 10 ms at ${RATE}/s in autocannon's bursts (20 connections each sending its share at once)`, value: p99, ok: p99 <= 10 },
+    { target: `p99 <= 10 ms at ${RATE}/s offered evenly (open loop), no failed request`, value: p99Text(pacedP99), ok: pacedP99.value <= 10 },
+    { target: `p99 <= 10 ms at ${RATE}/s in autocannon's bursts (20 connections each sending its share at once), no failed request`, value: p99Text(burstP99), ok: burstP99.value <= 10 },
     { target: 'start-up to ready <= 1500 ms (restart)', value: ready, ok: ready <= 1500 },
     ...(freshReady > 0 ? [{ target: 'start-up to ready <= 1500 ms (empty DATA_DIR)', value: freshReady, ok: freshReady <= 1500 }] : []),
     ...rssTargets,
