@@ -43,7 +43,13 @@ function capped(lines: readonly string[]): string[] {
 }
 
 function list(meds: readonly MedicationFact[], empty: string): string {
-  return meds.length === 0 ? `- ${empty}` : capped(meds.map((m) => `- ${escapeMarkdown(m.display)} (${describeSource(m)})`)).join('\n');
+  if (meds.length === 0) {
+    return `- ${empty}`;
+  }
+  // Orders being signed in this session first: they are what the clinician can still change, and must
+  // never be the ones counted in "and N more".
+  const ordered = meds.length > MAX_LISTED ? [...meds.filter((m) => m.kind === 'draft-order'), ...meds.filter((m) => m.kind !== 'draft-order')] : meds;
+  return capped(ordered.map((m) => `- ${escapeMarkdown(m.display)} (${describeSource(m)})`)).join('\n');
 }
 
 /** The patient's medications from the group of `interactingClasses` the draft order is not in. */
@@ -68,7 +74,10 @@ function totalMme(order: OrderFacts): string {
 }
 
 function mmeBreakdown(order: OrderFacts): string {
-  const lines = order.mme.perDrug.map((d): string => {
+  // When the list is cut, the doses that could not be calculated and the largest doses come first; the
+  // total below still counts every one.
+  const drugs = order.mme.perDrug.length > MAX_LISTED ? [...order.mme.perDrug].sort((a, b) => (b.mmePerDay ?? Number.POSITIVE_INFINITY) - (a.mmePerDay ?? Number.POSITIVE_INFINITY)) : order.mme.perDrug;
+  const lines = drugs.map((d): string => {
     const name = escapeMarkdown(d.display);
     if (d.mmePerDay === null) {
       return `- ${name}: unknown (${escapeMarkdown(d.reason ?? 'dose could not be calculated')})`;

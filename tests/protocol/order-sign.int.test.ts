@@ -145,6 +145,18 @@ describe('POST /cds-services/{id} with many draft orders (an order set, or a hos
     }
   });
 
+  it('lists a benzodiazepine being signed now among the interacting medicines shown, however many active ones there are', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const active = body.prefetch.medicationRequests.entry[0].resource;
+    body.prefetch.medicationRequests.entry = Array.from({ length: MAX_LISTED + 3 }, (_, i) => ({ resource: { ...active, id: `active-benzo-${i}` } }));
+    body.context.draftOrders.entry.push({ resource: { ...active, id: 'draft-benzo', status: 'draft', medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' } } });
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    const card = (res.body.cards as { detail?: string; source: { topic?: { code?: string } } }[]).find((c) => c.source.topic?.code === 'opioid-benzodiazepine' && c.detail?.includes('Oxycodone'));
+    expect(card?.detail).toContain('Lorazepam 1 MG Oral Tablet (another unsigned order in this session)');
+    expect(card?.detail).toMatch(/- and \d+ more \(see the medication list\)/);
+  });
+
   it(`refuses more than ${MAX_DRAFT_ORDERS} drafts with a 400 that says why, naming the field`, async () => {
     const res = await request(t.app).post(ORDER_SIGN).send(manyDrafts(MAX_DRAFT_ORDERS + 1));
     expect(res.status).toBe(400);
