@@ -1,10 +1,18 @@
 /**
  * Which of the patient's Conditions count, honouring clinical and verification status.
  * - Refuted and entered-in-error conditions never count.
+ * - Groups that soften or silence a warning (cancer, palliative care, hospice, sickle cell) count only
+ *   when confirmed or when no verification status is given: a provisional, differential or unconfirmed
+ *   diagnosis must not switch a warning off. Risk groups count whatever the verification status (the
+ *   safe side for them is to warn).
  * - History groups (overdose, opioid and other substance use disorder) count even when resolved or
  *   in remission: a past overdose or OUD still raises overdose risk (CDC 2022 Recommendation 8).
+ * - Chronic groups (COPD, sleep apnea, sickle cell, depression) count while active, in remission or
+ *   inactive (terminology/conditions/README.md: the disease and its risk remain); not once resolved.
  * - Every other group counts only while active (clinicalStatus active, recurrence or relapse, or
  *   absent, and no abatement in the past): resolved COPD is not COPD.
+ * The clinical and verification status are read from their HL7 code system's coding when there is one
+ * (a local coding listed first must not hide it).
  */
 import type { Condition } from '@medplum/fhirtypes';
 import { classifyConditionCode, conditionGroupLabel } from '../terminology/index.ts';
@@ -13,21 +21,45 @@ import { sanitizeConcept } from './sanitize.ts';
 import type { ConditionFact } from './types.ts';
 
 const HISTORY_GROUPS: ReadonlySet<ConditionGroup> = new Set(['overdose-history', 'opioid-use-disorder', 'substance-use-disorder']);
+const CHRONIC_GROUPS: ReadonlySet<ConditionGroup> = new Set(['copd', 'sleep-apnea', 'sickle-cell', 'depression']);
+const EXEMPTION_GROUPS: ReadonlySet<ConditionGroup> = new Set(['cancer', 'palliative-care', 'hospice', 'sickle-cell']);
 const ACTIVE_STATUSES = new Set(['active', 'recurrence', 'relapse']);
+const CHRONIC_STATUSES = new Set([...ACTIVE_STATUSES, 'remission', 'inactive']);
 const EXCLUDED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
+const CONFIRMED_VERIFICATION = new Set(['confirmed']);
+const CLINICAL_SYSTEM = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
+const VERIFICATION_SYSTEM = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
 
-function statusCode(value: unknown): string | undefined {
+function statusCode(value: unknown, system: string): string | undefined {
   const concept = sanitizeConcept(value);
-  return concept?.coding?.find((c) => c.code)?.code ?? concept?.text?.toLowerCase();
+  const codings = concept?.coding ?? [];
+  const code = codings.find((c) => c.code && c.system === system)?.code ?? codings.find((c) => c.code)?.code;
+  return (code ?? concept?.text)?.trim().toLowerCase();
 }
 
-function isActive(condition: Condition, now: Date): boolean {
-  const clinical = statusCode(condition.clinicalStatus);
-  if (clinical !== undefined && !ACTIVE_STATUSES.has(clinical)) {
+/** End of a date given without a time (the whole day counts), else the instant itself. */
+function abatementEnd(value: unknown): number {
+  if (typeof value !== 'string') return Number.NaN;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(value) + 86_400_000 : Date.parse(value);
+}
+
+function counts(condition: Condition, group: ConditionGroup, now: Date): boolean {
+  if (EXEMPTION_GROUPS.has(group)) {
+    const verification = statusCode(condition.verificationStatus, VERIFICATION_SYSTEM);
+    if (verification !== undefined && !CONFIRMED_VERIFICATION.has(verification)) {
+      return false;
+    }
+  }
+  if (HISTORY_GROUPS.has(group)) {
+    return true;
+  }
+  const clinical = statusCode(condition.clinicalStatus, CLINICAL_SYSTEM);
+  const statuses = CHRONIC_GROUPS.has(group) ? CHRONIC_STATUSES : ACTIVE_STATUSES;
+  if (clinical !== undefined && !statuses.has(clinical)) {
     return false;
   }
-  const abated = typeof condition.abatementDateTime === 'string' ? Date.parse(condition.abatementDateTime) : Number.NaN;
-  return !(Number.isFinite(abated) && abated < now.getTime());
+  const abated = abatementEnd(condition.abatementDateTime);
+  return !(Number.isFinite(abated) && abated <= now.getTime());
 }
 
 /**
@@ -38,14 +70,13 @@ function isActive(condition: Condition, now: Date): boolean {
 export function conditionFacts(conditions: readonly Condition[], now: Date): ConditionFact[] {
   const out: ConditionFact[] = [];
   for (const condition of conditions) {
-    const verification = statusCode(condition.verificationStatus);
+    const verification = statusCode(condition.verificationStatus, VERIFICATION_SYSTEM);
     if (verification !== undefined && EXCLUDED_VERIFICATION.has(verification)) {
       continue;
     }
-    const active = isActive(condition, now);
     const concept = sanitizeConcept(condition.code);
     for (const group of classifyConditionCode(concept)) {
-      if (active || HISTORY_GROUPS.has(group)) {
+      if (counts(condition, group, now)) {
         out.push({
           group,
           label: conditionGroupLabel(group),
