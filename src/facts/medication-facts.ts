@@ -114,35 +114,68 @@ function displayOf(display: string | undefined, concept: CodeableConcept | undef
   return code ? `medication with ${code}` : 'unnamed medication';
 }
 
+/**
+ * Statuses that mean the drug is not (or no longer) in use. Anything else counts as in use: `active`,
+ * `on-hold` (paused, the patient may still hold a supply), `unknown`, and a missing or unrecognised value.
+ * The safe side is to check the drug: a warning can be overridden, a missed one cannot be seen.
+ */
+const INACTIVE_REQUEST_STATUSES = new Set(['cancelled', 'completed', 'entered-in-error', 'stopped', 'draft']);
+const INACTIVE_STATEMENT_STATUSES = new Set(['completed', 'entered-in-error', 'not-taken', 'stopped']);
+
+const statusOf = (value: unknown): string => (typeof value === 'string' ? value.trim().toLowerCase() : '');
+
 /** True when the resource shows the drug in use at `now`. */
 export function isActiveAt(resource: Resource, now: Date): boolean {
   switch (resource.resourceType) {
     case 'MedicationRequest':
       return (
-        resource.status === 'active' &&
+        !INACTIVE_REQUEST_STATUSES.has(statusOf(resource.status)) &&
         !INACTIVE_INTENTS.has(resource.intent) &&
         !endedBefore(resource.dispenseRequest?.validityPeriod?.end, now)
       );
     case 'MedicationStatement':
-      return resource.status === 'active' && !endedBefore(resource.effectivePeriod?.end, now);
+      return !INACTIVE_STATEMENT_STATUSES.has(statusOf(resource.status)) && !endedBefore(resource.effectivePeriod?.end, now);
     case 'MedicationAdministration': {
-      if (resource.status !== 'completed' && resource.status !== 'in-progress') {
+      const status = statusOf(resource.status);
+      if (status !== 'completed' && status !== 'in-progress') {
         return false;
       }
-      const when = Date.parse(resource.effectiveDateTime ?? resource.effectivePeriod?.end ?? resource.effectivePeriod?.start ?? '');
-      return Number.isFinite(when) && when <= now.getTime() && now.getTime() - when <= ADMINISTRATION_LOOKBACK_MS;
+      const start = Date.parse(resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? '');
+      const end = endOf(resource.effectivePeriod?.end);
+      if (status === 'in-progress' && !(end <= now.getTime())) {
+        // Running now (an infusion, a PCA): in use however long ago it started, unless not started yet.
+        return !(start > now.getTime());
+      }
+      // Given: counts for the look-back after its last moment (the end of its period, when that is past).
+      const last = Number.isFinite(end) ? Math.min(end, now.getTime()) : start;
+      return Number.isFinite(last) && last <= now.getTime() && now.getTime() - last <= ADMINISTRATION_LOOKBACK_MS;
     }
     default:
       return false;
   }
 }
 
-function endedBefore(end: unknown, now: Date): boolean {
-  if (typeof end !== 'string') {
-    return false;
+/**
+ * The first instant after a FHIR date or dateTime: a date without a time ("2026-11-21") lasts the whole
+ * day, a month ("2026-11") the whole month, a year the whole year. NaN when unreadable.
+ */
+function endOf(value: unknown): number {
+  if (typeof value !== 'string') {
+    return Number.NaN;
   }
-  const t = Date.parse(end);
-  return Number.isFinite(t) && t < now.getTime();
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
+  if (m) {
+    const [year, month, day] = [Number(m[1]), m[2] ? Number(m[2]) : undefined, m[3] ? Number(m[3]) : undefined];
+    if (day !== undefined) return Date.UTC(year, month! - 1, day + 1);
+    if (month !== undefined) return Date.UTC(year, month, 1);
+    return Date.UTC(year + 1, 0, 1);
+  }
+  return Date.parse(value);
+}
+
+function endedBefore(end: unknown, now: Date): boolean {
+  const t = endOf(end);
+  return Number.isFinite(t) && t <= now.getTime();
 }
 
 function str(value: unknown): string | undefined {

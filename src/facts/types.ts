@@ -133,7 +133,7 @@ export interface EngineFacts {
 export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   orderClasses: 'Drug classes of the draft order under evaluation (e.g. opioid-analgesic, benzodiazepine).',
   orderIngredients: 'Lower-case ingredients of the draft order the classifier recognised (e.g. methadone, oxycodone).',
-  concurrentClasses: "Drug classes of the patient's active medications (orders, patient-reported, given in the last 24 h) and of the session's other draft orders.",
+  concurrentClasses: "Drug classes of the patient's medications in use (orders and patient-reported ones not stopped, completed or cancelled; given in the last 24 h or running now) and of the session's other draft orders.",
   patientAgeYears: 'Age in whole years at the time of the request; null when the birth date is unknown.',
   conditions: 'Condition groups that count: active COPD, sleep apnea, alcohol use disorder, cancer, palliative care, hospice, sickle cell, depression; and any recorded opioid or other substance use disorder or overdose.',
   cnsActiveDrugCount: 'Distinct CNS-active drugs (opioids, benzodiazepines, Z-drugs, barbiturates, gabapentinoids, muscle relaxants, ketamine) including the order.',
