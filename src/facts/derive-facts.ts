@@ -8,7 +8,7 @@ import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
 import type { Classifier } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
-import { orderFacts, sameTherapy } from './order-facts.ts';
+import { orderFacts, replaces } from './order-facts.ts';
 import type { EngineFacts, FactGap, Facts, MedicationFact, OrderFacts } from './types.ts';
 
 export interface DraftOrderInput {
@@ -53,9 +53,9 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   add('MedicationStatement', 'medication-statement');
   add('MedicationAdministration', 'medication-administration');
 
-  // Active therapies that one of the session's drafts renews: counted once, as the draft, in every order's totals.
+  // Active therapies that one of the session's drafts replaces: counted once, as the draft, in every order's totals.
   const renewedInSession = new Set(
-    active.filter((a) => a.kind !== 'medication-administration' && draftFacts.some((d) => sameTherapy(d.fact, a))).map((a) => a.ref)
+    active.filter((a) => a.kind !== 'medication-administration' && draftFacts.some((d) => replaces(d.fact, a))).map((a) => a.ref)
   );
   const orders: OrderFacts[] = draftFacts
     .filter((d) => d.input.evaluate)

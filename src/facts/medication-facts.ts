@@ -88,6 +88,9 @@ export function toMedicationFact(
     // Read for the order under evaluation only (always a draft): not built for the rest of the record.
     hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
+    ...(resource.resourceType === 'MedicationRequest' && typeof resource.priorPrescription?.reference === 'string'
+      ? { priorPrescription: resource.priorPrescription.reference }
+      : {}),
   };
 }
 

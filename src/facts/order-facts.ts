@@ -30,6 +30,22 @@ export function sameTherapy(order: MedicationFact, other: MedicationFact): boole
   return order.display.toLowerCase() === other.display.toLowerCase();
 }
 
+/**
+ * A draft that takes the place of a standing therapy in the daily totals: it says so (`priorPrescription`),
+ * or it is the same product (the same name, as the EHR lists its own products the same way). A draft of
+ * the same ingredient but another product (an immediate-release opioid for breakthrough pain next to an
+ * extended-release one) is taken as well as the standing one, and both count: counting one would hide a
+ * dose the patient takes.
+ */
+export function replaces(draft: MedicationFact, standing: MedicationFact): boolean {
+  if (draft.priorPrescription !== undefined) {
+    return draft.priorPrescription === standing.ref;
+  }
+  return sameTherapy(draft, standing) && normalisedName(draft.display) === normalisedName(standing.display);
+}
+
+const normalisedName = (name: string): string => name.toLowerCase().replace(/\s+/g, ' ').trim();
+
 function time(value: string | undefined): number | undefined {
   if (!value) {
     return undefined;
@@ -46,14 +62,16 @@ function time(value: string | undefined): number | undefined {
  */
 export function orderFacts(order: MedicationFact, concurrent: readonly MedicationFact[], now: Date, renewedInSession: ReadonlySet<string> = new Set()): OrderFacts {
   const standing = concurrent.filter((m) => m.kind !== 'draft-order');
+  // Same ingredient: a continuation of that therapy (new start or not, days on therapy).
   const renewalOf = standing.filter((m) => m.kind !== 'medication-administration' && sameTherapy(order, m));
+  const replacedBy = renewalOf.filter((m) => replaces(order, m));
 
   // MME and benzodiazepine load if the session's orders are signed: a draft replaces the therapy it
-  // renews (whichever draft is being evaluated), one-off administrations do not count as daily dosing,
-  // and OUD treatment is outside MME (CDC 2022).
+  // renews (the same product, or its priorPrescription; whichever draft is being evaluated), one-off
+  // administrations do not count as daily dosing, and OUD treatment is outside MME (CDC 2022).
   const dosing = [
     order,
-    ...concurrent.filter((m) => m.kind !== 'medication-administration' && !renewalOf.includes(m) && !renewedInSession.has(m.ref)),
+    ...concurrent.filter((m) => m.kind !== 'medication-administration' && !replacedBy.includes(m) && !renewedInSession.has(m.ref)),
   ];
   const mme = summariseMme(
     dosing.filter((m) => !m.classes.includes('oud-treatment') && m.mme.length > 0).map((m) => ({ ref: m.ref, display: m.display, mme: m.mme }))

@@ -38,6 +38,8 @@ export interface MedicationFact {
   readonly hintText: string;
   /** The EHR sent a name (display or text), not only a code. */
   readonly named: boolean;
+  /** For a draft order: the MedicationRequest it says it replaces (`priorPrescription`), as a reference. */
+  readonly priorPrescription?: string;
 }
 
 /** Something the facts could not establish: the clinician is told the check is incomplete. */

@@ -30,6 +30,27 @@ function orderOf(order: MedicationRequest, others: (MedicationRequest | Medicati
   return facts.orders[0]!;
 }
 
+describe('which standing therapy a draft replaces in the daily totals', () => {
+  const withDose = (m: MedicationRequest, frequency: number): MedicationRequest => ({
+    ...m,
+    dosageInstruction: [{ timing: { repeat: { frequency, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+  });
+  const er = withDose(active('er', 'oxycodone hydrochloride 40 mg 12 hr extended release oral tablet'), 2);
+
+  it('counts both when a draft adds another product of the same opioid (immediate-release for breakthrough pain)', () => {
+    const order = orderOf(withDose(draft('oxycodone hydrochloride 5 mg oral tablet'), 4), [er]);
+    // 40 mg x 2 x 1.5 = 120 MME/day standing, plus 5 mg x 4 x 1.5 = 30 from the draft.
+    expect(order.mme.totalKnown).toBe(150);
+    expect(order.isNewTherapy).toBe(false); // still a continuation of oxycodone for the new-start checks
+  });
+
+  it('counts once when the draft renews the same product, or names it in priorPrescription', () => {
+    expect(orderOf(withDose(draft('oxycodone hydrochloride 40 mg 12 hr extended release oral tablet'), 2), [er]).mme.totalKnown).toBe(120);
+    const linked = withDose(draft('oxycodone hydrochloride 30 mg 12 hr extended release oral tablet', { priorPrescription: { reference: 'MedicationRequest/er' } }), 2);
+    expect(orderOf(linked, [er]).mme.totalKnown).toBe(90);
+  });
+});
+
 describe('same therapy (renewal) in the facts', () => {
   it('takes a draft with the active opioid of a current order as a renewal, days counted from that order', () => {
     const order = orderOf(draft('hydrocodone 5 mg / acetaminophen 325 mg oral tablet'), [active('a1', 'hydrocodone 5 mg / acetaminophen 325 mg oral tablet', '2026-09-23')]);
