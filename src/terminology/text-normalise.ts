@@ -9,8 +9,14 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
 
 /** Lower-case, strip accents, collapse whitespace. Keeps punctuation (dose strings use "/" and "."). */
 export function normaliseText(text: string): string {
-  return text.normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return text.normalize('NFKD').replace(COMBINING_MARKS, '').replace(INVISIBLE, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * Characters that do not show but split a word: soft hyphen, zero-width space and joiners, word joiner,
+ * byte order mark ("Alpra\u00ADzolam" must read as alprazolam, not as "alpra" and "zolam").
+ */
+const INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/g;
 
 const WORD_SPLIT = /[^a-z0-9]+/;
 

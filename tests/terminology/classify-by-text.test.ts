@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { classesOfText, classifier, rxnorm, text } from './helpers.ts';
 
+describe('names with invisible characters inside a word', () => {
+  it.each([
+    ['Alpra\u00ADzolam 0.5 MG Oral Tablet', ['benzodiazepine']],
+    ['Alpra\u200Bzolam 0.5 MG Oral Tablet', ['benzodiazepine']],
+    ['oxy\u2060codone 5 MG Oral Tablet', ['opioid-analgesic']],
+    ['\uFEFFlorazepam 1 mg', ['benzodiazepine']],
+  ])('reads %j as one word', (name, classes) => {
+    expect(classesOfText(name)).toEqual(classes);
+  });
+});
+
 describe('text-only recognition by generic name, salt and tall-man lettering', () => {
   it.each([
     ['oxyCODONE HCl 5 MG Oral Tablet', ['opioid-analgesic']],
