@@ -55,11 +55,11 @@ function amountToMg(amount: EntryAmount, strength: StrengthResult, partners: rea
 export function dailyMg(dosage: unknown, strength: StrengthResult, partners: readonly number[] = []): DailyResult {
   const daily = dailyEntries(dosage);
   if ('reason' in daily) return { value: null, reason: daily.reason };
-  const values: { sequence: number | undefined; value: number }[] = [];
+  const values: { sequence: number | undefined; value: number; slots?: readonly string[] }[] = [];
   for (const entry of daily.entries) {
     const mg = amountToMg(entry, strength, partners);
     if (mg.value === null) return mg;
-    values.push({ sequence: entry.sequence, value: mg.value });
+    values.push({ sequence: entry.sequence, value: mg.value, ...(entry.slots ? { slots: entry.slots } : {}) });
   }
   return { value: round(combineDaily(values), 4) };
 }

@@ -22,6 +22,8 @@ export interface Amount {
 /** One dosage instruction's daily amount. */
 export interface EntryAmount extends Amount {
   readonly sequence: number | undefined;
+  /** The times of day it is taken (timing.repeat.timeOfDay and when), when given. */
+  readonly slots?: readonly string[];
   /** The amount given at one time (same unit), when the daily amount was built from it. */
   readonly perDose?: number;
 }
@@ -99,7 +101,14 @@ function entryPerDay(entry: Record<string, unknown>): EntryAmount | Unknown {
     if (dose.dose === undefined) return { perDay: null, reason: dose.reason };
     return { perDay: null, reason: isAsNeeded(entry) ? `as-needed dose with no frequency and no maximum per period` : (times as Unknown).reason };
   }
-  return { value: dose.dose.value * times.perDay, unit: dose.dose.unit, sequence, perDose: dose.dose.value };
+  return { value: dose.dose.value * times.perDay, unit: dose.dose.unit, sequence, perDose: dose.dose.value, ...slotsOf(entry) };
+}
+
+/** timing.repeat.timeOfDay and when, as one list ("08:00:00", "HS"), when the entry names any. */
+function slotsOf(entry: Record<string, unknown>): { slots?: string[] } {
+  const repeat = obj(obj(entry.timing)?.repeat);
+  const slots = [...arr(repeat?.timeOfDay), ...arr(repeat?.when)].filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return slots.length > 0 ? { slots } : {};
 }
 
 /** Every structured dosage instruction's daily amount, or the first reason one cannot be computed. */
@@ -120,13 +129,21 @@ export function dailyEntries(dosage: unknown): { readonly entries: readonly Entr
   return { entries };
 }
 
-/** Sum values sharing a `sequence` (taken together), then the highest across sequences (one after another). */
-export function combineDaily(values: readonly { readonly sequence: number | undefined; readonly value: number }[]): number {
+/**
+ * Sum values sharing a `sequence` (taken together), then the highest across sequences (one after another).
+ * Instructions without a sequence are alternatives (the highest counts), unless each names its own times
+ * of day and no two share one ("1 tablet at 08:00" and "2 tablets at 20:00"): then they are taken the
+ * same day, and add up.
+ */
+export function combineDaily(values: readonly { readonly sequence: number | undefined; readonly value: number; readonly slots?: readonly string[] }[]): number {
+  const unsequenced = values.filter((v) => v.sequence === undefined);
+  const allSlots = unsequenced.flatMap((v) => v.slots ?? []);
+  const splitByTime = unsequenced.length > 1 && unsequenced.every((v) => (v.slots?.length ?? 0) > 0) && new Set(allSlots).size === allSlots.length;
   const bySequence = new Map<number, number>();
-  let best = 0;
+  let best = splitByTime ? unsequenced.reduce((sum, v) => sum + v.value, 0) : 0;
   for (const { sequence, value } of values) {
     if (sequence === undefined) {
-      best = Math.max(best, value);
+      if (!splitByTime) best = Math.max(best, value);
       continue;
     }
     const sum = (bySequence.get(sequence) ?? 0) + value;
@@ -152,7 +169,7 @@ export function dosesPerDay(dosage: readonly Dosage[] | undefined): { perDay: nu
     const units = new Set(result.entries.map((e) => canonicalUnit(e.unit)));
     const [unit] = units;
     if (units.size !== 1 || unit === undefined) return { perDay: null, reason: 'dosage instructions use different units' };
-    const values = result.entries.map((e) => ({ sequence: e.sequence, value: massToMg(e) ?? e.value }));
+    const values = result.entries.map((e) => ({ sequence: e.sequence, value: massToMg(e) ?? e.value, ...(e.slots ? { slots: e.slots } : {}) }));
     return { perDay: combineDaily(values), unit };
   } catch {
     return { perDay: null, reason: 'malformed dosage' };

@@ -131,6 +131,18 @@ describe('dosesPerDay: several instructions', () => {
     expect(dosesPerDay(together)).toEqual({ perDay: 3, unit: 'tablet' });
   });
 
+  it('adds instructions without a sequence that name different times of day (split doses), else takes the highest', () => {
+    const at = (value: number, time: string): Dosage => ({
+      timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', timeOfDay: [time] } },
+      doseAndRate: [{ doseQuantity: { value, unit: 'tablet' } }],
+    });
+    expect(dosesPerDay([at(1, '08:00:00'), at(2, '20:00:00')])).toEqual({ perDay: 3, unit: 'tablet' });
+    // The same time in both: alternatives, not a split dose.
+    expect(dosesPerDay([at(1, '08:00:00'), at(2, '08:00:00')])).toEqual({ perDay: 2, unit: 'tablet' });
+    // One without a time: cannot tell, the highest counts as before.
+    expect(dosesPerDay([at(1, '08:00:00'), every(2, 'tablet', 1)])).toEqual({ perDay: 2, unit: 'tablet' });
+  });
+
   it('ignores text-only instructions next to structured ones', () => {
     expect(dosesPerDay([every(5, 'mg', 2), { text: 'Take with food' }])).toEqual({ perDay: 10, unit: 'mg' });
   });
