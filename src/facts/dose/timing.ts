@@ -49,8 +49,18 @@ function fromRepeat(repeat: Record<string, unknown>): TimesPerDay | undefined {
   }
   if (events > 0) return { perDay: events };
   // "Once" / "twice in total" (count without frequency): never more than that many a day.
-  const count = Math.max(positive(repeat.count) ?? 0, positive(repeat.countMax) ?? 0);
+  const count = totalCount(repeat);
   return count > 0 ? { perDay: count } : undefined;
+}
+
+/** repeat.count (or countMax): how many doses in all, not per day. */
+function totalCount(repeat: Record<string, unknown>): number {
+  return Math.max(positive(repeat.count) ?? 0, positive(repeat.countMax) ?? 0);
+}
+
+/** True when `repeat` says how often only through a total count (no frequency, period or times of day). */
+function countOnly(repeat: Record<string, unknown>): boolean {
+  return totalCount(repeat) > 0 && positive(repeat.frequency) === undefined && positive(repeat.frequencyMax) === undefined && positive(repeat.period) === undefined && countEvents(repeat) === 0;
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
@@ -80,8 +90,10 @@ export function timesPerDay(timing: unknown): TimesPerDay {
   if (t === undefined) return { perDay: null, reason: 'no frequency' };
   const repeat = obj(t.repeat);
   const fromRep = repeat === undefined ? undefined : fromRepeat(repeat);
-  if (fromRep !== undefined && fromRep.perDay !== null) return fromRep;
   const coded = fromCode(t.code);
+  // "Q6H, 20 doses": the code says how often, the count how many in all (at most that many a day).
+  if (repeat !== undefined && coded !== undefined && countOnly(repeat)) return { perDay: Math.min(coded, totalCount(repeat)) };
+  if (fromRep !== undefined && fromRep.perDay !== null) return fromRep;
   if (coded !== undefined) return { perDay: coded };
   return fromRep ?? { perDay: null, reason: 'no frequency' };
 }

@@ -120,6 +120,18 @@ describe('dosesPerDay: as needed', () => {
   });
 });
 
+describe('dosesPerDay: a code with a total count', () => {
+  it('reads "Q6H, 20 doses" as 4 a day (the count is the total, not a daily figure)', () => {
+    const q6h = coded(5, 'mg', 'Q6H');
+    expect(dosesPerDay([{ ...q6h, timing: { ...q6h.timing, repeat: { count: 20 } } }])).toEqual({ perDay: 20, unit: 'mg' });
+  });
+
+  it('never more a day than the total count ("Q4H, 2 doses in all" is at most 2 a day)', () => {
+    const q4h = coded(5, 'mg', 'Q4H');
+    expect(dosesPerDay([{ ...q4h, timing: { ...q4h.timing, repeat: { count: 2 } } }])).toEqual({ perDay: 10, unit: 'mg' });
+  });
+});
+
 describe('dosesPerDay: several instructions', () => {
   it('takes the highest daily amount of a taper', () => {
     const taper = [{ ...every(10, 'mg', 3), sequence: 1 }, { ...every(10, 'mg', 2), sequence: 2 }, { ...every(10, 'mg', 1), sequence: 3 }];
