@@ -43,6 +43,9 @@ export const unauthorized = (): AdminError =>
 
 export const forbidden = (needed: string): AdminError => new AdminError(403, outcome('forbidden', 'forbidden', `This operation needs the ${needed} role.`));
 
+export const crossSiteRefused = (): AdminError =>
+  new AdminError(403, outcome('cross-site', 'forbidden', 'A change sent from another site is refused while admin authentication is off (ADMIN_AUTH=off): use the console served by this service.'));
+
 export const notFound = (what: string): AdminError => new AdminError(404, outcome('not-found', 'not-found', `${what} not found.`));
 
 export const conflict = (text: string): AdminError => new AdminError(409, outcome('conflict', 'conflict', text));

@@ -7,10 +7,10 @@ import express, { Router } from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { DETAIL_PLACEHOLDERS } from '../engine/index.ts';
 import { FACT_CATALOGUE } from '../facts/index.ts';
-import { jsonDepthExceeds } from '../shared/index.ts';
+import { jsonDepthExceeds, requestPath } from '../shared/index.ts';
 import { allows } from './auth.ts';
 import type { AdminAuthenticator, AdminPrincipal, AdminRole } from './auth.ts';
-import { AdminError, badRequest, forbidden, notFound, unauthorized, unavailable } from './outcomes.ts';
+import { AdminError, badRequest, crossSiteRefused, forbidden, notFound, unauthorized, unavailable } from './outcomes.ts';
 import type { AdminLogger, RuleAdmin } from './rule-admin.ts';
 
 export interface AdminRouterDeps {
@@ -42,6 +42,28 @@ function header(req: Request, name: string): string | undefined {
 /** Deepest JSON accepted by the admin API (real rules nest a dozen levels). */
 const ADMIN_MAX_JSON_DEPTH = 64;
 
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The browser says the request comes from another site (Sec-Fetch-Site), or its Origin is not this host. */
+function fromAnotherSite(req: Request): boolean {
+  const site = header(req, 'sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return true;
+  }
+  const origin = header(req, 'origin');
+  if (origin === undefined) {
+    return false; // not from a browser page (curl, scripts), or a browser that sent Sec-Fetch-Site above
+  }
+  if (origin === 'null') {
+    return true; // a sandboxed or opaque origin
+  }
+  try {
+    return new URL(origin).host !== header(req, 'host');
+  } catch {
+    return true;
+  }
+}
+
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
   const json = express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true });
@@ -57,13 +79,19 @@ export function adminRouter(deps: AdminRouterDeps): Router {
         if ('disabled' in deps.auth) {
           throw unavailable(`The admin API is disabled: ${deps.auth.disabled}`);
         }
+        // With authentication off (development), every caller is an editor, so another site open in the
+        // developer's browser could post changes here (a form or a no-cors fetch needs no preflight). The
+        // browser says where a request comes from: only this origin may change anything.
+        if (deps.auth.mode === 'off' && !SAFE_METHODS.has(req.method) && fromAnotherSite(req)) {
+          throw crossSiteRefused();
+        }
         const result = await deps.auth.authenticate(header(req, 'authorization'));
         if (!result.ok) {
-          deps.logger.warn({ requestId: res.locals.requestId, path: req.path, reason: result.reason, status: result.status }, 'admin API call refused');
+          deps.logger.warn({ requestId: res.locals.requestId, path: requestPath(req), reason: result.reason, status: result.status }, 'admin API call refused');
           throw result.status === 403 ? forbidden('cds-viewer or cds-editor') : unauthorized();
         }
         if (!allows(result.principal.role, needed)) {
-          deps.logger.warn({ requestId: res.locals.requestId, path: req.path, user: result.principal.name, role: result.principal.role }, 'admin API call refused: role');
+          deps.logger.warn({ requestId: res.locals.requestId, path: requestPath(req), user: result.principal.name, role: result.principal.role }, 'admin API call refused: role');
           throw forbidden(needed);
         }
         res.locals.adminPrincipal = result.principal;

@@ -227,3 +227,29 @@ describe('misconfigured admin authentication', () => {
     expect((await request(app).get('/cds-services')).status).toBe(200);
   });
 });
+
+describe('admin authentication off (development): other sites cannot post changes through the browser', () => {
+  let t: Awaited<ReturnType<typeof createAdminTestApp>>;
+  beforeAll(async () => {
+    t = await createAdminTestApp({ auth: createAdminAuthenticator({ mode: 'off' }) });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('refuses a change the browser marks as cross-site, or whose Origin is another host', async () => {
+    const crossSite = await request(t.app).post('/admin/api/reload').set('Sec-Fetch-Site', 'cross-site');
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body.resourceType).toBe('OperationOutcome');
+    expect((await request(t.app).post('/admin/api/reload').set('Origin', 'http://localhost:47812')).status).toBe(403);
+    expect((await request(t.app).post('/admin/api/reload').set('Origin', 'null')).status).toBe(403);
+  });
+
+  it('accepts changes from its own console, and from tools that are not browsers; reads from anywhere', async () => {
+    expect((await request(t.app).post('/admin/api/reload').set('Sec-Fetch-Site', 'same-origin')).status).toBe(200);
+    const host = await request(t.app).post('/admin/api/reload').set('Host', 'cds.local:8080').set('Origin', 'http://cds.local:8080');
+    expect(host.status).toBe(200);
+    expect((await request(t.app).post('/admin/api/reload')).status).toBe(200);
+    expect((await request(t.app).get('/admin/api/rules').set('Sec-Fetch-Site', 'cross-site')).status).toBe(200);
+  });
+});
