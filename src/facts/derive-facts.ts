@@ -8,7 +8,7 @@ import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
 import type { Classifier } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
-import { orderFacts, replaces } from './order-facts.ts';
+import { orderFacts, replaces, sameTherapy } from './order-facts.ts';
 import type { EngineFacts, FactGap, Facts, MedicationFact, OrderFacts } from './types.ts';
 
 export interface DraftOrderInput {
@@ -34,7 +34,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
     input: d,
     fact: toMedicationFact(d.resource, 'draft-order', record, classifier, d.fallbackRef, hasDepression),
   }));
-  const draftIds = new Set(draftFacts.map((d) => d.fact.ref));
+  const draftByRef = new Map(draftFacts.map((d) => [d.fact.ref, d.fact]));
   const active: MedicationFact[] = [];
   const add = (type: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration', kind: MedicationFact['kind']): void => {
     const list = (record.resources.get(type) ?? []) as (MedicationRequest | MedicationStatement | MedicationAdministration)[];
@@ -44,7 +44,9 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
       }
       const fact = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression);
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.
-      if (!draftIds.has(fact.ref)) {
+      // Only when it is that same therapy: an id shared by chance must not hide another drug.
+      const draft = draftByRef.get(fact.ref);
+      if (!(draft && sameTherapy(draft, fact))) {
         active.push(fact);
       }
     });

@@ -44,7 +44,12 @@ export function sanitizeMedication(value: Medication | undefined): Medication | 
   }
   const ingredient: MedicationIngredient[] = [];
   for (const i of toArray(value.ingredient)) {
-    const item = sanitizeConcept((i as Record<string, unknown> | null)?.itemCodeableConcept);
+    const raw = i as Record<string, unknown> | null;
+    // An ingredient given as a reference (itemReference to a Substance or Medication) is read by its
+    // display: dropped, a lorazepam ingredient went unrecognised.
+    const referenced = raw?.itemReference as { display?: unknown } | null | undefined;
+    const item =
+      sanitizeConcept(raw?.itemCodeableConcept) ?? (typeof referenced?.display === 'string' && referenced.display.trim() ? sanitizeConcept({ text: referenced.display }) : undefined);
     if (item) {
       ingredient.push({ itemCodeableConcept: item, ...(strengthOf(i) ? { strength: strengthOf(i) } : {}) });
     }

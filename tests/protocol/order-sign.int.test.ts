@@ -102,6 +102,23 @@ describe('POST /cds-services/{id} order-sign with full prefetch', () => {
     expect(expectConformant(res.body)).toEqual([]);
   });
 
+  it('still counts an active benzodiazepine whose id the draft happens to share (only the same therapy is the re-signed order)', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.context.draftOrders.entry[0].resource.id = body.prefetch.medicationRequests.entry[0].resource.id;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
+  it('recognises a Medication whose ingredient is given as a reference with a display', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const benzo = body.prefetch.medicationRequests.entry[0].resource;
+    delete benzo.medicationCodeableConcept;
+    benzo.contained = [{ resourceType: 'Medication', id: 'med1', ingredient: [{ itemReference: { reference: 'Substance/s1', display: 'Alprazolam' } }] }];
+    benzo.medicationReference = { reference: '#med1' };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
   it('records which rule set answered in the X-Rule-Set-Version header', async () => {
     const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
     expect(res.headers['x-rule-set-version']).toBe(t.ruleSet.version);
