@@ -49,7 +49,11 @@ export function toMedicationFact(
   patientHasDepression = false
 ): MedicationFact {
   const medication = sanitizeMedication(resolveMedication(resource, record.medications));
-  const concept = sanitizeConcept(resource.medicationCodeableConcept);
+  // A medicationReference whose Medication is not in the record still names the drug in its display.
+  const referenceDisplay = resource.medicationReference?.display;
+  const concept =
+    sanitizeConcept(resource.medicationCodeableConcept) ??
+    (medication === undefined && typeof referenceDisplay === 'string' && referenceDisplay.trim() ? sanitizeConcept({ text: referenceDisplay }) : undefined);
   const classification = classifier.classify(concept, medication);
   // The reason's text is read for methadone and ketamine only; worked out once, when first needed.
   let reason: string | undefined;

@@ -119,6 +119,18 @@ describe('POST /cds-services/{id} order-sign with full prefetch', () => {
     expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
   });
 
+  it("reads a medicationReference's display when its Medication is not in the record (and still says the check is incomplete)", async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const benzo = body.prefetch.medicationRequests.entry[0].resource;
+    delete benzo.medicationCodeableConcept;
+    benzo.medicationReference = { reference: 'Medication/not-sent', display: 'Alprazolam 0.5 mg' };
+    delete body.fhirServer;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const codes = topics(expectConformant(res.body));
+    expect(codes).toContain('opioid-benzodiazepine');
+    expect(codes).toContain('check-incomplete');
+  });
+
   it('records which rule set answered in the X-Rule-Set-Version header', async () => {
     const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
     expect(res.headers['x-rule-set-version']).toBe(t.ruleSet.version);
