@@ -6,13 +6,13 @@ import http from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
 import { npmStartCommand } from '../support/npm-start.ts';
+import { freePort, startStalledServer, until } from '../support/processes.ts';
+import type { StalledServer } from '../support/processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -21,17 +21,6 @@ const NPM_START_NODE_ARGS = NPM_START.nodeArgs;
 
 const FIXTURE = readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8');
 const SIGN = '/cds-services/cns-depressant-order-sign';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
@@ -48,35 +37,17 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, limitMs = 30_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
   let child: ChildProcess;
   let base: string;
   let publicBase: string;
   let dataDir: string;
   let stderr = '';
-  const stalled = new Set<Socket>();
-  const stallServer = createServer((s) => {
-    stalled.add(s);
-    s.on('error', () => undefined);
-    s.on('data', () => undefined);
-  });
-  let stallUrl: string;
+  let stall: StalledServer;
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-cluster-test-'));
-    await new Promise<void>((r) => stallServer.listen(0, '127.0.0.1', r));
-    const sa = stallServer.address();
-    stallUrl = `http://127.0.0.1:${typeof sa === 'object' && sa ? sa.port : 0}/fhir`;
+    stall = await startStalledServer();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     publicBase = `http://localhost:${port}`;
@@ -111,8 +82,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
 
   afterAll(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
-    for (const s of stalled) s.destroy();
-    stallServer.close();
+    stall.close();
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
@@ -195,10 +165,10 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
     // No prefetch and a FHIR server that never answers: the request takes the whole FHIR budget.
     const slow = JSON.parse(FIXTURE) as Record<string, unknown>;
     delete slow.prefetch;
-    slow.fhirServer = stallUrl;
+    slow.fhirServer = stall.url;
     slow.fhirAuthorization = { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'test' };
     const inFlight = post(JSON.stringify(slow), await mintDevToken(await keys(), `${publicBase}${SIGN}`));
-    await until('the FHIR call to reach the stalled server', () => (stalled.size > 0 ? true : undefined));
+    await until('the FHIR call to reach the stalled server', () => (stall.sockets.size > 0 ? true : undefined));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     const res = await inFlight;

@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCdsJwtVerifier, createMemoryReplayStore, devTrustedClient, generateDevKeys, mintDevToken } from '../../src/security/index.ts';
 import type { DevKeys } from '../../src/security/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { captureLog } from '../support/log-capture.ts';
 import { ORDER_SIGN, createTestApp, fixture } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
@@ -51,15 +50,9 @@ describe('CDS client JWT on the HTTP endpoints', () => {
   });
 
   it('logs a refusal with the path the client called, without its query, and without the token', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { logger, lines } = captureLog();
     const verifier = await createCdsJwtVerifier({ clients: [devTrustedClient(keys)], replayStore: createMemoryReplayStore() });
-    const logged = await createTestApp({ config: { publicBaseUrl: BASE }, auth: { mode: 'required', verifier, issuers: [keys.iss] }, logger: pino({ level: 'info' }, sink) });
+    const logged = await createTestApp({ config: { publicBaseUrl: BASE }, auth: { mode: 'required', verifier, issuers: [keys.iss] }, logger });
     const token = await mintDevToken(keys, `${BASE}/cds-services`, { iss: keys.iss });
     const res = await request(logged.app).post(`${ORDER_SIGN}?patient=pt-secret-77`).set('Authorization', `Bearer ${token}`).send({});
     expect(res.status).toBe(401);

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFhirTestServer } from '../support/fhir-test-server.ts';
+import { captureLog } from '../support/log-capture.ts';
 import type { FhirTestServer } from '../support/fhir-test-server.ts';
 import { ORDER_SIGN, createTestApp, fixture, prefetchResources } from '../support/test-app.ts';
 
@@ -22,14 +21,8 @@ describe('health, readiness and metrics', () => {
   });
 
   it('logs one JSON line per request: request id, status, hook instance, cards; never the token or the patient', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    const t = await createTestApp({ logger: pino({ level: 'info', redact: ['token', '*.token'] }, sink) });
+    const { logger, lines } = captureLog({ redact: ['token', '*.token'] });
+    const t = await createTestApp({ logger });
     const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
     const sent = { ...body, fhirAuthorization: { access_token: 'secret-access-token-123', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' } };
     const res = await request(t.app).post(ORDER_SIGN).set('X-Request-Id', 'req-12345678').send(sent);

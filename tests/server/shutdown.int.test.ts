@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.ts';
 import { npmStartCommand } from '../support/npm-start.ts';
+import { freePort, startStalledServer, until } from '../support/processes.ts';
+import type { StalledServer } from '../support/processes.ts';
 import { sqlOf } from '../store/helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -22,45 +22,16 @@ const NPM_START = npmStartCommand();
 const SIGN = '/cds-services/cns-depressant-order-sign';
 const FIXTURE = JSON.parse(readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8')) as Record<string, unknown>;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, limitMs = 30_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('SIGTERM, one process, a client that keeps its connection open', () => {
   let child: ChildProcess;
   let base: string;
   let dataDir: string;
   let output = '';
-  const stalled = new Set<Socket>();
-  const stallServer = createServer((s) => {
-    stalled.add(s);
-    s.on('error', () => undefined);
-    s.on('data', () => undefined);
-  });
-  let stallUrl: string;
+  let stall: StalledServer;
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-shutdown-test-'));
-    await new Promise<void>((r) => stallServer.listen(0, '127.0.0.1', r));
-    const sa = stallServer.address();
-    stallUrl = `http://127.0.0.1:${typeof sa === 'object' && sa ? sa.port : 0}/fhir`;
+    stall = await startStalledServer();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [...NPM_START.nodeArgs], {
@@ -91,8 +62,7 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
 
   afterAll(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
-    for (const s of stalled) s.destroy();
-    stallServer.close();
+    stall.close();
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
@@ -116,10 +86,10 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
       // not prefetched (the conditions, optional: the answer is a 200 with a "check incomplete" card).
       const hookInstance = randomUUID();
       const { conditions: _left, ...prefetch } = FIXTURE.prefetch as Record<string, unknown>;
-      const slow: Record<string, unknown> = { ...FIXTURE, hookInstance, fhirServer: stallUrl, prefetch };
+      const slow: Record<string, unknown> = { ...FIXTURE, hookInstance, fhirServer: stall.url, prefetch };
       slow.fhirAuthorization = { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'test' };
       const inFlight = post(slow);
-      await until('the FHIR call to reach the stalled server', () => (stalled.size > 0 ? true : undefined));
+      await until('the FHIR call to reach the stalled server', () => (stall.sockets.size > 0 ? true : undefined));
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       const answered = await inFlight;
