@@ -56,6 +56,12 @@ export const preconditionRequired = (): AdminError =>
 export const preconditionFailed = (): AdminError =>
   new AdminError(412, outcome('precondition-failed', 'conflict', 'The rule changed since you loaded it (If-Match does not match its ETag): reload it and apply your change again.'));
 
+export const changedElsewhere = (): AdminError =>
+  new AdminError(
+    412,
+    outcome('precondition-failed', 'conflict', 'The rule was just changed through another server of this service, and this one has not caught up yet: reload it in a moment and apply your change again.')
+  );
+
 export const badRequest = (text: string, pointer?: string): AdminError => {
   const o = outcome('bad-request', 'invalid', text);
   if (pointer !== undefined && o.issue?.[0]) {

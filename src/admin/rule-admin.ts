@@ -26,7 +26,8 @@ import { handleOrderHook } from '../protocol/index.ts';
 import type { Card, HookDeps, ServiceDefinition } from '../protocol/index.ts';
 import { OperationOutcomeError } from '../shared/index.ts';
 import type { RuleChange, RuleChangeAction, RuleStats, Snooze, Store } from '../store/types.ts';
-import { AdminError, badRequest, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
+import { AdminError, badRequest, changedElsewhere, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
+import { unsyncedChangeOf } from './rule-sync.ts';
 import type { ValidationIssue } from './outcomes.ts';
 import { RulesLockTimeout, canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleId, listRuleIds, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
 import { RULE_TEST_NOW, fixturePath, offlineFetch, readFixture, runRuleTests, serviceForRequest } from './run-rule-tests.ts';
@@ -263,6 +264,11 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
         if (!ifMatchSatisfied(req.ifMatch, etagOf(current))) {
           throw preconditionFailed();
         }
+      }
+      // Replicas sharing the store: a change to this rule through another replica that this folder has
+      // not applied yet would be overwritten by this one (its ETag is of the older copy).
+      if (deps.store && (await unsyncedChangeOf(deps.store, rulesDir, req.id, current))) {
+        throw changedElsewhere();
       }
       // A change made from the current content (enable, disable) reads it here, under the lock: read
       // before it, a save that landed in between would be silently undone.

@@ -39,6 +39,32 @@ async function readSeq(rulesDir: string): Promise<number | undefined> {
 }
 
 /**
+ * A change to `ruleId` made through another replica that this folder has not applied yet, if any. An
+ * edit based on this folder's copy would silently overwrite it (both replicas would accept the same
+ * If-Match), so the admin API refuses such an edit until the sync has caught up. Undefined when this
+ * folder does not take part in rule sync (no `.sync-seq`).
+ */
+export async function unsyncedChangeOf(
+  store: Pick<Store, 'ruleChangesSince'>,
+  rulesDir: string,
+  ruleId: string,
+  current: string | undefined
+): Promise<RuleChange | undefined> {
+  const seq = await readSeq(rulesDir);
+  if (seq === undefined) {
+    return undefined;
+  }
+  const latest = (await store.ruleChangesSince(seq)).filter((c) => c.seq > seq && c.ruleId === ruleId).at(-1);
+  if (latest === undefined) {
+    return undefined;
+  }
+  // The folder already holds the rule as the feed last left it (this replica's own change, not yet
+  // counted by its sync): nothing to overwrite.
+  const text = latest.content === null || latest.content === undefined ? undefined : canonicalText(latest.content);
+  return text === current ? undefined : latest;
+}
+
+/**
  * @param options - The store with the change feed, this replica's holder, poll interval.
  * @returns The running sync; call close() on shutdown.
  */

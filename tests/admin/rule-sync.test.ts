@@ -60,6 +60,21 @@ describe('rule sync between replicas', () => {
     expect(a.holder.current().rules.find((r) => r.id === 'opioid-high-mme')?.version).toBe('7.0.0');
   });
 
+  it("refuses an edit made on a replica that has not yet applied another replica's change to the same rule (412), then accepts it once synced", async () => {
+    const id = 'opioid-high-mme';
+    const staleEtag = etagOf(fileOf(bDir, id));
+    await a.admin.updateRule(id, { ...shippedRule(id), version: '7.0.0' }, etagOf(fileOf(a.rulesDir, id)), 'alice');
+    // B still holds the old copy, whose ETag the editor on B has: without the check, B would overwrite Alice's change.
+    await expect(b.updateRule(id, { ...shippedRule(id), version: '8.0.0' }, staleEtag, 'bob')).rejects.toMatchObject({ status: 412 });
+    expect(JSON.parse(fileOf(bDir, id)).version).not.toBe('8.0.0');
+    await syncB.syncOnce();
+    expect(JSON.parse(fileOf(bDir, id)).version).toBe('7.0.0');
+    await b.updateRule(id, { ...shippedRule(id), version: '8.0.0' }, etagOf(fileOf(bDir, id)), 'bob');
+    // Two quick edits on one replica are not refused: its own change is not "another replica's".
+    await b.updateRule(id, { ...shippedRule(id), version: '8.0.1' }, etagOf(fileOf(bDir, id)), 'bob');
+    expect(JSON.parse(fileOf(bDir, id)).version).toBe('8.0.1');
+  });
+
   it('holds back changes that are valid on their own replicas but not together, keeps serving, saving and restarting, and applies them once mended', async () => {
     // A deletes a rule; B, at the same time, adds a (disabled) successor that replaces it.
     await a.admin.deleteRule(LONG_TERM, etagOf(fileOf(a.rulesDir, LONG_TERM)), 'alice');
