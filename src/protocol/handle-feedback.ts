@@ -43,7 +43,9 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
     const rule = card ? rules.get(card.ruleId) : undefined;
     const system = item.overrideReason?.system;
     const reason = rule?.card.overrideReasons?.find((r) => r.code === item.overrideReason?.code && (system === undefined || system === OVERRIDE_REASON_SYSTEM));
-    if (!card || !reason?.snoozeDays) {
+    // Only a card this service issued can be snoozed through its feedback endpoint (feedback posted to
+    // another service's endpoint names a card that is not that service's).
+    if (!card || card.serviceId !== service.id || !reason?.snoozeDays) {
       continue;
     }
     const existing = await deps.store.activeSnoozes(card.patientKey, now);

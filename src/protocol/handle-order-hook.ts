@@ -143,8 +143,16 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   const suppressed: SuppressedCard[] = [];
   for (const b of built) {
     const rule = rules.get(b.ruleId);
-    const snooze = snoozes.find((s) => s.ruleId === b.ruleId);
-    if (rule && snooze && !materiallyChanged(rule, b.materialState, snooze.materialState)) {
+    // Any of the rule's active snoozes whose state still holds (newest first): after a material change
+    // the clinician may snooze the card again, and that newer snooze must apply although the older one
+    // no longer does.
+    const snooze = rule
+      ? snoozes
+          .filter((s) => s.ruleId === b.ruleId)
+          .reverse()
+          .find((s) => !materiallyChanged(rule, b.materialState, s.materialState))
+      : undefined;
+    if (rule && snooze) {
       suppressed.push({ ruleId: b.ruleId, snoozeId: snooze.id, ...(b.orderRef ? { orderRef: b.orderRef } : {}) });
     } else {
       shown.push(b);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/index.ts';
 import { createStore } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
-import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import { ORDER_SELECT, ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 const FEEDBACK = `${ORDER_SIGN}/feedback`;
@@ -143,6 +143,32 @@ describe('feedback endpoint and snoozes', () => {
 
     // An admin lifts the snooze: the card comes back for the unchanged situation too.
     expect(await store.liftSnooze(snooze.id, 'admin', new Date())).toBe(true);
+    expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
+  });
+
+  it('a second snooze, made after a material change showed the card again, hides it in its new state', async () => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-resnooze');
+    const first = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    await override(first.uuid, 'benefits-outweigh-risks', '2026-11-21T12:05:00Z');
+    const changed = structuredClone(body);
+    changed.hookInstance = crypto.randomUUID();
+    changed.prefetch.medicationRequests.entry.push({
+      resource: { resourceType: 'MedicationRequest', id: 'gaba-2', status: 'active', intent: 'order', subject: { reference: 'Patient/fb-resnooze' }, medicationCodeableConcept: { text: 'Gabapentin 300 MG Oral Capsule' }, authoredOn: '2026-11-20' },
+    });
+    const again = (await sign(changed)).find((c) => c.source.topic?.code === RULE)!;
+    expect(again).toBeDefined(); // the new drug class is a material change: shown
+    await override(again.uuid, 'benefits-outweigh-risks', '2026-11-21T12:06:00Z');
+    // Two active snoozes now; the newer one matches the new state.
+    expect((await sign({ ...changed, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
+  });
+
+  it("does not snooze a card through another service's feedback endpoint", async () => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-cross');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    const res = await request(t.app)
+      .post(`${ORDER_SELECT}/feedback`)
+      .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:07:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } }] });
+    expect(res.status).toBe(200);
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
   });
 
