@@ -593,7 +593,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
 
     async analytics(fromParam: unknown, toParam: unknown): Promise<{ from: string; to: string; rules: (RuleStats & { title?: string })[] }> {
       const store = requireStore('Analytics');
-      const to = parseDate(toParam, now(), 'to');
+      const to = parseDate(toParam, now(), 'to', true);
       const from = parseDate(fromParam, new Date(to.getTime() - 30 * 86_400_000), 'from');
       if (from.getTime() > to.getTime()) {
         throw badRequest('"from" must not be after "to".', 'from');
@@ -632,15 +632,27 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
   };
 }
 
-function parseDate(value: unknown, fallback: Date, name: string): Date {
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A `from`/`to` query value: a date (YYYY-MM-DD, a whole UTC day: as `to` it includes that day) or an
+ * RFC 3339 date-time with its offset (without one it would be read in the server's time zone). An
+ * impossible date (30 February) or anything else is refused rather than shifted.
+ */
+function parseDate(value: unknown, fallback: Date, name: string, end = false): Date {
   if (value === undefined || value === '') {
     return fallback;
   }
-  const date = typeof value === 'string' ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) {
-    throw badRequest(`"${name}" must be an ISO 8601 date or date-time.`, name);
+  const text = typeof value === 'string' ? value.trim() : '';
+  const m = DATE_ONLY.exec(text) ?? DATE_TIME.exec(text);
+  const date = m ? new Date(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text) : new Date(Number.NaN);
+  const [year, month, day] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (Number.isNaN(date.getTime()) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    throw badRequest(`"${name}" must be a date (YYYY-MM-DD) or a date-time with its offset (2026-11-21T08:00:00Z).`, name);
   }
-  return date;
+  return end && DATE_ONLY.test(text) ? new Date(date.getTime() + 86_400_000) : date;
 }
 
 function contentText(content: unknown): string {

@@ -454,10 +454,34 @@ describe('admin API', () => {
     it('returns per-rule analytics over a period', async () => {
       const res = await request(t.app).get(`${API}/analytics?from=2026-01-01&to=2026-12-31`).set('Authorization', bearer(t.viewer));
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ from: '2026-01-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z' });
+      // A date-only "to" includes that whole day: the period ends at the next day's start (exclusive).
+      expect(res.body).toMatchObject({ from: '2026-01-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' });
       expect(Array.isArray(res.body.rules)).toBe(true);
-      const bad = await request(t.app).get(`${API}/analytics?from=yesterday`).set('Authorization', bearer(t.viewer));
-      expect(bad.status).toBe(400);
+      // Not shifted into another day or the server's time zone: refused.
+      for (const bad of ['yesterday', '2026-02-30', '1', '2026-01-01T00:00', '2026-13-01']) {
+        const res = await request(t.app).get(`${API}/analytics?from=${encodeURIComponent(bad)}`).set('Authorization', bearer(t.viewer));
+        expect(res.status, bad).toBe(400);
+        expect(res.body.resourceType).toBe('OperationOutcome');
+      }
+    });
+
+    it("counts a card issued during the period's last day when 'to' is a date", async () => {
+      t.store!.enqueueInvocation({
+        hookInstance: crypto.randomUUID(),
+        serviceId: 'cns-depressant-order-sign',
+        hook: 'order-sign',
+        receivedAt: '2025-03-31T15:00:00Z',
+        latencyMs: 5,
+        status: 200,
+        ruleSetVersion: 'v',
+        patientKey: 'p'.repeat(64),
+        cards: [{ uuid: crypto.randomUUID(), ruleId: 'opioid-benzodiazepine', indicator: 'warning', suggestionUuids: [] }],
+        suppressed: [],
+      });
+      await t.store!.flush();
+      const res = await request(t.app).get(`${API}/analytics?from=2025-03-01&to=2025-03-31`).set('Authorization', bearer(t.viewer));
+      expect(res.status).toBe(200);
+      expect(res.body.rules.find((r: { ruleId: string }) => r.ruleId === 'opioid-benzodiazepine')?.fired).toBe(1);
     });
 
     it('lists and lifts snoozes (editor only)', async () => {
