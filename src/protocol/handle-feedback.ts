@@ -48,9 +48,10 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
     if (!card || card.serviceId !== service.id || !reason?.snoozeDays) {
       continue;
     }
-    const existing = await deps.store.activeSnoozes(card.patientKey, now);
-    if (existing.some((s) => s.cardUuid === card.uuid)) {
-      continue; // feedback repeated: the snooze already exists (a later override of a newer card snoozes again, with the new material state)
+    // A card snoozes once. Feedback repeated for it (an EHR resending) must not renew a snooze an admin
+    // lifted, or one that expired; a later override of a newer card snoozes again, with the new state.
+    if ((await deps.store.listSnoozes({ cardUuid: card.uuid, limit: 1 })).length > 0) {
+      continue;
     }
     snoozes.push(
       await deps.store.createSnooze({

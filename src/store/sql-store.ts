@@ -578,12 +578,16 @@ export class SqlStore implements Store, StoreDiagnostics {
     return rows.map(snoozeFromRow);
   }
 
-  async listSnoozes(filter: { readonly ruleId?: string; readonly activeAt?: Date; readonly limit?: number }): Promise<Snooze[]> {
+  async listSnoozes(filter: { readonly ruleId?: string; readonly cardUuid?: string; readonly activeAt?: Date; readonly limit?: number }): Promise<Snooze[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.ruleId !== undefined) {
       params.push(filter.ruleId);
       where.push(`rule_id = $${params.length}`);
+    }
+    if (filter.cardUuid !== undefined) {
+      params.push(filter.cardUuid);
+      where.push(`card_uuid = $${params.length}`);
     }
     if (filter.activeAt !== undefined) {
       params.push(dateIso(filter.activeAt, 'activeAt'));

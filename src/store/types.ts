@@ -147,7 +147,8 @@ export interface Store {
   createSnooze(snooze: Omit<Snooze, 'id' | 'liftedAt' | 'liftedBy'>): Promise<Snooze>;
   /** Unlifted, unexpired snoozes for a patient at a time (hot path: indexed, fast). */
   activeSnoozes(patientKey: string, at: Date): Promise<Snooze[]>;
-  listSnoozes(filter: { readonly ruleId?: string; readonly activeAt?: Date; readonly limit?: number }): Promise<Snooze[]>;
+  /** Snoozes, newest first; `cardUuid` gives the snooze made from that card, whether active, lifted or expired. */
+  listSnoozes(filter: { readonly ruleId?: string; readonly cardUuid?: string; readonly activeAt?: Date; readonly limit?: number }): Promise<Snooze[]>;
   liftSnooze(id: string, by: string, at: Date): Promise<boolean>;
 
   ruleStats(from: Date, to: Date): Promise<RuleStats[]>;

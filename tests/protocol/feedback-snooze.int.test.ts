@@ -162,6 +162,18 @@ describe('feedback endpoint and snoozes', () => {
     expect((await sign({ ...changed, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
   });
 
+  it('feedback resent for a card whose snooze an admin lifted does not snooze it again', async () => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-resend');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:08:00Z');
+    const snooze = (await store.listSnoozes({ cardUuid: card.uuid }))[0]!;
+    expect(await store.liftSnooze(snooze.id, 'admin', new Date())).toBe(true);
+    // The EHR resends the same feedback (a retry): stored as a duplicate, and the lift stands.
+    expect((await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:08:00Z')).status).toBe(200);
+    expect(await store.listSnoozes({ cardUuid: card.uuid })).toHaveLength(1);
+    expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
+  });
+
   it("does not snooze a card through another service's feedback endpoint", async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-cross');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;

@@ -275,6 +275,11 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(listed.map((s) => s.id)).toContain(b.id);
         expect(listed.every((s) => s.ruleId === 'opioid-high-mme')).toBe(true);
         expect(await store.listSnoozes({ limit: 1 })).toHaveLength(1);
+        // The three snoozes above were made from one card uuid (base).
+        const fromCard = (await store.listSnoozes({ cardUuid: base.cardUuid })).map((s) => s.id);
+        expect(fromCard).toHaveLength(3);
+        expect(fromCard).toEqual(expect.arrayContaining([a.id, b.id]));
+        expect(await store.listSnoozes({ cardUuid: randomUUID() })).toEqual([]);
         const notYet = await store.listSnoozes({ ruleId: 'opioid-high-mme', activeAt: new Date('2026-02-01T00:00:00Z'), limit: 1000 });
         expect(notYet.map((s) => s.id)).not.toContain(b.id);
 
