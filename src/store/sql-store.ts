@@ -147,7 +147,8 @@ WITH cards AS (
   SELECT c.rule_id,
          (count(DISTINCT c.uuid) FILTER (WHERE f.outcome = 'accepted'))::int AS accepted,
          (count(DISTINCT c.uuid) FILTER (WHERE f.outcome = 'overridden'))::int AS overridden,
-         (count(*) FILTER (WHERE f.comment_sha256 IS NOT NULL))::int AS comments
+         -- A comment resent with the card's feedback (an EHR retry with a new timestamp) counts once.
+         (count(DISTINCT (c.uuid, f.comment_sha256)) FILTER (WHERE f.comment_sha256 IS NOT NULL))::int AS comments
   FROM cards c JOIN feedback f ON f.card_uuid = c.uuid
   GROUP BY c.rule_id
 ), rules AS (

@@ -317,6 +317,8 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         const r = await store.recordFeedback('svc', [
           feedback(a[0]!.uuid, { outcome: 'accepted', acceptedSuggestionIds: [...a[0]!.suggestionUuids] }),
           feedback(a[1]!.uuid, { overrideReason: reason('benefit-outweighs-risk', 'Benefit outweighs risk'), userComment: 'known patient' }),
+          // The same feedback resent later (an EHR retry with a new timestamp): its comment and reason count once.
+          feedback(a[1]!.uuid, { overrideReason: reason('benefit-outweighs-risk', 'Benefit outweighs risk'), userComment: 'known patient', outcomeTimestamp: '2031-01-06T00:00:00Z' }),
           feedback(a[2]!.uuid, { overrideReason: reason('tapering', 'Patient is tapering') }),
           feedback(a[2]!.uuid, { overrideReason: reason('tapering', 'Patient is tapering'), outcomeTimestamp: '2031-01-04T00:00:00Z', userComment: 'again' }),
           feedback(a[3]!.uuid, {}), // overridden without a reason
@@ -326,7 +328,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
           ...[2, 3, 4, 5, 6].map((i) => feedback(b[i]!.uuid, { overrideReason: reason(`r${i}`) })),
           feedback(b[6]!.uuid, { outcome: 'accepted', outcomeTimestamp: '2031-01-05T00:00:00Z' }),
         ]);
-        expect(r).toEqual({ stored: 14, duplicates: 0, unknownCards: [] });
+        expect(r).toEqual({ stored: 15, duplicates: 0, unknownCards: [] });
 
         const stats = await store.ruleStats(new Date('2031-01-01T00:00:00Z'), new Date('2031-02-01T00:00:00Z'));
         expect(stats).toEqual([
