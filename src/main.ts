@@ -145,6 +145,14 @@ async function main(): Promise<void> {
       'CDS service listening'
     );
   });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    // Before listening (a bad HOST, a port in use or not allowed): say which setting to change.
+    logger.fatal(
+      { host: config.host, port: config.port, code: err.code },
+      `could not listen on ${config.host}:${config.port} (${err.code ?? err.message}): check HOST and PORT`
+    );
+    process.exit(1);
+  });
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {

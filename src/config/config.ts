@@ -150,6 +150,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       errors.push(`FHIR_SERVER_ALLOWLIST entries must start with http:// or https:// (got "${prefix}")`);
     }
   }
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    errors.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
   const production = env.NODE_ENV === 'production';
   if (production) {
     for (const prefix of allowedServers.filter((p) => p.startsWith('http://'))) {
@@ -218,7 +222,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     publicBaseUrl,
     rulesDir: path.resolve(env.RULES_DIR?.trim() || path.join(PROJECT_ROOT, 'rules')),
     servicesDir: path.resolve(env.SERVICES_DIR?.trim() || path.join(PROJECT_ROOT, 'cds-hooks')),
-    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    logLevel,
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     maxJsonDepth: int('MAX_JSON_DEPTH', 64, 8, 1000),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
@@ -244,7 +248,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 function adminConfig(env: Readonly<Record<string, string | undefined>>, production: boolean, errors: string[]): AdminConfig {
   const mode = (env.ADMIN_AUTH?.trim() || 'on').toLowerCase();
   if (mode !== 'on' && mode !== 'off' && mode !== 'required') {
-    errors.push(`ADMIN_AUTH must be "on" or "off" (got "${mode}")`);
+    errors.push(`ADMIN_AUTH must be "on" (or "required") or "off" (got "${mode}")`);
   }
   if (production && mode === 'off') {
     errors.push('ADMIN_AUTH=off is refused in production (NODE_ENV=production): rule administrators must authenticate');
@@ -288,6 +292,9 @@ function adminConfig(env: Readonly<Record<string, string | undefined>>, producti
 }
 
 /** Config for tests: defaults, quiet logs, auth off (auth has its own tests), overrides applied on top. */
+/** pino's levels, and "silent". */
+const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export function testConfig(overrides: Partial<Omit<Config, 'fhir'>> & { fhir?: Partial<FhirFallbackConfig> } = {}): Config {
   const result = loadConfig({ LOG_LEVEL: 'silent', CDS_AUTH: 'off' });
   if (!result.ok) {

@@ -93,6 +93,12 @@ describe('auth configuration', () => {
     expect(!result.ok && result.errors.join(' ')).toMatch(/refused in production/);
   });
 
+  it('refuses an unknown LOG_LEVEL with a message listing the levels (it crashed with a stack trace)', () => {
+    const result = loadConfig({ LOG_LEVEL: 'verbose' });
+    expect(!result.ok && result.errors.join(' ')).toMatch(/LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+    expect(loadConfig({ LOG_LEVEL: 'WARN' }).ok).toBe(true);
+  });
+
   it('in production calls FHIR servers over https only, and refuses an http allowlist entry', () => {
     const base = { NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' };
     const https = loadConfig({ ...base, FHIR_SERVER_ALLOWLIST: 'https://ehr.hospital.test/fhir' });

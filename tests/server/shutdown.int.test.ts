@@ -115,3 +115,25 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
     }
   }, 60_000);
 });
+
+describe('start-up on an address it cannot listen on', () => {
+  it('exits 1 with a log line that names HOST and PORT (not an uncaught-exception stack)', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-listen-test-'));
+    try {
+      const child = spawn(process.execPath, [...NPM_START.nodeArgs], {
+        cwd: ROOT,
+        env: { ...process.env, ...NPM_START.env, WORKERS: '1', PORT: String(await freePort()), HOST: 'not-a-host.invalid', LOG_LEVEL: 'info', DATA_DIR: dataDir, CDS_AUTH: 'off', NODE_ENV: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).toBe(1);
+      expect(out).toMatch(/could not listen on not-a-host\.invalid:\d+ \(\w+\): check HOST and PORT/);
+      expect(out).not.toMatch(/uncaught exception/);
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
