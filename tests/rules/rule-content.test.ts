@@ -69,3 +69,13 @@ describe('rule card content', () => {
     }
   });
 });
+
+describe('shipped rule files', () => {
+  it('are written as the admin API writes them, so saving a rule unchanged (or rolling back to it) changes no byte', async () => {
+    const { canonicalText } = await import('../../src/admin/rule-files.ts');
+    for (const name of readdirSync(path.join(ROOT, 'rules')).filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(path.join(ROOT, 'rules', name), 'utf8');
+      expect(text, name).toBe(canonicalText(JSON.parse(text)));
+    }
+  });
+});
