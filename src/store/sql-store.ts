@@ -149,7 +149,7 @@ WITH cards AS (
          (count(DISTINCT c.uuid) FILTER (WHERE f.outcome = 'overridden'))::int AS overridden,
          -- A comment resent with the card's feedback (an EHR retry with a new timestamp) counts once.
          (count(DISTINCT (c.uuid, f.comment_sha256)) FILTER (WHERE f.comment_sha256 IS NOT NULL))::int AS comments
-  FROM cards c JOIN feedback f ON f.card_uuid = c.uuid
+  FROM cards c JOIN feedback f ON f.card_uuid = c.uuid AND f.card_known
   GROUP BY c.rule_id
 ), rules AS (
   SELECT rule_id FROM fired UNION SELECT rule_id FROM suppressed
@@ -168,7 +168,7 @@ ORDER BY rules.rule_id`;
 
 const OVERRIDE_REASONS = `
 SELECT c.rule_id, f.reason_code AS code, max(f.reason_display) AS display, count(DISTINCT c.uuid)::int AS count
-FROM issued_cards c JOIN feedback f ON f.card_uuid = c.uuid
+FROM issued_cards c JOIN feedback f ON f.card_uuid = c.uuid AND f.card_known
 WHERE c.issued_at >= $1 AND c.issued_at < $2 AND f.outcome = 'overridden' AND f.reason_code IS NOT NULL
 GROUP BY c.rule_id, f.reason_code`;
 
@@ -465,7 +465,12 @@ export class SqlStore implements Store, StoreDiagnostics {
     const receivedAt = dateIso(this.now(), 'the clock');
     const uuids = [...new Set(prepared.map((p) => p.card_uuid))];
     return this.sql.transaction(async (tx) => {
-      const knownRows = await tx.query<{ uuid: string }>('SELECT uuid FROM issued_cards WHERE uuid = ANY($1::text[])', [uuids]);
+      // Known: issued by the service this feedback was posted to (a card of another service is not this
+      // endpoint's to answer for, and must not count in its rule's statistics).
+      const knownRows = await tx.query<{ uuid: string }>(
+        'SELECT c.uuid FROM issued_cards c JOIN invocations i ON i.id = c.invocation_id WHERE c.uuid = ANY($1::text[]) AND i.service_id = $2',
+        [uuids, serviceId]
+      );
       const known = new Set(knownRows.map((r) => r.uuid));
       const rows = prepared.map((p) => ({ ...p, service_id: serviceId, card_known: known.has(p.card_uuid), received_at: receivedAt }));
       const inserted = await tx.query(INSERT_FEEDBACK, [JSON.stringify(rows)]);

@@ -236,6 +236,15 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(await store.recordFeedback('cns-depressant-order-sign', [feedback(unknown)])).toEqual({ stored: 0, duplicates: 1, unknownCards: [unknown] });
       });
 
+      it("flags feedback posted to another service's endpoint as for an unknown card, and leaves it out of the statistics", async () => {
+        const c = card({ ruleId: 'rule-cross-service' });
+        store.enqueueInvocation(invocation({ receivedAt: '2032-01-05T12:00:00Z', cards: [c] })); // issued by order-sign
+        const result = await store.recordFeedback('cns-depressant-order-select', [feedback(c.uuid, { overrideReason: { system: 'http://example.org/reasons', code: 'x' } })]);
+        expect(result.unknownCards).toEqual([c.uuid]);
+        const stats = await store.ruleStats(new Date('2032-01-01T00:00:00Z'), new Date('2032-02-01T00:00:00Z'));
+        expect(stats.find((s) => s.ruleId === 'rule-cross-service')).toMatchObject({ fired: 1, overridden: 0, topOverrideReasons: [] });
+      });
+
       it('matches feedback to a card issued a moment ago and still in the queue', async () => {
         const c = card();
         store.enqueueInvocation(invocation({ cards: [c] }));
@@ -247,10 +256,10 @@ export function registerStoreContract(name: string, target: () => StoreContractT
 
       it('refuses malformed feedback without storing any of the request', async () => {
         const c = `card-${randomUUID()}`;
-        await expect(store.recordFeedback('svc', [feedback(c), feedback(c, { outcomeTimestamp: 'yesterday' })])).rejects.toBeInstanceOf(StoreInputError);
-        await expect(store.recordFeedback('svc', [feedback(c, { outcome: 'ignored' as never })])).rejects.toBeInstanceOf(StoreInputError);
+        await expect(store.recordFeedback('cns-depressant-order-sign', [feedback(c), feedback(c, { outcomeTimestamp: 'yesterday' })])).rejects.toBeInstanceOf(StoreInputError);
+        await expect(store.recordFeedback('cns-depressant-order-sign', [feedback(c, { outcome: 'ignored' as never })])).rejects.toBeInstanceOf(StoreInputError);
         expect(await count(store, 'feedback', 'card_uuid = $1', [c])).toBe(0);
-        expect(await store.recordFeedback('svc', [])).toEqual({ stored: 0, duplicates: 0, unknownCards: [] });
+        expect(await store.recordFeedback('cns-depressant-order-sign', [])).toEqual({ stored: 0, duplicates: 0, unknownCards: [] });
       });
     });
 
@@ -314,7 +323,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         store.enqueueInvocation(invocation({ receivedAt: at(20), suppressed: [{ ruleId: 'rule-c', snoozeId }, { ruleId: 'rule-a', snoozeId }] }));
         store.enqueueInvocation(invocation({ receivedAt: new Date(Date.UTC(2031, 1, 2)).toISOString(), cards: [aOutside], suppressed: [{ ruleId: 'rule-c', snoozeId }] }));
         const reason = (code: string, display?: string) => ({ system: 'http://example.org/reasons', code, ...(display ? { display } : {}) });
-        const r = await store.recordFeedback('svc', [
+        const r = await store.recordFeedback('cns-depressant-order-sign', [
           feedback(a[0]!.uuid, { outcome: 'accepted', acceptedSuggestionIds: [...a[0]!.suggestionUuids] }),
           feedback(a[1]!.uuid, { overrideReason: reason('benefit-outweighs-risk', 'Benefit outweighs risk'), userComment: 'known patient' }),
           // The same feedback resent later (an EHR retry with a new timestamp): its comment and reason count once.
@@ -381,9 +390,9 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         store.enqueueInvocation(invocation({ receivedAt: '1995-01-01T00:00:00Z', cards: [kept] }));
         try {
           fakeNow = new Date('1990-01-02T00:00:00Z');
-          await store.recordFeedback('svc', [feedback(old.uuid)]);
+          await store.recordFeedback('cns-depressant-order-sign', [feedback(old.uuid)]);
           fakeNow = new Date('1995-01-02T00:00:00Z');
-          await store.recordFeedback('svc', [feedback(kept.uuid), feedback(old2.uuid)]);
+          await store.recordFeedback('cns-depressant-order-sign', [feedback(kept.uuid), feedback(old2.uuid)]);
         } finally {
           fakeNow = undefined;
         }
@@ -542,7 +551,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
           const c = card();
           const rec = invocation({ cards: [c], suppressed: [{ ruleId: 'x', snoozeId: 'y' }] });
           first.enqueueInvocation(rec); // still queued: close() must write it
-          const fb = await first.recordFeedback('svc', [feedback(c.uuid, { overrideReason: { code: 'tapering' } })]);
+          const fb = await first.recordFeedback('cns-depressant-order-sign', [feedback(c.uuid, { overrideReason: { code: 'tapering' } })]);
           const snooze = await first.createSnooze({ ruleId: c.ruleId, patientKey: rec.patientKey, createdAt: new Date().toISOString(), expiresAt: '2999-01-01T00:00:00Z', reasonCode: 'tapering', cardUuid: c.uuid });
           expect(await first.rememberJti('iss|jti-restart', Date.now() + 3_600_000)).toBe(true);
           const change = await first.appendRuleChange({ ruleId: 'r', action: 'create', content: { id: 'r' }, author: 'a', at: new Date().toISOString() });
@@ -555,7 +564,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
             expect(fb.stored).toBe(1);
             expect((await second.findIssuedCards([c.uuid])).map((x) => x.uuid)).toEqual([c.uuid]);
             expect((await second.findIssuedCards([late.cards[0]!.uuid])).length).toBe(1);
-            expect(await second.recordFeedback('svc', [feedback(c.uuid, { overrideReason: { code: 'tapering' } })])).toEqual({ stored: 0, duplicates: 1, unknownCards: [] });
+            expect(await second.recordFeedback('cns-depressant-order-sign', [feedback(c.uuid, { overrideReason: { code: 'tapering' } })])).toEqual({ stored: 0, duplicates: 1, unknownCards: [] });
             expect(await second.activeSnoozes(rec.patientKey, new Date())).toEqual([snooze]);
             expect(await second.rememberJti('iss|jti-restart', Date.now() + 3_600_000)).toBe(false);
             expect(await second.ruleChangesSince(0)).toEqual([change]);
