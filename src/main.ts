@@ -15,7 +15,7 @@ import { createApp, createHttpServer, drainHttpServer } from './server/index.ts'
 import { createMetrics } from './shared/index.ts';
 import type { Logger } from './shared/index.ts';
 import { createPatientKeyer, loadPatientKeySecret, replayStoreFrom } from './store/index.ts';
-import type { Store } from './store/index.ts';
+import type { AuditQueueStats, Store } from './store/index.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long in-flight requests may run after SIGTERM before they are cut off (main.ts shutdown). */
@@ -115,7 +115,10 @@ async function main(): Promise<void> {
   const retention = scheduleRetention(store, config.store.auditRetentionDays, logger);
 
   // In a cluster, /metrics on any worker answers for every worker (src/cluster/metrics-collector.ts).
-  const metrics = createMetrics(() => holder.current().version);
+  const diagnostics = store as Store & { auditQueueStats?: () => AuditQueueStats };
+  const metrics = createMetrics(() => holder.current().version, {
+    ...(typeof diagnostics.auditQueueStats === 'function' ? { audit: () => diagnostics.auditQueueStats!() } : {}),
+  });
   const clusterMetrics = cluster.role === 'worker' ? cluster.metrics : undefined;
   clusterMetrics?.provide(() => metrics.registry.getMetricsAsJSON());
   const app = createApp({

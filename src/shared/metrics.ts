@@ -25,7 +25,16 @@ export interface Metrics {
  * @param options - `defaultMetrics` adds process metrics (CPU, memory, event loop lag).
  * @returns Metrics bound to a fresh registry.
  */
-export function createMetrics(ruleSetVersion: () => string, options: { defaultMetrics?: boolean } = {}): Metrics {
+/** The audit queue's figures, as the store (or, in a cluster worker, the primary's store) last reported them. */
+export interface AuditFigures {
+  readonly queued: number;
+  readonly droppedFull: number;
+  readonly rejected: number;
+  readonly droppedClosed: number;
+  readonly failures: number;
+}
+
+export function createMetrics(ruleSetVersion: () => string, options: { defaultMetrics?: boolean; audit?: () => AuditFigures | undefined } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) {
     collectDefaultMetrics({ register: registry });
@@ -58,6 +67,41 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     labelNames: ['reason'],
     registers: [registry],
   });
+  const audit = options.audit;
+  if (audit) {
+    // In a cluster every worker reports the primary's one queue: merged with max, never summed.
+    new Gauge({
+      name: 'cds_audit_queued',
+      help: 'Audit records waiting to be written',
+      registers: [registry],
+      aggregator: 'max',
+      collect() {
+        this.set(audit()?.queued ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'cds_audit_records_dropped',
+      help: 'Audit records lost since the store opened, by cause (queue full while the database could not be written; refused by the database; still queued at shutdown)',
+      labelNames: ['cause'],
+      registers: [registry],
+      aggregator: 'max',
+      collect() {
+        const figures = audit();
+        this.set({ cause: 'queue-full' }, figures?.droppedFull ?? 0);
+        this.set({ cause: 'refused' }, figures?.rejected ?? 0);
+        this.set({ cause: 'shutdown' }, figures?.droppedClosed ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'cds_audit_write_failures',
+      help: 'Consecutive failed audit write attempts (0 when the last one succeeded): above 0, the audit is not being written',
+      registers: [registry],
+      aggregator: 'max',
+      collect() {
+        this.set(audit()?.failures ?? 0);
+      },
+    });
+  }
   new Gauge({
     name: 'cds_rule_set_info',
     help: 'The rule set being served (value 1, version in the label)',

@@ -194,3 +194,22 @@ describe('cluster metrics', () => {
     await expect(pending).resolves.toEqual([[{ name: 'mine' }]]);
   });
 });
+
+describe('audit figures in /metrics', () => {
+  const figures = { queued: 3, droppedFull: 5, rejected: 1, droppedClosed: 0, failures: 2 };
+
+  it('shows the audit queue, the records lost by cause and the failing writes, so alerting sees audit loss', async () => {
+    const text = await createMetrics(() => 'v1', { audit: () => figures }).registry.metrics();
+    expect(text).toMatch(/^cds_audit_queued 3$/m);
+    expect(text).toMatch(/^cds_audit_records_dropped\{cause="queue-full"\} 5$/m);
+    expect(text).toMatch(/^cds_audit_records_dropped\{cause="refused"\} 1$/m);
+    expect(text).toMatch(/^cds_audit_write_failures 2$/m);
+  });
+
+  it("merges the workers' copies of the primary's one queue without adding them up", async () => {
+    const worker = () => createMetrics(() => 'v1', { audit: () => figures }).registry.getMetricsAsJSON();
+    const merged = await mergeMetrics([await worker(), await worker()]);
+    expect(merged.text).toMatch(/^cds_audit_records_dropped\{cause="queue-full"\} 5$/m);
+    expect(merged.text).toMatch(/^cds_audit_queued 3$/m);
+  });
+});

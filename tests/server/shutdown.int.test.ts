@@ -66,6 +66,13 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
+  it("reports the audit queue's figures in /metrics (the store's, as npm start wires them)", async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^cds_audit_queued \d+$/m);
+    expect(text).toMatch(/^cds_audit_records_dropped\{cause="queue-full"\} 0$/m);
+    expect(text).toMatch(/^cds_audit_write_failures 0$/m);
+  });
+
   it('answers the request in flight, closes the kept-open connection, writes its audit record and exits 0', async () => {
     // One kept-alive connection for both calls, as an EHR's HTTP client or a proxy holds it.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
