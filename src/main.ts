@@ -116,9 +116,10 @@ async function main(): Promise<void> {
 
   // In a cluster, /metrics on any worker answers for every worker (src/cluster/metrics-collector.ts).
   const diagnostics = store as Store & { auditQueueStats?: () => AuditQueueStats };
-  const metrics = createMetrics(() => holder.current().version, {
-    ...(typeof diagnostics.auditQueueStats === 'function' ? { audit: () => diagnostics.auditQueueStats!() } : {}),
-  });
+  const metrics = createMetrics(
+    () => holder.current().version,
+    typeof diagnostics.auditQueueStats === 'function' ? { audit: () => diagnostics.auditQueueStats!() } : {}
+  );
   const clusterMetrics = cluster.role === 'worker' ? cluster.metrics : undefined;
   clusterMetrics?.provide(() => metrics.registry.getMetricsAsJSON());
   const app = createApp({
