@@ -29,7 +29,16 @@ export interface HookDeps {
   readonly store?: Store;
   /** Pseudonymous patient key (keyed hash); required with a store. */
   readonly patientKey?: (fhirServer: string | undefined, patientId: string) => string;
+  /** Longest wait for the store's snooze lookup, ms; after it every card is shown. Default 250. */
+  readonly snoozeLookupTimeoutMs?: number;
 }
+
+/**
+ * The lookup answers in about a millisecond (from memory, or one indexed query). A store that is stuck
+ * (its thread replaced only after the watchdog's 30 s) or far behind must not hold the answer the
+ * clinician is waiting for: past this, the call goes on as if the lookup had failed.
+ */
+const SNOOZE_LOOKUP_TIMEOUT_MS = 250;
 
 export interface HookOutcome {
   readonly response: CdsResponse;
@@ -84,7 +93,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     }
   }
   const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId) : undefined;
-  const { shown, suppressed } = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.metrics?.countSnoozeLookupFailure);
+  const { shown, suppressed } = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
   const cards: Card[] = shown.map((b) => b.card);
   const factGaps = facts.gaps.map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
   const incomplete = buildIncompleteCard([...record.gaps, ...factGaps], failures);
@@ -124,6 +133,7 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   store: Store | undefined,
   patientKey: string | undefined,
   now: Date,
+  timeoutMs: number,
   onLookupFailure?: () => void
 ): Promise<{ shown: T[]; suppressed: SuppressedCard[] }> {
   const rules = new Map(ruleSet.rules.map((r) => [r.id, r]));
@@ -131,13 +141,21 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
     return { shown: [...built], suppressed: [] };
   }
   let snoozes: Awaited<ReturnType<Store['activeSnoozes']>>;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    snoozes = await store.activeSnoozes(patientKey, now);
+    snoozes = await Promise.race([
+      store.activeSnoozes(patientKey, now),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no snooze lookup answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
   } catch {
     // A snooze only spares alert fatigue; it is never a reason to withhold a safety card. Store down:
     // show them all, and count it so operators see that snoozes are not being honoured.
     onLookupFailure?.();
     return { shown: [...built], suppressed: [] };
+  } finally {
+    clearTimeout(timer);
   }
   const shown: T[] = [];
   const suppressed: SuppressedCard[] = [];

@@ -31,6 +31,8 @@ export interface AuditFigures {
   readonly droppedFull: number;
   readonly rejected: number;
   readonly droppedClosed: number;
+  readonly droppedRestart?: number;
+  readonly threadRestarts?: number;
   readonly failures: number;
 }
 
@@ -51,7 +53,7 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
   const ruleErrors = new Counter({ name: 'cds_rule_errors_total', help: 'Rules that could not be evaluated', labelNames: ['rule'], registers: [registry] });
   const snoozeFailures = new Counter({
     name: 'cds_snooze_lookup_failures_total',
-    help: 'Calls whose snooze lookup failed (store unreachable): all their cards were shown',
+    help: 'Calls whose snooze lookup failed or did not answer within 250 ms (store unreachable or stuck): all their cards were shown',
     registers: [registry],
   });
   const fhir = new Histogram({
@@ -81,7 +83,7 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     });
     new Gauge({
       name: 'cds_audit_records_dropped',
-      help: 'Audit records lost since the store opened, by cause (queue full while the database could not be written; refused by the database; still queued at shutdown)',
+      help: 'Audit records lost since the store opened, by cause (queue full while the database could not be written; refused by the database; still queued at shutdown; held by a stuck store thread that was replaced)',
       labelNames: ['cause'],
       registers: [registry],
       aggregator: 'max',
@@ -90,6 +92,16 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
         this.set({ cause: 'queue-full' }, figures?.droppedFull ?? 0);
         this.set({ cause: 'refused' }, figures?.rejected ?? 0);
         this.set({ cause: 'shutdown' }, figures?.droppedClosed ?? 0);
+        this.set({ cause: 'store-restart' }, figures?.droppedRestart ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'cds_store_thread_restarts',
+      help: 'Times the embedded store thread was stuck (no heartbeat within STORE_WATCHDOG_MS) or ended, and was replaced, since start',
+      registers: [registry],
+      aggregator: 'max',
+      collect() {
+        this.set(audit()?.threadRestarts ?? 0);
       },
     });
     new Gauge({

@@ -233,6 +233,24 @@ describe('feedback endpoint and snoozes', () => {
     expect(metrics.text).toMatch(/^cds_snooze_lookup_failures_total 1$/m);
   });
 
+  it('when the snooze lookup does not answer (a stuck store), the call is answered anyway, with the snoozed card, and counted', async () => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-store-stuck');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:05:00Z');
+    const stuck = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'activeSnoozes') return () => new Promise(() => undefined);
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const app = await createTestApp({ store: stuck });
+    const res = await request(app.app).post(ORDER_SIGN).send({ ...body, hookInstance: crypto.randomUUID() });
+    expect(res.status).toBe(200);
+    expect(expectConformant(res.body).map((c) => c.source.topic?.code)).toContain(RULE);
+    expect((await request(app.app).get('/metrics')).text).toMatch(/^cds_snooze_lookup_failures_total 1$/m);
+  });
+
   it('a reason without a snooze period does not snooze', async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-nosnooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
