@@ -36,8 +36,20 @@ export function createProcessLogger(config: Config): Logger {
   return logger;
 }
 
-/** The store the configuration names: PostgreSQL with DATABASE_URL, else embedded PGlite in DATA_DIR. */
-export function openStore(config: Config, logger: Logger): Promise<ServiceStore> {
+/**
+ * The store the configuration names: PostgreSQL with DATABASE_URL, else embedded PGlite in DATA_DIR,
+ * on a thread of its own with a watchdog (cluster/thread-store.ts): a PGlite statement that runs long or
+ * never ends must not hold the thread that accepts connections.
+ */
+export async function openStore(config: Config, logger: Logger): Promise<ServiceStore> {
+  if (!config.store.databaseUrl) {
+    const { ThreadStore } = await import('./cluster/thread-store.ts');
+    return ThreadStore.open({
+      store: { dataDir: config.store.dataDir, flushIntervalMs: config.store.auditFlushIntervalMs },
+      logger,
+      watchdogMs: config.store.storeWatchdogMs,
+    });
+  }
   return createStore({
     ...(config.store.databaseUrl ? { databaseUrl: config.store.databaseUrl } : {}),
     dataDir: config.store.dataDir,

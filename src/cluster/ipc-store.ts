@@ -24,6 +24,8 @@ export interface IpcChannel {
 export interface IpcClientOptions {
   /** Longest wait for an answer, ms. Default 10 000. */
   readonly timeoutMs?: number;
+  /** Who answers, in error messages. Default "the cluster primary" ("the store thread": thread-store.ts). */
+  readonly peer?: string;
 }
 
 export class StoreUnavailableError extends Error {
@@ -43,6 +45,7 @@ interface Pending {
 export class IpcClient {
   readonly #channel: IpcChannel;
   readonly #timeoutMs: number;
+  readonly #peer: string;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #stats: AuditQueueStats | undefined;
@@ -53,11 +56,12 @@ export class IpcClient {
   constructor(channel: IpcChannel, options: IpcClientOptions = {}) {
     this.#channel = channel;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#peer = options.peer ?? 'the cluster primary';
     channel.on('message', (message) => this.#onMessage(message));
     channel.on('disconnect', () => {
       for (const [id, p] of this.#pending) {
         clearTimeout(p.timer);
-        p.reject(new StoreUnavailableError('the cluster primary is gone'));
+        p.reject(new StoreUnavailableError(`${this.#peer} is gone`));
         this.#pending.delete(id);
       }
     });
@@ -98,13 +102,13 @@ export class IpcClient {
   call<T>(target: CallTarget, method: string, args: readonly unknown[]): Promise<T> {
     const send = this.#channel.send;
     if (!send || this.#channel.connected === false) {
-      return Promise.reject(new StoreUnavailableError('the cluster primary is not reachable'));
+      return Promise.reject(new StoreUnavailableError(`${this.#peer} is not reachable`));
     }
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new StoreUnavailableError(`the cluster primary did not answer ${target}.${method} within ${this.#timeoutMs} ms`));
+        reject(new StoreUnavailableError(`${this.#peer} did not answer ${target}.${method} within ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
       timer.unref();
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
@@ -167,7 +171,7 @@ export class IpcClient {
     if (!pending) return;
     this.#pending.delete(id);
     clearTimeout(pending.timer);
-    pending.reject(new StoreUnavailableError(`the cluster primary is not reachable: ${error.message}`));
+    pending.reject(new StoreUnavailableError(`${this.#peer} is not reachable: ${error.message}`));
   }
 }
 

@@ -20,10 +20,12 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { createMemoryReplayStore } from '../security/replay-store.ts';
 import type { ReplayStore } from '../security/types.ts';
+import { callHandler } from './call-handler.ts';
+import type { HorizonSource } from './call-handler.ts';
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { MetricsCollector } from './metrics-collector.ts';
 import { RateLimitHub } from './rate-limit-sync.ts';
-import { isCdsMessage, STORE_METHODS, STORE_MODE_ENV } from './protocol.ts';
+import { isCdsMessage, STORE_MODE_ENV } from './protocol.ts';
 import type { CallMessage, MetricsRequestMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
 
 export interface PrimaryLogger {
@@ -58,54 +60,8 @@ export interface PrimaryHandle {
   workers(): readonly Worker[];
 }
 
-const SERVABLE: ReadonlySet<string> = new Set(STORE_METHODS);
-
-/** A store that can tell, per patient, until when it may hold an unlifted snooze (SqlStore on PGlite). */
-interface HorizonSource {
-  snoozeHorizons?: () => Promise<[string, number][]>;
-}
 /** Audit records held while the store opens (as many as the audit queue holds). */
 const MAX_EARLY_RECORDS = 10_000;
-
-/**
- * Answers one worker call: a store method (only those in STORE_METHODS), the shared replay cache, or
- * the snooze horizons snapshot. `onSnoozeCreated` is told of every snooze created, before the answer.
- * Never rejects: a failure becomes an error answer with the error's name and message.
- */
-export function callHandler(
-  store: Store | undefined,
-  replay: ReplayStore,
-  onSnoozeCreated?: (patientKey: string, expiresMs: number) => void
-): (call: CallMessage) => Promise<ResultMessage> {
-  return async (call) => {
-    try {
-      let value: unknown;
-      if (call.target === 'replay' && call.method === 'remember') {
-        value = await replay.remember(call.args[0] as string, call.args[1] as number);
-      } else if (call.target === 'horizons' && call.method === 'snapshot' && store) {
-        const horizons = (store as Store & HorizonSource).snoozeHorizons;
-        if (typeof horizons !== 'function') throw new Error('this store keeps no snooze horizons');
-        value = await horizons.call(store);
-      } else if (call.target === 'store' && store && SERVABLE.has(call.method)) {
-        const fn = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method]!;
-        value = await fn.apply(store, [...call.args]);
-        if (call.method === 'createSnooze' && onSnoozeCreated) {
-          const snooze = value as { patientKey?: unknown; expiresAt?: unknown };
-          if (typeof snooze.patientKey === 'string') {
-            const expires = typeof snooze.expiresAt === 'string' ? Date.parse(snooze.expiresAt) : Number.NaN;
-            onSnoozeCreated(snooze.patientKey, Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires);
-          }
-        }
-      } else {
-        throw new Error(store ? `unknown cluster call ${call.target}.${call.method}` : 'no store is configured in the cluster primary');
-      }
-      return { cds: 1, kind: 'result', id: call.id, ok: true, value };
-    } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      return { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: e.name, message: e.message } };
-    }
-  };
-}
 
 /**
  * Starts the primary: opens the store when it lives here, forks the workers, installs signal handlers.

@@ -128,3 +128,55 @@ export function isCdsMessage(value: unknown): value is { cds: 1; kind: string } 
 export const STORE_MODE_ENV = 'CDS_CLUSTER_STORE';
 /** `ipc`: the primary holds the store (PGlite); `direct`: open your own (PostgreSQL); `none`: no store. */
 export type StoreMode = 'ipc' | 'direct' | 'none';
+
+/*
+ * The store thread (store-thread.ts, driven by thread-store.ts): embedded PGlite runs on a thread of its
+ * own, in the cluster primary or the single process, so that a long or stuck store call never holds the
+ * thread that accepts connections and answers hooks. Calls, results, audit records, stats and snooze
+ * horizons travel as above (postMessage copies with structured clone, as `advanced` IPC does); these
+ * messages are the thread's life cycle.
+ */
+
+/** The store is open and migrated: calls are answered from now on. Also the first heartbeat. */
+export interface StoreReadyMessage {
+  readonly cds: 1;
+  readonly kind: 'store-ready';
+  readonly storeKind: 'pglite' | 'postgres';
+}
+
+/** The store could not be opened (the thread then ends). */
+export interface StoreOpenFailedMessage {
+  readonly cds: 1;
+  readonly kind: 'store-open-failed';
+  readonly error: { readonly name: string; readonly message: string; readonly cause?: string };
+}
+
+/** A line for the owner's logger (the thread has none of its own). */
+export interface StoreLogMessage {
+  readonly cds: 1;
+  readonly kind: 'store-log';
+  readonly level: 'info' | 'warn' | 'error';
+  readonly obj: object;
+  readonly msg: string;
+}
+
+/** Sent every `heartbeatMs` while the thread's event loop runs: the owner's watchdog listens for it. */
+export interface StoreHeartbeatMessage {
+  readonly cds: 1;
+  readonly kind: 'store-heartbeat';
+}
+
+/** Owner to thread: write what is queued, close the store, then end. */
+export interface StoreCloseMessage {
+  readonly cds: 1;
+  readonly kind: 'store-close';
+}
+
+/** Thread to owner: closed (the audit queue written or its loss logged); the thread ends next. */
+export interface StoreClosedMessage {
+  readonly cds: 1;
+  readonly kind: 'store-closed';
+}
+
+export type OwnerToStoreThread = CallMessage | EnqueueMessage | EnqueueBatchMessage | StoreCloseMessage;
+export type StoreThreadToOwner = ResultMessage | StatsMessage | SnoozeHorizonMessage | StoreReadyMessage | StoreOpenFailedMessage | StoreLogMessage | StoreHeartbeatMessage | StoreClosedMessage;

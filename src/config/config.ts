@@ -88,6 +88,8 @@ export interface StoreConfig {
   readonly auditFlushIntervalMs: number;
   /** How often a replica polls the store's rule change feed (multi-replica rule propagation), in ms. */
   readonly ruleSyncPollMs: number;
+  /** Embedded PGlite only: silence of its thread after which it is taken to be stuck and replaced, in ms. */
+  readonly storeWatchdogMs: number;
 }
 
 export interface Config {
@@ -204,6 +206,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 0, 36_500),
       auditFlushIntervalMs: int('AUDIT_FLUSH_INTERVAL_MS', 50, 10, 60_000),
       ruleSyncPollMs: int('RULE_SYNC_POLL_MS', 500, 100, 60_000),
+      storeWatchdogMs: int('STORE_WATCHDOG_MS', 30_000, 2_000, 3_600_000),
     },
     production,
     auth: {

@@ -34,6 +34,13 @@ export interface AuditQueueStats {
   readonly rejected: number;
   /** Dropped because they arrived after close() or were still queued when close() could not write them. */
   readonly droppedClosed: number;
+  /**
+   * Lost to a store thread that was stuck or ended (the records it held, and those sent while another
+   * started): see cluster/thread-store.ts. Only the store thread's owner reports it.
+   */
+  readonly droppedRestart?: number;
+  /** Store threads replaced after being stuck or ending (cluster/thread-store.ts; owner only). */
+  readonly threadRestarts?: number;
   /** Consecutive failed write attempts (0 when the last one succeeded). */
   readonly failures: number;
   readonly lastError?: string;

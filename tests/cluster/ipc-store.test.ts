@@ -2,7 +2,7 @@
 // messages with structuredClone (what `serialization: 'advanced'` IPC does), on a real in-memory PGlite store.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callHandler } from '../../src/cluster/primary.ts';
+import { callHandler } from '../../src/cluster/call-handler.ts';
 import { IpcClient, IpcStore, ipcReplayStore, StoreUnavailableError, workerCount } from '../../src/cluster/index.ts';
 import type { IpcChannel } from '../../src/cluster/ipc-store.ts';
 import { isCdsMessage } from '../../src/cluster/protocol.ts';

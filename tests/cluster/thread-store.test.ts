@@ -1,0 +1,118 @@
+// Embedded PGlite on its own thread (src/cluster/thread-store.ts): the store the service opens when it
+// has no DATABASE_URL, in the cluster primary and in a single process. Real threads, real PGlite files.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StoreUnavailableError } from '../../src/cluster/index.ts';
+import { ThreadStore } from '../../src/cluster/thread-store.ts';
+import { createStore } from '../../src/store/index.ts';
+import { captureLogger, card, invocation } from '../store/helpers.ts';
+
+const MISBEHAVING = new URL('../support/misbehaving-store-thread.ts', import.meta.url);
+
+describe('ThreadStore (embedded PGlite on its own thread)', () => {
+  let dir: string;
+  let open: ThreadStore[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'thread-store-'));
+    open = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.map((s) => s.close().catch(() => undefined)));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const start = async (options: Partial<Parameters<typeof ThreadStore.open>[0]> = {}): Promise<ThreadStore> => {
+    const store = await ThreadStore.open({ store: { dataDir: dir, flushIntervalMs: 10 }, logger: captureLogger().logger, ...options });
+    open.push(store);
+    return store;
+  };
+
+  it('answers store calls, keeps snooze horizons, and writes its audit queue on close', async () => {
+    const store = await start();
+    expect(store.kind).toBe('pglite');
+    expect(await store.ping()).toBe(true);
+    const first = card();
+    store.enqueueInvocation(invocation({ cards: [first] }));
+    await store.flush();
+    expect((await store.findIssuedCards([first.uuid])).map((c) => c.uuid)).toEqual([first.uuid]);
+
+    const patientKey = `pk-${randomUUID()}`;
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + 3_600_000);
+    const snooze = await store.createSnooze({ ruleId: 'opioid-benzodiazepine', patientKey, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), reasonCode: 'benefit-outweighs-risk', cardUuid: first.uuid });
+    expect((await store.activeSnoozes(patientKey, now)).map((s) => s.id)).toEqual([snooze.id]);
+    // What the cluster primary hands to a new worker.
+    expect(await store.snoozeHorizons()).toContainEqual([patientKey, expiresAt.getTime()]);
+    await vi.waitFor(() => expect(store.auditQueueStats().written).toBe(1), { timeout: 5000 });
+
+    // A record still queued when the store closes is written by the thread before it ends.
+    const last = card();
+    store.enqueueInvocation(invocation({ cards: [last] }));
+    await store.close();
+    const direct = await createStore({ dataDir: dir, logger: captureLogger().logger });
+    try {
+      expect((await direct.findIssuedCards([first.uuid, last.uuid])).map((c) => c.uuid).sort()).toEqual([first.uuid, last.uuid].sort());
+    } finally {
+      await direct.close();
+    }
+  }, 60_000);
+
+  it('rejects with the reason when the database cannot be opened', async () => {
+    const file = path.join(dir, 'not-a-directory');
+    await writeFile(file, 'x');
+    await expect(ThreadStore.open({ store: { dataDir: file }, logger: captureLogger().logger })).rejects.toThrow(/not-a-directory/);
+  }, 60_000);
+
+  it('replaces a thread that stops answering: the stuck call fails instead of hanging, nothing written is lost, and the store answers again', async () => {
+    const { logger, entries } = captureLogger();
+    const restarts: string[] = [];
+    const store = await start({ logger, entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 600, onRestart: (reason) => restarts.push(reason) });
+    const written = card();
+    store.enqueueInvocation(invocation({ cards: [written] }));
+    await store.flush();
+
+    await expect(store.listSnoozes({ ruleId: 'hang-the-store-thread' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(restarts).toEqual(['stuck']);
+    expect(entries.some((e) => e.level === 'error' && /stopped answering/.test(e.msg))).toBe(true);
+
+    await vi.waitFor(async () => expect(await store.ping()).toBe(true), { timeout: 30_000, interval: 100 });
+    expect(store.restarts).toBe(1);
+    expect((await store.findIssuedCards([written.uuid])).map((c) => c.uuid)).toEqual([written.uuid]);
+    expect(store.auditQueueStats().threadRestarts).toBe(1);
+  }, 60_000);
+
+  it('counts the audit records a stuck thread held as lost to the restart, and keeps what it had written', async () => {
+    // The audit is written only on flush here, so the records stay queued in the thread.
+    const store = await start({ store: { dataDir: dir, flushIntervalMs: 60_000 }, entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 600 });
+    store.enqueueInvocation(invocation());
+    await store.flush();
+    for (let i = 0; i < 3; i++) store.enqueueInvocation(invocation());
+    await vi.waitFor(() => expect(store.auditQueueStats().queued).toBe(3), { timeout: 5000 });
+
+    await expect(store.listSnoozes({ ruleId: 'hang-the-store-thread' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await vi.waitFor(async () => expect(await store.ping()).toBe(true), { timeout: 30_000, interval: 100 });
+    const stats = store.auditQueueStats();
+    expect(stats).toMatchObject({ written: 1, droppedRestart: 3, threadRestarts: 1, queued: 0 });
+  }, 60_000);
+
+  it('replaces a thread that ends with an uncaught error', async () => {
+    const restarts: string[] = [];
+    const store = await start({ entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 10_000, onRestart: (reason) => restarts.push(reason) });
+    await expect(store.listSnoozes({ ruleId: 'crash-the-store-thread' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await vi.waitFor(async () => expect(await store.ping()).toBe(true), { timeout: 30_000, interval: 100 });
+    expect(restarts).toEqual(['ended']);
+  }, 60_000);
+
+  it('closes promptly while a replacement thread is still opening', async () => {
+    const store = await start({ entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 600 });
+    await expect(store.listSnoozes({ ruleId: 'hang-the-store-thread' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    // The replacement is opening now; close must not wait for it (nor for the stuck one, already ended).
+    await store.close();
+    expect(await store.ping()).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,22 @@
+// The real store thread (src/cluster/store-thread.ts), which a test can make misbehave as a store
+// statement that never ends would: a listSnoozes call for rule "hang-the-store-thread" spins in
+// WebAssembly, as PGlite did in its WAL flush on a full disk; one for "crash-the-store-thread" throws
+// an uncaught error. Every other message is served by the real thread.
+import { parentPort } from 'node:worker_threads';
+import '../../src/cluster/store-thread.ts';
+
+// (module (func (export "spin") (loop (br 0)))): an endless WebAssembly loop.
+const SPIN = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 8, 1, 4, 115, 112, 105, 110, 0, 0, 10, 9, 1, 7, 0, 3, 64, 12, 0, 11, 11]);
+
+// WebAssembly is global in Node; the project's TypeScript libraries do not declare it.
+const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object) => { exports: { spin: () => void } } } }).WebAssembly;
+
+parentPort?.on('message', (message: { kind?: string; method?: string; args?: readonly { ruleId?: string }[] }) => {
+  if (message.kind !== 'call' || message.method !== 'listSnoozes') return;
+  const ruleId = message.args?.[0]?.ruleId;
+  if (ruleId === 'hang-the-store-thread') {
+    new wasm.Instance(new wasm.Module(SPIN)).exports.spin();
+  } else if (ruleId === 'crash-the-store-thread') {
+    throw new Error('the store thread crashed (test)');
+  }
+});
