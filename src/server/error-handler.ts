@@ -1,7 +1,8 @@
 /**
  * The single error handler, mounted last. Known outcomes pass straight through; body-parser
- * failures become 400/413/415; anything else is logged with its stack and answered with a generic
- * 500 outcome that reveals nothing.
+ * failures become 400/413/415; a database that cannot be used now (full disk, server down, the store
+ * thread being replaced) is a 503 with Retry-After, so an EHR sends its feedback again later; anything
+ * else is logged with its stack and answered with a generic 500 outcome that reveals nothing.
  */
 import type { NextFunction, Request, Response } from 'express';
 import {
@@ -10,8 +11,10 @@ import {
   internalErrorOutcome,
   payloadTooLargeOutcome,
   requestPath,
+  serviceUnavailableOutcome,
   unsupportedMediaTypeOutcome,
 } from '../shared/index.ts';
+import { isStoreUnavailable } from '../store/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { sendOutcome } from './send-outcome.ts';
 
@@ -19,6 +22,9 @@ interface BodyParserError {
   type?: string;
   status?: number;
 }
+
+/** Seconds an EHR is asked to wait before sending again when the store cannot be used. */
+const STORE_RETRY_AFTER_S = 30;
 
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -34,6 +40,12 @@ export function errorHandler(logger: Logger) {
     const sqlState = (err as { code?: unknown } | undefined)?.code;
     if ((err as Error | undefined)?.name === 'StoreInputError' || (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState))) {
       sendOutcome(res, badRequest('The request contains a value that cannot be stored (for example an impossible date).'));
+      return;
+    }
+    if (isStoreUnavailable(err)) {
+      logger.warn({ err: (err as Error).message, requestId: res.locals.requestId, path: requestPath(req) }, 'the store cannot be used now: answered 503');
+      res.setHeader('Retry-After', String(STORE_RETRY_AFTER_S));
+      sendOutcome(res, serviceUnavailableOutcome('The service cannot use its database right now, so this request was not completed. Send it again later.'));
       return;
     }
     const parserType = (err as BodyParserError | undefined)?.type;

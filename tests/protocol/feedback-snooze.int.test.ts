@@ -251,6 +251,35 @@ describe('feedback endpoint and snoozes', () => {
     expect((await request(app.app).get('/metrics')).text).toMatch(/^cds_snooze_lookup_failures_total 1$/m);
   });
 
+  it.each([
+    ['the disk is full (SQLSTATE 53100)', () => Object.assign(new Error('could not extend file "base/5/16396": No space left on device'), { code: '53100' })],
+    ['the store thread is being replaced', () => Object.assign(new Error('the store thread is not reachable'), { name: 'StoreUnavailableError' })],
+  ])('when %s, feedback is answered 503 with Retry-After, and stored when the EHR sends it again', async (_case, failure) => {
+    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', `fb-unavailable-${crypto.randomUUID()}`);
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    let failures = 1;
+    const flaky = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'recordFeedback' && failures > 0) {
+          failures--;
+          return () => Promise.reject(failure());
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const app = await createTestApp({ store: flaky });
+    const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: { userComment: 'discussed with patient' } };
+    const refused = await request(app.app).post(FEEDBACK).send({ feedback: [item] });
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('30');
+    expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] });
+    expect(JSON.stringify(refused.body)).not.toMatch(/base\/5|No space|thread/);
+    const again = await request(app.app).post(FEEDBACK).send({ feedback: [item] });
+    expect(again.status).toBe(200);
+    expect((await store.ruleStats(new Date('2026-01-01'), new Date('2027-01-01'))).find((r) => r.ruleId === RULE)?.comments).toBeGreaterThan(0);
+  });
+
   it('a reason without a snooze period does not snooze', async () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-nosnooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
