@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   const cluster = await startCluster({
     logger,
     replayMaxEntries: config.auth.replayMaxEntries,
+    workerWatchdogMs: config.workerWatchdogMs,
     store: { external, open: () => openStore(config, logger) },
   }).catch((err: Error) => {
     logger.fatal({ err: err.message }, 'cluster start failed');

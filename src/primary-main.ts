@@ -18,6 +18,7 @@ const logger = createProcessLogger(config);
 const role = await startCluster({
   logger,
   replayMaxEntries: config.auth.replayMaxEntries,
+  workerWatchdogMs: config.workerWatchdogMs,
   store: { external: Boolean(config.store.databaseUrl), open: () => openStore(config, logger) },
   // Workers run start.ts (which loads main.ts in a worker), also when this file was started directly.
   exec: fileURLToPath(new URL('./start.ts', import.meta.url)),

@@ -63,6 +63,8 @@ export interface StartClusterOptions {
   readonly replayMaxEntries?: number;
   /** The script workers run (default: this process's own, `process.argv[1]`). */
   readonly exec?: string;
+  /** Silence after which a worker is killed and replaced, ms (primary.ts). */
+  readonly workerWatchdogMs?: number;
 }
 
 /**
@@ -107,6 +109,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     ...(options.store ? { openStore: options.store.open } : {}),
     ...(options.replayMaxEntries ? { replayMaxEntries: options.replayMaxEntries } : {}),
     ...(options.exec ? { exec: options.exec } : {}),
+    ...(options.workerWatchdogMs ? { workerWatchdogMs: options.workerWatchdogMs } : {}),
   });
   return { role: 'primary', workers: count.value };
 }

@@ -12,6 +12,8 @@
  * - SIGTERM/SIGINT: stop restarting, send SIGTERM to every worker (each stops accepting, finishes its
  *   in-flight requests and exits, see main.ts), wait for them (SIGKILL after the grace period), then
  *   flush and close the store. Exit code 0, or 1 when a worker had to cut requests off (its exit code was not 0).
+ * - Watchdog: a serving worker that has sent nothing for `workerWatchdogMs` (it answers a ping every few
+ *   seconds from its event loop) is stuck; it is killed (SIGKILL) and replaced like a worker that died.
  * - A worker that dies before the service ever became ready means start-up failed (bad rules, port in
  *   use): the primary stops everything and exits 1 instead of restarting in a loop. After that, a dead
  *   worker is replaced, with a back-off when workers keep dying.
@@ -26,7 +28,7 @@ import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts
 import { MetricsCollector } from './metrics-collector.ts';
 import { RateLimitHub } from './rate-limit-sync.ts';
 import { isCdsMessage, STORE_MODE_ENV } from './protocol.ts';
-import type { CallMessage, MetricsRequestMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
+import type { CallMessage, MetricsRequestMessage, PingMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
 
 export interface PrimaryLogger {
   info(obj: object, msg: string): void;
@@ -51,6 +53,11 @@ export interface PrimaryOptions {
   readonly exit?: (code: number) => void;
   /** How long a metrics collection waits for every serving worker, ms. Default 5 000. */
   readonly metricsTimeoutMs?: number;
+  /**
+   * A serving worker from which nothing (not even the answer to a ping, sent every few seconds) has come
+   * for this long is stuck (its event loop blocked) and is killed, then replaced. Default 30 000.
+   */
+  readonly workerWatchdogMs?: number;
 }
 
 export interface PrimaryHandle {
@@ -168,10 +175,35 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     answer(worker, await handle(call));
   };
 
+  // Watchdog: when each serving worker was last heard from (any message; pings keep quiet ones talking).
+  const watchdogMs = options.workerWatchdogMs ?? 30_000;
+  const lastHeard = new Map<number, number>();
+  let pingId = 0;
+  const watchdog = setInterval(
+    () => {
+      if (shuttingDown) return;
+      const now = Date.now();
+      const ping: PingMessage = { cds: 1, kind: 'ping', id: ++pingId };
+      for (const [id, worker] of serving) {
+        const silentMs = now - (lastHeard.get(id) ?? now);
+        if (silentMs >= watchdogMs && !worker.isDead()) {
+          logger.error({ pid: worker.process.pid, silentMs, watchdogMs }, 'cluster: worker stopped answering (its event loop is blocked); killing it');
+          serving.delete(id);
+          worker.process.kill('SIGKILL');
+        } else if (worker.isConnected()) {
+          worker.send(ping, undefined, () => undefined);
+        }
+      }
+    },
+    Math.max(50, Math.min(5000, Math.floor(watchdogMs / 4)))
+  );
+  watchdog.unref();
+
   const fork = (): Worker => {
     const worker = cluster.fork({ [STORE_MODE_ENV]: options.storeMode });
     worker.on('message', (message: unknown) => {
       if (!isCdsMessage(message)) return;
+      lastHeard.set(worker.id, Date.now());
       const m = message as WorkerToPrimary;
       if (m.kind === 'enqueue') {
         enqueue(m.record);
@@ -188,6 +220,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     worker.once('listening', () => {
       if (worker.isDead()) return; // handled after its exit: not serving
       serving.set(worker.id, worker);
+      lastHeard.set(worker.id, Date.now());
       // A worker that starts serving learns the rate-limit counts of the window so far.
       const counts = rateLimits.snapshot();
       if (counts && worker.isConnected()) worker.send(counts, undefined, () => undefined);
@@ -201,6 +234,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
 
   cluster.on('exit', (worker, code, signal) => {
     serving.delete(worker.id);
+    lastHeard.delete(worker.id);
     collector.forget(worker.id);
     if (shuttingDown) return;
     if (!everListening) {
@@ -236,6 +270,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   const shutdown = (signal: string): Promise<void> => {
     shutdownPromise ??= (async () => {
       shuttingDown = true;
+      clearInterval(watchdog);
       if (statsTimer) clearInterval(statsTimer);
       clearInterval(rateTimer);
       const workers = live();

@@ -113,6 +113,8 @@ export interface Config {
   readonly fhir: FhirFallbackConfig;
   readonly admin: AdminConfig;
   readonly rulesWatch: RulesWatchConfig;
+  /** WORKERS > 1: silence of a worker after which the primary kills and replaces it, in ms. */
+  readonly workerWatchdogMs: number;
 }
 
 export type ConfigResult = { readonly ok: true; readonly value: Config } | { readonly ok: false; readonly errors: string[] };
@@ -244,6 +246,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       pollMs: int('RULES_POLL_MS', 500, 0, 60_000),
       debounceMs: int('RULES_DEBOUNCE_MS', 150, 0, 10_000),
     },
+    workerWatchdogMs: int('WORKER_WATCHDOG_MS', 30_000, 2_000, 3_600_000),
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: config };
 }

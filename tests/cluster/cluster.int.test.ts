@@ -67,6 +67,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
         RATE_LIMIT_PER_MINUTE: '0',
         FHIR_BUDGET_MS: '1500',
         FHIR_TIMEOUT_MS: '1500',
+        WORKER_WATCHDOG_MS: '5000',
         NODE_ENV: '',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -155,6 +156,21 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
       return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
     });
     expect(after).toHaveLength(2);
+    await until('the replacement to serve', async () => {
+      const statuses = await Promise.all([0, 1, 2, 3].map(async () => (await post(FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`))).status));
+      return statuses.every((s) => s === 200) ? true : undefined;
+    });
+  });
+
+  it('kills and replaces a worker that stops answering (alive, its event loop not running)', async () => {
+    const before = childrenOf(child.pid!);
+    // A stopped process is what a worker stuck in a loop looks like from outside: alive, silent.
+    process.kill(before[0]!, 'SIGSTOP');
+    const after = await until('the stuck worker to be replaced', () => {
+      const now = childrenOf(child.pid!);
+      return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
+    });
+    expect(after).toContain(before[1]);
     await until('the replacement to serve', async () => {
       const statuses = await Promise.all([0, 1, 2, 3].map(async () => (await post(FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`))).status));
       return statuses.every((s) => s === 200) ? true : undefined;
