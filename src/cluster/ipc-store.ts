@@ -11,7 +11,7 @@
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { StoreInputError } from '../store/index.ts';
 import { isCdsMessage } from './protocol.ts';
-import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, MetricsPartMessage, PrimaryToWorker, RateCountsMessage, RateTotalsMessage, StoreMethod } from './protocol.ts';
+import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, MetricsPartMessage, PongMessage, PrimaryToWorker, RateCountsMessage, RateTotalsMessage, StoreMethod } from './protocol.ts';
 
 /** What the proxy needs from a process: `process` in a worker, a fake in tests. */
 export interface IpcChannel {
@@ -26,6 +26,12 @@ export interface IpcClientOptions {
   readonly timeoutMs?: number;
   /** Who answers, in error messages. Default "the cluster primary" ("the store thread": thread-store.ts). */
   readonly peer?: string;
+  /**
+   * Most one-way messages (audit batches) sent but not yet written to the channel. Beyond it `post()`
+   * refuses (the caller counts what it drops): a peer that stopped reading (a primary paused or stuck)
+   * must not make this process hold every message it would have sent. Default 1 000.
+   */
+  readonly maxBacklog?: number;
 }
 
 export class StoreUnavailableError extends Error {
@@ -46,6 +52,8 @@ export class IpcClient {
   readonly #channel: IpcChannel;
   readonly #timeoutMs: number;
   readonly #peer: string;
+  readonly #maxBacklog: number;
+  #backlog = 0;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #stats: AuditQueueStats | undefined;
@@ -57,6 +65,7 @@ export class IpcClient {
     this.#channel = channel;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#peer = options.peer ?? 'the cluster primary';
+    this.#maxBacklog = options.maxBacklog ?? 1000;
     channel.on('message', (message) => this.#onMessage(message));
     channel.on('disconnect', () => {
       for (const [id, p] of this.#pending) {
@@ -80,6 +89,11 @@ export class IpcClient {
     }
     if (m.kind === 'metrics-request') {
       void this.#sendMetrics(m.id);
+      return;
+    }
+    if (m.kind === 'ping') {
+      // The primary's watchdog: answered from the event loop, so a worker stuck in a loop stays silent.
+      this.#answerPing(m.id);
       return;
     }
     if (m.kind === 'rate-totals') {
@@ -123,16 +137,32 @@ export class IpcClient {
     });
   }
 
-  /** One message, no answer (the audit append, a metrics answer). Never throws. */
-  post(message: EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage): boolean {
+  /**
+   * One message, no answer (the audit append, a metrics answer). Never throws.
+   * @returns false when it was not sent: no channel, or `maxBacklog` messages still waiting to be written.
+   */
+  post(message: EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage | PongMessage): boolean {
     const send = this.#channel.send;
-    if (!send || this.#channel.connected === false) return false;
+    if (!send || this.#channel.connected === false || this.#backlog >= this.#maxBacklog) return false;
+    this.#backlog++;
+    let refused = false;
     try {
-      send.call(this.#channel, message, undefined, undefined, () => undefined);
-      return true;
+      send.call(this.#channel, message, undefined, undefined, (error) => {
+        this.#backlog--;
+        // A channel that refuses at once (the store thread's, while it restarts or is not reading)
+        // calls back before send() returns: the message was not sent.
+        if (error) refused = true;
+      });
+      return !refused;
     } catch {
+      this.#backlog--;
       return false;
     }
+  }
+
+  /** One-way messages sent and not yet written to the channel. */
+  get backlog(): number {
+    return this.#backlog;
   }
 
   /** Calls `listener` with every snooze horizon the primary announces (a snooze was created). */
@@ -159,6 +189,16 @@ export class IpcClient {
       answer = { cds: 1, kind: 'metrics-part', id, error: error instanceof Error ? error.message : String(error) };
     }
     this.post(answer);
+  }
+
+  #answerPing(id: number): void {
+    const send = this.#channel.send;
+    if (!send || this.#channel.connected === false) return;
+    try {
+      send.call(this.#channel, { cds: 1, kind: 'pong', id } satisfies PongMessage, undefined, undefined, () => undefined);
+    } catch {
+      // The primary is gone: it will not miss the answer.
+    }
   }
 
   /** The last audit queue statistics the primary sent (undefined until the first one arrives). */
@@ -200,7 +240,10 @@ export class IpcStore implements Store {
   readonly #client: IpcClient;
   readonly #batchMs: number;
   #closed = false;
-  #dropped = 0;
+  /** Records that arrived after close(). */
+  #droppedClosed = 0;
+  /** Records the owner of the store could not be sent (gone, restarting, or not reading: see maxBacklog). */
+  #droppedUnreachable = 0;
   #pending: InvocationRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
   /** Per patient key, the latest expiry (epoch ms) of a snooze it may have; see activeSnoozes. */
@@ -249,7 +292,7 @@ export class IpcStore implements Store {
     const sent = records.length === 1 ? this.#client.post({ cds: 1, kind: 'enqueue', record: records[0]! }) : this.#client.post({ cds: 1, kind: 'enqueue-batch', records });
     if (!sent) {
       // As the real queue does when it cannot take a record: count it, never throw at the caller.
-      this.#dropped += records.length;
+      this.#droppedUnreachable += records.length;
     }
   }
 
@@ -266,7 +309,7 @@ export class IpcStore implements Store {
 
   enqueueInvocation(record: InvocationRecord): void {
     if (this.#closed) {
-      this.#dropped++;
+      this.#droppedClosed++;
       return;
     }
     this.#pending.push(record);
@@ -352,7 +395,12 @@ export class IpcStore implements Store {
   /** StoreDiagnostics: the primary's queue as of its last report (about once a second). */
   auditQueueStats(): AuditQueueStats {
     const stats = this.#client.lastStats() ?? EMPTY_STATS;
-    return this.#dropped > 0 ? { ...stats, droppedClosed: stats.droppedClosed + this.#dropped } : stats;
+    if (this.#droppedClosed === 0 && this.#droppedUnreachable === 0) return stats;
+    return {
+      ...stats,
+      droppedClosed: stats.droppedClosed + this.#droppedClosed,
+      droppedUnreachable: (stats.droppedUnreachable ?? 0) + this.#droppedUnreachable,
+    };
   }
 }
 

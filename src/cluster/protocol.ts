@@ -117,8 +117,22 @@ export interface RateTotalsMessage {
   readonly counts: readonly (readonly [key: string, workerId: number, count: number])[];
 }
 
-export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage;
-export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage | MetricsRequestMessage | RateTotalsMessage;
+/** The primary's watchdog asks every serving worker, every few seconds, whether its event loop runs. */
+export interface PingMessage {
+  readonly cds: 1;
+  readonly kind: 'ping';
+  readonly id: number;
+}
+
+/** A worker's answer to a PingMessage. */
+export interface PongMessage {
+  readonly cds: 1;
+  readonly kind: 'pong';
+  readonly id: number;
+}
+
+export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage | PongMessage;
+export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage | MetricsRequestMessage | RateTotalsMessage | PingMessage;
 
 export function isCdsMessage(value: unknown): value is { cds: 1; kind: string } {
   return typeof value === 'object' && value !== null && (value as { cds?: unknown }).cds === 1 && typeof (value as { kind?: unknown }).kind === 'string';
@@ -164,6 +178,8 @@ export interface StoreLogMessage {
 export interface StoreHeartbeatMessage {
   readonly cds: 1;
   readonly kind: 'store-heartbeat';
+  /** Messages the thread has taken from its port so far (the owner's backlog is what it sent beyond this). */
+  readonly received: number;
 }
 
 /** Owner to thread: write what is queued, close the store, then end. */

@@ -57,10 +57,12 @@ const opened = opening.then((s) => {
   return s;
 });
 
+/** Messages taken from the port (reported with the heartbeat: the owner's measure of its backlog). */
+let received = 0;
 // Records and calls that arrive while the store opens wait for it, in order.
 let backlog: OwnerToStoreThread[] | undefined = [];
 const beat = setInterval(() => {
-  post({ cds: 1, kind: 'store-heartbeat' });
+  post({ cds: 1, kind: 'store-heartbeat', received });
   if (store) post({ cds: 1, kind: 'stats', auditQueue: store.auditQueueStats() });
 }, data.heartbeatMs);
 
@@ -98,6 +100,7 @@ const receive = (message: OwnerToStoreThread): void => {
 };
 
 port.on('message', (message: unknown) => {
+  received++;
   if (!isCdsMessage(message)) return;
   receive(message as OwnerToStoreThread);
 });

@@ -38,6 +38,12 @@ export interface ThreadStoreOptions {
   readonly closeTimeoutMs?: number;
   /** Longest pause between attempts to start a new thread after failures, ms. Default 30 000. */
   readonly maxRestartDelayMs?: number;
+  /**
+   * Most messages sent to the thread beyond those it has taken (as of its last heartbeat). Beyond it,
+   * calls fail and audit records are dropped and counted: a thread that stopped reading must not make
+   * its owner hold everything sent until the watchdog acts. Default 2 000.
+   */
+  readonly maxBacklog?: number;
   /** The thread's script (tests give one that misbehaves). Default store-thread.ts. */
   readonly entry?: URL;
   /** Called after every restart of the thread (metrics). */
@@ -60,6 +66,9 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   readonly #heartbeatMs: number;
   readonly #watchdogMs: number;
   #worker: Worker | undefined;
+  /** Messages sent to the current thread, and how many it had taken at its last heartbeat. */
+  #sent = 0;
+  #taken = 0;
   #ready = false;
   #stopping = false;
   #lastHeard = 0;
@@ -102,6 +111,11 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       callback?.(new Error('the store thread is restarting'));
       return false;
     }
+    if (this.#sent - this.#taken >= (this.#options.maxBacklog ?? 2000)) {
+      callback?.(new Error('the store thread is not taking messages'));
+      return false;
+    }
+    this.#sent++;
     worker.postMessage(message);
     callback?.(null);
     return true;
@@ -161,6 +175,8 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     this.#worker = worker;
     this.#ready = false;
     this.#stats = undefined;
+    this.#sent = 0;
+    this.#taken = 0;
     this.#lastHeard = Date.now();
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -189,6 +205,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
             this.#logger[m.level](m.obj, m.msg);
             return;
           case 'store-heartbeat':
+            this.#taken = m.received;
             return;
           case 'store-closed':
             this.#closed?.();
@@ -302,13 +319,12 @@ export class ThreadStore extends IpcStore {
     return this.#client.call<[string, number][]>('horizons', 'snapshot', []);
   }
 
+  /** Every thread's figures so far, with the records this proxy could not send (no thread to take them). */
   override auditQueueStats(): AuditQueueStats {
     const proxy = super.auditQueueStats();
     const threads = this.#supervisor.auditQueueStats();
-    // The proxy's own drops (records sent while no thread could take them) are in its droppedClosed
-    // over the current thread's figures; report them as lost to a restart when a restart caused them.
-    const proxyDrops = proxy.droppedClosed - (this.#client.lastStats()?.droppedClosed ?? 0);
-    return { ...threads, droppedRestart: (threads.droppedRestart ?? 0) + proxyDrops };
+    const ownDropsClosed = proxy.droppedClosed - (this.#client.lastStats()?.droppedClosed ?? 0);
+    return { ...threads, droppedClosed: threads.droppedClosed + ownDropsClosed, droppedUnreachable: proxy.droppedUnreachable ?? 0 };
   }
 
   /** Sends the records still waiting, has the thread write its queue and close the store, and ends it. */

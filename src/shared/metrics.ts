@@ -32,6 +32,7 @@ export interface AuditFigures {
   readonly rejected: number;
   readonly droppedClosed: number;
   readonly droppedRestart?: number;
+  readonly droppedUnreachable?: number;
   readonly threadRestarts?: number;
   readonly failures: number;
 }
@@ -83,7 +84,7 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     });
     new Gauge({
       name: 'cds_audit_records_dropped',
-      help: 'Audit records lost since the store opened, by cause (queue full while the database could not be written; refused by the database; still queued at shutdown; held by a stuck store thread that was replaced)',
+      help: 'Audit records lost since the store opened, by cause (queue full while the database could not be written; refused by the database; still queued at shutdown; held by a stuck store thread that was replaced; never reached the store: its process or thread gone, being replaced or not reading)',
       labelNames: ['cause'],
       registers: [registry],
       aggregator: 'max',
@@ -93,6 +94,7 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
         this.set({ cause: 'refused' }, figures?.rejected ?? 0);
         this.set({ cause: 'shutdown' }, figures?.droppedClosed ?? 0);
         this.set({ cause: 'store-restart' }, figures?.droppedRestart ?? 0);
+        this.set({ cause: 'store-unreachable' }, figures?.droppedUnreachable ?? 0);
       },
     });
     new Gauge({

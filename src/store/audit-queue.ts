@@ -39,6 +39,11 @@ export interface AuditQueueStats {
    * started): see cluster/thread-store.ts. Only the store thread's owner reports it.
    */
   readonly droppedRestart?: number;
+  /**
+   * Never reached the store: the process or thread holding it could not be sent them (gone, being
+   * replaced, or not reading). Only proxies report it (cluster/ipc-store.ts).
+   */
+  readonly droppedUnreachable?: number;
   /** Store threads replaced after being stuck or ending (cluster/thread-store.ts; owner only). */
   readonly threadRestarts?: number;
   /** Consecutive failed write attempts (0 when the last one succeeded). */

@@ -150,6 +150,25 @@ describe('IpcStore (the primary holds the store)', () => {
     expect(() => proxy.enqueueInvocation(invocation())).not.toThrow();
   });
 
+  it('holds at most maxBacklog audit messages for a primary that stopped reading; the rest are dropped and counted', () => {
+    // A channel that never finishes writing (the primary paused: its end of the pipe is full).
+    const stalled = { connected: true, sent: 0, send: () => ++stalled.sent > 0, on: () => stalled };
+    const proxy = new IpcStore(new IpcClient(stalled as unknown as IpcChannel, { maxBacklog: 4 }), 'pglite', { auditBatchMs: 0 });
+    const before = stalled.sent;
+    for (let i = 0; i < 10; i++) proxy.enqueueInvocation(invocation());
+    expect(stalled.sent - before).toBe(4);
+    expect(proxy.auditQueueStats()).toMatchObject({ droppedUnreachable: 6, droppedClosed: 0 });
+  });
+
+  it('answers the primary\'s watchdog ping from its event loop', async () => {
+    const listeners: ((m: unknown) => void)[] = [];
+    const sent: unknown[] = [];
+    const channel = { connected: true, send: (m: unknown) => sent.push(m) > 0, on: (event: string, l: (m: unknown) => void) => (event === 'message' && listeners.push(l), channel) };
+    new IpcClient(channel as unknown as IpcChannel);
+    for (const l of listeners) l({ cds: 1, kind: 'ping', id: 7 });
+    expect(sent).toContainEqual({ cds: 1, kind: 'pong', id: 7 });
+  });
+
   it('refuses methods outside the store contract', async () => {
     const client = new IpcClient(channelTo(store));
     await expect(client.call('store', 'close', [])).rejects.toThrow(/unknown cluster call/);

@@ -100,6 +100,22 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     expect(stats).toMatchObject({ written: 1, droppedRestart: 3, threadRestarts: 1, queued: 0 });
   }, 60_000);
 
+  it('does not hold more than maxBacklog messages for a thread that stopped reading: the rest are dropped and counted', async () => {
+    const store = await start({ entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 60_000, maxBacklog: 3, closeTimeoutMs: 200 });
+    expect(await store.ping()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 120)); // a heartbeat reports what the thread took
+    const stuck = store.listSnoozes({ ruleId: 'hang-the-store-thread' }).catch((error: unknown) => error);
+    for (let i = 0; i < 6; i++) {
+      store.enqueueInvocation(invocation());
+      await new Promise((resolve) => setTimeout(resolve, 10)); // one message per record (batches of 5 ms)
+    }
+    expect(store.auditQueueStats().droppedUnreachable).toBeGreaterThanOrEqual(3);
+    // A call past the backlog fails at once rather than waiting for the watchdog.
+    expect(await store.ping()).toBe(false);
+    await store.close();
+    expect(await stuck).toBeInstanceOf(StoreUnavailableError);
+  }, 60_000);
+
   it('replaces a thread that ends with an uncaught error', async () => {
     const restarts: string[] = [];
     const store = await start({ entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 10_000, onRestart: (reason) => restarts.push(reason) });
