@@ -4,6 +4,7 @@
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Store } from 'express-rate-limit';
+import type { StoreDiagnostics } from '../store/index.ts';
 import helmet from 'helmet';
 import type { Express } from 'express';
 import { adminRouter, consoleStatic, openApiRoute } from '../admin/index.ts';
@@ -108,11 +109,15 @@ export function createApp(deps: AppDeps): Express {
     const ruleSet = deps.ruleSet();
     const storeOk = deps.store ? await deps.store.ping().catch(() => false) : undefined;
     const ready = ruleSet.rules.length > 0 && storeOk !== false;
+    // An audit that cannot be written (a full disk) is shown, but does not make the service unready:
+    // taking it out of the load balancer would stop every safety check to protect the audit trail.
+    const audit = (deps.store as Partial<StoreDiagnostics> | undefined)?.auditQueueStats?.();
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not-ready',
       ruleSetVersion: ruleSet.version,
       rules: ruleSet.rules.length,
       ...(storeOk === undefined ? {} : { store: storeOk ? 'ok' : 'unreachable' }),
+      ...(audit ? { audit: audit.failures > 0 ? 'failing' : 'ok' } : {}),
     });
   });
   app.get('/metrics', async (_req, res) => {

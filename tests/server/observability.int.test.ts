@@ -20,6 +20,21 @@ describe('health, readiness and metrics', () => {
     expect(ready.body.ruleSetVersion).toBe(t.ruleSet.version);
   });
 
+  it('says in /readyz when the audit cannot be written, and stays ready: the safety checks still answer', async () => {
+    const { createStore } = await import('../../src/store/index.ts');
+    const store = await createStore();
+    try {
+      const failing = Object.assign(Object.create(store) as typeof store, { auditQueueStats: () => ({ ...store.auditQueueStats(), failures: 3 }) });
+      const t = await createTestApp({ store: failing });
+      const ready = await request(t.app).get('/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({ status: 'ready', store: 'ok', audit: 'failing' });
+      expect((await request((await createTestApp({ store })).app).get('/readyz')).body.audit).toBe('ok');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('logs one JSON line per request: request id, status, hook instance, cards; never the token or the patient', async () => {
     const { logger, lines } = captureLog({ redact: ['token', '*.token'] });
     const t = await createTestApp({ logger });
