@@ -609,7 +609,11 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
 
     async snoozes(query: { ruleId?: unknown; active?: unknown; limit?: unknown }): Promise<Snooze[]> {
       const store = requireStore('Snoozes');
-      const ruleId = typeof query.ruleId === 'string' && query.ruleId !== '' ? query.ruleId : undefined;
+      if (query.ruleId !== undefined && typeof query.ruleId !== 'string') {
+        // ?ruleId=a&ruleId=b arrives as a list: it was ignored, and every rule's snoozes were listed.
+        throw badRequest('"ruleId" must be given once.', 'ruleId');
+      }
+      const ruleId = query.ruleId !== undefined && query.ruleId !== '' ? query.ruleId : undefined;
       if (query.active !== undefined && query.active !== 'true' && query.active !== 'false') {
         throw badRequest('"active" must be true or false.', 'active');
       }

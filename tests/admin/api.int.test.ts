@@ -501,6 +501,9 @@ describe('admin API', () => {
       const lift = await request(t.app).post(`${API}/snoozes/${snooze.id}/lift`).set('Authorization', bearer(t.editor));
       expect(lift.status).toBe(200);
       expect(lift.body).toMatchObject({ id: snooze.id, lifted: true, liftedBy: 'eddie.editor' });
+      const twice = await request(t.app).get(`${API}/snoozes?ruleId=opioid-benzodiazepine&ruleId=high-mme`).set('Authorization', bearer(t.viewer));
+      expect(twice.status).toBe(400);
+      expect(twice.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ expression: ['ruleId'] }] });
       const after = await request(t.app).get(`${API}/snoozes?ruleId=opioid-benzodiazepine&active=true`).set('Authorization', bearer(t.viewer));
       expect(after.body.snoozes.map((s: any) => s.id)).not.toContain(snooze.id);
       expect((await request(t.app).post(`${API}/snoozes/${snooze.id}/lift`).set('Authorization', bearer(t.editor))).status).toBe(404);
