@@ -12,6 +12,7 @@
  * - SIGTERM/SIGINT: stop restarting, send SIGTERM to every worker (each stops accepting, finishes its
  *   in-flight requests and exits, see main.ts), wait for them (SIGKILL after the grace period), then
  *   flush and close the store. Exit code 0, or 1 when a worker had to cut requests off (its exit code was not 0).
+ * - A worker that does not start listening within `workerStartTimeoutMs` is killed (see below).
  * - Watchdog: a serving worker that has sent nothing for `workerWatchdogMs` (it answers a ping every few
  *   seconds from its event loop) is stuck; it is killed (SIGKILL) and replaced like a worker that died.
  * - A worker that dies before the service ever became ready means start-up failed (bad rules, port in
@@ -58,6 +59,13 @@ export interface PrimaryOptions {
    * for this long is stuck (its event loop blocked) and is killed, then replaced. Default 30 000.
    */
   readonly workerWatchdogMs?: number;
+  /**
+   * A worker that has not started listening this long after it was forked is stuck in its start-up (a
+   * rules folder on a hung network share...): it is killed. Before any worker ever listened that stops
+   * the cluster (exit 1, as any start-up failure); later, it is replaced like a worker that died.
+   * Default 60 000.
+   */
+  readonly workerStartTimeoutMs?: number;
 }
 
 export interface PrimaryHandle {
@@ -217,7 +225,16 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
         rateLimits.receive(worker.id, m);
       }
     });
+    const startTimeoutMs = options.workerStartTimeoutMs ?? 60_000;
+    const startTimer = setTimeout(() => {
+      if (worker.isDead() || shuttingDown) return;
+      logger.error({ pid: worker.process.pid, afterMs: startTimeoutMs }, 'cluster: worker did not start listening in time; killing it');
+      worker.process.kill('SIGKILL');
+    }, startTimeoutMs);
+    startTimer.unref();
+    worker.once('exit', () => clearTimeout(startTimer));
     worker.once('listening', () => {
+      clearTimeout(startTimer);
       if (worker.isDead()) return; // handled after its exit: not serving
       serving.set(worker.id, worker);
       lastHeard.set(worker.id, Date.now());
