@@ -614,7 +614,8 @@ export class SqlStore implements Store, StoreDiagnostics {
     if (!isUuid(id)) {
       return false;
     }
-    const rows = await this.sql.query('UPDATE snoozes SET lifted_at = $2, lifted_by = $3 WHERE id = $1 AND lifted_at IS NULL RETURNING id', [
+    // Only an active snooze: one past its expiry has nothing left to lift.
+    const rows = await this.sql.query('UPDATE snoozes SET lifted_at = $2, lifted_by = $3 WHERE id = $1 AND lifted_at IS NULL AND expires_at > $2 RETURNING id', [
       id,
       dateIso(at, 'at'),
       by,

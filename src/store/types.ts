@@ -149,6 +149,7 @@ export interface Store {
   activeSnoozes(patientKey: string, at: Date): Promise<Snooze[]>;
   /** Snoozes, newest first; `cardUuid` gives the snooze made from that card, whether active, lifted or expired. */
   listSnoozes(filter: { readonly ruleId?: string; readonly cardUuid?: string; readonly activeAt?: Date; readonly limit?: number }): Promise<Snooze[]>;
+  /** Lifts an active snooze (not lifted, not expired at `at`); false when there is none with that id. */
   liftSnooze(id: string, by: string, at: Date): Promise<boolean>;
 
   ruleStats(from: Date, to: Date): Promise<RuleStats[]>;

@@ -301,6 +301,9 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(lifted).toMatchObject({ liftedAt: '2026-03-01T10:00:00.000Z', liftedBy: 'dr-who' });
         const stillActive = await store.listSnoozes({ ruleId: 'opioid-high-mme', activeAt: new Date('2026-03-05T00:00:00Z'), limit: 1000 });
         expect(stillActive.map((s) => s.id)).not.toContain(b.id);
+        // A snooze past its expiry is not lifted (nothing to lift: the audit would say someone lifted it).
+        expect(await store.liftSnooze(a.id, 'dr-who', new Date('2026-03-02T08:00:00Z'))).toBe(false);
+        expect((await store.listSnoozes({ cardUuid: base.cardUuid })).find((s) => s.id === a.id)?.liftedAt).toBeUndefined();
       });
 
       it('refuses a snooze with an unparseable time', async () => {
