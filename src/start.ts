@@ -6,7 +6,7 @@
  * main.ts, which reports it.
  *
  * The cache keeps V8's compiled code (and the type-stripped JavaScript of our .ts modules) between
- * starts: a restart loads its modules about a fifth faster (docs/benchmark.md). It lives in
+ * starts, for this process and the threads it starts (the store thread, through NODE_COMPILE_CACHE): a restart loads its modules about a fifth faster (docs/benchmark.md). It lives in
  * NODE_COMPILE_CACHE when set, else in `node_modules/.cache/node-compile-cache` of this project (owned
  * by whoever installed it, not a directory other users of the host can write); NODE_DISABLE_COMPILE_CACHE=1
  * turns it off. A cache that cannot be written only costs speed: Node then compiles as usual.
@@ -14,13 +14,19 @@
  * (only node:cluster and the small worker-count module load before the cache is on).
  */
 import cluster from 'node:cluster';
-import { enableCompileCache } from 'node:module';
+import { constants, enableCompileCache } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerCount } from './cluster/worker-count.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-enableCompileCache(process.env.NODE_COMPILE_CACHE || path.join(projectRoot, 'node_modules', '.cache', 'node-compile-cache'));
+const compileCache = process.env.NODE_COMPILE_CACHE || path.join(projectRoot, 'node_modules', '.cache', 'node-compile-cache');
+const { status } = enableCompileCache(compileCache);
+if (status === constants.compileCacheStatus.ENABLED || status === constants.compileCacheStatus.ALREADY_ENABLED) {
+  // A worker thread (the store thread) is a Node.js instance of its own: it uses the cache only when
+  // it finds the directory in the environment it is started with.
+  process.env.NODE_COMPILE_CACHE = compileCache;
+}
 const workers = workerCount(process.env);
 if (cluster.isPrimary && workers.ok && workers.value > 1) {
   await import('./primary-main.ts');
