@@ -1,8 +1,10 @@
 /**
  * Express glue: refuses requests without a valid CDS client JWT with a bare 401, logs why (never the
- * token), and leaves the verified identity in `res.locals.cdsClient`.
+ * token), and leaves the verified identity in `res.locals.cdsClient`. A token that could not be checked
+ * against replays (the replay store down or stuck) is refused with 503 and Retry-After instead.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { serviceUnavailableOutcome } from '../shared/outcomes.ts';
 import { requestPath } from '../shared/request-path.ts';
 import type { CdsJwtVerifier, VerifyFailureReason } from './types.ts';
 
@@ -74,6 +76,13 @@ export function requireCdsJwt(options: RequireCdsJwtOptions): RequestHandler {
           'CDS client JWT refused'
         );
         options.onRefused?.(result.reason);
+        if (result.reason === 'replay-store-unavailable') {
+          // Nothing is wrong with the token: the service cannot check it against replays now (its
+          // store is down or stuck). Refused (fail closed), but as a transient failure to retry.
+          res.status(503).setHeader('Retry-After', '5');
+          res.type('application/fhir+json').json(serviceUnavailableOutcome('The service cannot check the authorization token right now. Send the request again.'));
+          return;
+        }
         unauthorized(req, res);
       },
       (err: unknown) => next(err)

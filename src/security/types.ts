@@ -42,6 +42,11 @@ export interface CdsJwtVerifierOptions {
   /** Largest accepted `exp - iat`, seconds. Default 3600 (CDS Hooks: "no more than an hour"). */
   readonly maxLifetimeSeconds?: number;
   readonly replayStore: ReplayStore;
+  /**
+   * Longest wait for the replay store, ms; then the token is refused as `replay-store-unavailable` (fails
+   * closed, answered 503). A stuck store must not hold every authenticated call. Default 1000.
+   */
+  readonly replayTimeoutMs?: number;
   /** fetch used for `jwksUrl` (tests inject one). Default globalThis.fetch. */
   readonly fetch?: typeof fetch;
   /** Clock, epoch ms. Default Date.now. */
@@ -55,7 +60,8 @@ export interface CdsJwtVerifierOptions {
 }
 
 /**
- * Why a token was refused. For the log only: the HTTP answer is a bare 401. Never contains the token.
+ * Why a token was refused. For the log only: the HTTP answer is a bare 401 (503 for
+ * `replay-store-unavailable`, which says nothing about the token). Never contains the token.
  */
 export type VerifyFailureReason =
   | 'missing-token'

@@ -171,6 +171,7 @@ function reasonFor(err: unknown): VerifyFailureReason {
  */
 export async function createCdsJwtVerifier(options: CdsJwtVerifierOptions): Promise<CdsJwtVerifier> {
   const skew = options.clockSkewSeconds ?? 60;
+  const replayTimeoutMs = options.replayTimeoutMs ?? 1000;
   const maxLifetime = options.maxLifetimeSeconds ?? 3600;
   const now = options.now ?? Date.now;
   if (!(Number.isFinite(skew) && skew >= 0) || !(Number.isFinite(maxLifetime) && maxLifetime > 0)) {
@@ -287,10 +288,18 @@ export async function createCdsJwtVerifier(options: CdsJwtVerifierOptions): Prom
     }
 
     let firstUse: boolean;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      firstUse = await options.replayStore.remember(`${client.iss}|${jti}`, (exp + skew) * 1000);
+      firstUse = await Promise.race([
+        options.replayStore.remember(`${client.iss}|${jti}`, (exp + skew) * 1000),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the replay store did not answer in time')), replayTimeoutMs);
+        }),
+      ]);
     } catch {
       return fail('replay-store-unavailable', client.iss);
+    } finally {
+      clearTimeout(timer);
     }
     if (!firstUse) {
       return fail('replayed', client.iss);

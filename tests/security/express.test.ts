@@ -15,10 +15,10 @@ let key: TestKey;
 let verifier: CdsJwtVerifier;
 let logged: object[];
 
-function app(): express.Express {
+function app(using: CdsJwtVerifier = verifier): express.Express {
   const a = express();
   const logger = { warn: (obj: object) => logged.push(obj) };
-  a.use('/cds-services', requireCdsJwt({ verifier, publicBaseUrl: `${PUBLIC}/`, logger }));
+  a.use('/cds-services', requireCdsJwt({ verifier: using, publicBaseUrl: `${PUBLIC}/`, logger }));
   a.all('/cds-services/{*rest}', (_req, res) => {
     res.json({ client: res.locals.cdsClient });
   });
@@ -59,6 +59,17 @@ describe('requireCdsJwt', () => {
   it('refuses a request without a token', async () => {
     const res = await request(app()).get('/cds-services/x');
     expect(res.status).toBe(401);
+  });
+
+  it('refuses with 503 and Retry-After, quickly, when the replay store does not answer (a stuck store): the token was not at fault', async () => {
+    logged = [];
+    const stuck = await createCdsJwtVerifier({ clients: [{ iss: ISS, jwks: jwksOf(key) }], replayStore: { remember: () => new Promise(() => undefined) }, replayTimeoutMs: 100 });
+    const token = await signToken(key, { nowMs: Date.now(), claims: { aud: `${PUBLIC}/cds-services/svc` } });
+    const res = await request(app(stuck)).post('/cds-services/svc').set('Authorization', `Bearer ${token}`).send({});
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] });
+    expect(logged).toEqual([expect.objectContaining({ reason: 'replay-store-unavailable' })]);
   });
 
   it('lets CORS preflights through', async () => {
