@@ -180,12 +180,26 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     this.#lastHeard = Date.now();
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      // Opening can hang too (PostgreSQL's recovery on a full disk): a thread not ready in twice the
+      // watchdog's time is ended, and the open fails (at start-up the service then exits; later the
+      // restart tries again after its back-off).
+      const openLimitMs = 2 * this.#watchdogMs;
+      const openTimer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        this.#detach(worker);
+        void worker.terminate().catch(() => undefined);
+        reject(new Error(`the store thread did not open the store within ${openLimitMs} ms`));
+      }, openLimitMs);
+      openTimer.unref();
       worker.on('message', (message: unknown) => {
         if (!isCdsMessage(message) || this.#worker !== worker) return;
         this.#lastHeard = Date.now();
         const m = message as StoreThreadToOwner;
         switch (m.kind) {
           case 'store-ready':
+            clearTimeout(openTimer);
+            if (settled) return; // too late: already ended
             this.storeKind = m.storeKind;
             this.#ready = true;
             this.#failedStarts = 0;
@@ -193,6 +207,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
             resolve();
             return;
           case 'store-open-failed':
+            clearTimeout(openTimer);
             // A failed PGlite may leave handles that keep its thread alive, with its memory: end it here.
             this.#detach(worker);
             void worker.terminate().catch(() => undefined);
@@ -222,6 +237,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
         this.#logger.error({ err: error.message }, 'store thread: uncaught error');
       });
       worker.on('exit', (code: number) => {
+        clearTimeout(openTimer);
         const wasCurrent = this.#worker === worker;
         this.#detach(worker);
         if (!settled) {
@@ -278,6 +294,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       this.#spawn().then(
         () => this.#logger.info({ restarts: this.#restarts }, 'store thread: restarted; the store is open again'),
         (error: unknown) => {
+          if (this.#stopping) return;
           this.#failedStarts++;
           const delay = Math.min(this.#options.maxRestartDelayMs ?? 30_000, 1000 * 2 ** (this.#failedStarts - 1));
           this.#logger.error({ err: error instanceof Error ? error.message : String(error), retryInMs: delay }, 'store thread: a new thread could not open the store');

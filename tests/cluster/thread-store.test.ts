@@ -11,6 +11,7 @@ import { createStore } from '../../src/store/index.ts';
 import { captureLogger, card, invocation } from '../store/helpers.ts';
 
 const MISBEHAVING = new URL('../support/misbehaving-store-thread.ts', import.meta.url);
+const NEVER_READY = new URL('../support/never-ready-store-thread.ts', import.meta.url);
 
 describe('ThreadStore (embedded PGlite on its own thread)', () => {
   let dir: string;
@@ -66,6 +67,10 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     const file = path.join(dir, 'not-a-directory');
     await writeFile(file, 'x');
     await expect(ThreadStore.open({ store: { dataDir: file }, logger: captureLogger().logger })).rejects.toThrow(/not-a-directory/);
+  }, 60_000);
+
+  it('fails to open, instead of waiting for good, when the thread never opens the store', async () => {
+    await expect(ThreadStore.open({ store: { dataDir: dir }, logger: captureLogger().logger, entry: NEVER_READY, watchdogMs: 300 })).rejects.toThrow(/did not open the store within 600 ms/);
   }, 60_000);
 
   it('replaces a thread that stops answering: the stuck call fails instead of hanging, nothing written is lost, and the store answers again', async () => {
