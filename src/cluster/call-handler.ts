@@ -8,6 +8,8 @@ import { STORE_METHODS } from './protocol.ts';
 import type { CallMessage, ResultMessage } from './protocol.ts';
 
 const SERVABLE: ReadonlySet<string> = new Set(STORE_METHODS);
+/** Error codes passed on to the caller: SQLSTATEs (53100) and socket error codes (ECONNREFUSED). */
+const ERROR_CODE = /^(?:[0-9A-Z]{5}|E[A-Z_]{2,30})$/;
 
 /** A store that can tell, per patient, until when it may hold an unlifted snooze (SqlStore on PGlite). */
 export interface HorizonSource {
@@ -49,7 +51,9 @@ export function callHandler(
       return { cds: 1, kind: 'result', id: call.id, ok: true, value };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
-      return { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: e.name, message: e.message } };
+      const code = (e as { code?: unknown }).code;
+      const kept = typeof code === 'string' && ERROR_CODE.test(code) ? { code } : {};
+      return { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: e.name, message: e.message, ...kept } };
     }
   };
 }

@@ -216,10 +216,12 @@ export class IpcClient {
 }
 
 /** Rebuilds an error thrown in the primary, keeping the name the callers check (StoreInputError → 400). */
-function rebuildError(error: { name: string; message: string } | undefined): Error {
+function rebuildError(error: { name: string; message: string; code?: string } | undefined): Error {
   if (error?.name === 'StoreInputError') return new StoreInputError(error.message);
   const rebuilt = new Error(error?.message ?? 'the store call failed in the cluster primary');
   rebuilt.name = error?.name ?? 'Error';
+  // The SQLSTATE (or socket code) travels too: a full disk (53100) is still a 503, not a 500.
+  if (error?.code !== undefined) Object.assign(rebuilt, { code: error.code });
   return rebuilt;
 }
 

@@ -8,7 +8,7 @@ import type { IpcChannel } from '../../src/cluster/ipc-store.ts';
 import { isCdsMessage } from '../../src/cluster/protocol.ts';
 import type { CallMessage, EnqueueMessage } from '../../src/cluster/protocol.ts';
 import { createMemoryReplayStore } from '../../src/security/replay-store.ts';
-import { createStore, StoreInputError } from '../../src/store/index.ts';
+import { createStore, isStoreUnavailable, StoreInputError } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
 import { captureLogger, card, invocation } from '../store/helpers.ts';
 
@@ -167,6 +167,23 @@ describe('IpcStore (the primary holds the store)', () => {
     new IpcClient(channel as unknown as IpcChannel);
     for (const l of listeners) l({ cds: 1, kind: 'ping', id: 7 });
     expect(sent).toContainEqual({ cds: 1, kind: 'pong', id: 7 });
+  });
+
+  it('keeps the SQLSTATE of a store error, so a full disk is still told apart from a bug', async () => {
+    const full = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'recordFeedback') return () => Promise.reject(Object.assign(new Error('could not extend file: No space left on device'), { code: '53100' }));
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const proxy = new IpcStore(new IpcClient(channelTo(full)), store.kind);
+    const error = await proxy.recordFeedback('cns-depressant-order-sign', []).then(
+      () => undefined,
+      (e: unknown) => e
+    );
+    expect(error).toMatchObject({ code: '53100' });
+    expect(isStoreUnavailable(error)).toBe(true);
   });
 
   it('refuses methods outside the store contract', async () => {
