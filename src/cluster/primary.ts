@@ -21,6 +21,7 @@
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
+import { performance } from 'node:perf_hooks';
 import { createMemoryReplayStore } from '../security/replay-store.ts';
 import type { ReplayStore } from '../security/types.ts';
 import { callHandler } from './call-handler.ts';
@@ -183,35 +184,49 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     answer(worker, await handle(call));
   };
 
-  // Watchdog: when each serving worker was last heard from (any message; pings keep quiet ones talking).
+  // Watchdog: when each serving worker was last heard from (any message; pings keep quiet ones talking),
+  // on a monotonic clock (a wall-clock step is not silence).
   const watchdogMs = options.workerWatchdogMs ?? 30_000;
+  const tickMs = Math.max(50, Math.min(5000, Math.floor(watchdogMs / 4)));
   const lastHeard = new Map<number, number>();
   let pingId = 0;
-  const watchdog = setInterval(
-    () => {
-      if (shuttingDown) return;
-      const now = Date.now();
-      const ping: PingMessage = { cds: 1, kind: 'ping', id: ++pingId };
-      for (const [id, worker] of serving) {
-        const silentMs = now - (lastHeard.get(id) ?? now);
-        if (silentMs >= watchdogMs && !worker.isDead()) {
-          logger.error({ pid: worker.process.pid, silentMs, watchdogMs }, 'cluster: worker stopped answering (its event loop is blocked); killing it');
-          serving.delete(id);
-          worker.process.kill('SIGKILL');
-        } else if (worker.isConnected()) {
-          worker.send(ping, undefined, () => undefined);
-        }
+  let lastTick = performance.now();
+  const watchdog = setInterval(() => {
+    if (shuttingDown) return;
+    const now = performance.now();
+    const lateMs = now - lastTick - tickMs;
+    lastTick = now;
+    if (lateMs > watchdogMs / 2) {
+      // The primary itself was not running (paused: a frozen VM or container, SIGSTOP, a debugger): the
+      // workers' silence over that time says nothing about them. Start counting again.
+      for (const id of lastHeard.keys()) lastHeard.set(id, now);
+      return;
+    }
+    const ping: PingMessage = { cds: 1, kind: 'ping', id: ++pingId };
+    const silent: [number, Worker][] = [];
+    for (const [id, worker] of serving) {
+      if (now - (lastHeard.get(id) ?? now) >= watchdogMs) silent.push([id, worker]);
+      else if (worker.isConnected()) worker.send(ping, undefined, () => undefined);
+    }
+    if (silent.length === 0) return;
+    // Timers run before waiting messages are read: read them first (poll phase), then decide.
+    setImmediate(() => {
+      for (const [id, worker] of silent) {
+        const silentMs = performance.now() - (lastHeard.get(id) ?? Number.POSITIVE_INFINITY);
+        if (shuttingDown || worker.isDead() || !serving.has(id) || silentMs < watchdogMs) continue;
+        logger.error({ pid: worker.process.pid, silentMs: Math.round(silentMs), watchdogMs }, 'cluster: worker stopped answering (its event loop is blocked); killing it');
+        serving.delete(id);
+        worker.process.kill('SIGKILL');
       }
-    },
-    Math.max(50, Math.min(5000, Math.floor(watchdogMs / 4)))
-  );
+    });
+  }, tickMs);
   watchdog.unref();
 
   const fork = (): Worker => {
     const worker = cluster.fork({ [STORE_MODE_ENV]: options.storeMode });
     worker.on('message', (message: unknown) => {
       if (!isCdsMessage(message)) return;
-      lastHeard.set(worker.id, Date.now());
+      lastHeard.set(worker.id, performance.now());
       const m = message as WorkerToPrimary;
       if (m.kind === 'enqueue') {
         enqueue(m.record);
@@ -237,7 +252,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       clearTimeout(startTimer);
       if (worker.isDead()) return; // handled after its exit: not serving
       serving.set(worker.id, worker);
-      lastHeard.set(worker.id, Date.now());
+      lastHeard.set(worker.id, performance.now());
       // A worker that starts serving learns the rate-limit counts of the window so far.
       const counts = rateLimits.snapshot();
       if (counts && worker.isConnected()) worker.send(counts, undefined, () => undefined);
@@ -284,6 +299,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
 
   let uncleanWorkers = 0;
+  let storeCloseFailed = false;
   const shutdown = (signal: string): Promise<void> => {
     shutdownPromise ??= (async () => {
       shuttingDown = true;
@@ -318,8 +334,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
         logger.error({ lost: early.length }, 'cluster: the store never opened: audit records lost');
       }
       if (store) {
-        await store.flush().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'cluster: store flush failed on shutdown'));
-        await store.close().catch((error: unknown) => logger.error({ err: (error as Error).message }, 'cluster: store close failed on shutdown'));
+        // close() writes the audit queue (a flush first would wait for a stuck store's call timeout).
+        await store.close().catch((error: unknown) => {
+          // The audit records still queued were lost: the stop was not clean.
+          storeCloseFailed = true;
+          logger.error({ err: (error as Error).message }, 'cluster: store close failed on shutdown');
+        });
       }
       logger.info({}, 'cluster: stopped');
     })();
@@ -330,7 +350,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     process.on(sig, () => {
       void shutdown(sig).then(() => {
         if (uncleanWorkers > 0) logger.error({ workers: uncleanWorkers }, 'cluster: stopped, but workers had to cut requests off');
-        exit(uncleanWorkers > 0 ? 1 : 0);
+        exit(uncleanWorkers > 0 || storeCloseFailed ? 1 : 0);
       });
     });
   }

@@ -61,8 +61,12 @@ export interface ResultMessage {
   readonly id: number;
   readonly ok: boolean;
   readonly value?: unknown;
-  /** A failed call: the error's name and message (the class is rebuilt from the name in the worker). */
-  readonly error?: { readonly name: string; readonly message: string };
+  /**
+   * A failed call: the error's name and message (the class is rebuilt from the name in the worker), and
+   * its code when it is a SQLSTATE or a socket error code (so the caller can tell a full disk, 53100,
+   * from a bug: src/store/unavailable.ts).
+   */
+  readonly error?: { readonly name: string; readonly message: string; readonly code?: string };
 }
 
 /** Sent by the primary about once a second (the store's synchronous diagnostics). */
@@ -178,8 +182,6 @@ export interface StoreLogMessage {
 export interface StoreHeartbeatMessage {
   readonly cds: 1;
   readonly kind: 'store-heartbeat';
-  /** Messages the thread has taken from its port so far (the owner's backlog is what it sent beyond this). */
-  readonly received: number;
 }
 
 /** Owner to thread: write what is queued, close the store, then end. */

@@ -27,6 +27,8 @@ export interface StoreThreadData {
   readonly store: Pick<CreateStoreOptions, 'dataDir' | 'flushIntervalMs' | 'auditBatchSize' | 'maxQueuedInvocations'>;
   /** How often the thread says it is alive, ms. */
   readonly heartbeatMs: number;
+  /** Messages taken from the port, counted here and read by the owner (its measure of the backlog). */
+  readonly taken: BigInt64Array;
 }
 
 const port = parentPort;
@@ -57,12 +59,10 @@ const opened = opening.then((s) => {
   return s;
 });
 
-/** Messages taken from the port (reported with the heartbeat: the owner's measure of its backlog). */
-let received = 0;
 // Records and calls that arrive while the store opens wait for it, in order.
 let backlog: OwnerToStoreThread[] | undefined = [];
 const beat = setInterval(() => {
-  post({ cds: 1, kind: 'store-heartbeat', received });
+  post({ cds: 1, kind: 'store-heartbeat' });
   if (store) post({ cds: 1, kind: 'stats', auditQueue: store.auditQueueStats() });
 }, data.heartbeatMs);
 
@@ -100,7 +100,7 @@ const receive = (message: OwnerToStoreThread): void => {
 };
 
 port.on('message', (message: unknown) => {
-  received++;
+  Atomics.add(data.taken, 0, 1n);
   if (!isCdsMessage(message)) return;
   receive(message as OwnerToStoreThread);
 });

@@ -15,6 +15,7 @@
  * A thread that ends by itself (an uncaught error) is restarted the same way.
  */
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { AuditQueueStats } from '../store/index.ts';
 import type { StoreLogger } from '../store/sql.ts';
@@ -32,6 +33,8 @@ export interface ThreadStoreOptions {
   readonly heartbeatMs?: number;
   /** Silence after which the thread is taken to be stuck and replaced, ms. Default 30 000. */
   readonly watchdogMs?: number;
+  /** Longest wait for a thread to open the store, ms. Default twice the watchdog's time, at least 60 000. */
+  readonly openTimeoutMs?: number;
   /** Longest wait for one call's answer, ms. Default 30 000. */
   readonly callTimeoutMs?: number;
   /** How long close() waits for the thread to write its audit queue and close, ms. Default 5 000. */
@@ -39,9 +42,9 @@ export interface ThreadStoreOptions {
   /** Longest pause between attempts to start a new thread after failures, ms. Default 30 000. */
   readonly maxRestartDelayMs?: number;
   /**
-   * Most messages sent to the thread beyond those it has taken (as of its last heartbeat). Beyond it,
-   * calls fail and audit records are dropped and counted: a thread that stopped reading must not make
-   * its owner hold everything sent until the watchdog acts. Default 2 000.
+   * Most messages sent to the thread and not yet taken by it (the thread counts what it takes in shared
+   * memory). Beyond it, calls fail and audit records are dropped and counted: a thread that stopped
+   * reading must not make its owner hold everything sent until the watchdog acts. Default 10 000.
    */
   readonly maxBacklog?: number;
   /** The thread's script (tests give one that misbehaves). Default store-thread.ts. */
@@ -51,6 +54,22 @@ export interface ThreadStoreOptions {
 }
 
 const EMPTY: AuditQueueStats = { queued: 0, written: 0, droppedFull: 0, rejected: 0, droppedClosed: 0, failures: 0 };
+
+/** close() could not have the thread write its queue: what it held is lost (counted as droppedClosed). */
+export class StoreCloseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreCloseError';
+  }
+}
+
+/** Audit records in a message to the thread (0 for calls). */
+function recordsIn(message: unknown): number {
+  const m = message as { kind?: unknown; records?: unknown };
+  if (m.kind === 'enqueue') return 1;
+  if (m.kind === 'enqueue-batch' && Array.isArray(m.records)) return m.records.length;
+  return 0;
+}
 
 class StoreOpenError extends Error {
   constructor(error: { name: string; message: string; cause?: string }) {
@@ -66,13 +85,19 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   readonly #heartbeatMs: number;
   readonly #watchdogMs: number;
   #worker: Worker | undefined;
-  /** Messages sent to the current thread, and how many it had taken at its last heartbeat. */
+  /** Messages sent to the current thread; it counts those it has taken in `#taken` (shared memory). */
   #sent = 0;
-  #taken = 0;
+  #taken = new BigInt64Array(new SharedArrayBuffer(8));
+  /** [message number, audit records in it] of the audit messages the thread may not have taken yet. */
+  #auditInFlight: [number, number][] = [];
   #ready = false;
   #stopping = false;
+  /** performance.now() of the last message from the thread (a monotonic clock: no wall-clock jumps). */
   #lastHeard = 0;
   #watchdog: NodeJS.Timeout | undefined;
+  #lastTick = 0;
+  /** The ending of the last thread ended: a new one opens the files only after it. */
+  #ending: Promise<void> = Promise.resolve();
   #failedStarts = 0;
   #restarts = 0;
   /** Stats of threads that ended, added up (their `queued` records counted as lost). */
@@ -85,6 +110,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   };
   #stats: AuditQueueStats | undefined;
   #closed: (() => void) | undefined;
+  #closeAcknowledged = false;
   storeKind: 'pglite' | 'postgres' = 'pglite';
 
   constructor(options: ThreadStoreOptions) {
@@ -111,11 +137,13 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       callback?.(new Error('the store thread is restarting'));
       return false;
     }
-    if (this.#sent - this.#taken >= (this.#options.maxBacklog ?? 2000)) {
+    if (this.#sent - this.#takenCount() >= (this.#options.maxBacklog ?? 10_000)) {
       callback?.(new Error('the store thread is not taking messages'));
       return false;
     }
     this.#sent++;
+    const records = recordsIn(message);
+    if (records > 0) this.#auditInFlight.push([this.#sent, records]);
     worker.postMessage(message);
     callback?.(null);
     return true;
@@ -124,8 +152,25 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   /** Starts the first thread; resolves when its store is open, rejects (and stops) when it cannot be opened. */
   async start(): Promise<void> {
     await this.#spawn();
-    this.#watchdog = setInterval(() => this.#check(), Math.max(10, Math.min(this.#heartbeatMs, this.#watchdogMs / 4)));
+    const tickMs = Math.max(10, Math.min(this.#heartbeatMs, this.#watchdogMs / 4));
+    this.#lastTick = performance.now();
+    this.#watchdog = setInterval(() => this.#check(tickMs), tickMs);
     this.#watchdog.unref();
+  }
+
+  #takenCount(): number {
+    return Number(Atomics.load(this.#taken, 0));
+  }
+
+  /** Audit records in messages the thread has not taken yet (lost with it if it ends). */
+  #untakenRecords(): number {
+    const taken = this.#takenCount();
+    let first = 0;
+    while (first < this.#auditInFlight.length && this.#auditInFlight[first]![0] <= taken) first++;
+    if (first > 0) this.#auditInFlight.splice(0, first);
+    let records = 0;
+    for (const [, n] of this.#auditInFlight) records += n;
+    return records;
   }
 
   /** The audit queue's figures over every thread so far (what ended threads held counts as lost). */
@@ -143,7 +188,10 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     };
   }
 
-  /** Asks the thread to write its queue and close its store; ends it after `closeTimeoutMs` regardless. */
+  /**
+   * Asks the thread to write its queue and close its store; ends it after `closeTimeoutMs` regardless.
+   * @throws StoreCloseError when it did not close in time: the records it held are lost (and counted).
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#watchdog) clearInterval(this.#watchdog);
@@ -156,45 +204,56 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       return;
     }
     const timeoutMs = this.#options.closeTimeoutMs ?? 5000;
-    const closed = new Promise<boolean>((resolve) => {
-      this.#closed = () => resolve(true);
-      worker.once('exit', () => resolve(true));
-      setTimeout(() => resolve(false), timeoutMs).unref();
+    const outcome = await new Promise<'closed' | 'ended' | 'timeout'>((resolve) => {
+      this.#closed = () => resolve('closed');
+      worker.once('exit', () => resolve('ended'));
+      setTimeout(() => resolve('timeout'), timeoutMs).unref();
+      worker.postMessage({ cds: 1, kind: 'store-close' });
     });
-    worker.postMessage({ cds: 1, kind: 'store-close' });
-    if (!(await closed)) {
-      this.#logger.error({ timeoutMs }, 'store thread: did not close in time; ending it (audit records it held are lost)');
+    if (outcome === 'closed') {
+      await worker.terminate().catch(() => undefined);
+      this.#detach(worker);
+      return;
     }
+    const lost = (this.#stats?.queued ?? 0) + this.#untakenRecords();
+    const why = outcome === 'timeout' ? `did not close within ${timeoutMs} ms` : 'ended before it had closed the store';
+    this.#logger.error({ auditRecordsLost: lost }, `store thread: ${why}; the audit records it held are lost`);
     await worker.terminate().catch(() => undefined);
-    this.#detach(worker);
+    this.#detach(worker, 'closed'); // (already done when it ended by itself)
+    throw new StoreCloseError(`the store thread ${why}; about ${lost} audit records were lost`);
   }
 
-  #spawn(): Promise<void> {
-    const data: StoreThreadData = { store: this.#options.store, heartbeatMs: this.#heartbeatMs };
+  async #spawn(): Promise<void> {
+    // Never two threads on the same files: the one being ended must be gone first.
+    await this.#ending;
+    const taken = new BigInt64Array(new SharedArrayBuffer(8));
+    const data: StoreThreadData = { store: this.#options.store, heartbeatMs: this.#heartbeatMs, taken };
     const worker = new Worker(this.#options.entry ?? new URL('./store-thread.ts', import.meta.url), { workerData: data });
     this.#worker = worker;
     this.#ready = false;
     this.#stats = undefined;
     this.#sent = 0;
-    this.#taken = 0;
-    this.#lastHeard = Date.now();
+    this.#taken = taken;
+    this.#auditInFlight = [];
+    this.#closeAcknowledged = false;
+    this.#lastHeard = performance.now();
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      // Opening can hang too (PostgreSQL's recovery on a full disk): a thread not ready in twice the
-      // watchdog's time is ended, and the open fails (at start-up the service then exits; later the
-      // restart tries again after its back-off).
-      const openLimitMs = 2 * this.#watchdogMs;
+      // Opening can hang too (PostgreSQL's recovery on a full disk): a thread not ready in time is
+      // ended, and the open fails (at start-up the service then exits; later the restart tries again
+      // after its back-off).
+      const openLimitMs = this.#options.openTimeoutMs ?? Math.max(60_000, 2 * this.#watchdogMs);
       const openTimer = setTimeout(() => {
         if (settled) return;
         settled = true;
         this.#detach(worker);
-        void worker.terminate().catch(() => undefined);
+        this.#end(worker);
         reject(new Error(`the store thread did not open the store within ${openLimitMs} ms`));
       }, openLimitMs);
       openTimer.unref();
       worker.on('message', (message: unknown) => {
         if (!isCdsMessage(message) || this.#worker !== worker) return;
-        this.#lastHeard = Date.now();
+        this.#lastHeard = performance.now();
         const m = message as StoreThreadToOwner;
         switch (m.kind) {
           case 'store-ready':
@@ -210,7 +269,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
             clearTimeout(openTimer);
             // A failed PGlite may leave handles that keep its thread alive, with its memory: end it here.
             this.#detach(worker);
-            void worker.terminate().catch(() => undefined);
+            this.#end(worker);
             if (!settled) {
               settled = true;
               reject(new StoreOpenError(m.error));
@@ -220,9 +279,9 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
             this.#logger[m.level](m.obj, m.msg);
             return;
           case 'store-heartbeat':
-            this.#taken = m.received;
             return;
           case 'store-closed':
+            this.#closeAcknowledged = true;
             this.#closed?.();
             return;
           case 'stats':
@@ -239,7 +298,8 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       worker.on('exit', (code: number) => {
         clearTimeout(openTimer);
         const wasCurrent = this.#worker === worker;
-        this.#detach(worker);
+        // Ended by itself: what it held is lost (to a restart, or at close unless it had closed first).
+        this.#detach(worker, this.#stopping ? (this.#closeAcknowledged ? undefined : 'closed') : 'restart');
         if (!settled) {
           settled = true;
           reject(new Error(`the store thread ended (exit code ${code}) before the store was open`));
@@ -253,8 +313,12 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     });
   }
 
-  /** Forgets a thread: its queued records are counted as lost, its figures kept, pending calls failed. */
-  #detach(worker: Worker): void {
+  /**
+   * Forgets a thread: its figures are kept, pending calls failed, and, when it ended without writing
+   * them (`lost`), the records it held (queued at its last report, and in messages it had not taken)
+   * are counted as lost to a restart or at close.
+   */
+  #detach(worker: Worker, lost?: 'restart' | 'closed'): void {
     if (this.#worker !== worker) return;
     const last = this.#stats;
     if (last) {
@@ -262,27 +326,52 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       this.#base.droppedFull += last.droppedFull;
       this.#base.rejected += last.rejected;
       this.#base.droppedClosed += last.droppedClosed;
-      if (!this.#stopping) this.#base.lostInThread += last.queued;
     }
+    if (lost) {
+      const held = (last?.queued ?? 0) + this.#untakenRecords();
+      if (lost === 'restart') this.#base.lostInThread += held;
+      else this.#base.droppedClosed += held;
+    }
+    this.#auditInFlight = [];
     this.#stats = undefined;
     this.#worker = undefined;
     this.#ready = false;
     this.emit('disconnect');
   }
 
-  #check(): void {
-    const worker = this.#worker;
-    if (!worker || !this.#ready || this.#stopping) return;
-    const silentMs = Date.now() - this.#lastHeard;
-    if (silentMs < this.#watchdogMs) return;
-    const held = this.#stats?.queued ?? 0;
-    this.#logger.error(
-      { silentMs, watchdogMs: this.#watchdogMs, auditRecordsLost: held },
-      'store thread: stopped answering (a store statement that does not end: is the disk full?); ending it and starting another'
+  /** Ends a thread; the next one starts only once it is gone. */
+  #end(worker: Worker): void {
+    this.#ending = worker.terminate().then(
+      () => undefined,
+      () => undefined
     );
-    this.#detach(worker);
-    void worker.terminate().catch(() => undefined);
-    this.#restart('stuck');
+  }
+
+  #check(tickMs: number): void {
+    const now = performance.now();
+    const lateMs = now - this.#lastTick - tickMs;
+    this.#lastTick = now;
+    if (lateMs > this.#watchdogMs / 2) {
+      // This thread itself was not running (the process paused: a debugger, a frozen VM or container):
+      // the store thread's silence over that time says nothing about it. Start counting again.
+      this.#lastHeard = now;
+      return;
+    }
+    const worker = this.#worker;
+    if (!worker || !this.#ready || this.#stopping || now - this.#lastHeard < this.#watchdogMs) return;
+    // Timers run before waiting messages are read: read them first (poll phase), then decide.
+    setImmediate(() => {
+      const silentMs = performance.now() - this.#lastHeard;
+      if (this.#worker !== worker || !this.#ready || this.#stopping || silentMs < this.#watchdogMs) return;
+      const held = (this.#stats?.queued ?? 0) + this.#untakenRecords();
+      this.#logger.error(
+        { silentMs: Math.round(silentMs), watchdogMs: this.#watchdogMs, auditRecordsLost: held },
+        'store thread: stopped answering (a store statement that does not end: is the disk full?); ending it and starting another'
+      );
+      this.#detach(worker, 'restart');
+      this.#end(worker);
+      this.#restart('stuck');
+    });
   }
 
   #restart(reason: 'stuck' | 'ended'): void {

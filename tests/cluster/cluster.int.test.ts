@@ -162,6 +162,17 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
     });
   });
 
+  it('keeps its workers when the primary itself was paused longer than the watchdog (a frozen VM or container)', async () => {
+    const before = childrenOf(child.pid!).sort();
+    process.kill(child.pid!, 'SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 7000)); // WORKER_WATCHDOG_MS is 5000 here
+    process.kill(child.pid!, 'SIGCONT');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(childrenOf(child.pid!).sort()).toEqual(before);
+    const res = await post(FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`));
+    expect(res.status).toBe(200);
+  }, 30_000);
+
   it('kills and replaces a worker that stops answering (alive, its event loop not running)', async () => {
     const before = childrenOf(child.pid!);
     // A stopped process is what a worker stuck in a loop looks like from outside: alive, silent.

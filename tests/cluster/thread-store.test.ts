@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/cluster/index.ts';
-import { ThreadStore } from '../../src/cluster/thread-store.ts';
+import { StoreCloseError, ThreadStore } from '../../src/cluster/thread-store.ts';
 import { createStore } from '../../src/store/index.ts';
 import { captureLogger, card, invocation } from '../store/helpers.ts';
 
@@ -70,7 +70,7 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
   }, 60_000);
 
   it('fails to open, instead of waiting for good, when the thread never opens the store', async () => {
-    await expect(ThreadStore.open({ store: { dataDir: dir }, logger: captureLogger().logger, entry: NEVER_READY, watchdogMs: 300 })).rejects.toThrow(/did not open the store within 600 ms/);
+    await expect(ThreadStore.open({ store: { dataDir: dir }, logger: captureLogger().logger, entry: NEVER_READY, openTimeoutMs: 500 })).rejects.toThrow(/did not open the store within 500 ms/);
   }, 60_000);
 
   it('replaces a thread that stops answering: the stuck call fails instead of hanging, nothing written is lost, and the store answers again', async () => {
@@ -91,7 +91,7 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     expect(store.auditQueueStats().threadRestarts).toBe(1);
   }, 60_000);
 
-  it('counts the audit records a stuck thread held as lost to the restart, and keeps what it had written', async () => {
+  it('counts the audit records a stuck thread held as lost to the restart, those sent to it while stuck included, and keeps what it had written', async () => {
     // The audit is written only on flush here, so the records stay queued in the thread.
     const store = await start({ store: { dataDir: dir, flushIntervalMs: 60_000 }, entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 600 });
     store.enqueueInvocation(invocation());
@@ -99,10 +99,47 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     for (let i = 0; i < 3; i++) store.enqueueInvocation(invocation());
     await vi.waitFor(() => expect(store.auditQueueStats().queued).toBe(3), { timeout: 5000 });
 
-    await expect(store.listSnoozes({ ruleId: 'hang-the-store-thread' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    const stuck = store.listSnoozes({ ruleId: 'hang-the-store-thread' });
+    for (let i = 0; i < 5; i++) {
+      store.enqueueInvocation(invocation());
+      await new Promise((resolve) => setTimeout(resolve, 10)); // one message each (batches of 5 ms)
+    }
+    await expect(stuck).rejects.toBeInstanceOf(StoreUnavailableError);
     await vi.waitFor(async () => expect(await store.ping()).toBe(true), { timeout: 30_000, interval: 100 });
     const stats = store.auditQueueStats();
-    expect(stats).toMatchObject({ written: 1, droppedRestart: 3, threadRestarts: 1, queued: 0 });
+    expect(stats).toMatchObject({ written: 1, droppedRestart: 8, threadRestarts: 1, queued: 0 });
+  }, 60_000);
+
+  it('keeps up with thousands of calls at once (the backlog counts what the thread has taken, not what it last reported)', async () => {
+    const store = await start({ heartbeatMs: 1000 });
+    const expires = Date.now() + 60_000;
+    const answers = await Promise.all(Array.from({ length: 3000 }, () => store.rememberJti(`iss|${randomUUID()}`, expires)));
+    expect(answers.every((a) => a === true)).toBe(true);
+    expect(store.auditQueueStats().droppedUnreachable ?? 0).toBe(0);
+  }, 60_000);
+
+  it('does not take its own pause (a frozen VM or container, a debugger) for the thread being stuck', async () => {
+    const restarts: string[] = [];
+    const store = await start({ heartbeatMs: 50, watchdogMs: 400, onRestart: (reason) => restarts.push(reason) });
+    const until = performance.now() + 1200;
+    while (performance.now() < until) {
+      // The owner's event loop does not run (as when its process is stopped); the thread is fine.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(restarts).toEqual([]);
+    expect(await store.ping()).toBe(true);
+  }, 60_000);
+
+  it('on close with a stuck thread, counts what it held as lost and rejects, so the stop is not reported clean', async () => {
+    const store = await ThreadStore.open({ store: { dataDir: dir, flushIntervalMs: 60_000 }, logger: captureLogger().logger, entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 60_000, closeTimeoutMs: 300 });
+    const stuck = store.listSnoozes({ ruleId: 'hang-the-store-thread' }).catch(() => undefined);
+    for (let i = 0; i < 4; i++) {
+      store.enqueueInvocation(invocation());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await expect(store.close()).rejects.toBeInstanceOf(StoreCloseError);
+    await stuck;
+    expect(store.auditQueueStats().droppedClosed).toBe(4);
   }, 60_000);
 
   it('does not hold more than maxBacklog messages for a thread that stopped reading: the rest are dropped and counted', async () => {
@@ -117,7 +154,7 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     expect(store.auditQueueStats().droppedUnreachable).toBeGreaterThanOrEqual(3);
     // A call past the backlog fails at once rather than waiting for the watchdog.
     expect(await store.ping()).toBe(false);
-    await store.close();
+    await expect(store.close()).rejects.toBeInstanceOf(StoreCloseError);
     expect(await stuck).toBeInstanceOf(StoreUnavailableError);
   }, 60_000);
 
