@@ -268,6 +268,11 @@ export class IpcStore implements Store {
     );
   }
 
+  /** Learns snooze horizons from elsewhere (a snapshot taken again after the store thread was replaced). */
+  learnHorizons(entries: readonly (readonly [string, number])[]): void {
+    this.#raise(entries);
+  }
+
   /** Keeps the later expiry per patient (announcements and the snapshot may arrive in either order). */
   #raise(entries: readonly (readonly [string, number])[]): void {
     for (const [patientKey, expires] of entries) {

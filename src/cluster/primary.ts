@@ -139,6 +139,14 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   opened?.then(
     () => {
       handle = callHandler(store, replay, announceSnooze);
+      // After the store thread was replaced, the snooze horizons it learned again reach every worker.
+      const relearned = (store as { onHorizonsRelearned?: (listener: (entries: readonly (readonly [string, number])[]) => void) => void } | undefined)?.onHorizonsRelearned;
+      relearned?.call(store, (entries) => {
+        const message: SnoozeHorizonMessage = { cds: 1, kind: 'snooze-horizon', entries };
+        for (const w of live()) {
+          if (w.isConnected()) w.send(message, undefined, () => undefined);
+        }
+      });
     },
     () => undefined // reported below
   );

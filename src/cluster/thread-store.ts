@@ -381,7 +381,10 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     const attempt = (): void => {
       if (this.#stopping) return;
       this.#spawn().then(
-        () => this.#logger.info({ restarts: this.#restarts }, 'store thread: restarted; the store is open again'),
+        () => {
+          this.#logger.info({ restarts: this.#restarts }, 'store thread: restarted; the store is open again');
+          this.emit('restarted');
+        },
         (error: unknown) => {
           if (this.#stopping) return;
           this.#failedStarts++;
@@ -400,10 +403,28 @@ export class ThreadStore extends IpcStore {
   readonly #supervisor: StoreThreadSupervisor;
   readonly #client: IpcClient;
 
+  readonly #horizonListeners: ((entries: readonly (readonly [string, number])[]) => void)[] = [];
+
   private constructor(supervisor: StoreThreadSupervisor, client: IpcClient) {
     super(client, supervisor.storeKind);
     this.#supervisor = supervisor;
     this.#client = client;
+    // A thread ended after committing a snooze and before announcing it leaves a snooze no horizon
+    // knows: lookups would skip it. Every replacement thread's snapshot is learned again, and passed on.
+    supervisor.on('restarted', () => {
+      this.snoozeHorizons().then(
+        (entries) => {
+          this.learnHorizons(entries);
+          for (const listener of this.#horizonListeners) listener(entries);
+        },
+        () => undefined // the next restart, if any, tries again; a snooze only spares alert fatigue
+      );
+    });
+  }
+
+  /** Calls `listener` with the snooze horizons learned again after each replacement of the thread (the cluster primary tells its workers). */
+  onHorizonsRelearned(listener: (entries: readonly (readonly [string, number])[]) => void): void {
+    this.#horizonListeners.push(listener);
   }
 
   /** Starts the thread and resolves once its store is open and migrated; rejects with the open error. */

@@ -158,6 +158,20 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     expect(await stuck).toBeInstanceOf(StoreUnavailableError);
   }, 60_000);
 
+  it('learns again, after a replacement, of a snooze a stuck thread committed but never announced', async () => {
+    const relearned: (readonly (readonly [string, number])[])[] = [];
+    const store = await start({ entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 600 });
+    store.onHorizonsRelearned((entries) => relearned.push(entries));
+    const patientKey = `pk-${randomUUID()}`;
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + 3_600_000);
+    const made = store.createSnooze({ ruleId: 'hang-after-commit', patientKey, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), reasonCode: 'x', cardUuid: randomUUID() });
+    await expect(made).rejects.toBeInstanceOf(StoreUnavailableError);
+    await vi.waitFor(() => expect(relearned).toHaveLength(1), { timeout: 30_000, interval: 100 });
+    expect(relearned[0]).toContainEqual([patientKey, expiresAt.getTime()]);
+    expect((await store.activeSnoozes(patientKey, now)).map((s) => s.ruleId)).toEqual(['hang-after-commit']);
+  }, 60_000);
+
   it('replaces a thread that ends with an uncaught error', async () => {
     const restarts: string[] = [];
     const store = await start({ entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 10_000, onRestart: (reason) => restarts.push(reason) });
