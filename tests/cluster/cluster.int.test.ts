@@ -91,6 +91,13 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
   const post = async (body: string, token: string): Promise<Response> =>
     fetch(`${base}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
 
+  /** Waits until four calls in a row (every worker's turn) are answered 200. */
+  const everyWorkerServes = (what: string) =>
+    until(what, async () => {
+      const statuses = await Promise.all([0, 1, 2, 3].map(async () => (await post(FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`))).status));
+      return statuses.every((s) => s === 200) ? true : undefined;
+    });
+
   it('runs two workers under the primary and answers hook calls', async () => {
     expect(childrenOf(child.pid!)).toHaveLength(2);
     for (let i = 0; i < 4; i++) {
@@ -156,10 +163,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
       return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
     });
     expect(after).toHaveLength(2);
-    await until('the replacement to serve', async () => {
-      const statuses = await Promise.all([0, 1, 2, 3].map(async () => (await post(FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`))).status));
-      return statuses.every((s) => s === 200) ? true : undefined;
-    });
+    await everyWorkerServes('the replacement to serve');
   });
 
   it('keeps its workers when the primary itself was paused longer than the watchdog (a frozen VM or container)', async () => {
@@ -182,10 +186,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
       return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
     });
     expect(after).toContain(before[1]);
-    await until('the replacement to serve', async () => {
-      const statuses = await Promise.all([0, 1, 2, 3].map(async () => (await post(FIXTURE, await mintDevToken(await keys(), `${publicBase}${SIGN}`))).status));
-      return statuses.every((s) => s === 200) ? true : undefined;
-    });
+    await everyWorkerServes('the replacement to serve');
   });
 
   it('on SIGTERM finishes the request in flight, then exits 0', async () => {

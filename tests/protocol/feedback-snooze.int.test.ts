@@ -9,6 +9,20 @@ import type { TestApp } from '../support/test-app.ts';
 const FEEDBACK = `${ORDER_SIGN}/feedback`;
 const RULE = 'opioid-benzodiazepine';
 
+/** The store with one method replaced (`replace` returns undefined to leave the real one in place). */
+function withMethod(store: ServiceStore, name: keyof ServiceStore, replace: () => unknown): ServiceStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === name) {
+        const replaced = replace();
+        if (replaced !== undefined) return replaced;
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 function withPatient(name: string, patientId: string): Record<string, any> {
   const body = fixture(name);
   const text = JSON.stringify(body).split(`Patient/${body.context.patientId}`).join(`Patient/${patientId}`);
@@ -218,13 +232,7 @@ describe('feedback endpoint and snoozes', () => {
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
 
     // The same store, but its snooze lookup now fails.
-    const failing = new Proxy(store, {
-      get(target, prop) {
-        if (prop === 'activeSnoozes') return () => Promise.reject(new Error('store unreachable'));
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const failing = withMethod(store, 'activeSnoozes', () => () => Promise.reject(new Error('store unreachable')));
     const down = await createTestApp({ store: failing });
     const res = await request(down.app).post(ORDER_SIGN).send({ ...body, hookInstance: crypto.randomUUID() });
     expect(res.status).toBe(200);
@@ -237,13 +245,7 @@ describe('feedback endpoint and snoozes', () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-store-stuck');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:05:00Z');
-    const stuck = new Proxy(store, {
-      get(target, prop) {
-        if (prop === 'activeSnoozes') return () => new Promise(() => undefined);
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const stuck = withMethod(store, 'activeSnoozes', () => () => new Promise(() => undefined));
     const app = await createTestApp({ store: stuck });
     const res = await request(app.app).post(ORDER_SIGN).send({ ...body, hookInstance: crypto.randomUUID() });
     expect(res.status).toBe(200);
@@ -258,16 +260,7 @@ describe('feedback endpoint and snoozes', () => {
     const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', `fb-unavailable-${crypto.randomUUID()}`);
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     let failures = 1;
-    const flaky = new Proxy(store, {
-      get(target, prop) {
-        if (prop === 'recordFeedback' && failures > 0) {
-          failures--;
-          return () => Promise.reject(failure());
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const flaky = withMethod(store, 'recordFeedback', () => (failures-- > 0 ? () => Promise.reject(failure()) : undefined));
     const app = await createTestApp({ store: flaky });
     const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: { userComment: 'discussed with patient' } };
     const refused = await request(app.app).post(FEEDBACK).send({ feedback: [item] });
