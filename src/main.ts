@@ -173,7 +173,12 @@ async function main(): Promise<void> {
     server.close(() => {
       const done = ownsStore ? store.close() : store.flush();
       done.then(
-        () => process.exit(0),
+        () => {
+          // Records the store could not write at close (a full disk) make the stop unclean.
+          const lost = ownsStore ? (diagnostics.auditQueueStats?.().droppedClosed ?? 0) : 0;
+          if (lost > 0) logger.error({ lost }, 'audit records could not be written on shutdown');
+          process.exit(lost > 0 ? 1 : 0);
+        },
         (err: Error) => {
           logger.error({ err: err.message }, 'could not write the audit queue on shutdown');
           process.exit(1);

@@ -343,11 +343,21 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       }
       if (store) {
         // close() writes the audit queue (a flush first would wait for a stuck store's call timeout).
-        await store.close().catch((error: unknown) => {
-          // The audit records still queued were lost: the stop was not clean.
-          storeCloseFailed = true;
-          logger.error({ err: (error as Error).message }, 'cluster: store close failed on shutdown');
-        });
+        await store.close().then(
+          () => {
+            // Records the store could not write at close (a full disk): the stop was not clean.
+            const lost = store?.auditQueueStats?.().droppedClosed ?? 0;
+            if (lost > 0) {
+              storeCloseFailed = true;
+              logger.error({ lost }, 'cluster: audit records could not be written on shutdown');
+            }
+          },
+          (error: unknown) => {
+            // The audit records still queued were lost: the stop was not clean.
+            storeCloseFailed = true;
+            logger.error({ err: (error as Error).message }, 'cluster: store close failed on shutdown');
+          }
+        );
       }
       logger.info({}, 'cluster: stopped');
     })();

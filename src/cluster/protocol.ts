@@ -194,6 +194,8 @@ export interface StoreCloseMessage {
 export interface StoreClosedMessage {
   readonly cds: 1;
   readonly kind: 'store-closed';
+  /** The audit queue's final figures (records it could not write at close are in droppedClosed). */
+  readonly auditQueue?: AuditQueueStats;
 }
 
 export type OwnerToStoreThread = CallMessage | EnqueueMessage | EnqueueBatchMessage | StoreCloseMessage;

@@ -81,7 +81,7 @@ const close = async (): Promise<void> => {
   } catch (error) {
     logger.error({ err: error instanceof Error ? error.message : String(error) }, 'store thread: close failed');
   }
-  post({ cds: 1, kind: 'store-closed' });
+  post({ cds: 1, kind: 'store-closed', ...(store ? { auditQueue: store.auditQueueStats() } : {}) });
   port.close();
 };
 

@@ -281,6 +281,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
           case 'store-heartbeat':
             return;
           case 'store-closed':
+            if (m.auditQueue) this.#stats = m.auditQueue;
             this.#closeAcknowledged = true;
             this.#closed?.();
             return;

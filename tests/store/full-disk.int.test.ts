@@ -1,7 +1,8 @@
-// The service, as `npm start` starts it (one process, embedded PGlite on its thread), on a data folder whose
-// disk fills up: a small tmpfs mounted for the test. The safety checks still answer; feedback, which must be
-// stored before its 200, gets 503 with Retry-After (the full disk's SQLSTATE crosses the store thread); /readyz
-// stays ready and says the audit is failing; once space is freed, feedback is stored again.
+// The service, as `npm start` starts it (one process, and a cluster whose primary holds the store), with
+// embedded PGlite on its thread, on a data folder whose disk fills up: a small tmpfs mounted for the test.
+// The safety checks still answer; feedback, which must be stored before its 200, gets 503 with Retry-After
+// (the full disk's SQLSTATE crosses the store thread and the cluster's IPC); /readyz stays ready and says the
+// audit is failing; once space is freed, feedback is stored again; a stop that cannot write the audit exits 1.
 // Needs permission to mount (root, as in CI); skipped with the reason otherwise. No timings are asserted.
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -17,7 +18,7 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SIGN = '/cds-services/cns-depressant-order-sign';
 const FIXTURE = JSON.parse(readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8')) as Record<string, unknown>;
 
-/** Mounts a 64 MB tmpfs on a new folder; undefined (and why) when this machine does not allow it. */
+/** Mounts a 64 MB tmpfs on a new folder; or why this machine does not allow it. */
 function mountSmallDisk(): { dir: string } | { skip: string } {
   if (process.platform !== 'linux') return { skip: 'not Linux' };
   const dir = execFileSync('mktemp', ['-d', path.join(os.tmpdir(), 'cds-full-disk-XXXXXX')]).toString().trim();
@@ -30,22 +31,38 @@ function mountSmallDisk(): { dir: string } | { skip: string } {
   }
 }
 
-const disk = mountSmallDisk();
-if ('skip' in disk) console.warn(`[full-disk.int.test] skipped: ${disk.skip}`);
+function unmount(dir: string): void {
+  try {
+    execFileSync('umount', [dir], { stdio: 'pipe' });
+  } catch {
+    execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+  }
+  execFileSync('rmdir', [dir]);
+}
 
-describe.skipIf('skip' in disk)('a full disk under the embedded store', () => {
-  const dir = 'dir' in disk ? disk.dir : '';
-  const fill = path.join(dir, 'fill');
+// Whether this machine lets the test mount at all (tried once, undone at once).
+const probe = mountSmallDisk();
+if ('skip' in probe) console.warn(`[full-disk.int.test] skipped: ${probe.skip}`);
+else unmount(probe.dir);
+
+// One process (the store thread in it) and a cluster (the store thread in the primary, two hops away).
+describe.skipIf('skip' in probe).each(['1', '2'])('a full disk under the embedded store, WORKERS=%s', (workers) => {
+  let dir = '';
+  let fill = '';
   let child: ChildProcess;
   let base: string;
 
   beforeAll(async () => {
+    const disk = mountSmallDisk();
+    if ('skip' in disk) throw new Error(disk.skip);
+    dir = disk.dir;
+    fill = path.join(dir, 'fill');
     const start = npmStartCommand();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [...start.nodeArgs], {
       cwd: ROOT,
-      env: { ...process.env, ...start.env, WORKERS: '1', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: path.join(dir, 'data'), CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', NODE_ENV: '' },
+      env: { ...process.env, ...start.env, WORKERS: workers, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: path.join(dir, 'data'), CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', NODE_ENV: '' },
       stdio: 'ignore',
     });
     await until('the service to be ready', async () => ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined));
@@ -56,13 +73,7 @@ describe.skipIf('skip' in disk)('a full disk under the embedded store', () => {
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    if (!dir) return;
-    try {
-      execFileSync('umount', [dir], { stdio: 'pipe' });
-    } catch {
-      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
-    }
-    await fs.rmdir(dir);
+    if (dir) unmount(dir);
   });
 
   const sign = () => fetch(`${base}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...FIXTURE, hookInstance: crypto.randomUUID() }) });
@@ -105,5 +116,20 @@ describe.skipIf('skip' in disk)('a full disk under the embedded store', () => {
       return r.status === 200 ? r : undefined;
     });
     expect(stored.status).toBe(200);
+  }, 120_000);
+
+  it('on SIGTERM with audit records it cannot write, stops with exit code 1 (the stop was not clean)', async () => {
+    const { bavail, bsize } = await fs.statfs(dir);
+    await fs.writeFile(fill, Buffer.alloc(bavail * bsize)); // every block
+    // Enough calls that their audit needs new pages on the full disk; wait until records stay unwritten.
+    await until('audit records waiting that cannot be written', async () => {
+      for (let i = 0; i < 20; i++) expect((await sign()).status).toBe(200);
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const figure = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return figure('cds_audit_queued') > 0 && figure('cds_audit_write_failures') > 0 ? true : undefined;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
   }, 120_000);
 });
