@@ -268,9 +268,10 @@ export class IpcStore implements Store {
     );
   }
 
-  /** Learns snooze horizons from elsewhere (a snapshot taken again after the store thread was replaced). */
+  /** Learns a full snapshot of snooze horizons taken elsewhere (again, after the store thread was replaced). */
   learnHorizons(entries: readonly (readonly [string, number])[]): void {
     this.#raise(entries);
+    this.#horizonsKnown = true;
   }
 
   /** Keeps the later expiry per patient (announcements and the snapshot may arrive in either order). */
@@ -402,12 +403,9 @@ export class IpcStore implements Store {
   /** StoreDiagnostics: the primary's queue as of its last report (about once a second). */
   auditQueueStats(): AuditQueueStats {
     const stats = this.#client.lastStats() ?? EMPTY_STATS;
-    if (this.#droppedClosed === 0 && this.#droppedUnreachable === 0) return stats;
-    return {
-      ...stats,
-      droppedClosed: stats.droppedClosed + this.#droppedClosed,
-      droppedUnreachable: (stats.droppedUnreachable ?? 0) + this.#droppedUnreachable,
-    };
+    // The owner's figures (one store: the same in every worker), and what this process could not send
+    // it (its own: summed over workers by /metrics).
+    return { ...stats, droppedClosed: stats.droppedClosed + this.#droppedClosed, unsentHere: this.#droppedUnreachable };
   }
 }
 

@@ -367,7 +367,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
       void shutdown(sig).then(() => {
-        if (uncleanWorkers > 0) logger.error({ workers: uncleanWorkers }, 'cluster: stopped, but workers had to cut requests off');
+        if (uncleanWorkers > 0) logger.error({ workers: uncleanWorkers }, 'cluster: stopped, but workers did not stop cleanly (requests cut off, or their audit records could not be handed to the store: see their log lines)');
         exit(uncleanWorkers > 0 || storeCloseFailed ? 1 : 0);
       });
     });

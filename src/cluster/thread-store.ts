@@ -51,6 +51,11 @@ export interface ThreadStoreOptions {
   readonly entry?: URL;
   /** Called after every restart of the thread (metrics). */
   readonly onRestart?: (reason: 'stuck' | 'ended') => void;
+  /**
+   * Called when a thread cannot be ended (blocked in a system call), so no other may open the files.
+   * Default: the process logs to stderr and kills itself (SIGKILL), to be started again by its supervisor.
+   */
+  readonly onUnrecoverable?: (reason: string) => void;
 }
 
 const EMPTY: AuditQueueStats = { queued: 0, written: 0, droppedFull: 0, rejected: 0, droppedClosed: 0, failures: 0 };
@@ -61,6 +66,11 @@ export class StoreCloseError extends Error {
     super(message);
     this.name = 'StoreCloseError';
   }
+}
+
+function killThisProcess(reason: string): void {
+  process.stderr.write(`${JSON.stringify({ level: 60, time: new Date().toISOString(), msg: `store thread: ${reason}; killing the process so that it is started again` })}\n`);
+  process.kill(process.pid, 'SIGKILL');
 }
 
 /** Audit records in a message to the thread (0 for calls). */
@@ -111,6 +121,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   #stats: AuditQueueStats | undefined;
   #closed: (() => void) | undefined;
   #closeAcknowledged = false;
+  #unrecoverable = false;
   storeKind: 'pglite' | 'postgres' = 'pglite';
 
   constructor(options: ThreadStoreOptions) {
@@ -143,7 +154,10 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     }
     this.#sent++;
     const records = recordsIn(message);
-    if (records > 0) this.#auditInFlight.push([this.#sent, records]);
+    if (records > 0) {
+      this.#forgetTaken();
+      this.#auditInFlight.push([this.#sent, records]);
+    }
     worker.postMessage(message);
     callback?.(null);
     return true;
@@ -162,12 +176,22 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     return Number(Atomics.load(this.#taken, 0));
   }
 
-  /** Audit records in messages the thread has not taken yet (lost with it if it ends). */
-  #untakenRecords(): number {
+  /** Drops the audit messages the thread has taken from the list of those it may not have. */
+  #forgetTaken(): void {
     const taken = this.#takenCount();
     let first = 0;
     while (first < this.#auditInFlight.length && this.#auditInFlight[first]![0] <= taken) first++;
     if (first > 0) this.#auditInFlight.splice(0, first);
+  }
+
+  /** Audit messages sent that the thread had not taken when last looked at (a diagnostic for tests). */
+  get auditMessagesTracked(): number {
+    return this.#auditInFlight.length;
+  }
+
+  /** Audit records in messages the thread has not taken yet (lost with it if it ends). */
+  #untakenRecords(): number {
+    this.#forgetTaken();
     let records = 0;
     for (const [, n] of this.#auditInFlight) records += n;
     return records;
@@ -196,7 +220,11 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     this.#stopping = true;
     if (this.#watchdog) clearInterval(this.#watchdog);
     const worker = this.#worker;
-    if (!worker) return;
+    if (!worker) {
+      // Between two threads: the old one is being ended (no new one will start now).
+      await this.#endedInTime();
+      return;
+    }
     if (!this.#ready) {
       // Still opening (a restart): nothing was written through it, and it may never answer.
       await worker.terminate().catch(() => undefined);
@@ -226,6 +254,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   async #spawn(): Promise<void> {
     // Never two threads on the same files: the one being ended must be gone first.
     await this.#ending;
+    if (this.#stopping) throw new Error('the store is closing');
     const taken = new BigInt64Array(new SharedArrayBuffer(8));
     const data: StoreThreadData = { store: this.#options.store, heartbeatMs: this.#heartbeatMs, taken };
     const worker = new Worker(this.#options.entry ?? new URL('./store-thread.ts', import.meta.url), { workerData: data });
@@ -346,6 +375,30 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       () => undefined,
       () => undefined
     );
+    void this.#endedInTime();
+  }
+
+  /**
+   * Waits for the thread being ended to be gone. A thread blocked in a system call (a hung disk or network
+   * share) cannot be ended from here: after the watchdog's time the process cannot recover its store (no
+   * second thread may open the files), and `onUnrecoverable` is called (by default: the process kills
+   * itself, so its supervisor starts it again; it could not even exit normally, which waits for threads).
+   */
+  async #endedInTime(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      this.#ending.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.#watchdogMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (ended || this.#unrecoverable) return;
+    this.#unrecoverable = true;
+    const reason = `the store thread could not be ended within ${this.#watchdogMs} ms (blocked in a system call: a hung disk?)`;
+    this.#logger.error({ watchdogMs: this.#watchdogMs }, `store thread: ${reason}; the process must be restarted`);
+    (this.#options.onUnrecoverable ?? killThisProcess)(reason);
   }
 
   #check(tickMs: number): void {
@@ -383,6 +436,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       if (this.#stopping) return;
       this.#spawn().then(
         () => {
+          if (this.#stopping) return;
           this.#logger.info({ restarts: this.#restarts }, 'store thread: restarted; the store is open again');
           this.emit('restarted');
         },
@@ -442,6 +496,11 @@ export class ThreadStore extends IpcStore {
     return this.#supervisor.restarts;
   }
 
+  /** Audit messages tracked as possibly not yet taken by the thread (stays small while it reads them). */
+  get auditMessagesTracked(): number {
+    return this.#supervisor.auditMessagesTracked;
+  }
+
   /** Every patient key with an unlifted snooze and its latest expiry (the cluster primary's snapshot for new workers). */
   snoozeHorizons(): Promise<[string, number][]> {
     return this.#client.call<[string, number][]>('horizons', 'snapshot', []);
@@ -452,12 +511,18 @@ export class ThreadStore extends IpcStore {
     const proxy = super.auditQueueStats();
     const threads = this.#supervisor.auditQueueStats();
     const ownDropsClosed = proxy.droppedClosed - (this.#client.lastStats()?.droppedClosed ?? 0);
-    return { ...threads, droppedClosed: threads.droppedClosed + ownDropsClosed, droppedUnreachable: proxy.droppedUnreachable ?? 0 };
+    // This process owns the store: what it could not send the thread is the store's own figure.
+    return { ...threads, droppedClosed: threads.droppedClosed + ownDropsClosed, droppedUnreachable: proxy.unsentHere ?? 0 };
   }
 
-  /** Sends the records still waiting, has the thread write its queue and close the store, and ends it. */
-  override async close(): Promise<void> {
-    await super.close();
-    await this.#supervisor.stop();
+  #closing: Promise<void> | undefined;
+
+  /** Sends the records still waiting, has the thread write its queue and close the store, and ends it. Once. */
+  override close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await super.close();
+      await this.#supervisor.stop();
+    })();
+    return this.#closing;
   }
 }

@@ -33,6 +33,7 @@ export interface AuditFigures {
   readonly droppedClosed: number;
   readonly droppedRestart?: number;
   readonly droppedUnreachable?: number;
+  readonly unsentHere?: number;
   readonly threadRestarts?: number;
   readonly failures: number;
 }
@@ -95,6 +96,14 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
         this.set({ cause: 'shutdown' }, figures?.droppedClosed ?? 0);
         this.set({ cause: 'store-restart' }, figures?.droppedRestart ?? 0);
         this.set({ cause: 'store-unreachable' }, figures?.droppedUnreachable ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'cds_audit_records_unsent',
+      help: 'Audit records a cluster worker could not send to the primary, which holds the store (gone, paused or not reading); summed over workers',
+      registers: [registry],
+      collect() {
+        this.set(audit()?.unsentHere ?? 0);
       },
     });
     new Gauge({

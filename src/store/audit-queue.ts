@@ -44,6 +44,11 @@ export interface AuditQueueStats {
    * replaced, or not reading). Only proxies report it (cluster/ipc-store.ts).
    */
   readonly droppedUnreachable?: number;
+  /**
+   * Records this process could not hand to the process holding the store (a cluster worker's own figure;
+   * summed over workers, unlike the store's figures above). Only the worker-side proxy reports it.
+   */
+  readonly unsentHere?: number;
   /** Store threads replaced after being stuck or ending (cluster/thread-store.ts; owner only). */
   readonly threadRestarts?: number;
   /** Consecutive failed write attempts (0 when the last one succeeded). */

@@ -212,4 +212,11 @@ describe('audit figures in /metrics', () => {
     expect(merged.text).toMatch(/^cds_audit_records_dropped\{cause="queue-full"\} 5$/m);
     expect(merged.text).toMatch(/^cds_audit_queued 3$/m);
   });
+
+  it("adds up what each worker could not send to the primary, and keeps the primary's own figure once", async () => {
+    const worker = (unsentHere: number) => createMetrics(() => 'v1', { audit: () => ({ ...figures, droppedUnreachable: 5, unsentHere }) }).registry.getMetricsAsJSON();
+    const merged = await mergeMetrics([await worker(2600), await worker(3272)]);
+    expect(merged.text).toMatch(/^cds_audit_records_unsent 5872$/m);
+    expect(merged.text).toMatch(/^cds_audit_records_dropped\{cause="store-unreachable"\} 5$/m);
+  });
 });

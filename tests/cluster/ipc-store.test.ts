@@ -157,7 +157,7 @@ describe('IpcStore (the primary holds the store)', () => {
     const before = stalled.sent;
     for (let i = 0; i < 10; i++) proxy.enqueueInvocation(invocation());
     expect(stalled.sent - before).toBe(4);
-    expect(proxy.auditQueueStats()).toMatchObject({ droppedUnreachable: 6, droppedClosed: 0 });
+    expect(proxy.auditQueueStats()).toMatchObject({ unsentHere: 6, droppedClosed: 0 });
   });
 
   it('answers the primary\'s watchdog ping from its event loop', async () => {

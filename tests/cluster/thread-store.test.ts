@@ -1,5 +1,6 @@
 // Embedded PGlite on its own thread (src/cluster/thread-store.ts): the store the service opens when it
 // has no DATABASE_URL, in the cluster primary and in a single process. Real threads, real PGlite files.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -170,6 +171,65 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     await vi.waitFor(() => expect(relearned).toHaveLength(1), { timeout: 30_000, interval: 100 });
     expect(relearned[0]).toContainEqual([patientKey, expiresAt.getTime()]);
     expect((await store.activeSnoozes(patientKey, now)).map((s) => s.ruleId)).toEqual(['hang-after-commit']);
+  }, 60_000);
+
+  it('forgets the audit messages the thread has taken (no list growing for the life of a thread)', async () => {
+    const store = await start();
+    for (let i = 0; i < 1000; i++) {
+      store.enqueueInvocation(invocation());
+      void store.ping(); // a call sends the waiting record at once: one audit message per record
+    }
+    await store.flush();
+    store.enqueueInvocation(invocation());
+    await store.ping();
+    expect(store.auditMessagesTracked).toBeLessThan(10);
+    await vi.waitFor(() => expect(store.auditQueueStats().written).toBe(1001), { timeout: 10_000 });
+  }, 60_000);
+
+  it('starts no new thread once closed, though a replacement was about to start', async () => {
+    const { logger, entries } = captureLogger();
+    let closed: Promise<void> | undefined;
+    const store = await ThreadStore.open({
+      store: { dataDir: dir, flushIntervalMs: 10 },
+      logger,
+      entry: MISBEHAVING,
+      heartbeatMs: 50,
+      watchdogMs: 600,
+      onRestart: () => {
+        closed = store.close();
+      },
+    });
+    await expect(store.listSnoozes({ ruleId: 'hang-the-store-thread' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await vi.waitFor(() => expect(closed).toBeDefined(), { timeout: 10_000 });
+    await closed;
+    const opensBefore = entries.filter((e) => e.msg === 'store ready').length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(entries.filter((e) => e.msg === 'store ready').length).toBe(opensBefore);
+    expect(entries.some((e) => /restarted; the store is open again/.test(e.msg))).toBe(false);
+  }, 60_000);
+
+  it('closes once when asked twice (the shutdown deadline asks again)', async () => {
+    const store = await start();
+    store.enqueueInvocation(invocation());
+    await expect(Promise.all([store.close(), store.close()])).resolves.toEqual([undefined, undefined]);
+  }, 60_000);
+
+  it('gives up on the process when a stuck thread cannot be ended (blocked in a system call)', async () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    process.env.CDS_TEST_FIFO = fifo;
+    const reasons: string[] = [];
+    try {
+      const store = await start({ entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 500, onUnrecoverable: (reason) => reasons.push(reason) });
+      const blocked = store.listSnoozes({ ruleId: 'block-in-a-system-call' }).catch((error: unknown) => error);
+      expect(await blocked).toBeInstanceOf(StoreUnavailableError);
+      await vi.waitFor(() => expect(reasons).toHaveLength(1), { timeout: 10_000 });
+      expect(reasons[0]).toMatch(/could not be ended/);
+      expect(await store.ping()).toBe(false); // no second thread on the same files
+    } finally {
+      delete process.env.CDS_TEST_FIFO;
+      await writeFile(fifo, 'x'); // lets the blocked thread go, so it can end
+    }
   }, 60_000);
 
   it('replaces a thread that ends with an uncaught error', async () => {

@@ -1,8 +1,9 @@
 // The real store thread (src/cluster/store-thread.ts), which a test can make misbehave as a store
 // statement that never ends would: a listSnoozes call for rule "hang-the-store-thread" spins in
 // WebAssembly, as PGlite did in its WAL flush on a full disk; one for "crash-the-store-thread" throws
-// an uncaught error; a createSnooze for rule "hang-after-commit" hangs after the commit, before the
-// snooze is announced. Every other message is served by the real thread.
+// an uncaught error; one for "block-in-a-system-call" blocks reading the FIFO named by CDS_TEST_FIFO; a
+// createSnooze for rule "hang-after-commit" hangs after the commit, before the snooze is announced. Every other message is served by the real thread.
+import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import '../../src/cluster/store-thread.ts';
 
@@ -33,6 +34,9 @@ port.on('message', (message: { kind?: string; id?: number; method?: string; args
   const ruleId = message.args?.[0]?.ruleId;
   if (ruleId === 'hang-the-store-thread') {
     spin();
+  } else if (ruleId === 'block-in-a-system-call') {
+    // Blocks in open(2) on a FIFO nobody writes to (as a read from a hung disk would): terminate() cannot end it.
+    readFileSync(process.env.CDS_TEST_FIFO!);
   } else if (ruleId === 'crash-the-store-thread') {
     throw new Error('the store thread crashed (test)');
   }
