@@ -33,7 +33,10 @@ export interface ThreadStoreOptions {
   readonly heartbeatMs?: number;
   /** Silence after which the thread is taken to be stuck and replaced, ms. Default 30 000. */
   readonly watchdogMs?: number;
-  /** Longest wait for a thread to open the store, ms. Default twice the watchdog's time, at least 60 000. */
+  /**
+   * Longest wait for a thread to open the store, ms: the migrations run inside it, and on a large database
+   * one can take minutes. Default twice the watchdog's time, at least 300 000.
+   */
   readonly openTimeoutMs?: number;
   /** Longest wait for one call's answer, ms. Default 30 000. */
   readonly callTimeoutMs?: number;
@@ -110,7 +113,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   #ending: Promise<void> = Promise.resolve();
   #failedStarts = 0;
   #restarts = 0;
-  /** Stats of threads that ended, added up (their `queued` records counted as lost). */
+  /** Figures of threads that ended, added up, with the records they held when they ended without writing them. */
   #base: { written: number; droppedFull: number; rejected: number; droppedClosed: number; lostInThread: number } = {
     written: 0,
     droppedFull: 0,
@@ -271,7 +274,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       // Opening can hang too (PostgreSQL's recovery on a full disk): a thread not ready in time is
       // ended, and the open fails (at start-up the service then exits; later the restart tries again
       // after its back-off).
-      const openLimitMs = this.#options.openTimeoutMs ?? Math.max(60_000, 2 * this.#watchdogMs);
+      const openLimitMs = this.#options.openTimeoutMs ?? Math.max(300_000, 2 * this.#watchdogMs);
       const openTimer = setTimeout(() => {
         if (settled) return;
         settled = true;

@@ -686,6 +686,10 @@ export class SqlStore implements Store, StoreDiagnostics {
         if (n < PURGE_BATCH) {
           break;
         }
+        // Let the event loop turn between batches: PGlite's statements chained with await never do, and a
+        // long purge would otherwise hold every other call (and the store thread's heartbeat, which a
+        // watchdog listens for) until its very end.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     return total;
