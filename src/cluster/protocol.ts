@@ -200,3 +200,12 @@ export interface StoreClosedMessage {
 
 export type OwnerToStoreThread = CallMessage | EnqueueMessage | EnqueueBatchMessage | StoreCloseMessage;
 export type StoreThreadToOwner = ResultMessage | StatsMessage | SnoozeHorizonMessage | StoreReadyMessage | StoreOpenFailedMessage | StoreLogMessage | StoreHeartbeatMessage | StoreClosedMessage;
+
+/**
+ * Figures the store thread keeps in shared memory (a BigInt64Array of `SHARED_SLOTS`, written with Atomics
+ * by the thread, read by its owner at any time, also after the thread was ended): messages it took from its
+ * port, audit records it received, and the audit queue's settled totals. The owner's backlog is what it sent
+ * beyond `takenMessages`; what a thread it had to end held is `receivedRecords` minus the settled totals.
+ */
+export const SHARED = { takenMessages: 0, receivedRecords: 1, written: 2, droppedFull: 3, rejected: 4, droppedClosed: 5 } as const;
+export const SHARED_SLOTS = 6;

@@ -19,7 +19,7 @@ import { createStore } from '../store/create-store.ts';
 import type { CreateStoreOptions, ServiceStore } from '../store/create-store.ts';
 import type { StoreLogger } from '../store/sql.ts';
 import { callHandler } from './call-handler.ts';
-import { isCdsMessage } from './protocol.ts';
+import { isCdsMessage, SHARED } from './protocol.ts';
 import type { CallMessage, OwnerToStoreThread, ResultMessage, StoreThreadToOwner } from './protocol.ts';
 
 /** What thread-store.ts passes as `workerData`. */
@@ -27,8 +27,8 @@ export interface StoreThreadData {
   readonly store: Pick<CreateStoreOptions, 'dataDir' | 'flushIntervalMs' | 'auditBatchSize' | 'maxQueuedInvocations'>;
   /** How often the thread says it is alive, ms. */
   readonly heartbeatMs: number;
-  /** Messages taken from the port, counted here and read by the owner (its measure of the backlog). */
-  readonly taken: BigInt64Array;
+  /** Figures shared with the owner (protocol.ts `SHARED`): written here with Atomics, read there. */
+  readonly shared: BigInt64Array;
 }
 
 const port = parentPort;
@@ -50,8 +50,20 @@ const logger: StoreLogger = {
   error: (obj, msg) => post({ cds: 1, kind: 'store-log', level: 'error', obj, msg }),
 };
 
+const publish = (slot: number, value: number): void => {
+  Atomics.store(data.shared, slot, BigInt(value));
+};
 let store: ServiceStore | undefined;
-const opening = createStore({ ...data.store, logger });
+const opening = createStore({
+  ...data.store,
+  logger,
+  onAuditSettled: (totals) => {
+    publish(SHARED.written, totals.written);
+    publish(SHARED.droppedFull, totals.droppedFull);
+    publish(SHARED.rejected, totals.rejected);
+    publish(SHARED.droppedClosed, totals.droppedClosed);
+  },
+});
 let handle = callHandler(undefined, undefined);
 const opened = opening.then((s) => {
   store = s;
@@ -91,8 +103,10 @@ const receive = (message: OwnerToStoreThread): void => {
   } else if (!store) {
     backlog?.push(message);
   } else if (message.kind === 'enqueue') {
+    Atomics.add(data.shared, SHARED.receivedRecords, 1n);
     store.enqueueInvocation(message.record);
   } else if (message.kind === 'enqueue-batch') {
+    Atomics.add(data.shared, SHARED.receivedRecords, BigInt(message.records.length));
     for (const record of message.records) store.enqueueInvocation(record);
   } else if (message.kind === 'call') {
     serve(message);
@@ -100,7 +114,7 @@ const receive = (message: OwnerToStoreThread): void => {
 };
 
 port.on('message', (message: unknown) => {
-  Atomics.add(data.taken, 0, 1n);
+  Atomics.add(data.shared, SHARED.takenMessages, 1n);
   if (!isCdsMessage(message)) return;
   receive(message as OwnerToStoreThread);
 });

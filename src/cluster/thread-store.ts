@@ -21,7 +21,7 @@ import type { AuditQueueStats } from '../store/index.ts';
 import type { StoreLogger } from '../store/sql.ts';
 import { IpcClient, IpcStore } from './ipc-store.ts';
 import type { IpcChannel } from './ipc-store.ts';
-import { isCdsMessage } from './protocol.ts';
+import { isCdsMessage, SHARED, SHARED_SLOTS } from './protocol.ts';
 import type { StoreThreadToOwner } from './protocol.ts';
 import type { StoreThreadData } from './store-thread.ts';
 
@@ -98,9 +98,9 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   readonly #heartbeatMs: number;
   readonly #watchdogMs: number;
   #worker: Worker | undefined;
-  /** Messages sent to the current thread; it counts those it has taken in `#taken` (shared memory). */
+  /** Messages sent to the current thread; it counts those it has taken in `#shared` (protocol.ts SHARED). */
   #sent = 0;
-  #taken = new BigInt64Array(new SharedArrayBuffer(8));
+  #shared = new BigInt64Array(new SharedArrayBuffer(8 * SHARED_SLOTS));
   /** [message number, audit records in it] of the audit messages the thread may not have taken yet. */
   #auditInFlight: [number, number][] = [];
   #ready = false;
@@ -175,8 +175,26 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     this.#watchdog.unref();
   }
 
+  #figure(slot: number): number {
+    return Number(Atomics.load(this.#shared, slot));
+  }
+
   #takenCount(): number {
-    return Number(Atomics.load(this.#taken, 0));
+    return this.#figure(SHARED.takenMessages);
+  }
+
+  /** The current thread's settled audit totals, as it published them after each change (exact). */
+  #settled(): { written: number; droppedFull: number; rejected: number; droppedClosed: number; total: number } {
+    const written = this.#figure(SHARED.written);
+    const droppedFull = this.#figure(SHARED.droppedFull);
+    const rejected = this.#figure(SHARED.rejected);
+    const droppedClosed = this.#figure(SHARED.droppedClosed);
+    return { written, droppedFull, rejected, droppedClosed, total: written + droppedFull + rejected + droppedClosed };
+  }
+
+  /** Audit records the current thread holds: received and not settled, and in messages it has not taken. */
+  #heldRecords(): number {
+    return Math.max(0, this.#figure(SHARED.receivedRecords) - this.#settled().total) + this.#untakenRecords();
   }
 
   /** Drops the audit messages the thread has taken from the list of those it may not have. */
@@ -200,16 +218,21 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     return records;
   }
 
-  /** The audit queue's figures over every thread so far (what ended threads held counts as lost). */
+  /**
+   * The audit queue's figures over every thread so far (what ended threads held counts as lost): totals
+   * from shared memory (exact, current), the rest (failures, last error) from the last heartbeat.
+   */
   auditQueueStats(): AuditQueueStats {
     const s = this.#stats ?? EMPTY;
     const b = this.#base;
+    const now = this.#worker ? this.#settled() : { written: 0, droppedFull: 0, rejected: 0, droppedClosed: 0 };
     return {
       ...s,
-      written: s.written + b.written,
-      droppedFull: s.droppedFull + b.droppedFull,
-      rejected: s.rejected + b.rejected,
-      droppedClosed: s.droppedClosed + b.droppedClosed,
+      queued: this.#worker ? Math.max(0, this.#figure(SHARED.receivedRecords) - this.#settled().total) : 0,
+      written: now.written + b.written,
+      droppedFull: now.droppedFull + b.droppedFull,
+      rejected: now.rejected + b.rejected,
+      droppedClosed: now.droppedClosed + b.droppedClosed,
       droppedRestart: b.lostInThread,
       threadRestarts: this.#restarts,
     };
@@ -246,7 +269,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       this.#detach(worker);
       return;
     }
-    const lost = (this.#stats?.queued ?? 0) + this.#untakenRecords();
+    const lost = this.#heldRecords();
     const why = outcome === 'timeout' ? `did not close within ${timeoutMs} ms` : 'ended before it had closed the store';
     this.#logger.error({ auditRecordsLost: lost }, `store thread: ${why}; the audit records it held are lost`);
     await worker.terminate().catch(() => undefined);
@@ -258,14 +281,14 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     // Never two threads on the same files: the one being ended must be gone first.
     await this.#ending;
     if (this.#stopping) throw new Error('the store is closing');
-    const taken = new BigInt64Array(new SharedArrayBuffer(8));
-    const data: StoreThreadData = { store: this.#options.store, heartbeatMs: this.#heartbeatMs, taken };
+    const shared = new BigInt64Array(new SharedArrayBuffer(8 * SHARED_SLOTS));
+    const data: StoreThreadData = { store: this.#options.store, heartbeatMs: this.#heartbeatMs, shared };
     const worker = new Worker(this.#options.entry ?? new URL('./store-thread.ts', import.meta.url), { workerData: data });
     this.#worker = worker;
     this.#ready = false;
     this.#stats = undefined;
     this.#sent = 0;
-    this.#taken = taken;
+    this.#shared = shared;
     this.#auditInFlight = [];
     this.#closeAcknowledged = false;
     this.#lastHeard = performance.now();
@@ -348,20 +371,19 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
 
   /**
    * Forgets a thread: its figures are kept, pending calls failed, and, when it ended without writing
-   * them (`lost`), the records it held (queued at its last report, and in messages it had not taken)
-   * are counted as lost to a restart or at close.
+   * them (`lost`), the records it held (received and not settled, and in messages it had not taken: exact,
+   * from shared memory, but for a batch being committed at that very moment) are counted as lost to a
+   * restart or at close.
    */
   #detach(worker: Worker, lost?: 'restart' | 'closed'): void {
     if (this.#worker !== worker) return;
-    const last = this.#stats;
-    if (last) {
-      this.#base.written += last.written;
-      this.#base.droppedFull += last.droppedFull;
-      this.#base.rejected += last.rejected;
-      this.#base.droppedClosed += last.droppedClosed;
-    }
+    const settled = this.#settled();
+    this.#base.written += settled.written;
+    this.#base.droppedFull += settled.droppedFull;
+    this.#base.rejected += settled.rejected;
+    this.#base.droppedClosed += settled.droppedClosed;
     if (lost) {
-      const held = (last?.queued ?? 0) + this.#untakenRecords();
+      const held = this.#heldRecords();
       if (lost === 'restart') this.#base.lostInThread += held;
       else this.#base.droppedClosed += held;
     }
@@ -420,7 +442,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     setImmediate(() => {
       const silentMs = performance.now() - this.#lastHeard;
       if (this.#worker !== worker || !this.#ready || this.#stopping || silentMs < this.#watchdogMs) return;
-      const held = (this.#stats?.queued ?? 0) + this.#untakenRecords();
+      const held = this.#heldRecords();
       this.#logger.error(
         { silentMs: Math.round(silentMs), watchdogMs: this.#watchdogMs, auditRecordsLost: held },
         'store thread: stopped answering (a store statement that does not end: is the disk full?); ending it and starting another'

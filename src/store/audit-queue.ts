@@ -22,6 +22,20 @@ export interface AuditQueueOptions<T> {
   /** Describes a record for the log when it has to be dropped (no PHI). */
   readonly describe?: (record: T) => object;
   readonly now?: () => number;
+  /**
+   * Told the running totals each time records are settled (written, dropped or refused), synchronously,
+   * before anything else runs: the store thread publishes them in shared memory, so that its owner knows
+   * exactly what a thread it had to end had not written (cluster/thread-store.ts).
+   */
+  readonly onSettled?: (totals: SettledTotals) => void;
+}
+
+/** Records settled so far: written, or lost for one of three reasons. */
+export interface SettledTotals {
+  readonly written: number;
+  readonly droppedFull: number;
+  readonly rejected: number;
+  readonly droppedClosed: number;
 }
 
 export interface AuditQueueStats {
@@ -101,6 +115,7 @@ export class AuditQueue<T> {
   enqueue(record: T): void {
     if (this.closed) {
       this.stats.droppedClosed++;
+      this.settled();
       this.logger.error({ droppedClosed: this.stats.droppedClosed }, 'audit record arrived after the store was closed: dropped');
       return;
     }
@@ -108,6 +123,7 @@ export class AuditQueue<T> {
     if (this.queue.length + this.inFlight > this.maxQueued && this.queue.length > 1) {
       this.queue.shift();
       this.stats.droppedFull++;
+      this.settled();
       this.noteDrop();
     }
     if (this.queue.length >= this.batchSize && !this.busy) {
@@ -151,6 +167,7 @@ export class AuditQueue<T> {
       const lost = this.queue.length;
       this.stats.droppedClosed += lost;
       this.queue = [];
+      this.settled();
       this.logger.error({ lost, err: describeError(error) }, 'audit records could not be written before shutdown: lost');
     }
   }
@@ -222,6 +239,7 @@ export class AuditQueue<T> {
       } catch (error) {
         if (this.isPermanent(error)) {
           this.stats.rejected++;
+          this.settled();
           this.logger.error({ record: this.options.describe?.(entry.record), err: describeError(error) }, 'audit record refused by the database: dropped');
           continue;
         }
@@ -238,13 +256,19 @@ export class AuditQueue<T> {
     if (excess > 0) {
       this.queue.splice(0, excess);
       this.stats.droppedFull += excess;
+      this.settled();
       this.dropsSinceLog += excess - 1;
       this.noteDrop();
     }
   }
 
+  private settled(): void {
+    this.options.onSettled?.(this.stats);
+  }
+
   private succeeded(count: number): void {
     this.stats.written += count;
+    this.settled();
     if (this.stats.failures > 0) {
       this.logger.info({ afterFailures: this.stats.failures, droppedTotal: this.stats.droppedFull }, 'audit writes work again');
     }

@@ -2,7 +2,7 @@
  * The store factory: PostgreSQL when a database URL is given, else embedded PGlite persisted under the
  * data directory (in memory when there is neither). Migrations are applied before it resolves.
  */
-import { SqlStore, type StoreDiagnostics } from './sql-store.ts';
+import { SqlStore, type SqlStoreOptions, type StoreDiagnostics } from './sql-store.ts';
 import { consoleLogger, type Sql, type StoreLogger } from './sql.ts';
 import type { Store } from './types.ts';
 
@@ -24,6 +24,8 @@ export interface CreateStoreOptions {
   readonly statementTimeoutMs?: number;
   /** Clock (tests). */
   readonly now?: () => Date;
+  /** Told the audit queue's settled totals as they change (the store thread publishes them). */
+  readonly onAuditSettled?: SqlStoreOptions['onAuditSettled'];
 }
 
 export type ServiceStore = Store & StoreDiagnostics;
@@ -52,6 +54,7 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Ser
     ...(options.auditBatchSize === undefined ? {} : { auditBatchSize: options.auditBatchSize }),
     ...(options.maxQueuedInvocations === undefined ? {} : { maxQueuedInvocations: options.maxQueuedInvocations }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.onAuditSettled ? { onAuditSettled: options.onAuditSettled } : {}),
   });
   try {
     await store.migrate();

@@ -2,7 +2,7 @@
  * The {@link Store} on the {@link Sql} port: one PostgreSQL dialect for PGlite and a PostgreSQL server.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { AuditQueue, type AuditQueueStats } from './audit-queue.ts';
+import { AuditQueue, type AuditQueueOptions, type AuditQueueStats } from './audit-queue.ts';
 import { copyTextRow, type CopyValue } from './copy-text.ts';
 import { storableText } from './storable-text.ts';
 import { runMigrations, type MigrationOptions, type MigrationResult } from './migrate.ts';
@@ -66,6 +66,8 @@ export interface SqlStoreOptions {
   readonly jtiCleanupIntervalMs?: number;
   /** Clock for feedback receipt times and replay-key expiry (tests). Default: the system clock. */
   readonly now?: () => Date;
+  /** Told the audit queue's settled totals as they change (audit-queue.ts `onSettled`). */
+  readonly onAuditSettled?: AuditQueueOptions<unknown>['onSettled'];
   /** Migrations to apply (tests). Default: all of src/store/migrations. */
   readonly migrations?: readonly Migration[];
   /** How long migrations wait for table locks, and how often they try (migrate.ts). Defaults there. */
@@ -280,6 +282,7 @@ export class SqlStore implements Store, StoreDiagnostics {
       ...(options.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.flushIntervalMs }),
       ...(options.auditBatchSize === undefined ? {} : { batchSize: options.auditBatchSize }),
       ...(options.maxQueuedInvocations === undefined ? {} : { maxQueued: options.maxQueuedInvocations }),
+      ...(options.onAuditSettled ? { onSettled: options.onAuditSettled } : {}),
     });
   }
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/cluster/index.ts';
 import { StoreCloseError, ThreadStore } from '../../src/cluster/thread-store.ts';
 import { createStore } from '../../src/store/index.ts';
-import { captureLogger, card, invocation } from '../store/helpers.ts';
+import { captureLogger, card, invocation, sqlOf } from '../store/helpers.ts';
 
 const MISBEHAVING = new URL('../support/misbehaving-store-thread.ts', import.meta.url);
 const NEVER_READY = new URL('../support/never-ready-store-thread.ts', import.meta.url);
@@ -109,6 +109,27 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     await vi.waitFor(async () => expect(await store.ping()).toBe(true), { timeout: 30_000, interval: 100 });
     const stats = store.auditQueueStats();
     expect(stats).toMatchObject({ written: 1, droppedRestart: 8, threadRestarts: 1, queued: 0 });
+  }, 60_000);
+
+  it('accounts for every audit record after a stuck thread is replaced mid-flow: written or counted as lost, exactly', async () => {
+    const store = await start({ store: { dataDir: dir, flushIntervalMs: 10 }, entry: MISBEHAVING, heartbeatMs: 200, watchdogMs: 1500 });
+    const sent = 5000;
+    for (let i = 0; i < sent / 100; i++) {
+      for (let j = 0; j < 100; j++) store.enqueueInvocation(invocation());
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await expect(store.listSnoozes({ ruleId: 'hang-the-store-thread' })).rejects.toBeInstanceOf(StoreUnavailableError);
+    await vi.waitFor(async () => expect(await store.ping()).toBe(true), { timeout: 30_000, interval: 100 });
+    const stats = store.auditQueueStats();
+    await store.close();
+    const direct = await createStore({ dataDir: dir, logger: captureLogger().logger });
+    try {
+      const rows = (await sqlOf(direct).query<{ n: number }>('SELECT count(*)::int AS n FROM invocations'))[0]!.n;
+      expect(stats.written).toBe(rows);
+      expect(rows + (stats.droppedRestart ?? 0) + stats.droppedFull + (stats.droppedUnreachable ?? 0)).toBe(sent);
+    } finally {
+      await direct.close();
+    }
   }, 60_000);
 
   it('keeps up with thousands of calls at once (the backlog counts what the thread has taken, not what it last reported)', async () => {
