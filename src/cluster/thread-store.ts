@@ -71,6 +71,19 @@ export class StoreCloseError extends Error {
   }
 }
 
+/** Supervisors whose process must not exit normally while one of their threads is still being ended. */
+const guarded = new Set<StoreThreadSupervisor>();
+
+function guardExit(supervisor: StoreThreadSupervisor): void {
+  if (guarded.size === 0) {
+    process.once('exit', () => {
+      // Node waits for every thread on exit: one blocked in a system call would hold the process for good.
+      if ([...guarded].some((s) => s.endsPending > 0)) killThisProcess('a thread could not be ended at exit');
+    });
+  }
+  guarded.add(supervisor);
+}
+
 function killThisProcess(reason: string): void {
   process.stderr.write(`${JSON.stringify({ level: 60, time: new Date().toISOString(), msg: `store thread: ${reason}; killing the process so that it is started again` })}\n`);
   process.kill(process.pid, 'SIGKILL');
@@ -125,6 +138,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   #closed: (() => void) | undefined;
   #closeAcknowledged = false;
   #unrecoverable = false;
+  #endsPending = 0;
   storeKind: 'pglite' | 'postgres' = 'pglite';
 
   constructor(options: ThreadStoreOptions) {
@@ -253,8 +267,8 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     }
     if (!this.#ready) {
       // Still opening (a restart): nothing was written through it, and it may never answer.
-      await worker.terminate().catch(() => undefined);
       this.#detach(worker);
+      await this.#end(worker);
       return;
     }
     const timeoutMs = this.#options.closeTimeoutMs ?? 5000;
@@ -265,15 +279,16 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
       worker.postMessage({ cds: 1, kind: 'store-close' });
     });
     if (outcome === 'closed') {
-      await worker.terminate().catch(() => undefined);
       this.#detach(worker);
+      await this.#end(worker);
       return;
     }
     const lost = this.#heldRecords();
     const why = outcome === 'timeout' ? `did not close within ${timeoutMs} ms` : 'ended before it had closed the store';
     this.#logger.error({ auditRecordsLost: lost }, `store thread: ${why}; the audit records it held are lost`);
-    await worker.terminate().catch(() => undefined);
     this.#detach(worker, 'closed'); // (already done when it ended by itself)
+    // A thread blocked in a system call cannot be ended: then this waits the watchdog's time, and gives up.
+    await this.#end(worker);
     throw new StoreCloseError(`the store thread ${why}; about ${lost} audit records were lost`);
   }
 
@@ -302,7 +317,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
         if (settled) return;
         settled = true;
         this.#detach(worker);
-        this.#end(worker);
+        void this.#end(worker);
         reject(new Error(`the store thread did not open the store within ${openLimitMs} ms`));
       }, openLimitMs);
       openTimer.unref();
@@ -324,7 +339,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
             clearTimeout(openTimer);
             // A failed PGlite may leave handles that keep its thread alive, with its memory: end it here.
             this.#detach(worker);
-            this.#end(worker);
+            void this.#end(worker);
             if (!settled) {
               settled = true;
               reject(new StoreOpenError(m.error));
@@ -394,13 +409,29 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     this.emit('disconnect');
   }
 
-  /** Ends a thread; the next one starts only once it is gone. */
-  #end(worker: Worker): void {
+  /**
+   * Ends a thread; the next one starts only once it is gone. Resolves when it is gone, or after the
+   * watchdog's time if it cannot be ended (then `onUnrecoverable` has been called).
+   */
+  #end(worker: Worker): Promise<void> {
+    this.#endsPending++;
     this.#ending = worker.terminate().then(
-      () => undefined,
-      () => undefined
+      () => {
+        this.#endsPending--;
+      },
+      () => {
+        this.#endsPending--;
+      }
     );
-    void this.#endedInTime();
+    // By default the process must not outlive a thread it could not end: an exit (the service giving up on
+    // a store that did not open, or its shutdown) would wait for that thread for good.
+    if (!this.#options.onUnrecoverable) guardExit(this);
+    return this.#endedInTime();
+  }
+
+  /** Threads being ended that have not yet gone. */
+  get endsPending(): number {
+    return this.#endsPending;
   }
 
   /**
@@ -448,7 +479,7 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
         'store thread: stopped answering (a store statement that does not end: is the disk full?); ending it and starting another'
       );
       this.#detach(worker, 'restart');
-      this.#end(worker);
+      void this.#end(worker);
       this.#restart('stuck');
     });
   }

@@ -111,6 +111,12 @@ export class AuditQueue<T> {
     this.timer.unref();
   }
 
+  /** Counts a record refused before it could be queued (it could not be prepared: bad data). */
+  refuse(): void {
+    this.stats.rejected++;
+    this.settled();
+  }
+
   /** Appends a record; never throws, never waits. */
   enqueue(record: T): void {
     if (this.closed) {

@@ -316,6 +316,8 @@ export class SqlStore implements Store, StoreDiagnostics {
     try {
       this.audit.enqueue(this.prepareInvocation(record));
     } catch (error) {
+      // Counted with the records the database refused: every record is written or counted (thread-store.ts).
+      this.audit.refuse();
       this.logger.error({ hookInstance: safeString(record?.hookInstance), err: describeError(error) }, 'invocation could not be queued for the audit: dropped');
     }
   }

@@ -1,10 +1,11 @@
 // Embedded PGlite on its own thread (src/cluster/thread-store.ts): the store the service opens when it
 // has no DATABASE_URL, in the cluster primary and in a single process. Real threads, real PGlite files.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/cluster/index.ts';
 import { StoreCloseError, ThreadStore } from '../../src/cluster/thread-store.ts';
@@ -251,6 +252,53 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
       delete process.env.CDS_TEST_FIFO;
       await writeFile(fifo, 'x'); // lets the blocked thread go, so it can end
     }
+  }, 60_000);
+
+  it('on close with a thread blocked in a system call, gives up after the watchdog time instead of waiting for good', async () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    process.env.CDS_TEST_FIFO = fifo;
+    const reasons: string[] = [];
+    try {
+      const store = await ThreadStore.open({ store: { dataDir: dir }, logger: captureLogger().logger, entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 1500, closeTimeoutMs: 200, onUnrecoverable: (reason) => reasons.push(reason) });
+      const blocked = store.listSnoozes({ ruleId: 'block-in-a-system-call' }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect(store.close()).rejects.toBeInstanceOf(StoreCloseError);
+      expect(reasons).toHaveLength(1);
+      await blocked;
+    } finally {
+      delete process.env.CDS_TEST_FIFO;
+      await writeFile(fifo, 'x');
+    }
+  }, 60_000);
+
+  it('does not let the process hang on exit when a thread it could not end is blocked (it kills itself, to be restarted)', async () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../support/open-blocked-store.ts', import.meta.url)), path.join(dir, 'data')], {
+      env: { ...process.env, CDS_TEST_FIFO: fifo },
+      stdio: 'ignore',
+    });
+    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      const guard = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve({ code: null, signal: null });
+      }, 30_000);
+      child.once('exit', (code, signal) => {
+        clearTimeout(guard);
+        resolve({ code, signal });
+      });
+    });
+    expect(ended).toEqual({ code: null, signal: 'SIGKILL' });
+  }, 60_000);
+
+  it('counts a record that cannot even be prepared as refused, so nothing stays queued for good', async () => {
+    const store = await start();
+    store.enqueueInvocation(invocation());
+    store.enqueueInvocation({ ...invocation(), cards: undefined } as unknown as ReturnType<typeof invocation>);
+    store.enqueueInvocation(invocation());
+    await store.flush();
+    await vi.waitFor(() => expect(store.auditQueueStats()).toMatchObject({ written: 2, rejected: 1, queued: 0 }), { timeout: 5000 });
   }, 60_000);
 
   it('replaces a thread that ends with an uncaught error', async () => {
