@@ -239,10 +239,12 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
   auditQueueStats(): AuditQueueStats {
     const s = this.#stats ?? EMPTY;
     const b = this.#base;
-    const now = this.#worker ? this.#settled() : { written: 0, droppedFull: 0, rejected: 0, droppedClosed: 0 };
+    const received = this.#worker ? this.#figure(SHARED.receivedRecords) : 0;
+    const now = this.#worker ? this.#settled() : { written: 0, droppedFull: 0, rejected: 0, droppedClosed: 0, total: 0 };
     return {
       ...s,
-      queued: this.#worker ? Math.max(0, this.#figure(SHARED.receivedRecords) - this.#settled().total) : 0,
+      // Received is read first: a record settled between the two reads is then never counted as queued.
+      queued: Math.max(0, received - now.total),
       written: now.written + b.written,
       droppedFull: now.droppedFull + b.droppedFull,
       rejected: now.rejected + b.rejected,
