@@ -236,40 +236,41 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     await expect(Promise.all([store.close(), store.close()])).resolves.toEqual([undefined, undefined]);
   }, 60_000);
 
-  it('gives up on the process when a stuck thread cannot be ended (blocked in a system call)', async () => {
+  /** Runs `test` with CDS_TEST_FIFO naming a FIFO nobody writes to; then writes it, so a thread blocked on it can end. */
+  const withBlockingFifo = async (test: () => Promise<void>): Promise<void> => {
     const fifo = path.join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     process.env.CDS_TEST_FIFO = fifo;
-    const reasons: string[] = [];
     try {
+      await test();
+    } finally {
+      delete process.env.CDS_TEST_FIFO;
+      await writeFile(fifo, 'x');
+    }
+  };
+
+  it('gives up on the process when a stuck thread cannot be ended (blocked in a system call)', async () => {
+    const reasons: string[] = [];
+    await withBlockingFifo(async () => {
       const store = await start({ entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 500, onUnrecoverable: (reason) => reasons.push(reason) });
       const blocked = store.listSnoozes({ ruleId: 'block-in-a-system-call' }).catch((error: unknown) => error);
       expect(await blocked).toBeInstanceOf(StoreUnavailableError);
       await vi.waitFor(() => expect(reasons).toHaveLength(1), { timeout: 10_000 });
       expect(reasons[0]).toMatch(/could not be ended/);
       expect(await store.ping()).toBe(false); // no second thread on the same files
-    } finally {
-      delete process.env.CDS_TEST_FIFO;
-      await writeFile(fifo, 'x'); // lets the blocked thread go, so it can end
-    }
+    });
   }, 60_000);
 
   it('on close with a thread blocked in a system call, gives up after the watchdog time instead of waiting for good', async () => {
-    const fifo = path.join(dir, 'fifo');
-    execFileSync('mkfifo', [fifo]);
-    process.env.CDS_TEST_FIFO = fifo;
     const reasons: string[] = [];
-    try {
+    await withBlockingFifo(async () => {
       const store = await ThreadStore.open({ store: { dataDir: dir }, logger: captureLogger().logger, entry: MISBEHAVING, heartbeatMs: 50, watchdogMs: 1500, closeTimeoutMs: 200, onUnrecoverable: (reason) => reasons.push(reason) });
       const blocked = store.listSnoozes({ ruleId: 'block-in-a-system-call' }).catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 100));
       await expect(store.close()).rejects.toBeInstanceOf(StoreCloseError);
       expect(reasons).toHaveLength(1);
       await blocked;
-    } finally {
-      delete process.env.CDS_TEST_FIFO;
-      await writeFile(fifo, 'x');
-    }
+    });
   }, 60_000);
 
   it('does not let the process hang on exit when a thread it could not end is blocked (it kills itself, to be restarted)', async () => {
