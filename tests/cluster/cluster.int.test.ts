@@ -91,6 +91,13 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
   const post = async (body: string, token: string): Promise<Response> =>
     fetch(`${base}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
 
+  /** Waits until the primary has two workers again, `gone` not among them; resolves with their pids. */
+  const replacementOf = (gone: number) =>
+    until(`a worker in place of ${gone}`, () => {
+      const now = childrenOf(child.pid!);
+      return now.length === 2 && !now.includes(gone) ? now : undefined;
+    });
+
   /** Waits until four calls in a row (every worker's turn) are answered 200. */
   const everyWorkerServes = (what: string) =>
     until(what, async () => {
@@ -158,10 +165,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
   it('replaces a worker that dies', async () => {
     const before = childrenOf(child.pid!);
     process.kill(before[0]!, 'SIGKILL');
-    const after = await until('a replacement worker', () => {
-      const now = childrenOf(child.pid!);
-      return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
-    });
+    const after = await replacementOf(before[0]!);
     expect(after).toHaveLength(2);
     await everyWorkerServes('the replacement to serve');
   });
@@ -181,10 +185,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
     const before = childrenOf(child.pid!);
     // A stopped process is what a worker stuck in a loop looks like from outside: alive, silent.
     process.kill(before[0]!, 'SIGSTOP');
-    const after = await until('the stuck worker to be replaced', () => {
-      const now = childrenOf(child.pid!);
-      return now.length === 2 && !now.includes(before[0]!) ? now : undefined;
-    });
+    const after = await replacementOf(before[0]!);
     expect(after).toContain(before[1]);
     await everyWorkerServes('the replacement to serve');
   });
