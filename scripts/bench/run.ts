@@ -75,6 +75,12 @@ const LEAD_IN_S = 1;
  */
 const WARMUP_S = quick ? 5 : 20;
 const WORKER_COUNTS = args.workers;
+/**
+ * Start-ups timed per configuration, each kind (a restart, an empty DATA_DIR) this many times, turn about:
+ * the target figure is their median. One start is a poor sample on a shared VM: the same start took
+ * 735–1,490 ms within one minute (docs/benchmark.md). Every sample is printed.
+ */
+const START_SAMPLES = quick ? 1 : 3;
 
 const log = (msg: string): void => console.error(`[bench] ${msg}`);
 
@@ -151,8 +157,17 @@ interface ConfigResult {
   readonly peakHwmMb: number;
   /** Each process's peak (VmHWM), the primary first when there are workers. */
   readonly perProcessMb: { pid: number; hwmMb: number }[];
-  /** Spawn to ready on an empty DATA_DIR (PGlite creates its database). */
+  /** Spawn to ready on a restart (the database is there): each sample, in the order taken. */
+  readonly readySamplesMs: number[];
+  /** Spawn to ready on an empty DATA_DIR (PGlite creates its database), median of the samples. */
   readonly freshReadyMs?: number;
+  readonly freshSamplesMs?: number[];
+}
+
+/** The middle sample (the lower middle of an even count). */
+function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 function clean(r: LoadResult): boolean {
@@ -173,22 +188,34 @@ async function saturate(label: string, server: RunningServer, corpus: readonly C
   return runs;
 }
 
-/** Spawn to ready on an empty data folder (PGlite's first start creates the database), then stop. */
-async function freshStart(workers: number): Promise<number> {
-  const fresh = mkdtempSync(path.join(os.tmpdir(), 'cds-bench-fresh-'));
+/** Spawn to ready, then stop: on an empty data folder (PGlite's first start creates the database), or on the run's own (a restart). */
+async function timeStart(workers: number, kind: 'fresh' | 'restart'): Promise<number> {
+  const dir = kind === 'fresh' ? mkdtempSync(path.join(os.tmpdir(), 'cds-bench-fresh-')) : dataDir;
   try {
-    const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ DATA_DIR: fresh }), WORKERS: String(workers) }, cwd: ROOT });
+    const server = await startServer({ args: [...SERVICE_NODE_FLAGS, SERVICE_ENTRY], env: { ...serviceEnv({ DATA_DIR: dir }), WORKERS: String(workers) }, cwd: ROOT });
     server.rss.stop();
-    await server.stop();
-    log(`fresh DATA_DIR: ready in ${round(server.readyMs)} ms (WORKERS=${workers})`);
+    const code = await server.stop();
+    if (code !== 0) throw new Error(`service exited with code ${code} after a timed start: ${server.stderr().slice(-2000)}`);
+    log(`${kind === 'fresh' ? 'empty DATA_DIR' : 'restart'}: ready in ${round(server.readyMs)} ms (WORKERS=${workers})`);
     return round(server.readyMs);
   } finally {
-    rmSync(fresh, { recursive: true, force: true });
+    if (kind === 'fresh') rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** {@link START_SAMPLES} starts of each kind, turn about (so a slow minute of the VM falls on both). */
+async function timeStarts(workers: number): Promise<{ restart: number[]; fresh?: number[] }> {
+  const restart: number[] = [];
+  const fresh: number[] = [];
+  for (let i = 0; i < START_SAMPLES; i++) {
+    if (!skip.has('fresh')) fresh.push(await timeStart(workers, 'fresh'));
+    restart.push(await timeStart(workers, 'restart'));
+  }
+  return { restart, ...(skip.has('fresh') ? {} : { fresh }) };
+}
+
 async function measureConfig(workers: number, corpus: readonly CorpusEntry[]): Promise<ConfigResult> {
-  const freshReadyMs = skip.has('fresh') ? undefined : await freshStart(workers);
+  const starts = await timeStarts(workers);
   const server = await startService({}, workers);
   try {
     const processes = processTree(server.pid).length;
@@ -203,8 +230,9 @@ async function measureConfig(workers: number, corpus: readonly CorpusEntry[]): P
     return {
       workers,
       processes,
-      readyMs: round(server.readyMs),
-      ...(freshReadyMs === undefined ? {} : { freshReadyMs }),
+      readyMs: median(starts.restart),
+      readySamplesMs: starts.restart,
+      ...(starts.fresh ? { freshReadyMs: median(starts.fresh), freshSamplesMs: starts.fresh } : {}),
       saturation,
       ...(best ? { best } : {}),
       atRate,
@@ -353,6 +381,11 @@ function pad(s: string | number, n: number): string {
   return String(s).padStart(n);
 }
 
+/** "650 ms (median of 600, 650, 700)", or "650 ms" for one sample. */
+function startText(medianMs: number, samples: readonly number[]): string {
+  return samples.length > 1 ? `${medianMs} ms (median of ${samples.join(', ')})` : `${medianMs} ms`;
+}
+
 function row(name: string, r: LoadResult, workers: number | string): string {
   const l = r.latencyMs;
   return `${name.padEnd(44)}${pad(workers, 3)}${pad(r.connections, 6)}${pad(r.rps, 8)}${pad(l.p50, 8)}${pad(l.p95, 8)}${pad(l.p99, 8)}${pad(l.max, 9)}${pad(r.errors, 6)}${pad(r.non2xx, 7)}${pad(r.cpuMsPerRequest ?? '-', 8)}${pad(r.otherCpuS === undefined ? '-' : `${Math.round((100 * r.otherCpuS) / (r.durationS * os.availableParallelism()))}%`, 7)}`;
@@ -436,7 +469,7 @@ async function main(): Promise<void> {
       const model = Math.round(cores / (s + l));
       lines.push(`workers=${c.workers}: CPU per request ${round(s * 1000, 3)} ms service + ${round(l * 1000, 3)} ms load generator -> about ${model} req/s if nothing else ran on the ${cores} cores (a model from the CPU figures, not a measurement)`);
     }
-    lines.push(`workers=${c.workers} (${c.processes} process(es)): best saturation ${c.best ? `${c.best.rps} req/s at ${c.best.connections} connections` : 'none without errors'}; start-up to ready ${c.readyMs} ms${c.freshReadyMs === undefined ? '' : ` (${c.freshReadyMs} ms on an empty DATA_DIR)`}; peak RSS ${c.peakRssMb} MB (sum of processes), largest process ${c.peakHwmMb} MB`);
+    lines.push(`workers=${c.workers} (${c.processes} process(es)): best saturation ${c.best ? `${c.best.rps} req/s at ${c.best.connections} connections` : 'none without errors'}; start-up to ready ${startText(c.readyMs, c.readySamplesMs)}${c.freshReadyMs === undefined ? '' : `, on an empty DATA_DIR ${startText(c.freshReadyMs, c.freshSamplesMs ?? [])}`}; peak RSS ${c.peakRssMb} MB (sum of processes), largest process ${c.peakHwmMb} MB`);
     lines.push(`workers=${c.workers}: peak RSS per process: ${perProcessText(c)}`);
   }
   if (configs.length > 1 && configs[0]!.best && configs[configs.length - 1]!.best) {
@@ -474,8 +507,10 @@ async function main(): Promise<void> {
   const burstP99 = bestP99((c) => c.atRate);
   const pacedP99 = bestP99((c) => c.paced);
   const p99Text = (p: { value: number; workers: number | undefined }): string => (p.workers === undefined ? 'no run without failures' : `${p.value}, WORKERS=${p.workers}`);
+  // The slowest configuration's median start.
   const ready = Math.max(...configs.map((c) => c.readyMs));
   const freshReady = Math.max(...configs.map((c) => c.freshReadyMs ?? 0));
+  const startsWord = START_SAMPLES === 1 ? 'one start' : `median of ${START_SAMPLES} starts`;
   // RSS per configuration: the largest process's peak (one process: service and store; a cluster: the
   // primary, which holds the store, or a worker). WORKERS defaults to the core count in production.
   const rssTargets = configs.map((c) => {
@@ -488,8 +523,8 @@ async function main(): Promise<void> {
     { target: 'saturation >= 3000 req/s, zero errors', value: bestAll?.rps ?? 0, ok: (bestAll?.rps ?? 0) >= 3000 },
     { target: `p99 <= 10 ms at ${RATE}/s offered evenly (open loop), no failed request`, value: p99Text(pacedP99), ok: pacedP99.value <= 10 },
     { target: `p99 <= 10 ms at ${RATE}/s in autocannon's bursts (20 connections each sending its share at once), no failed request`, value: p99Text(burstP99), ok: burstP99.value <= 10 },
-    { target: 'start-up to ready <= 1500 ms (restart)', value: ready, ok: ready <= 1500 },
-    ...(freshReady > 0 ? [{ target: 'start-up to ready <= 1500 ms (empty DATA_DIR)', value: freshReady, ok: freshReady <= 1500 }] : []),
+    { target: `start-up to ready <= 1500 ms (restart, ${startsWord} per configuration, the slowest configuration)`, value: ready, ok: ready <= 1500 },
+    ...(freshReady > 0 ? [{ target: `start-up to ready <= 1500 ms (empty DATA_DIR, ${startsWord} per configuration, the slowest configuration)`, value: freshReady, ok: freshReady <= 1500 }] : []),
     ...rssTargets,
   ];
   lines.push(
