@@ -50,7 +50,6 @@ async function main(): Promise<void> {
   const external = Boolean(config.store.databaseUrl);
   const cluster = await startCluster({
     logger,
-    replayMaxEntries: config.auth.replayMaxEntries,
     workerWatchdogMs: config.workerWatchdogMs,
     store: { external, open: () => openStore(config, logger) },
   }).catch((err: Error) => {

@@ -1,7 +1,7 @@
 /**
  * Composition root of the cluster primary (WORKERS > 1; src/start.ts loads this instead of main.ts in
  * the process `npm start` starts). The primary serves no HTTP: it forks the workers, holds embedded
- * PGlite and the shared JWT replay cache for them, and shuts them down in order (src/cluster/primary.ts).
+ * PGlite for them (the JWT replay check included), and shuts them down in order (src/cluster/primary.ts).
  *
  * It loads only what that needs: not the HTTP stack, the rule engine, FHIR helpers or the terminology,
  * which every worker loads for itself. The primary is then a smaller process (its V8 heap, which its
@@ -17,7 +17,6 @@ const config = loadConfigOrExit();
 const logger = createProcessLogger(config);
 const role = await startCluster({
   logger,
-  replayMaxEntries: config.auth.replayMaxEntries,
   workerWatchdogMs: config.workerWatchdogMs,
   store: { external: Boolean(config.store.databaseUrl), open: () => openStore(config, logger) },
   // Workers run start.ts (which loads main.ts in a worker), also when this file was started directly.

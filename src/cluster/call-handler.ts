@@ -2,7 +2,6 @@
  * Answers the store calls of a process that does not hold the store: a cluster worker's calls, in the
  * primary, and the primary's (or a single process's) calls, in the store thread (store-thread.ts).
  */
-import type { ReplayStore } from '../security/types.ts';
 import type { Store } from '../store/index.ts';
 import { STORE_METHODS } from './protocol.ts';
 import type { CallMessage, ResultMessage } from './protocol.ts';
@@ -17,21 +16,18 @@ export interface HorizonSource {
 }
 
 /**
- * Answers one worker call: a store method (only those in STORE_METHODS), the shared replay cache, or
- * the snooze horizons snapshot. `onSnoozeCreated` is told of every snooze created, before the answer.
+ * Answers one worker call: a store method (only those in STORE_METHODS) or the snooze horizons
+ * snapshot. `onSnoozeCreated` is told of every snooze created, before the answer.
  * Never rejects: a failure becomes an error answer with the error's name and message.
  */
 export function callHandler(
   store: Store | undefined,
-  replay: ReplayStore | undefined,
   onSnoozeCreated?: (patientKey: string, expiresMs: number) => void
 ): (call: CallMessage) => Promise<ResultMessage> {
   return async (call) => {
     try {
       let value: unknown;
-      if (call.target === 'replay' && call.method === 'remember' && replay) {
-        value = await replay.remember(call.args[0] as string, call.args[1] as number);
-      } else if (call.target === 'horizons' && call.method === 'snapshot' && store) {
+      if (call.target === 'horizons' && call.method === 'snapshot' && store) {
         const horizons = (store as Store & HorizonSource).snoozeHorizons;
         if (typeof horizons !== 'function') throw new Error('this store keeps no snooze horizons');
         value = await horizons.call(store);

@@ -8,12 +8,11 @@
  * - More than one, in the process started by `npm start`: this process becomes the primary (role
  *   `primary`: it serves nothing itself; main.ts, when it is the entry, returns); it forks the workers.
  * - In a forked worker (role `worker`): main.ts runs the whole service as usual, with the store and the
- *   JWT replay cache given here when they live in the primary.
+ *   store given here when it lives in the primary (its JWT replay check included: `rememberJti`).
  */
 import cluster from 'node:cluster';
-import type { ReplayStore } from '../security/types.ts';
 import type { AuditQueueStats, Store } from '../store/index.ts';
-import { IpcClient, IpcStore, ipcReplayStore } from './ipc-store.ts';
+import { IpcClient, IpcStore } from './ipc-store.ts';
 import { keepYoungGenerationSmall } from './primary-heap.ts';
 import { ClusterRateLimitStore } from './rate-limit-sync.ts';
 import { runPrimary } from './primary.ts';
@@ -23,7 +22,7 @@ import type { StoreMode } from './protocol.ts';
 import { workerCount } from './worker-count.ts';
 
 export { workerCount } from './worker-count.ts';
-export { IpcClient, IpcStore, ipcReplayStore, StoreUnavailableError } from './ipc-store.ts';
+export { IpcClient, IpcStore, StoreUnavailableError } from './ipc-store.ts';
 export { runPrimary } from './primary.ts';
 export { MetricsCollector } from './metrics-collector.ts';
 export { ClusterRateLimitStore, RateLimitHub } from './rate-limit-sync.ts';
@@ -35,8 +34,6 @@ export type ClusterRole =
       readonly role: 'worker';
       /** The primary's store (PGlite held there); undefined: open your own (PostgreSQL) or none. */
       readonly store?: Store & { auditQueueStats(): AuditQueueStats };
-      /** The primary's JWT replay cache, shared by all workers. */
-      readonly replayStore: ReplayStore;
       readonly storeMode: StoreMode;
       /** The whole cluster's metrics: see metrics-collector.ts. */
       readonly metrics: WorkerMetrics;
@@ -60,7 +57,6 @@ export interface StartClusterOptions {
    * (PostgreSQL, DATABASE_URL); otherwise it is opened once, in the primary, with `open`.
    */
   readonly store?: { readonly external: boolean; readonly open: () => Promise<Store & { auditQueueStats?: () => AuditQueueStats }> };
-  readonly replayMaxEntries?: number;
   /** The script workers run (default: this process's own, `process.argv[1]`). */
   readonly exec?: string;
   /** Silence after which a worker is killed and replaced, ms (primary.ts). */
@@ -88,7 +84,6 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         client.onRateTotals((m) => store.receive(m));
         return store;
       },
-      replayStore: ipcReplayStore(client),
       ...(mode === 'ipc' ? { store: new IpcStore(client, 'pglite') } : {}),
     };
   }
@@ -107,7 +102,6 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     logger: options.logger,
     storeMode,
     ...(options.store ? { openStore: options.store.open } : {}),
-    ...(options.replayMaxEntries ? { replayMaxEntries: options.replayMaxEntries } : {}),
     ...(options.exec ? { exec: options.exec } : {}),
     ...(options.workerWatchdogMs ? { workerWatchdogMs: options.workerWatchdogMs } : {}),
   });

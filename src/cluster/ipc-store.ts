@@ -408,8 +408,3 @@ export class IpcStore implements Store {
     return { ...stats, droppedClosed: stats.droppedClosed + this.#droppedClosed, unsentHere: this.#droppedUnreachable };
   }
 }
-
-/** The primary's shared JWT replay cache, seen from a worker (a jti is refused in every worker once seen in one). */
-export function ipcReplayStore(client: IpcClient): { remember(key: string, expiresAtMs: number): Promise<boolean> } {
-  return { remember: (key, expiresAtMs) => client.call<boolean>('replay', 'remember', [key, expiresAtMs]) };
-}

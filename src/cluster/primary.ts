@@ -7,8 +7,8 @@
  *   answers the workers' store calls (ipc-store.ts); calls wait until it is open, audit records are held
  *   in order until then, and a store that cannot be opened stops everything (exit 1). With PostgreSQL
  *   every worker opens its own pool and the primary opens none.
- * - JWT replay cache: one in the primary, shared by every worker, so a token used once is refused by
- *   all of them (a cache per worker would accept it once per worker).
+ * - JWT replay: each worker checks a token's jti with the store (`rememberJti`), the one every worker
+ *   shares, so a token used once is refused by all of them.
  * - SIGTERM/SIGINT: stop restarting, send SIGTERM to every worker (each stops accepting, finishes its
  *   in-flight requests and exits, see main.ts), wait for them (SIGKILL after the grace period), then
  *   flush and close the store. Exit code 0, or 1 when a worker had to cut requests off (its exit code was not 0).
@@ -22,8 +22,6 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
-import { createMemoryReplayStore } from '../security/replay-store.ts';
-import type { ReplayStore } from '../security/types.ts';
 import { callHandler } from './call-handler.ts';
 import type { HorizonSource } from './call-handler.ts';
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
@@ -45,8 +43,6 @@ export interface PrimaryOptions {
   readonly storeMode: StoreMode;
   /** Opens the store (storeMode `ipc` only). */
   readonly openStore?: () => Promise<Store & { auditQueueStats?: () => AuditQueueStats } & HorizonSource>;
-  /** Live entries of the shared JWT replay cache. */
-  readonly replayMaxEntries?: number;
   /** How long workers get to finish in-flight requests on shutdown, ms. Default 15 000. */
   readonly shutdownGraceMs?: number;
   /** Script the workers run (default: the primary's own entry). */
@@ -87,7 +83,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   const { logger } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const graceMs = options.shutdownGraceMs ?? 15_000;
-  const replay: ReplayStore = createMemoryReplayStore({ maxEntries: options.replayMaxEntries ?? 1_000_000 });
   // The store opens while the workers start (each takes about as long): start-up to ready is the longer
   // of the two, not their sum. Until it is open, audit records from workers wait here, in order, and
   // store calls (a worker's /readyz ping included) wait for it; if it cannot be opened, everything stops.
@@ -135,10 +130,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       if (w.isConnected()) w.send(message, undefined, () => undefined);
     }
   };
-  let handle = callHandler(undefined, replay);
+  let handle = callHandler(undefined);
   opened?.then(
     () => {
-      handle = callHandler(store, replay, announceSnooze);
+      handle = callHandler(store, announceSnooze);
       // After the store thread was replaced, the snooze horizons it learned again reach every worker.
       const relearned = (store as { onHorizonsRelearned?: (listener: (entries: readonly (readonly [string, number])[]) => void) => void } | undefined)?.onHorizonsRelearned;
       relearned?.call(store, (entries) => {
@@ -186,7 +181,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       answer(worker, await collectMetrics(call));
       return;
     }
-    if (call.target !== 'replay' && opened && !store) {
+    if (opened && !store) {
       await opened.catch(() => undefined);
     }
     answer(worker, await handle(call));

@@ -27,11 +27,11 @@ export const STORE_METHODS = [
 export type StoreMethod = (typeof STORE_METHODS)[number];
 
 /**
- * Where a call goes: the primary's store, the primary's shared JWT replay cache, the snooze
+ * Where a call goes: the primary's store (a JWT's jti checked by `rememberJti` included), the snooze
  * horizons (`snapshot`: every patient key with an unlifted snooze and its latest expiry), or the
  * metrics of every worker (`collect`: see MetricsRequestMessage).
  */
-export type CallTarget = 'store' | 'replay' | 'horizons' | 'metrics';
+export type CallTarget = 'store' | 'horizons' | 'metrics';
 
 export interface CallMessage {
   readonly cds: 1;

@@ -64,10 +64,10 @@ const opening = createStore({
     publish(SHARED.droppedClosed, totals.droppedClosed);
   },
 });
-let handle = callHandler(undefined, undefined);
+let handle = callHandler(undefined);
 const opened = opening.then((s) => {
   store = s;
-  handle = callHandler(s, undefined, (patientKey, expiresMs) => post({ cds: 1, kind: 'snooze-horizon', entries: [[patientKey, expiresMs]] }));
+  handle = callHandler(s, (patientKey, expiresMs) => post({ cds: 1, kind: 'snooze-horizon', entries: [[patientKey, expiresMs]] }));
   return s;
 });
 

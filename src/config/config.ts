@@ -39,7 +39,6 @@ export interface AuthConfig {
   readonly clockSkewSeconds: number;
   readonly maxLifetimeSeconds: number;
   readonly jwksTimeoutMs: number;
-  readonly replayMaxEntries: number;
 }
 
 /** Rule administration API (docs/admin-api.md). */
@@ -220,7 +219,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       clockSkewSeconds: int('JWT_CLOCK_SKEW_SECONDS', 60, 0, 600),
       maxLifetimeSeconds: int('JWT_MAX_LIFETIME_SECONDS', 3600, 60, 86_400),
       jwksTimeoutMs: int('JWKS_TIMEOUT_MS', 2000, 100, 30_000),
-      replayMaxEntries: int('JWT_REPLAY_MAX_ENTRIES', 1_000_000, 1000, 100_000_000),
     },
     host: env.HOST?.trim() || '127.0.0.1',
     port,

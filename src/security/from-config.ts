@@ -4,7 +4,6 @@
  */
 import type { AuthConfig } from '../config/index.ts';
 import { defaultDevKeysDir, devTrustedClient, loadOrCreateDevKeys } from './dev-keys.ts';
-import { createMemoryReplayStore } from './replay-store.ts';
 import { loadTrustedClients } from './trusted-clients.ts';
 import type { CdsJwtVerifier, ReplayStore, TrustedClient } from './types.ts';
 import { createCdsJwtVerifier } from './verifier.ts';
@@ -15,10 +14,10 @@ export type CdsAuthResult = { readonly ok: true; readonly value: CdsAuth } | { r
 
 /**
  * @param auth - Auth settings.
- * @param replayStore - Where seen `jti`s are kept (in memory by default; shared through the store with replicas).
+ * @param replayStore - Where seen `jti`s are kept: the service's store, shared by every worker and replica.
  * @returns The auth mode with its verifier, or readable configuration errors.
  */
-export async function createCdsAuth(auth: AuthConfig, replayStore?: ReplayStore): Promise<CdsAuthResult> {
+export async function createCdsAuth(auth: AuthConfig, replayStore: ReplayStore): Promise<CdsAuthResult> {
   if (auth.mode === 'off') {
     return { ok: true, value: { mode: 'off' } };
   }
@@ -36,7 +35,7 @@ export async function createCdsAuth(auth: AuthConfig, replayStore?: ReplayStore)
   try {
     const verifier = await createCdsJwtVerifier({
       clients,
-      replayStore: replayStore ?? createMemoryReplayStore({ maxEntries: auth.replayMaxEntries }),
+      replayStore,
       clockSkewSeconds: auth.clockSkewSeconds,
       maxLifetimeSeconds: auth.maxLifetimeSeconds,
       jwksTimeoutMs: auth.jwksTimeoutMs,

@@ -1,4 +1,4 @@
-// The service with WORKERS=2 as a real process tree: answers, shares the JWT replay cache across workers,
+// The service with WORKERS=2 as a real process tree: answers, refuses a replayed JWT in every worker,
 // replaces a killed worker, and on SIGTERM lets an in-flight request finish before exiting 0.
 // No timings are asserted: every wait is bounded and only outcomes are checked.
 import { spawn } from 'node:child_process';
@@ -115,7 +115,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
     }
   });
 
-  it('refuses a replayed token whichever worker gets it (one replay cache in the primary)', async () => {
+  it('refuses a replayed token whichever worker gets it (every worker checks the jti with the primary\'s store)', async () => {
     for (let i = 0; i < 3; i++) {
       const token = await mintDevToken(await keys(), `${publicBase}${SIGN}`);
       expect((await post(FIXTURE, token)).status).toBe(200);

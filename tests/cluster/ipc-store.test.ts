@@ -3,23 +3,22 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callHandler } from '../../src/cluster/call-handler.ts';
-import { IpcClient, IpcStore, ipcReplayStore, StoreUnavailableError, workerCount } from '../../src/cluster/index.ts';
+import { IpcClient, IpcStore, StoreUnavailableError, workerCount } from '../../src/cluster/index.ts';
 import type { IpcChannel } from '../../src/cluster/ipc-store.ts';
 import { isCdsMessage } from '../../src/cluster/protocol.ts';
 import type { CallMessage, EnqueueMessage } from '../../src/cluster/protocol.ts';
-import { createMemoryReplayStore } from '../../src/security/replay-store.ts';
-import { createStore, isStoreUnavailable, StoreInputError } from '../../src/store/index.ts';
+import { createStore, isStoreUnavailable, replayStoreFrom, StoreInputError } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
 import { captureLogger, card, invocation } from '../store/helpers.ts';
 
 type Listener = (message: unknown) => void;
 
 /** A worker's end of the channel, wired to the primary's handler (as primary.ts does with cluster workers). */
-function channelTo(store: ServiceStore | undefined, replay = createMemoryReplayStore(), peers: Listener[][] = []): IpcChannel & { disconnect(): void; calls: CallMessage[] } {
+function channelTo(store: ServiceStore | undefined, peers: Listener[][] = []): IpcChannel & { disconnect(): void; calls: CallMessage[] } {
   const listeners: { message: Listener[]; disconnect: (() => void)[] } = { message: [], disconnect: [] };
   peers.push(listeners.message);
   // As primary.ts: a new snooze is announced to every worker (every channel sharing `peers`) before the answer.
-  const handle = callHandler(store, replay, (patientKey, expiresMs) => {
+  const handle = callHandler(store, (patientKey, expiresMs) => {
     const announcement = structuredClone({ cds: 1, kind: 'snooze-horizon', entries: [[patientKey, expiresMs]] });
     for (const worker of peers) for (const l of worker) l(announcement);
   });
@@ -70,8 +69,8 @@ describe('IpcStore (the primary holds the store)', () => {
 
   it('answers "no snooze" in the worker for patients without one, and learns of snoozes made through other workers', async () => {
     const peers: Listener[][] = [];
-    const channelA = channelTo(store, createMemoryReplayStore(), peers);
-    const channelB = channelTo(store, createMemoryReplayStore(), peers);
+    const channelA = channelTo(store, peers);
+    const channelB = channelTo(store, peers);
     const a = new IpcStore(new IpcClient(channelA), store.kind);
     const b = new IpcStore(new IpcClient(channelB), store.kind);
     expect(await a.ping()).toBe(true); // the horizons snapshot was asked for first, and answered
@@ -190,13 +189,10 @@ describe('IpcStore (the primary holds the store)', () => {
     const client = new IpcClient(channelTo(store));
     await expect(client.call('store', 'close', [])).rejects.toThrow(/unknown cluster call/);
   });
-});
 
-describe('shared JWT replay cache', () => {
-  it('refuses a jti in one worker after another worker saw it', async () => {
-    const replay = createMemoryReplayStore();
-    const workerA = ipcReplayStore(new IpcClient(channelTo(undefined, replay)));
-    const workerB = ipcReplayStore(new IpcClient(channelTo(undefined, replay)));
+  it('refuses a jti in one worker after another worker saw it (both check it with the primary\'s store)', async () => {
+    const workerA = replayStoreFrom(new IpcStore(new IpcClient(channelTo(store)), 'pglite'));
+    const workerB = replayStoreFrom(new IpcStore(new IpcClient(channelTo(store)), 'pglite'));
     const key = `urn:test|${randomUUID()}`;
     const expires = Date.now() + 60_000;
     expect(await workerA.remember(key, expires)).toBe(true);
