@@ -198,11 +198,40 @@ export async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
 }
 
 /**
- * Open loop: request i is due at start + i / rate; latency counts from when it was due, so a slow
- * answer that delays later sends is charged to them too. Bounded by `leadInS + durationS`; the requests
- * due in the first `leadInS` seconds (sockets opening) are sent and counted but not timed.
+ * When each request of an open-loop run is due, ms after its start: evenly spaced (i / rate), or at random
+ * instants with exponential gaps of mean 1 / rate (a Poisson process: independent clients, as the
+ * clinicians behind an EHR are), from a fixed seed so every run offers the same instants.
  */
-export async function runPaced(options: { label: string; baseUrl: string; corpus: readonly CorpusEntry[]; rate: number; durationS: number; leadInS?: number; serverPid?: number; maxSockets?: number }): Promise<LoadResult> {
+export function arrivalTimes(count: number, rate: number, arrivals: 'even' | 'poisson', seed = 1): Float64Array {
+  const at = new Float64Array(count);
+  if (arrivals === 'even') {
+    for (let i = 0; i < count; i++) at[i] = (i * 1000) / rate;
+    return at;
+  }
+  // mulberry32: a small seeded generator (Math.random cannot be seeded).
+  let state = seed >>> 0;
+  const random = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let now = 0;
+  for (let i = 0; i < count; i++) {
+    at[i] = now;
+    now += (-Math.log(1 - random()) * 1000) / rate;
+  }
+  return at;
+}
+
+/**
+ * Open loop: request i is due at start + its arrival time ({@link arrivalTimes}: evenly spaced unless
+ * `arrivals` is 'poisson'); latency counts from when it was due, so a slow answer that delays later
+ * sends is charged to them too. Bounded by `leadInS + durationS`; the requests due in the first `leadInS`
+ * seconds (sockets opening) are sent and counted but not timed.
+ */
+export async function runPaced(options: { label: string; baseUrl: string; corpus: readonly CorpusEntry[]; rate: number; durationS: number; leadInS?: number; serverPid?: number; maxSockets?: number; arrivals?: 'even' | 'poisson' }): Promise<LoadResult> {
   const url = new URL(options.baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
   const bodies = options.corpus.map((e) => ({ path: e.path, body: Buffer.from(e.body) }));
@@ -210,6 +239,7 @@ export async function runPaced(options: { label: string; baseUrl: string; corpus
   const untimed = Math.round(options.rate * leadInS);
   const total = untimed + Math.round(options.rate * options.durationS);
   const samples = new Float64Array(total);
+  const dueMs = arrivalTimes(total, options.rate, options.arrivals ?? 'even');
   const statusCodes: Record<string, number> = {};
   let done = 0;
   let errors = 0;
@@ -247,10 +277,9 @@ export async function runPaced(options: { label: string; baseUrl: string; corpus
       req.end(body);
     };
     const tick = (): void => {
-      const now = performance.now();
-      const due = Math.min(total, Math.floor(((now - start) * options.rate) / 1000) + 1);
-      while (sent < due) {
-        send(sent, start + (sent * 1000) / options.rate);
+      const elapsed = performance.now() - start;
+      while (sent < total && dueMs[sent]! <= elapsed) {
+        send(sent, start + dueMs[sent]!);
         sent++;
       }
       if (sent < total) setTimeout(tick, 1);
