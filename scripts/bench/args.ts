@@ -13,7 +13,7 @@ export const USAGE = `Usage: npm run bench -- [options]        (or: node scripts
 Load benchmark of the CDS service against a bare Node HTTP server (the floor); see docs/benchmark.md.
 
 Options:
-  --quick                  shorter warm-up and runs (about 2 minutes instead of 4)
+  --quick                  shorter warm-up and runs, one timed start of each kind (about 2.5 minutes instead of 6)
   --workers <n,n,...>      worker counts to measure, each a whole number from 1 to 64 (default 1,2)
   --skip <name,...>        leave out parts of the run: ${SKIPPABLE.join(', ')}
   --duration <seconds>     length of each saturation run (default 8, 4 with --quick)

@@ -47,7 +47,7 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
-/** Request/answer over the IPC channel, shared by the store proxy and the replay store proxy. */
+/** Request/answer over the IPC channel: the store proxy's calls, metrics collection, and the rate-limit sync. */
 export class IpcClient {
   readonly #channel: IpcChannel;
   readonly #timeoutMs: number;

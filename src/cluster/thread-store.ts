@@ -24,7 +24,7 @@ import type { IpcChannel } from './ipc-store.ts';
 import { isCdsMessage, SHARED, SHARED_SLOTS } from './protocol.ts';
 import type { StoreThreadToOwner } from './protocol.ts';
 import type { StoreThreadData } from './store-thread.ts';
-import { storeThreadResourceLimits } from './store-thread-heap.ts';
+import { restoreSemiSpaceFlag, storeThreadResourceLimits } from './store-thread-heap.ts';
 
 export interface ThreadStoreOptions {
   /** What the thread opens: embedded PGlite in `dataDir` (in memory without one). */
@@ -302,6 +302,9 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
     const shared = new BigInt64Array(new SharedArrayBuffer(8 * SHARED_SLOTS));
     const data: StoreThreadData = { store: this.#options.store, heartbeatMs: this.#heartbeatMs, shared };
     const worker = new Worker(this.#options.entry ?? new URL('./store-thread.ts', import.meta.url), { workerData: data, resourceLimits: storeThreadResourceLimits() });
+    // Its isolate exists once it runs: later isolates get the command line's young generation again.
+    worker.once('online', restoreSemiSpaceFlag);
+    worker.once('exit', restoreSemiSpaceFlag);
     this.#worker = worker;
     this.#ready = false;
     this.#stats = undefined;
