@@ -7,7 +7,7 @@
  * - `jwks.json` – the public JWK Set, what a CDS service configures for issuer `urn:cns-cds:dev-client`.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
@@ -70,14 +70,21 @@ async function createPrivateJwk(file: string): Promise<JWK | undefined> {
   jwk.kid = await calculateJwkThumbprint(jwk, 'sha256');
   jwk.alg = DEV_ALGORITHM;
   jwk.use = 'sig';
+  // Written whole to a private temporary file (0600: owner only), then linked into place: the link fails
+  // when another process (a cluster worker starting at the same time) got there first, so a key is never
+  // overwritten, and nobody reads a half-written key (writing the file itself with 'wx' let a concurrent
+  // reader see it empty: "Unexpected end of JSON input").
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
   try {
-    // 'wx': never overwrite a key another process created meanwhile; 0600: owner only.
-    await writeFile(file, `${JSON.stringify(jwk, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    await writeFile(tmp, `${JSON.stringify(jwk, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
+    await link(tmp, file);
   } catch (err) {
     if (isExists(err)) {
       return undefined;
     }
     throw err;
+  } finally {
+    await rm(tmp, { force: true });
   }
   return jwk;
 }
