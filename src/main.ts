@@ -116,10 +116,12 @@ async function main(): Promise<void> {
 
   // In a cluster, /metrics on any worker answers for every worker (src/cluster/metrics-collector.ts).
   const diagnostics = store as Store & { auditQueueStats?: () => AuditQueueStats };
-  const metrics = createMetrics(
-    () => holder.current().version,
-    typeof diagnostics.auditQueueStats === 'function' ? { audit: () => diagnostics.auditQueueStats!() } : {}
-  );
+  // Process figures too (memory, CPU, event-loop delay, garbage collection): what an operator watches
+  // beside the service's own, and how the benchmark's RSS and latency figures are checked in production.
+  const metrics = createMetrics(() => holder.current().version, {
+    defaultMetrics: true,
+    ...(typeof diagnostics.auditQueueStats === 'function' ? { audit: () => diagnostics.auditQueueStats!() } : {}),
+  });
   const clusterMetrics = cluster.role === 'worker' ? cluster.metrics : undefined;
   clusterMetrics?.provide(() => metrics.registry.getMetricsAsJSON());
   const app = createApp({
