@@ -56,8 +56,16 @@ export async function listRuleIds(rulesDir: string): Promise<string[]> {
  * ignores it), fsync'd, then renamed over the target.
  */
 export async function writeRuleText(rulesDir: string, id: string, text: string): Promise<void> {
-  const target = ruleFile(rulesDir, id);
-  const temp = path.join(rulesDir, `.${id}.${randomBytes(6).toString('hex')}.tmp`);
+  await writeFileAtomic(rulesDir, path.basename(ruleFile(rulesDir, id)), text);
+}
+
+/**
+ * Writes `<dir>/<name>` atomically (temp file in the same folder, fsync'd, renamed over it): a reader,
+ * or the process after a crash, sees the old text or the new one, never a part of it.
+ */
+export async function writeFileAtomic(dir: string, name: string, text: string): Promise<void> {
+  const target = path.join(dir, name);
+  const temp = path.join(dir, `.${name.replace(/\.json$/, '')}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', 0o644);
   try {
     await handle.writeFile(text, 'utf8');

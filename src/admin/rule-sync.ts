@@ -8,13 +8,13 @@
  * down applies what it missed. A folder that never synced starts at the current end of the feed: the
  * files it was deployed with (for example from git) are trusted over older history.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildRuleSet, readRuleSources } from '../engine/index.ts';
 import type { RuleSources } from '../engine/index.ts';
 import type { RuleSetHolder } from '../engine/rule-set-holder.ts';
 import type { RuleChange, Store } from '../store/index.ts';
-import { canonicalText, deleteRuleFile, isRuleId, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
+import { canonicalText, deleteRuleFile, isRuleId, readRuleText, withRulesLock, writeFileAtomic, writeRuleText } from './rule-files.ts';
 
 export const SYNC_SEQ_FILE = '.sync-seq';
 
@@ -29,13 +29,23 @@ export interface RuleSync {
   close(): void;
 }
 
+/**
+ * The sequence this folder last applied; undefined when there is none (never synced) or the file does not
+ * hold one. Only digits count: an empty file would read as 0 and replay the whole feed over the folder.
+ */
 async function readSeq(rulesDir: string): Promise<number | undefined> {
   try {
-    const value = Number((await readFile(path.join(rulesDir, SYNC_SEQ_FILE), 'utf8')).trim());
-    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+    const text = (await readFile(path.join(rulesDir, SYNC_SEQ_FILE), 'utf8')).trim();
+    const value = Number(text);
+    return /^\d+$/.test(text) && Number.isSafeInteger(value) ? value : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Written whole (temp file and rename): a worker reading it, or a restart after a crash mid-write, never sees it empty. */
+async function writeSeq(rulesDir: string, seq: number): Promise<void> {
+  await writeFileAtomic(rulesDir, SYNC_SEQ_FILE, `${seq}\n`);
 }
 
 /**
@@ -80,7 +90,7 @@ export async function startRuleSync(options: {
   if (lastSeq === undefined) {
     const all = await store.ruleChangesSince(0);
     lastSeq = all.at(-1)?.seq ?? 0;
-    await writeFile(path.join(rulesDir, SYNC_SEQ_FILE), `${lastSeq}\n`);
+    await writeSeq(rulesDir, lastSeq);
   }
   let running = false;
   /** The last refusal logged (head of the feed it covered), so a stuck feed is logged once, not every poll. */
@@ -145,7 +155,7 @@ export async function startRuleSync(options: {
         }
         if (applied > 0) {
           lastSeq = changes[applied - 1]!.seq;
-          await writeFile(path.join(rulesDir, SYNC_SEQ_FILE), `${lastSeq}\n`);
+          await writeSeq(rulesDir, lastSeq);
         }
         heldBack = applied < changes.length;
         if (applied < changes.length) {

@@ -3,7 +3,7 @@
  * one replica reaches the other; a change that does not load with the other replica's rules is held back
  * there (logged once), so that replica keeps a folder it can serve, save to and restart from.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -73,6 +73,29 @@ describe('rule sync between replicas', () => {
     // Two quick edits on one replica are not refused: its own change is not "another replica's".
     await b.updateRule(id, { ...shippedRule(id), version: '8.0.1' }, etagOf(fileOf(bDir, id)), 'bob');
     expect(JSON.parse(fileOf(bDir, id)).version).toBe('8.0.1');
+  });
+
+  it('reads an empty sync file (a crash while it was written, before it was written whole) as never synced: the folder is trusted, the feed is not replayed over it', async () => {
+    const id = 'opioid-high-mme';
+    await a.admin.updateRule(id, { ...shippedRule(id), version: '7.0.0' }, etagOf(fileOf(a.rulesDir, id)), 'alice');
+    const cDir = copyRules();
+    try {
+      writeFileSync(path.join(cDir, SYNC_SEQ_FILE), '');
+      const held = await createRuleSetHolder({ rulesDir: cDir });
+      if (!held.ok) throw new Error(held.errors.join('\n'));
+      const syncC = await startRuleSync({ store: a.store!, holder: held.value, pollMs: 3_600_000, logger });
+      try {
+        expect(await syncC.syncOnce()).toBe(0);
+        expect(JSON.parse(fileOf(cDir, id)).version).toBe(shippedRule(id).version);
+        expect(seqOf(cDir)).toBe((await a.store!.ruleChangesSince(0)).at(-1)!.seq);
+        // Written whole through a temporary file, which is gone.
+        expect(readdirSync(cDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      } finally {
+        syncC.close();
+      }
+    } finally {
+      rmSync(cDir, { recursive: true, force: true });
+    }
   });
 
   it('holds back changes that are valid on their own replicas but not together, keeps serving, saving and restarting, and applies them once mended', async () => {
