@@ -26,6 +26,7 @@ import { callHandler } from './call-handler.ts';
 import type { HorizonSource } from './call-handler.ts';
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { MetricsCollector } from './metrics-collector.ts';
+import { primaryProcessMetrics } from './primary-process-metrics.ts';
 import { RateLimitHub } from './rate-limit-sync.ts';
 import { isCdsMessage, STORE_MODE_ENV } from './protocol.ts';
 import type { CallMessage, MetricsRequestMessage, PingMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
@@ -148,6 +149,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   // /metrics on any worker answers for the whole cluster (metrics-collector.ts): the workers serving now
   // (listening) are asked for their registries.
   const collector = new MetricsCollector(options.metricsTimeoutMs);
+  // ...and this process's own figures with them (primary-process-metrics.ts).
+  const ownFigures = primaryProcessMetrics();
   const serving = new Map<number, Worker>();
   const collectMetrics = async (call: CallMessage): Promise<ResultMessage> => {
     try {
@@ -160,7 +163,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
           return true;
         },
       }));
-      return { cds: 1, kind: 'result', id: call.id, ok: true, value: await collector.collect(sources) };
+      const parts = await collector.collect(sources);
+      return { cds: 1, kind: 'result', id: call.id, ok: true, value: [...parts, ownFigures.read()] };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       return { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: 'MetricsUnavailableError', message: e.message } };
@@ -309,6 +313,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       clearInterval(watchdog);
       if (statsTimer) clearInterval(statsTimer);
       clearInterval(rateTimer);
+      ownFigures.stop();
       const workers = live();
       logger.info({ signal, workers: workers.length }, 'cluster: shutting down: workers finish their in-flight requests');
       await Promise.all(

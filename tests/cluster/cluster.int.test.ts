@@ -170,6 +170,9 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(2 * 30 * 1024 * 1024);
     expect(value('nodejs_eventloop_lag_p99_seconds')).toBeGreaterThanOrEqual(0);
     expect(value('process_cpu_seconds_total')).toBeGreaterThan(0);
+    // And the primary's own (it holds the embedded database), apart from the workers'.
+    expect(value('cds_primary_resident_memory_bytes')).toBeGreaterThan(30 * 1024 * 1024);
+    expect(value('cds_primary_eventloop_delay_p99_seconds')).toBeGreaterThanOrEqual(0);
     const series = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.slice(0, l.lastIndexOf(' ')));
     expect(series.length - new Set(series).size).toBe(0);
   });
