@@ -116,10 +116,10 @@ async function main(): Promise<void> {
 
   // In a cluster, /metrics on any worker answers for every worker (src/cluster/metrics-collector.ts).
   const diagnostics = store as Store & { auditQueueStats?: () => AuditQueueStats };
-  // Process figures too (memory, CPU, event-loop delay, garbage collection): what an operator watches
-  // beside the service's own, and how the benchmark's RSS and latency figures are checked in production.
+  // Process figures too (memory, heap, CPU, event-loop delay): what an operator watches beside the
+  // service's own, and how the benchmark's RSS and latency figures are checked in production.
   const metrics = createMetrics(() => holder.current().version, {
-    defaultMetrics: true,
+    processMetrics: true,
     ...(typeof diagnostics.auditQueueStats === 'function' ? { audit: () => diagnostics.auditQueueStats!() } : {}),
   });
   const clusterMetrics = cluster.role === 'worker' ? cluster.metrics : undefined;

@@ -3,7 +3,8 @@
  * ("a FHIR call took 120 ms and failed") without knowing about Prometheus. Each app gets its own
  * registry, so tests and several apps in one process never share counters.
  */
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { watchEventLoopDelay } from './event-loop-delay.ts';
 
 export type FhirCallOutcome = 'ok' | 'error' | 'timeout' | 'circuit-open';
 
@@ -22,7 +23,7 @@ export interface Metrics {
 
 /**
  * @param ruleSetVersion - Read at scrape time, so the gauge always shows the set being served.
- * @param options - `defaultMetrics` adds process metrics (CPU, memory, event loop lag).
+ * @param options - `processMetrics` adds the process's own figures (memory, heap, CPU, event-loop delay).
  * @returns Metrics bound to a fresh registry.
  */
 /** The audit queue's figures, as the store (or, in a cluster worker, the primary's store) last reported them. */
@@ -38,10 +39,10 @@ export interface AuditFigures {
   readonly failures: number;
 }
 
-export function createMetrics(ruleSetVersion: () => string, options: { defaultMetrics?: boolean; audit?: () => AuditFigures | undefined } = {}): Metrics {
+export function createMetrics(ruleSetVersion: () => string, options: { processMetrics?: boolean; audit?: () => AuditFigures | undefined } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics) {
-    collectDefaultMetrics({ register: registry });
+  if (options.processMetrics) {
+    registerProcessMetrics(registry);
   }
   const requests = new Histogram({
     name: 'cds_request_duration_seconds',
@@ -147,6 +148,59 @@ export function createMetrics(ruleSetVersion: () => string, options: { defaultMe
     observeFhirCall: (outcome, seconds) => fhir.observe({ outcome }, seconds),
     countAuthRefusal: (reason) => authRefusals.inc({ reason }),
   };
+}
+
+/**
+ * The process's own figures, read when scraped. Not prom-client's `collectDefaultMetrics`: its garbage-
+ * collection histogram runs a callback for every collection of a busy service (about 50 scavenges a
+ * second at saturation), and in paced runs at 1,000 requests/s, one process, the p99 went over 10 ms in
+ * 4 of 18 runs with it, 1 of 27 without it and 0 of 9 with these (a noisy machine: suggestive, not
+ * proof; docs/benchmark.md). These cost nothing between scrapes but the event-loop sampling timer.
+ * The names of memory, heap and CPU are prom-client's (dashboards know them). In a cluster, memory, heap
+ * and CPU are summed over the workers; the event-loop delay is the worst worker's.
+ */
+function registerProcessMetrics(registry: Registry): void {
+  new Gauge({
+    name: 'process_resident_memory_bytes',
+    help: 'Resident memory size in bytes',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  new Gauge({
+    name: 'nodejs_heap_size_used_bytes',
+    help: 'V8 heap in use (main thread), in bytes',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().heapUsed);
+    },
+  });
+  // CPU since the process started (its threads included), counted up at each scrape.
+  let counted = { user: 0, system: 0 };
+  new Counter({
+    name: 'process_cpu_seconds_total',
+    help: 'Total user and system CPU time spent in seconds',
+    registers: [registry],
+    collect() {
+      const now = process.cpuUsage();
+      this.inc(Math.max(0, now.user - counted.user + (now.system - counted.system)) / 1e6);
+      counted = now;
+    },
+  });
+  const delay = watchEventLoopDelay();
+  new Gauge({
+    name: 'cds_eventloop_delay_seconds',
+    help: "The event loop's delay since the previous scrape (99th percentile and longest): a stall every request on this process waited through",
+    labelNames: ['stat'],
+    registers: [registry],
+    aggregator: 'max',
+    collect() {
+      const { p99, max } = delay.take();
+      this.set({ stat: 'p99' }, p99);
+      this.set({ stat: 'max' }, max);
+    },
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ describe("the cluster primary's process figures", () => {
   it('merge with the workers\' registries, each series once', async () => {
     const figures = primaryProcessMetrics();
     try {
-      const worker = createMetrics(() => 'v1', { defaultMetrics: true });
+      const worker = createMetrics(() => 'v1', { processMetrics: true });
       const merged = await mergeMetrics([await worker.registry.getMetricsAsJSON(), figures.read()]);
       expect(value(merged.text, 'cds_primary_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
       expect(value(merged.text, 'cds_primary_heap_used_bytes')).toBeGreaterThan(0);
@@ -39,7 +39,7 @@ describe("the cluster primary's process figures", () => {
       }
       await new Promise((r) => setTimeout(r, 30));
       const first = figures.read();
-      const max = (parts: ReturnType<typeof figures.read>): number => parts.find((p) => p.name === 'cds_primary_eventloop_delay_max_seconds')!.values[0]!.value;
+      const max = (parts: ReturnType<typeof figures.read>): number => parts.find((p) => p.name === 'cds_primary_eventloop_delay_seconds')!.values.find((v) => v.labels.stat === 'max')!.value;
       // At least the part of the 120 ms not covered by one 10 ms sampling interval: a lower bound that a slower machine only raises.
       expect(max(first)).toBeGreaterThanOrEqual(0.1);
       // Read again at once (no sample can be taken between two synchronous reads): the stall is not repeated.

@@ -1,0 +1,52 @@
+// The service's own process figures in /metrics (createMetrics `processMetrics`, as main.ts sets it): what
+// an operator watches to see the memory and stalls the benchmark measures, in production.
+import { describe, expect, it } from 'vitest';
+import { createMetrics, mergeMetrics } from '../../src/shared/index.ts';
+
+interface JsonMetric {
+  readonly name: string;
+  readonly values: readonly { readonly value: number; readonly labels: Record<string, string> }[];
+}
+const find = (metrics: readonly JsonMetric[], name: string, stat?: string): number =>
+  metrics.find((m) => m.name === name)!.values.find((v) => stat === undefined || v.labels.stat === stat)!.value;
+const hold = (ms: number): void => {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // the event loop held, as by a long synchronous task
+  }
+};
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('process figures in /metrics', () => {
+  it('shows memory, heap and CPU, the CPU counting up from the process start and never falling', async () => {
+    const metrics = createMetrics(() => 'v1', { processMetrics: true });
+    const first = (await metrics.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
+    expect(find(first, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
+    expect(find(first, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    const cpu = find(first, 'process_cpu_seconds_total');
+    const sinceStart = process.cpuUsage();
+    expect(cpu).toBeGreaterThan(0);
+    expect(cpu).toBeLessThanOrEqual((sinceStart.user + sinceStart.system) / 1e6);
+    hold(30);
+    const second = (await metrics.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
+    expect(find(second, 'process_cpu_seconds_total')).toBeGreaterThan(cpu);
+  });
+
+  it('shows a stall of the event loop in the next scrape and only there; merged over workers, the worst one', async () => {
+    const a = createMetrics(() => 'v1', { processMetrics: true });
+    const b = createMetrics(() => 'v1', { processMetrics: true });
+    await tick(30);
+    hold(120);
+    await tick(30);
+    const partA = (await a.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
+    // A lower bound a slower machine only raises: the 120 ms less one 10 ms sampling interval.
+    expect(find(partA, 'cds_eventloop_delay_seconds', 'max')).toBeGreaterThanOrEqual(0.1);
+    // Scraped again at once (no sample can be taken between): the stall is not repeated.
+    const again = (await a.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
+    expect(find(again, 'cds_eventloop_delay_seconds', 'max')).toBe(0);
+    const partB = (await b.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
+    const merged = await mergeMetrics([partA, partB]);
+    const line = merged.text.split('\n').find((l) => l.startsWith('cds_eventloop_delay_seconds{stat="max"} '))!;
+    expect(Number(line.split(' ')[1])).toBe(Math.max(find(partA, 'cds_eventloop_delay_seconds', 'max'), find(partB, 'cds_eventloop_delay_seconds', 'max')));
+  });
+});
