@@ -4,7 +4,7 @@
  * garbage-collection pause, a starved core) which every request waiting on this loop shares.
  *
  * Read per scrape: each `take()` gives the figures since the previous one, so a stall shows in the next
- * scrape and only there. Imports nothing but Node, so the cluster primary (which does not load
+ * scrape and only there (with two Prometheus servers scraping, in one of them). Imports nothing but Node, so the cluster primary (which does not load
  * prom-client) uses it too.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -16,14 +16,26 @@ export interface EventLoopDelay {
   stop(): void;
 }
 
+const RESOLUTION_MS = 10;
+
+/**
+ * Node records the whole time between two firings of its sampling timer (an idle loop reads 10.1 ms): the
+ * delay is what is over the interval.
+ * @param ns - A recorded gap, in nanoseconds.
+ * @returns The delay in seconds, never below 0.
+ */
+export function delayOverInterval(ns: number): number {
+  return Math.max(0, ns / 1e6 - RESOLUTION_MS) / 1e3;
+}
+
 export function watchEventLoopDelay(): EventLoopDelay {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   return {
     take() {
       // No sample since the last take (two scrapes at once): 0, not the empty histogram's sentinel values.
       const sampled = histogram.count > 0;
-      const figures = { p99: sampled ? histogram.percentile(99) / 1e9 : 0, max: sampled ? histogram.max / 1e9 : 0 };
+      const figures = { p99: sampled ? delayOverInterval(histogram.percentile(99)) : 0, max: sampled ? delayOverInterval(histogram.max) : 0 };
       histogram.reset();
       return figures;
     },

@@ -88,7 +88,7 @@ describe('rule sync between replicas', () => {
         expect(await syncC.syncOnce()).toBe(0);
         expect(JSON.parse(fileOf(cDir, id)).version).toBe(shippedRule(id).version);
         expect(seqOf(cDir)).toBe((await a.store!.ruleChangesSince(0)).at(-1)!.seq);
-        // Written whole through a temporary file, which is gone.
+        // No temporary file of the write is left in the folder.
         expect(readdirSync(cDir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
       } finally {
         syncC.close();

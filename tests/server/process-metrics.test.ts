@@ -1,6 +1,7 @@
 // The service's own process figures in /metrics (createMetrics `processMetrics`, as main.ts sets it): what
 // an operator watches to see the memory and stalls the benchmark measures, in production.
 import { describe, expect, it } from 'vitest';
+import { delayOverInterval } from '../../src/shared/event-loop-delay.ts';
 import { createMetrics, mergeMetrics } from '../../src/shared/index.ts';
 
 interface JsonMetric {
@@ -18,6 +19,12 @@ const hold = (ms: number): void => {
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('process figures in /metrics', () => {
+  it('reads an idle event loop as no delay: only the time over the 10 ms sampling interval counts', () => {
+    expect(delayOverInterval(10_100_000)).toBeCloseTo(0.0001, 6);
+    expect(delayOverInterval(9_900_000)).toBe(0);
+    expect(delayOverInterval(130_000_000)).toBeCloseTo(0.12, 6);
+  });
+
   it('shows memory, heap and CPU, the CPU counting up from the process start and never falling', async () => {
     const metrics = createMetrics(() => 'v1', { processMetrics: true });
     const first = (await metrics.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
@@ -29,7 +36,10 @@ describe('process figures in /metrics', () => {
     expect(cpu).toBeLessThanOrEqual((sinceStart.user + sinceStart.system) / 1e6);
     hold(30);
     const second = (await metrics.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
+    const after = process.cpuUsage();
     expect(find(second, 'process_cpu_seconds_total')).toBeGreaterThan(cpu);
+    // Counted once: never more than the process has used (each scrape adds only what is new).
+    expect(find(second, 'process_cpu_seconds_total')).toBeLessThanOrEqual((after.user + after.system) / 1e6);
   });
 
   it('shows a stall of the event loop in the next scrape and only there; merged over workers, the worst one', async () => {
@@ -37,6 +47,10 @@ describe('process figures in /metrics', () => {
     const b = createMetrics(() => 'v1', { processMetrics: true });
     await tick(30);
     hold(120);
+    await tick(30);
+    // B is scraped after the long stall and sees only a shorter one: the two workers' figures differ.
+    await b.registry.getMetricsAsJSON();
+    hold(40);
     await tick(30);
     const partA = (await a.registry.getMetricsAsJSON()) as unknown as JsonMetric[];
     // A lower bound a slower machine only raises: the 120 ms less one 10 ms sampling interval.
