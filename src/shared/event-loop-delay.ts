@@ -4,8 +4,8 @@
  * garbage-collection pause, a starved core) which every request waiting on this loop shares.
  *
  * Read per scrape: each `take()` gives the figures since the previous one, so a stall shows in the next
- * scrape and only there (with two Prometheus servers scraping, in one of them). Imports nothing but Node, so the cluster primary (which does not load
- * prom-client) uses it too.
+ * scrape and only there (with two Prometheus servers scraping, in one of them). Imports nothing but Node,
+ * so the cluster primary (which does not load prom-client) uses it too.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 

@@ -21,11 +21,6 @@ export interface Metrics {
   countAuthRefusal(reason: string): void;
 }
 
-/**
- * @param ruleSetVersion - Read at scrape time, so the gauge always shows the set being served.
- * @param options - `processMetrics` adds the process's own figures (memory, heap, CPU, event-loop delay).
- * @returns Metrics bound to a fresh registry.
- */
 /** The audit queue's figures, as the store (or, in a cluster worker, the primary's store) last reported them. */
 export interface AuditFigures {
   readonly queued: number;
@@ -39,6 +34,11 @@ export interface AuditFigures {
   readonly failures: number;
 }
 
+/**
+ * @param ruleSetVersion - Read at scrape time, so the gauge always shows the set being served.
+ * @param options - `processMetrics` adds the process's own figures (memory, heap, CPU, event-loop delay).
+ * @returns Metrics bound to a fresh registry.
+ */
 export function createMetrics(ruleSetVersion: () => string, options: { processMetrics?: boolean; audit?: () => AuditFigures | undefined } = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics) {
@@ -153,8 +153,8 @@ export function createMetrics(ruleSetVersion: () => string, options: { processMe
 /**
  * The process's own figures, read when scraped. Not prom-client's `collectDefaultMetrics`: its garbage-
  * collection histogram runs a callback for every collection of a busy service (about 50 scavenges a
- * second at saturation), and in paced runs at 1,000 requests/s, one process, the p99 went over 10 ms in
- * 4 of 18 runs with it, 1 of 27 without it and 0 of 9 with these (a noisy machine: suggestive, not
+ * second at saturation), and in paced rounds at 1,000 requests/s, one process, the p99 went over 10 ms in
+ * 4 of 18 rounds with it, 1 of 27 without it and 0 of 9 with these (a noisy machine: suggestive, not
  * proof; docs/benchmark.md). These cost nothing between scrapes but the event-loop sampling timer.
  * The names of memory, heap and CPU are prom-client's (dashboards know them). In a cluster, memory, heap
  * and CPU are summed over the workers; the event-loop delay is the worst worker's.
