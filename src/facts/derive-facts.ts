@@ -5,7 +5,7 @@ import { calculateAge } from '@medplum/core';
 import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
 import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
-import type { Classifier } from '../terminology/index.ts';
+import type { Classifier, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { orderFacts, replaces, sameTherapy } from './order-facts.ts';
@@ -98,7 +98,10 @@ const CNS: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
 /**
  * What the facts could not establish for the orders being checked. Only gaps that can change a
  * check are reported: age matters when a CNS-active drug is ordered; a medication sent as a bare code
- * we do not recognise may be anything; an opioid dose we cannot calculate leaves MME checks open.
+ * we do not recognise may be anything; an opioid dose we cannot calculate leaves MME checks open; a
+ * benzodiazepine dose we cannot calculate leaves the daily-dose check of a ketamine session for
+ * depression open (the only check that reads it), so it is reported there only, not on every order
+ * beside a benzodiazepine.
  */
 function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactGap[] {
   const gaps = new Map<string, FactGap>();
@@ -119,8 +122,20 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
         add({ purpose: `the daily opioid dose of ${drug.display}`, reason: drug.reason ?? 'the dose could not be calculated' });
       }
     }
+    if (ketamineSessionWithBenzodiazepine(order)) {
+      for (const drug of order.benzoDoseUnknown) {
+        add({ purpose: `the daily benzodiazepine dose of ${drug.display} (its effect on a ketamine session for depression)`, reason: drug.reason });
+      }
+    }
   }
   return [...gaps.values()];
+}
+
+/** A ketamine or esketamine session for depression beside a benzodiazepine that is not its pre-medication. */
+function ketamineSessionWithBenzodiazepine(order: OrderFacts): boolean {
+  if (!order.forDepression || order.isKetaminePremedication) return false;
+  const has = (cls: DrugClass): boolean => order.concurrent.some((m) => m.classes.includes(cls));
+  return (order.order.classes.includes('ketamine') && has('benzodiazepine')) || (order.order.classes.includes('benzodiazepine') && has('ketamine'));
 }
 
 function ageAt(patient: Patient | undefined, now: Date): number | null {

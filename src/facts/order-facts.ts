@@ -77,12 +77,12 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
     dosing.filter((m) => !m.classes.includes('oud-treatment') && m.mme.length > 0).map((m) => ({ ref: m.ref, display: m.display, mme: m.mme }))
   );
   // Benzodiazepines only: the ketamine studies measured benzodiazepine dose; Z-drugs are not counted in it.
-  const benzoKnown = dosing
-    .flatMap((m) => m.benzoDoses)
-    .filter((d) => ingredientRole(d.ingredient) === 'benzodiazepine')
-    .map((d) => d.diazepamEqMgPerDay)
-    .filter((v): v is number => typeof v === 'number');
+  const benzoDoses = dosing.flatMap((m) => m.benzoDoses.filter((d) => ingredientRole(d.ingredient) === 'benzodiazepine').map((dose) => ({ med: m, dose })));
+  const benzoKnown = benzoDoses.map((b) => b.dose.diazepamEqMgPerDay).filter((v): v is number => typeof v === 'number');
   const benzoDiazepamEqPerDay = benzoKnown.length > 0 ? Math.round(benzoKnown.reduce((a, b) => a + b, 0) * 10) / 10 : null;
+  const benzoDoseUnknown = benzoDoses
+    .filter((b) => b.dose.diazepamEqMgPerDay === null)
+    .map((b) => ({ display: b.med.display, reason: b.dose.reason ?? 'the dose could not be calculated' }));
 
   const cnsDrugs = new Map<string, MedicationFact>();
   for (const med of [order, ...concurrent]) {
@@ -127,6 +127,7 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
     daysOnTherapy,
     ketamineBenzoGapHours: gap === null ? null : Math.round((gap as number) * 10) / 10,
     benzoDiazepamEqPerDay,
+    benzoDoseUnknown,
     forDepression: orderIsKetamine ? order.forDepression : orderIsBenzo && ketamineConcurrent.some((m) => m.forDepression),
     isKetaminePremedication:
       // Ordered together with ketamine, or marked as pre-medication while a ketamine session is planned or named.

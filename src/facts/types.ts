@@ -83,6 +83,8 @@ export interface OrderFacts {
   readonly ketamineBenzoGapHours: number | null;
   /** Known total daily benzodiazepine dose in mg diazepam-equivalent (order + active), or null when none is known. */
   readonly benzoDiazepamEqPerDay: number | null;
+  /** Benzodiazepines among the order and the active medications whose daily dose is not in that total, and why. */
+  readonly benzoDoseUnknown: readonly { readonly display: string; readonly reason: string }[];
   /** The order is a ketamine/esketamine for depression, or a benzodiazepine given close to such a session. */
   readonly forDepression: boolean;
   /** A benzodiazepine is being ordered as pre-medication for a ketamine session: the order is that benzodiazepine, or the ketamine it goes with. */

@@ -1,6 +1,7 @@
 /**
  * A safety check never fails silently: when the facts cannot be established (age unknown, a bare code
- * we do not recognise, an opioid dose we cannot calculate) the clinician gets the "incomplete" card.
+ * we do not recognise, an opioid dose we cannot calculate, a benzodiazepine dose beside a ketamine session
+ * for depression) the clinician gets the "incomplete" card.
  */
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,20 @@ describe('incomplete-check card for facts that cannot be established', () => {
     const draft = body.context.draftOrders.entry.find((e: any) => e.resource.resourceType === 'MedicationRequest').resource;
     draft.dosageInstruction = [{ text: '10 mg by mouth every 4 hours' }];
     expect(await incompleteDetail(body)).toMatch(/daily opioid dose/);
+  });
+
+  it('says so when a benzodiazepine dose beside a ketamine session for depression cannot be calculated (the timing rule stays silent)', async () => {
+    const body = fixture('rules/ketamine-benzodiazepine-timing/spravato-lorazepam-statement-36h-before-session.json');
+    expect(await incompleteDetail(body)).toBeUndefined();
+    const statements = Object.values(body.prefetch as Record<string, any>)
+      .flatMap((bundle) => bundle?.entry ?? [])
+      .map((e: any) => e.resource)
+      .filter((r: any) => r.resourceType === 'MedicationStatement');
+    expect(statements).toHaveLength(1);
+    delete statements[0].dosage;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(expectConformant(res.body).map((c) => c.source.topic?.code)).not.toContain('ketamine-benzodiazepine-timing');
+    expect(await incompleteDetail(body)).toMatch(/daily benzodiazepine dose of Lorazepam.*ketamine session for depression/);
   });
 
   it('stays quiet when everything is known', async () => {
