@@ -9,6 +9,7 @@
  * the workers' parts (src/shared/metrics.ts). Names start with `cds_primary_`, so they never merge with a
  * worker's series.
  */
+import { getHeapStatistics } from 'node:v8';
 import { watchEventLoopDelay } from '../shared/event-loop-delay.ts';
 
 /** One metric in prom-client's JSON form; `aggregator` is required by its AggregatorRegistry. */
@@ -29,13 +30,24 @@ const part = (name: string, help: string, type: MetricPart['type'], values: Metr
  */
 export function primaryProcessMetrics(): { read(): MetricPart[]; stop(): void } {
   const delay = watchEventLoopDelay();
+  // RSS is read from /proc, which fails when the process has no file descriptor left: the last value stays.
+  let rss = 0;
+  const readRss = (): void => {
+    try {
+      rss = process.memoryUsage.rss();
+    } catch {
+      // keep the last value
+    }
+  };
+  readRss();
   const read = (): MetricPart[] => {
-    const memory = process.memoryUsage();
+    readRss();
+    const heapUsed = getHeapStatistics().used_heap_size;
     const cpu = process.cpuUsage();
     const { p99, max } = delay.take();
     return [
-      part('cds_primary_resident_memory_bytes', "Resident memory of the cluster primary's process (it holds the embedded database)", 'gauge', [{ value: memory.rss, labels: {} }]),
-      part('cds_primary_heap_used_bytes', "V8 heap in use on the cluster primary's main thread", 'gauge', [{ value: memory.heapUsed, labels: {} }]),
+      part('cds_primary_resident_memory_bytes', "Resident memory of the cluster primary's process (it holds the embedded database)", 'gauge', [{ value: rss, labels: {} }]),
+      part('cds_primary_heap_used_bytes', "V8 heap in use on the cluster primary's main thread", 'gauge', [{ value: heapUsed, labels: {} }]),
       part('cds_primary_cpu_seconds_total', 'CPU time (user and system) of the cluster primary since it started, its threads included', 'counter', [{ value: (cpu.user + cpu.system) / 1e6, labels: {} }]),
       part('cds_primary_eventloop_delay_seconds', "The cluster primary's event-loop delay since the previous scrape: 99th percentile and longest", 'gauge', [
         { value: p99, labels: { stat: 'p99' } },

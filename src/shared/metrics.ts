@@ -3,6 +3,7 @@
  * ("a FHIR call took 120 ms and failed") without knowing about Prometheus. Each app gets its own
  * registry, so tests and several apps in one process never share counters.
  */
+import { getHeapStatistics } from 'node:v8';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { watchEventLoopDelay } from './event-loop-delay.ts';
 
@@ -165,7 +166,13 @@ function registerProcessMetrics(registry: Registry): void {
     help: 'Resident memory size in bytes',
     registers: [registry],
     collect() {
-      this.set(process.memoryUsage.rss());
+      // Read from /proc: it fails when the process has no file descriptor left, the moment an operator most
+      // needs the rest of the scrape. The last value read stays.
+      try {
+        this.set(process.memoryUsage.rss());
+      } catch {
+        // keep the last value
+      }
     },
   });
   new Gauge({
@@ -173,7 +180,7 @@ function registerProcessMetrics(registry: Registry): void {
     help: 'V8 heap in use (main thread), in bytes',
     registers: [registry],
     collect() {
-      this.set(process.memoryUsage().heapUsed);
+      this.set(getHeapStatistics().used_heap_size);
     },
   });
   // CPU since the process started (its threads included), counted up at each scrape.

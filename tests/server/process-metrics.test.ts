@@ -1,6 +1,7 @@
 // The service's own process figures in /metrics (createMetrics `processMetrics`, as main.ts sets it): what
 // an operator watches to see the memory and stalls the benchmark measures, in production.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { primaryProcessMetrics } from '../../src/cluster/primary-process-metrics.ts';
 import { delayOverInterval } from '../../src/shared/event-loop-delay.ts';
 import { createMetrics, mergeMetrics } from '../../src/shared/index.ts';
 
@@ -40,6 +41,29 @@ describe('process figures in /metrics', () => {
     expect(find(second, 'process_cpu_seconds_total')).toBeGreaterThan(cpu);
     // Counted once: never more than the process has used (each scrape adds only what is new).
     expect(find(second, 'process_cpu_seconds_total')).toBeLessThanOrEqual((after.user + after.system) / 1e6);
+  });
+
+  it('still answers when resident memory cannot be read (no file descriptor left), with the last value read', async () => {
+    const metrics = createMetrics(() => 'v1', { processMetrics: true });
+    const primary = primaryProcessMetrics();
+    try {
+      const before = find((await metrics.registry.getMetricsAsJSON()) as unknown as JsonMetric[], 'process_resident_memory_bytes');
+      const primaryBefore = find(primary.read(), 'cds_primary_resident_memory_bytes');
+      const spy = vi.spyOn(process.memoryUsage, 'rss').mockImplementation(() => {
+        throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      });
+      try {
+        const text = await metrics.registry.metrics();
+        expect(text).toContain(`process_resident_memory_bytes ${before}`);
+        expect(text).toMatch(/^cds_rule_set_info\{version="v1"\} 1$/m);
+        expect(find(primary.read(), 'cds_primary_resident_memory_bytes')).toBe(primaryBefore);
+        expect(spy).toHaveBeenCalled();
+      } finally {
+        spy.mockRestore();
+      }
+    } finally {
+      primary.stop();
+    }
   });
 
   it('shows a stall of the event loop in the next scrape and only there; merged over workers, the worst one', async () => {
