@@ -191,7 +191,7 @@ function claimAt(payload: JWTPayload, claim: string): unknown {
 /** Highest admin role named by a roles claim (array, or space/comma separated string). */
 export function roleFromClaim(value: unknown): AdminRole | undefined {
   const values = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(/[\s,]+/) : [];
-  const roles = values.map((v) => ROLE_VALUES[v]).filter((r): r is AdminRole => r !== undefined);
+  const roles = values.map((v) => (Object.hasOwn(ROLE_VALUES, v) ? ROLE_VALUES[v] : undefined)).filter((r): r is AdminRole => r !== undefined);
   return roles.includes('editor') ? 'editor' : roles.includes('viewer') ? 'viewer' : undefined;
 }
 

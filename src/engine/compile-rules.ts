@@ -9,11 +9,16 @@ import type { EngineRule, RuleDefinition } from './types.ts';
 
 export const PARAM_PREFIX = '$param:';
 
+/** Whether the rule declares parameter `name` itself (not a name every object has, such as "constructor"). */
+export function hasParameter(rule: RuleDefinition, name: string): boolean {
+  return rule.parameters !== undefined && Object.hasOwn(rule.parameters, name);
+}
+
 /** Replaces "$param:x" strings anywhere in a condition tree; returns the names it could not find. */
 export function substituteParameters(node: unknown, rule: RuleDefinition, missing: string[] = []): unknown {
   if (typeof node === 'string' && node.startsWith(PARAM_PREFIX)) {
     const name = node.slice(PARAM_PREFIX.length);
-    const parameter = rule.parameters?.[name];
+    const parameter = hasParameter(rule, name) ? rule.parameters![name] : undefined;
     if (!parameter) {
       missing.push(name);
       return node;

@@ -11,7 +11,7 @@ import { FACT_KINDS, FACT_NAMES } from '../facts/index.ts';
 import type { FactKind } from '../facts/index.ts';
 import { isSingleSentence } from '../protocol/validate-response.ts';
 import { CONDITION_GROUPS, DRUG_CLASSES } from '../terminology/index.ts';
-import { PARAM_PREFIX, substituteParameters } from './compile-rules.ts';
+import { PARAM_PREFIX, hasParameter, substituteParameters } from './compile-rules.ts';
 import type { RuleDefinition } from './types.ts';
 
 export const RULE_SCHEMA_PATH = fileURLToPath(new URL('../../rules/schema/rule.schema.json', import.meta.url));
@@ -78,7 +78,7 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
   for (const match of rule.card.detail.matchAll(PLACEHOLDERS)) {
     const name = match[1] ?? '';
     if (name.startsWith('param.')) {
-      if (!rule.parameters?.[name.slice('param.'.length)]) {
+      if (!hasParameter(rule, name.slice('param.'.length))) {
         errors.push(`${fileName}: /card/detail: {{${name}}} names no entry in "parameters"`);
       }
       continue;
@@ -122,7 +122,8 @@ function checkValue(fileName: string, pointer: string, fact: string, value: unkn
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     return [`${fileName}: ${pointer}/value: must be a value or a list of values (comparing with another fact is not supported)`];
   }
-  const known = KNOWN_VALUES[fact];
+  // Own entries only: a fact named "valueOf" or "constructor" is an unknown fact, not Object's method.
+  const known = Object.hasOwn(KNOWN_VALUES, fact) ? KNOWN_VALUES[fact] : undefined;
   if (!known) {
     return [];
   }
@@ -131,7 +132,7 @@ function checkValue(fileName: string, pointer: string, fact: string, value: unkn
     if (typeof v === 'string' && v.startsWith(PARAM_PREFIX)) {
       // A parameter's value is held to the same list (a missing parameter is reported elsewhere).
       const name = v.slice(PARAM_PREFIX.length);
-      const parameterValue = rule.parameters?.[name]?.value;
+      const parameterValue = hasParameter(rule, name) ? rule.parameters![name]!.value : undefined;
       for (const p of Array.isArray(parameterValue) ? parameterValue : parameterValue === undefined ? [] : [parameterValue]) {
         if (!(typeof p === 'string' && known.includes(p))) {
           errors.push(`${fileName}: /parameters/${name}/value: ${JSON.stringify(p)} (used at ${pointer}/value) is not a known value of "${fact}"; known values are ${known.join(', ')}`);
@@ -218,7 +219,7 @@ const describeKind: Readonly<Record<FactKind, string>> = { list: 'a list of valu
  * parameters' values in place, so a parameter cannot carry a wrong shape past it.
  */
 function checkOperator(fileName: string, pointer: string, fact: string, operator: string, value: unknown): string[] {
-  const kind = FACT_KINDS[fact as keyof typeof FACT_KINDS] as FactKind | undefined;
+  const kind = Object.hasOwn(FACT_KINDS, fact) ? (FACT_KINDS[fact as keyof typeof FACT_KINDS] as FactKind) : undefined;
   if (!kind) {
     return []; // unknown fact: reported already
   }

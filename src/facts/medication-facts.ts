@@ -9,6 +9,7 @@ import type { PatientRecord } from '../patient/index.ts';
 import { ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass, IngredientRole } from '../terminology/index.ts';
 import { benzodiazepineDose, opioidMme } from './dose/index.ts';
+import { own } from './dose/safe.ts';
 import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
 
@@ -114,7 +115,7 @@ function displayOf(display: string | undefined, concept: CodeableConcept | undef
     return text;
   }
   const coding = concept?.coding?.[0] ?? medication?.code?.coding?.[0];
-  const code = coding?.code ? `${SYSTEM_LABELS[coding.system ?? ''] ?? 'code'} ${coding.code}` : undefined;
+  const code = coding?.code ? `${own(SYSTEM_LABELS, coding.system ?? '') ?? 'code'} ${coding.code}` : undefined;
   if (ingredients.length > 0) {
     return code ? `${ingredients.join(' / ')} (${code})` : ingredients.join(' / ');
   }

@@ -96,11 +96,14 @@ describe('admin API, hostile input (property-based)', () => {
         const current = await request(t.app).get(`${API}/rules/${id}`).set('Authorization', bearer(t.viewer));
         expect(current.status).toBe(200);
         const before = readFileSync(file, 'utf8');
+        // Sent as JSON text: a mutation can turn the whole rule into a bare value (true, 3, "x"), which the
+        // HTTP client would not send as JSON.
         const res = await request(t.app)
           .put(`${API}/rules/${id}`)
           .set('Authorization', bearer(t.editor))
           .set('If-Match', String(current.headers.etag))
-          .send(mutate(shipped.get(id)!, mutations) as object);
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(mutate(shipped.get(id)!, mutations)));
         expectAnswered(res);
         if (res.status === 200) {
           saved++;

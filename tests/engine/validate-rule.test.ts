@@ -35,6 +35,17 @@ describe('validateRule: clear errors naming the file, the JSON pointer and what 
     expect(errorsFor((r) => (r.card.summary = 'x'.repeat(140)))).toContain(`${FILE}: /card/summary: must be at most 139 characters`);
   });
 
+  it("refuses a fact, parameter or placeholder named after what every object has (valueOf, constructor) with a clear error, not a crash", () => {
+    for (const name of ['valueOf', 'constructor', 'toString', '__proto__']) {
+      const fact = errorsFor((r) => (r.conditions.any[0].all[0].fact = name));
+      expect(fact.some((e) => e.includes(`unknown fact "${name}"`)), `${name}: ${fact.join('; ')}`).toBe(true);
+      const parameter = errorsFor((r) => (r.conditions.any[1].all[1].value = `$param:${name}`));
+      expect(parameter.some((e) => e.includes(`"$param:${name}" names no entry in "parameters"`)), `${name}: ${parameter.join('; ')}`).toBe(true);
+      const placeholder = errorsFor((r) => (r.card.detail += ` {{param.${name}}}`));
+      expect(placeholder.some((e) => e.includes(`{{param.${name}}} names no entry in "parameters"`)), `${name}: ${placeholder.join('; ')}`).toBe(true);
+    }
+  });
+
   it('refuses an unknown fact and lists the known ones', () => {
     const errors = errorsFor((r) => (r.conditions.any[0].all[0].fact = 'orderClass'));
     expect(errors[0]).toMatch(/^opioid-benzodiazepine\.json: \/conditions\/any\/0\/all\/0\/fact: unknown fact "orderClass"; known facts are .*orderClasses/);

@@ -3,6 +3,14 @@
  * helpers accept `unknown` so a wrong type anywhere yields `undefined` instead of an exception.
  */
 
+/**
+ * The entry of a lookup table for a key the EHR sent, or undefined: only the table's own entries, never
+ * what every object inherits ("constructor", "__proto__"), which an EHR's unit or system text can name.
+ */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** A plain object, or undefined. */
 export function obj(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

@@ -6,6 +6,7 @@
  * ingredient names belong to those names, in order. A brand that stands for several ingredients lists the
  * primary one first (the opioid in "Percocet 5/325").
  */
+import { own } from './safe.ts';
 import { ingredientsNamedIn } from './ingredient-roles.ts';
 import type { Strength, StrengthBasis } from './strength-types.ts';
 
@@ -49,7 +50,7 @@ function strengthTokens(text: string): Token[] {
       // A bare number is not a strength; "5/325" is, but not "q4-6h" or "1-2 times".
       if (numbers.length < 2 || m[3] !== undefined || TIME_WORD_AFTER.test(after) || /[qx]\s*$/.test(before)) continue;
     }
-    const factor = MASS_MG[massWord ?? 'mg'] ?? 1;
+    const factor = own(MASS_MG, massWord ?? 'mg') ?? 1;
     const per: StrengthBasis = m[5] === undefined ? 'unit' : basisOf(m[5]);
     const perAmount = m[4] === undefined ? 1 : Number(m[4]);
     if (!(perAmount > 0) || numbers.some((n) => !(n > 0))) continue;

@@ -3,7 +3,7 @@
  * reading is used (frequencyMax over frequency, period over periodMax): a safety threshold should not
  * be under-counted.
  */
-import { arr, conceptCodes, conceptTexts, obj, positive, str } from './safe.ts';
+import { arr, conceptCodes, conceptTexts, obj, own, positive, str } from './safe.ts';
 import { TIME_DAYS } from './units.ts';
 
 export type TimesPerDay = { readonly perDay: number } | { readonly perDay: null; readonly reason: string };
@@ -41,7 +41,7 @@ function fromRepeat(repeat: Record<string, unknown>): TimesPerDay | undefined {
   if (period !== undefined || frequency > 0) {
     if (period === undefined) return { perDay: null, reason: 'timing has a frequency but no period' };
     if (periodUnit === undefined) return { perDay: null, reason: 'timing has no period unit' };
-    const days = TIME_DAYS[periodUnit.trim().toLowerCase()];
+    const days = own(TIME_DAYS, periodUnit.trim().toLowerCase());
     if (days === undefined) return { perDay: null, reason: `unknown period unit '${periodUnit}'` };
     // FHIR: "frequency" defaults to 1 when only a period is given ("every 8 hours").
     const perDay = (frequency > 0 ? frequency : 1) / (period * days);
@@ -78,7 +78,7 @@ function countEvents(repeat: Record<string, unknown>): number {
 
 function fromCode(code: unknown): number | undefined {
   for (const text of [...conceptCodes(code), ...conceptTexts(code)]) {
-    const perDay = TIMING_CODES[text.trim().toUpperCase()];
+    const perDay = own(TIMING_CODES, text.trim().toUpperCase());
     if (perDay !== undefined) return perDay;
   }
   return undefined;

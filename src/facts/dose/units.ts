@@ -2,7 +2,7 @@
  * Unit reading for dose quantities and strengths. UCUM codes (mg, ug, mL, h, d, {tbl}) and the
  * free-text units EHRs put in `Quantity.unit` ("tablet", "TAB", "mcg", "patch") are both accepted.
  */
-import { obj, str } from './safe.ts';
+import { obj, own, str } from './safe.ts';
 
 export type ParsedUnit =
   /** Mass; `mg` is how many mg one of this unit is. */
@@ -97,7 +97,7 @@ const COUNT_NAMES: Readonly<Record<string, string>> = {
 };
 
 function singular(word: string): string {
-  if (COUNT_NAMES[word] !== undefined || MASS_MG[word] !== undefined || VOLUME_ML[word] !== undefined || TIME_DAYS[word] !== undefined) {
+  if (own(COUNT_NAMES, word) !== undefined || own(MASS_MG, word) !== undefined || own(VOLUME_ML, word) !== undefined || own(TIME_DAYS, word) !== undefined) {
     return word;
   }
   if (word.endsWith('ches')) return word.slice(0, -2);
@@ -116,8 +116,8 @@ export function parseUnitText(raw: string): ParsedUnit | undefined {
   const text = raw.trim().toLowerCase();
   const slash = /^(.+?)\s*\/\s*(\d*\.?\d*)\s*([a-z]+)$/.exec(text);
   if (slash !== null) {
-    const mass = MASS_MG[cleanWord(slash[1] ?? '')];
-    const time = TIME_DAYS[cleanWord(slash[3] ?? '')];
+    const mass = own(MASS_MG, cleanWord(slash[1] ?? ''));
+    const time = own(TIME_DAYS, cleanWord(slash[3] ?? ''));
     const n = slash[2] === '' || slash[2] === undefined ? 1 : Number(slash[2]);
     if (mass !== undefined && time !== undefined && n > 0) {
       return { kind: 'rate', mcgPerHour: (mass * 1000) / (n * time * 24) };
@@ -125,13 +125,13 @@ export function parseUnitText(raw: string): ParsedUnit | undefined {
     return undefined;
   }
   const word = cleanWord(text);
-  const mass = MASS_MG[word];
+  const mass = own(MASS_MG, word);
   if (mass !== undefined) return { kind: 'mass', mg: mass };
-  const volume = VOLUME_ML[word];
+  const volume = own(VOLUME_ML, word);
   if (volume !== undefined) return { kind: 'volume', ml: volume };
-  const time = TIME_DAYS[word];
+  const time = own(TIME_DAYS, word);
   if (time !== undefined) return { kind: 'time', days: time };
-  const count = COUNT_NAMES[word];
+  const count = own(COUNT_NAMES, word);
   if (count !== undefined) return { kind: 'count', name: count };
   return undefined;
 }
