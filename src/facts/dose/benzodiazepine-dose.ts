@@ -26,7 +26,9 @@ function doseFor(ingredient: string, product: Product): BenzoDose {
   const equivalent = ASHTON.get(ingredient);
   const base = { ingredient, mgPerDay: dose.value, unit: 'mg/day' as const, equivalenceSource: 'ashton' as const };
   if (equivalent === undefined) return { ...base, diazepamEqMgPerDay: null, reason: `no Ashton diazepam equivalent for ${ingredient}` };
-  return { ...base, diazepamEqMgPerDay: round((dose.value * DIAZEPAM_REFERENCE_MG) / equivalent, 2) };
+  const diazepamEq = (dose.value * DIAZEPAM_REFERENCE_MG) / equivalent;
+  if (!Number.isFinite(diazepamEq)) return unknown(ingredient, 'the dose is too large to be read as a dose');
+  return { ...base, diazepamEqMgPerDay: round(diazepamEq, 2) };
 }
 
 /** One entry per benzodiazepine or Z-drug ingredient of the order; [] for other products. Never throws. */

@@ -51,6 +51,11 @@ function amountToMg(amount: EntryAmount, strength: StrengthResult, partners: rea
   return { value: (amount.value / s.perAmount) * s.mg };
 }
 
+/** A combined daily amount, or unknown when it is not a finite number (an absurd quantity such as 1e308). */
+function finiteDaily(value: number): DailyResult {
+  return Number.isFinite(value) ? { value: round(value, 4) } : { value: null, reason: 'the dose is too large to be read as a dose' };
+}
+
 /** mg/day of the ingredient: each instruction's daily amount converted with the strength, then combined. */
 export function dailyMg(dosage: unknown, strength: StrengthResult, partners: readonly number[] = []): DailyResult {
   const daily = dailyEntries(dosage);
@@ -61,7 +66,7 @@ export function dailyMg(dosage: unknown, strength: StrengthResult, partners: rea
     if (mg.value === null) return mg;
     values.push({ sequence: entry.sequence, value: mg.value, ...(entry.slots ? { slots: entry.slots } : {}) });
   }
-  return { value: round(combineDaily(values), 4) };
+  return finiteDaily(combineDaily(values));
 }
 
 /**
@@ -85,7 +90,7 @@ export function patchMcgPerHour(dosage: unknown, strength: StrengthResult): Dail
     else if (unit.kind === 'count') return { value: null, reason: reasonOf(strength) };
     else return { value: null, reason: `patch dose in ${unit.kind === 'volume' ? 'mL' : 'days'} cannot be read` };
   }
-  if (values.length > 0) return { value: round(combineDaily(values), 4) };
-  if (perHour !== undefined) return { value: round(perHour, 4) };
+  if (values.length > 0) return finiteDaily(combineDaily(values));
+  if (perHour !== undefined) return finiteDaily(perHour);
   return { value: null, reason: reasonOf(strength) };
 }

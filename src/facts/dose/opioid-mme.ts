@@ -27,7 +27,9 @@ function withFactor(ingredient: string, dose: DailyResult, unit: OpioidMme['unit
   const base = { ingredient, unit, factor: f.factor, factorSource: f.source };
   if (dose.value === null) return { ...base, mgPerDay: null, mmePerDay: null, reason: dose.reason };
   if (!(dose.value > 0)) return { ...base, mgPerDay: null, mmePerDay: null, reason: 'daily dose is zero' };
-  return { ...base, mgPerDay: dose.value, mmePerDay: round(dose.value * f.factor, 2) };
+  const mme = dose.value * f.factor;
+  if (!Number.isFinite(mme)) return { ...base, mgPerDay: null, mmePerDay: null, reason: 'the dose is too large to be read as a dose' };
+  return { ...base, mgPerDay: dose.value, mmePerDay: round(mme, 2) };
 }
 
 /**
