@@ -5,3 +5,4 @@ export { createMetrics, mergeMetrics } from './metrics.ts';
 export type { FhirCallOutcome, Metrics } from './metrics.ts';
 export { jsonDepthExceeds } from './json-depth.ts';
 export { requestPath } from './request-path.ts';
+export { namesOtherPatient, patientIdOf } from './patient-reference.ts';
