@@ -11,15 +11,26 @@ import type { FhirAuthorization, OrderHookRequest } from './types.ts';
 
 const MAX_ID_LENGTH = 256;
 /**
- * Most draft orders checked in one call. An order set signed at once holds a few dozen medicines at
- * most; each draft gets its own cards, whose detail lists the other drafts, so the answer grows with
- * the square of the count (1,000 drafts gave a 115 MB answer, 3,000 more than a string can hold).
- * Above this the call is refused with a 400 that says so, rather than answered slowly or not at all.
+ * Most MedicationRequest drafts checked in one call. An order set signed at once holds a few dozen medicines
+ * at most; each medication draft gets its own cards, whose detail lists the other drafts, so the answer grows
+ * with the square of that count (1,000 drafts gave a 115 MB answer, 3,000 more than a string can hold). Other
+ * orders (labs, imaging, nursing orders; for order-select, every unsigned order of the session) are never
+ * read and do not count. Above this the call is refused with a 400 that says so, rather than answered slowly
+ * or not at all.
  */
 export const MAX_DRAFT_ORDERS = 100;
+/**
+ * Most entries of any kind in `context.draftOrders`: a bound on the work of reading the Bundle at all,
+ * whatever the entries are. Above this the call is refused with a 400 of its own.
+ */
+export const MAX_DRAFT_ENTRIES = 1000;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isMedicationRequestEntry(entry: unknown): boolean {
+  return isObject(entry) && isObject(entry.resource) && entry.resource.resourceType === 'MedicationRequest';
 }
 
 function nonEmptyString(value: unknown, max = 4096): value is string {
@@ -70,9 +81,16 @@ export function parseOrderHookRequest(body: unknown, service: ServiceDefinition)
   if (draftOrders.entry !== undefined && !Array.isArray(draftOrders.entry)) {
     throw badRequestError('"context.draftOrders.entry" must be an array.', 'context.draftOrders.entry');
   }
-  if ((draftOrders.entry?.length ?? 0) > MAX_DRAFT_ORDERS) {
+  const entries: unknown[] = draftOrders.entry ?? [];
+  if (entries.length > MAX_DRAFT_ENTRIES) {
     throw badRequestError(
-      `"context.draftOrders" holds more than ${MAX_DRAFT_ORDERS} entries, more than this service checks in one call; send the orders in smaller groups.`,
+      `"context.draftOrders" holds more than ${MAX_DRAFT_ENTRIES} entries (orders of any kind), more than this service reads in one call; send the orders in smaller groups.`,
+      'context.draftOrders.entry'
+    );
+  }
+  if (entries.filter(isMedicationRequestEntry).length > MAX_DRAFT_ORDERS) {
+    throw badRequestError(
+      `"context.draftOrders" holds more than ${MAX_DRAFT_ORDERS} MedicationRequest entries, more than this service checks in one call; send the medication orders in smaller groups.`,
       'context.draftOrders.entry'
     );
   }

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LISTED, OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM } from '../../src/cards/index.ts';
-import { MAX_DRAFT_ORDERS } from '../../src/protocol/parse-order-hook-request.ts';
-import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
+import { MAX_DRAFT_ENTRIES, MAX_DRAFT_ORDERS } from '../../src/protocol/parse-order-hook-request.ts';
+import { ORDER_SELECT, ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 const FIRES = [
@@ -191,7 +191,39 @@ describe('POST /cds-services/{id} with many draft orders (an order set, or a hos
     expect(res.status).toBe(400);
     expect(res.body.resourceType).toBe('OperationOutcome');
     expect(res.body.issue[0].expression).toEqual(['context.draftOrders.entry']);
-    expect(res.body.issue[0].details.text).toMatch(/more than 100 entries/);
+    expect(res.body.issue[0].details.text).toMatch(/more than 100 MedicationRequest entries/);
+  });
+
+  /** `count` lab orders (ServiceRequest) for the request's patient: orders the service never reads. */
+  function labOrders(body: Record<string, any>, count: number): Record<string, any>[] {
+    return Array.from({ length: count }, (_, i) => ({
+      resource: { resourceType: 'ServiceRequest', id: `lab-${i}`, status: 'draft', intent: 'order', subject: { reference: `Patient/${body.context.patientId}` }, code: { text: `Lab ${i}` } },
+    }));
+  }
+
+  it(`checks one medicine signed in an order set of more than ${MAX_DRAFT_ORDERS} orders (the others labs)`, async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.context.draftOrders.entry.push(...labOrders(body, MAX_DRAFT_ORDERS + 50));
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
+  it(`order-select: checks the selected medicine when the session holds more than ${MAX_DRAFT_ORDERS} unsigned orders of other kinds`, async () => {
+    const body = fixture('order-select/order-select-opioid-selected.json');
+    body.context.draftOrders.entry.push(...labOrders(body, MAX_DRAFT_ORDERS + 50));
+    const res = await request(t.app).post(ORDER_SELECT).send(body);
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
+  it(`refuses more than ${MAX_DRAFT_ENTRIES} orders of any kind with a 400 of its own, naming the field`, async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.context.draftOrders.entry.push(...labOrders(body, MAX_DRAFT_ENTRIES));
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].expression).toEqual(['context.draftOrders.entry']);
+    expect(res.body.issue[0].details.text).toMatch(/more than 1000 entries \(orders of any kind\)/);
   });
 });
 
