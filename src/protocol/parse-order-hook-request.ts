@@ -5,7 +5,7 @@
  * strict where evaluating the wrong thing would be unsafe. Error texts name fields, never echo values.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { badRequestError } from '../shared/index.ts';
+import { badRequestError, namesOtherPatient, patientIdOf } from '../shared/index.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
 import type { FhirAuthorization, OrderHookRequest } from './types.ts';
 
@@ -167,7 +167,11 @@ function parsePrefetch(value: unknown): Record<string, Resource | null> {
   return out;
 }
 
-/** A draft order about another patient means the EHR mixed up records: refuse rather than guess. */
+/**
+ * A draft order about another patient means the EHR mixed up records: refuse rather than guess. The
+ * MedicationRequest's `subject` is read in any form FHIR allows (relative, absolute, version-specific); a
+ * reference that names no patient this way (a "urn:uuid:", a contained resource) is not taken for another.
+ */
 function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
   (draftOrders.entry ?? []).forEach((entry, i) => {
     const resource: unknown = isObject(entry) ? entry.resource : undefined;
@@ -175,14 +179,27 @@ function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
       return;
     }
     const subject = resource.subject;
-    const ref = isObject(subject) ? subject.reference : undefined;
-    if (typeof ref === 'string' && ref.startsWith('Patient/') && ref !== `Patient/${patientId}`) {
+    if (isObject(subject) && subjectIsOtherPatient(subject.reference, patientId)) {
       throw badRequestError(
         `"context.draftOrders.entry[${i}]" is a MedicationRequest for a different patient than "context.patientId".`,
         `context.draftOrders.entry[${i}].resource.subject`
       );
     }
   });
+}
+
+/**
+ * {@link namesOtherPatient}, and, for a relative "Patient/<id>" whose id is outside FHIR's id syntax (which
+ * that reader does not take), the plain comparison of the id with `context.patientId`.
+ */
+function subjectIsOtherPatient(reference: unknown, patientId: string): boolean {
+  if (namesOtherPatient(reference, patientId)) {
+    return true;
+  }
+  if (typeof reference !== 'string' || !reference.startsWith('Patient/') || patientIdOf(reference) !== undefined) {
+    return false;
+  }
+  return reference.slice('Patient/'.length).split('/')[0] !== patientId;
 }
 
 function parseSelections(value: unknown, draftOrders: Bundle): string[] {

@@ -99,6 +99,33 @@ describe('request validation: bad input gets a 4xx OperationOutcome, never a 5xx
     }
   });
 
+  /** The fixture with every MedicationRequest draft's subject set to `reference`. */
+  function draftsFor(reference: string): Record<string, any> {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    for (const entry of body.context.draftOrders.entry) {
+      if (entry.resource.resourceType === 'MedicationRequest') {
+        entry.resource.subject = { reference: reference.replace('<id>', body.context.patientId) };
+      }
+    }
+    return body;
+  }
+
+  it("checks a draft whose subject is a version-specific reference to the call's patient", async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(draftsFor('Patient/<id>/_history/3'));
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
+  it('refuses a draft for another patient however its subject is written (absolute, versioned, relative), naming the field', async () => {
+    for (const reference of ['https://ehr.example/fhir/Patient/someone-else', 'https://ehr.example/fhir/Patient/someone-else/_history/2', 'Patient/someone-else', 'Patient/some_one']) {
+      const res = await request(t.app).post(ORDER_SIGN).send(draftsFor(reference));
+      expectOutcome(res, 400);
+      expect(res.body.issue[0].details.text).toContain('different patient');
+      expect(res.body.issue[0].expression[0]).toMatch(/^context\.draftOrders\.entry\[\d+\]\.resource\.subject$/);
+      expect(JSON.stringify(res.body)).not.toContain('someone-else');
+    }
+  });
+
   it('ignores unknown fields and extensions', async () => {
     const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/unknown-fields-and-extensions.json'));
     expect(res.status).toBe(200);
