@@ -98,6 +98,11 @@ async function main(): Promise<void> {
   } else if (config.auth.trustDevIssuer) {
     logger.warn({ issuers: auth.value.issuers }, 'the local development issuer is trusted (tokens from node scripts/mint-token.ts); configure CDS_TRUSTED_CLIENTS_FILE for real EHRs');
   }
+  if (config.fhir.allowAnyServer) {
+    logger.warn(
+      'FHIR_SERVER_ALLOWLIST=*: the service calls any FHIR server a CDS client names (internal addresses included, https only in production); list your EHRs\' FHIR base URLs instead'
+    );
+  }
   const admin = await setupAdmin({ config, holder, services: services.value, store, logger });
   if (admin.errors.length > 0) {
     logger.error({ errors: admin.errors }, 'rule administration API disabled (answers 503): fix its configuration; the CDS service runs on');

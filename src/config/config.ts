@@ -14,10 +14,16 @@ export interface FhirFallbackConfig {
   readonly maxPages: number;
   /**
    * URL prefixes of FHIR servers the service may call. Empty means any http(s) server the
-   * EHR names in `fhirServer`. Set this in production to stop the service being used to reach
-   * arbitrary hosts.
+   * EHR names in `fhirServer` (https only in production). Production refuses to start with an
+   * unset FHIR_SERVER_ALLOWLIST: otherwise any CDS client could make the service call any host
+   * (cloud metadata, internal services) and read what is there from the 412 texts.
    */
   readonly allowedServers: readonly string[];
+  /**
+   * FHIR_SERVER_ALLOWLIST=`*`: the explicit opt-in to any server (allowedServers is then empty;
+   * `*` is never a URL prefix). Announced with a warning at start-up.
+   */
+  readonly allowAnyServer: boolean;
   /** Consecutive failures of one FHIR server that open its circuit breaker. */
   readonly breakerFailures: number;
   /** How long an open breaker fails calls fast before letting a trial call through, in ms. */
@@ -93,7 +99,7 @@ export interface StoreConfig {
 
 export interface Config {
   readonly store: StoreConfig;
-  /** NODE_ENV=production: refuses development conveniences (auth off, development issuer). */
+  /** NODE_ENV=production: refuses development conveniences (auth off, development issuer, no FHIR server allowlist). */
   readonly production: boolean;
   readonly auth: AuthConfig;
   readonly host: string;
@@ -144,13 +150,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (!/^https?:\/\/[^/]+/.test(publicBaseUrl)) {
     errors.push(`PUBLIC_BASE_URL must be an absolute http(s) URL (got "${publicBaseUrl}")`);
   }
-  const allowedServers = (env.FHIR_SERVER_ALLOWLIST ?? '')
+  const allowlistEntries = (env.FHIR_SERVER_ALLOWLIST ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+  // `*` alone: any server, explicitly. Never a prefix, and never mixed with URLs (which would it mean?).
+  const allowAnyServer = allowlistEntries.includes('*');
+  if (allowAnyServer && allowlistEntries.length > 1) {
+    errors.push('FHIR_SERVER_ALLOWLIST is either * alone (any server) or comma-separated FHIR base URLs, not both');
+  }
+  const allowedServers = allowAnyServer ? [] : allowlistEntries;
   for (const prefix of allowedServers) {
     if (!/^https?:\/\//.test(prefix)) {
       errors.push(`FHIR_SERVER_ALLOWLIST entries must start with http:// or https:// (got "${prefix}")`);
+    } else if (prefix.includes('*')) {
+      errors.push(`FHIR_SERVER_ALLOWLIST entries are URL prefixes without wildcards; * alone allows any server (got "${prefix}")`);
     }
   }
   const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
@@ -161,6 +175,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (production) {
     for (const prefix of allowedServers.filter((p) => p.startsWith('http://'))) {
       errors.push(`FHIR_SERVER_ALLOWLIST entries must use https in production (NODE_ENV=production): the EHR's access token goes with every call (got "${prefix}")`);
+    }
+    if (allowlistEntries.length === 0) {
+      errors.push(
+        'In production (NODE_ENV=production) set FHIR_SERVER_ALLOWLIST: the https base URLs of your EHRs\' FHIR servers, comma-separated ' +
+          '(e.g. https://ehr.hospital.example/fhir), or * to let any CDS client make the service call any https server (not recommended)'
+      );
     }
   }
   const authMode = (env.CDS_AUTH?.trim() || 'required').toLowerCase();
@@ -234,6 +254,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       requestTimeoutMs: int('FHIR_TIMEOUT_MS', 1500, 50, 60_000),
       maxPages: int('FHIR_MAX_PAGES', 5, 1, 100),
       allowedServers,
+      allowAnyServer,
       breakerFailures: int('FHIR_BREAKER_FAILURES', 5, 1, 1000),
       breakerCoolDownMs: int('FHIR_BREAKER_COOLDOWN_MS', 10_000, 100, 600_000),
       requireHttps: production,

@@ -111,7 +111,7 @@ describe('auth configuration', () => {
 
   it('refuses production without trusted clients, and never trusts the development issuer there', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).ok).toBe(false);
-    const withClients = loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' });
+    const withClients = loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}', FHIR_SERVER_ALLOWLIST: 'https://ehr.hospital.example/fhir' });
     expect(withClients.ok && withClients.value.auth.trustDevIssuer).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}', CDS_TRUST_DEV_ISSUER: 'true' }).ok).toBe(false);
   });
