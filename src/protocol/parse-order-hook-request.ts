@@ -111,7 +111,7 @@ export function parseOrderHookRequest(body: unknown, service: ServiceDefinition)
       draftOrders,
       ...(selections ? { selections } : {}),
     },
-    prefetch: parsePrefetch(body.prefetch),
+    prefetch: parsePrefetch(body.prefetch, service.prefetch),
   };
 }
 
@@ -147,20 +147,29 @@ function parseFhirAuthorization(value: unknown): FhirAuthorization | undefined {
   return { access_token: value.access_token, token_type: 'Bearer' };
 }
 
-function parsePrefetch(value: unknown): Record<string, Resource | null> {
+/**
+ * The prefetch object. A key of the service's own templates must hold a FHIR resource or null (an
+ * OperationOutcome included: the patient module reads it as an error for the key). Any other key the
+ * service never asked for is kept when it holds a resource or null (Medications are indexed from every
+ * prefetch Bundle) and otherwise ignored, as CDS Hooks 2.0 ignores unknown request fields. The result has
+ * no prototype, so a key named "__proto__" is an ordinary key.
+ * @param value - `body.prefetch`.
+ * @param templates - The service's prefetch templates (`ServiceDefinition.prefetch`).
+ */
+function parsePrefetch(value: unknown, templates: Readonly<Record<string, string>>): Record<string, Resource | null> {
   if (value === undefined || value === null) {
-    return {};
+    return Object.create(null) as Record<string, Resource | null>;
   }
   if (!isObject(value)) {
     throw badRequestError('"prefetch" must be a JSON object whose values are FHIR resources or null.', 'prefetch');
   }
-  const out: Record<string, Resource | null> = {};
+  const out = Object.create(null) as Record<string, Resource | null>;
   for (const [key, item] of Object.entries(value)) {
     if (item === null) {
       out[key] = null;
     } else if (isObject(item) && nonEmptyString(item.resourceType, 64)) {
       out[key] = item as unknown as Resource;
-    } else {
+    } else if (Object.hasOwn(templates, key)) {
       throw badRequestError(`"prefetch.${safeKey(key)}" must be a FHIR resource or null.`, 'prefetch');
     }
   }

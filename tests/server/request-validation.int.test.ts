@@ -126,6 +126,39 @@ describe('request validation: bad input gets a 4xx OperationOutcome, never a 5xx
     }
   });
 
+  it('ignores a prefetch key it never asked for whose value is not a FHIR resource (unknown fields are ignored)', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.prefetch['com.example.note'] = 'not a resource';
+    body.prefetch.extraCount = 3;
+    body.prefetch.extraList = [{ resourceType: 'Patient' }];
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+    // A key the service asked for stays strict.
+    body.prefetch.medicationRequests = 'not a resource';
+    expectOutcome(await request(t.app).post(ORDER_SIGN).send(body), 400);
+  });
+
+  it('reads a Medication sent in a prefetch Bundle under a key named "__proto__" like under any other key', async () => {
+    const body = fixture('order-sign/opioid-draft-bundled-medication.json');
+    const entries = body.context.draftOrders.entry;
+    const medication = entries.find((e: any) => e.resource.resourceType === 'Medication').resource;
+    body.context.draftOrders.entry = entries.filter((e: any) => e.resource.resourceType !== 'Medication');
+    const fullUrl = 'https://ehr.example/fhir/Medication/oxy5';
+    body.context.draftOrders.entry[0].resource.medicationReference = { reference: fullUrl };
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl, resource: medication }] };
+    const { prefetch, ...rest } = body;
+    const codes = async (key: string) => {
+      // Sent as text: a "__proto__" key in an object literal would set the object's prototype, not send the key.
+      const text = `{"prefetch":{${JSON.stringify(key)}:${JSON.stringify(bundle)},${JSON.stringify(prefetch).slice(1)},${JSON.stringify(rest).slice(1)}`;
+      const res = await request(t.app).post(ORDER_SIGN).set('Content-Type', 'application/json').send(text);
+      expect(res.status).toBe(200);
+      return topics(expectConformant(res.body));
+    };
+    expect(await codes('com.example.medications')).toContain('opioid-benzodiazepine');
+    expect(await codes('__proto__')).toContain('opioid-benzodiazepine');
+  });
+
   it('ignores unknown fields and extensions', async () => {
     const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/unknown-fields-and-extensions.json'));
     expect(res.status).toBe(200);
