@@ -7,6 +7,7 @@ import { MedplumClient, OperationOutcomeError, isOperationOutcome } from '@medpl
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
+import { searchResultProblem } from './key-content.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, FhirResponseNotJsonError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
 
 export type FetchLike = typeof globalThis.fetch;
@@ -145,8 +146,8 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
         return { resources, truncated: true };
       }
       const result = await get(next, signal);
-      if (result.resourceType !== 'Bundle') {
-        throw new FhirReadError('a next-page link did not return a Bundle');
+      if (result.resourceType !== 'Bundle' || searchResultProblem(result)) {
+        throw new FhirReadError('a next-page link did not return a page of search results');
       }
       if (bundleReportsError(result)) {
         throw new FhirReadError('the EHR FHIR server reported an error in its search results');
@@ -160,8 +161,11 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
   return {
     async search(relativeUrl, signal, maxPages) {
       const first = await get(new URL(relativeUrl, base).toString(), signal);
-      if (first.resourceType !== 'Bundle') {
-        return { resources: [first], truncated: false };
+      const shape = searchResultProblem(first);
+      if (shape || first.resourceType !== 'Bundle') {
+        // Never "nothing found": a Patient or a transaction response given for the medication search is
+        // not an answer to it.
+        throw new FhirReadError(`the EHR FHIR server's answer to a search was not a search result (${shape ?? 'not a Bundle'})`);
       }
       if (bundleReportsError(first)) {
         throw new FhirReadError('the EHR FHIR server reported an error in its search results');

@@ -15,6 +15,8 @@ import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { bundleReportsError, bundleResources, createFhirReader } from './fhir-reader.ts';
 import type { FetchLike, FhirReader } from './fhir-reader.ts';
+import { expectedContent, keepExpected, searchResultProblem } from './key-content.ts';
+import type { KeptContent } from './key-content.ts';
 import { fillPrefetchTemplate } from './prefetch-template.ts';
 import { indexBundleFullUrls, indexMedications, unresolvedMedicationReferences } from './medication-index.ts';
 import type { DataGap, PatientRecord, PatientRecordRequest, PrefetchKeyPolicy } from './types.ts';
@@ -72,37 +74,55 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         sources[key] = 'prefetch-null';
         return;
       }
+      const expected = expectedContent(template);
+      const readId = expected?.kind === 'read' ? readIdOf(template, request) : undefined;
+      /** Keeps what the template asked for, about this patient; answers why the data is unusable, if it is. */
+      const use = (resources: readonly Resource[], checked?: KeptContent): string | undefined => {
+        const kept = checked ?? keepExpected(expected, resources, request.patientId, readId);
+        if (kept.problem) {
+          return kept.problem;
+        }
+        if (kept.otherPatient > 0) {
+          gap(`the EHR sent ${kept.otherPatient === 1 ? 'a record' : `${kept.otherPatient} records`} of another patient with this patient's, which were left out`, false);
+        }
+        byKey.set(key, kept.resources);
+        return undefined;
+      };
       // An OperationOutcome, or a Bundle whose search reports an error, is an error for the key (CDS
       // Hooks 2.0: services check prefetched data for OperationOutcomes), never "no data".
       const failed = sent !== undefined && (sent.resourceType === 'OperationOutcome' || (sent.resourceType === 'Bundle' && bundleReportsError(sent)));
-      if (sent && !failed) {
+      // Data that is not what the template asked for (a Patient for the medication search, a transaction
+      // response) is an error for the key too: read as "no medications" it would hide every interaction.
+      const shape = sent && !failed && expected?.kind === 'search' ? searchResultProblem(sent) : undefined;
+      const first = sent && !failed && !shape ? keepExpected(expected, firstPage(sent), request.patientId, readId) : undefined;
+      const mismatch = shape ?? first?.problem;
+      if (sent && first && !mismatch) {
         sources[key] = 'prefetch';
-        if (sent.resourceType !== 'Bundle') {
-          byKey.set(key, [sent]);
-          return;
-        }
-        if (!(Array.isArray(sent.link) && sent.link.some((l) => l !== null && typeof l === 'object' && l.relation === 'next'))) {
-          byKey.set(key, bundleResources(sent));
+        if (!(sent.resourceType === 'Bundle' && Array.isArray(sent.link) && sent.link.some((l) => l !== null && typeof l === 'object' && l.relation === 'next'))) {
+          use([], first);
           return;
         }
         if (!reader) {
-          byKey.set(key, bundleResources(sent));
+          use([], first);
           gap(`the EHR sent only the first page and ${serverProblem ?? 'gave no FHIR server to fetch the rest from'}`, false);
           return;
         }
         try {
           const result = await reader.followPages(sent, budget(), options.maxPages);
-          byKey.set(key, result.resources);
-          if (result.truncated) {
+          const problem = use(result.resources);
+          if (problem) {
+            use([], first);
+            gap(`only the first page could be used: a later page was not what was asked for (${problem})`, false);
+          } else if (result.truncated) {
             gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
           }
         } catch (err) {
-          byKey.set(key, bundleResources(sent));
+          use([], first);
           gap(`only the first page could be read: ${(err as Error).message}`, false);
         }
         return;
       }
-      const why = sent ? 'the EHR reported an error for it' : 'the EHR did not send it';
+      const why = mismatch ? `the EHR sent something other than what was asked for (${mismatch})` : sent ? 'the EHR reported an error for it' : 'the EHR did not send it';
       if (!reader) {
         sources[key] = 'missing';
         gap(`${why} and ${serverProblem ?? 'gave no FHIR server to fetch it from'}`);
@@ -115,9 +135,14 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         return;
       }
       try {
-        const result = await reader.search(url, budget(), options.maxPages);
+        const result = expected?.kind === 'read' ? { resources: firstPage(await reader.read(url, budget())), truncated: false } : await reader.search(url, budget(), options.maxPages);
+        const problem = use(result.resources);
+        if (problem) {
+          sources[key] = 'missing';
+          gap(`${why} and the FHIR server's answer was not what was asked for (${problem})`);
+          return;
+        }
         sources[key] = 'fhir-server';
-        byKey.set(key, result.resources);
         if (result.truncated) {
           gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
         }
@@ -181,6 +206,22 @@ function serverAllowed(fhirServer: string, allowed: string): boolean {
     return base === '' || server.pathname === base || server.pathname.startsWith(`${base}/`);
   } catch {
     return false;
+  }
+}
+
+/** A resource as a list of resources: a Bundle's entries, or the resource itself. */
+function firstPage(value: Resource): Resource[] {
+  return value.resourceType === 'Bundle' ? bundleResources(value) : [value];
+}
+
+/** The id a read template asks for ("Patient/{{context.patientId}}" gives the patient id), when it can be filled. */
+function readIdOf(template: string, request: PatientRecordRequest): string | undefined {
+  const filled = fillPrefetchTemplate(template, request);
+  const id = filled?.split('/')[1];
+  try {
+    return id === undefined ? undefined : decodeURIComponent(id);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,0 +1,153 @@
+// What came for a prefetch key must be what its template asked for, and about this patient (CDS Hooks
+// 2.0: the service checks prefetched data against its template). Before, a Patient, a Bundle of
+// Observations or a transaction response sent for the medication list read as "no active medications":
+// 200 with no cards and no word that the check was incomplete. Records of another patient were counted
+// as this patient's.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFhirTestServer } from '../support/fhir-test-server.ts';
+import type { FhirTestServer } from '../support/fhir-test-server.ts';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture, prefetchResources, topics } from '../support/test-app.ts';
+
+const AUTH = { access_token: 'test-access-token', token_type: 'Bearer' };
+const FIXTURE = 'order-sign/opioid-draft-with-active-benzodiazepine.json';
+
+let server: FhirTestServer | undefined;
+let plain: http.Server | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  if (plain) {
+    plain.closeAllConnections();
+    await new Promise((resolve) => plain!.close(resolve));
+    plain = undefined;
+  }
+});
+
+function withoutServer(body: Record<string, any>): Record<string, any> {
+  delete body.fhirServer;
+  delete body.fhirAuthorization;
+  return body;
+}
+
+const WRONG_MEDICATION_LISTS: [string, (body: Record<string, any>) => unknown][] = [
+  ['a Patient', (b) => b.prefetch.patient],
+  ['a Bundle of Observations', () => ({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } }] })],
+  ['an empty transaction response', () => ({ resourceType: 'Bundle', type: 'transaction-response', entry: [] })],
+  ['a single MedicationRequest instead of a search result', (b) => b.prefetch.medicationRequests.entry[0].resource],
+];
+
+describe('prefetch that is not what its template asked for', () => {
+  for (const [label, wrong] of WRONG_MEDICATION_LISTS) {
+    it(`the required medication list sent as ${label}, no FHIR server: 412 naming the mismatch, not "no medications"`, async () => {
+      const t = await createTestApp();
+      const body = withoutServer(fixture(FIXTURE));
+      body.prefetch.medicationRequests = wrong(body);
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect(res.status).toBe(412);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+      expect(res.body.issue[0].details.text).toMatch(/medicationRequests.*something other than what was asked for/);
+    });
+  }
+
+  it('the medication list sent as a Bundle of Patients is fetched from the FHIR server instead, which finds the interaction', async () => {
+    const t = await createTestApp();
+    const body = fixture(FIXTURE);
+    server = await startFhirTestServer(prefetchResources(body));
+    body.fhirServer = server.baseUrl;
+    body.fhirAuthorization = AUTH;
+    body.prefetch.medicationRequests = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: body.prefetch.patient }] };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+    expect(server.calls.map((c) => c.url.split('?')[0])).toEqual(['/fhir/MedicationRequest']);
+  });
+
+  it('an optional key sent as the wrong kind of data tells the clinician the check is incomplete', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    body.prefetch.conditions = body.prefetch.patient;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    const cards = expectConformant(res.body);
+    expect(topics(cards)).toContain('opioid-benzodiazepine');
+    expect(cards.find((c) => c.source.topic?.code === 'check-incomplete')?.detail).toMatch(/conditions/);
+  });
+
+  it('a medication list with an included Medication is used as before', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    const order = body.prefetch.medicationRequests.entry[0].resource;
+    const concept = order.medicationCodeableConcept;
+    delete order.medicationCodeableConcept;
+    order.medicationReference = { reference: 'Medication/included-alprazolam' };
+    body.prefetch.medicationRequests.entry.push({ resource: { resourceType: 'Medication', id: 'included-alprazolam', code: concept }, search: { mode: 'include' } });
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body)).sort()).toEqual(['naloxone-co-prescribe', 'opioid-benzodiazepine']);
+  });
+
+  it("the patient key holding another patient's record: the age is not taken from it", async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    body.prefetch.patient = { ...body.prefetch.patient, id: 'someone-else' };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    const incomplete = expectConformant(res.body).find((c) => c.source.topic?.code === 'check-incomplete');
+    expect(incomplete?.detail).toMatch(/another patient or resource than the one asked for/);
+  });
+});
+
+describe('records of another patient', () => {
+  it("a benzodiazepine of another patient in the medication list is left out, and the clinician told", async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    body.prefetch.medicationRequests.entry[0].resource.subject = { reference: 'https://ehr.example/fhir/Patient/someone-else' };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    const cards = expectConformant(res.body);
+    expect(topics(cards)).not.toContain('opioid-benzodiazepine');
+    expect(cards.find((c) => c.source.topic?.code === 'check-incomplete')?.detail).toMatch(/a record of another patient/);
+  });
+
+  it('a version-specific or absolute reference to this patient still counts', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    const id = body.context.patientId;
+    body.prefetch.medicationRequests.entry[0].resource.subject = { reference: `https://ehr.example/fhir/Patient/${id}/_history/4` };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body)).sort()).toEqual(['naloxone-co-prescribe', 'opioid-benzodiazepine']);
+  });
+});
+
+/** A FHIR server that answers every call with the given resource. */
+async function answering(resource: unknown): Promise<string> {
+  plain = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/fhir+json' });
+    res.end(JSON.stringify(resource));
+  });
+  await new Promise<void>((resolve) => plain!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(plain.address() as AddressInfo).port}/fhir`;
+}
+
+describe('FHIR server answers that are not what was asked for', () => {
+  const answers: [string, unknown][] = [
+    ['a Patient', { resourceType: 'Patient', id: 'test-patient-alpha' }],
+    ['a Bundle of Observations', { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' } } }] }],
+    ['an empty transaction response', { resourceType: 'Bundle', type: 'transaction-response' }],
+  ];
+  for (const [label, answer] of answers) {
+    it(`the medication search answered with ${label}: 412, not "no medications"`, async () => {
+      const t = await createTestApp();
+      const body = fixture(FIXTURE);
+      body.fhirServer = await answering(answer);
+      body.fhirAuthorization = AUTH;
+      delete body.prefetch.medicationRequests;
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect(res.status).toBe(412);
+      expect(res.body.issue[0].details.text).toMatch(/medicationRequests/);
+    });
+  }
+});
