@@ -119,8 +119,21 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
     }
   });
 
-  router.all('/cds-services', (_req, res) => sendOutcome(res, methodNotAllowedOutcome('Use GET on /cds-services.')));
-  router.all('/cds-services/:id', (_req, res) => sendOutcome(res, methodNotAllowedOutcome('Use POST to call a CDS service.')));
-  router.all('/cds-services/:id/feedback', (_req, res) => sendOutcome(res, methodNotAllowedOutcome('Use POST to send feedback.')));
+  // A 405 names the methods the resource supports in Allow (RFC 9110 section 15.5.6); a service this
+  // server does not have is a 404 whatever the method. (OPTIONS is answered by the CORS middleware.)
+  router.all('/cds-services', (_req, res) => {
+    res.setHeader('Allow', 'GET, HEAD');
+    sendOutcome(res, methodNotAllowedOutcome('Use GET on /cds-services.'));
+  });
+  const postOnly = (details: string) => (req: Request, res: Response) => {
+    if (!byId.has(String(req.params.id))) {
+      sendOutcome(res, notFound);
+      return;
+    }
+    res.setHeader('Allow', 'POST');
+    sendOutcome(res, methodNotAllowedOutcome(details));
+  };
+  router.all('/cds-services/:id', postOnly('Use POST to call a CDS service.'));
+  router.all('/cds-services/:id/feedback', postOnly('Use POST to send feedback.'));
   return router;
 }
