@@ -1,6 +1,7 @@
 /**
  * Validates a CDS Hooks 2.0 feedback body (`{ "feedback": [ ... ] }`, spec section "Feedback") and
- * returns typed items, or throws a 400 naming the first problem. Unknown fields are ignored.
+ * returns typed items, or throws a 400 naming the first problem. Unknown fields are ignored. A batch is
+ * taken whole or not at all: one malformed item refuses it, and nothing of it is stored.
  */
 import type { FeedbackItemInput } from '../store/index.ts';
 import { badRequestError } from '../shared/index.ts';
@@ -27,6 +28,17 @@ function text(value: unknown, max: number, at: string): string | undefined {
     throw badRequestError(`"${at}" contains a character that cannot be stored (a NUL, or half of a Unicode character).`, at);
   }
   return value.trim().length > 0 && value.length <= max ? value : undefined;
+}
+
+/** Seconds "60" (a leap second, RFC 3339 section 5.6), with any fraction, before the zone. */
+const LEAP_SECOND = /:60(\.\d+)?(?=(Z|[+-]\d{2}:\d{2})$)/i;
+
+/**
+ * A leap second (23:59:60Z, valid RFC 3339) read as the last millisecond before it (23:59:59.999Z):
+ * JavaScript dates, and so Date.parse, have no 60th second. Any other value is returned as is.
+ */
+function withoutLeapSecond(value: string): string {
+  return value.replace(LEAP_SECOND, ':59.999');
 }
 
 /** A real date-time (no 30 February), in a sane range. */
@@ -64,7 +76,8 @@ export function parseFeedback(body: unknown): FeedbackItemInput[] {
     if (raw.outcome !== 'accepted' && raw.outcome !== 'overridden') {
       throw badRequestError(`"${at}.outcome" must be "accepted" or "overridden".`, `${at}.outcome`);
     }
-    const outcomeTimestamp = text(raw.outcomeTimestamp, 64, `${at}.outcomeTimestamp`);
+    const sentTimestamp = text(raw.outcomeTimestamp, 64, `${at}.outcomeTimestamp`);
+    const outcomeTimestamp = sentTimestamp === undefined ? undefined : withoutLeapSecond(sentTimestamp);
     if (!outcomeTimestamp || !RFC3339.test(outcomeTimestamp) || !validTimestamp(outcomeTimestamp)) {
       throw badRequestError(`"${at}.outcomeTimestamp" is required and must be an RFC 3339 date-time.`, `${at}.outcomeTimestamp`);
     }

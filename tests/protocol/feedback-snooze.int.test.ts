@@ -69,6 +69,23 @@ describe('feedback endpoint and snoozes', () => {
     expect(stats.find((s) => s.ruleId === RULE)?.overridden).toBeGreaterThanOrEqual(1);
   });
 
+  it('stores feedback whose outcomeTimestamp is an RFC 3339 leap second (23:59:60)', async () => {
+    const overridden = async () => (await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'))).find((s) => s.ruleId === RULE)?.overridden ?? 0;
+    for (const outcomeTimestamp of ['2016-12-31T23:59:60Z', '2016-12-31T18:59:60.25-05:00']) {
+      const cards = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', `fb-leap-${outcomeTimestamp.length}`));
+      const card = cards.find((c) => c.source.topic?.code === RULE)!;
+      const before = await overridden();
+      const res = await request(t.app)
+        .post(FEEDBACK)
+        .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp, overrideReason: { userComment: 'discussed with patient' } }] });
+      expect(res.status).toBe(200);
+      expect(await overridden()).toBe(before + 1);
+    }
+    // A 61st second is not a time.
+    const res = await request(t.app).post(FEEDBACK).send({ feedback: [{ card: 'x', outcome: 'overridden', outcomeTimestamp: '2016-12-31T23:59:61Z' }] });
+    expect(res.status).toBe(400);
+  });
+
   it('accepts and flags feedback for a card uuid it never issued', async () => {
     const res = await request(t.app)
       .post(FEEDBACK)
