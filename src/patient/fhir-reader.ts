@@ -8,7 +8,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { searchResultProblem } from './key-content.ts';
-import { DEFAULT_MAX_RESPONSE_BYTES, FhirResponseNotJsonError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES, FhirRedirectError, FhirResponseNotJsonError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
 
 export type FetchLike = typeof globalThis.fetch;
 
@@ -234,7 +234,12 @@ function classify(err: unknown, status: number | undefined, timedOut: boolean): 
     return { message: 'the EHR FHIR server did not answer in time', retry: false, serverFault: true };
   }
   if (err instanceof FhirResponseTooLargeError) {
-    return { message: `the EHR FHIR server's answer was too large to read (${err.message})`, retry: false, serverFault: true };
+    // One answer over the limit is a server not working as a FHIR server should; answers that only add up
+    // to it are this patient's large record, which says nothing about the server.
+    return { message: `the EHR FHIR server's answer was too large to read (${err.message})`, retry: false, serverFault: !err.together };
+  }
+  if (err instanceof FhirRedirectError) {
+    return { message: 'the EHR FHIR server answered with a redirect, which this service does not follow', retry: false, serverFault: false };
   }
   if (status !== undefined && isServerStatus(status)) {
     return { message: `the EHR FHIR server answered with an error (HTTP ${status})`, retry: true, serverFault: true };

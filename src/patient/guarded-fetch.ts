@@ -7,6 +7,11 @@
  *   the limit, announced or streamed, fails the call (`FhirResponseTooLargeError`).
  * - **Body read here.** A body that stalls halfway then fails by the call's own timeout here, and a body
  *   that is not JSON fails as `FhirResponseNotJsonError`, not as a stack trace MedplumClient prints.
+ * - **All answers of one call together.** The reader is made per hook call; its answers share one byte budget
+ *   (the same limit), so pages, keys and Medication reads cannot add up to hundreds of MB for one order.
+ * - **No redirects.** A redirect is not followed (`redirect: 'manual'`): the allowlist and the https rule
+ *   are checked against the server the EHR named, and a redirect could lead elsewhere (another host, an
+ *   internal address, or another path of the same host, which would get the access token).
  * - **Status.** MedplumClient turns an error answer into an OperationOutcome built from its body; a 503
  *   with an HTML page becomes a generic "bad request". The reader needs the real status to tell a sick
  *   server (5xx, 429) from a refusal (4xx): `statusOf(signal)` gives it, keyed by the call's own
@@ -18,9 +23,19 @@ import type { FetchLike } from './fhir-reader.ts';
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export class FhirResponseTooLargeError extends Error {
-  constructor(limit: number) {
-    super(`the answer was larger than ${limit} bytes`);
+  /** True when this answer alone was not too large, but the call's answers together were. */
+  readonly together: boolean;
+  constructor(limit: number, together = false) {
+    super(together ? `the answers for this check were larger than ${limit} bytes together` : `the answer was larger than ${limit} bytes`);
     this.name = 'FhirResponseTooLargeError';
+    this.together = together;
+  }
+}
+
+export class FhirRedirectError extends Error {
+  constructor() {
+    super('the answer was a redirect, which is not followed');
+    this.name = 'FhirRedirectError';
   }
 }
 
@@ -37,7 +52,7 @@ export interface GuardedFetch {
   statusOf(signal: AbortSignal): number | undefined;
 }
 
-async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+async function readCapped(body: ReadableStream<Uint8Array>, limit: number, tooLarge: () => FhirResponseTooLargeError): Promise<Uint8Array> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -47,7 +62,7 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Prom
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel().catch(() => undefined);
-      throw new FhirResponseTooLargeError(limit);
+      throw tooLarge();
     }
     chunks.push(value);
   }
@@ -62,21 +77,29 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number): Prom
 
 /**
  * @param inner - The fetch that makes the call (globalThis.fetch, or a test's).
- * @param maxBytes - Largest body read.
+ * @param maxBytes - Largest body read, and largest total of all bodies read through this fetch.
  */
 export function createGuardedFetch(inner: FetchLike, maxBytes: number = DEFAULT_MAX_RESPONSE_BYTES): GuardedFetch {
   const statuses = new WeakMap<AbortSignal, number>();
+  let used = 0;
   const guarded: FetchLike = async (input, init) => {
-    const response = await inner(input, init);
+    const response = await inner(input, { ...init, redirect: 'manual' });
     if (init?.signal) {
       statuses.set(init.signal, response.status);
     }
-    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-    if (declared > maxBytes) {
+    if (response.status >= 300 && response.status < 400 && response.status !== 304) {
       await response.body?.cancel().catch(() => undefined);
-      throw new FhirResponseTooLargeError(maxBytes);
+      throw new FhirRedirectError();
     }
-    const bytes = response.body ? await readCapped(response.body, maxBytes) : new Uint8Array(0);
+    const left = maxBytes - used;
+    const tooLarge = (): FhirResponseTooLargeError => new FhirResponseTooLargeError(maxBytes, left < maxBytes);
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (declared > left) {
+      await response.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    const bytes = response.body ? await readCapped(response.body, left, tooLarge) : new Uint8Array(0);
+    used += bytes.byteLength;
     if (bytes.byteLength > 0 && /json/i.test(response.headers.get('content-type') ?? 'json')) {
       try {
         JSON.parse(new TextDecoder().decode(bytes));

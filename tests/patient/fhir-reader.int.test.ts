@@ -247,3 +247,64 @@ describe("FHIR reader: the request's own time budget", () => {
     expect(breakers.isOpen(serverKey(base))).toBe(true);
   });
 });
+
+describe('FHIR reader: redirects are not followed', () => {
+  it('a redirect to another host is not followed: that host gets no call, the token goes nowhere, and the breaker is not counted', async () => {
+    const seen: string[] = [];
+    const other = http.createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ?? '-'}`);
+      ok(req, res);
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/elsewhere/Patient/1`;
+      handler = (_q, s) => {
+        s.writeHead(302, { location: target });
+        s.end();
+      };
+      expect(await readOnce()).toMatch(/redirect, which this service does not follow/);
+      expect(calls).toBe(1); // not retried
+      expect(seen).toEqual([]);
+      expect(breakers.isOpen(serverKey(base))).toBe(false);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
+  it('a redirect to another path of the same server is not followed either (the token would go outside the FHIR base)', async () => {
+    const urls: string[] = [];
+    handler = (req, res) => {
+      urls.push(req.url ?? '');
+      if (req.url?.startsWith('/fhir/')) {
+        res.writeHead(307, { location: '/internal-admin/Patient/1' });
+        res.end();
+      } else {
+        ok(req, res);
+      }
+    };
+    expect(await readOnce()).toMatch(/redirect/);
+    expect(urls).toEqual(['/fhir/Patient/1']);
+  });
+});
+
+describe("FHIR reader: one byte budget for all of a check's answers", () => {
+  it('answers each under the limit but over it together: the last one fails, and it does not count against the breaker', async () => {
+    const LIMIT = 64 * 1024;
+    const body = JSON.stringify({ resourceType: 'Patient', id: '1', text: { status: 'generated', div: `<div>${'x'.repeat(LIMIT / 4)}</div>` } });
+    handler = (_q, s) => {
+      s.writeHead(200, fhirJson);
+      s.end(body);
+    };
+    const r = reader({ maxResponseBytes: LIMIT });
+    expect(await readOnce(r)).toBe('Patient');
+    expect(await readOnce(r)).toBe('Patient');
+    expect(await readOnce(r)).toBe('Patient');
+    expect(await readOnce(r)).toMatch(/larger than 65536 bytes together/);
+    expect(await readOnce(r)).toMatch(/together/);
+    expect(await readOnce(r)).toMatch(/together/);
+    expect(breakers.isOpen(serverKey(base))).toBe(false);
+    // A new check (a new reader) has its own budget.
+    expect(await readOnce(reader({ maxResponseBytes: LIMIT }))).toBe('Patient');
+  });
+});
