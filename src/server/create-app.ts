@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use('/cds-services', cors());
   if (deps.auth.mode === 'required') {
-    // Before body parsing: an unauthenticated body is never parsed. CORS runs first so a 401 reaches the browser.
+    // Before body parsing (below): an unauthenticated body is never read. CORS runs first so a 401 reaches the browser.
     app.use(
       '/cds-services',
       requireCdsJwt({ verifier: deps.auth.verifier, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger, onRefused: (reason) => metrics.countAuthRefusal(reason) })
@@ -93,14 +93,16 @@ export function createApp(deps: AppDeps): Express {
       })
     );
   }
+  // JSON bodies are read and parsed only here, for the CDS endpoints, after the token and the rate limit: no
+  // other path reads a body (health, readiness, metrics, the console, a 404), so an unauthenticated client
+  // cannot make the service buffer and parse megabytes anywhere else.
+  app.use('/cds-services', express.json({ limit: deps.config.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }), limitJsonDepth(deps.config.maxJsonDepth));
   if (deps.admin) {
-    // Before body parsing: the admin router authenticates first and parses bodies itself.
+    // The admin router authenticates first and parses bodies itself, only on the routes that take one.
     app.use('/admin/api', adminRouter(deps.admin));
     app.use('/admin', consoleStatic(deps.logger));
   }
   app.get('/openapi.json', openApiRoute(deps.config.publicBaseUrl));
-  app.use(express.json({ limit: deps.config.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true }));
-  app.use(limitJsonDepth(deps.config.maxJsonDepth));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
