@@ -18,7 +18,7 @@ import type { FetchLike, FhirReader } from './fhir-reader.ts';
 import { expectedContent, keepExpected, searchResultProblem } from './key-content.ts';
 import type { KeptContent } from './key-content.ts';
 import { fillPrefetchTemplate } from './prefetch-template.ts';
-import { indexBundleFullUrls, indexMedications, unresolvedMedicationReferences } from './medication-index.ts';
+import { indexAbsoluteReferences, indexBundleFullUrls, indexMedications, referenceKeys, unresolvedMedicationReferences } from './medication-index.ts';
 import type { DataGap, PatientRecord, PatientRecordRequest, PrefetchKeyPolicy } from './types.ts';
 
 export interface LoadOptions {
@@ -161,7 +161,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
       indexBundleFullUrls(medications, value);
     }
   }
-  await resolveServerMedications(request.draftOrders, resources, medications, reader, budget, gaps);
+  await resolveServerMedications(request.draftOrders, resources, medications, reader, request.fhirServer, budget, gaps);
 
   const required = gaps.filter((g) => g.required);
   if (required.length > 0) {
@@ -243,12 +243,21 @@ function groupByType(resources: readonly Resource[]): Map<string, Resource[]> {
   return out;
 }
 
-/** Reads referenced Medications that were neither contained nor bundled, in parallel within the budget. */
+/**
+ * Most Medications read from the EHR's FHIR server for one call, and how many at once. A patient's record
+ * rarely names more than a handful that were neither contained nor bundled; hundreds of parallel reads
+ * would hit the EHR's rate limits (opening the circuit breaker for every other call) for one order.
+ */
+export const MAX_MEDICATION_READS = 20;
+const MEDICATION_READ_CONCURRENCY = 4;
+
+/** Reads referenced Medications that were neither contained nor bundled, a few at a time within the budget. */
 async function resolveServerMedications(
   draftOrders: Bundle,
   resources: ReadonlyMap<string, readonly Resource[]>,
   medications: Map<string, Medication>,
   reader: FhirReader | undefined,
+  fhirServer: string | undefined,
   budget: () => AbortSignal,
   gaps: DataGap[]
 ): Promise<void> {
@@ -258,24 +267,47 @@ async function resolveServerMedications(
     ...(resources.get('MedicationStatement') ?? []),
     ...(resources.get('MedicationAdministration') ?? []),
   ];
-  const missing = unresolvedMedicationReferences(users, medications);
-  await Promise.all(
-    missing.map(async (ref) => {
-      const purpose = `the medication behind reference ${ref}`;
-      if (!reader || !/^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) {
-        gaps.push({ key: 'medication', purpose, reason: 'it was neither contained, nor bundled, nor fetchable from the FHIR server', required: false });
-        return;
+  const { toRead, elsewhere } = unresolvedMedicationReferences(users, medications, fhirServer);
+  for (const ref of elsewhere) {
+    gaps.push({ key: 'medication', purpose: `a medication on another FHIR server (${referenceKeys(ref)[1] ?? 'an absolute reference'})`, reason: 'it was neither contained nor bundled, and only the EHR\'s own FHIR server is read', required: false });
+  }
+  const readable: string[] = [];
+  for (const ref of toRead) {
+    if (!reader || !/^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) {
+      gaps.push({ key: 'medication', purpose: `the medication behind reference ${ref}`, reason: 'it was neither contained, nor bundled, nor fetchable from the FHIR server', required: false });
+    } else {
+      readable.push(ref);
+    }
+  }
+  const skipped = readable.length - MAX_MEDICATION_READS;
+  if (skipped > 0) {
+    gaps.push({
+      key: 'medication',
+      purpose: `${skipped} more referenced medication${skipped === 1 ? '' : 's'}`,
+      reason: `at most ${MAX_MEDICATION_READS} medications that were neither contained nor bundled are read from the FHIR server in one call`,
+      required: false,
+    });
+  }
+  const queue = readable.slice(0, MAX_MEDICATION_READS);
+  const readOne = async (ref: string): Promise<void> => {
+    const purpose = `the medication behind reference ${ref}`;
+    try {
+      const resource = await reader!.read(ref, budget());
+      if (resource.resourceType === 'Medication') {
+        medications.set(ref, resource);
+      } else {
+        gaps.push({ key: 'medication', purpose, reason: 'the FHIR server returned something else', required: false });
       }
-      try {
-        const resource = await reader.read(ref, budget());
-        if (resource.resourceType === 'Medication') {
-          medications.set(ref, resource);
-        } else {
-          gaps.push({ key: 'medication', purpose, reason: 'the FHIR server returned something else', required: false });
-        }
-      } catch (err) {
-        gaps.push({ key: 'medication', purpose, reason: (err as Error).message, required: false });
+    } catch (err) {
+      gaps.push({ key: 'medication', purpose, reason: (err as Error).message, required: false });
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(MEDICATION_READ_CONCURRENCY, queue.length) }, async () => {
+      for (let ref = queue.shift(); ref !== undefined; ref = queue.shift()) {
+        await readOne(ref);
       }
     })
   );
+  indexAbsoluteReferences(users, medications, fhirServer);
 }

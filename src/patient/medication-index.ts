@@ -6,14 +6,35 @@ import type { Bundle, Medication, Reference, Resource } from '@medplum/fhirtypes
 
 type MedicationUser = Resource & { medicationReference?: Reference; contained?: Resource[] };
 
-/** Index keys for a reference string: itself, and "Medication/id" when it is an absolute URL. */
-export function referenceKeys(reference: string): string[] {
+/** "Medication/<id>" at the end of a reference, after any server base and before any "/_history/<version>". */
+const MEDICATION_KEY = /(?:^|\/)(Medication\/[^/]+?)(?:\/_history\/[^/]+)?$/;
+
+/** A reference with a scheme ("https://...", "urn:uuid:..."), as opposed to a relative "Medication/id". */
+function isAbsolute(reference: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(reference);
+}
+
+/**
+ * Index keys for a reference string: itself, and "Medication/id" when it is relative and version-specific,
+ * or absolute on the EHR's own FHIR server (`fhirServer`; any server when the call named none). An absolute
+ * reference to another server (a formulary's "https://other.example/fhir/Medication/123") never stands for the
+ * EHR's Medication/123, which may be another drug.
+ */
+export function referenceKeys(reference: string, fhirServer?: string): string[] {
   const keys = [reference];
-  const match = /(?:^|\/)(Medication\/[^/]+?)(?:\/_history\/[^/]+)?$/.exec(reference);
-  if (match?.[1] && match[1] !== reference) {
-    keys.push(match[1]);
+  const short = MEDICATION_KEY.exec(reference)?.[1];
+  if (short && short !== reference && (!isAbsolute(reference) || onServer(reference, fhirServer))) {
+    keys.push(short);
   }
   return keys;
+}
+
+/** True when an absolute reference is on the given server base, or when no server is known. */
+function onServer(reference: string, fhirServer: string | undefined): boolean {
+  if (fhirServer === undefined) {
+    return true;
+  }
+  return reference.startsWith(`${fhirServer.replace(/\/+$/, '')}/`);
 }
 
 /**
@@ -40,19 +61,48 @@ export function indexBundleFullUrls(index: Map<string, Medication>, bundle: Bund
   }
 }
 
+export interface UnresolvedReferences {
+  /** "Medication/id" references to read from the EHR's FHIR server. */
+  readonly toRead: string[];
+  /** Absolute references to another server than the EHR's: never read (the token is for the EHR only). */
+  readonly elsewhere: string[];
+}
+
 /** Distinct non-contained medication references, used by the given resources, that the index cannot resolve. */
-export function unresolvedMedicationReferences(resources: readonly Resource[], index: ReadonlyMap<string, Medication>): string[] {
-  const refs = new Set<string>();
+export function unresolvedMedicationReferences(resources: readonly Resource[], index: ReadonlyMap<string, Medication>, fhirServer?: string): UnresolvedReferences {
+  const toRead = new Set<string>();
+  const elsewhere = new Set<string>();
   for (const resource of resources as MedicationUser[]) {
     const ref = resource.medicationReference?.reference;
     if (typeof ref === 'string' && ref.length > 0 && !ref.startsWith('#')) {
-      const keys = referenceKeys(ref);
+      const keys = referenceKeys(ref, fhirServer);
       if (!keys.some((k) => index.has(k))) {
-        refs.add(keys.at(-1) ?? ref);
+        if (keys.length === 1 && isAbsolute(ref) && MEDICATION_KEY.test(ref) && !ref.startsWith('urn:')) {
+          elsewhere.add(ref);
+        } else {
+          toRead.add(keys.at(-1) ?? ref);
+        }
       }
     }
   }
-  return [...refs];
+  return { toRead: [...toRead], elsewhere: [...elsewhere] };
+}
+
+/**
+ * Adds every absolute reference the resources use on the EHR's own server to the index, under the
+ * Medication it names, so that `resolveMedication` (which knows no server) finds it by the exact string.
+ */
+export function indexAbsoluteReferences(resources: readonly Resource[], index: Map<string, Medication>, fhirServer?: string): void {
+  for (const resource of resources as MedicationUser[]) {
+    const ref = resource.medicationReference?.reference;
+    if (typeof ref === 'string' && isAbsolute(ref) && !index.has(ref)) {
+      const short = referenceKeys(ref, fhirServer)[1];
+      const found = short === undefined ? undefined : index.get(short);
+      if (found) {
+        index.set(ref, found);
+      }
+    }
+  }
 }
 
 /**
@@ -72,11 +122,11 @@ export function resolveMedication(resource: Resource, index: ReadonlyMap<string,
     const found = Array.isArray(user.contained) ? user.contained.find((c) => c?.resourceType === 'Medication' && c.id === id) : undefined;
     return found as Medication | undefined;
   }
-  for (const key of referenceKeys(ref)) {
-    const found = index.get(key);
-    if (found) {
-      return found;
-    }
+  // Absolute references were indexed under their exact string by the loader, when they are on the EHR's server.
+  const found = index.get(ref);
+  if (found || isAbsolute(ref)) {
+    return found;
   }
-  return undefined;
+  const short = referenceKeys(ref)[1];
+  return short === undefined ? undefined : index.get(short);
 }
