@@ -99,7 +99,10 @@ export interface StoreConfig {
 
 export interface Config {
   readonly store: StoreConfig;
-  /** NODE_ENV=production: refuses development conveniences (auth off, development issuer, no FHIR server allowlist). */
+  /**
+   * NODE_ENV=production (trimmed, any case): refuses development conveniences (auth off, development issuer,
+   * no FHIR server allowlist, PUBLIC_BASE_URL unset or not https).
+   */
   readonly production: boolean;
   readonly auth: AuthConfig;
   readonly host: string;
@@ -127,6 +130,15 @@ export type ConfigResult = { readonly ok: true; readonly value: Config } | { rea
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
+ * Whether NODE_ENV names production, read like every other setting: trimmed, in any case
+ * ("production", " Production ", "PRODUCTION"). Anything that decides by NODE_ENV should ask this.
+ * @param env - The environment, usually process.env.
+ */
+export function isProductionEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.NODE_ENV?.trim().toLowerCase() === 'production';
+}
+
+/**
  * Reads configuration from environment variables (see README "Settings").
  * @param env - The environment, usually process.env.
  * @returns The config, or readable errors naming each bad variable.
@@ -145,10 +157,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     }
     return value;
   };
+  const production = isProductionEnv(env);
   const port = int('PORT', 8080, 0, 65535);
+  const publicBaseUrlSet = (env.PUBLIC_BASE_URL?.trim() ?? '') !== '';
   const publicBaseUrl = (env.PUBLIC_BASE_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(publicBaseUrl)) {
     errors.push(`PUBLIC_BASE_URL must be an absolute http(s) URL (got "${publicBaseUrl}")`);
+  } else if (production && (!publicBaseUrlSet || !publicBaseUrl.startsWith('https://'))) {
+    // Every CDS client token's aud must be this URL + path: unset (http://localhost:<port>), no real
+    // token is accepted and nothing says why; http, EHRs send their tokens over plain http.
+    errors.push(
+      `In production (NODE_ENV=production) set PUBLIC_BASE_URL to the absolute https URL EHRs call the service at ` +
+        `(behind a proxy, the proxy's URL; e.g. https://cds.hospital.example): ${publicBaseUrlSet ? 'it is not https' : 'it is unset'}, ` +
+        `and every CDS client token's aud must name it`
+    );
   }
   const allowlistEntries = (env.FHIR_SERVER_ALLOWLIST ?? '')
     .split(',')
@@ -171,7 +193,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (!LOG_LEVELS.includes(logLevel)) {
     errors.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
-  const production = env.NODE_ENV === 'production';
   if (production) {
     for (const prefix of allowedServers.filter((p) => p.startsWith('http://'))) {
       errors.push(`FHIR_SERVER_ALLOWLIST entries must use https in production (NODE_ENV=production): the EHR's access token goes with every call (got "${prefix}")`);

@@ -170,7 +170,7 @@ describe('development defaults and configuration', () => {
   });
 
   it('never creates a development token in production or when credentials are configured', () => {
-    const prod = loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}', FHIR_SERVER_ALLOWLIST: 'https://ehr.hospital.example/fhir' });
+    const prod = loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.hospital.example', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}', FHIR_SERVER_ALLOWLIST: 'https://ehr.hospital.example/fhir' });
     expect(prod.ok && prod.value.admin.devTokenFile).toBeUndefined();
     const oidc = loadConfig({ ADMIN_OIDC_ISSUER: ISSUER, ADMIN_OIDC_AUDIENCE: AUDIENCE, ADMIN_OIDC_JWKS_URL: 'https://login.hospital.example/jwks' });
     expect(oidc.ok && oidc.value.admin.devTokenFile).toBeUndefined();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 
 const SECRET = 'a-secret-that-must-never-be-printed-0123456789';
-const PRODUCTION = { NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' };
+const PRODUCTION = { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.hospital.example', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' };
 
 describe('FHIR_SERVER_ALLOWLIST', () => {
   it('in production refuses to start without it, naming the setting and what to set', () => {

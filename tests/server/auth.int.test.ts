@@ -100,7 +100,7 @@ describe('auth configuration', () => {
   });
 
   it('in production calls FHIR servers over https only, and refuses an http allowlist entry', () => {
-    const base = { NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' };
+    const base = { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.hospital.test', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}' };
     const https = loadConfig({ ...base, FHIR_SERVER_ALLOWLIST: 'https://ehr.hospital.test/fhir' });
     expect(https.ok && https.value.fhir.requireHttps).toBe(true);
     const http = loadConfig({ ...base, FHIR_SERVER_ALLOWLIST: 'http://ehr.hospital.test/fhir' });
@@ -111,7 +111,7 @@ describe('auth configuration', () => {
 
   it('refuses production without trusted clients, and never trusts the development issuer there', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).ok).toBe(false);
-    const withClients = loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}', FHIR_SERVER_ALLOWLIST: 'https://ehr.hospital.example/fhir' });
+    const withClients = loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.hospital.example', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}', FHIR_SERVER_ALLOWLIST: 'https://ehr.hospital.example/fhir' });
     expect(withClients.ok && withClients.value.auth.trustDevIssuer).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_CLIENTS_JSON: '{"clients":[]}', CDS_TRUST_DEV_ISSUER: 'true' }).ok).toBe(false);
   });
