@@ -19,7 +19,8 @@ export type WorkerCountResult = { readonly ok: true; readonly value: number } | 
 export function workerCount(env: Readonly<Record<string, string | undefined>>, cores: number = os.availableParallelism()): WorkerCountResult {
   const raw = env.WORKERS?.trim().toLowerCase() ?? '';
   if (raw === '') {
-    return { ok: true, value: env.NODE_ENV === 'production' ? Math.max(1, cores) : 1 };
+    // Read as config.ts's isProductionEnv does (trimmed, any case); not imported, to keep the primary's modules few.
+    return { ok: true, value: env.NODE_ENV?.trim().toLowerCase() === 'production' ? Math.max(1, cores) : 1 };
   }
   if (raw === 'auto') {
     return { ok: true, value: Math.max(1, cores) };

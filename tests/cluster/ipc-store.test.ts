@@ -204,6 +204,7 @@ describe('workerCount', () => {
   it('defaults to one process outside production and to every core in production', () => {
     expect(workerCount({}, 8)).toEqual({ ok: true, value: 1 });
     expect(workerCount({ NODE_ENV: 'production' }, 8)).toEqual({ ok: true, value: 8 });
+    expect(workerCount({ NODE_ENV: ' Production ' }, 8)).toEqual({ ok: true, value: 8 }); // as config.ts reads it
     expect(workerCount({ WORKERS: 'auto' }, 4)).toEqual({ ok: true, value: 4 });
     expect(workerCount({ WORKERS: '3', NODE_ENV: 'production' }, 8)).toEqual({ ok: true, value: 3 });
   });
