@@ -53,9 +53,16 @@ export interface CdsJwtVerifierOptions {
   readonly now?: () => number;
   /** Timeout of one JWKS download, ms. Default 2000. */
   readonly jwksTimeoutMs?: number;
-  /** Minimum time between two downloads of one JWKS triggered by an unknown `kid`, ms. Default 30000. */
+  /**
+   * Minimum time between two downloads of one JWKS, ms, counted from the last attempt whether it failed or
+   * not: an unknown `kid`, or a JWKS URL that keeps failing, causes at most one download per cooldown. Default 30000.
+   */
   readonly jwksCooldownMs?: number;
-  /** How long a downloaded JWKS is used before it is fetched again, ms. Default 600000 (10 min). */
+  /**
+   * How long a downloaded JWKS is used before it is fetched again, ms. Default 600000 (10 min). When that
+   * refresh fails, the last good keys are still used for up to JWKS_STALE_KEYS_MAX_AGE_MS (24 h) after
+   * their download (src/security/remote-jwks.ts).
+   */
   readonly jwksCacheMaxAgeMs?: number;
 }
 

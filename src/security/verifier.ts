@@ -13,10 +13,11 @@
  * The result carries a short reason for the log; it never contains the token.
  */
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import type { FetchImplementation, JWTPayload, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, ProtectedHeaderParameters } from 'jose';
 import { effectiveAlgorithms, isForbiddenAlgorithm } from './algorithms.ts';
 import { checkJwks, checkJwksUrl, sameUrl } from './jwks.ts';
+import { KeySourceUnavailable, remoteKeyResolver } from './remote-jwks.ts';
 import type { CdsJwtVerifier, CdsJwtVerifierOptions, JSONWebKeySet, TrustedClient, VerifyFailureReason, VerifyResult } from './types.ts';
 
 const MAX_HEADER_LENGTH = 16 * 1024;
@@ -33,30 +34,18 @@ interface ClientEntry {
   readonly getKey: JWTVerifyGetKey;
 }
 
-/** Thrown by a remote key resolver when the JWKS cannot be obtained (network, timeout, bad answer). */
-class KeySourceUnavailable extends Error {
-  constructor(cause: unknown) {
-    super('JWKS unavailable', { cause });
-    this.name = 'KeySourceUnavailable';
-  }
-}
-
 function fail(reason: VerifyFailureReason, iss?: string): VerifyResult {
   return iss === undefined ? { ok: false, reason } : { ok: false, reason, iss: iss.slice(0, MAX_LOGGED_ISS_LENGTH) };
 }
 
-function remoteKeyResolver(url: string, options: CdsJwtVerifierOptions): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(new URL(url), {
-    timeoutDuration: options.jwksTimeoutMs ?? 2000,
-    cooldownDuration: options.jwksCooldownMs ?? 30_000,
-    cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
-    ...(options.fetch ? { [customFetch]: options.fetch as unknown as FetchImplementation } : {}),
-  });
+/** Keys of a JWKS URL (cached, the last good ones kept through an outage: remote-jwks.ts); errors as reasons. */
+function remoteKeys(url: string, options: CdsJwtVerifierOptions): JWTVerifyGetKey {
+  const remote = remoteKeyResolver(url, options, options.now ?? Date.now);
   return async (header, token) => {
     try {
       return await remote(header, token);
     } catch (err) {
-      if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) {
+      if (err instanceof KeySourceUnavailable || err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) {
         throw err;
       }
       throw new KeySourceUnavailable(err);
@@ -78,7 +67,7 @@ function buildClient(client: TrustedClient, options: CdsJwtVerifierOptions, prob
       problems.push(`${name}: jwksUrl ${problem}`);
       return undefined;
     }
-    getKey = remoteKeyResolver(client.jwksUrl, options);
+    getKey = remoteKeys(client.jwksUrl, options);
   } else {
     let jwks: unknown = client.jwks;
     if (client.jwksFile !== undefined) {

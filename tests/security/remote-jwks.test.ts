@@ -1,6 +1,7 @@
 /**
  * Keys fetched from an allowlisted JWKS URL, served by a real HTTP server on 127.0.0.1 (no mocked
- * fetch): caching, rotation on an unknown kid, bounded refetching, failures, and the jku allowlist.
+ * fetch): caching, rotation on an unknown kid, bounded refetching (failed attempts included), the last good
+ * keys used through an outage (for a bounded time), failures, and the jku allowlist.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -8,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCdsJwtVerifier, createMemoryReplayStore } from '../../src/security/index.ts';
 import type { CdsJwtVerifierOptions, JSONWebKeySet } from '../../src/security/index.ts';
+import { JWKS_STALE_KEYS_MAX_AGE_MS } from '../../src/security/remote-jwks.ts';
 import { AUD, bearer, ISS, jwksOf, makeKey, signToken } from './helpers.ts';
 import type { TestKey } from './helpers.ts';
 
@@ -111,6 +113,71 @@ describe('remote JWKS (jwksUrl)', () => {
       expect(await v.verify(bearer(token), AUD)).toMatchObject({ ok: false, reason: 'unknown-kid' });
     }
     expect(hits.length).toBe(1);
+  });
+
+  it('while the JWKS URL fails, it is downloaded at most once per cooldown, however many tokens come (forged ones with random kids too)', async () => {
+    mode = 'error';
+    const v = await remoteVerifier({ jwksCooldownMs: 60_000 });
+    for (let i = 0; i < 10; i++) {
+      const forged = await signToken(attackerKey, { nowMs: Date.now(), header: { kid: `random-${i}` } });
+      expect(await v.verify(bearer(forged), AUD)).toMatchObject({ ok: false, reason: 'jwks-unavailable' });
+      expect(await v.verify(bearer(await signToken(oldKey, { nowMs: Date.now() })), AUD)).toMatchObject({ ok: false, reason: 'jwks-unavailable' });
+    }
+    expect(hits).toEqual(['/jwks.json']);
+  });
+
+  it('the cooldown counts from the last download attempt, failed or not: an unknown kid triggers one refetch, then waits', async () => {
+    let clock = Date.now();
+    const v = await remoteVerifier({ jwksCooldownMs: 60_000, now: () => clock });
+    expect(await v.verify(bearer(await signToken(oldKey, { nowMs: clock })), AUD)).toMatchObject({ ok: true });
+    mode = 'error';
+    clock += 61_000; // past the cooldown, the keys still fresh (10 min)
+    const reasons: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const forged = await signToken(attackerKey, { nowMs: clock, header: { kid: `random-${i}` } });
+      const result = await v.verify(bearer(forged), AUD);
+      reasons.push(result.ok ? 'ok' : result.reason);
+    }
+    // the first unknown kid tried to refetch (and could not); the others waited for the cooldown
+    expect(reasons).toEqual(['jwks-unavailable', ...Array<string>(9).fill('unknown-kid')]);
+    expect(hits).toEqual(['/jwks.json', '/jwks.json']);
+    expect(await v.verify(bearer(await signToken(oldKey, { nowMs: clock })), AUD)).toMatchObject({ ok: true });
+    expect(hits.length).toBe(2);
+  });
+
+  it('keys fetched, then the URL fails after the cache age: valid tokens still pass with the last good keys', async () => {
+    const v = await remoteVerifier({ jwksCacheMaxAgeMs: 50 });
+    expect(await v.verify(bearer(await signToken(oldKey, { nowMs: Date.now() })), AUD)).toMatchObject({ ok: true });
+    mode = 'error';
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the cache age passes
+    for (let i = 0; i < 5; i++) {
+      expect(await v.verify(bearer(await signToken(oldKey, { nowMs: Date.now() })), AUD)).toMatchObject({ ok: true, iss: ISS });
+    }
+    expect(hits.length).toBe(6); // each tried to refresh (no cooldown here), failed, and used the last good keys
+    // a forged token is still refused
+    const forged = await signToken(attackerKey, { nowMs: Date.now(), header: { kid: oldKey.kid } });
+    expect(await v.verify(bearer(forged), AUD)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    // the URL answers again: the new keys are used
+    mode = 'serve';
+    served = jwksOf(newKey);
+    expect(await v.verify(bearer(await signToken(newKey, { nowMs: Date.now() })), AUD)).toMatchObject({ ok: true });
+  });
+
+  it('the last good keys are used through an outage for at most JWKS_STALE_KEYS_MAX_AGE_MS (24 h) after their download', async () => {
+    expect(JWKS_STALE_KEYS_MAX_AGE_MS).toBe(24 * 60 * 60 * 1000);
+    const fetchedAt = Date.now();
+    let clock = fetchedAt;
+    const v = await remoteVerifier({ now: () => clock });
+    expect(await v.verify(bearer(await signToken(oldKey, { nowMs: clock })), AUD)).toMatchObject({ ok: true });
+    mode = 'error';
+    clock = fetchedAt + 11 * 60_000; // past the 10 min cache age
+    expect(await v.verify(bearer(await signToken(oldKey, { nowMs: clock })), AUD)).toMatchObject({ ok: true });
+    clock = fetchedAt + JWKS_STALE_KEYS_MAX_AGE_MS - 60_000;
+    expect(await v.verify(bearer(await signToken(oldKey, { nowMs: clock })), AUD)).toMatchObject({ ok: true });
+    clock = fetchedAt + JWKS_STALE_KEYS_MAX_AGE_MS + 1;
+    expect(await v.verify(bearer(await signToken(oldKey, { nowMs: clock })), AUD)).toMatchObject({ ok: false, reason: 'jwks-unavailable' });
+    mode = 'serve';
+    expect(await v.verify(bearer(await signToken(oldKey, { nowMs: clock })), AUD)).toMatchObject({ ok: true });
   });
 
   it('jku equal to the allowlisted URL is honoured', async () => {
