@@ -1,7 +1,8 @@
 /**
  * Express glue: refuses requests without a valid CDS client JWT with a bare 401, logs why (never the
  * token), and leaves the verified identity in `res.locals.cdsClient`. A token that could not be checked
- * against replays (the replay store down or stuck) is refused with 503 and Retry-After instead.
+ * against replays (the replay store down or stuck) is refused with 503 and Retry-After instead; the client
+ * must retry with a new token, as its jti may have been recorded (a slow store can commit it after the timeout).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { serviceUnavailableOutcome } from '../shared/outcomes.ts';
@@ -78,9 +79,12 @@ export function requireCdsJwt(options: RequireCdsJwtOptions): RequestHandler {
         options.onRefused?.(result.reason);
         if (result.reason === 'replay-store-unavailable') {
           // Nothing is wrong with the token: the service cannot check it against replays now (its
-          // store is down or stuck). Refused (fail closed), but as a transient failure to retry.
+          // store is down or stuck). Refused (fail closed), but as a transient failure to retry, with a new
+          // token: a slow store may still record this jti after the timeout, and then the same token is a replay.
           res.status(503).setHeader('Retry-After', '5');
-          res.type('application/fhir+json').json(serviceUnavailableOutcome('The service cannot check the authorization token right now. Send the request again.'));
+          res
+            .type('application/fhir+json')
+            .json(serviceUnavailableOutcome('The service cannot check the authorization token right now. Send the request again with a new token (a new jti): this one may already be recorded as used.'));
           return;
         }
         unauthorized(req, res);

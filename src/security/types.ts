@@ -44,7 +44,8 @@ export interface CdsJwtVerifierOptions {
   readonly replayStore: ReplayStore;
   /**
    * Longest wait for the replay store, ms; then the token is refused as `replay-store-unavailable` (fails
-   * closed, answered 503). A stuck store must not hold every authenticated call. Default 1000.
+   * closed, answered 503). A stuck store must not hold every authenticated call. Default 1000. A slow store
+   * may still record the jti afterwards, so the 503 asks the client to retry with a new token.
    */
   readonly replayTimeoutMs?: number;
   /** fetch used for `jwksUrl` (tests inject one). Default globalThis.fetch. */

@@ -69,6 +69,8 @@ describe('requireCdsJwt', () => {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] });
+    // the store may still record the jti when it answers: the same token sent again would be a replay
+    expect(res.body.issue[0].details.text).toMatch(/again with a new token/);
     expect(logged).toEqual([expect.objectContaining({ reason: 'replay-store-unavailable' })]);
   });
 
