@@ -9,6 +9,13 @@ import { serviceUnavailableOutcome } from '../shared/outcomes.ts';
 import { requestPath } from '../shared/request-path.ts';
 import type { CdsJwtVerifier, VerifyFailureReason } from './types.ts';
 
+/** Longest `audience` written to the log: the client chooses the path in it (requestPath caps the path alike). */
+const MAX_LOGGED_AUDIENCE = 300;
+
+function loggedAudience(audience: string): string {
+  return audience.length > MAX_LOGGED_AUDIENCE ? `${audience.slice(0, MAX_LOGGED_AUDIENCE)}…` : audience;
+}
+
 /** What a verified request carries in `res.locals.cdsClient`. */
 export interface CdsClientIdentity {
   readonly iss: string;
@@ -73,7 +80,7 @@ export function requireCdsJwt(options: RequireCdsJwtOptions): RequestHandler {
           return;
         }
         options.logger?.warn(
-          { requestId: res.locals.requestId, reason: result.reason, iss: result.iss, audience, method: req.method, path: requestPath(req) },
+          { requestId: res.locals.requestId, reason: result.reason, iss: result.iss, audience: loggedAudience(audience), method: req.method, path: requestPath(req) },
           'CDS client JWT refused'
         );
         options.onRefused?.(result.reason);

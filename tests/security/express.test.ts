@@ -56,6 +56,16 @@ describe('requireCdsJwt', () => {
     expect(JSON.stringify(logged)).not.toContain(token.split('.')[2]);
   });
 
+  it('the log line of a refusal stays short when the client sends a very long path', async () => {
+    logged = [];
+    const long = `/cds-services/${'A'.repeat(15_000)}`;
+    const res = await request(app()).get(long).set('Authorization', 'Bearer x.y.z');
+    expect(res.status).toBe(401);
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(logged[0]).length).toBeLessThan(1000);
+    expect(logged[0]).toMatchObject({ reason: 'malformed-token', audience: expect.stringMatching(new RegExp(`^${PUBLIC}/cds-services/A+…$`)) });
+  });
+
   it('refuses a request without a token', async () => {
     const res = await request(app()).get('/cds-services/x');
     expect(res.status).toBe(401);
