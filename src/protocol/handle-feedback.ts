@@ -7,6 +7,7 @@ import { OVERRIDE_REASON_SYSTEM } from '../cards/index.ts';
 import type { FeedbackResult, Snooze, Store } from '../store/index.ts';
 import { parseFeedback } from './parse-feedback.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
+import type { CallingClient } from './types.ts';
 
 export interface FeedbackDeps {
   readonly store: Store;
@@ -24,10 +25,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * @param service - The service the feedback was posted to.
  * @param body - Parsed JSON body.
  * @param deps - Store, current rule set, clock.
+ * @param client - The verified calling client; absent with CDS_AUTH=off.
  * @returns What was stored and which snoozes were created.
  * @throws OperationOutcomeError (400) for a malformed body.
  */
-export async function handleFeedback(service: ServiceDefinition, body: unknown, deps: FeedbackDeps): Promise<FeedbackOutcome> {
+export async function handleFeedback(service: ServiceDefinition, body: unknown, deps: FeedbackDeps, client?: CallingClient): Promise<FeedbackOutcome> {
   const items = parseFeedback(body);
   const result = await deps.store.recordFeedback(service.id, items);
   const now = deps.now?.() ?? new Date();
@@ -44,8 +46,9 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
     const system = item.overrideReason?.system;
     const reason = rule?.card.overrideReasons?.find((r) => r.code === item.overrideReason?.code && (system === undefined || system === OVERRIDE_REASON_SYSTEM));
     // Only a card this service issued can be snoozed through its feedback endpoint (feedback posted to
-    // another service's endpoint names a card that is not that service's).
-    if (!card || card.serviceId !== service.id || !reason?.snoozeDays) {
+    // another service's endpoint names a card that is not that service's), and only by the client it was
+    // issued to: another EHR's override must never hide this one's warnings.
+    if (!card || card.serviceId !== service.id || card.clientIss !== client?.iss || !reason?.snoozeDays) {
       continue;
     }
     // A card snoozes once. Feedback repeated for it (an EHR resending) must not renew a snooze an admin

@@ -15,7 +15,7 @@ import { recordRequestFor } from './record-request.ts';
 import type { AuditedCard, Store, SuppressedCard } from '../store/index.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
 import { isSnoozable, materiallyChanged, materialStateOf } from './snooze.ts';
-import type { Card, CdsResponse, OrderHookRequest } from './types.ts';
+import type { CallingClient, Card, CdsResponse, OrderHookRequest } from './types.ts';
 
 export interface HookDeps {
   /** The current rule set; read once per request so a reload mid-request cannot mix sets. */
@@ -27,8 +27,8 @@ export interface HookDeps {
   readonly now?: () => Date;
   /** Feedback store: snoozes are honoured when present. */
   readonly store?: Store;
-  /** Pseudonymous patient key (keyed hash); required with a store. */
-  readonly patientKey?: (fhirServer: string | undefined, patientId: string) => string;
+  /** Pseudonymous patient key (keyed hash) of a patient of a calling client; required with a store. */
+  readonly patientKey?: (fhirServer: string | undefined, patientId: string, client?: CallingClient) => string;
   /** Longest wait for the store's snooze lookup, ms; after it every card is shown. Default 250. */
   readonly snoozeLookupTimeoutMs?: number;
 }
@@ -59,10 +59,11 @@ export interface HookOutcome {
  * @param service - The service the call was posted to.
  * @param body - The parsed JSON body (validated here).
  * @param deps - Rule set, FHIR fallback settings, clock.
+ * @param client - The verified calling client (its snoozes are its own); absent with CDS_AUTH=off.
  * @returns The CDS Hooks response plus what the audit needs.
  * @throws OperationOutcomeError: 400 for a malformed request, 412 when required data is unobtainable.
  */
-export async function handleOrderHook(service: ServiceDefinition, body: unknown, deps: HookDeps): Promise<HookOutcome> {
+export async function handleOrderHook(service: ServiceDefinition, body: unknown, deps: HookDeps, client?: CallingClient): Promise<HookOutcome> {
   const request = parseOrderHookRequest(body, service);
   const ruleSet = deps.ruleSet();
   const now = deps.now?.() ?? new Date();
@@ -92,7 +93,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
       failures.push({ ...failure, title: ruleSet.rules.find((r) => r.id === failure.ruleId)?.title ?? failure.ruleId });
     }
   }
-  const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId) : undefined;
+  const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId, client) : undefined;
   const { shown, suppressed } = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
   const cards: Card[] = shown.map((b) => b.card);
   const factGaps = facts.gaps.map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));

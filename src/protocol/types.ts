@@ -5,6 +5,12 @@
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 
+/** The client that called, from its verified JWT (CDS Hooks 2.0 "Trusting CDS Clients"). */
+export interface CallingClient {
+  readonly iss: string;
+  readonly tenant?: string;
+}
+
 export type Indicator = 'info' | 'warning' | 'critical';
 export type SelectionBehavior = 'at-most-one' | 'any';
 export type ActionType = 'create' | 'update' | 'delete';

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { handleFeedback, handleOrderHook, parseFeedback, toDiscovery } from '../protocol/index.ts';
-import type { HookDeps, HookOutcome, ServiceDefinition } from '../protocol/index.ts';
+import type { CallingClient, HookDeps, HookOutcome, ServiceDefinition } from '../protocol/index.ts';
 import { methodNotAllowedOutcome, notFound, serviceUnavailableOutcome, unsupportedMediaTypeOutcome } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { sendOutcome } from './send-outcome.ts';
@@ -37,6 +37,15 @@ function audit(deps: CdsRoutesDeps, service: ServiceDefinition, outcome: HookOut
   });
 }
 
+/** The verified client of this call (set by the JWT check), or undefined with CDS_AUTH=off. */
+function callingClient(res: Response): CallingClient | undefined {
+  const identity = res.locals.cdsClient as { iss?: unknown; tenant?: unknown } | undefined;
+  if (typeof identity?.iss !== 'string') {
+    return undefined;
+  }
+  return { iss: identity.iss, ...(typeof identity.tenant === 'string' ? { tenant: identity.tenant } : {}) };
+}
+
 function isJsonContentType(req: Request): boolean {
   return req.is(['application/json', 'application/*+json']) !== false && req.is(['application/json', 'application/*+json']) !== null;
 }
@@ -66,7 +75,7 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       return;
     }
     try {
-      const outcome = await handleOrderHook(service, req.body, deps);
+      const outcome = await handleOrderHook(service, req.body, deps, callingClient(res));
       res.locals.hookInstance = outcome.request.hookInstance;
       res.locals.ruleSetVersion = outcome.ruleSetVersion;
       res.locals.cardCount = outcome.response.cards.length;
@@ -108,7 +117,7 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
         sendOutcome(res, serviceUnavailableOutcome('The feedback store is not configured.'));
         return;
       }
-      const outcome = await handleFeedback(service, req.body, { store: deps.store, ruleSet: deps.ruleSet, ...(deps.now ? { now: deps.now } : {}) });
+      const outcome = await handleFeedback(service, req.body, { store: deps.store, ruleSet: deps.ruleSet, ...(deps.now ? { now: deps.now } : {}) }, callingClient(res));
       deps.logger.info(
         { requestId: res.locals.requestId, serviceId: service.id, stored: outcome.stored, duplicates: outcome.duplicates, unknownCards: outcome.unknownCards.length, snoozes: outcome.snoozes.length },
         'feedback stored'

@@ -11,7 +11,7 @@ export type { StoreLogger } from './sql.ts';
 export { DataDirLockedError } from './pglite-lock.ts';
 export { isStoreUnavailable } from './unavailable.ts';
 export { createPatientKeyer, loadPatientKeySecret, PATIENT_KEY_SECRET_FILE } from './patient-key.ts';
-export type { PatientKeyer, PatientKeySecret, PatientKeySecretOptions } from './patient-key.ts';
+export type { KeyClient, PatientKeyer, PatientKeySecret, PatientKeySecretOptions } from './patient-key.ts';
 export type * from './types.ts';
 
 import type { Store } from './types.ts';

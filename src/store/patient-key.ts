@@ -1,8 +1,12 @@
 /**
- * Patients are identified in the store only by a keyed hash: HMAC-SHA256 over the FHIR server and the
- * patient id, with a secret that is not in the database. The same patient on the same FHIR server always
- * gets the same key (snoozes and audit rows can be matched); without the secret the key cannot be
- * reversed or recomputed from a guessed id.
+ * Patients are identified in the store only by a keyed hash: HMAC-SHA256 over the FHIR server, the
+ * patient id and the calling client (the verified issuer and tenant of its JWT), with a secret that is
+ * not in the database. The same patient of the same client always gets the same key (snoozes and audit
+ * rows can be matched); without the secret the key cannot be reversed or recomputed from a guessed id.
+ *
+ * The client is part of the key because the FHIR server and patient id come from the request body: two
+ * EHRs each with a patient "12345" (or one EHR naming another's server) would otherwise share snoozes, and
+ * one EHR's override would hide another's warnings.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -13,7 +17,13 @@ import type { StoreLogger } from './sql.ts';
 export const PATIENT_KEY_SECRET_FILE = 'patient-key.secret';
 const MIN_SECRET_LENGTH = 32;
 
-export type PatientKeyer = (fhirServer: string | undefined, patientId: string) => string;
+/** The calling client, from its verified JWT; absent only with CDS_AUTH=off (development). */
+export interface KeyClient {
+  readonly iss: string;
+  readonly tenant?: string;
+}
+
+export type PatientKeyer = (fhirServer: string | undefined, patientId: string, client?: KeyClient) => string;
 
 /** "https://ehr.example/fhir/" and "https://ehr.example/fhir" are the same server. */
 function normaliseServer(fhirServer: string | undefined): string {
@@ -22,16 +32,17 @@ function normaliseServer(fhirServer: string | undefined): string {
 
 /**
  * @param secret - At least 32 characters (from config or {@link loadPatientKeySecret}).
- * @returns (fhirServer, patientId) => 64 hex characters.
+ * @returns (fhirServer, patientId, client) => 64 hex characters.
  */
 export function createPatientKeyer(secret: string): PatientKeyer {
   if (secret.length < MIN_SECRET_LENGTH) {
     throw new Error(`the patient key secret must be at least ${MIN_SECRET_LENGTH} characters`);
   }
-  return (fhirServer, patientId) =>
+  return (fhirServer, patientId, client) =>
     createHmac('sha256', secret)
-      // JSON array: no separator ambiguity between server and id.
-      .update(JSON.stringify([normaliseServer(fhirServer), patientId]))
+      // JSON array: no separator ambiguity between the parts. Without a client (auth off) the key is what
+      // it was before clients were part of it.
+      .update(JSON.stringify(client ? [normaliseServer(fhirServer), patientId, client.iss, client.tenant ?? null] : [normaliseServer(fhirServer), patientId]))
       .digest('hex');
 }
 

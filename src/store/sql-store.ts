@@ -428,7 +428,7 @@ export class SqlStore implements Store, StoreDiagnostics {
     }
     await this.flushQuietly('findIssuedCards');
     const rows = await this.sql.query(
-      `SELECT c.uuid, c.rule_id, c.indicator, c.order_ref, c.material_state, c.issued_at, i.service_id, i.hook_instance, i.patient_key
+      `SELECT c.uuid, c.rule_id, c.indicator, c.order_ref, c.material_state, c.issued_at, i.service_id, i.hook_instance, i.patient_key, i.client_iss
        FROM issued_cards c JOIN invocations i ON i.id = c.invocation_id
        WHERE c.uuid = ANY($1::text[])`,
       [wanted]
@@ -436,6 +436,7 @@ export class SqlStore implements Store, StoreDiagnostics {
     return rows.map((row) => {
       const orderRef = textOrUndefined(row.order_ref);
       const materialState = textOrUndefined(row.material_state);
+      const clientIss = textOrUndefined(row.client_iss);
       return {
         uuid: String(row.uuid),
         ruleId: String(row.rule_id),
@@ -443,6 +444,7 @@ export class SqlStore implements Store, StoreDiagnostics {
         serviceId: String(row.service_id),
         hookInstance: String(row.hook_instance),
         patientKey: String(row.patient_key),
+        ...(clientIss === undefined ? {} : { clientIss }),
         ...(orderRef === undefined ? {} : { orderRef }),
         ...(materialState === undefined ? {} : { materialState }),
         issuedAt: toIso(row.issued_at),

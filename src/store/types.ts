@@ -71,6 +71,8 @@ export interface IssuedCard {
   readonly serviceId: string;
   readonly hookInstance: string;
   readonly patientKey: string;
+  /** The issuer of the JWT of the call that got the card (absent with CDS_AUTH=off). */
+  readonly clientIss?: string;
   readonly orderRef?: string;
   readonly materialState?: string;
   readonly issuedAt: string;

@@ -30,6 +30,16 @@ describe('createPatientKeyer', () => {
     expect(k).not.toContain('123');
   });
 
+  it('differs by calling client (issuer, tenant), and is unchanged without one', () => {
+    const key = createPatientKeyer(SECRET);
+    const a = key('https://ehr.example/fhir', '123', { iss: 'https://ehr-a.example' });
+    expect(a).toBe(key('https://ehr.example/fhir', '123', { iss: 'https://ehr-a.example' }));
+    expect(key('https://ehr.example/fhir', '123', { iss: 'https://ehr-b.example' })).not.toBe(a);
+    expect(key('https://ehr.example/fhir', '123', { iss: 'https://ehr-a.example', tenant: 't1' })).not.toBe(a);
+    expect(key('https://ehr.example/fhir', '123', { iss: 'https://ehr-a.example', tenant: 't1' })).not.toBe(key('https://ehr.example/fhir', '123', { iss: 'https://ehr-a.example', tenant: 't2' }));
+    expect(key('https://ehr.example/fhir', '123')).not.toBe(a); // auth off: the key of before clients were part of it
+  });
+
   it('is unambiguous between server and id', () => {
     const key = createPatientKeyer(SECRET);
     expect(key('https://a', 'b|c')).not.toBe(key('https://a|b', 'c'));

@@ -123,6 +123,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
           serviceId: rec.serviceId,
           hookInstance: rec.hookInstance,
           patientKey: rec.patientKey,
+          clientIss: 'https://ehr.example',
           orderRef: 'MedicationRequest/1',
           materialState: 'classes=benzodiazepine;mmeBand=50',
           issuedAt: new Date(rec.receivedAt).toISOString(),
