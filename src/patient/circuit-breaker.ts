@@ -34,9 +34,21 @@ export interface CircuitBreakers {
   isOpen(server: string): boolean;
 }
 
-/** The key of a server: its URL without query or trailing slash. */
+/**
+ * The key of a server: its normalised URL, so that one server has one breaker however a client spells it.
+ * Scheme and host lower-cased and a default port dropped (as `URL` does), then the path without query,
+ * fragment or trailing slashes: `https://EHR.example:443/fhir/` is `https://ehr.example/fhir`. Paths stay
+ * case-sensitive, so two FHIR bases on one host keep their own breakers.
+ */
 export function serverKey(url: string): string {
-  return url.split(/[?#]/, 1)[0]!.replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL (a reader is never made for one): the raw text, without query or trailing slash.
+    return url.split(/[?#]/, 1)[0]!.replace(/\/+$/, '');
+  }
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
 export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBreakers {

@@ -46,4 +46,18 @@ describe('circuit breaker per FHIR server', () => {
     b.failed('https://a.test/fhir');
     expect(b.allow('https://a.test/fhir')).toBe(false);
   });
+
+  it('one server has one breaker however the client spells its URL (case of scheme and host, default port, trailing slashes)', () => {
+    const b = createCircuitBreakers({ failureThreshold: 2, coolDownMs: 10_000, now: () => 0 });
+    b.failed('https://ehr.hospital.example/fhir');
+    b.failed('HTTPS://EHR.Hospital.Example:443/fhir/');
+    for (const spelling of ['https://ehr.hospital.example/fhir', 'https://EHR.hospital.example/fhir', 'https://ehr.hospital.example:443/fhir', 'https://ehr.hospital.example/fhir//', 'https://ehr.hospital.example/fhir?x=1']) {
+      expect(b.isOpen(spelling), spelling).toBe(true);
+      expect(b.allow(spelling), spelling).toBe(false);
+    }
+    // Another port, another path or another host is another server.
+    for (const other of ['https://ehr.hospital.example:8443/fhir', 'https://ehr.hospital.example/FHIR', 'https://ehr.hospital.example/fhir/r4', 'http://ehr.hospital.example/fhir']) {
+      expect(b.allow(other), other).toBe(true);
+    }
+  });
 });
