@@ -2,7 +2,7 @@
  * The order-sign / order-select pipeline:
  * request -> patient record -> facts -> rules -> cards -> response.
  */
-import { INCOMPLETE_TOPIC_CODE, buildIncompleteCard, buildOrderCards, dropMirroredCards } from '../cards/index.ts';
+import { INCOMPLETE_TOPIC_CODE, buildIncompleteCard, buildOrderCards, dropMirroredCards, dropRepeatedSuggestions } from '../cards/index.ts';
 import type { BuiltCard } from '../cards/index.ts';
 import { evaluateOrder } from '../engine/index.ts';
 import type { RuleFailure, RuleSet } from '../engine/index.ts';
@@ -94,7 +94,10 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     }
   }
   const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId, client) : undefined;
-  const { shown, suppressed } = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
+  const snoozed = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
+  // After the snoozes: a suggestion is kept on the first card actually shown.
+  const shown = dropRepeatedSuggestions(snoozed.shown);
+  const suppressed = snoozed.suppressed;
   const cards: Card[] = shown.map((b) => b.card);
   const factGaps = facts.gaps.map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
   const incomplete = buildIncompleteCard([...record.gaps, ...factGaps], failures);
