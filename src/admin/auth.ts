@@ -8,7 +8,9 @@
  *   entry, if any, matched); or
  * - an OIDC-style JWT from the configured issuer, verified with jose against the issuer's JWKS
  *   (asymmetric algorithms only), with `iss`, `aud` and `exp` checked; the role comes from a claim
- *   (`roles` by default) holding `cds-viewer` and/or `cds-editor`.
+ *   (`roles` by default) holding `cds-viewer` and/or `cds-editor`. A JWKS URL goes through the same
+ *   cache as the CDS clients' (src/security/remote-jwks.ts): at most one download per cooldown counted
+ *   from the last attempt, failed or not, and the last good keys kept through an outage for up to 24 h.
  *
  * Roles: viewer (read, validate, test, dry-run) < editor (also write). With `ADMIN_AUTH=off`
  * (development only; refused in production by the config) every caller is an editor.
@@ -19,9 +21,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { AdminConfig } from '../config/index.ts';
+import { KeySourceUnavailable, remoteKeyResolver } from '../security/remote-jwks.ts';
+import type { ReplayStore } from '../security/index.ts';
 
 export type AdminRole = 'viewer' | 'editor';
 
@@ -64,6 +68,8 @@ const BEARER = /^Bearer +(\S+) *$/i;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const MAX_TOKEN_LENGTH = 8192;
+/** remoteKeyResolver takes the CDS verifier's options; admin JWTs have no jti check, so this is never called. */
+const NO_REPLAY_STORE: ReplayStore = { remember: () => Promise.reject(new Error('admin OIDC keys use no replay store')) };
 
 /** SHA-256 of a token as lower-case hex: what the tokens file stores. */
 export function tokenHash(token: string): string {
@@ -165,7 +171,7 @@ export function createAdminAuthenticator(options: { readonly mode: 'on' | 'off';
           requiredClaims: ['exp', 'sub'],
         }));
       } catch (err) {
-        const reason = err instanceof joseErrors.JOSEError ? `jwt-${err.code}` : 'jwt-verification-error';
+        const reason = err instanceof KeySourceUnavailable ? 'jwks-unavailable' : err instanceof joseErrors.JOSEError ? `jwt-${err.code}` : 'jwt-verification-error';
         return { ok: false, status: 401, reason };
       }
       const role = roleFromClaim(claimAt(payload, oidc.rolesClaim));
@@ -275,7 +281,14 @@ export async function createAdminAuth(config: AdminConfig): Promise<{ ok: true; 
         errors.push(`ADMIN_OIDC_JWKS_FILE ${config.oidc.jwksFile}: ${(err as Error).message}`);
       }
     } else if (config.oidc.jwksUrl) {
-      getKey = createRemoteJWKSet(new URL(config.oidc.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      // Not jose's createRemoteJWKSet: it counts its cooldown and cache age from the last successful download
+      // only, so a failing IdP was downloaded again for every token (forged ones too) and one failed refresh
+      // after 10 min locked every admin out. Only the key download options are read; the replay store is not.
+      getKey = remoteKeyResolver(
+        config.oidc.jwksUrl,
+        { clients: [], replayStore: NO_REPLAY_STORE, jwksTimeoutMs: 3000, jwksCooldownMs: 30_000, jwksCacheMaxAgeMs: 600_000 },
+        () => Date.now()
+      );
     }
     if (getKey) {
       oidc = { issuer: config.oidc.issuer, audience: config.oidc.audience, rolesClaim: config.oidc.rolesClaim, getKey };
