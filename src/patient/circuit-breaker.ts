@@ -51,26 +51,43 @@ export function serverKey(url: string): string {
   return `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
+/** Servers whose breakers are remembered; past it the entry least worth keeping goes (see `evictOne`). */
+const MAX_SERVERS = 10_000;
+
 export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBreakers {
+  // Only servers that failed have an entry: a closed breaker with no failures is what an absent entry
+  // means, so reading (`allow`, `isOpen`) never creates one and a success removes it. Otherwise a client
+  // naming 10,000 servers would fill the table and push out the entry of an open breaker.
   const states = new Map<string, State>();
   const now = options.now ?? Date.now;
   const trialCalls = Math.max(1, options.trialCalls ?? 8);
-  const state = (server: string): State => {
+  /** Makes room: the oldest closed entry (failures below the threshold) goes; an open one only when every entry is open, the one open longest. */
+  const evictOne = (): void => {
+    let oldestOpen: [string, number] | undefined;
+    for (const [key, s] of states) {
+      if (s.openedAt === undefined) {
+        states.delete(key);
+        return;
+      }
+      if (!oldestOpen || s.openedAt < oldestOpen[1]) oldestOpen = [key, s.openedAt];
+    }
+    if (oldestOpen) states.delete(oldestOpen[0]);
+  };
+  const find = (server: string): State | undefined => states.get(serverKey(server));
+  const stateFor = (server: string): State => {
     const key = serverKey(server);
     let s = states.get(key);
     if (!s) {
+      if (states.size >= MAX_SERVERS) evictOne();
       s = { failures: 0, trials: 0 };
       states.set(key, s);
-      if (states.size > 10_000) {
-        states.delete(states.keys().next().value as string);
-      }
     }
     return s;
   };
   return {
     allow(server) {
-      const s = state(server);
-      if (s.openedAt === undefined) {
+      const s = find(server);
+      if (s?.openedAt === undefined) {
         return true;
       }
       const t = now();
@@ -90,13 +107,10 @@ export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBr
       return false;
     },
     succeeded(server) {
-      const s = state(server);
-      s.failures = 0;
-      s.openedAt = undefined;
-      s.trials = 0;
+      states.delete(serverKey(server));
     },
     failed(server) {
-      const s = state(server);
+      const s = stateFor(server);
       s.failures += 1;
       s.trials = 0;
       if (s.openedAt !== undefined || s.failures >= options.failureThreshold) {
@@ -104,8 +118,8 @@ export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBr
       }
     },
     isOpen(server) {
-      const s = state(server);
-      return s.openedAt !== undefined && now() - s.openedAt < options.coolDownMs;
+      const s = find(server);
+      return s?.openedAt !== undefined && now() - s.openedAt < options.coolDownMs;
     },
   };
 }

@@ -47,6 +47,21 @@ describe('circuit breaker per FHIR server', () => {
     expect(b.allow('https://a.test/fhir')).toBe(false);
   });
 
+  it('an open breaker stays open however many other servers clients name, looked up or failing', () => {
+    const b = createCircuitBreakers({ failureThreshold: 2, coolDownMs: 10_000, now: () => 0 });
+    const ehr = 'https://ehr.hospital.example/fhir';
+    b.failed(ehr);
+    b.failed(ehr);
+    // 10,000 other bases under an allowlisted prefix: asked about, and each failing once (closed breakers).
+    for (let i = 0; i < 10_001; i++) {
+      const other = `${ehr}/x${i}`;
+      expect(b.allow(other)).toBe(true);
+      b.failed(other);
+    }
+    expect(b.isOpen(ehr)).toBe(true);
+    expect(b.allow(ehr)).toBe(false);
+  });
+
   it('one server has one breaker however the client spells its URL (case of scheme and host, default port, trailing slashes)', () => {
     const b = createCircuitBreakers({ failureThreshold: 2, coolDownMs: 10_000, now: () => 0 });
     b.failed('https://ehr.hospital.example/fhir');
