@@ -4,8 +4,13 @@
  * costs each request nothing instead of its whole time budget. Then it is half-open: the next calls
  * are let through as trials, up to `trialCalls` of them (one request asks for its missing prefetch
  * keys and medications in parallel, so a single trial call would refuse the rest of that request and
- * give the clinician an incomplete check although the server had recovered). The first success closes
- * the breaker; a failure opens it again for another cool-down.
+ * give the clinician an incomplete check although the server had recovered). The first success of one
+ * of those trials closes the breaker; a failure opens it again for another cool-down.
+ *
+ * Only a trial's success closes an open breaker. A call let through before the breaker opened that answers
+ * after it (a straggler: it started while the server was still answering) says nothing about the server
+ * now, nor does a trial of an earlier opening (another trial failed since and opened the breaker again):
+ * `allow` hands each call a permit that says which it is, and `succeeded` takes it back.
  */
 
 export interface CircuitBreakerOptions {
@@ -24,12 +29,24 @@ interface State {
   /** Trial calls let through since the cool-down ended, and when the first of them was. */
   trials: number;
   trialsStartedAt?: number;
+  /** Which opening this is (a number never used before by these breakers); trials carry it. */
+  opening?: number;
+}
+
+/** What `allow` gives a call it lets through, to hand back to `succeeded` with the call's success. */
+export interface CallPermit {
+  /** Set for a trial call of a half-open breaker: the opening it is a trial of. */
+  readonly trialOf?: number;
 }
 
 export interface CircuitBreakers {
-  /** False while the server's breaker is open (the caller should fail fast). */
-  allow(server: string): boolean;
-  succeeded(server: string): void;
+  /** Undefined while the server's breaker is open (the caller should fail fast); else the call's permit. */
+  allow(server: string): CallPermit | undefined;
+  /**
+   * The server answered the call `permit` let through. Clears the failure count of a closed breaker; closes
+   * an open one only when the call was a trial of its current opening.
+   */
+  succeeded(server: string, permit: CallPermit): void;
   failed(server: string): void;
   isOpen(server: string): boolean;
 }
@@ -61,6 +78,8 @@ export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBr
   const states = new Map<string, State>();
   const now = options.now ?? Date.now;
   const trialCalls = Math.max(1, options.trialCalls ?? 8);
+  let openings = 0;
+  const closed: CallPermit = {};
   /** Makes room: the oldest closed entry (failures below the threshold) goes; an open one only when every entry is open, the one open longest. */
   const evictOne = (): void => {
     let oldestOpen: [string, number] | undefined;
@@ -88,11 +107,11 @@ export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBr
     allow(server) {
       const s = find(server);
       if (s?.openedAt === undefined) {
-        return true;
+        return closed;
       }
       const t = now();
       if (t - s.openedAt < options.coolDownMs) {
-        return false;
+        return undefined;
       }
       // Half-open. Trials whose outcome never came (their request's own budget ended first) must not
       // hold the breaker half-open for ever: after another cool-down a new round of trials starts.
@@ -102,12 +121,16 @@ export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBr
       if (s.trials < trialCalls) {
         if (s.trials === 0) s.trialsStartedAt = t;
         s.trials += 1;
-        return true;
+        return { trialOf: s.opening };
       }
-      return false;
+      return undefined;
     },
-    succeeded(server) {
-      states.delete(serverKey(server));
+    succeeded(server, permit) {
+      const key = serverKey(server);
+      const s = states.get(key);
+      if (s && (s.openedAt === undefined || (permit.trialOf !== undefined && permit.trialOf === s.opening))) {
+        states.delete(key);
+      }
     },
     failed(server) {
       const s = stateFor(server);
@@ -115,6 +138,8 @@ export function createCircuitBreakers(options: CircuitBreakerOptions): CircuitBr
       s.trials = 0;
       if (s.openedAt !== undefined || s.failures >= options.failureThreshold) {
         s.openedAt = now();
+        openings += 1;
+        s.opening = openings;
       }
     },
     isOpen(server) {

@@ -6,7 +6,7 @@
 import { MedplumClient, OperationOutcomeError, isOperationOutcome } from '@medplum/core';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirCallOutcome } from '../shared/index.ts';
-import type { CircuitBreakers } from './circuit-breaker.ts';
+import type { CallPermit, CircuitBreakers } from './circuit-breaker.ts';
 import { searchResultProblem } from './key-content.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, FhirRedirectError, FhirResponseNotJsonError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
 
@@ -72,7 +72,8 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       // No time left in this request's budget: no call is made, and nothing is counted.
       return { failure: { message: 'no time was left to ask the EHR FHIR server', retry: false } };
     }
-    if (breakers && !breakers.allow(options.fhirServer)) {
+    const permit: CallPermit | undefined = breakers ? breakers.allow(options.fhirServer) : {};
+    if (!permit) {
       report('circuit-open', 0);
       return { failure: { message: 'the EHR FHIR server has been failing, so calls to it are paused for a short while', retry: false } };
     }
@@ -80,7 +81,7 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     const started = performance.now();
     try {
       const body: unknown = await client.get(url, { signal: callSignal, cache: 'no-cache' });
-      breakers?.succeeded(options.fhirServer);
+      breakers?.succeeded(options.fhirServer, permit);
       report('ok', (performance.now() - started) / 1000);
       return { body };
     } catch (err) {
@@ -99,7 +100,13 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       if (failure.serverFault) {
         breakers?.failed(options.fhirServer);
       } else {
-        breakers?.succeeded(options.fhirServer);
+        // The server answered, working: a refusal (401, 403: our token; 404) counts as "server up", so it
+        // clears the failure count. We keep 401/403 here rather than as neutral: a wrong token says nothing
+        // of the server's health, and a server that answers them is not the hanging or erroring server the
+        // breaker guards against. Like any success, it closes an OPEN breaker only when this call was let
+        // through as a half-open trial (the permit says so), never as a straggler that started before the
+        // breaker opened.
+        breakers?.succeeded(options.fhirServer, permit);
       }
       report(callSignal.aborted ? 'timeout' : 'error', seconds);
       return { failure };

@@ -168,6 +168,35 @@ describe('FHIR reader: failures of the EHR FHIR server', () => {
   });
 });
 
+describe('FHIR reader: only a trial call closes an open breaker', () => {
+  for (const [label, status] of [['the resource', 200], ['a 401 (our token refused by a working server)', 401]] as const) {
+    it(`a slow call that started before the breaker opened and answers after it with ${label} leaves the breaker open`, async () => {
+      let release = (): void => undefined;
+      const arrived = new Promise<void>((resolve) => {
+        handler = (_q, s) => {
+          release = () => {
+            s.writeHead(status, fhirJson);
+            s.end(status === 200 ? PATIENT : JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] }));
+          };
+          resolve();
+        };
+      });
+      const slow = readOnce(reader({ requestTimeoutMs: 10_000 }));
+      await arrived;
+      handler = SERVER_FAILURES[0]![1];
+      await readOnce(); // two failures (the call and its retry)
+      await readOnce(); // the third: open
+      expect(breakers.isOpen(base)).toBe(true);
+      release();
+      expect(await slow).toMatch(status === 200 ? /^Patient$/ : /refused our access token/);
+      expect(breakers.isOpen(base)).toBe(true);
+      const before = calls;
+      expect(await readOnce()).toMatch(/paused/);
+      expect(calls).toBe(before);
+    });
+  }
+});
+
 describe('FHIR reader: searches', () => {
   it('a search answered 200 with a Bundle that reports an error is a failure, not an empty result', async () => {
     handler = (_q, s) => {
@@ -225,7 +254,7 @@ describe("FHIR reader: the request's own time budget", () => {
     for (let i = 0; i < 5; i++) expect(await readOnce(reader(), spent)).toMatch(/no time was left/);
     expect(calls).toBe(0);
     expect(outcomes).toEqual([]);
-    expect(breakers.allow(base)).toBe(true);
+    expect(breakers.allow(base)).toBeDefined();
   });
 
   it('a call cut off early by the budget (started late) does not count against the breaker', async () => {
@@ -235,7 +264,7 @@ describe("FHIR reader: the request's own time budget", () => {
       expect(await readOnce(r, AbortSignal.timeout(50))).toMatch(/within the time this check allows/);
     }
     expect(breakers.isOpen(serverKey(base))).toBe(false);
-    expect(breakers.allow(base)).toBe(true);
+    expect(breakers.allow(base)).toBeDefined();
   });
 
   it('a call that waited at least half its own timeout when the budget ended counts (a per-call timeout as long as the budget still opens the breaker)', async () => {
