@@ -24,9 +24,20 @@ export interface FhirReaderOptions {
   readonly onCall?: (outcome: FhirCallOutcome, seconds: number) => void;
   /** Largest answer read, bytes. Default DEFAULT_MAX_RESPONSE_BYTES (guarded-fetch.ts). */
   readonly maxResponseBytes?: number;
-  /** Pause before the one retry of a call the server failed (5xx, 429, connection lost), ms. Default 100. */
+  /**
+   * Pause before the one retry of a call the server failed (5xx, 429, connection lost), ms. Default 100. A
+   * longer Retry-After (up to `MAX_RETRY_AFTER_MS`) is waited instead; a Retry-After beyond it means no retry.
+   */
   readonly retryDelayMs?: number;
 }
+
+/**
+ * The longest Retry-After (of a 429 or 503) still retried, ms. The reader does not know how much of the
+ * request's budget is left, only its AbortSignal; one second fits the default budget (2.5 s) after a first
+ * call, and the pause ends anyway when the budget does. A server asking for more gets no second call from
+ * this request: retrying sooner than it asked is the load it is shedding, for a call the budget would end.
+ */
+export const MAX_RETRY_AFTER_MS = 1000;
 
 export interface SearchResult {
   readonly resources: Resource[];
@@ -50,7 +61,18 @@ export class FhirReadError extends Error {}
  * @returns The reader.
  */
 export function createFhirReader(options: FhirReaderOptions): FhirReader {
-  const guarded = createGuardedFetch(options.fetch ?? globalThis.fetch, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+  // Each answer's Retry-After, keyed by the call's own AbortSignal (as guarded-fetch.ts keeps its status).
+  const retryAfters = new WeakMap<AbortSignal, string>();
+  const inner = options.fetch ?? globalThis.fetch;
+  const recordingRetryAfter: FetchLike = async (input, init) => {
+    const response = await inner(input, init);
+    const retryAfter = response.headers.get('retry-after');
+    if (retryAfter !== null && init?.signal) {
+      retryAfters.set(init.signal, retryAfter);
+    }
+    return response;
+  };
+  const guarded = createGuardedFetch(recordingRetryAfter, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   const client = new MedplumClient({
     baseUrl: options.fhirServer,
     fhirUrlPath: '',
@@ -96,16 +118,16 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
         }
         return { failure: { message: 'the EHR FHIR server did not answer within the time this check allows', retry: false } };
       }
-      const failure = classify(err, guarded.statusOf(callSignal), callSignal.aborted);
+      const failure = withRetryAfter(classify(err, guarded.statusOf(callSignal), callSignal.aborted), retryAfters.get(callSignal));
       if (failure.serverFault) {
         breakers?.failed(options.fhirServer);
       } else {
         // The server answered, working: a refusal (401, 403: our token; 404) counts as "server up", so it
-        // clears the failure count. We keep 401/403 here rather than as neutral: a wrong token says nothing
-        // of the server's health, and a server that answers them is not the hanging or erroring server the
-        // breaker guards against. Like any success, it closes an OPEN breaker only when this call was let
-        // through as a half-open trial (the permit says so), never as a straggler that started before the
-        // breaker opened.
+        // clears the failure count. 401/403 are kept here on purpose, not made neutral: the server answered
+        // at once and in FHIR, so it is not the hanging or erroring server the breaker guards against (the
+        // token's fault is the client's). Like any success, it closes an OPEN breaker only when this call
+        // was let through as a half-open trial (the permit says so), never as a straggler that started
+        // before the breaker opened.
         breakers?.succeeded(options.fhirServer, permit);
       }
       report(callSignal.aborted ? 'timeout' : 'error', seconds);
@@ -118,7 +140,7 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     // One retry for these idempotent GETs, when the server failed in a way a second try can mend and
     // this request's budget still has time (it bounds the pause and the call).
     if ('failure' in outcome && outcome.failure.retry && !signal.aborted) {
-      const waited = await pause(retryDelayMs, signal);
+      const waited = await pause(Math.max(retryDelayMs, outcome.failure.retryAfterMs ?? 0), signal);
       if (waited) {
         outcome = await call(url, signal);
       }
@@ -225,6 +247,36 @@ interface CallFailure {
   readonly retry: boolean;
   /** Counts against the server's circuit breaker. */
   readonly serverFault?: boolean;
+  /** How long the server asked us to wait (its Retry-After), ms, when it asked. */
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * A Retry-After, delta-seconds or HTTP-date (RFC 9110 10.2.3), in ms from now; undefined when absent or not
+ * a valid value (which the RFC says to ignore).
+ */
+export function retryAfterMs(value: string | undefined, now: number = Date.now()): number | undefined {
+  const text = value?.trim();
+  if (!text) {
+    return undefined;
+  }
+  if (/^\d+$/.test(text)) {
+    return Number(text) * 1000;
+  }
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** A retryable failure whose server asked for longer than `MAX_RETRY_AFTER_MS` is not retried, and says why. */
+function withRetryAfter(failure: CallFailure, header: string | undefined): CallFailure {
+  const asked = retryAfterMs(header);
+  if (!failure.retry || asked === undefined) {
+    return failure;
+  }
+  if (asked > MAX_RETRY_AFTER_MS) {
+    return { ...failure, retry: false, message: `${failure.message}; it asked to be called again in ${Math.ceil(asked / 1000)} s` };
+  }
+  return { ...failure, retryAfterMs: asked };
 }
 
 /** The HTTP statuses that say the server, not the request, is at fault: 5xx and 429 (too many requests). */

@@ -100,6 +100,31 @@ describe('FHIR reader: failures of the EHR FHIR server', () => {
     });
   }
 
+  it("a 429 or 503 whose Retry-After asks for more than a second (seconds or an HTTP date) is not retried; one asking for no wait is", async () => {
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
+    for (const [status, retryAfter, expectedCalls] of [[429, '30', 1], [503, inTwoMinutes, 1], [503, ' 2 ', 1], [429, '0', 2], [503, 'soon', 2]] as const) {
+      calls = 0;
+      handler = (_q, s) => {
+        s.writeHead(status, { 'content-type': 'text/html', 'retry-after': retryAfter });
+        s.end('<html>busy</html>');
+      };
+      breakers = createCircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000 });
+      const message = await readOnce();
+      expect(message, retryAfter).toMatch(new RegExp(`answered with an error \\(HTTP ${status}\\)`));
+      expect(/asked to be called again in \d+ s/.test(message), message).toBe(expectedCalls === 1);
+      expect(calls, `Retry-After: ${retryAfter}`).toBe(expectedCalls);
+    }
+  });
+
+  it('a Retry-After of a second is waited for, so no second call is made when the budget ends sooner', async () => {
+    handler = (_q, s) => {
+      s.writeHead(503, { 'content-type': 'text/html', 'retry-after': '1' });
+      s.end('<html>busy</html>');
+    };
+    expect(await readOnce(reader(), AbortSignal.timeout(500))).toMatch(/HTTP 503/);
+    expect(calls).toBe(1);
+  });
+
   it('a 503 followed by a good answer: the retry gets the resource', async () => {
     let n = 0;
     handler = (req, res) => (n++ === 0 ? SERVER_FAILURES[0]![1](req, res) : ok(req, res));
