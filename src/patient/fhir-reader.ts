@@ -92,12 +92,12 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
   const call = async (url: string, signal: AbortSignal): Promise<{ body: unknown } | { failure: CallFailure }> => {
     if (signal.aborted) {
       // No time left in this request's budget: no call is made, and nothing is counted.
-      return { failure: { message: 'no time was left to ask the EHR FHIR server', retry: false } };
+      return { failure: { message: 'no time was left to ask the EHR FHIR server', retry: false, noCall: true } };
     }
     const permit: CallPermit | undefined = breakers ? breakers.allow(options.fhirServer) : {};
     if (!permit) {
       report('circuit-open', 0);
-      return { failure: { message: 'the EHR FHIR server has been failing, so calls to it are paused for a short while', retry: false } };
+      return { failure: { message: 'the EHR FHIR server has been failing, so calls to it are paused for a short while', retry: false, noCall: true } };
     }
     const callSignal = AbortSignal.any([signal, AbortSignal.timeout(options.requestTimeoutMs)]);
     const started = performance.now();
@@ -142,7 +142,12 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     if ('failure' in outcome && outcome.failure.retry && !signal.aborted) {
       const waited = await pause(Math.max(retryDelayMs, outcome.failure.retryAfterMs ?? 0), signal);
       if (waited) {
-        outcome = await call(url, signal);
+        const second = await call(url, signal);
+        // A retry refused before any call (the first failure opened the breaker, or the budget ended) says
+        // nothing new: the clinician and the operator are told the first failure's real reason.
+        if (!('failure' in second && second.failure.noCall)) {
+          outcome = second;
+        }
       }
     }
     if ('failure' in outcome) {
@@ -247,6 +252,8 @@ interface CallFailure {
   readonly retry: boolean;
   /** Counts against the server's circuit breaker. */
   readonly serverFault?: boolean;
+  /** No call was made (the breaker was open, or no time was left). */
+  readonly noCall?: boolean;
   /** How long the server asked us to wait (its Retry-After), ms, when it asked. */
   readonly retryAfterMs?: number;
 }

@@ -92,7 +92,9 @@ describe('FHIR reader: failures of the EHR FHIR server', () => {
       expect(await readOnce(r)).toMatch(/answered with an error \(HTTP (5\d\d|429)\)/);
       expect(calls).toBe(2); // the call and its one retry
       expect(breakers.isOpen(serverKey(base))).toBe(false); // 2 failures, threshold 3
-      await readOnce(r);
+      // The third failure opens the breaker, which refuses the retry: the message is still the server's answer.
+      expect(await readOnce(r)).toMatch(/answered with an error \(HTTP (5\d\d|429)\)/);
+      expect(calls).toBe(3);
       expect(breakers.isOpen(serverKey(base))).toBe(true);
       const before = calls;
       expect(await readOnce(r)).toMatch(/paused/);
