@@ -3,9 +3,18 @@
 /** Characters that start inline markup (emphasis, code, links, HTML, tables, strikethrough). */
 const SPECIAL = /[\\`*_[\]<>|~]/g;
 
-/** Escapes a plain string for use inside GitHub-flavoured Markdown. */
+/**
+ * Escapes a plain string for use inside GitHub-flavoured Markdown. Besides markup, GFM turns bare URLs
+ * ("https://…", "www.…") and e-mail addresses into links: an escaped ":", "." or "@" (CommonMark escapes
+ * any ASCII punctuation) keeps them text, so a drug name an EHR sent cannot put a link on a card.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(SPECIAL, (c) => `\\${c}`);
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(SPECIAL, (c) => `\\${c}`)
+    .replace(/:\/\//g, '\\://')
+    .replace(/\b(www)\./gi, '$1\\.')
+    .replace(/@/g, '\\@');
 }
 
 /**
