@@ -43,6 +43,8 @@ export interface SearchResult {
   readonly resources: Resource[];
   /** True when more pages existed than we were allowed to follow. */
   readonly truncated: boolean;
+  /** Why a later page could not be read (the pages before it are in `resources`). */
+  readonly pageFailure?: string;
 }
 
 export interface FhirReader {
@@ -163,6 +165,12 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     return body as Resource;
   };
 
+  /**
+   * The resources of `first` and of its next pages. A later page that cannot be read (a failure, a link
+   * outside the server, something other than a page of results) ends the walk: the pages before it are
+   * kept and the failure is reported with them, so the caller can check what it has and say what is
+   * missing (the same as when the EHR sent the first page as prefetch).
+   */
   const collect = async (first: Bundle, signal: AbortSignal, maxPages: number, pagesSoFar: number): Promise<SearchResult> => {
     const resources: Resource[] = bundleResources(first);
     let page: Bundle = first;
@@ -174,17 +182,22 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       }
       if (!next.startsWith(base)) {
         // Never send the token to another host than the one the EHR named.
-        throw new FhirReadError('a next-page link pointed outside the EHR FHIR server');
+        return { resources, truncated: false, pageFailure: 'a next-page link pointed outside the EHR FHIR server' };
       }
       if (pages >= maxPages) {
         return { resources, truncated: true };
       }
-      const result = await get(next, signal);
+      let result: Resource;
+      try {
+        result = await get(next, signal);
+      } catch (err) {
+        return { resources, truncated: false, pageFailure: (err as Error).message };
+      }
       if (result.resourceType !== 'Bundle' || searchResultProblem(result)) {
-        throw new FhirReadError('a next-page link did not return a page of search results');
+        return { resources, truncated: false, pageFailure: 'a next-page link did not return a page of search results' };
       }
       if (bundleReportsError(result)) {
-        throw new FhirReadError('the EHR FHIR server reported an error in its search results');
+        return { resources, truncated: false, pageFailure: 'the EHR FHIR server reported an error in its search results' };
       }
       page = result;
       pages += 1;

@@ -14,7 +14,7 @@ import { preconditionFailedError } from '../shared/index.ts';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { bundleReportsError, bundleResources, createFhirReader } from './fhir-reader.ts';
-import type { FetchLike, FhirReader } from './fhir-reader.ts';
+import type { FetchLike, FhirReader, SearchResult } from './fhir-reader.ts';
 import { expectedContent, keepExpected, searchResultProblem } from './key-content.ts';
 import type { KeptContent } from './key-content.ts';
 import { fillPrefetchTemplate } from './prefetch-template.ts';
@@ -88,6 +88,14 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         byKey.set(key, kept.resources);
         return undefined;
       };
+      /** Pages not read: the check goes on with those that were, and the clinician is told (not a 412). */
+      const pageGaps = (result: SearchResult): void => {
+        if (result.pageFailure) {
+          gap(`only the first pages could be read: ${result.pageFailure}`, false);
+        } else if (result.truncated) {
+          gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
+        }
+      };
       // An OperationOutcome, or a Bundle whose search reports an error, is an error for the key (CDS
       // Hooks 2.0: services check prefetched data for OperationOutcomes), never "no data".
       const failed = sent !== undefined && (sent.resourceType === 'OperationOutcome' || (sent.resourceType === 'Bundle' && bundleReportsError(sent)));
@@ -107,18 +115,13 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           gap(`the EHR sent only the first page and ${serverProblem ?? 'gave no FHIR server to fetch the rest from'}`, false);
           return;
         }
-        try {
-          const result = await reader.followPages(sent, budget(), options.maxPages);
-          const problem = use(result.resources);
-          if (problem) {
-            use([], first);
-            gap(`only the first page could be used: a later page was not what was asked for (${problem})`, false);
-          } else if (result.truncated) {
-            gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
-          }
-        } catch (err) {
+        const result = await reader.followPages(sent, budget(), options.maxPages);
+        const problem = use(result.resources);
+        if (problem) {
           use([], first);
-          gap(`only the first page could be read: ${(err as Error).message}`, false);
+          gap(`only the first page could be used: a later page was not what was asked for (${problem})`, false);
+        } else {
+          pageGaps(result);
         }
         return;
       }
@@ -143,9 +146,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           return;
         }
         sources[key] = 'fhir-server';
-        if (result.truncated) {
-          gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
-        }
+        pageGaps(result);
       } catch (err) {
         sources[key] = 'missing';
         gap(`${why} and ${(err as Error).message}`);
