@@ -7,7 +7,13 @@
  * Where the feed starts: the sequence last applied is kept in `<rules>/.sync-seq`, so a replica that was
  * down applies what it missed. A folder that never synced starts at the current end of the feed: the
  * files it was deployed with (for example from git) are trusted over older history.
+ *
+ * The feed is read under the rules lock, and a change is written only over a file that still holds what the
+ * feed said for the rule before it (or already holds the change): a file changed here since (a hand edit, a
+ * save here whose record in the feed failed) is left as it is, and the rule is named in a warning.
+ * `.sync-seq` only moves forwards: cluster workers sharing the folder each run a sync.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildRuleSet, readRuleSources } from '../engine/index.ts';
@@ -86,11 +92,19 @@ export async function startRuleSync(options: {
 }): Promise<RuleSync> {
   const { store, holder, logger } = options;
   const rulesDir = holder.rulesDir;
+  /**
+   * What the feed last said for each rule (content fingerprint; null: deleted), as of `feedSeq`: the base
+   * a change is checked against. Read whole on the first poll that has changes, then kept up to date.
+   */
+  const feed = new Map<string, Fingerprint>();
+  let feedSeq = 0;
   let lastSeq = await readSeq(rulesDir);
   if (lastSeq === undefined) {
     const all = await store.ruleChangesSince(0);
     lastSeq = all.at(-1)?.seq ?? 0;
     await writeSeq(rulesDir, lastSeq);
+    for (const change of all) remember(feed, change);
+    feedSeq = lastSeq;
   }
   let running = false;
   /** The last refusal logged (head of the feed it covered), so a stuck feed is logged once, not every poll. */
@@ -103,18 +117,35 @@ export async function startRuleSync(options: {
     }
     running = true;
     try {
-      const changes = (await store.ruleChangesSince(lastSeq ?? 0)).filter((c) => c.seq > (lastSeq ?? 0));
-      if (changes.length === 0) {
+      // A cheap look first, without the lock: most polls find nothing. What is applied is read again
+      // under the lock (below): a list read before it can be older than a save that lands meanwhile.
+      const from = Math.max(lastSeq ?? 0, (await readSeq(rulesDir)) ?? 0);
+      const peek = (await store.ruleChangesSince(from)).filter((c) => c.seq > from);
+      if (peek.length === 0) {
         return 0;
       }
       // Held back before, and neither the feed nor this replica's rules have changed since: nothing to try.
-      const state = `${lastSeq ?? 0}:${changes.at(-1)!.seq}:${holder.current().version}`;
-      if (state === stuckState) {
+      if (`${from}:${peek.at(-1)!.seq}:${holder.current().version}` === stuckState) {
         return 0;
       }
       let written = 0;
       let heldBack = false;
+      let head = peek.at(-1)!.seq;
       await withRulesLock(rulesDir, async () => {
+        // Other processes sharing the folder (cluster workers) run their own sync: start where the
+        // folder is, never before it.
+        const folderSeq = Math.max(lastSeq ?? 0, (await readSeq(rulesDir)) ?? 0);
+        const fresh = (await store.ruleChangesSince(feedSeq)).filter((c) => c.seq > feedSeq);
+        for (const change of fresh) {
+          if (change.seq <= folderSeq) remember(feed, change);
+        }
+        feedSeq = Math.max(feedSeq, folderSeq);
+        lastSeq = folderSeq;
+        const changes = fresh.filter((c) => c.seq > folderSeq);
+        if (changes.length === 0) {
+          return;
+        }
+        head = changes.at(-1)!.seq;
         // The changes are applied only as far as the folder still loads with them: changes made on
         // different replicas can each be valid there and invalid together (one deletes a rule another's new
         // rule replaces). Written anyway, the folder would stop loading here: every later save refused, and
@@ -122,26 +153,26 @@ export async function startRuleSync(options: {
         // poll tries again from there: a later change may mend it), and the refusal is logged for the admins.
         const sources = await readRuleSources(rulesDir);
         let applied = 0;
-        let files = new Map<string, string | null>();
+        let plan: Plan | undefined;
         let errors: string[] = [];
-        const whole = applyChanges(sources, changes);
+        const whole = planChanges(sources, changes, feed);
         const built = buildRuleSet(whole.sources);
         if (built.ok) {
           applied = changes.length;
-          files = whole.files;
+          plan = whole;
         } else {
           // Find the first change that breaks the set, one more change at a time (a build is a few ms;
           // the event loop gets a turn between builds).
           errors = built.errors;
           for (let count = 1; count < changes.length; count++) {
             await new Promise((resolve) => setImmediate(resolve));
-            const candidate = applyChanges(sources, changes.slice(0, count));
+            const candidate = planChanges(sources, changes.slice(0, count), feed);
             if (!buildRuleSet(candidate.sources).ok) break;
             applied = count;
-            files = candidate.files;
+            plan = candidate;
           }
         }
-        for (const [ruleId, text] of files) {
+        for (const [ruleId, text] of plan?.files ?? []) {
           const current = await readRuleText(rulesDir, ruleId);
           if (text === null) {
             if (current !== undefined) {
@@ -153,8 +184,17 @@ export async function startRuleSync(options: {
             written += 1;
           }
         }
+        if (plan && plan.leftAlone.length > 0) {
+          // Each such change is seen once: the sequence moves past it below.
+          logger.warn(
+            { ruleIds: plan.leftAlone },
+            "rule changes from the feed not applied: this replica's file for the rule is not what the feed last said for it (changed here outside the admin API, or a change made here that could not be recorded); the file is left as it is"
+          );
+        }
         if (applied > 0) {
+          for (const change of changes.slice(0, applied)) remember(feed, change);
           lastSeq = changes[applied - 1]!.seq;
+          feedSeq = lastSeq;
           await writeSeq(rulesDir, lastSeq);
         }
         heldBack = applied < changes.length;
@@ -178,7 +218,7 @@ export async function startRuleSync(options: {
           logger.warn({ files: written, seq: lastSeq, errors: result.errors }, 'applied rule changes from another replica, but the folder did not load; still serving the previous rules');
         }
       }
-      stuckState = heldBack ? `${lastSeq ?? 0}:${changes.at(-1)!.seq}:${holder.current().version}` : undefined;
+      stuckState = heldBack ? `${lastSeq ?? 0}:${head}:${holder.current().version}` : undefined;
       return written;
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'rule change feed could not be read; will retry');
@@ -192,20 +232,88 @@ export async function startRuleSync(options: {
   return { syncOnce, close: () => clearInterval(timer) };
 }
 
+/** A rule's content for comparison, whatever its key order or layout (sha-256); null: no file, or deleted. */
+type Fingerprint = string | null;
+
+function fingerprintOfContent(content: unknown): Fingerprint {
+  return content === null || content === undefined ? null : `json:${sha256(sortedJson(content))}`;
+}
+
+/** A file that is not a JSON value other than null is compared as text: it never equals a feed entry. */
+function fingerprintOfText(text: string | undefined): Fingerprint {
+  if (text === undefined) {
+    return null;
+  }
+  let content: unknown;
+  try {
+    content = JSON.parse(text) as unknown;
+  } catch {
+    content = null;
+  }
+  return content === null ? `text:${sha256(text)}` : fingerprintOfContent(content);
+}
+
+function remember(feed: Map<string, Fingerprint>, change: RuleChange): void {
+  if (isRuleId(change.ruleId)) {
+    feed.set(change.ruleId, fingerprintOfContent(change.content));
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** JSON with object keys sorted at every level (PostgreSQL's jsonb does not keep key order). */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v
+  );
+}
+
+interface Plan {
+  /** The folder's sources as they will be after the writes. */
+  readonly sources: RuleSources;
+  /** Rule files to write (text) or delete (null). */
+  readonly files: Map<string, string | null>;
+  /** Rules whose changes were not applied: the file was not the base they were made from. */
+  readonly leftAlone: string[];
+}
+
 /**
- * The folder's sources with `changes` applied in order, and the resulting text (or null: deleted) of
- * every rule they touch.
+ * Which files `changes` (in feed order) change, checked three ways: a change is applied to a rule's file
+ * only when the file holds what the feed said for that rule before it (`feed` and the earlier changes;
+ * no file when it was deleted or never in the feed), or already holds the change's own content. A file
+ * changed here since (a hand edit, or a change made here whose record in the feed failed) is left as it is:
+ * written over, that change would be lost on this replica without a word, and the file's ETag would change
+ * under its editor. A rule whose file ends up holding the feed's last content for it is written in the
+ * admin API's format (so its ETag is the same on every replica).
  */
-function applyChanges(sources: RuleSources, changes: readonly RuleChange[]): { sources: RuleSources; files: Map<string, string | null> } {
-  const files = new Map<string, string | null>();
+function planChanges(sources: RuleSources, changes: readonly RuleChange[], feed: ReadonlyMap<string, Fingerprint>): Plan {
+  const texts = new Map(sources.rules.map((f) => [f.name.replace(/\.json$/, ''), f.text]));
+  const base = new Map(feed);
+  const folder = new Map<string, Fingerprint>();
+  const last = new Map<string, RuleChange>();
   for (const change of changes) {
-    if (isRuleId(change.ruleId)) {
-      files.set(change.ruleId, change.content === null || change.content === undefined ? null : canonicalText(change.content));
+    const id = change.ruleId;
+    if (!isRuleId(id)) continue;
+    const held = folder.has(id) ? folder.get(id)! : fingerprintOfText(texts.get(id));
+    const after = fingerprintOfContent(change.content);
+    folder.set(id, held === after || held === (base.get(id) ?? null) ? after : held);
+    base.set(id, after);
+    last.set(id, change);
+  }
+  const files = new Map<string, string | null>();
+  const leftAlone: string[] = [];
+  for (const [id, change] of last) {
+    if (folder.get(id) === base.get(id)) {
+      files.set(id, change.content === null || change.content === undefined ? null : canonicalText(change.content));
+    } else {
+      leftAlone.push(id);
     }
   }
   const rules = sources.rules.filter((f) => !files.has(f.name.replace(/\.json$/, '')));
   for (const [ruleId, text] of files) {
     if (text !== null) rules.push({ name: `${ruleId}.json`, text });
   }
-  return { sources: { rules, valueSets: sources.valueSets }, files };
+  return { sources: { rules, valueSets: sources.valueSets }, files, leftAlone };
 }
