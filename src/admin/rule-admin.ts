@@ -11,7 +11,9 @@
  * 4. the file is written atomically (temp file + rename) and the holder reloads the folder; if the
  *    folder does not load (someone else broke another file meanwhile), the previous file is put back,
  *    the holder reloads again and the answer is 400;
- * 5. the change is appended to the history with its author and the resulting rule set version.
+ * 5. the change is appended to the history with its author and the resulting rule set version, only if the
+ *    rule's latest change there is still the one read in step 1 (compare-and-append): otherwise another
+ *    replica saved the rule meanwhile, the file written in step 4 is put back and the answer is 412.
  */
 import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
@@ -25,6 +27,7 @@ import type { RuleSetHolder, RuleSetStatus } from '../engine/rule-set-holder.ts'
 import { handleOrderHook } from '../protocol/index.ts';
 import type { Card, HookDeps, ServiceDefinition } from '../protocol/index.ts';
 import { OperationOutcomeError } from '../shared/index.ts';
+import { isRuleChangeConflict } from '../store/sql-store.ts';
 import type { RuleChange, RuleChangeAction, RuleStats, Snooze, Store } from '../store/types.ts';
 import { AdminError, badRequest, changedElsewhere, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
 import { unsyncedChangeOf } from './rule-sync.ts';
@@ -108,7 +111,7 @@ export type RuleAdmin = ReturnType<typeof createRuleAdmin>;
  * while the rules write lock is held (other editors wait, shutdown is 15 s away at most). A failure that
  * took long (a timeout) is not retried: a slow database would hold the lock for another timeout or two.
  * Every attempt carries the same change id, so one that failed after its write committed is not recorded
- * twice.
+ * twice. A refused compare-and-append (another replica changed the rule) is not retried: it would be refused again.
  */
 export const HISTORY_RETRY = { delaysMs: [100, 400], budgetMs: 2_000, slowFailureMs: 1_000 } as const;
 
@@ -119,6 +122,9 @@ async function withQuickRetries<T>(fn: () => Promise<T>, policy: { readonly dela
     try {
       return await fn();
     } catch (error) {
+      if (isRuleChangeConflict(error)) {
+        throw error;
+      }
       const delay = policy.delaysMs[attempt];
       const quick = Date.now() - tried < policy.slowFailureMs;
       if (delay === undefined || !quick || Date.now() - started + delay >= policy.budgetMs) {
@@ -216,22 +222,26 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
    * Before an API change, records the file's current content when the history does not already end
    * with it: the first API change to a shipped rule, or a hand edit made in rules/ since the last API
    * change (it served clinicians, so it belongs in the history, credited to the folder, not to the next author).
+   * `history` is the rule's history as read when the save started; the record is a compare-and-append on its
+   * latest seq (RuleChangeConflictError when another replica changed the rule since).
+   * @returns The seq of the rule's latest change once the baseline is recorded (what the change is based on).
    */
-  async function ensureBaseline(store: Store, id: string, currentText: string, ruleSetVersion: string): Promise<void> {
+  async function ensureBaseline(store: Store, id: string, currentText: string, ruleSetVersion: string, history: readonly RuleChange[]): Promise<number> {
+    const basedOnSeq = history.at(-1)?.seq ?? 0;
     let content: unknown;
     try {
       content = JSON.parse(currentText) as unknown;
     } catch {
-      return;
+      return basedOnSeq;
     }
-    const history = await store.ruleHistory(id);
     const last = history.at(-1);
     // Compare key-order-free: PostgreSQL's jsonb does not keep the file's key order.
     if (last && last.content !== null && sortedJson(last.content) === sortedJson(content)) {
-      return;
+      return basedOnSeq;
     }
     const author = history.length === 0 ? BASELINE_AUTHOR : OUTSIDE_EDIT_AUTHOR;
-    await store.appendRuleChange({ ruleId: id, action: history.length === 0 ? 'create' : 'update', content, author, at: now().toISOString(), ruleSetVersion });
+    const recorded = await store.appendRuleChange({ ruleId: id, action: history.length === 0 ? 'create' : 'update', content, author, at: now().toISOString(), ruleSetVersion, basedOnSeq });
+    return recorded.seq;
   }
 
 
@@ -265,6 +275,20 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
           throw preconditionFailed();
         }
       }
+      const store = deps.store;
+      // The rule's history as this save starts (read before the check below, under the rules lock, which the
+      // rule sync also takes to apply other replicas' changes): the change is recorded only if the rule's
+      // latest change is still this one's last (compare-and-append). Another replica may save the same rule
+      // while this one runs its tests; that save's If-Match and the check below passed there too.
+      let history: readonly RuleChange[] = [];
+      if (store) {
+        try {
+          history = await store.ruleHistory(req.id);
+        } catch (err) {
+          deps.logger.error({ err: (err as Error).message, ruleId: req.id }, 'rule history unavailable; change refused');
+          throw unavailable('The rule history store is unavailable; nothing was changed. Try again later.');
+        }
+      }
       // Replicas sharing the store: a change to this rule through another replica that this folder has
       // not applied yet would be overwritten by this one (its ETag is of the older copy).
       if (deps.store && (await unsyncedChangeOf(deps.store, rulesDir, req.id, current))) {
@@ -278,11 +302,15 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       if (req.runTests && text !== null) {
         await testsOrThrow(req.id, set);
       }
-      const store = deps.store;
+      let basedOnSeq = history.at(-1)?.seq ?? 0;
       if (store && current !== undefined) {
         try {
-          await ensureBaseline(store, req.id, current, deps.holder.current().version);
+          basedOnSeq = await ensureBaseline(store, req.id, current, deps.holder.current().version, history);
         } catch (err) {
+          if (isRuleChangeConflict(err)) {
+            deps.logger.warn({ ruleId: req.id, basedOnSeq }, 'rule change refused: the rule was changed through another replica meanwhile');
+            throw changedElsewhere();
+          }
           deps.logger.error({ err: (err as Error).message, ruleId: req.id }, 'rule history unavailable; change refused');
           throw unavailable('The rule history store is unavailable; nothing was changed. Try again later.');
         }
@@ -293,15 +321,18 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       } else {
         await writeRuleText(rulesDir, req.id, text);
       }
-      const reloaded = await deps.holder.reload();
-      if (!reloaded.ok) {
-        // Put the previous file back so the folder is as it was, and make the holder see that.
+      /** Puts the previous file back so the folder is as it was, and makes the holder see that. */
+      const undoWrite = async (): Promise<void> => {
         if (current === undefined) {
           await deleteRuleFile(rulesDir, req.id);
         } else {
           await writeRuleText(rulesDir, req.id, current);
         }
         await deps.holder.reload();
+      };
+      const reloaded = await deps.holder.reload();
+      if (!reloaded.ok) {
+        await undoWrite();
         deps.logger.warn({ ruleId: req.id, errors: reloaded.errors }, 'rule change undone: the rules folder did not load with it');
         throw invalid('The rules folder did not load with this change, so it was undone. Problems found:', toIssues(reloaded.errors));
       }
@@ -316,6 +347,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
           author: req.author,
           at: now().toISOString(),
           ruleSetVersion,
+          basedOnSeq,
         };
         try {
           // The file is written and serving: the history (and, through it, other replicas: rule-sync.ts)
@@ -324,6 +356,14 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
           // as it is then, credited to the folder rather than to this author (ensureBaseline).
           await withQuickRetries(() => store.appendRuleChange(change), HISTORY_RETRY);
         } catch (err) {
+          if (isRuleChangeConflict(err)) {
+            // Another replica recorded a change to this rule after this save read the history (its editor
+            // passed the same If-Match there): recorded after it, this change would silently overwrite it on
+            // every replica. Undone here; the editor reloads the rule once this replica has synced it.
+            await undoWrite();
+            deps.logger.warn({ ruleId: req.id, action: req.action, author: req.author, basedOnSeq }, 'rule change undone: the rule was changed through another replica meanwhile');
+            throw changedElsewhere();
+          }
           deps.logger.error({ err: (err as Error).message, ruleId: req.id, action: req.action }, 'rule change applied but not recorded in the history');
         }
       } else {

@@ -54,6 +54,24 @@ export class StoreInputError extends TypeError {
   }
 }
 
+/**
+ * A compare-and-append refused: the rule's latest change in the feed is no longer the one the caller based
+ * its change on (`NewRuleChange.basedOnSeq`), because another change to that rule was appended meanwhile
+ * (typically through another replica). Callers check the name (it survives the cluster's IPC): see
+ * {@link isRuleChangeConflict}.
+ */
+export class RuleChangeConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuleChangeConflictError';
+  }
+}
+
+/** True for a refused compare-and-append, thrown here or rebuilt by name on the other side of the cluster's IPC. */
+export function isRuleChangeConflict(error: unknown): boolean {
+  return error instanceof Error && error.name === 'RuleChangeConflictError';
+}
+
 export interface SqlStoreOptions {
   readonly logger?: StoreLogger;
   /** Audit queue timer period, ms. Default 50. */
@@ -807,10 +825,26 @@ export class SqlStore implements Store, StoreDiagnostics {
     if (changeId !== null && !isUuid(changeId)) {
       throw new StoreInputError('changeId must be a UUID');
     }
+    const basedOnSeq = change.basedOnSeq;
+    if (basedOnSeq !== undefined && (!Number.isSafeInteger(basedOnSeq) || basedOnSeq < 0)) {
+      throw new StoreInputError('basedOnSeq must be a whole number, 0 or more');
+    }
     return this.sql.transaction(async (tx: SqlExecutor) => {
       // Held until commit: sequence numbers become visible in order, so a replica that polls with
-      // ruleChangesSince(lastSeq) never skips a change that commits late.
+      // ruleChangesSince(lastSeq) never skips a change that commits late. It also makes the check below and
+      // the INSERT one step: no other append can come in between.
       await tx.exec(`SELECT pg_advisory_xact_lock(${RULE_CHANGE_LOCK_KEY})`);
+      if (basedOnSeq !== undefined) {
+        // A retry of a change already recorded is answered below with that record, not refused: its own
+        // record is now the rule's latest.
+        const recorded = changeId === null ? [] : await tx.query(`SELECT 1 FROM rule_changes WHERE change_id = $1`, [changeId]);
+        if (recorded.length === 0) {
+          const latest = toInt((await tx.query(`SELECT coalesce(max(seq), 0) AS latest FROM rule_changes WHERE rule_id = $1`, [change.ruleId]))[0]?.latest ?? 0);
+          if (latest !== basedOnSeq) {
+            throw new RuleChangeConflictError(`rule ${change.ruleId} was changed after change ${basedOnSeq} (its latest change is ${latest}); not recorded`);
+          }
+        }
+      }
       const rows = await tx.query(
         `INSERT INTO rule_changes (rule_id, action, content, content_text, author, at, rule_set_version, change_id)
          VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8)

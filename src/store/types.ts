@@ -127,8 +127,12 @@ export interface RuleChange {
   readonly ruleSetVersion?: string;
 }
 
-/** A change to record: `changeId` (a UUID the writer picks once) makes retries of the same change idempotent. */
-export type NewRuleChange = Omit<RuleChange, 'seq'> & { readonly changeId?: string };
+/**
+ * A change to record: `changeId` (a UUID the writer picks once) makes retries of the same change idempotent.
+ * `basedOnSeq` makes the append a compare-and-append: the seq of the rule's latest change the writer's change
+ * was based on (0: the rule had none); the change is recorded only if that is still the rule's latest.
+ */
+export type NewRuleChange = Omit<RuleChange, 'seq'> & { readonly changeId?: string; readonly basedOnSeq?: number };
 
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
@@ -163,7 +167,9 @@ export interface Store {
 
   /**
    * Records a change. Appending again with the same `changeId` returns the first record and adds none
-   * (a retry after a failure whose INSERT did commit).
+   * (a retry after a failure whose INSERT did commit). With `basedOnSeq`, rejects with an error named
+   * `RuleChangeConflictError` (and records nothing) when the rule's latest seq is not `basedOnSeq`: the check
+   * and the INSERT run in one transaction under the lock that orders sequence numbers.
    */
   appendRuleChange(change: NewRuleChange): Promise<RuleChange>;
   ruleHistory(ruleId: string): Promise<RuleChange[]>;

@@ -532,6 +532,44 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(await store.ruleHistory('r-retry')).toHaveLength(2);
       });
 
+      it('compare-and-append (basedOnSeq): records a change only while the rule\'s latest seq is the one it was based on', async () => {
+        const base = { action: 'update' as const, author: 'x', at: '2026-04-03T10:00:00Z' };
+        const c1 = await store.appendRuleChange({ ...base, ruleId: 'r-cas', action: 'create', content: { v: 1 }, basedOnSeq: 0 });
+        // Appends to other rules in between do not matter.
+        await store.appendRuleChange({ ...base, ruleId: 'r-cas-other', content: { v: 1 } });
+        const alice = await store.appendRuleChange({ ...base, ruleId: 'r-cas', content: { v: 'alice' }, author: 'alice', basedOnSeq: c1.seq });
+        expect(alice.seq).toBeGreaterThan(c1.seq);
+        // Bob's change was based on c1 too: alice's came in between, so his is refused and nothing is recorded.
+        const refused = await store.appendRuleChange({ ...base, ruleId: 'r-cas', content: { v: 'bob' }, author: 'bob', basedOnSeq: c1.seq, changeId: randomUUID() }).then(
+          () => undefined,
+          (error: unknown) => error
+        );
+        expect(refused).toBeInstanceOf(Error);
+        expect((refused as Error).name).toBe('RuleChangeConflictError');
+        await expect(store.appendRuleChange({ ...base, ruleId: 'r-cas', content: { v: 'bob' }, basedOnSeq: 0 })).rejects.toThrow(/was changed after change 0/);
+        expect((await store.ruleHistory('r-cas')).map((c) => c.author)).toEqual(['x', 'alice']);
+        // Based on the latest: recorded. A retry of it (same change id, its first attempt committed) returns that record.
+        const change = { ...base, ruleId: 'r-cas', content: { v: 'bob again' }, author: 'bob', basedOnSeq: alice.seq, changeId: randomUUID() };
+        const bob = await store.appendRuleChange(change);
+        expect(await store.appendRuleChange(change)).toEqual(bob);
+        expect((await store.ruleHistory('r-cas')).map((c) => c.seq)).toEqual([c1.seq, alice.seq, bob.seq]);
+        // A rule with no history: based on 0.
+        await expect(store.appendRuleChange({ ...base, ruleId: 'r-cas-new', content: {}, basedOnSeq: c1.seq })).rejects.toThrow(/latest change is 0/);
+        expect((await store.appendRuleChange({ ...base, ruleId: 'r-cas-new', content: {}, basedOnSeq: 0 })).ruleId).toBe('r-cas-new');
+        await expect(store.appendRuleChange({ ...base, ruleId: 'r-cas', content: {}, basedOnSeq: -1 })).rejects.toThrow(StoreInputError);
+        await expect(store.appendRuleChange({ ...base, ruleId: 'r-cas', content: {}, basedOnSeq: 1.5 })).rejects.toThrow(StoreInputError);
+      });
+
+      it('compare-and-append: of simultaneous appends based on the same seq, exactly one is recorded', async () => {
+        const first = await store.appendRuleChange({ ruleId: 'r-cas-race', action: 'create', content: {}, author: 'x', at: new Date().toISOString() });
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, i) => store.appendRuleChange({ ruleId: 'r-cas-race', action: 'update', content: { i }, author: `e${i}`, at: new Date().toISOString(), basedOnSeq: first.seq }))
+        );
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.name)).toEqual(Array(4).fill('RuleChangeConflictError'));
+        expect(await store.ruleHistory('r-cas-race')).toHaveLength(2);
+      });
+
       it('gives simultaneous appends distinct, ordered sequence numbers', async () => {
         const last = (await store.ruleChangesSince(0)).at(-1)?.seq ?? 0;
         const appended = await Promise.all(
