@@ -3,7 +3,10 @@
  * folder, so the loader and the watcher only ever see the old or the new file, never half of one).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { link, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 
 export const RULE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -114,36 +117,30 @@ export class RulesLockTimeout extends Error {
 
 export const LOCK_FILE = '.admin-write.lock';
 
+/** Tokens of the rules locks this process holds now: tells its own live lock from a dead process's that had the same pid. */
+const heldLocks = new Set<string>();
+
 /**
  * Runs `fn` holding the rules folder's write lock: a lock file created with O_EXCL in the folder,
  * so saves made by several processes (cluster workers, replicas sharing the folder) are serialised
- * and an If-Match check cannot race another save. A lock older than `staleMs` (a crashed writer) is
- * broken. The file is not *.json, so the loader and the watcher ignore it.
+ * and an If-Match check cannot race another save. The file is not *.json, so the loader and the
+ * watcher ignore it. It holds the holder's pid, host name, start time and a random token.
+ *
+ * A lock older than `staleMs` (a crashed writer) is broken, unless its holder is on this host and
+ * still running (a save slower than `staleMs`, or a clock difference on a shared volume, must not let
+ * a second writer in): see {@link breakIfStale}. The holder removes the lock only if it is still its own
+ * (same token).
  */
 export async function withRulesLock<T>(rulesDir: string, fn: () => Promise<T>, options: { readonly timeoutMs?: number; readonly staleMs?: number } = {}): Promise<T> {
   const lock = path.join(rulesDir, LOCK_FILE);
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   const staleMs = options.staleMs ?? 60_000;
+  const token = randomBytes(12).toString('hex');
   for (;;) {
-    try {
-      const handle = await open(lock, 'wx', 0o644);
-      try {
-        await handle.writeFile(`${process.pid} ${new Date().toISOString()}\n`, 'utf8');
-      } finally {
-        await handle.close();
-      }
+    if (await createLock(lock, token)) {
       break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw err;
-      }
     }
-    const age = await stat(lock).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0
-    );
-    if (age > staleMs) {
-      await unlink(lock).catch(() => undefined);
+    if (await breakIfStale(lock, staleMs)) {
       continue;
     }
     if (Date.now() > deadline) {
@@ -154,6 +151,109 @@ export async function withRulesLock<T>(rulesDir: string, fn: () => Promise<T>, o
   try {
     return await fn();
   } finally {
+    // Only our own lock (its token, not its inode: a new file often gets the inode of one just deleted).
+    // Had ours been broken (by a host that took us for crashed), the file is another writer's.
+    const text = await readFile(lock, 'utf8').catch(() => undefined);
+    if (text !== undefined && tokenOf(text) === token) {
+      await unlink(lock).catch(() => undefined);
+    }
+    heldLocks.delete(token);
+  }
+}
+
+/** Creates the lock file: `<pid> <host> <time> <token>`. @returns False when it exists already. */
+async function createLock(lock: string, token: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(lock, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      return false;
+    }
+    throw err;
+  }
+  heldLocks.add(token);
+  try {
+    await handle.writeFile(`${process.pid} ${hostname()} ${new Date().toISOString()} ${token}\n`, 'utf8');
+    return true;
+  } catch (err) {
+    heldLocks.delete(token);
     await unlink(lock).catch(() => undefined);
+    throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Breaks the lock if it is stale: older than `staleMs` and not held by a running process on this host.
+ * Atomically: the file is renamed to a unique name first (of several waiters, one rename succeeds), and
+ * removed only if it is the file judged stale (same inode, modification time and content). Otherwise
+ * another waiter broke the stale lock and took a fresh one in between, which the rename moved: it is put
+ * back (link fails if a third writer has made a lock since; that narrow window remains).
+ * @returns Whether to try to take the lock at once (it was broken, or is gone); false: wait.
+ */
+async function breakIfStale(lock: string, staleMs: number): Promise<boolean> {
+  let seen: Stats;
+  let text: string;
+  try {
+    // One open file: the inode, time and content judged are those of one lock file.
+    const handle = await open(lock, 'r');
+    try {
+      seen = await handle.stat();
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  if (Date.now() - seen.mtimeMs <= staleMs || holderRunsHere(text)) {
+    return false;
+  }
+  const aside = `${lock}.${randomBytes(6).toString('hex')}.stale`;
+  try {
+    await rename(lock, aside);
+  } catch {
+    return false; // another waiter broke it already
+  }
+  const moved = await stat(aside).catch(() => undefined);
+  const movedText = await readFile(aside, 'utf8').catch(() => undefined);
+  if (moved && sameFile(moved, seen) && moved.mtimeMs === seen.mtimeMs && movedText === text) {
+    await unlink(aside).catch(() => undefined);
+    return true;
+  }
+  await link(aside, lock).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
+  return false;
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.dev === b.dev;
+}
+
+function tokenOf(lockText: string): string | undefined {
+  return lockText.trim().split(' ')[3];
+}
+
+/**
+ * Whether the lock's holder is a running process on this host: this process when it holds that lock
+ * (its own pid in a lock it does not hold is a previous process's, e.g. a restarted container's), another
+ * pid when it still runs. A lock from another host, or without a host (older format), is judged by age.
+ */
+function holderRunsHere(text: string): boolean {
+  const [pid, host] = text.trim().split(' ');
+  const token = tokenOf(text);
+  if (host !== hostname() || pid === undefined || !/^[1-9]\d*$/.test(pid)) {
+    return false;
+  }
+  if (Number(pid) === process.pid) {
+    return token !== undefined && heldLocks.has(token);
+  }
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
