@@ -54,6 +54,14 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
   if (rule.id !== expectedId) {
     errors.push(`${fileName}: /id: the id "${rule.id}" must equal the file name "${expectedId}"`);
   }
+  // A parameter's value is used as it is: "$param:other" would be compared as that text, and never match.
+  for (const [name, parameter] of Object.entries(rule.parameters ?? {})) {
+    if (typeof parameter.value === 'string' && parameter.value.startsWith(PARAM_PREFIX)) {
+      errors.push(
+        `${fileName}: /parameters/${name}/value: ${JSON.stringify(parameter.value)} refers to a parameter, but a parameter cannot refer to another (a condition using it would compare with this text and never hold); write the value itself: a number, a text, or true or false`
+      );
+    }
+  }
   const trees: [string, unknown][] = [['/conditions', rule.conditions], ...(rule.escalations ?? []).map((e, i): [string, unknown] => [`/escalations/${i}/conditions`, e.conditions])];
   for (const [root, tree] of trees) {
     for (const [pointer, fact, value] of factsUsed(tree, root)) {
@@ -234,7 +242,14 @@ function checkOperator(fileName: string, pointer: string, fact: string, operator
     return errors;
   }
   const values = Array.isArray(value) ? (value as unknown[]) : [value];
+  // An empty list makes the condition the same for every order: it can never hold, or always does.
+  if (wantsList && values.length === 0) {
+    const always = operator === 'containsAny' || operator === 'in' ? 'false: this condition can never hold' : 'true: this condition tests nothing';
+    errors.push(`${fileName}: ${pointer}/value: "${operator}" with an empty list is always ${always}; list at least one value, or remove the condition`);
+    return errors;
+  }
   const element: 'string' | 'number' | 'boolean' = kind === 'list' ? 'string' : kind === 'number' ? 'number' : 'boolean';
+  // A "$param:" text left after substitution names no parameter: reported already.
   if (values.some((v) => typeof v !== element && !(typeof v === 'string' && v.startsWith(PARAM_PREFIX)))) {
     errors.push(`${fileName}: ${pointer}/value: "${fact}" is compared with ${element === 'string' ? 'text values' : element === 'number' ? 'numbers' : 'true or false'}`);
     return errors;
