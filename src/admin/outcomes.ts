@@ -48,6 +48,9 @@ export const crossSiteRefused = (): AdminError =>
 
 export const notFound = (what: string): AdminError => new AdminError(404, outcome('not-found', 'not-found', `${what} not found.`));
 
+/** 404 for an id from the request path that is not even the shape of one: says so without repeating it (any length, any markup). */
+export const noSuchId = (thing: string): AdminError => new AdminError(404, outcome('not-found', 'not-found', `No ${thing} with that id.`));
+
 export const conflict = (text: string): AdminError => new AdminError(409, outcome('conflict', 'conflict', text));
 
 export const preconditionRequired = (): AdminError =>

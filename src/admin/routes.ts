@@ -10,8 +10,9 @@ import { FACT_CATALOGUE } from '../facts/index.ts';
 import { jsonDepthExceeds, requestPath } from '../shared/index.ts';
 import { allows } from './auth.ts';
 import type { AdminAuthenticator, AdminPrincipal, AdminRole } from './auth.ts';
-import { AdminError, badRequest, crossSiteRefused, forbidden, notFound, unauthorized, unavailable } from './outcomes.ts';
+import { AdminError, badRequest, crossSiteRefused, forbidden, noSuchId, notFound, unauthorized, unavailable } from './outcomes.ts';
 import type { AdminLogger, RuleAdmin } from './rule-admin.ts';
+import { isRuleId } from './rule-files.ts';
 
 export interface AdminRouterDeps {
   readonly admin: RuleAdmin;
@@ -41,6 +42,9 @@ function header(req: Request, name: string): string | undefined {
 
 /** Deepest JSON accepted by the admin API (real rules nest a dozen levels). */
 const ADMIN_MAX_JSON_DEPTH = 64;
+
+/** A snooze id (the store makes them with randomUUID). */
+const SNOOZE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -130,7 +134,22 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       }
     };
 
-  const id = (req: Request): string => String(req.params.id);
+  // The id in the path is repeated in a 404 ('Rule "x" not found.') only when it has the shape of one (a rule
+  // id: at most 64 of a-z, 0-9 and -; a snooze's UUID); any other text is answered without echoing it.
+  const ruleId = (req: Request): string => {
+    const value = String(req.params.id);
+    if (!isRuleId(value)) {
+      throw noSuchId('rule');
+    }
+    return value;
+  };
+  const snoozeId = (req: Request): string => {
+    const value = String(req.params.id);
+    if (!SNOOZE_ID.test(value)) {
+      throw noSuchId('active snooze');
+    }
+    return value;
+  };
 
   router.get('/whoami', gate('viewer'), (_req, res) => {
     const p = principalOf(res);
@@ -183,7 +202,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     '/rules/:id',
     gate('viewer'),
     handle(async (req, res) => {
-      const rule = await deps.admin.getRule(id(req));
+      const rule = await deps.admin.getRule(ruleId(req));
       res.setHeader('ETag', rule.etag);
       res.type('application/json').send(rule.text);
     })
@@ -194,7 +213,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     gate('editor'),
     ...body,
     handle(async (req, res) => {
-      const saved = await deps.admin.updateRule(id(req), req.body, header(req, 'if-match'), principalOf(res).name);
+      const saved = await deps.admin.updateRule(ruleId(req), req.body, header(req, 'if-match'), principalOf(res).name);
       res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
     })
   );
@@ -203,7 +222,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     '/rules/:id',
     gate('editor'),
     handle(async (req, res) => {
-      const result = await deps.admin.deleteRule(id(req), header(req, 'if-match'), principalOf(res).name);
+      const result = await deps.admin.deleteRule(ruleId(req), header(req, 'if-match'), principalOf(res).name);
       res.setHeader('X-Rule-Set-Version', result.ruleSetVersion).status(204).end();
     })
   );
@@ -217,7 +236,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       gate('editor'),
       optionalBody,
       handle(async (req, res) => {
-        const saved = await deps.admin.setStatus(id(req), status, header(req, 'if-match'), principalOf(res).name);
+        const saved = await deps.admin.setStatus(ruleId(req), status, header(req, 'if-match'), principalOf(res).name);
         res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
       })
     );
@@ -228,7 +247,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     gate('viewer'),
     optionalBody,
     handle(async (req, res) => {
-      const report = await deps.admin.testRule(id(req));
+      const report = await deps.admin.testRule(ruleId(req));
       res.json({ ok: report.ok, results: report.results });
     })
   );
@@ -284,7 +303,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     '/rules/:id/history',
     gate('viewer'),
     handle(async (req, res) => {
-      res.json({ changes: await deps.admin.history(id(req)) });
+      res.json({ changes: await deps.admin.history(ruleId(req)) });
     })
   );
 
@@ -294,7 +313,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     ...body,
     handle(async (req, res) => {
       const seq = (req.body as { seq?: unknown } | undefined)?.seq;
-      const saved = await deps.admin.rollback(id(req), seq, header(req, 'if-match'), principalOf(res).name);
+      const saved = await deps.admin.rollback(ruleId(req), seq, header(req, 'if-match'), principalOf(res).name);
       res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
     })
   );
@@ -320,7 +339,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     gate('editor'),
     optionalBody,
     handle(async (req, res) => {
-      res.json(await deps.admin.liftSnooze(id(req), principalOf(res).name));
+      res.json(await deps.admin.liftSnooze(snoozeId(req), principalOf(res).name));
     })
   );
 
