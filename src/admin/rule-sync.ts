@@ -6,7 +6,14 @@
  *
  * Where the feed starts: the sequence last applied is kept in `<rules>/.sync-seq`, so a replica that was
  * down applies what it missed. A folder that never synced starts at the current end of the feed: the
- * files it was deployed with (for example from git) are trusted over older history.
+ * files it was deployed with (for example from git) are trusted over older history. It is not kept quiet,
+ * though: the rules whose file differs from the feed's latest content for them (no file where the feed last
+ * deleted the rule) are listed in one warning and noted in `<rules>/.sync-diverged`, and the admin API refuses
+ * to change them here (unsyncedChangeOf) until the file equals the feed's latest content: an edit made here,
+ * based on the older file, would otherwise record that file in the feed and silently undo on every replica
+ * the changes made since it. A later change from the feed is applied over the file as it was then (and ends
+ * the divergence). Removing a rule from `.sync-diverged` by hand keeps the file: the next change through the
+ * admin API records it (credited to the rules/ folder) and the other replicas take it.
  *
  * The feed is read under the rules lock, and a change is written only over a file that still holds what the
  * feed said for the rule before it (or already holds the change): a file changed here since (a hand edit, a
@@ -14,7 +21,7 @@
  * `.sync-seq` only moves forwards: cluster workers sharing the folder each run a sync.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { buildRuleSet, readRuleSources } from '../engine/index.ts';
 import type { RuleSources } from '../engine/index.ts';
@@ -23,6 +30,8 @@ import type { RuleChange, Store } from '../store/index.ts';
 import { canonicalText, deleteRuleFile, isRuleId, readRuleText, withRulesLock, writeFileAtomic, writeRuleText } from './rule-files.ts';
 
 export const SYNC_SEQ_FILE = '.sync-seq';
+/** Rules whose file differed from the feed's latest content when this folder first synced (not *.json: the loader skips it). */
+export const SYNC_DIVERGED_FILE = '.sync-diverged';
 
 export interface RuleSyncLogger {
   info(obj: object, msg?: string): void;
@@ -54,11 +63,52 @@ async function writeSeq(rulesDir: string, seq: number): Promise<void> {
   await writeFileAtomic(rulesDir, SYNC_SEQ_FILE, `${seq}\n`);
 }
 
+/** A rule whose file is not the feed's latest content for it: that change (its seq) and the file then (the base a later change may be applied on). */
+interface Divergence {
+  readonly seq: number;
+  readonly folder: Fingerprint;
+}
+
+type Divergences = ReadonlyMap<string, Divergence>;
+
+/** The rules noted as diverged; none when the file is missing or is not what this module writes. */
+async function readDivergences(rulesDir: string): Promise<Divergences> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path.join(rulesDir, SYNC_DIVERGED_FILE), 'utf8')) as unknown;
+  } catch {
+    return new Map();
+  }
+  const out = new Map<string, Divergence>();
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    for (const [id, value] of Object.entries(parsed as Record<string, unknown>)) {
+      const { seq, folder } = (value ?? {}) as { seq?: unknown; folder?: unknown };
+      if (isRuleId(id) && typeof seq === 'number' && Number.isSafeInteger(seq) && (folder === null || typeof folder === 'string')) {
+        out.set(id, { seq, folder });
+      }
+    }
+  }
+  return out;
+}
+
+/** Written whole, one rule a line (an operator may remove one by hand); removed when none is left. */
+async function writeDivergences(rulesDir: string, divergences: Divergences): Promise<void> {
+  const ids = [...divergences.keys()].sort();
+  if (ids.length === 0) {
+    await unlink(path.join(rulesDir, SYNC_DIVERGED_FILE)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    return;
+  }
+  await writeFileAtomic(rulesDir, SYNC_DIVERGED_FILE, `{\n${ids.map((id) => `  ${JSON.stringify(id)}: ${JSON.stringify(divergences.get(id))}`).join(',\n')}\n}\n`);
+}
+
 /**
  * A change to `ruleId` made through another replica that this folder has not applied yet, if any. An
  * edit based on this folder's copy would silently overwrite it (both replicas would accept the same
- * If-Match), so the admin API refuses such an edit until the sync has caught up. Undefined when this
- * folder does not take part in rule sync (no `.sync-seq`).
+ * If-Match), so the admin API refuses such an edit until the sync has caught up. Also the feed's latest
+ * change to a rule noted in `.sync-diverged` (this folder never took it; see above) while the file is not
+ * that change's content. Undefined when this folder does not take part in rule sync (no `.sync-seq`).
  */
 export async function unsyncedChangeOf(
   store: Pick<Store, 'ruleChangesSince'>,
@@ -71,13 +121,19 @@ export async function unsyncedChangeOf(
     return undefined;
   }
   const latest = (await store.ruleChangesSince(seq)).filter((c) => c.seq > seq && c.ruleId === ruleId).at(-1);
-  if (latest === undefined) {
+  if (latest !== undefined) {
+    // The folder already holds the rule as the feed last left it (this replica's own change, not yet
+    // counted by its sync): nothing to overwrite.
+    const text = latest.content === null || latest.content === undefined ? undefined : canonicalText(latest.content);
+    return text === current ? undefined : latest;
+  }
+  const divergence = (await readDivergences(rulesDir)).get(ruleId);
+  if (divergence === undefined) {
     return undefined;
   }
-  // The folder already holds the rule as the feed last left it (this replica's own change, not yet
-  // counted by its sync): nothing to overwrite.
-  const text = latest.content === null || latest.content === undefined ? undefined : canonicalText(latest.content);
-  return text === current ? undefined : latest;
+  const taken = (await store.ruleChangesSince(divergence.seq - 1)).find((c) => c.seq === divergence.seq);
+  // The file now holds what the feed last said (put there by hand, say): in step.
+  return taken === undefined || fingerprintOfText(current) === fingerprintOfContent(taken.content) ? undefined : taken;
 }
 
 /**
@@ -100,11 +156,35 @@ export async function startRuleSync(options: {
   let feedSeq = 0;
   let lastSeq = await readSeq(rulesDir);
   if (lastSeq === undefined) {
-    const all = await store.ruleChangesSince(0);
-    lastSeq = all.at(-1)?.seq ?? 0;
-    await writeSeq(rulesDir, lastSeq);
-    for (const change of all) remember(feed, change);
-    feedSeq = lastSeq;
+    // Under the lock: cluster workers sharing a new folder start together; one of them notes it.
+    lastSeq = await withRulesLock(rulesDir, async () => {
+      const seq = await readSeq(rulesDir);
+      if (seq !== undefined) {
+        return seq;
+      }
+      const all = await store.ruleChangesSince(0);
+      for (const change of all) remember(feed, change);
+      feedSeq = all.at(-1)?.seq ?? 0;
+      const divergences = new Map<string, Divergence>();
+      const latest = new Map(all.filter((c) => isRuleId(c.ruleId)).map((c) => [c.ruleId, c]));
+      for (const [id, change] of latest) {
+        const held = fingerprintOfText(await readRuleText(rulesDir, id));
+        if (held !== fingerprintOfContent(change.content)) {
+          divergences.set(id, { seq: change.seq, folder: held });
+        }
+      }
+      // The note first: a crash between the two writes must not leave a folder that counts as synced without it.
+      await writeDivergences(rulesDir, divergences);
+      await writeSeq(rulesDir, feedSeq);
+      const ids = [...divergences.keys()].sort();
+      if (ids.length > 0) {
+        logger.warn(
+          { ruleIds: ids },
+          `this replica's rules folder never synced, and ${ids.length} rule(s) differ from their latest content in the rule change feed (other replicas may serve that): this replica serves its own files, and refuses admin changes to these rules until their file equals the feed's latest content (docs/admin-api.md, "Replicas")`
+        );
+      }
+      return feedSeq;
+    });
   }
   let running = false;
   /** The last refusal logged (head of the feed it covered), so a stuck feed is logged once, not every poll. */
@@ -152,10 +232,11 @@ export async function startRuleSync(options: {
         // a restart impossible. So the longest run of changes that loads is written, the rest wait (each
         // poll tries again from there: a later change may mend it), and the refusal is logged for the admins.
         const sources = await readRuleSources(rulesDir);
+        const divergences = await readDivergences(rulesDir);
         let applied = 0;
         let plan: Plan | undefined;
         let errors: string[] = [];
-        const whole = planChanges(sources, changes, feed);
+        const whole = planChanges(sources, changes, feed, divergences);
         const built = buildRuleSet(whole.sources);
         if (built.ok) {
           applied = changes.length;
@@ -166,7 +247,7 @@ export async function startRuleSync(options: {
           errors = built.errors;
           for (let count = 1; count < changes.length; count++) {
             await new Promise((resolve) => setImmediate(resolve));
-            const candidate = planChanges(sources, changes.slice(0, count), feed);
+            const candidate = planChanges(sources, changes.slice(0, count), feed, divergences);
             if (!buildRuleSet(candidate.sources).ok) break;
             applied = count;
             plan = candidate;
@@ -190,6 +271,19 @@ export async function startRuleSync(options: {
             { ruleIds: plan.leftAlone },
             "rule changes from the feed not applied: this replica's file for the rule is not what the feed last said for it (changed here outside the admin API, or a change made here that could not be recorded); the file is left as it is"
           );
+        }
+        if (plan) {
+          // A diverged rule whose file now holds the feed's latest content is in step; one left alone
+          // stays diverged from the feed's newer change.
+          const noted = new Map(divergences);
+          for (const id of plan.files.keys()) noted.delete(id);
+          for (const change of changes.slice(0, applied)) {
+            const was = noted.get(change.ruleId);
+            if (was !== undefined) noted.set(change.ruleId, { seq: change.seq, folder: was.folder });
+          }
+          if ([...noted].some(([id, d]) => divergences.get(id)?.seq !== d.seq) || noted.size !== divergences.size) {
+            await writeDivergences(rulesDir, noted);
+          }
         }
         if (applied > 0) {
           for (const change of changes.slice(0, applied)) remember(feed, change);
@@ -282,13 +376,13 @@ interface Plan {
 /**
  * Which files `changes` (in feed order) change, checked three ways: a change is applied to a rule's file
  * only when the file holds what the feed said for that rule before it (`feed` and the earlier changes;
- * no file when it was deleted or never in the feed), or already holds the change's own content. A file
- * changed here since (a hand edit, or a change made here whose record in the feed failed) is left as it is:
- * written over, that change would be lost on this replica without a word, and the file's ETag would change
- * under its editor. A rule whose file ends up holding the feed's last content for it is written in the
- * admin API's format (so its ETag is the same on every replica).
+ * no file when it was deleted or never in the feed), or already holds the change's own content, or is a
+ * diverged rule's file as it was noted. A file changed here since (a hand edit, or a change made here whose
+ * record in the feed failed) is left as it is: written over, that change would be lost on this replica
+ * without a word, and the file's ETag would change under its editor. A rule whose file ends up holding the
+ * feed's last content for it is written in the admin API's format (so its ETag is the same on every replica).
  */
-function planChanges(sources: RuleSources, changes: readonly RuleChange[], feed: ReadonlyMap<string, Fingerprint>): Plan {
+function planChanges(sources: RuleSources, changes: readonly RuleChange[], feed: ReadonlyMap<string, Fingerprint>, divergences: Divergences): Plan {
   const texts = new Map(sources.rules.map((f) => [f.name.replace(/\.json$/, ''), f.text]));
   const base = new Map(feed);
   const folder = new Map<string, Fingerprint>();
@@ -298,7 +392,9 @@ function planChanges(sources: RuleSources, changes: readonly RuleChange[], feed:
     if (!isRuleId(id)) continue;
     const held = folder.has(id) ? folder.get(id)! : fingerprintOfText(texts.get(id));
     const after = fingerprintOfContent(change.content);
-    folder.set(id, held === after || held === (base.get(id) ?? null) ? after : held);
+    // A diverged rule (see above): its file as it was then is a base too.
+    const diverged = divergences.has(id) ? divergences.get(id)!.folder : undefined;
+    folder.set(id, held === after || held === (base.get(id) ?? null) || held === diverged ? after : held);
     base.set(id, after);
     last.set(id, change);
   }
