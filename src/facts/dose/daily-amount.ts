@@ -3,7 +3,7 @@
  * the delivered rate (mcg/hr) of a transdermal patch.
  */
 import { arr, obj, round } from './safe.ts';
-import { combineDaily, dailyEntries, readDose, type EntryAmount } from './doses-per-day.ts';
+import { combineDaily, dailyEntries, readDose, type DailyValue, type EntryAmount } from './doses-per-day.ts';
 import type { Strength, StrengthResult } from './strength-types.ts';
 
 function reasonOf(strength: StrengthResult): string {
@@ -60,11 +60,11 @@ function finiteDaily(value: number): DailyResult {
 export function dailyMg(dosage: unknown, strength: StrengthResult, partners: readonly number[] = []): DailyResult {
   const daily = dailyEntries(dosage);
   if ('reason' in daily) return { value: null, reason: daily.reason };
-  const values: { sequence: number | undefined; value: number; slots?: readonly string[] }[] = [];
+  const values: DailyValue[] = [];
   for (const entry of daily.entries) {
     const mg = amountToMg(entry, strength, partners);
     if (mg.value === null) return mg;
-    values.push({ sequence: entry.sequence, value: mg.value, ...(entry.slots ? { slots: entry.slots } : {}) });
+    values.push({ sequence: entry.sequence, value: mg.value, asNeeded: entry.asNeeded, ...(entry.slots ? { slots: entry.slots } : {}) });
   }
   return finiteDaily(combineDaily(values));
 }

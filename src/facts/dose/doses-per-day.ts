@@ -5,8 +5,11 @@
  * - as needed (PRN) with `maxDosePerPeriod`: the maximum per period is the daily amount, because the
  *   PRN maximum is what CDC 2022 counts; PRN without a maximum uses the scheduled frequency if given;
  * - frequency: see `timing.ts`;
- * - several instructions: the same `sequence` means taken together (summed); otherwise they follow each
- *   other (tapering), and the highest daily amount is taken. Text-only entries are ignored.
+ * - several instructions: the same `sequence` means taken together (summed); different sequences follow each
+ *   other (tapering), and the highest daily amount is taken. Without a sequence, a scheduled and an as-needed
+ *   instruction are taken together ("1 tab q12h" plus "1 tab q4h PRN, max 3/day": summed); instructions
+ *   of the same kind are alternatives (the highest) unless they name different times of day (see
+ *   `combineDaily`). Text-only entries are ignored.
  * Anything that cannot be computed is unknown with a reason, never 0.
  */
 import type { Dosage } from '@medplum/fhirtypes';
@@ -22,6 +25,8 @@ export interface Amount {
 /** One dosage instruction's daily amount. */
 export interface EntryAmount extends Amount {
   readonly sequence: number | undefined;
+  /** True for an as-needed (PRN) instruction. */
+  readonly asNeeded: boolean;
   /** The times of day it is taken (timing.repeat.timeOfDay and when), when given. */
   readonly slots?: readonly string[];
   /** The amount given at one time (same unit), when the daily amount was built from it. */
@@ -92,16 +97,17 @@ function isStructured(entry: Record<string, unknown>): boolean {
 /** Daily amount of one dosage instruction. */
 function entryPerDay(entry: Record<string, unknown>): EntryAmount | Unknown {
   const sequence = num(entry.sequence);
+  const asNeeded = isAsNeeded(entry);
   const dose = readDose(entry);
   const max = readMaxPerDay(entry.maxDosePerPeriod);
-  if (isAsNeeded(entry) && max !== undefined) return { ...max, sequence };
+  if (asNeeded && max !== undefined) return { ...max, sequence, asNeeded };
   const times = timesPerDay(entry.timing);
   if (dose.dose === undefined || times.perDay === null) {
-    if (max !== undefined) return { ...max, sequence };
+    if (max !== undefined) return { ...max, sequence, asNeeded };
     if (dose.dose === undefined) return { perDay: null, reason: dose.reason };
-    return { perDay: null, reason: isAsNeeded(entry) ? `as-needed dose with no frequency and no maximum per period` : (times as Unknown).reason };
+    return { perDay: null, reason: asNeeded ? `as-needed dose with no frequency and no maximum per period` : (times as Unknown).reason };
   }
-  return { value: dose.dose.value * times.perDay, unit: dose.dose.unit, sequence, perDose: dose.dose.value, ...slotsOf(entry) };
+  return { value: dose.dose.value * times.perDay, unit: dose.dose.unit, sequence, asNeeded, perDose: dose.dose.value, ...slotsOf(entry) };
 }
 
 /** timing.repeat.timeOfDay and when, as one list ("08:00:00", "HS"), when the entry names any. */
@@ -129,23 +135,41 @@ export function dailyEntries(dosage: unknown): { readonly entries: readonly Entr
   return { entries };
 }
 
+/** One instruction's daily amount as `combineDaily` sees it. */
+export interface DailyValue {
+  readonly sequence: number | undefined;
+  readonly value: number;
+  /** As needed (PRN); absent means scheduled. */
+  readonly asNeeded?: boolean;
+  readonly slots?: readonly string[];
+}
+
+/**
+ * Unsequenced instructions of one kind (all scheduled, or all as needed): alternatives, so the highest
+ * counts, unless each names its own times of day and no two share one ("1 tablet at 08:00" and "2 tablets
+ * at 20:00"): then they are taken the same day, and add up.
+ */
+function combineAlternatives(values: readonly DailyValue[]): number {
+  const allSlots = values.flatMap((v) => v.slots ?? []);
+  const splitByTime = values.length > 1 && values.every((v) => (v.slots?.length ?? 0) > 0) && new Set(allSlots).size === allSlots.length;
+  return splitByTime ? values.reduce((sum, v) => sum + v.value, 0) : values.reduce((best, v) => Math.max(best, v.value), 0);
+}
+
 /**
  * Sum values sharing a `sequence` (taken together), then the highest across sequences (one after another).
- * Instructions without a sequence are alternatives (the highest counts), unless each names its own times
- * of day and no two share one ("1 tablet at 08:00" and "2 tablets at 20:00"): then they are taken the
- * same day, and add up.
+ * Instructions without a sequence: the scheduled ones and the as-needed ones are each combined as
+ * alternatives (`combineAlternatives`), and the two kinds are added, because a scheduled dose and an
+ * as-needed dose for breakthrough pain in one order ("1 tab q12h" + "1 tab q4h PRN, max 3/day") are
+ * both taken in a day (CDC 2022: sum each opioid's daily dose). That total competes with the sequences.
  */
-export function combineDaily(values: readonly { readonly sequence: number | undefined; readonly value: number; readonly slots?: readonly string[] }[]): number {
+export function combineDaily(values: readonly DailyValue[]): number {
   const unsequenced = values.filter((v) => v.sequence === undefined);
-  const allSlots = unsequenced.flatMap((v) => v.slots ?? []);
-  const splitByTime = unsequenced.length > 1 && unsequenced.every((v) => (v.slots?.length ?? 0) > 0) && new Set(allSlots).size === allSlots.length;
+  const scheduled = unsequenced.filter((v) => v.asNeeded !== true);
+  const asNeeded = unsequenced.filter((v) => v.asNeeded === true);
   const bySequence = new Map<number, number>();
-  let best = splitByTime ? unsequenced.reduce((sum, v) => sum + v.value, 0) : 0;
+  let best = combineAlternatives(scheduled) + combineAlternatives(asNeeded);
   for (const { sequence, value } of values) {
-    if (sequence === undefined) {
-      if (!splitByTime) best = Math.max(best, value);
-      continue;
-    }
+    if (sequence === undefined) continue;
     const sum = (bySequence.get(sequence) ?? 0) + value;
     bySequence.set(sequence, sum);
     best = Math.max(best, sum);
@@ -169,7 +193,7 @@ export function dosesPerDay(dosage: readonly Dosage[] | undefined): { perDay: nu
     const units = new Set(result.entries.map((e) => canonicalUnit(e.unit)));
     const [unit] = units;
     if (units.size !== 1 || unit === undefined) return { perDay: null, reason: 'dosage instructions use different units' };
-    const values = result.entries.map((e) => ({ sequence: e.sequence, value: massToMg(e) ?? e.value, ...(e.slots ? { slots: e.slots } : {}) }));
+    const values = result.entries.map((e) => ({ sequence: e.sequence, value: massToMg(e) ?? e.value, asNeeded: e.asNeeded, ...(e.slots ? { slots: e.slots } : {}) }));
     return { perDay: combineDaily(values), unit };
   } catch {
     return { perDay: null, reason: 'malformed dosage' };
