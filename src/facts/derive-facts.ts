@@ -83,7 +83,7 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
     cnsActiveDrugCount: order.cnsDrugs.length,
     totalMme: order.mme.totalKnown,
     mmeUnknownCount: order.mme.unknownCount,
-    hasRescueNaloxone: all.some((m) => m.classes.includes('naloxone-rescue')),
+    hasRescueNaloxone: all.some(isOverdoseReversal),
     orderIsNewTherapy: order.isNewTherapy,
     orderDaysOnTherapy: order.daysOnTherapy,
     orderForDepression: order.forDepression,
@@ -94,6 +94,22 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
 }
 
 const CNS: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
+
+const ORAL = /\b(?:oral|tablets?|tabs?|capsules?)\b/;
+
+/**
+ * An opioid-overdose reversal agent the patient has on hand or is being given (the fact
+ * `hasRescueNaloxone`): rescue naloxone (not buprenorphine/naloxone), or a nalmefene product. Nalmefene is
+ * classed `opioid-antagonist`, but its US products are overdose-reversal agents: Opvee nasal spray 2.7 mg,
+ * approved by FDA on 22 May 2023 for the emergency treatment of known or suspected opioid overdose (FDA news
+ * release), the Zurnai auto-injector and nalmefene injection; the NLM VSAC value set "Naloxone medications"
+ * (2.16.840.1.113762.1.4.1032.42) lists nalmefene injection beside naloxone. Oral nalmefene (for alcohol
+ * dependence outside the US) is not one. Naltrexone and samidorphan never count.
+ */
+function isOverdoseReversal(m: MedicationFact): boolean {
+  if (m.classes.includes('naloxone-rescue')) return true;
+  return m.classes.includes('opioid-antagonist') && m.ingredients.includes('nalmefene') && !ORAL.test(m.display.toLowerCase());
+}
 
 /**
  * What the facts could not establish for the orders being checked. Only gaps that can change a

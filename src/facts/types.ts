@@ -120,7 +120,7 @@ export interface EngineFacts {
   readonly totalMme: number;
   /** Opioids whose MME could not be computed. */
   readonly mmeUnknownCount: number;
-  /** Rescue naloxone is active or ordered in this session. */
+  /** An overdose-reversal agent (rescue naloxone, or a nalmefene product) is active or ordered in this session. */
   readonly hasRescueNaloxone: boolean;
   readonly orderIsNewTherapy: boolean;
   /** null for a new start. Numeric operators are false on null, so a null never fires a threshold. */

@@ -233,6 +233,13 @@ export const BRAND_NAMES: readonly BrandName[] = [
   { brand: 'kloxxado', ingredients: ['naloxone'] },
   { brand: 'zimhi', ingredients: ['naloxone'] },
   { brand: 'evzio', ingredients: ['naloxone'] },
+  // RiVive: naloxone hydrochloride nasal spray 3 mg (Harm Reduction Therapeutics), approved by FDA for
+  // nonprescription (OTC) use in July 2023 (FDA news release of 28 Jul 2023; Drugs@FDA).
+  { brand: 'rivive', ingredients: ['naloxone'] },
+  // Rextovy: naloxone hydrochloride nasal spray 4 mg/0.25 mL (Amphastar; labeler International Medication
+  // Systems), NDA approved by FDA in March 2023 (Drugs@FDA), brand name as listed in the FDA NDC Directory
+  // and in the CDC Opioid Prescribing Guideline IG value set naloxone-medications ("... Nasal Spray [Rextovy]").
+  { brand: 'rextovy', ingredients: ['naloxone'] },
   { brand: 'vivitrol', ingredients: ['naltrexone'] },
   { brand: 'revia', ingredients: ['naltrexone'] },
   { brand: 'depade', ingredients: ['naltrexone'] },
