@@ -1,0 +1,59 @@
+/**
+ * Clinical content of the shipped rules checked against /work/shared/research/clinical-evidence.md (the
+ * rule catalogue and the sections it cites), through the HTTP endpoint with "now" fixed like the rule
+ * test cases. Each block names the catalogue entry it follows.
+ */
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Card } from '../../src/protocol/types.ts';
+import { ORDER_SELECT, ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ now: () => NOW });
+});
+
+async function cards(name: string): Promise<Card[]> {
+  const body = fixture(name);
+  const res = await request(t.app).post(body.hook === 'order-select' ? ORDER_SELECT : ORDER_SIGN).send(body);
+  expect(res.status).toBe(200);
+  return expectConformant(res.body);
+}
+
+const ofRule = (all: readonly Card[], id: string): Card[] => all.filter((c) => c.source.topic?.code === id);
+
+describe('OB-02: opioid plus benzodiazepine is critical with any one escalator', () => {
+  it('age 65 alone: critical, and the card says the age is why', async () => {
+    const [card, ...rest] = ofRule(await cards('rules/opioid-benzodiazepine/oxycodone-lorazepam-65th-birthday-no-other-risk.json'), 'opioid-benzodiazepine');
+    expect(rest).toEqual([]);
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toMatch(/older age/);
+    expect(card?.detail).toContain('- Age 65');
+    expect(card?.detail).toContain('age 65 years or over');
+  });
+
+  it('COPD alone (aged 64): critical, and the card names the COPD', async () => {
+    const all = await cards('rules/opioid-benzodiazepine-copd-older-adult/oxycodone-lorazepam-copd-age-64.json');
+    const [card, ...rest] = ofRule(all, 'opioid-benzodiazepine');
+    expect(rest).toEqual([]);
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toMatch(/COPD/);
+    expect(card?.detail).toContain('- COPD (recorded as');
+    expect(ofRule(all, 'opioid-benzodiazepine-copd-older-adult')).toEqual([]);
+  });
+
+  it('aged 64 with no other risk factor: still a warning', async () => {
+    const [card] = ofRule(await cards('rules/opioid-benzodiazepine/oxycodone-lorazepam-age-64-no-other-risk.json'), 'opioid-benzodiazepine');
+    expect(card?.indicator).toBe('warning');
+    expect(card?.detail).toContain('- None recorded beyond the combination itself');
+  });
+
+  it('65 or over with COPD: only the more specific COPD card, critical', async () => {
+    const all = await cards('rules/opioid-benzodiazepine-copd-older-adult/oxycodone-lorazepam-copd-age-72.json');
+    expect(ofRule(all, 'opioid-benzodiazepine')).toEqual([]);
+    expect(ofRule(all, 'opioid-benzodiazepine-copd-older-adult').map((c) => c.indicator)).toEqual(['critical']);
+  });
+});
