@@ -13,7 +13,7 @@ export function escapeMarkdown(text: string): string {
     .replace(/[\r\n]+/g, ' ')
     .replace(SPECIAL, (c) => `\\${c}`)
     .replace(/:\/\//g, '\\://')
-    .replace(/\b(www)\./gi, '$1\\.')
+    .replace(/(www)\./gi, '$1\\.') // not only at a word start: GFM also links "www." after "_"
     .replace(/@/g, '\\@');
 }
 

@@ -14,7 +14,7 @@ describe('escapeMarkdown', () => {
   });
 
   it('leaves no link in the rendered card, bare URLs and e-mail addresses included (GFM autolinks them)', () => {
-    const injected = ['Oxycodone https://phish.example/refill 5 MG', 'see www.phish.example', 'ask refill@phish.example', '[x](javascript:alert(1)) <a href="https://x.example">y</a>'];
+    const injected = ['Oxycodone https://phish.example/refill 5 MG', 'see www.phish.example', 'Oxycodone_www.phish.example', 'a*www.phish.example', 'ask refill@phish.example', '[x](javascript:alert(1)) <a href="https://x.example">y</a>'];
     for (const text of injected) {
       const html = String(marked.parse(escapeMarkdown(text), { gfm: true }));
       expect(html).not.toMatch(/<a\b/);
