@@ -4,6 +4,7 @@
  * Liberal where the spec lets clients vary (unknown fields, `extension`, Bundle.type, order status),
  * strict where evaluating the wrong thing would be unsafe. Error texts name fields, never echo values.
  */
+import { createHash } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { badRequestError, namesOtherPatient, patientIdOf } from '../shared/index.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
@@ -101,7 +102,7 @@ export function parseOrderHookRequest(body: unknown, service: ServiceDefinition)
   }
   return {
     hook: body.hook,
-    hookInstance: body.hookInstance,
+    hookInstance: safeHookInstance(body.hookInstance),
     ...(fhirServer ? { fhirServer } : {}),
     ...(fhirAuthorization ? { fhirAuthorization } : {}),
     context: {
@@ -226,6 +227,17 @@ function parseSelections(value: unknown, draftOrders: Bundle): string[] {
     throw badRequestError(`"context.selections" refers to ${missing.length} order(s) not found in "context.draftOrders".`, 'context.selections');
   }
   return value;
+}
+
+const UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The hook instance as logged and audited. CDS Hooks 2.0 makes it a UUID; a client that sends something else
+ * (free text, an id built from the patient's record number) is still answered, but that text never reaches the
+ * logs or the audit: it is replaced by a short hash, the same for the same text (so it still groups a call).
+ */
+function safeHookInstance(value: string): string {
+  return UUID.test(value) ? value : `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
 }
 
 function safeKey(key: string): string {

@@ -1,0 +1,46 @@
+// CDS Hooks 2.0 makes hookInstance a UUID. A client that sends other text (an id built from the patient's
+// record number, say) is still answered, but that text reaches neither the request log nor the audit: a short
+// hash stands for it. A UUID, with or without the "urn:uuid:" prefix, is kept as sent.
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { captureLog } from '../support/log-capture.ts';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
+
+let store: Store;
+beforeEach(async () => {
+  store = await createStore({ flushIntervalMs: 20 });
+});
+afterEach(async () => {
+  await store.close();
+});
+
+async function callWith(hookInstance: string): Promise<{ cards: string[]; logged: unknown[]; audited: string | undefined }> {
+  const { logger, lines } = captureLog();
+  const t = await createTestApp({ store, logger });
+  const res = await request(t.app).post(ORDER_SIGN).send({ ...fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'), hookInstance });
+  expect(res.status).toBe(200);
+  const cards = expectConformant(res.body);
+  const issued = await store.findIssuedCards([cards[0]!.uuid!]);
+  return { cards: topics(cards), logged: lines.map((l) => l.hookInstance).filter((h) => h !== undefined), audited: issued[0]?.hookInstance };
+}
+
+describe('hookInstance in the log and the audit', () => {
+  it('text that is not a UUID is answered, but only its hash is logged and audited', async () => {
+    const { cards, logged, audited } = await callWith('MRN-00123456-visit-7');
+    expect(cards).toContain('opioid-benzodiazepine');
+    expect(audited).toMatch(/^sha256:[0-9a-f]{32}$/);
+    expect(logged).toEqual([audited]);
+    expect(JSON.stringify(logged)).not.toContain('00123456');
+    // The same text gives the same hash, so repeated calls still group.
+    expect((await callWith('MRN-00123456-visit-7')).audited).toBe(audited);
+  });
+
+  it('a UUID is kept as sent, with or without urn:uuid:', async () => {
+    const id = crypto.randomUUID();
+    expect((await callWith(id)).audited).toBe(id);
+    const urn = `urn:uuid:${crypto.randomUUID()}`;
+    expect((await callWith(urn)).audited).toBe(urn);
+  });
+});
