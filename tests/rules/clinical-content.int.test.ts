@@ -57,3 +57,31 @@ describe('OB-02: opioid plus benzodiazepine is critical with any one escalator',
     expect(ofRule(all, 'opioid-benzodiazepine-copd-older-adult').map((c) => c.indicator)).toEqual(['critical']);
   });
 });
+
+describe('barbiturates are treated like benzodiazepines (clinical-evidence.md 2.1: phenobarbital carries the same opioid boxed warning)', () => {
+  it('opioid with phenobarbital: the opioid-benzodiazepine card, naming the phenobarbital, and no second card for it', async () => {
+    const all = await cards('rules/opioid-benzodiazepine/oxycodone-with-active-phenobarbital.json');
+    const [card, ...rest] = ofRule(all, 'opioid-benzodiazepine');
+    expect(rest).toEqual([]);
+    expect(card?.indicator).toBe('warning');
+    expect(card?.summary).toMatch(/benzodiazepine or barbiturate/);
+    expect(card?.detail).toContain('- Phenobarbital 30 MG Oral Tablet (active prescription');
+    expect(ofRule(all, 'opioid-cns-depressant')).toEqual([]);
+  });
+
+  it('with sleep apnea it escalates like a benzodiazepine', async () => {
+    const [card] = ofRule(await cards('rules/opioid-benzodiazepine/norco-with-phenobarbital-sleep-apnea.json'), 'opioid-benzodiazepine');
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toMatch(/barbiturate/);
+  });
+
+  it('aged 65 or over with COPD: the COPD card, naming the phenobarbital', async () => {
+    const all = await cards('rules/opioid-benzodiazepine-copd-older-adult/oxycodone-phenobarbital-copd-age-70.json');
+    const [card, ...rest] = ofRule(all, 'opioid-benzodiazepine-copd-older-adult');
+    expect(rest).toEqual([]);
+    expect(card?.indicator).toBe('critical');
+    expect(card?.detail).toContain('- Phenobarbital 30 MG Oral Tablet');
+    expect(ofRule(all, 'opioid-benzodiazepine')).toEqual([]);
+    expect(ofRule(all, 'opioid-cns-depressant')).toEqual([]);
+  });
+});
