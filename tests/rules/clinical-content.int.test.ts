@@ -85,3 +85,14 @@ describe('barbiturates are treated like benzodiazepines (clinical-evidence.md 2.
     expect(ofRule(all, 'opioid-cns-depressant')).toEqual([]);
   });
 });
+
+describe('KET-02: benzodiazepine timing around ketamine for depression is about efficacy (clinical-evidence.md 5.2)', () => {
+  it('is an info card without the safety actions of the ketamine and CNS depressant card', async () => {
+    const all = await cards('rules/ketamine-benzodiazepine-timing/ketamine-depression-reason-alprazolam-30-mg-diazepam-eq.json');
+    const [card, ...rest] = ofRule(all, 'ketamine-benzodiazepine-timing');
+    expect(rest).toEqual([]);
+    expect(card?.indicator).toBe('info');
+    expect(card?.detail).not.toMatch(/lower ketamine dose|vital signs|oxygen saturation/i);
+    expect(card?.detail).toMatch(/never stop a long-term benzodiazepine abruptly/);
+  });
+});
