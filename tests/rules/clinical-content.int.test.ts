@@ -96,3 +96,21 @@ describe('KET-02: benzodiazepine timing around ketamine for depression is about 
     expect(card?.detail).toMatch(/never stop a long-term benzodiazepine abruptly/);
   });
 });
+
+describe('CDC 2022 scope (clinical-evidence.md 1, catalogue default exclusions): adults, not cancer, palliative, hospice or sickle cell', () => {
+  it('under 18: no high-MME card, but naloxone is still offered', async () => {
+    const all = await cards('rules/opioid-high-mme/oxycodone-90-mme-age-15.json');
+    expect(ofRule(all, 'opioid-high-mme')).toEqual([]);
+    expect(ofRule(all, 'naloxone-co-prescribe').map((c) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('new methadone in palliative care: no methadone-for-pain card, but naloxone is still offered', async () => {
+    const all = await cards('rules/methadone-for-pain/new-methadone-palliative-care-silent.json');
+    expect(ofRule(all, 'methadone-for-pain')).toEqual([]);
+    expect(ofRule(all, 'naloxone-co-prescribe').map((c) => c.indicator)).toEqual(['warning']);
+  });
+
+  it('an unknown age does not exclude', async () => {
+    expect(ofRule(await cards('rules/opioid-high-mme/oxycodone-90-mme-no-birth-date.json'), 'opioid-high-mme').map((c) => c.indicator)).toEqual(['warning']);
+  });
+});
