@@ -4,6 +4,7 @@
  * against replays (the replay store down or stuck) is refused with 503 and Retry-After instead; the client
  * must retry with a new token, as its jti may have been recorded (a slow store can commit it after the timeout).
  */
+import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { serviceUnavailableOutcome } from '../shared/outcomes.ts';
 import { requestPath } from '../shared/request-path.ts';
@@ -14,6 +15,27 @@ const MAX_LOGGED_AUDIENCE = 300;
 
 function loggedAudience(audience: string): string {
   return audience.length > MAX_LOGGED_AUDIENCE ? `${audience.slice(0, MAX_LOGGED_AUDIENCE)}…` : audience;
+}
+
+/** Hex digits of the sha256 of an unknown issuer claim written to the log. */
+const UNKNOWN_ISS_HASH_HEX = 12;
+
+/**
+ * The issuer fields of a refusal's log line. The `iss` of a refused token is an unverified claim. The
+ * verifier returns it with every reason but `unknown-issuer` only after finding it among the configured
+ * clients (src/security/verifier.ts), so it is one of ours and logged as it is. An unknown issuer is text
+ * chosen by the caller (or a client's misconfiguration: a secret pasted there), so it is logged only as its
+ * length (of the at most 200 characters the verifier keeps) and a sha256 prefix: repeats can be told apart and
+ * a suspected value checked, the text is not written.
+ */
+function loggedIssuer(reason: VerifyFailureReason, iss: string | undefined): { iss?: string; unknownIss?: { length: number; sha256: string } } {
+  if (iss === undefined) {
+    return {};
+  }
+  if (reason !== 'unknown-issuer') {
+    return { iss };
+  }
+  return { unknownIss: { length: iss.length, sha256: createHash('sha256').update(iss).digest('hex').slice(0, UNKNOWN_ISS_HASH_HEX) } };
 }
 
 /** What a verified request carries in `res.locals.cdsClient`. */
@@ -80,7 +102,7 @@ export function requireCdsJwt(options: RequireCdsJwtOptions): RequestHandler {
           return;
         }
         options.logger?.warn(
-          { requestId: res.locals.requestId, reason: result.reason, iss: result.iss, audience: loggedAudience(audience), method: req.method, path: requestPath(req) },
+          { requestId: res.locals.requestId, reason: result.reason, ...loggedIssuer(result.reason, result.iss), audience: loggedAudience(audience), method: req.method, path: requestPath(req) },
           'CDS client JWT refused'
         );
         options.onRefused?.(result.reason);
