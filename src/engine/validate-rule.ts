@@ -1,12 +1,14 @@
 /**
  * Validates one rule file: the JSON Schema in rules/schema/rule.schema.json first, then what a
- * schema cannot say (file name matches id, facts exist, placeholders exist). Errors name the file,
+ * schema cannot say (file name matches id, facts exist, placeholders exist, card text holds no raw HTML,
+ * image or non-https link). Errors name the file,
  * the JSON pointer and what was expected, in words an informaticist understands.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
+import { Lexer } from 'marked';
 import { FACT_KINDS, FACT_NAMES } from '../facts/index.ts';
 import type { FactKind } from '../facts/index.ts';
 import { isSingleSentence } from '../protocol/validate-response.ts';
@@ -100,6 +102,7 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
       errors.push(`${fileName}: /escalations/${i}/summary: placeholders are not allowed in a summary`);
     }
   });
+  errors.push(...checkCardMarkup(fileName, rule));
   // The EHR shows the summary as the card's headline: CDS Hooks asks for one sentence (the same check the
   // service applies to every card it sends, protocol/validate-response.ts).
   const summaries: [string, string | undefined][] = [['/card/summary', rule.card.summary], ...(rule.escalations ?? []).map((e, i): [string, string | undefined] => [`/escalations/${i}/summary`, e.summary])];
@@ -117,6 +120,87 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
     errors.push(`${fileName}: /card/suggestions: at most one suggestion may be recommended`);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: rule };
+}
+
+/** Stands for a placeholder filled from the patient's record while the detail is lexed (see checkCardMarkup). */
+const PATIENT_DATA = 'cdspatientdata';
+
+/**
+ * EHRs render card text as GitHub-flavoured Markdown, some with raw HTML switched on: an
+ * `<img src="http://host/?age={{patientAge}}">` would send patient data to that host when the card
+ * shows, without a click, and a `javascript:` or plain-http link is one click from the same. The
+ * console preview strips these (DOMPurify), so a reviewer would approve text that looks harmless.
+ * Refuses raw HTML (block and inline, comments included), images, and links (inline, reference-style,
+ * autolinks, bare URLs and e-mail addresses) whose target is not https, or holds patient data.
+ * The detail is lexed as the EHR gets it: parameters' values in place, and each placeholder
+ * filled from the patient's record as one word.
+ */
+function checkCardMarkup(fileName: string, rule: RuleDefinition): string[] {
+  const texts: [string, string][] = [
+    ['/card/summary', rule.card.summary],
+    ['/card/detail', fillPlaceholders(rule.card.detail, rule)],
+    ...(rule.escalations ?? []).flatMap((e, i): [string, string][] => (e.summary === undefined ? [] : [[`/escalations/${i}/summary`, e.summary]])),
+  ];
+  const errors: string[] = [];
+  for (const [pointer, text] of texts) {
+    for (const problem of new Set(markupProblems(Lexer.lex(text, { gfm: true })))) {
+      errors.push(`${fileName}: ${pointer}: ${problem}; raw HTML, images and non-https links are not allowed in card text`);
+    }
+  }
+  return errors;
+}
+
+function fillPlaceholders(detail: string, rule: RuleDefinition): string {
+  return detail.replace(PLACEHOLDERS, (all, name: string) => {
+    if (!name.startsWith('param.')) {
+      return PATIENT_DATA;
+    }
+    const key = name.slice('param.'.length);
+    if (!hasParameter(rule, key)) {
+      return all;
+    }
+    const parameter = rule.parameters![key]!;
+    return `${String(parameter.value)}${parameter.unit ? ` ${parameter.unit}` : ''}`; // as cards/card-view.ts fills it
+  });
+}
+
+/** What is wrong in marked's tokens, walked recursively (paragraphs, lists, tables, link texts, ...). */
+function markupProblems(node: unknown): string[] {
+  if (Array.isArray(node)) {
+    return node.flatMap(markupProblems);
+  }
+  if (node === null || typeof node !== 'object') {
+    return [];
+  }
+  const token = node as { type?: unknown; raw?: unknown; href?: unknown };
+  const raw = typeof token.raw === 'string' ? JSON.stringify(token.raw.trim().slice(0, 80)).replaceAll(PATIENT_DATA, '{{…}}') : '';
+  const problems: string[] = [];
+  if (token.type === 'html') {
+    problems.push(`raw HTML ${raw}: write the text in Markdown instead (**bold**, lists, [label](https://…))`);
+  } else if (token.type === 'image') {
+    problems.push(`image ${raw}: remove it (cards carry text; put a picture behind an https link)`);
+  } else if ((token.type === 'link' || token.type === 'def') && typeof token.href === 'string') {
+    problems.push(...linkProblems(token.href, raw));
+  }
+  for (const value of Object.values(node)) {
+    if (value !== null && typeof value === 'object') {
+      problems.push(...markupProblems(value));
+    }
+  }
+  return problems;
+}
+
+function linkProblems(href: string, raw: string): string[] {
+  if (href.includes(PATIENT_DATA)) {
+    return [`link ${raw} puts patient data ({{…}}) in the address: link to a fixed https address`];
+  }
+  if (/^https:\/\/[^\s]/i.test(href)) {
+    return [];
+  }
+  if (href.startsWith('mailto:')) {
+    return [`e-mail link ${raw}: write the address as text with its @ escaped (\\@), or link to an https page`];
+  }
+  return [`link ${raw} goes to ${JSON.stringify(href.slice(0, 60))}: use an https:// address (a bare "www." or "http://" address is a link too; escape its "." or ":" with a backslash to keep it text)`];
 }
 
 /** Values a class or condition fact can hold: a typo such as "benzodiazepines" would never match. */

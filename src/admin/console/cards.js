@@ -12,11 +12,15 @@ import DOMPurify from './vendor/purify.js';
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 
 const purifier = DOMPurify(window);
+/** Link targets the hook below removed during the current sanitize call (DOMPurify.removed lists only those it removed itself). */
+/** @type {string[]} */
+let removedHrefs = [];
 purifier.addHook('afterSanitizeAttributes', (node) => {
   if (node instanceof HTMLAnchorElement) {
     const href = node.getAttribute('href') ?? '';
     if (!/^(https?:|mailto:)/i.test(href)) {
       node.removeAttribute('href');
+      removedHrefs.push(href);
     } else {
       node.setAttribute('target', '_blank');
       node.setAttribute('rel', 'noopener noreferrer');
@@ -30,14 +34,45 @@ const PURIFY_CONFIG = {
   FORBID_ATTR: ['style', 'class', 'id'],
 };
 
+/** Attributes marked itself writes that the preview drops for looks only (code block language). */
+const COSMETIC_ATTRIBUTES = new Set(['class', 'id']);
+
+/**
+ * Markdown to sanitized HTML, and what sanitizing left out: an EHR that renders raw HTML would show
+ * it (or fetch it: an <img> loads without a click), so the preview must say so, not hide it.
+ * @param {string} md
+ * @returns {{ html: string, removed: string[] }}
+ */
+export function sanitizeMarkdown(md) {
+  const html = /** @type {string} */ (markdown.parse(md, { async: false }));
+  removedHrefs = [];
+  const clean = purifier.sanitize(html, PURIFY_CONFIG);
+  /** @type {string[]} */
+  const removed = [];
+  for (const item of /** @type {any[]} */ (purifier.removed)) {
+    if (item.element) {
+      const element = /** @type {Node} */ (item.element);
+      removed.push(element.nodeType === Node.ELEMENT_NODE ? `<${element.nodeName.toLowerCase()}>` : element.nodeType === Node.COMMENT_NODE ? 'an HTML comment' : 'HTML');
+    } else if (item.attribute?.name === 'href') {
+      removedHrefs.push(String(item.attribute.value ?? ''));
+    } else if (item.attribute && !COSMETIC_ATTRIBUTES.has(item.attribute.name)) {
+      removed.push(`${item.attribute.name}="…" on <${String(item.from?.nodeName ?? '').toLowerCase()}>`);
+    }
+  }
+  for (const href of removedHrefs) {
+    removed.push(`a link to ${JSON.stringify(href.length > 60 ? `${href.slice(0, 60)}…` : href)}`);
+  }
+  removedHrefs = [];
+  return { html: clean, removed: [...new Set(removed)] };
+}
+
 /**
  * Markdown to sanitized HTML.
  * @param {string} md
  * @returns {string}
  */
 export function renderMarkdown(md) {
-  const html = /** @type {string} */ (markdown.parse(md, { async: false }));
-  return purifier.sanitize(html, PURIFY_CONFIG);
+  return sanitizeMarkdown(md).html;
 }
 
 /** @type {Record<string, string>} */
@@ -58,8 +93,19 @@ export function renderCard(card, options = {}) {
   const summaryId = `card-summary-${card.uuid ?? Math.random().toString(36).slice(2)}`;
   const source = card.source ?? {};
   const detail = h('div', { class: 'cds-card-detail markdown-body' });
+  /** @type {HTMLElement | null} */
+  let stripped = null;
   if (typeof card.detail === 'string' && card.detail.trim() !== '') {
-    detail.innerHTML = renderMarkdown(card.detail);
+    const { html, removed } = sanitizeMarkdown(card.detail);
+    detail.innerHTML = html;
+    if (removed.length > 0) {
+      stripped = h(
+        'p',
+        { class: 'cds-card-stripped', role: 'note' },
+        h('strong', {}, 'Not shown in this preview: '),
+        `${removed.join(', ')}. The detail holds raw HTML, an image or an unsafe link: an EHR that renders HTML may still show or load it. Remove it from the rule.`
+      );
+    }
   }
 
   /** @type {HTMLElement | null} */
@@ -146,6 +192,7 @@ export function renderCard(card, options = {}) {
       source.topic?.display ? h('span', { class: 'muted' }, ` · ${source.topic.display}`) : null,
       options.highlight ? h('span', { class: 'this-rule-badge' }, 'this rule') : null
     ),
+    stripped,
     detail,
     suggestions,
     override,
