@@ -53,7 +53,7 @@ export async function setupAdmin(options: {
     logger: options.logger,
   });
   const auth = await createAdminAuth(options.config.admin);
-  const base = { admin, logger: options.logger, maxBodyBytes: options.config.maxBodyBytes };
+  const base = { admin, logger: options.logger, maxBodyBytes: options.config.maxBodyBytes, publicBaseUrl: options.config.publicBaseUrl };
   if (!auth.ok) {
     return { router: { ...base, auth: { disabled: 'its authentication is misconfigured (see the service log)' } }, notices: [], errors: auth.errors };
   }

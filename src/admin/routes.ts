@@ -20,6 +20,11 @@ export interface AdminRouterDeps {
   readonly auth: AdminAuthenticator | { readonly disabled: string };
   readonly logger: AdminLogger;
   readonly maxBodyBytes: number;
+  /**
+   * The service's URL as clients see it (config.publicBaseUrl). With admin auth off, its host is,
+   * besides loopback, the only Host the admin API answers to.
+   */
+  readonly publicBaseUrl?: string;
 }
 
 const OPERATORS = ['equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'in', 'notIn', 'contains', 'doesNotContain', 'containsAny', 'containsNone'];
@@ -68,8 +73,71 @@ function fromAnotherSite(req: Request): boolean {
   }
 }
 
+/** Loopback names a Host header may carry with admin auth off (any port). */
+const LOOPBACK_HOSTNAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** `host` or `host:port` as a URL host (lower case, default port dropped), or undefined if it is not one. */
+function normalHost(host: string | undefined, protocol = 'http:'): URL | undefined {
+  if (host === undefined || host === '' || /[/?#@\\\s]/.test(host)) {
+    return undefined;
+  }
+  try {
+    return new URL(`${protocol}//${host}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * With admin auth off, a page on another site can still reach the API through DNS rebinding: its own
+ * name, re-pointed at 127.0.0.1, makes the browser treat the API as same-origin (Origin equals Host),
+ * so the cross-site check passes. The Host header still carries that name: answer only to loopback
+ * names and the host of PUBLIC_BASE_URL.
+ */
+function hostAllowed(req: Request, publicBaseUrl: string | undefined): boolean {
+  const host = normalHost(header(req, 'host'));
+  if (!host) {
+    return false;
+  }
+  if (LOOPBACK_HOSTNAMES.has(host.hostname)) {
+    return true;
+  }
+  if (publicBaseUrl === undefined) {
+    return false;
+  }
+  try {
+    const base = new URL(publicBaseUrl);
+    const sent = normalHost(header(req, 'host'), base.protocol);
+    return sent !== undefined && sent.host === base.host;
+  } catch {
+    return false;
+  }
+}
+
+const hostRefused = (): AdminError =>
+  new AdminError(403, {
+    resourceType: 'OperationOutcome',
+    id: 'host-refused',
+    issue: [
+      {
+        severity: 'error',
+        code: 'forbidden',
+        details: { text: 'While admin authentication is off (ADMIN_AUTH=off) the admin API answers only at localhost, 127.0.0.1, [::1] or the host of PUBLIC_BASE_URL.' },
+      },
+    ],
+  });
+
 export function adminRouter(deps: AdminRouterDeps): Router {
   const router = Router();
+  // Every request, reads included (a rebinding page could read the rules and snoozes), before anything else.
+  router.use((req, res, next) => {
+    if ('mode' in deps.auth && deps.auth.mode === 'off' && !hostAllowed(req, deps.publicBaseUrl)) {
+      deps.logger.warn({ requestId: res.locals.requestId, path: requestPath(req), reason: 'host not loopback or PUBLIC_BASE_URL' }, 'admin API call refused');
+      next(hostRefused());
+      return;
+    }
+    next();
+  });
   const json = express.json({ limit: deps.maxBodyBytes, type: ['application/json', 'application/*+json'], strict: true });
   // Rules nest conditions; bound the depth as the CDS endpoints do, or a deep body overflows the validators' stacks.
   const depth: RequestHandler = (req, _res, next) => {
