@@ -182,11 +182,21 @@ function renderHeader() {
   );
 }
 
-/** @returns {string[]} */
+/** @returns {string[]} The route; the rules list for an empty or malformed hash (e.g. "#/rules/%"). */
 function routeParts() {
   const hash = location.hash.replace(/^#\/?/, '');
-  return hash === '' ? ['rules'] : hash.split('/').map((p) => decodeURIComponent(p));
+  if (hash === '') {
+    return ['rules'];
+  }
+  try {
+    return hash.split('/').map((p) => decodeURIComponent(p));
+  } catch {
+    return ['rules']; // a "%" not followed by two hex digits: URIError
+  }
 }
+
+/** @param {unknown} err @returns {boolean} The API refused the token (401) or its role (403). */
+const isAuthRefusal = (err) => err instanceof ApiError && (err.status === 401 || err.status === 403);
 
 async function confirmLeave() {
   if (!currentView?.isDirty()) {
@@ -372,7 +382,9 @@ async function signIn(token) {
   try {
     principal = await resolvePrincipal(res.data);
   } catch (err) {
-    setToken(null);
+    if (isAuthRefusal(err)) {
+      setToken(null);
+    }
     throw err;
   }
   if (!token) {
@@ -386,7 +398,13 @@ async function signIn(token) {
   }, 30_000);
   renderBanner();
   lastHash = location.hash;
-  await route();
+  try {
+    await route();
+  } catch (err) {
+    // Signed in: a view that fails to open is not a failed sign-in.
+    announce(ctx.describeError(err), 'error');
+    return;
+  }
   announce(`Signed in as ${principal.name}${principal.role === 'unknown' ? '' : ` (${principal.role})`}.`, 'success');
 }
 
@@ -397,12 +415,12 @@ async function boot() {
     await signIn(token);
     return;
   } catch (err) {
-    if (token) {
+    // Only the API refusing the token ends the session; a network error, a 5xx or a bug keeps the
+    // token in this tab, so reloading tries again.
+    if (token && isAuthRefusal(err)) {
       setToken(null);
-      renderSignIn(signInMessage(err));
-      return;
     }
-    if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 403)) {
+    if (token || !isAuthRefusal(err)) {
       renderSignIn(signInMessage(err));
       return;
     }
