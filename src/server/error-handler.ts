@@ -2,7 +2,8 @@
  * The single error handler, mounted last. Known outcomes pass straight through; body-parser
  * failures become 400/413/415; a database that cannot be used now (full disk, server down, the store
  * thread being replaced) is a 503 with Retry-After, so an EHR sends its feedback again later; anything
- * else is logged with its stack and answered with a generic 500 outcome that reveals nothing.
+ * else is logged (type, message, code and stack only: errorForLog) and answered with a generic 500 outcome that
+ * reveals nothing.
  */
 import type { NextFunction, Request, Response } from 'express';
 import {
@@ -15,6 +16,7 @@ import {
   unsupportedMediaTypeOutcome,
 } from '../shared/index.ts';
 import { isStoreUnavailable } from '../store/index.ts';
+import { errorForLog } from '../shared/logger.ts';
 import type { Logger } from '../shared/index.ts';
 import { sendOutcome } from './send-outcome.ts';
 
@@ -43,7 +45,7 @@ export function errorHandler(logger: Logger) {
       return;
     }
     if (isStoreUnavailable(err)) {
-      logger.warn({ err: (err as Error).message, requestId: res.locals.requestId, path: requestPath(req) }, 'the store cannot be used now: answered 503');
+      logger.warn({ err: errorForLog(err), requestId: res.locals.requestId, path: requestPath(req) }, 'the store cannot be used now: answered 503');
       res.setHeader('Retry-After', String(STORE_RETRY_AFTER_S));
       sendOutcome(res, serviceUnavailableOutcome('The service cannot use its database right now, so this request was not completed. Send it again later.'));
       return;
@@ -74,7 +76,9 @@ export function errorHandler(logger: Logger) {
       sendOutcome(res, badRequest('The request could not be processed.'));
       return;
     }
-    logger.error({ err, requestId: res.locals.requestId, path: requestPath(req) }, 'unhandled error');
+    // Never the error object itself: pino writes every field of it (a pg error's `detail` holds the failing
+    // row, an HTTP client error its request and headers). errorForLog keeps type, message, code and stack.
+    logger.error({ err: errorForLog(err), requestId: res.locals.requestId, path: requestPath(req) }, 'unhandled error');
     sendOutcome(res, internalErrorOutcome());
   };
 }
