@@ -19,7 +19,8 @@ afterEach(async () => {
 async function callWith(hookInstance: string): Promise<{ cards: string[]; logged: unknown[]; audited: string | undefined }> {
   const { logger, lines } = captureLog();
   const t = await createTestApp({ store, logger });
-  const res = await request(t.app).post(ORDER_SIGN).send({ ...fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'), hookInstance });
+  const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+  const res = await request(t.app).post(ORDER_SIGN).send({ ...body, hookInstance });
   expect(res.status).toBe(200);
   const cards = expectConformant(res.body);
   const issued = await store.findIssuedCards([cards[0]!.uuid!]);
