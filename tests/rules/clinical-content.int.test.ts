@@ -114,3 +114,18 @@ describe('CDC 2022 scope (clinical-evidence.md 1, catalogue default exclusions):
     expect(ofRule(await cards('rules/opioid-high-mme/oxycodone-90-mme-no-birth-date.json'), 'opioid-high-mme').map((c) => c.indicator)).toEqual(['warning']);
   });
 });
+
+describe('card claims say what the cited source measured', () => {
+  it('the older-adult COPD card: hospital admissions for breathing problems (Baillargeon 2019), not respiratory failure', async () => {
+    const [card] = ofRule(await cards('rules/opioid-benzodiazepine-copd-older-adult/oxycodone-lorazepam-copd-age-72.json'), 'opioid-benzodiazepine-copd-older-adult');
+    expect(card?.summary).toMatch(/hospital admissions for breathing problems/);
+    expect(`${card?.summary} ${card?.detail}`).not.toMatch(/respiratory failure/i);
+    expect(card?.links?.map((l) => l.url)).toContain('https://doi.org/10.1513/AnnalsATS.201901-024OC');
+  });
+
+  it('the opioid use disorder card: untreated OUD "can outweigh" the risk (FDA DSC 2017), not "usually more dangerous"', async () => {
+    const [card] = ofRule(await cards('rules/moud-benzodiazepine/suboxone-draft-with-active-alprazolam.json'), 'moud-benzodiazepine');
+    expect(card?.detail).toMatch(/can outweigh/);
+    expect(card?.detail).not.toMatch(/usually more dangerous/);
+  });
+});
