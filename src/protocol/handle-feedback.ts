@@ -1,11 +1,16 @@
 /**
  * POST /cds-services/{id}/feedback (CDS Hooks 2.0 "Feedback"): validates, stores durably before
  * answering, and turns snoozing override reasons into snoozes for that patient and rule.
+ *
+ * An override reason is stored only as the rule set has it: the code (and display) of one of the issued
+ * card's rule's overrideReasons, else the code "other"; nothing for a card this service did not issue.
+ * EHRs put clinicians' free text in a reason's display or code ("Jane Doe MRN 12345" was seen), and the
+ * analytics show stored reasons to every admin role.
  */
-import type { RuleSet } from '../engine/index.ts';
+import type { RuleDefinition, RuleOverrideReason, RuleSet } from '../engine/index.ts';
 import { OVERRIDE_REASON_SYSTEM } from '../cards/index.ts';
-import type { FeedbackResult, Snooze, Store } from '../store/index.ts';
-import { parseFeedback } from './parse-feedback.ts';
+import type { FeedbackItemInput, FeedbackResult, IssuedCard, Snooze, Store } from '../store/index.ts';
+import { parseFeedback, type ParsedFeedbackItem } from './parse-feedback.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
 import type { CallingClient } from './types.ts';
 
@@ -20,6 +25,30 @@ export interface FeedbackOutcome extends FeedbackResult {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The stored code of a coded reason that is not one of the card's rule's overrideReasons. */
+export const OTHER_REASON_CODE = 'other';
+
+/** The card's rule's reason the item names (its code, and our system or none), if any. */
+function ruleReason(item: ParsedFeedbackItem, rule: RuleDefinition | undefined): RuleOverrideReason | undefined {
+  const sent = item.overrideReason;
+  if (!sent || (sent.system !== undefined && sent.system !== OVERRIDE_REASON_SYSTEM)) {
+    return undefined;
+  }
+  return rule?.card.overrideReasons?.find((r) => r.code === sent.code);
+}
+
+/** The item as stored: the reason from the rule set ("other" when the rule has no such reason), none for a card not issued here. */
+function toStored(item: ParsedFeedbackItem, card: IssuedCard | undefined, rule: RuleDefinition | undefined): FeedbackItemInput {
+  const { overrideReason: sent, ...rest } = item;
+  if (!sent || !card) {
+    return rest;
+  }
+  const reason = ruleReason(item, rule);
+  return {
+    ...rest,
+    overrideReason: reason ? { ...(sent.system === undefined ? {} : { system: OVERRIDE_REASON_SYSTEM }), code: reason.code, display: reason.display } : { code: OTHER_REASON_CODE },
+  };
+}
 
 /**
  * @param service - The service the feedback was posted to.
@@ -31,24 +60,28 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export async function handleFeedback(service: ServiceDefinition, body: unknown, deps: FeedbackDeps, client?: CallingClient): Promise<FeedbackOutcome> {
   const items = parseFeedback(body);
-  const result = await deps.store.recordFeedback(service.id, items);
-  const now = deps.now?.() ?? new Date();
-  const withReason = items.filter((i) => i.outcome === 'overridden' && i.overrideReason?.code);
-  if (withReason.length === 0) {
-    return { ...result, snoozes: [] };
-  }
-  const cards = new Map((await deps.store.findIssuedCards(withReason.map((i) => i.cardUuid))).map((c) => [c.uuid, c]));
+  const withReason = items.filter((i) => i.overrideReason);
+  // Only cards this service issued (feedback posted to another service's endpoint names a card that is
+  // not that service's, and the store flags it unknown).
+  const issued = withReason.length === 0 ? [] : await deps.store.findIssuedCards(withReason.map((i) => i.cardUuid));
+  const cards = new Map(issued.filter((c) => c.serviceId === service.id).map((c) => [c.uuid, c]));
   const rules = new Map(deps.ruleSet().rules.map((r) => [r.id, r]));
+  const ruleOf = (card: IssuedCard | undefined): RuleDefinition | undefined => (card ? rules.get(card.ruleId) : undefined);
+  const result = await deps.store.recordFeedback(
+    service.id,
+    items.map((item) => toStored(item, cards.get(item.cardUuid), ruleOf(cards.get(item.cardUuid))))
+  );
+  const now = deps.now?.() ?? new Date();
   const snoozes: Snooze[] = [];
   for (const item of withReason) {
+    if (item.outcome !== 'overridden') {
+      continue;
+    }
     const card = cards.get(item.cardUuid);
-    const rule = card ? rules.get(card.ruleId) : undefined;
-    const system = item.overrideReason?.system;
-    const reason = rule?.card.overrideReasons?.find((r) => r.code === item.overrideReason?.code && (system === undefined || system === OVERRIDE_REASON_SYSTEM));
-    // Only a card this service issued can be snoozed through its feedback endpoint (feedback posted to
-    // another service's endpoint names a card that is not that service's), and only by the client it was
-    // issued to: another EHR's override must never hide this one's warnings.
-    if (!card || card.serviceId !== service.id || card.clientIss !== client?.iss || !reason?.snoozeDays) {
+    const reason = ruleReason(item, ruleOf(card));
+    // Only a card this service issued can be snoozed through its feedback endpoint, and only by the client
+    // it was issued to: another EHR's override must never hide this one's warnings.
+    if (!card || card.clientIss !== client?.iss || !reason?.snoozeDays) {
       continue;
     }
     // A card snoozes once. Feedback repeated for it (an EHR resending) must not renew a snooze an admin

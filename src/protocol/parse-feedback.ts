@@ -2,9 +2,23 @@
  * Validates a CDS Hooks 2.0 feedback body (`{ "feedback": [ ... ] }`, spec section "Feedback") and
  * returns typed items, or throws a 400 naming the first problem. Unknown fields are ignored. A batch is
  * taken whole or not at all: one malformed item refuses it, and nothing of it is stored.
+ *
+ * The items are what the EHR sent, for handle-feedback.ts to check: none of their text goes to the store
+ * as sent (an override reason's display is checked, then dropped; its code is matched against the rule set).
  */
-import type { FeedbackItemInput } from '../store/index.ts';
 import { badRequestError } from '../shared/index.ts';
+
+/** One feedback item as the EHR sent it (not yet checked against the issued cards and the rule set). */
+export interface ParsedFeedbackItem {
+  readonly cardUuid: string;
+  readonly outcome: 'accepted' | 'overridden';
+  /** RFC 3339, as sent by the EHR (a leap second read as the millisecond before it). */
+  readonly outcomeTimestamp: string;
+  readonly acceptedSuggestionIds: readonly string[];
+  /** The coded reason's system and code as sent; its display is not kept. */
+  readonly overrideReason?: { readonly system?: string; readonly code: string };
+  readonly userComment?: string;
+}
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const MAX_ITEMS = 500;
@@ -57,14 +71,14 @@ function validTimestamp(value: string): boolean {
  * @param body - Parsed JSON body.
  * @returns The feedback items.
  */
-export function parseFeedback(body: unknown): FeedbackItemInput[] {
+export function parseFeedback(body: unknown): ParsedFeedbackItem[] {
   if (!isObject(body) || !Array.isArray(body.feedback)) {
     throw badRequestError('The body must be an object with a "feedback" array.', 'feedback');
   }
   if (body.feedback.length === 0 || body.feedback.length > MAX_ITEMS) {
     throw badRequestError(`"feedback" must hold between 1 and ${MAX_ITEMS} items.`, 'feedback');
   }
-  return body.feedback.map((raw, i): FeedbackItemInput => {
+  return body.feedback.map((raw, i): ParsedFeedbackItem => {
     const at = `feedback[${i}]`;
     if (!isObject(raw)) {
       throw badRequestError(`"${at}" must be an object.`, at);
@@ -98,7 +112,7 @@ export function parseFeedback(body: unknown): FeedbackItemInput[] {
       // cds-fb-2: acceptedSuggestions is required for accepted outcomes.
       throw badRequestError(`"${at}.acceptedSuggestions" is required when the outcome is "accepted".`, `${at}.acceptedSuggestions`);
     }
-    let overrideReason: FeedbackItemInput['overrideReason'];
+    let overrideReason: ParsedFeedbackItem['overrideReason'];
     let userComment: string | undefined;
     if (raw.overrideReason !== undefined) {
       if (!isObject(raw.overrideReason)) {
@@ -112,8 +126,10 @@ export function parseFeedback(body: unknown): FeedbackItemInput[] {
           throw badRequestError(`"${at}.overrideReason.reason" must be a Coding with a "code".`, `${at}.overrideReason.reason`);
         }
         const system = text(reason.system, 1024, `${at}.overrideReason.reason.system`);
-        const display = text(reason.display, 1024, `${at}.overrideReason.reason.display`);
-        overrideReason = { code, ...(system ? { system } : {}), ...(display ? { display } : {}) };
+        // Checked like every text (a character PostgreSQL cannot hold is a 400), never kept: a clinician's
+        // free text may stand there, and the rule set has the display of each reason it offers.
+        text(reason.display, 1024, `${at}.overrideReason.reason.display`);
+        overrideReason = { code, ...(system ? { system } : {}) };
       }
       if (!overrideReason && !userComment) {
         // cds-fb-3: an overrideReason needs a reason or a comment.

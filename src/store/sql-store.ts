@@ -497,7 +497,12 @@ export class SqlStore implements Store, StoreDiagnostics {
         [uuids, serviceId]
       );
       const known = new Set(knownRows.map((r) => r.uuid));
-      const rows = prepared.map((p) => ({ ...p, service_id: serviceId, card_known: known.has(p.card_uuid), received_at: receivedAt }));
+      // No reason is kept for a card this service did not issue: there is no rule to say what it means.
+      const rows = prepared.map((p) =>
+        known.has(p.card_uuid)
+          ? { ...p, service_id: serviceId, card_known: true, received_at: receivedAt }
+          : { ...p, service_id: serviceId, card_known: false, reason_system: null, reason_code: null, reason_display: null, received_at: receivedAt }
+      );
       const inserted = await tx.query(INSERT_FEEDBACK, [JSON.stringify(rows)]);
       const unknownCards = uuids.filter((u) => !known.has(u));
       if (unknownCards.length > 0) {
@@ -901,6 +906,30 @@ function safeString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** What a card uuid or suggestion id that is not UUID-shaped is stored as (the service issues only UUIDs). */
+const NOT_A_UUID = 'not-a-uuid';
+/** What a reason code that is not the shape of a rule's reason code is stored as. */
+const OTHER_REASON_CODE = 'other';
+/** The shape of a rule's override reason code (rules/schema/rule.schema.json). */
+const REASON_CODE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const MAX_REASON_CODE = 64;
+
+function storedId(value: string): string {
+  return typeof value === 'string' && isUuid(value) ? value : NOT_A_UUID;
+}
+
+/** The reason as stored: its code only when shaped like a rule's reason code, else "other" with nothing else. */
+function storedReason(reason: FeedbackItemInput['overrideReason']): { system: string | null; code: string | null; display: string | null } {
+  const code = reason?.code;
+  if (typeof code !== 'string' || code === '') {
+    return { system: null, code: null, display: null };
+  }
+  if (code.length > MAX_REASON_CODE || !REASON_CODE.test(code)) {
+    return { system: null, code: OTHER_REASON_CODE, display: null };
+  }
+  return { system: safeString(reason?.system) ?? null, code, display: safeString(reason?.display) ?? null };
+}
+
 function prepareFeedback(item: FeedbackItemInput, index: number): Record<string, unknown> & { card_uuid: string } {
   if (typeof item.cardUuid !== 'string' || item.cardUuid === '') {
     throw new StoreInputError(`feedback[${index}].cardUuid is missing`);
@@ -909,22 +938,22 @@ function prepareFeedback(item: FeedbackItemInput, index: number): Record<string,
     throw new StoreInputError(`feedback[${index}].outcome must be "accepted" or "overridden"`);
   }
   const outcomeTimestamp = parseTime(item.outcomeTimestamp, `feedback[${index}].outcomeTimestamp`);
-  const accepted = [...(item.acceptedSuggestionIds ?? [])].map(String).sort();
+  // Only what is stored goes into the natural key (a hash of the EHR's own strings would let them be confirmed).
+  const cardUuid = storedId(item.cardUuid);
+  const accepted = [...(item.acceptedSuggestionIds ?? [])].map((id) => storedId(String(id))).sort();
   const comment = item.userComment?.trim() ? item.userComment : undefined;
   const commentSha256 = comment === undefined ? null : sha256(comment);
-  const reason = item.overrideReason;
-  const naturalKey = sha256(
-    JSON.stringify([item.cardUuid, item.outcome, outcomeTimestamp, accepted, reason?.system ?? null, reason?.code ?? null, commentSha256])
-  );
+  const reason = storedReason(item.overrideReason);
+  const naturalKey = sha256(JSON.stringify([cardUuid, item.outcome, outcomeTimestamp, accepted, reason.system, reason.code, commentSha256]));
   return {
     natural_key: naturalKey,
-    card_uuid: item.cardUuid,
+    card_uuid: cardUuid,
     outcome: item.outcome,
     outcome_timestamp: outcomeTimestamp,
     accepted_suggestion_ids: accepted,
-    reason_system: reason?.system ?? null,
-    reason_code: reason?.code ?? null,
-    reason_display: reason?.display ?? null,
+    reason_system: reason.system,
+    reason_code: reason.code,
+    reason_display: reason.display,
     comment_sha256: commentSha256,
   };
 }

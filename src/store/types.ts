@@ -45,12 +45,20 @@ export interface InvocationRecord {
 }
 
 export interface FeedbackItemInput {
+  /** The card's uuid as the EHR sent it; stored only when UUID-shaped (the service issues UUIDs), else as "not-a-uuid". */
   readonly cardUuid: string;
   readonly outcome: 'accepted' | 'overridden';
   /** RFC 3339 UTC, as sent by the EHR. */
   readonly outcomeTimestamp: string;
+  /** Suggestion uuids; one that is not UUID-shaped is stored as "not-a-uuid". */
   readonly acceptedSuggestionIds: readonly string[];
-  readonly overrideReason?: { readonly system?: string; readonly code?: string; readonly display?: string };
+  /**
+   * The override reason as the rule set has it, never the EHR's text (handle-feedback.ts): code and display
+   * of one of the card's rule's overrideReasons, or code "other". A code that is not the shape of a rule's
+   * reason code (a-z, 0-9 and -, at most 64 characters) is stored as "other"; nothing is stored for a card
+   * this service did not issue.
+   */
+  readonly overrideReason?: { readonly system?: string; readonly code: string; readonly display?: string };
   readonly userComment?: string;
 }
 

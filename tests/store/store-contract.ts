@@ -230,7 +230,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
       it('accepts feedback for unknown cards, stores it and flags it', async () => {
         const known = card();
         store.enqueueInvocation(invocation({ cards: [known] }));
-        const unknown = `not-ours-${randomUUID()}`;
+        const unknown = randomUUID(); // a uuid this service never issued
         const result = await store.recordFeedback('cns-depressant-order-sign', [feedback(known.uuid), feedback(unknown), feedback(unknown, { outcome: 'accepted' })]);
         expect(result).toEqual({ stored: 3, duplicates: 0, unknownCards: [unknown] });
         expect(await count(store, 'feedback', 'card_uuid = $1 AND NOT card_known', [unknown])).toBe(2);
