@@ -143,7 +143,7 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   cnsActiveDrugCount: 'Distinct CNS-active drugs (opioids, benzodiazepines, Z-drugs, barbiturates, gabapentinoids, muscle relaxants, ketamine) including the order.',
   totalMme: 'Known total MME/day including the order (CDC 2022 factors); a lower bound when mmeUnknownCount > 0.',
   mmeUnknownCount: 'Opioids whose daily MME could not be computed (buprenorphine is excluded, not unknown).',
-  hasRescueNaloxone: 'Rescue naloxone is active or ordered in this session (buprenorphine/naloxone does not count).',
+  hasRescueNaloxone: 'An overdose-reversal agent is active or ordered in this session: rescue naloxone, or a nalmefene product that is not oral (buprenorphine/naloxone, naltrexone and oral nalmefene do not count).',
   orderIsNewTherapy: 'No active medication shares an active ingredient with the order (a new start, not a renewal).',
   orderDaysOnTherapy: 'Days since the earliest active medication with the same ingredient started; null for a new start.',
   orderForDepression: 'The order is ketamine/esketamine for depression, or a benzodiazepine while such a ketamine is active.',
