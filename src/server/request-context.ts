@@ -8,10 +8,6 @@ import { requestPath } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
 
 export function requestContext(logger: Logger) {
-  // The request line carries only the fixed fields below (ids, numbers, the path without its query),
-  // never an object taken from the request, so the logger's redaction (which matches property names)
-  // has nothing to find in it; without it the line costs half as much (3 instead of 6 µs).
-  const requestLog = logger.child({}, { redact: { paths: [] } });
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._-]{8,128}$/.test(incoming) ? incoming : randomUUID();
@@ -21,7 +17,10 @@ export function requestContext(logger: Logger) {
     res.setHeader('X-Request-Id', requestId);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      requestLog.info(
+      // Only the fixed fields below (ids, numbers, the path without its query). The line goes through the
+      // logger's scrubbing like every line, so a field added later cannot carry a secret or patient data
+      // out; on plain fields that costs about 0.3 µs (src/shared/logger.ts).
+      logger.info(
         {
           requestId,
           method: req.method,

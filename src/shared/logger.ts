@@ -1,24 +1,138 @@
 /**
  * One JSON-lines logger for the whole service (pino).
- * Redaction is a second line of defence: code never passes tokens or patient names to the logger,
- * but if a whole request or header object slips in, the secrets in it are removed.
+ * Code never passes tokens, secrets or patient data to the logger. As a second line of defence every
+ * line's fields are scrubbed before they are written (scrubFields, pino's `formatters.log`), at any depth
+ * and whatever the case of a property name: the value of a secret-named property (authorization, cookie,
+ * access_token, accessToken, fhirAuthorization, token, password, secret and the like) and the whole value of a
+ * property that holds a hook request's patient data (body, prefetch, context, draftOrders, patient) become
+ * "[redacted]"; an error anywhere becomes errorForLog's description; a JWT inside a string becomes "[jwt]".
+ * Only the fields object is scrubbed: never put data in the message or in printf-style arguments.
  */
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-const REDACT_PATHS = [
-  'authorization',
-  'headers.authorization',
-  'req.headers.authorization',
-  'fhirAuthorization',
-  '*.fhirAuthorization',
-  'access_token',
-  '*.access_token',
-  'token',
-  '*.token',
-];
+/** What replaces a secret or a patient-data value. */
+const CENSOR = '[redacted]';
+/** Property names (lower-cased, without "-" and "_") whose value is a secret: these names and any ending in them. */
+const SECRET_NAME = /(?:authorization|cookie|token|secret|password|passwd|apikey|privatekey|credentials|jwt)$/;
+/** Property names (lower-cased, without "-" and "_") whose value is a hook request or its patient data, removed whole. */
+const PATIENT_DATA_NAMES = new Set(['body', 'rawbody', 'prefetch', 'context', 'draftorders', 'patient']);
+const PLAIN = 0;
+const REMOVE = 1;
+/** Deepest nesting scrubbed; anything deeper is not written. */
+const MAX_DEPTH = 8;
+/** Most objects and arrays scrubbed in one line; the properties and items after that are not written. */
+const MAX_NODES = 2000;
+/** Distinct property names whose verdict is remembered (names are few; a logged object with attacker-chosen keys must not grow the cache). */
+const MAX_CACHED_NAMES = 4096;
+/** A JWT (or its first two parts) inside a string. */
+const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g;
+
+const verdicts = new Map<string, number>();
+
+function verdictOf(name: string): number {
+  let verdict = verdicts.get(name);
+  if (verdict === undefined) {
+    const normal = name.toLowerCase().replace(/[-_]/g, '');
+    verdict = SECRET_NAME.test(normal) || PATIENT_DATA_NAMES.has(normal) ? REMOVE : PLAIN;
+    if (verdicts.size < MAX_CACHED_NAMES) verdicts.set(name, verdict);
+  }
+  return verdict;
+}
+
+interface Budget {
+  nodes: number;
+}
+
+function scrubString(text: string): string {
+  return text.length > 30 && text.includes('eyJ') ? text.replace(JWT, '[jwt]') : text;
+}
+
+/** The properties of an object, scrubbed; the object itself when nothing changed (the usual case: no copy). */
+function scrubProperties(value: object, depth: number, budget: Budget): Record<string, unknown> {
+  const source = value as Record<string, unknown>;
+  const keys = Object.keys(source);
+  let copy: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (budget.nodes <= 0) {
+      copy = Object.fromEntries(keys.slice(0, i).map((k) => [k, (copy ?? source)[k]]));
+      copy['…'] = `${keys.length - i} more properties left out`;
+      break;
+    }
+    const v = source[key];
+    const s = verdictOf(key) === REMOVE ? CENSOR : scrubValue(v, depth + 1, budget);
+    if (s !== v) {
+      copy ??= { ...source };
+      copy[key] = s;
+    }
+  }
+  return copy ?? source;
+}
+
+function scrubArray(value: readonly unknown[], depth: number, budget: Budget): readonly unknown[] {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    if (budget.nodes <= 0) {
+      copy = (copy ?? value).slice(0, i);
+      copy.push(`${value.length - i} more items left out`);
+      break;
+    }
+    const v: unknown = value[i];
+    const s = scrubValue(v, depth + 1, budget);
+    if (s !== v) {
+      copy ??= value.slice();
+      copy[i] = s;
+    }
+  }
+  return copy ?? value;
+}
+
+function scrubValue(value: unknown, depth: number, budget: Budget): unknown {
+  if (typeof value === 'string') {
+    return scrubString(value);
+  }
+  if (typeof value !== 'object' || value === null) {
+    return value;
+  }
+  if (described.has(value) || value instanceof Date) {
+    return value;
+  }
+  budget.nodes--;
+  if (depth >= MAX_DEPTH) {
+    return '[left out: too deep]';
+  }
+  if (value instanceof Error) {
+    return errorForLog(value);
+  }
+  if (ArrayBuffer.isView(value)) {
+    return `[${value.byteLength} bytes]`;
+  }
+  if (Array.isArray(value)) {
+    return scrubArray(value, depth, budget);
+  }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    return scrubValue(toJSON.call(value), depth + 1, budget);
+  }
+  return scrubProperties(value, depth, budget);
+}
+
+/**
+ * The fields of one log line (or a child logger's bindings) with secrets and patient data taken out. Costs
+ * about nothing on a line of plain fields (the request line: no copy is made).
+ * @returns The same object when nothing had to change, else a scrubbed copy.
+ */
+export function scrubFields(fields: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return scrubProperties(fields, 0, { nodes: MAX_NODES });
+  } catch {
+    // a getter that throws, a proxy: write the line without its fields rather than lose it or its caller
+    return { logFields: 'left out: they could not be read' };
+  }
+}
 
 /** What the log holds of an error: never its other fields (a pg error's `detail` holds the row, an HTTP error its request). */
 export interface LoggedError {
@@ -73,7 +187,7 @@ function cleanMessage(message: string, type: string): string {
     // JSON.parse quotes the input it could not read: `Unexpected token 'Z', "ZZ…" is not valid JSON`.
     text = `${text.slice(0, text.indexOf('"'))}[input left out]${text.endsWith(' is not valid JSON') ? ' is not valid JSON' : ''}`;
   }
-  text = text.replace(/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g, '[jwt]').replace(/\b(Bearer|Basic)\s+[^\s"',;]+/gi, '$1 [redacted]');
+  text = text.replace(JWT, '[jwt]').replace(/\b(Bearer|Basic)\s+[^\s"',;]+/gi, '$1 [redacted]');
   return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text;
 }
 
@@ -129,6 +243,21 @@ function serializeErr(value: unknown): unknown {
   return value instanceof Error || typeof (value as { message?: unknown }).message === 'string' ? errorForLog(value) : value;
 }
 
+/**
+ * pino writes a child's bindings without the `log` formatter (and resets `bindings` for children): the
+ * bindings of every child (and grandchild: they inherit this `child`) and of setBindings are scrubbed here.
+ */
+function scrubbingChildren(logger: Logger): Logger {
+  const { child, setBindings } = logger;
+  logger.child = function scrubbedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, scrubFields(bindings), childOptions);
+  } as Logger['child'];
+  logger.setBindings = function scrubbedSetBindings(this: Logger, bindings) {
+    setBindings.call(this, scrubFields(bindings));
+  };
+  return logger;
+}
+
 export interface LoggerOptions {
   /**
    * Buffer log lines up to this many bytes before one write to stdout (0: one write per line, pino's
@@ -155,16 +284,16 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
   const settings = {
     level,
     base: { service: 'cns-depressant-cds' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { log: scrubFields, bindings: scrubFields },
     serializers: { err: serializeErr },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (options.destination) {
-    return pino(settings, options.destination);
+    return scrubbingChildren(pino(settings, options.destination));
   }
   const bufferBytes = options.bufferBytes ?? 0;
   if (bufferBytes <= 0 || level === 'silent') {
-    return pino(settings);
+    return scrubbingChildren(pino(settings));
   }
   const destination = pino.destination({ dest: 1, sync: true, minLength: bufferBytes });
   const flush = (): void => {
@@ -177,7 +306,7 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
   const timer = setInterval(flush, options.flushIntervalMs ?? 250);
   timer.unref();
   process.once('exit', flush);
-  return pino(
+  const logger = pino(
     {
       ...settings,
       hooks: {
@@ -191,4 +320,5 @@ export function createLogger(level: string, options: LoggerOptions = {}): Logger
     },
     destination
   );
+  return scrubbingChildren(logger);
 }
