@@ -5,8 +5,9 @@
  * An override reason is stored only as the rule set has it: the code (and display) of one of the issued
  * card's rule's overrideReasons, else the code "other"; nothing for a card this service did not issue.
  * EHRs put clinicians' free text in a reason's display or code ("Jane Doe MRN 12345" was seen), and the
- * analytics show stored reasons to every admin role.
+ * analytics show stored reasons to every admin role. A comment is stored only as a keyed hash (below).
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import type { RuleDefinition, RuleOverrideReason, RuleSet } from '../engine/index.ts';
 import { OVERRIDE_REASON_SYSTEM } from '../cards/index.ts';
 import type { FeedbackItemInput, FeedbackResult, IssuedCard, Snooze, Store } from '../store/index.ts';
@@ -18,6 +19,40 @@ export interface FeedbackDeps {
   readonly store: Store;
   readonly ruleSet: () => RuleSet;
   readonly now?: () => Date;
+  /**
+   * The patient keyer (HMAC-SHA256 with the patient key secret, store/patient-key.ts): comments are stored
+   * as a key it makes ({@link feedbackCommentKey}). Absent: a random secret of this process is used.
+   */
+  readonly patientKey?: CommentKeyer;
+}
+
+/** The patient keyer's shape, as far as comment keys need it. */
+export type CommentKeyer = (fhirServer: string | undefined, patientId: string) => string;
+
+/**
+ * Where comment keys are made in the keyer's input: no FHIR server has this base, so a comment key is
+ * never any patient's key.
+ */
+const COMMENT_KEY_SCOPE = 'urn:cns-cds:feedback-comment';
+
+/**
+ * A comment's keyed hash: HMAC-SHA256 with the patient key secret over the card and the comment. Without the
+ * secret a guessed comment (a patient's name) cannot be confirmed; with the card in it the same comment on
+ * two cards gives two keys, so the feedback rows of different patients are not linked by their comments.
+ * The same comment on the same card always gives the same key (idempotent repeats, the comment count).
+ */
+export function feedbackCommentKey(keyer: CommentKeyer, cardUuid: string, comment: string): string {
+  return keyer(COMMENT_KEY_SCOPE, JSON.stringify([cardUuid, comment]));
+}
+
+let processKeyer: CommentKeyer | undefined;
+/** A keyer with a random secret of this process (no patient keyer given: tests, a store without one). */
+function ownKeyer(): CommentKeyer {
+  if (!processKeyer) {
+    const secret = randomBytes(32);
+    processKeyer = (scope, text) => createHmac('sha256', secret).update(JSON.stringify([scope, text])).digest('hex');
+  }
+  return processKeyer;
 }
 
 export interface FeedbackOutcome extends FeedbackResult {
@@ -38,8 +73,9 @@ function ruleReason(item: ParsedFeedbackItem, rule: RuleDefinition | undefined):
 }
 
 /** The item as stored: the reason from the rule set ("other" when the rule has no such reason), none for a card not issued here. */
-function toStored(item: ParsedFeedbackItem, card: IssuedCard | undefined, rule: RuleDefinition | undefined): FeedbackItemInput {
-  const { overrideReason: sent, ...rest } = item;
+function toStored(item: ParsedFeedbackItem, card: IssuedCard | undefined, rule: RuleDefinition | undefined, keyer: CommentKeyer): FeedbackItemInput {
+  const { overrideReason: sent, userComment, ...fields } = item;
+  const rest = userComment === undefined ? fields : { ...fields, commentKey: feedbackCommentKey(keyer, item.cardUuid, userComment) };
   if (!sent || !card) {
     return rest;
   }
@@ -67,9 +103,10 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
   const cards = new Map(issued.filter((c) => c.serviceId === service.id).map((c) => [c.uuid, c]));
   const rules = new Map(deps.ruleSet().rules.map((r) => [r.id, r]));
   const ruleOf = (card: IssuedCard | undefined): RuleDefinition | undefined => (card ? rules.get(card.ruleId) : undefined);
+  const keyer = deps.patientKey ?? ownKeyer();
   const result = await deps.store.recordFeedback(
     service.id,
-    items.map((item) => toStored(item, cards.get(item.cardUuid), ruleOf(cards.get(item.cardUuid))))
+    items.map((item) => toStored(item, cards.get(item.cardUuid), ruleOf(cards.get(item.cardUuid)), keyer))
   );
   const now = deps.now?.() ?? new Date();
   const snoozes: Snooze[] = [];

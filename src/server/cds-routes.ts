@@ -117,7 +117,9 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
         sendOutcome(res, serviceUnavailableOutcome('The feedback store is not configured.'));
         return;
       }
-      const outcome = await handleFeedback(service, req.body, { store: deps.store, ruleSet: deps.ruleSet, ...(deps.now ? { now: deps.now } : {}) }, callingClient(res));
+      // The patient keyer also keys feedback comments: they are stored only as its HMAC (handle-feedback.ts).
+      const feedbackDeps = { store: deps.store, ruleSet: deps.ruleSet, ...(deps.now ? { now: deps.now } : {}), ...(deps.patientKey ? { patientKey: deps.patientKey } : {}) };
+      const outcome = await handleFeedback(service, req.body, feedbackDeps, callingClient(res));
       deps.logger.info(
         { requestId: res.locals.requestId, serviceId: service.id, stored: outcome.stored, duplicates: outcome.duplicates, unknownCards: outcome.unknownCards.length, snoozes: outcome.snoozes.length },
         'feedback stored'

@@ -913,6 +913,8 @@ const OTHER_REASON_CODE = 'other';
 /** The shape of a rule's override reason code (rules/schema/rule.schema.json). */
 const REASON_CODE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const MAX_REASON_CODE = 64;
+/** A comment's keyed hash (FeedbackItemInput.commentKey). */
+const COMMENT_KEY = /^[0-9a-f]{64}$/;
 
 function storedId(value: string): string {
   return typeof value === 'string' && isUuid(value) ? value : NOT_A_UUID;
@@ -941,10 +943,12 @@ function prepareFeedback(item: FeedbackItemInput, index: number): Record<string,
   // Only what is stored goes into the natural key (a hash of the EHR's own strings would let them be confirmed).
   const cardUuid = storedId(item.cardUuid);
   const accepted = [...(item.acceptedSuggestionIds ?? [])].map((id) => storedId(String(id))).sort();
-  const comment = item.userComment?.trim() ? item.userComment : undefined;
-  const commentSha256 = comment === undefined ? null : sha256(comment);
+  const commentKey = item.commentKey ?? null;
+  if (commentKey !== null && (typeof commentKey !== 'string' || !COMMENT_KEY.test(commentKey))) {
+    throw new StoreInputError(`feedback[${index}].commentKey must be a keyed hash (64 hex digits), never the comment`);
+  }
   const reason = storedReason(item.overrideReason);
-  const naturalKey = sha256(JSON.stringify([cardUuid, item.outcome, outcomeTimestamp, accepted, reason.system, reason.code, commentSha256]));
+  const naturalKey = sha256(JSON.stringify([cardUuid, item.outcome, outcomeTimestamp, accepted, reason.system, reason.code, commentKey]));
   return {
     natural_key: naturalKey,
     card_uuid: cardUuid,
@@ -954,6 +958,6 @@ function prepareFeedback(item: FeedbackItemInput, index: number): Record<string,
     reason_system: reason.system,
     reason_code: reason.code,
     reason_display: reason.display,
-    comment_sha256: commentSha256,
+    comment_sha256: commentKey,
   };
 }

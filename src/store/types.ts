@@ -59,7 +59,12 @@ export interface FeedbackItemInput {
    * this service did not issue.
    */
   readonly overrideReason?: { readonly system?: string; readonly code: string; readonly display?: string };
-  readonly userComment?: string;
+  /**
+   * The clinician's comment as a keyed hash (64 hex digits: HMAC-SHA256 with the patient key secret, made
+   * by handle-feedback.ts), never the comment: a plain hash of a short comment or a suspected name could be
+   * confirmed by hashing guesses. Stored in `comment_sha256`, for idempotency and the comment count.
+   */
+  readonly commentKey?: string;
 }
 
 export interface FeedbackResult {

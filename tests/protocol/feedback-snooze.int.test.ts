@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/index.ts';
-import { createStore } from '../../src/store/index.ts';
+import { feedbackCommentKey } from '../../src/protocol/handle-feedback.ts';
+import { createPatientKeyer, createStore } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
-import { ORDER_SELECT, ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import { ORDER_SELECT, ORDER_SIGN, TEST_PATIENT_KEY_SECRET, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 const FEEDBACK = `${ORDER_SIGN}/feedback`;
@@ -62,7 +63,8 @@ describe('feedback endpoint and snoozes', () => {
     const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: { userComment: 'discussed with patient' } };
     expect((await request(t.app).post(FEEDBACK).send({ feedback: [item] })).status).toBe(200);
     const again = await store.recordFeedback('cns-depressant-order-sign', [
-      { cardUuid: card.uuid!, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', acceptedSuggestionIds: [], userComment: 'discussed with patient' },
+      // The comment as the endpoint stores it: keyed with the patient key secret.
+      { cardUuid: card.uuid!, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', acceptedSuggestionIds: [], commentKey: feedbackCommentKey(createPatientKeyer(TEST_PATIENT_KEY_SECRET), card.uuid!, 'discussed with patient') },
     ]);
     expect(again.duplicates).toBe(1);
     const stats = await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'));

@@ -1,6 +1,6 @@
 // The store keeps none of the EHR's own text in feedback, whatever it is given (handle-feedback.ts matches
-// reasons to the rule set first), and migration 4 cleans the reasons and ids stored before it.
-import { randomUUID } from 'node:crypto';
+// reasons to the rule set first, and keys comments), and migrations 4 and 5 clean what was stored before.
+import { createHash, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
 import { openPgliteSql } from '../../src/store/pglite-sql.ts';
@@ -93,5 +93,34 @@ describe('feedback in the store', () => {
       { code: 'palliative-care', count: 1 },
       { code: 'tapering', count: 1 },
     ]);
+  });
+
+  it('migration 5 replaces the plain sha256 of old comments, keeping a comment resent for a card counted once', async () => {
+    const db = await sql();
+    const before = await open(db, MIGRATIONS.filter((m) => m.version < 5));
+    const [a, b] = [card({ ruleId: 'rule-m5' }), card({ ruleId: 'rule-m5' })];
+    before.enqueueInvocation(invocation({ receivedAt: '2034-01-05T12:00:00Z', cards: [a, b] }));
+    await before.flush();
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    // Rows as the previous release wrote them: the plain sha256 of the comment, in the natural key too.
+    const insert = `INSERT INTO feedback (natural_key, service_id, card_uuid, card_known, outcome, outcome_timestamp, comment_sha256, received_at)
+      VALUES ($1, '${SERVICE}', $2, true, 'overridden', $3, $4, now())`;
+    await db.query(insert, ['k1', a.uuid, '2034-01-05T12:01:00Z', sha256('Jane Doe')]);
+    await db.query(insert, ['k2', a.uuid, '2034-01-05T12:02:00Z', sha256('Jane Doe')]); // resent later
+    await db.query(insert, ['k3', b.uuid, '2034-01-05T12:01:00Z', sha256('Jane Doe')]);
+    await db.query(insert, ['k4', b.uuid, '2034-01-05T12:01:00Z', null]);
+    const window = [new Date('2034-01-01T00:00:00Z'), new Date('2034-02-01T00:00:00Z')] as const;
+    const comments = async (s: SqlStore) => (await s.ruleStats(...window)).find((r) => r.ruleId === 'rule-m5')!.comments;
+    expect(await comments(before)).toBe(2);
+
+    const after = await open(db);
+    const rows = await db.query<{ natural_key: string; comment_sha256: string | null }>('SELECT natural_key, comment_sha256 FROM feedback ORDER BY id');
+    expect(rows.map((r) => r.comment_sha256)).not.toContain(sha256('Jane Doe'));
+    expect(rows[0]!.comment_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[1]!.comment_sha256).toBe(rows[0]!.comment_sha256); // the same comment on the same card
+    expect(rows[2]!.comment_sha256).not.toBe(rows[0]!.comment_sha256); // another card: not linked
+    expect(rows.slice(0, 3).every((r) => r.natural_key.startsWith('legacy:'))).toBe(true);
+    expect(rows[3]).toEqual({ natural_key: 'k4', comment_sha256: null });
+    expect(await comments(after)).toBe(2);
   });
 });

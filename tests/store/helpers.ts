@@ -1,5 +1,5 @@
 // Shared helpers of the store tests.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { StoreLogger } from '../../src/store/index.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
 import type { Sql } from '../../src/store/sql.ts';
@@ -55,6 +55,11 @@ export function invocation(overrides: Partial<InvocationRecord> & { cards?: read
     suppressed: [],
     ...overrides,
   };
+}
+
+/** A stand-in for a comment's keyed hash (handle-feedback.ts makes the real one with the patient key secret). */
+export function commentKey(comment: string): string {
+  return createHmac('sha256', 'store-test-comment-key').update(comment).digest('hex');
 }
 
 export function feedback(cardUuid: string, overrides: Partial<FeedbackItemInput> = {}): FeedbackItemInput {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
 import { StoreInputError, type ServiceStore, type StoreLogger } from '../../src/store/index.ts';
 import { SqlStore } from '../../src/store/sql-store.ts';
-import { captureLogger, card, count, feedback, invocation, sqlOf } from './helpers.ts';
+import { captureLogger, card, commentKey, count, feedback, invocation, sqlOf } from './helpers.ts';
 
 export interface OpenOptions {
   readonly now?: () => Date;
@@ -204,7 +204,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         store.enqueueInvocation(invocation({ cards: [c] }));
         await store.flush();
         const items = [
-          feedback(c.uuid, { overrideReason: { system: 'http://example.org/reasons', code: 'benefit-outweighs-risk', display: 'Benefit outweighs risk' }, userComment: 'discussed with patient' }),
+          feedback(c.uuid, { overrideReason: { system: 'http://example.org/reasons', code: 'benefit-outweighs-risk', display: 'Benefit outweighs risk' }, commentKey: commentKey('discussed with patient') }),
           feedback(c.uuid, { outcome: 'accepted', outcomeTimestamp: '2026-01-15T10:05:00Z', acceptedSuggestionIds: ['s2', 's1'] }),
         ];
         expect(await store.recordFeedback('cns-depressant-order-sign', items)).toEqual({ stored: 2, duplicates: 0, unknownCards: [] });
@@ -214,7 +214,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(await store.recordFeedback('cns-depressant-order-sign', [same])).toEqual({ stored: 0, duplicates: 1, unknownCards: [] });
         // A different comment, reason or time is new feedback.
         const other = [
-          feedback(c.uuid, { overrideReason: { system: 'http://example.org/reasons', code: 'benefit-outweighs-risk' }, userComment: 'a different comment' }),
+          feedback(c.uuid, { overrideReason: { system: 'http://example.org/reasons', code: 'benefit-outweighs-risk' }, commentKey: commentKey('a different comment') }),
           feedback(c.uuid, { outcomeTimestamp: '2026-01-15T10:00:01Z' }),
         ];
         expect(await store.recordFeedback('cns-depressant-order-sign', other)).toEqual({ stored: 2, duplicates: 0, unknownCards: [] });
@@ -329,11 +329,11 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         const reason = (code: string, display?: string) => ({ system: 'http://example.org/reasons', code, ...(display ? { display } : {}) });
         const r = await store.recordFeedback('cns-depressant-order-sign', [
           feedback(a[0]!.uuid, { outcome: 'accepted', acceptedSuggestionIds: [...a[0]!.suggestionUuids] }),
-          feedback(a[1]!.uuid, { overrideReason: reason('benefit-outweighs-risk', 'Benefit outweighs risk'), userComment: 'known patient' }),
+          feedback(a[1]!.uuid, { overrideReason: reason('benefit-outweighs-risk', 'Benefit outweighs risk'), commentKey: commentKey('known patient') }),
           // The same feedback resent later (an EHR retry with a new timestamp): its comment and reason count once.
-          feedback(a[1]!.uuid, { overrideReason: reason('benefit-outweighs-risk', 'Benefit outweighs risk'), userComment: 'known patient', outcomeTimestamp: '2031-01-06T00:00:00Z' }),
+          feedback(a[1]!.uuid, { overrideReason: reason('benefit-outweighs-risk', 'Benefit outweighs risk'), commentKey: commentKey('known patient'), outcomeTimestamp: '2031-01-06T00:00:00Z' }),
           feedback(a[2]!.uuid, { overrideReason: reason('tapering', 'Patient is tapering') }),
-          feedback(a[2]!.uuid, { overrideReason: reason('tapering', 'Patient is tapering'), outcomeTimestamp: '2031-01-04T00:00:00Z', userComment: 'again' }),
+          feedback(a[2]!.uuid, { overrideReason: reason('tapering', 'Patient is tapering'), outcomeTimestamp: '2031-01-04T00:00:00Z', commentKey: commentKey('again') }),
           feedback(a[3]!.uuid, {}), // overridden without a reason
           feedback(aOutside.uuid, { overrideReason: reason('tapering') }),
           feedback(b[0]!.uuid, { overrideReason: reason('r1') }),

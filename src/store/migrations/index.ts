@@ -3,8 +3,9 @@ import { migration0001 } from './0001-initial.ts';
 import { migration0002 } from './0002-audit-without-foreign-keys.ts';
 import { migration0003 } from './0003-rule-change-ids.ts';
 import { migration0004 } from './0004-feedback-reasons-from-rules.ts';
+import { migration0005 } from './0005-feedback-comment-keys.ts';
 import type { Migration } from './types.ts';
 
 export type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
