@@ -3,18 +3,21 @@
 /** Characters that start inline markup (emphasis, code, links, HTML, tables, strikethrough). */
 const SPECIAL = /[\\`*_[\]<>|~]/g;
 
+/** What GFM turns into a link: "://", "www." (anywhere: also after "_"), "@". */
+const AUTOLINK = /:\/\/|www\.|@/gi;
+
+/** The match with its last or first character escaped, its case kept. */
+function escapeAutolink(match: string): string {
+  return match === '@' ? '\\@' : match === '://' ? '\\://' : `${match.slice(0, 3)}\\.`;
+}
+
 /**
  * Escapes a plain string for use inside GitHub-flavoured Markdown. Besides markup, GFM turns bare URLs
  * ("https://…", "www.…") and e-mail addresses into links: an escaped ":", "." or "@" (CommonMark escapes
  * any ASCII punctuation) keeps them text, so a drug name an EHR sent cannot put a link on a card.
  */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(SPECIAL, (c) => `\\${c}`)
-    .replace(/:\/\//g, '\\://')
-    .replace(/(www)\./gi, '$1\\.') // not only at a word start: GFM also links "www." after "_"
-    .replace(/@/g, '\\@');
+  return text.replace(/[\r\n]+/g, ' ').replace(SPECIAL, (c) => `\\${c}`).replace(AUTOLINK, escapeAutolink);
 }
 
 /**

@@ -27,6 +27,9 @@ export function patientIdOf(reference: unknown): string | undefined {
  * @param patientId - The patient of the hook call (`context.patientId`).
  */
 export function namesOtherPatient(reference: unknown, patientId: string): boolean {
+  if (typeof reference === 'string' && reference.length === patientId.length + 8 && reference === `Patient/${patientId}`) {
+    return false; // the usual form, without the pattern
+  }
   const id = patientIdOf(reference);
   return id !== undefined && id !== patientId;
 }
