@@ -4,11 +4,10 @@
  * link) instead of dropping it silently, since an EHR rendering HTML would show it, or load an
  * <img> beacon without a click (console security review, finding 1).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium } from './console-support/browser.ts';
-import { startConsoleApp } from './console-support/console-app.ts';
-import type { ConsoleApp } from './console-support/console-app.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chromiumMissingReason } from './console-support/browser.ts';
+import { useConsoleBrowser } from './console-support/browser-session.ts';
 
 const STEP_TIMEOUT = 15_000;
 
@@ -19,38 +18,8 @@ if (missing && !inCi) {
 }
 
 describe.skipIf(missing !== null && !inCi)('rules console: card preview warns about what it left out (browser)', () => {
-  let app: ConsoleApp;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (missing) {
-      return;
-    }
-    app = await startConsoleApp();
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
-  function requireChromium(): void {
-    if (missing) {
-      throw new Error(`${missing}. CI must run "bash scripts/browser/setup.sh" before the tests.`);
-    }
-  }
-
-  async function newPage(pageErrors: string[] = []): Promise<Page> {
-    requireChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  }
+  const session = useConsoleBrowser(missing, STEP_TIMEOUT);
+  const newPage = (pageErrors?: string[]): Promise<Page> => session.newPage(pageErrors);
 
   /** Renders a card with the console's cards.js, as the preview does, and reads it back. */
   async function previewCard(page: Page, detail: string): Promise<{ warning: string | null; detailHtml: string; images: number }> {
@@ -66,7 +35,7 @@ describe.skipIf(missing !== null && !inCi)('rules console: card preview warns ab
 
   it('preview: a detail that sanitizing changed shows a visible warning naming what was left out', async () => {
     const page = await newPage();
-    await page.goto(`${app.baseUrl}/admin/`);
+    await page.goto(`${session.app.baseUrl}/admin/`);
     await page.locator('#token-input').waitFor();
 
     const beacon = await previewCard(page, 'Total dose **90 MME/day**.\n\n<img src="http://127.0.0.1:9/beacon?age=55" alt="">\n\nSee the [CDC dosing guide](javascript:alert(1)).');

@@ -4,11 +4,10 @@
  * from the API clears the token: a 5xx at start keeps it, so a reload signs in again (console
  * security review, finding 3).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium } from './console-support/browser.ts';
-import { startConsoleApp } from './console-support/console-app.ts';
-import type { ConsoleApp } from './console-support/console-app.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chromiumMissingReason } from './console-support/browser.ts';
+import { useConsoleBrowser } from './console-support/browser-session.ts';
 
 const STEP_TIMEOUT = 15_000;
 const TOKEN_KEY = 'cds-admin-token';
@@ -20,42 +19,12 @@ if (missing && !inCi) {
 }
 
 describe.skipIf(missing !== null && !inCi)('rules console: a bad route or a failing service does not sign the user out (browser)', () => {
-  let app: ConsoleApp;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    if (missing) {
-      return;
-    }
-    app = await startConsoleApp();
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
-  function requireChromium(): void {
-    if (missing) {
-      throw new Error(`${missing}. CI must run "bash scripts/browser/setup.sh" before the tests.`);
-    }
-  }
-
-  async function newPage(pageErrors: string[] = []): Promise<Page> {
-    requireChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  }
+  const session = useConsoleBrowser(missing, STEP_TIMEOUT);
+  const newPage = (pageErrors?: string[]): Promise<Page> => session.newPage(pageErrors);
 
   async function signIn(page: Page, hash = ''): Promise<void> {
-    await page.goto(`${app.baseUrl}/admin/${hash}`);
-    await page.locator('#token-input').fill(app.tokens.editor);
+    await page.goto(`${session.app.baseUrl}/admin/${hash}`);
+    await page.locator('#token-input').fill(session.app.tokens.editor);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#rule-list [role=option]').first().waitFor();
   }
@@ -67,20 +36,20 @@ describe.skipIf(missing !== null && !inCi)('rules console: a bad route or a fail
     const pageErrors: string[] = [];
     const page = await newPage(pageErrors);
     await signIn(page);
-    expect(await storedToken(page)).toBe(app.tokens.editor);
+    expect(await storedToken(page)).toBe(session.app.tokens.editor);
 
     await page.evaluate("location.hash = '#/rules/%'");
     await page.waitForTimeout(500);
     await page.reload();
     await page.locator('#rule-list [role=option]').first().waitFor();
     expect(await page.locator('#token-input').count()).toBe(0);
-    expect(await storedToken(page)).toBe(app.tokens.editor);
+    expect(await storedToken(page)).toBe(session.app.tokens.editor);
     expect(pageErrors).toEqual([]);
 
     // Straight to a malformed link in a fresh tab: sign-in, then the list.
     const fresh = await newPage(pageErrors);
     await signIn(fresh, '#/rules/%E0%A4%A');
-    expect(await storedToken(fresh)).toBe(app.tokens.editor);
+    expect(await storedToken(fresh)).toBe(session.app.tokens.editor);
     expect(pageErrors).toEqual([]);
   });
 
@@ -98,12 +67,12 @@ describe.skipIf(missing !== null && !inCi)('rules console: a bad route or a fail
     await page.reload();
     await page.locator('#signin-error').waitFor();
     await expect.poll(() => page.locator('#signin-error').innerText()).toContain('The service is starting.');
-    expect(await storedToken(page)).toBe(app.tokens.editor);
+    expect(await storedToken(page)).toBe(session.app.tokens.editor);
 
     await page.unroute('**/admin/api/status');
     await page.reload();
     await page.locator('#rule-list [role=option]').first().waitFor();
-    expect(await storedToken(page)).toBe(app.tokens.editor);
+    expect(await storedToken(page)).toBe(session.app.tokens.editor);
 
     // A token the API refuses (401) is still forgotten.
     await page.evaluate((key) => sessionStorage.setItem(key, 'not-a-valid-token'), TOKEN_KEY);
