@@ -15,7 +15,7 @@ import { createApp, createHttpServer } from '../../src/server/index.ts';
 import { createLogger } from '../../src/shared/index.ts';
 import { createPatientKeyer, createStore, replayStoreFrom } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/index.ts';
-import { ORDER_SIGN, TEST_PATIENT_KEY_SECRET, fixture } from '../support/test-app.ts';
+import { ORDER_SIGN, TEST_PATIENT_KEY_SECRET, fixtureForPatient } from '../support/test-app.ts';
 
 const BASE = 'http://cds.test';
 let store: Store;
@@ -60,16 +60,11 @@ async function call(keys: DevKeys, path: string, body: unknown): Promise<{ statu
 }
 
 async function sign(keys: DevKeys, patientId: string): Promise<any[]> {
-  const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
-  const res = await call(keys, ORDER_SIGN, { ...retarget(body, body.context.patientId, patientId), hookInstance: crypto.randomUUID() });
+  const res = await call(keys, ORDER_SIGN, fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', patientId));
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.cards;
 }
 
-/** The fixture's request for another patient id (drafts and record must be about the patient of the call). */
-function retarget(request: Record<string, any>, from: string, to: string): Record<string, any> {
-  return JSON.parse(JSON.stringify(request).replaceAll(from, to));
-}
 
 async function override(keys: DevKeys, cardUuid: string): Promise<number> {
   const res = await call(keys, `${ORDER_SIGN}/feedback`, {

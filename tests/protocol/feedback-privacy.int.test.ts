@@ -8,7 +8,7 @@ import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/index.ts';
 import { createStore } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
 import { sqlOf } from '../store/helpers.ts';
-import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import { ORDER_SIGN, createTestApp, expectConformant, fixtureForPatient } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 const FEEDBACK = `${ORDER_SIGN}/feedback`;
@@ -27,12 +27,7 @@ describe('feedback stores no text of the EHR', () => {
   });
 
   async function issueCard(patientId: string) {
-    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
-    const text = JSON.stringify(body).split(`Patient/${body.context.patientId}`).join(`Patient/${patientId}`);
-    const out = JSON.parse(text);
-    out.context.patientId = patientId;
-    out.hookInstance = crypto.randomUUID();
-    const res = await request(t.app).post(ORDER_SIGN).send(out);
+    const res = await request(t.app).post(ORDER_SIGN).send(fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', patientId));
     expect(res.status).toBe(200);
     return expectConformant(res.body).find((c) => c.source.topic?.code === RULE)!;
   }

@@ -4,7 +4,7 @@ import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/index.ts';
 import { feedbackCommentKey } from '../../src/protocol/handle-feedback.ts';
 import { createPatientKeyer, createStore } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
-import { ORDER_SELECT, ORDER_SIGN, TEST_PATIENT_KEY_SECRET, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import { ORDER_SELECT, ORDER_SIGN, TEST_PATIENT_KEY_SECRET, createTestApp, expectConformant, fixtureForPatient } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 const FEEDBACK = `${ORDER_SIGN}/feedback`;
@@ -24,14 +24,6 @@ function withMethod(store: ServiceStore, name: keyof ServiceStore, replace: () =
   });
 }
 
-function withPatient(name: string, patientId: string): Record<string, any> {
-  const body = fixture(name);
-  const text = JSON.stringify(body).split(`Patient/${body.context.patientId}`).join(`Patient/${patientId}`);
-  const out = JSON.parse(text);
-  out.context.patientId = patientId;
-  out.hookInstance = crypto.randomUUID();
-  return out;
-}
 
 describe('feedback endpoint and snoozes', () => {
   let store: ServiceStore;
@@ -58,7 +50,7 @@ describe('feedback endpoint and snoozes', () => {
   }
 
   it('stores feedback before answering 200, and repeats are idempotent', async () => {
-    const cards = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-1'));
+    const cards = await sign(fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-1'));
     const card = cards.find((c) => c.source.topic?.code === RULE)!;
     const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: { userComment: 'discussed with patient' } };
     expect((await request(t.app).post(FEEDBACK).send({ feedback: [item] })).status).toBe(200);
@@ -74,7 +66,7 @@ describe('feedback endpoint and snoozes', () => {
   it('stores feedback whose outcomeTimestamp is an RFC 3339 leap second (23:59:60)', async () => {
     const overridden = async () => (await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'))).find((s) => s.ruleId === RULE)?.overridden ?? 0;
     for (const outcomeTimestamp of ['2016-12-31T23:59:60Z', '2016-12-31T18:59:60.25-05:00']) {
-      const cards = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', `fb-leap-${outcomeTimestamp.length}`));
+      const cards = await sign(fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', `fb-leap-${outcomeTimestamp.length}`));
       const card = cards.find((c) => c.source.topic?.code === RULE)!;
       const before = await overridden();
       const res = await request(t.app)
@@ -96,7 +88,7 @@ describe('feedback endpoint and snoozes', () => {
   });
 
   it('records an accepted suggestion', async () => {
-    const cards = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-2'));
+    const cards = await sign(fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-2'));
     const card = cards.find((c) => c.source.topic?.code === RULE)!;
     const suggestion = card.suggestions![0]!;
     const res = await request(t.app)
@@ -139,7 +131,7 @@ describe('feedback endpoint and snoozes', () => {
   }
 
   it('a snoozing override stops the same card for that patient on the next order-sign, recorded as a suppression', async () => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-snooze');
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-snooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     const res = await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:02:00Z');
     expect(res.status).toBe(200);
@@ -155,7 +147,7 @@ describe('feedback endpoint and snoozes', () => {
     expect(stats.find((s) => s.ruleId === RULE)?.suppressed).toBeGreaterThanOrEqual(1);
 
     // Another patient is not affected.
-    const other = await sign(withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-other'));
+    const other = await sign(fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-other'));
     expect(other.map((c) => c.source.topic?.code)).toContain(RULE);
 
     // A material change (a new drug class) ends the snooze's effect.
@@ -180,7 +172,7 @@ describe('feedback endpoint and snoozes', () => {
   });
 
   it('a second snooze, made after a material change showed the card again, hides it in its new state', async () => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-resnooze');
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-resnooze');
     const first = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     await override(first.uuid, 'benefits-outweigh-risks', '2026-11-21T12:05:00Z');
     const changed = structuredClone(body);
@@ -196,7 +188,7 @@ describe('feedback endpoint and snoozes', () => {
   });
 
   it('feedback resent for a card whose snooze an admin lifted does not snooze it again', async () => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-resend');
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-resend');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:08:00Z');
     const snooze = (await store.listSnoozes({ cardUuid: card.uuid }))[0]!;
@@ -208,7 +200,7 @@ describe('feedback endpoint and snoozes', () => {
   });
 
   it("does not snooze a card through another service's feedback endpoint", async () => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-cross');
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-cross');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     const res = await request(t.app)
       .post(`${ORDER_SELECT}/feedback`)
@@ -218,7 +210,7 @@ describe('feedback endpoint and snoozes', () => {
   });
 
   it('a snooze never hides the card once it becomes more severe (a new risk condition)', async () => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-escalate');
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-escalate');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     expect(card.indicator).toBe('warning');
     await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:04:00Z');
@@ -245,7 +237,7 @@ describe('feedback endpoint and snoozes', () => {
   });
 
   it('when the snooze lookup fails (store unreachable), the snoozed card is shown, and the failure is counted', async () => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-store-down');
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-store-down');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:05:00Z');
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
@@ -261,7 +253,7 @@ describe('feedback endpoint and snoozes', () => {
   });
 
   it('when the snooze lookup does not answer (a stuck store), the call is answered anyway, with the snoozed card, and counted', async () => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-store-stuck');
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-store-stuck');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:05:00Z');
     const stuck = withMethod(store, 'activeSnoozes', () => () => new Promise(() => undefined));
@@ -276,7 +268,7 @@ describe('feedback endpoint and snoozes', () => {
     ['the disk is full (SQLSTATE 53100)', () => Object.assign(new Error('could not extend file "base/5/16396": No space left on device'), { code: '53100' })],
     ['the store thread is being replaced', () => Object.assign(new Error('the store thread is not reachable'), { name: 'StoreUnavailableError' })],
   ])('when %s, feedback is answered 503 with Retry-After, and stored when the EHR sends it again', async (_case, failure) => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', `fb-unavailable-${crypto.randomUUID()}`);
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', `fb-unavailable-${crypto.randomUUID()}`);
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     let failures = 1;
     const flaky = withMethod(store, 'recordFeedback', () => (failures-- > 0 ? () => Promise.reject(failure()) : undefined));
@@ -293,7 +285,7 @@ describe('feedback endpoint and snoozes', () => {
   });
 
   it('a reason without a snooze period does not snooze', async () => {
-    const body = withPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-nosnooze');
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-nosnooze');
     const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
     await override(card.uuid, 'taper-planned', '2026-11-21T12:03:00Z');
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);

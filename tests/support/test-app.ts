@@ -61,6 +61,15 @@ export function fixture<T = Record<string, any>>(relative: string): T {
   return JSON.parse(readFileSync(path.join(ROOT, 'fixtures', relative), 'utf8')) as T;
 }
 
+/** A fixture's request made about another patient (every "Patient/<id>" and context.patientId), with a fresh hookInstance. */
+export function fixtureForPatient(relative: string, patientId: string): Record<string, any> {
+  const body = fixture(relative);
+  const out = JSON.parse(JSON.stringify(body).split(`Patient/${body.context.patientId}`).join(`Patient/${patientId}`));
+  out.context.patientId = patientId;
+  out.hookInstance = crypto.randomUUID();
+  return out;
+}
+
 export function fixtureNames(folder: string): string[] {
   return readdirSync(path.join(ROOT, 'fixtures', folder))
     .filter((n) => n.endsWith('.json'))
