@@ -7,17 +7,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateRule } from '../../src/engine/index.ts';
+import { ruleErrors } from './rule-errors.ts';
 
 const FILE = 'opioid-high-mme.json';
-const SHIPPED = JSON.parse(readFileSync(`rules/${FILE}`, 'utf8'));
 const NOT_ALLOWED = 'raw HTML, images and non-https links are not allowed in card text';
 
-function errorsFor(mutate: (rule: any) => void): string[] {
-  const rule = structuredClone(SHIPPED);
-  mutate(rule);
-  const result = validateRule(rule, FILE);
-  return result.ok ? [] : result.errors;
-}
+const errorsFor = ruleErrors(FILE);
 
 const withDetail = (extra: string) => errorsFor((r) => (r.card.detail += `\n\n${extra}`));
 const markupErrors = (errors: string[]) => errors.filter((e) => e.includes(NOT_ALLOWED));

@@ -1,19 +1,12 @@
 // Rules that validated but could never fire, or whose condition was the same for every order: a parameter
 // whose value is itself a "$param:" reference (it is compared as that text), and a list operator given an
 // empty list (containsAny and in: always false; containsNone and notIn: always true).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateRule } from '../../src/engine/index.ts';
+import { ruleErrors } from './rule-errors.ts';
 
-const SHIPPED = JSON.parse(readFileSync('rules/opioid-benzodiazepine.json', 'utf8'));
 const FILE = 'opioid-benzodiazepine.json';
 
-function errorsFor(mutate: (rule: any) => void): string[] {
-  const rule = structuredClone(SHIPPED);
-  mutate(rule);
-  const result = validateRule(rule, FILE);
-  return result.ok ? [] : result.errors;
-}
+const errorsFor = ruleErrors(FILE);
 
 describe('validateRule refuses conditions that can never hold or always hold', () => {
   it('refuses a parameter whose value is a "$param:" reference, naming the parameter and what to write', () => {

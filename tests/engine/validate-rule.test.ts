@@ -2,17 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRuleSet, validateRule } from '../../src/engine/index.ts';
+import { loadRuleSet } from '../../src/engine/index.ts';
+import { ruleErrors } from './rule-errors.ts';
 
 const SHIPPED = JSON.parse(readFileSync('rules/opioid-benzodiazepine.json', 'utf8'));
 const FILE = 'opioid-benzodiazepine.json';
 
-function errorsFor(mutate: (rule: any) => void): string[] {
-  const rule = structuredClone(SHIPPED);
-  mutate(rule);
-  const result = validateRule(rule, FILE);
-  return result.ok ? [] : result.errors;
-}
+const errorsFor = ruleErrors(FILE);
 
 describe('validateRule: clear errors naming the file, the JSON pointer and what was expected', () => {
   it('accepts the shipped rule', () => {
