@@ -89,9 +89,38 @@ function mmeBreakdown(order: OrderFacts): string {
   return [...(lines.length > 0 ? capped(lines) : ['- no opioid with a calculable dose']), '', `**Total: ${totalMme(order)}** (CDC 2022 conversion factors; buprenorphine is not counted).`].join('\n');
 }
 
-function riskFactors(order: OrderFacts, patient: PatientFacts): string {
+/**
+ * The thresholds the risk-factor list uses: the rule's own parameters when it has them (an admin who
+ * changes `olderAdultAge` changes both the condition and this list), else the values the shipped rules
+ * use: age 65 (AGS Beers Criteria 2023), 50 MME/day (CDC 2022 opioid guideline, recommendation 8) and
+ * three CNS-active drugs (AGS Beers Criteria 2023, "three or more CNS-active drugs").
+ */
+interface RiskThresholds {
+  readonly age: number;
+  readonly mme: number;
+  readonly cnsDrugs: number;
+}
+
+function numberParameter(rule: RuleDefinition, names: readonly string[], fallback: number): number {
+  for (const name of names) {
+    const value = rule.parameters?.[name]?.value;
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+  }
+  return fallback;
+}
+
+function riskThresholds(rule: RuleDefinition): RiskThresholds {
+  return {
+    age: numberParameter(rule, ['olderAdultAge', 'minimumAge'], 65),
+    mme: numberParameter(rule, ['mmeThreshold'], 50),
+    cnsDrugs: numberParameter(rule, ['cnsDrugThreshold'], 3),
+  };
+}
+
+function riskFactors(rule: RuleDefinition, order: OrderFacts, patient: PatientFacts): string {
+  const limits = riskThresholds(rule);
   const lines: string[] = [];
-  if (patient.ageYears !== null && patient.ageYears >= 65) {
+  if (patient.ageYears !== null && patient.ageYears >= limits.age) {
     lines.push(`Age ${patient.ageYears}`);
   }
   const seen = new Set<string>();
@@ -101,10 +130,10 @@ function riskFactors(order: OrderFacts, patient: PatientFacts): string {
       lines.push(`${escapeMarkdown(c.label)} (recorded as "${escapeMarkdown(c.display)}")`);
     }
   }
-  if (order.mme.totalKnown >= 50) {
+  if (order.mme.totalKnown >= limits.mme) {
     lines.push(`Opioid dose ${totalMme(order)}`);
   }
-  if (order.cnsDrugs.length >= 3) {
+  if (order.cnsDrugs.length >= limits.cnsDrugs) {
     lines.push(`${order.cnsDrugs.length} CNS-active medicines together`);
   }
   return lines.length === 0 ? '- None recorded beyond the combination itself' : lines.map((l) => `- ${l}`).join('\n');
@@ -132,7 +161,7 @@ export function cardView(rule: RuleDefinition, order: OrderFacts, patient: Patie
     order: escapeMarkdown(order.order.display),
     interacting: interacting(rule, order),
     patientAge: patient.ageYears === null ? 'unknown age' : `${patient.ageYears} years`,
-    riskFactors: riskFactors(order, patient),
+    riskFactors: riskFactors(rule, order, patient),
     mmeBreakdown: mmeBreakdown(order),
     totalMme: totalMme(order),
     cnsDrugs: list(order.cnsDrugs.map((m) => (m === order.order ? { ...m, kind: 'draft-order' as const } : m)), 'none'),
