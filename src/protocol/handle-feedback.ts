@@ -87,6 +87,15 @@ function toStored(item: ParsedFeedbackItem, card: IssuedCard | undefined, rule: 
 }
 
 /**
+ * Whether the card was issued to this client: the same verified issuer and the same tenant claim (or
+ * both without one). With CDS_AUTH=off neither side has a client. A card audited before its call's
+ * tenant was stored (migration 0006) matches only a client without a tenant.
+ */
+function issuedTo(card: IssuedCard, client: CallingClient | undefined): boolean {
+  return card.clientIss === client?.iss && card.clientTenant === client?.tenant;
+}
+
+/**
  * @param service - The service the feedback was posted to.
  * @param body - Parsed JSON body.
  * @param deps - Store, current rule set, clock.
@@ -117,8 +126,9 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
     const card = cards.get(item.cardUuid);
     const reason = ruleReason(item, ruleOf(card));
     // Only a card this service issued can be snoozed through its feedback endpoint, and only by the client
-    // it was issued to: another EHR's override must never hide this one's warnings.
-    if (!card || card.clientIss !== client?.iss || !reason?.snoozeDays) {
+    // it was issued to (issuer and tenant): another EHR's, or another tenant's, override must never hide
+    // this one's warnings.
+    if (!card || !issuedTo(card, client) || !reason?.snoozeDays) {
       continue;
     }
     // A card snoozes once. Feedback repeated for it (an EHR resending) must not renew a snooze an admin

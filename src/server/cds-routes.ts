@@ -21,7 +21,7 @@ function audit(deps: CdsRoutesDeps, service: ServiceDefinition, outcome: HookOut
     return;
   }
   const started = typeof res.locals.startedAt === 'number' ? res.locals.startedAt : performance.now();
-  const identity = res.locals.cdsClient as { iss?: string } | undefined;
+  const identity = callingClient(res);
   deps.store.enqueueInvocation({
     hookInstance: outcome.request.hookInstance,
     serviceId: service.id,
@@ -31,7 +31,7 @@ function audit(deps: CdsRoutesDeps, service: ServiceDefinition, outcome: HookOut
     status: 200,
     ruleSetVersion: outcome.ruleSetVersion,
     patientKey: outcome.patientKey,
-    ...(identity?.iss ? { clientIss: identity.iss } : {}),
+    ...(identity ? { clientIss: identity.iss, ...(identity.tenant === undefined ? {} : { clientTenant: identity.tenant }) } : {}),
     cards: outcome.audited,
     suppressed: outcome.suppressed,
   });

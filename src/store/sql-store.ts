@@ -112,8 +112,7 @@ interface PreparedInvocation {
   readonly suppressions: readonly Readonly<Record<string, unknown>>[];
 }
 
-/** The audit rows' columns, in the order COPY reads them (the same names as the INSERTs below). */
-const INVOCATION_COLUMNS = ['id', 'hook_instance', 'service_id', 'hook', 'received_at', 'latency_ms', 'status', 'rule_set_version', 'patient_key', 'client_iss'] as const;
+/** The card rows' columns, in the order COPY reads them (the same names as INSERT_CARDS; invocations: invocationWrite). */
 const CARD_COLUMNS = ['uuid', 'invocation_id', 'rule_id', 'indicator', 'order_ref', 'material_state', 'suggestion_uuids', 'issued_at'] as const;
 const UNIQUE_VIOLATION = '23505';
 
@@ -125,12 +124,35 @@ function copyRows(rows: readonly Readonly<Record<string, unknown>>[], columns: r
   return text;
 }
 
-const INSERT_INVOCATIONS = `
-INSERT INTO invocations (id, hook_instance, service_id, hook, received_at, latency_ms, status, rule_set_version, patient_key, client_iss)
-SELECT id, hook_instance, service_id, hook, received_at, latency_ms, status, rule_set_version, patient_key, client_iss
-FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, hook_instance text, service_id text, hook text, received_at timestamptz,
-  latency_ms integer, status smallint, rule_set_version text, patient_key text, client_iss text)
+/** The invocation columns of the schema's first release, with their types (for jsonb_to_recordset). */
+const INVOCATION_COLUMN_TYPES: readonly (readonly [string, string])[] = [
+  ['id', 'uuid'], ['hook_instance', 'text'], ['service_id', 'text'], ['hook', 'text'], ['received_at', 'timestamptz'],
+  ['latency_ms', 'integer'], ['status', 'smallint'], ['rule_set_version', 'text'], ['patient_key', 'text'], ['client_iss', 'text'],
+];
+/** The migration that adds `invocations.client_tenant` (0006). */
+const CLIENT_TENANT_MIGRATION = 6;
+
+/** How this store writes invocations: the columns its schema has, for COPY and for the INSERT. */
+interface InvocationWrite {
+  readonly columns: readonly string[];
+  readonly insert: string;
+}
+
+/**
+ * The invocation columns of the schema `migrations` build: `client_tenant` only when they include
+ * migration 0006. The store is only ever run against the schema of its own migrations (it applies them
+ * when it opens); tests that write an older release's rows build it with that release's list.
+ */
+function invocationWrite(migrations: readonly Migration[]): InvocationWrite {
+  const typed = migrations.some((m) => m.version === CLIENT_TENANT_MIGRATION) ? [...INVOCATION_COLUMN_TYPES, ['client_tenant', 'text'] as const] : INVOCATION_COLUMN_TYPES;
+  const columns = typed.map(([name]) => name);
+  const insert = `
+INSERT INTO invocations (${columns.join(', ')})
+SELECT ${columns.join(', ')}
+FROM jsonb_to_recordset($1::jsonb) AS r(${typed.map(([name, type]) => `${name} ${type}`).join(', ')})
 ON CONFLICT (id) DO NOTHING`;
+  return { columns, insert };
+}
 
 const INSERT_CARDS = `
 INSERT INTO issued_cards (uuid, invocation_id, rule_id, indicator, order_ref, material_state, suggestion_uuids, issued_at)
@@ -260,6 +282,7 @@ export class SqlStore implements Store, StoreDiagnostics {
   private readonly logger: StoreLogger;
   private readonly now: () => Date;
   private readonly migrations: readonly Migration[];
+  private readonly invocationWrite: InvocationWrite;
   private readonly migrationOptions: MigrationOptions;
   private readonly ownsSql: boolean;
   private readonly audit: AuditQueue<PreparedInvocation>;
@@ -289,6 +312,7 @@ export class SqlStore implements Store, StoreDiagnostics {
     this.logger = options.logger ?? consoleLogger;
     this.now = options.now ?? (() => new Date());
     this.migrations = options.migrations ?? MIGRATIONS;
+    this.invocationWrite = invocationWrite(this.migrations);
     this.migrationOptions = options.migrationOptions ?? {};
     this.ownsSql = options.ownsSql ?? true;
     this.jtiCleanupIntervalMs = options.jtiCleanupIntervalMs ?? 60_000;
@@ -364,6 +388,7 @@ export class SqlStore implements Store, StoreDiagnostics {
         rule_set_version: storableText(record.ruleSetVersion),
         patient_key: storableText(record.patientKey),
         client_iss: storableText(record.clientIss ?? null),
+        client_tenant: storableText(record.clientTenant ?? null),
       },
       cards: record.cards.map((card) => ({
         uuid: storableText(card.uuid),
@@ -400,10 +425,10 @@ export class SqlStore implements Store, StoreDiagnostics {
     if (this.sql.copyFrom !== undefined) {
       try {
         const cardRows = batch.flatMap((p) => p.cards);
-        const invocations = copyRows(batch.map((p) => p.invocation), INVOCATION_COLUMNS);
+        const invocations = copyRows(batch.map((p) => p.invocation), this.invocationWrite.columns);
         const cards = copyRows(cardRows, CARD_COLUMNS);
         await this.sql.transaction(async (tx) => {
-          await tx.copyFrom!('invocations', INVOCATION_COLUMNS, invocations, batch.length);
+          await tx.copyFrom!('invocations', this.invocationWrite.columns, invocations, batch.length);
           if (cardRows.length > 0) await tx.copyFrom!('issued_cards', CARD_COLUMNS, cards, cardRows.length);
           await this.insertSuppressions(tx, suppressions);
         });
@@ -413,7 +438,7 @@ export class SqlStore implements Store, StoreDiagnostics {
       }
     }
     await this.sql.transaction(async (tx) => {
-      await tx.query(INSERT_INVOCATIONS, [JSON.stringify(batch.map((p) => p.invocation))]);
+      await tx.query(this.invocationWrite.insert, [JSON.stringify(batch.map((p) => p.invocation))]);
       const cards = batch.flatMap((p) => p.cards);
       if (cards.length > 0) await tx.query(INSERT_CARDS, [JSON.stringify(cards)]);
       await this.insertSuppressions(tx, suppressions);
@@ -446,7 +471,7 @@ export class SqlStore implements Store, StoreDiagnostics {
     }
     await this.flushQuietly('findIssuedCards');
     const rows = await this.sql.query(
-      `SELECT c.uuid, c.rule_id, c.indicator, c.order_ref, c.material_state, c.issued_at, i.service_id, i.hook_instance, i.patient_key, i.client_iss
+      `SELECT c.uuid, c.rule_id, c.indicator, c.order_ref, c.material_state, c.issued_at, i.service_id, i.hook_instance, i.patient_key, i.client_iss${this.invocationWrite.columns.includes('client_tenant') ? ', i.client_tenant' : ''}
        FROM issued_cards c JOIN invocations i ON i.id = c.invocation_id
        WHERE c.uuid = ANY($1::text[])`,
       [wanted]
@@ -455,6 +480,7 @@ export class SqlStore implements Store, StoreDiagnostics {
       const orderRef = textOrUndefined(row.order_ref);
       const materialState = textOrUndefined(row.material_state);
       const clientIss = textOrUndefined(row.client_iss);
+      const clientTenant = textOrUndefined(row.client_tenant);
       return {
         uuid: String(row.uuid),
         ruleId: String(row.rule_id),
@@ -463,6 +489,7 @@ export class SqlStore implements Store, StoreDiagnostics {
         hookInstance: String(row.hook_instance),
         patientKey: String(row.patient_key),
         ...(clientIss === undefined ? {} : { clientIss }),
+        ...(clientTenant === undefined ? {} : { clientTenant }),
         ...(orderRef === undefined ? {} : { orderRef }),
         ...(materialState === undefined ? {} : { materialState }),
         issuedAt: toIso(row.issued_at),
@@ -686,27 +713,33 @@ export class SqlStore implements Store, StoreDiagnostics {
     });
   }
 
-  /** Deletes, in batches, feedback received, and invocations (with their cards and suppressions) received before the cutoff. */
+  /**
+   * Deletes, in batches, feedback received, and invocations (with their cards and suppressions) received
+   * before the cutoff, and snoozes that ended (expired or lifted) before it: an ended snooze hides nothing,
+   * and kept forever the table grew by every override. A snooze still active, or ended after the cutoff,
+   * is kept (the console lists it; feedback repeated for its card finds it and does not snooze again).
+   */
   async purgeAuditOlderThan(cutoff: Date): Promise<number> {
     const before = dateIso(cutoff, 'cutoff');
     // Children first, then their invocations, then the children again: cards and suppressions have no
     // foreign key (migration 0002), and an old audit batch committed by another writer between the first
     // passes and the invocations' pass (a backlog written late) would otherwise leave its cards behind.
     // A child carries its invocation's time, so the passes select the same calls.
-    const tables: readonly (readonly [table: string, key: string, time: string])[] = [
-      ['feedback', 'id', 'received_at'],
-      ['suppressions', 'id', 'at'],
-      ['issued_cards', 'uuid', 'issued_at'],
-      ['invocations', 'id', 'received_at'],
-      ['suppressions', 'id', 'at'],
-      ['issued_cards', 'uuid', 'issued_at'],
+    const tables: readonly (readonly [table: string, key: string, older: string])[] = [
+      ['feedback', 'id', 'received_at < $1'],
+      ['suppressions', 'id', 'at < $1'],
+      ['issued_cards', 'uuid', 'issued_at < $1'],
+      ['invocations', 'id', 'received_at < $1'],
+      ['suppressions', 'id', 'at < $1'],
+      ['issued_cards', 'uuid', 'issued_at < $1'],
+      ['snoozes', 'id', '(expires_at < $1 OR lifted_at < $1)'],
     ];
     let total = 0;
-    for (const [table, key, time] of tables) {
+    for (const [table, key, older] of tables) {
       for (;;) {
         const rows = await this.sql.query<{ n: number }>(
           `WITH doomed AS (
-             DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${time} < $1 LIMIT ${PURGE_BATCH})
+             DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${older} LIMIT ${PURGE_BATCH})
              RETURNING 1
            ) SELECT count(*)::int AS n FROM doomed`,
           [before]

@@ -40,6 +40,8 @@ export interface InvocationRecord {
   readonly patientKey: string;
   /** Verified JWT issuer of the calling EHR, when auth is on. */
   readonly clientIss?: string;
+  /** The `tenant` claim of that JWT, when it had one. */
+  readonly clientTenant?: string;
   readonly cards: readonly AuditedCard[];
   readonly suppressed: readonly SuppressedCard[];
 }
@@ -86,6 +88,8 @@ export interface IssuedCard {
   readonly patientKey: string;
   /** The issuer of the JWT of the call that got the card (absent with CDS_AUTH=off). */
   readonly clientIss?: string;
+  /** Its `tenant` claim (absent when it had none, and for cards audited before migration 0006). */
+  readonly clientTenant?: string;
   readonly orderRef?: string;
   readonly materialState?: string;
   readonly issuedAt: string;
@@ -172,7 +176,7 @@ export interface Store {
   liftSnooze(id: string, by: string, at: Date): Promise<boolean>;
 
   ruleStats(from: Date, to: Date): Promise<RuleStats[]>;
-  /** Deletes audit rows (invocations, cards, suppressions, feedback) older than the cutoff; returns rows deleted. */
+  /** Deletes audit rows (invocations, cards, suppressions, feedback) older than the cutoff and snoozes that ended before it; returns rows deleted. */
   purgeAuditOlderThan(cutoff: Date): Promise<number>;
 
   /** JWT replay state shared by replicas: true the first time a key is seen before it expires. */

@@ -53,23 +53,23 @@ afterAll(async () => {
   await store.close();
 });
 
-async function call(keys: DevKeys, path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const token = await mintDevToken(keys, BASE + path, { iss: keys.iss });
+async function call(keys: DevKeys, path: string, body: unknown, tenant?: string): Promise<{ status: number; body: any }> {
+  const token = await mintDevToken(keys, BASE + path, { iss: keys.iss, ...(tenant === undefined ? {} : { tenant }) });
   const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
-async function sign(keys: DevKeys, patientId: string): Promise<any[]> {
-  const res = await call(keys, ORDER_SIGN, fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', patientId));
+async function sign(keys: DevKeys, patientId: string, tenant?: string): Promise<any[]> {
+  const res = await call(keys, ORDER_SIGN, fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', patientId), tenant);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.cards;
 }
 
 
-async function override(keys: DevKeys, cardUuid: string): Promise<number> {
+async function override(keys: DevKeys, cardUuid: string, tenant?: string): Promise<number> {
   const res = await call(keys, `${ORDER_SIGN}/feedback`, {
     feedback: [{ card: cardUuid, outcome: 'overridden', outcomeTimestamp: new Date().toISOString(), overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } }],
-  });
+  }, tenant);
   return res.status;
 }
 
@@ -89,5 +89,25 @@ describe('snoozes are scoped to the calling client', () => {
     expect(await override(ehrA, warning(b).uuid)).toBe(200);
     expect(topicsOf(await sign(ehrB, 'shared-id-2'))).toContain('opioid-benzodiazepine');
     expect(await store.listSnoozes({ cardUuid: warning(b).uuid, limit: 1 })).toEqual([]);
+  });
+
+  // Tenants of one issuer (one EHR vendor hosting several hospitals) are separate clients: their snoozes
+  // are keyed apart, and a card issued to one tenant cannot be snoozed by another that learned its uuid.
+  it("feedback from another tenant of the same issuer snoozes nothing", async () => {
+    const h1 = await sign(ehrA, 'shared-id-3', 'hospital-1');
+    expect(await override(ehrA, warning(h1).uuid, 'hospital-2')).toBe(200);
+    expect(await store.listSnoozes({ cardUuid: warning(h1).uuid, limit: 1 })).toEqual([]);
+    expect(topicsOf(await sign(ehrA, 'shared-id-3', 'hospital-1'))).toContain('opioid-benzodiazepine');
+    // Nor by the issuer without a tenant claim.
+    expect(await override(ehrA, warning(h1).uuid)).toBe(200);
+    expect(await store.listSnoozes({ cardUuid: warning(h1).uuid, limit: 1 })).toEqual([]);
+  });
+
+  it("a tenant's override of its own card snoozes it for that tenant only", async () => {
+    const h1 = await sign(ehrA, 'shared-id-4', 'hospital-1');
+    expect(await override(ehrA, warning(h1).uuid, 'hospital-1')).toBe(200);
+    expect(await store.listSnoozes({ cardUuid: warning(h1).uuid, limit: 1 })).toHaveLength(1);
+    expect(topicsOf(await sign(ehrA, 'shared-id-4', 'hospital-1'))).not.toContain('opioid-benzodiazepine');
+    expect(topicsOf(await sign(ehrA, 'shared-id-4', 'hospital-2'))).toContain('opioid-benzodiazepine');
   });
 });

@@ -105,7 +105,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
       it('queues without waiting and writes everything on flush()', async () => {
         const c1 = card({ orderRef: 'MedicationRequest/1', materialState: 'classes=benzodiazepine;mmeBand=50' });
         const c2 = card({ ruleId: 'opioid-high-mme', indicator: 'critical', suggestionUuids: [] });
-        const rec = invocation({ cards: [c1, c2], suppressed: [{ ruleId: 'opioid-gabapentinoid', snoozeId: randomUUID(), orderRef: 'MedicationRequest/1' }], clientIss: 'https://ehr.example' });
+        const rec = invocation({ cards: [c1, c2], suppressed: [{ ruleId: 'opioid-gabapentinoid', snoozeId: randomUUID(), orderRef: 'MedicationRequest/1' }], clientIss: 'https://ehr.example', clientTenant: 'hospital-1' });
         const result = store.enqueueInvocation(rec);
         expect(result).toBeUndefined();
         expect(await store.findIssuedCards([c1.uuid]).then((r) => r.length)).toBe(1); // findIssuedCards flushes first
@@ -124,6 +124,7 @@ export function registerStoreContract(name: string, target: () => StoreContractT
           hookInstance: rec.hookInstance,
           patientKey: rec.patientKey,
           clientIss: 'https://ehr.example',
+          clientTenant: 'hospital-1',
           orderRef: 'MedicationRequest/1',
           materialState: 'classes=benzodiazepine;mmeBand=50',
           issuedAt: new Date(rec.receivedAt).toISOString(),
@@ -406,6 +407,26 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(await count(store, 'feedback', 'card_uuid = ANY($1::text[])', [[old.uuid, old2.uuid, kept.uuid]])).toBe(2);
         expect(await store.purgeAuditOlderThan(new Date('1992-01-01T00:00:00Z'))).toBe(0);
         expect(await count(store, 'invocations', "received_at >= '2000-01-01'")).toBeGreaterThan(0);
+      });
+
+      it('purges snoozes that ended (expired or lifted) before the cutoff, and keeps active ones and ones that ended after it', async () => {
+        const patientKey = `pk-${randomUUID()}`;
+        const snooze = (expiresAt: string) =>
+          store.createSnooze({ ruleId: 'purge-rule', patientKey, createdAt: '1990-06-01T00:00:00Z', expiresAt, reasonCode: 'tapering', cardUuid: randomUUID() });
+        const expired = await snooze('1991-01-01T00:00:00Z');
+        const lifted = await snooze('2999-01-01T00:00:00Z');
+        expect(await store.liftSnooze(lifted.id, 'admin@example.org', new Date('1991-02-01T00:00:00Z'))).toBe(true);
+        const endedAfter = await snooze('1993-01-01T00:00:00Z');
+        const active = await snooze('2999-01-01T00:00:00Z');
+        const liftedAfter = await snooze('2999-01-01T00:00:00Z');
+        expect(await store.liftSnooze(liftedAfter.id, 'admin@example.org', new Date('1993-02-01T00:00:00Z'))).toBe(true);
+
+        expect(await store.purgeAuditOlderThan(new Date('1992-01-01T00:00:00Z'))).toBe(2);
+        const left = (await store.listSnoozes({ ruleId: 'purge-rule', limit: 100 })).filter((z) => z.patientKey === patientKey).map((z) => z.id);
+        expect(left.sort()).toEqual([endedAfter.id, active.id, liftedAfter.id].sort());
+        expect(left).not.toContain(expired.id);
+        // Active snoozes still hide the card.
+        expect((await store.activeSnoozes(patientKey, new Date('2026-01-01T00:00:00Z'))).map((z) => z.id)).toEqual([active.id]);
       });
     });
 

@@ -17,7 +17,9 @@ export async function checkUpgradeFromFirstRelease(sql: Sql): Promise<void> {
   const v1 = new SqlStore(sql, { logger: log.logger, ownsSql: false, flushIntervalMs: 60_000, migrations: MIGRATIONS.slice(0, 1) });
   await v1.migrate();
   const oldCard = card({ ruleId: 'upgrade-rule' });
-  v1.enqueueInvocation(invocation({ receivedAt: '1990-01-01T00:00:00Z', cards: [oldCard], suppressed: [{ ruleId: 'upgrade-rule', snoozeId: 's' }] }));
+  // The first release's store has no tenant column: it writes the issuer only, whatever the call had.
+  const client = { clientIss: 'https://ehr.example', clientTenant: 'hospital-1' };
+  v1.enqueueInvocation(invocation({ receivedAt: '1990-01-01T00:00:00Z', cards: [oldCard], suppressed: [{ ruleId: 'upgrade-rule', snoozeId: 's' }], ...client }));
   await v1.close();
   const foreignKeys = async () =>
     (await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('issued_cards'::regclass, 'suppressions'::regclass)"))[0]?.n;
@@ -31,10 +33,12 @@ export async function checkUpgradeFromFirstRelease(sql: Sql): Promise<void> {
     expect(await current.migrateWithResult()).toEqual({ applied: MIGRATIONS.slice(1).map((m) => m.version) });
     expect(await foreignKeys()).toBe(0);
     expect(await invocationIndexes()).toEqual([]);
-    expect((await current.findIssuedCards([oldCard.uuid])).map((c) => c.ruleId)).toEqual(['upgrade-rule']);
+    const [old] = await current.findIssuedCards([oldCard.uuid]);
+    expect(old).toMatchObject({ ruleId: 'upgrade-rule', clientIss: client.clientIss });
+    expect(old?.clientTenant).toBeUndefined(); // feedback from a client with a tenant does not match it
     const newCard = card({ ruleId: 'upgrade-rule' });
-    current.enqueueInvocation(invocation({ cards: [newCard], suppressed: [{ ruleId: 'upgrade-rule', snoozeId: 't' }] }));
-    expect((await current.findIssuedCards([newCard.uuid])).map((c) => c.uuid)).toEqual([newCard.uuid]);
+    current.enqueueInvocation(invocation({ cards: [newCard], suppressed: [{ ruleId: 'upgrade-rule', snoozeId: 't' }], ...client }));
+    expect(await current.findIssuedCards([newCard.uuid])).toMatchObject([{ uuid: newCard.uuid, ...client }]);
     // The old invocation, its card and its suppression; nothing orphaned, nothing newer.
     expect(await current.purgeAuditOlderThan(new Date('1992-01-01T00:00:00Z'))).toBe(3);
     for (const child of ['issued_cards', 'suppressions']) {

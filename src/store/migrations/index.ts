@@ -4,8 +4,9 @@ import { migration0002 } from './0002-audit-without-foreign-keys.ts';
 import { migration0003 } from './0003-rule-change-ids.ts';
 import { migration0004 } from './0004-feedback-reasons-from-rules.ts';
 import { migration0005 } from './0005-feedback-comment-keys.ts';
+import { migration0006 } from './0006-invocation-client-tenant.ts';
 import type { Migration } from './types.ts';
 
 export type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006];
