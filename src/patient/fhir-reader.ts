@@ -20,7 +20,7 @@ export interface FhirReaderOptions {
   readonly fetch?: FetchLike;
   /** Per-server circuit breakers shared across requests. */
   readonly breakers?: CircuitBreakers;
-  /** Told about every call (for metrics). */
+  /** Told about every HTTP call, once, after its answer was judged (for metrics). */
   readonly onCall?: (outcome: FhirCallOutcome, seconds: number) => void;
   /** Largest answer read, bytes. Default DEFAULT_MAX_RESPONSE_BYTES (guarded-fetch.ts). */
   readonly maxResponseBytes?: number;
@@ -90,8 +90,11 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
 
   const breakers = options.breakers;
   const report = options.onCall ?? (() => undefined);
-  /** One HTTP call. The breaker hears only about the server's own doing, never about this request's budget. */
-  const call = async (url: string, signal: AbortSignal): Promise<{ body: unknown } | { failure: CallFailure }> => {
+  /**
+   * One HTTP call. The breaker hears only about the server's own doing, never about this request's budget.
+   * A failed call is reported here; an answer is not, as `get` judges it first (see there).
+   */
+  const call = async (url: string, signal: AbortSignal): Promise<{ body: unknown; seconds: number } | { failure: CallFailure }> => {
     if (signal.aborted) {
       // No time left in this request's budget: no call is made, and nothing is counted.
       return { failure: { message: 'no time was left to ask the EHR FHIR server', retry: false, noCall: true } };
@@ -106,8 +109,7 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     try {
       const body: unknown = await client.get(url, { signal: callSignal, cache: 'no-cache' });
       breakers?.succeeded(options.fhirServer, permit);
-      report('ok', (performance.now() - started) / 1000);
-      return { body };
+      return { body, seconds: (performance.now() - started) / 1000 };
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
       if (signal.aborted) {
@@ -137,7 +139,11 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     }
   };
 
-  const get = async (url: string, signal: AbortSignal): Promise<Resource> => {
+  /**
+   * One resource, from one call and at most one retry. `judge` says why an answer is not what the caller
+   * asked for (a search result, a page of one), or nothing when it is.
+   */
+  const get = async (url: string, signal: AbortSignal, judge?: (answer: Resource) => string | undefined): Promise<Resource> => {
     let outcome = await call(url, signal);
     // One retry for these idempotent GETs, when the server failed in a way a second try can mend and
     // this request's budget still has time (it bounds the pause and the call).
@@ -156,11 +162,13 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       throw new FhirReadError(outcome.failure.message);
     }
     const body = outcome.body;
-    if (!body || typeof body !== 'object' || typeof (body as Resource).resourceType !== 'string') {
-      throw new FhirReadError('the FHIR server answered with something that is not a FHIR resource');
-    }
-    if (isOperationOutcome(body)) {
-      throw new FhirReadError('the FHIR server answered with an error (OperationOutcome)');
+    const problem = answerProblem(body) ?? judge?.(body as Resource);
+    // The call is reported once its answer is judged: an HTTP 200 that carries an OperationOutcome, a
+    // search that failed or something other than what was asked ends in a gap or a 412 like an HTTP error
+    // does, so it is counted as one (as an answer that is not JSON is), never as 'ok'.
+    report(problem === undefined ? 'ok' : 'error', outcome.seconds);
+    if (problem !== undefined) {
+      throw new FhirReadError(problem);
     }
     return body as Resource;
   };
@@ -189,17 +197,11 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       }
       let result: Resource;
       try {
-        result = await get(next, signal);
+        result = await get(next, signal, pageProblem);
       } catch (err) {
         return { resources, truncated: false, pageFailure: (err as Error).message };
       }
-      if (result.resourceType !== 'Bundle' || searchResultProblem(result)) {
-        return { resources, truncated: false, pageFailure: 'a next-page link did not return a page of search results' };
-      }
-      if (bundleReportsError(result)) {
-        return { resources, truncated: false, pageFailure: 'the EHR FHIR server reported an error in its search results' };
-      }
-      page = result;
+      page = result as Bundle;
       pages += 1;
       resources.push(...bundleResources(page));
     }
@@ -207,17 +209,8 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
 
   return {
     async search(relativeUrl, signal, maxPages) {
-      const first = await get(new URL(relativeUrl, base).toString(), signal);
-      const shape = searchResultProblem(first);
-      if (shape || first.resourceType !== 'Bundle') {
-        // Never "nothing found": a Patient or a transaction response given for the medication search is
-        // not an answer to it.
-        throw new FhirReadError(`the EHR FHIR server's answer to a search was not a search result (${shape ?? 'not a Bundle'})`);
-      }
-      if (bundleReportsError(first)) {
-        throw new FhirReadError('the EHR FHIR server reported an error in its search results');
-      }
-      return collect(first, signal, maxPages, 1);
+      const first = await get(new URL(relativeUrl, base).toString(), signal, searchProblem);
+      return collect(first as Bundle, signal, maxPages, 1);
     },
     followPages(bundle, signal, maxPages) {
       return collect(bundle, signal, maxPages, 1);
@@ -226,6 +219,42 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       return get(new URL(reference, base).toString(), signal);
     },
   };
+}
+
+/** Why an answer is not a FHIR resource one can use, or undefined when it is one. */
+function answerProblem(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || typeof (body as Resource).resourceType !== 'string') {
+    return 'the FHIR server answered with something that is not a FHIR resource';
+  }
+  if (isOperationOutcome(body)) {
+    return 'the FHIR server answered with an error (OperationOutcome)';
+  }
+  return undefined;
+}
+
+/** Why the answer to a search is not its result, or undefined when it is. */
+function searchProblem(answer: Resource): string | undefined {
+  const shape = searchResultProblem(answer);
+  if (shape || answer.resourceType !== 'Bundle') {
+    // Never "nothing found": a Patient or a transaction response given for the medication search is
+    // not an answer to it.
+    return `the EHR FHIR server's answer to a search was not a search result (${shape ?? 'not a Bundle'})`;
+  }
+  if (bundleReportsError(answer)) {
+    return 'the EHR FHIR server reported an error in its search results';
+  }
+  return undefined;
+}
+
+/** Why the answer to a next-page link is not a page of search results, or undefined when it is. */
+function pageProblem(answer: Resource): string | undefined {
+  if (answer.resourceType !== 'Bundle' || searchResultProblem(answer)) {
+    return 'a next-page link did not return a page of search results';
+  }
+  if (bundleReportsError(answer)) {
+    return 'the EHR FHIR server reported an error in its search results';
+  }
+  return undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import { createCircuitBreakers, serverKey } from '../../src/patient/circuit-brea
 import type { CircuitBreakers } from '../../src/patient/circuit-breaker.ts';
 import { createFhirReader } from '../../src/patient/fhir-reader.ts';
 import type { FhirCallOutcome } from '../../src/shared/index.ts';
+import { createMetrics } from '../../src/shared/metrics.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -231,6 +232,87 @@ describe('FHIR reader: searches', () => {
       s.end(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [{ search: { mode: 'outcome' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'too-costly' }] } }] }));
     };
     await expect(reader().search('MedicationRequest?patient=1', AbortSignal.timeout(10_000), 5)).rejects.toThrow(/reported an error in its search results/);
+  });
+});
+
+// cds_fhir_fallback_duration_seconds is observed with the outcome `onCall` is given: an answer that ends
+// in a gap or a 412 must be counted as a failure there, not as 'ok' (review finding F4).
+describe("FHIR reader: a call's outcome is that of its judged answer", () => {
+  const answering = (body: unknown): Handler => (_q, s) => {
+    s.writeHead(200, fhirJson);
+    s.end(JSON.stringify(body));
+  };
+  const searchset = (entry: unknown[], link: unknown[] = []) => ({ resourceType: 'Bundle', type: 'searchset', link, entry });
+  const errorOutcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'too-costly' }] };
+  const search = (r = reader()) => r.search('MedicationRequest?patient=1', AbortSignal.timeout(10_000), 5);
+
+  it('a read answered HTTP 200 with an OperationOutcome is one error, not ok', async () => {
+    handler = answering(errorOutcome);
+    expect(await readOnce()).toMatch(/answered with an error \(OperationOutcome\)/);
+    expect(calls).toBe(1);
+    expect(outcomes).toEqual(['error']);
+  });
+
+  it('a read answered HTTP 200 with JSON that is not a FHIR resource is one error', async () => {
+    handler = answering({ status: 'fine' });
+    expect(await readOnce()).toMatch(/not a FHIR resource/);
+    expect(outcomes).toEqual(['error']);
+  });
+
+  it('a search answered with a searchset whose OperationOutcome entry has severity error is one error', async () => {
+    handler = answering(searchset([{ search: { mode: 'outcome' }, resource: errorOutcome }]));
+    await expect(search()).rejects.toThrow(/reported an error in its search results/);
+    expect(calls).toBe(1);
+    expect(outcomes).toEqual(['error']);
+  });
+
+  it('a search answered with something that is not a search result (a Patient, a transaction response) is one error', async () => {
+    for (const body of [{ resourceType: 'Patient', id: '1' }, { resourceType: 'Bundle', type: 'transaction-response', entry: [] }]) {
+      handler = answering(body);
+      outcomes = [];
+      await expect(search()).rejects.toThrow(/was not a search result/);
+      expect(outcomes, JSON.stringify(body)).toEqual(['error']);
+    }
+  });
+
+  it('a next page that reports an error, or is not a page, is one error; the pages before it are ok and kept', async () => {
+    const medication = { resourceType: 'MedicationRequest', id: 'm1' };
+    for (const [page2, failure] of [
+      [searchset([{ resource: errorOutcome }]), /reported an error in its search results/],
+      [{ resourceType: 'Patient', id: '1' }, /did not return a page of search results/],
+      [errorOutcome, /answered with an error \(OperationOutcome\)/],
+    ] as const) {
+      handler = (req, res) => answering(req.url?.includes('page=2') ? page2 : searchset([{ resource: medication }], [{ relation: 'next', url: `${base}/MedicationRequest?patient=1&page=2` }]))(req, res);
+      outcomes = [];
+      const result = await search();
+      expect(result.resources).toEqual([medication]);
+      expect(result.pageFailure).toMatch(failure);
+      expect(outcomes).toEqual(['ok', 'error']);
+    }
+  });
+
+  it('a good read and a good search (both of its pages) are ok, once per call', async () => {
+    expect(await readOnce()).toBe('Patient');
+    expect(outcomes).toEqual(['ok']);
+    outcomes = [];
+    handler = (req, res) =>
+      answering(req.url?.includes('page=2') ? searchset([]) : searchset([{ search: { mode: 'outcome' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] } }], [{ relation: 'next', url: `${base}/MedicationRequest?patient=1&page=2` }]))(req, res);
+    expect(await search()).toEqual({ resources: [], truncated: false });
+    expect(outcomes).toEqual(['ok', 'ok']);
+  });
+
+  it('in cds_fhir_fallback_duration_seconds: the OperationOutcome and the failed search are errors, the good read is ok', async () => {
+    const metrics = createMetrics(() => 'v1');
+    const r = createFhirReader({ fhirServer: base, accessToken: 'opaque', requestTimeoutMs: 2_000, onCall: metrics.observeFhirCall, retryDelayMs: 10 });
+    handler = answering(errorOutcome);
+    expect(await readOnce(r)).toMatch(/OperationOutcome/);
+    handler = answering(searchset([{ search: { mode: 'outcome' }, resource: errorOutcome }]));
+    await expect(search(r)).rejects.toThrow(/reported an error/);
+    handler = ok;
+    expect(await readOnce(r)).toBe('Patient');
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^cds_fhir_fallback_duration_seconds_count\{outcome="error"\} 2$/m);
+    expect(text).toMatch(/^cds_fhir_fallback_duration_seconds_count\{outcome="ok"\} 1$/m);
   });
 });
 
