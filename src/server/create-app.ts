@@ -49,6 +49,15 @@ export interface AppDeps {
   readonly admin?: AdminRouterDeps;
 }
 
+/**
+ * The longest /readyz waits for the store's ping, ms. A ping answers in about a millisecond; a store
+ * thread that is stuck (a statement that never ends) answers only when the store's watchdog replaces it
+ * (STORE_WATCHDOG_MS, 30 s by default; 10 s through a cluster worker's IPC). Waiting that long, every
+ * probe would hold a connection and a monitor with a long timeout would hang, told nothing: past this,
+ * the store is reported as not answering and the service as not ready.
+ */
+const READINESS_STORE_TIMEOUT_MS = 1000;
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -109,8 +118,8 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/readyz', async (_req, res) => {
     const ruleSet = deps.ruleSet();
-    const storeOk = deps.store ? await deps.store.ping().catch(() => false) : undefined;
-    const ready = ruleSet.rules.length > 0 && storeOk !== false;
+    const store = deps.store ? await storeReadiness(deps.store, READINESS_STORE_TIMEOUT_MS) : undefined;
+    const ready = ruleSet.rules.length > 0 && (store === undefined || store === 'ok');
     // An audit that cannot be written (a full disk) is shown, but does not make the service unready:
     // taking it out of the load balancer would stop every safety check to protect the audit trail.
     const audit = (deps.store as Partial<StoreDiagnostics> | undefined)?.auditQueueStats?.();
@@ -118,7 +127,7 @@ export function createApp(deps: AppDeps): Express {
       status: ready ? 'ready' : 'not-ready',
       ruleSetVersion: ruleSet.version,
       rules: ruleSet.rules.length,
-      ...(storeOk === undefined ? {} : { store: storeOk ? 'ok' : 'unreachable' }),
+      ...(store === undefined ? {} : { store }),
       ...(audit ? { audit: audit.failures > 0 ? 'failing' : 'ok' } : {}),
     });
   });
@@ -155,4 +164,26 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res) => sendOutcome(res, notFound));
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/**
+ * The store's answer to a ping, as /readyz reports it (a fixed set of values): 'unreachable' when it
+ * failed, 'not answering' when it gave no answer within `timeoutMs`. A ping that answers later is
+ * ignored (its failure too).
+ */
+async function storeReadiness(store: NonNullable<AppDeps['store']>, timeoutMs: number): Promise<'ok' | 'unreachable' | 'not answering'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'not answering'>((resolve) => {
+    timer = setTimeout(() => resolve('not answering'), timeoutMs);
+  });
+  const answer = store.ping().then(
+    (ok) => (ok ? ('ok' as const) : ('unreachable' as const)),
+    () => 'unreachable' as const
+  );
+  try {
+    return await Promise.race([answer, deadline]);
+  } finally {
+    // A store that answers at once leaves no timer behind to keep the process (or a test) alive.
+    clearTimeout(timer);
+  }
 }
