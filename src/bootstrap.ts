@@ -21,17 +21,53 @@ export function loadConfigOrExit(): Config {
 }
 
 /**
+ * How long the process may take to stop after an uncaught exception before it exits 1 regardless: above
+ * a service process's own fatal stop (main.ts) and the cluster primary's worker grace period.
+ */
+const FATAL_BACKSTOP_MS = 20_000;
+
+/** What the process does after an uncaught exception, before it exits (see stopOnUncaughtException). */
+let fatalStop: ((reason: string) => void) | undefined;
+
+/**
+ * Registers the process's bounded stop for an uncaught exception: stop accepting, let the calls in flight
+ * finish for a short while, write the audit queue, exit 1. Without it the process exited at once: the
+ * calls in flight were reset and the audit records of calls already answered 200 were lost, with nothing
+ * saying so. `stop` must end the process itself; a backstop exits 1 if it has not after FATAL_BACKSTOP_MS.
+ */
+export function stopOnUncaughtException(stop: (reason: string) => void): void {
+  fatalStop = stop;
+}
+
+/**
  * The process's logger, with handlers for errors nothing else caught: a rejected promise is logged; an
- * uncaught exception is logged and the process exits 1, since its state may be inconsistent (the cluster
- * primary or the container runtime restarts it cleanly).
+ * uncaught exception is logged and the process stops and exits 1, since its state may be inconsistent (the
+ * cluster primary or the container runtime restarts it cleanly): through the stop registered with
+ * stopOnUncaughtException, else at once. A second uncaught exception during that stop exits at once.
  */
 export function createProcessLogger(config: Config): Logger {
   // Buffered output: one write per 4 KiB of log lines instead of one per request (see createLogger).
   const logger = createLogger(config.logLevel, { bufferBytes: 4096 });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection'));
+  let failed = false;
   process.on('uncaughtException', (err) => {
-    logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; exiting for a clean restart');
-    process.exit(1);
+    logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; stopping for a clean restart');
+    // Whatever ends the process from here on (the stop, its deadline, an empty event loop), it ends as failed.
+    process.exitCode = 1;
+    if (failed || !fatalStop) {
+      process.exit(1);
+    }
+    failed = true;
+    setTimeout(() => {
+      logger.error({ afterMs: FATAL_BACKSTOP_MS }, 'the stop after an uncaught exception did not end the process in time; exiting');
+      process.exit(1);
+    }, FATAL_BACKSTOP_MS).unref();
+    try {
+      fatalStop('uncaughtException');
+    } catch (stopError) {
+      logger.fatal({ err: (stopError as Error).message }, 'the stop after an uncaught exception failed; exiting');
+      process.exit(1);
+    }
   });
   return logger;
 }

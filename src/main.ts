@@ -5,13 +5,13 @@
  */
 import { setupAdmin } from './admin/index.ts';
 import { startRuleSync } from './admin/rule-sync.ts';
-import { createProcessLogger, loadConfigOrExit, openStore } from './bootstrap.ts';
+import { createProcessLogger, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
 import { createRuleSetHolder } from './engine/rule-set-holder.ts';
 import { watchRules } from './engine/watch-rules.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
 import { createCdsAuth } from './security/index.ts';
-import { createApp, createHttpServer, drainHttpServer } from './server/index.ts';
+import { closeHttpServer, createApp, createHttpServer } from './server/index.ts';
 import { createMetrics } from './shared/index.ts';
 import type { Logger } from './shared/index.ts';
 import { createPatientKeyer, loadPatientKeySecret, replayStoreFrom } from './store/index.ts';
@@ -22,6 +22,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const SHUTDOWN_DEADLINE_MS = 8_000;
 /** After the deadline, how long the audit queue may take to be written before the process exits. */
 const SHUTDOWN_FLUSH_MS = 1_500;
+/**
+ * After an uncaught exception, how long the calls in flight may run: the process's state may be
+ * inconsistent, so it stops sooner than on SIGTERM (the audit queue then gets SHUTDOWN_FLUSH_MS as well).
+ */
+const FATAL_DEADLINE_MS = 2_000;
 
 /** Purges audit rows past the retention period now and then daily. */
 function scheduleRetention(store: Store, days: number, logger: Logger): NodeJS.Timeout | undefined {
@@ -57,6 +62,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   if (cluster.role === 'primary') {
+    stopOnUncaughtException((reason) => void cluster.shutdown(reason).finally(() => process.exit(1)));
     return;
   }
   const ownsStore = !(cluster.role === 'worker' && cluster.store);
@@ -165,25 +171,33 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   let stopping = false;
-  const shutdown = (signal: string): void => {
+  /**
+   * Stops accepting, lets the calls in flight finish (until the deadline), writes the audit queue and
+   * exits: 0 after a clean SIGTERM, 1 when something was cut off or lost, or after an uncaught exception.
+   */
+  const shutdown = (signal: string, failed = false): void => {
     if (stopping) {
       return;
     }
     stopping = true;
+    const deadlineMs = failed ? FATAL_DEADLINE_MS : SHUTDOWN_DEADLINE_MS;
     logger.info({ signal }, 'shutting down: finishing in-flight requests, then writing the audit queue');
     watcher?.close();
     ruleSync?.close();
     if (retention) {
       clearInterval(retention);
     }
-    server.close(() => {
+    // Connections busy now (an EHR or a proxy keeps its connections open between calls) would stay open
+    // once their answer is sent, and the server would wait for them until the forced exit: every answer
+    // not yet sent says "Connection: close", and connections are closed once quiet (http-server.ts).
+    void closeHttpServer(server).then(() => {
       const done = ownsStore ? store.close() : store.flush();
       done.then(
         () => {
           // Records the store could not write at close (a full disk) make the stop unclean.
           const lost = ownsStore ? (diagnostics.auditQueueStats?.().droppedClosed ?? 0) : 0;
           if (lost > 0) logger.error({ lost }, 'audit records could not be written on shutdown');
-          process.exit(lost > 0 ? 1 : 0);
+          process.exit(lost > 0 || failed ? 1 : 0);
         },
         (err: Error) => {
           logger.error({ err: err.message }, 'could not write the audit queue on shutdown');
@@ -191,21 +205,18 @@ async function main(): Promise<void> {
         }
       );
     });
-    // Connections busy now (an EHR or a proxy keeps its connections open between calls) would stay
-    // open once their answer is sent, and server.close() would wait for them until the forced exit.
-    // Every answer not yet sent says "Connection: close", and idle connections are closed as they appear.
-    drainHttpServer(server);
     // A request still running after this long is cut off, the audit queue is written as far as it can
     // be in a short while, and the exit code is 1, so the stop shows as unclean. Both together stay below
     // the cluster primary's 15 s grace period and a container engine's usual 10 s stop timeout.
     setTimeout(() => {
-      logger.error({ afterMs: SHUTDOWN_DEADLINE_MS }, 'shutdown: requests still in flight at the deadline; cutting them off');
+      logger.error({ afterMs: deadlineMs }, 'shutdown: requests still in flight at the deadline; cutting them off');
       const written = ownsStore ? store.close() : store.flush();
       const late = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref());
       const exit = (): never => process.exit(1);
       void Promise.race([written, late]).then(exit, exit);
-    }, SHUTDOWN_DEADLINE_MS).unref();
+    }, deadlineMs).unref();
   };
+  stopOnUncaughtException((reason) => shutdown(reason, true));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

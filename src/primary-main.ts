@@ -10,7 +10,7 @@
  * main.ts still works as a primary too (`node src/main.ts` with WORKERS > 1), loading everything.
  */
 import { fileURLToPath } from 'node:url';
-import { createProcessLogger, loadConfigOrExit, openStore } from './bootstrap.ts';
+import { createProcessLogger, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
 
 const config = loadConfigOrExit();
@@ -30,3 +30,6 @@ if (role.role !== 'primary') {
   logger.fatal({ role: role.role }, 'src/primary-main.ts runs the cluster primary only (WORKERS > 1); start the service with src/start.ts (npm start)');
   process.exit(1);
 }
+// An uncaught exception here stops the cluster as SIGTERM does (the workers finish their calls in flight
+// and hand over their audit records, the store is closed), then exits 1 for a clean restart.
+stopOnUncaughtException((reason) => void role.shutdown(reason).finally(() => process.exit(1)));

@@ -29,7 +29,12 @@ export { ClusterRateLimitStore, RateLimitHub } from './rate-limit-sync.ts';
 
 export type ClusterRole =
   | { readonly role: 'single' }
-  | { readonly role: 'primary'; readonly workers: number }
+  | {
+      readonly role: 'primary';
+      readonly workers: number;
+      /** Stops the workers (each finishes its calls in flight) and the store; does not exit the process. */
+      shutdown(reason: string): Promise<void>;
+    }
   | {
       readonly role: 'worker';
       /** The primary's store (PGlite held there); undefined: open your own (PostgreSQL) or none. */
@@ -97,7 +102,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   // The primary allocates little; the workers, forked with the command line's flags, keep theirs.
   keepYoungGenerationSmall();
   const storeMode: StoreMode = options.store ? (options.store.external ? 'direct' : 'ipc') : 'none';
-  await runPrimary({
+  const primary = await runPrimary({
     workers: count.value,
     logger: options.logger,
     storeMode,
@@ -105,5 +110,5 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     ...(options.exec ? { exec: options.exec } : {}),
     ...(options.workerWatchdogMs ? { workerWatchdogMs: options.workerWatchdogMs } : {}),
   });
-  return { role: 'primary', workers: count.value };
+  return { role: 'primary', workers: count.value, shutdown: (reason) => primary.shutdown(reason) };
 }

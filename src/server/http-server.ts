@@ -7,6 +7,8 @@
  */
 import http from 'node:http';
 import type { RequestListener } from 'node:http';
+import net from 'node:net';
+import type { Socket } from 'node:net';
 
 export interface HttpServerTimeouts {
   /** Longest time to receive a request's headers, ms. */
@@ -17,9 +19,33 @@ export interface HttpServerTimeouts {
   readonly keepAliveTimeoutMs: number;
   /** How often the two limits above are checked, ms. */
   readonly checkIntervalMs: number;
+  /**
+   * On a shutdown, how long a kept-alive connection must have been idle (no request on it, nothing read
+   * from it) before it is closed, ms. Default {@link DRAIN_QUIET_MS}.
+   */
+  readonly drainQuietMs?: number;
 }
 
 export const HTTP_TIMEOUTS: HttpServerTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, checkIntervalMs: 1_000 };
+
+/**
+ * A connection whose answer went out a moment ago is "idle" to Node, yet the client's next request may
+ * already be on its way or unread in the socket: closing it then resets that request (a POST, which no
+ * client resends by itself). A client that has sent nothing for this long is not in the middle of sending.
+ */
+export const DRAIN_QUIET_MS = 250;
+/** How often a draining server looks for connections that have gone quiet, ms. */
+const DRAIN_SWEEP_MS = 50;
+
+/** What the drain needs to know about one connection. */
+interface ConnectionState {
+  /** Requests on it not yet answered and closed. */
+  busy: number;
+  /** When it last became idle (opened, or its last answer closed), performance.now(). */
+  idleSince: number;
+  /** socket.bytesRead then: more read since means a request is arriving. */
+  bytesAtIdle: number;
+}
 
 const drains = new WeakMap<http.Server, () => void>();
 
@@ -29,10 +55,26 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
     app
   );
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
-  // The answers being worked on, so that a shutdown can tell their clients not to reuse the connection.
+  const quietMs = timeouts.drainQuietMs ?? DRAIN_QUIET_MS;
+  // The answers being worked on, so that a shutdown can tell their clients not to reuse the connection,
+  // and every open connection with what it is doing, so that a shutdown closes only the quiet ones.
   const inFlight = new Set<http.ServerResponse>();
+  const connections = new Map<Socket, ConnectionState>();
   let draining = false;
-  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { busy: 0, idleSince: performance.now(), bytesAtIdle: socket.bytesRead });
+    socket.once('close', () => connections.delete(socket));
+  });
+  server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const connection = connections.get(req.socket);
+    if (connection) {
+      connection.busy++;
+      res.once('close', () => {
+        connection.busy--;
+        connection.idleSince = performance.now();
+        connection.bytesAtIdle = req.socket.bytesRead;
+      });
+    }
     if (draining) {
       res.setHeader('Connection', 'close');
       return;
@@ -40,28 +82,46 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   });
+  /** Closes the connections with no request on them, nothing read since, for at least quietMs. */
+  const closeQuiet = (): void => {
+    const now = performance.now();
+    for (const [socket, state] of connections) {
+      if (state.busy === 0 && now - state.idleSince >= quietMs && socket.bytesRead === state.bytesAtIdle) socket.destroy();
+    }
+  };
   drains.set(server, () => {
     draining = true;
     for (const res of inFlight) {
       if (!res.headersSent) res.setHeader('Connection', 'close');
     }
-    server.closeIdleConnections();
-    setInterval(() => server.closeIdleConnections(), 100).unref();
+    closeQuiet();
+    const sweep = setInterval(closeQuiet, Math.min(DRAIN_SWEEP_MS, quietMs));
+    sweep.unref();
+    server.once('close', () => clearInterval(sweep));
   });
   return server;
 }
 
 /**
- * Lets a server made by createHttpServer stop cleanly while clients keep their connections open (EHRs
- * and proxies do): every answer not yet sent, and every later one, says "Connection: close" (the client
- * then opens a new connection, to another replica, instead of sending on this one as it closes), and
- * connections are closed as soon as they are idle. Call with server.close().
+ * Stops a server made by createHttpServer cleanly while clients keep their connections open (EHRs and
+ * proxies do): it stops accepting connections; every answer not yet sent, and every later one, says
+ * "Connection: close" (the client then opens a new connection, to another replica, instead of sending on
+ * this one as it closes); and connections are closed once they have been quiet for `drainQuietMs` (a
+ * request that arrives before that is answered, with "Connection: close").
+ *
+ * Not `server.close()`: since Node 19 it also closes every idle connection at once, which resets a request
+ * the client sent just after its previous answer. The listening socket is closed as net.Server closes it
+ * (http.Server's timeout check, an unref'd timer, then finds no connection to check).
+ * @param server - From {@link createHttpServer} (another server is closed with `server.close()`).
+ * @returns Resolves when the last connection has closed.
  */
-export function drainHttpServer(server: http.Server): void {
+export function closeHttpServer(server: http.Server): Promise<void> {
   const drain = drains.get(server);
-  if (drain) {
-    drain();
-  } else {
-    server.closeIdleConnections();
+  if (!drain) {
+    return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   }
+  return new Promise((resolve, reject) => {
+    net.Server.prototype.close.call(server, (err?: Error) => (err ? reject(err) : resolve()));
+    drain();
+  });
 }

@@ -1,4 +1,4 @@
 export { createApp } from './create-app.ts';
 export type { AppDeps } from './create-app.ts';
-export { HTTP_TIMEOUTS, createHttpServer, drainHttpServer } from './http-server.ts';
+export { HTTP_TIMEOUTS, closeHttpServer, createHttpServer } from './http-server.ts';
 export type { HttpServerTimeouts } from './http-server.ts';

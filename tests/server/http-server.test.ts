@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpServer } from '../../src/server/index.ts';
+import { closeHttpServer, createHttpServer } from '../../src/server/index.ts';
 import type { Server } from 'node:http';
 
 const LIMITS = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 5_000, checkIntervalMs: 100 };
@@ -57,4 +57,61 @@ describe('HTTP server limits for slow clients', () => {
       clearInterval(drip);
     }
   }, 10_000);
+});
+
+// A shutdown (SIGTERM) must not reset a request the client sent on a kept-alive connection just after the
+// previous answer: the connection is "idle" to Node the moment that answer is out, but the next request may
+// already be on its way. Closing every idle connection at once reset one such request per connection.
+describe('HTTP server drain on shutdown', () => {
+  const REQUEST = 'POST /cds-services/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}';
+
+  /** A server that starts its shutdown as soon as its first answer has been sent. */
+  async function drainingAfterFirstAnswer(drainQuietMs: number): Promise<{ port: number; closed: Promise<void> }> {
+    let answers = 0;
+    let closed!: Promise<void>;
+    const srv = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (++answers === 1) {
+          res.once('finish', () => {
+            closed = closeHttpServer(srv);
+          });
+        }
+        res.end('{}');
+      });
+    }, { ...LIMITS, drainQuietMs });
+    server = srv;
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    return { port: (srv.address() as AddressInfo).port, get closed() { return closed; } };
+  }
+
+  it('answers a request sent on the kept-alive connection right after the previous answer, with Connection: close', async () => {
+    // A quiet period far longer than the client takes to send its next request, so the outcome does not
+    // depend on the machine's speed.
+    const drained = await drainingAfterFirstAnswer(5_000);
+    const socket = connect(drained.port, '127.0.0.1');
+    const all = untilClosed(socket);
+    let sentSecond = false;
+    socket.on('data', () => {
+      if (!sentSecond) {
+        sentSecond = true;
+        socket.write(REQUEST);
+      }
+    });
+    socket.write(REQUEST);
+    const text = await all;
+    const answers = text.match(/HTTP\/1\.1 \d+ /g) ?? [];
+    expect(answers).toEqual(['HTTP/1.1 200 ', 'HTTP/1.1 200 ']);
+    expect(text.slice(text.lastIndexOf('HTTP/1.1')).toLowerCase()).toContain('connection: close');
+    await drained.closed;
+  }, 15_000);
+
+  it('closes a kept-alive connection that stays quiet, so the server can finish closing', async () => {
+    const drained = await drainingAfterFirstAnswer(50);
+    const socket = connect(drained.port, '127.0.0.1');
+    const all = untilClosed(socket);
+    socket.write(REQUEST);
+    expect((await all).match(/HTTP\/1\.1 \d+ /g)).toEqual(['HTTP/1.1 200 ']);
+    await drained.closed;
+  }, 15_000);
 });

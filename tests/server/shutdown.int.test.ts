@@ -123,6 +123,73 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
   }, 60_000);
 });
 
+// An uncaught exception (a bug) stops the process as SIGTERM does, but sooner: calls in flight get a short
+// while to finish, the audit queue is written, and the exit code is 1. Before, the process exited at once:
+// the call in flight was reset and the audit records of calls already answered 200 were lost, unlogged.
+describe('an uncaught exception in one process', () => {
+  it('answers the call in flight, writes the audit records of every call answered, and exits 1', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-fatal-test-'));
+    const stall = await startStalledServer();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const flags = NPM_START.nodeArgs.slice(0, -1);
+    const entry = NPM_START.nodeArgs.at(-1)!;
+    const child = spawn(process.execPath, [...flags, '--import', path.join(ROOT, 'tests/support/throw-on-signal.ts'), entry], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...NPM_START.env,
+        WORKERS: '1',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        DATA_DIR: dataDir,
+        CDS_AUTH: 'off',
+        RATE_LIMIT_PER_MINUTE: '0',
+        // The call in flight waits on a FHIR server that never answers, for less than the stop allows it.
+        FHIR_BUDGET_MS: '1000',
+        FHIR_TIMEOUT_MS: '1000',
+        NODE_ENV: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await until('the service to be ready', async () => {
+        const res = await fetch(`${url}/readyz`).catch(() => undefined);
+        return res?.status === 200 ? true : undefined;
+      });
+      const post = async (body: unknown): Promise<number> =>
+        (await fetch(`${url}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+      const answered = randomUUID();
+      expect(await post({ ...FIXTURE, hookInstance: answered })).toBe(200);
+      const inFlightId = randomUUID();
+      const { conditions: _left, ...prefetch } = FIXTURE.prefetch as Record<string, unknown>;
+      const fhirAuthorization = { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'test' };
+      const inFlight = post({ ...FIXTURE, hookInstance: inFlightId, fhirServer: stall.url, fhirAuthorization, prefetch });
+      await until('the FHIR call to reach the stalled server', () => (stall.sockets.size > 0 ? true : undefined));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGUSR2');
+      expect(await inFlight).toBe(200);
+      expect(await exited, out).toBe(1);
+      expect(out).toMatch(/uncaught exception; stopping for a clean restart/);
+      const store = await createStore({ dataDir });
+      try {
+        const rows = await sqlOf(store).query<{ hook_instance: string }>('SELECT hook_instance FROM invocations WHERE hook_instance = ANY($1::text[])', [[answered, inFlightId]]);
+        expect(rows.map((r) => r.hook_instance).sort()).toEqual([answered, inFlightId].sort());
+      } finally {
+        await store.close();
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      stall.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('start-up on an address it cannot listen on', () => {
   it('exits 1 with a log line that names HOST and PORT (not an uncaught-exception stack)', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-listen-test-'));
