@@ -52,6 +52,8 @@ export interface HookOutcome {
   readonly sources: PatientRecord['sources'];
   /** Rules that could not be evaluated (the clinician got an "incomplete" card). */
   readonly failedRules: readonly string[];
+  /** Why, per rule (json-rules-engine's message), for the log. */
+  readonly ruleFailures: readonly RuleFailure[];
 }
 
 /**
@@ -70,7 +72,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
   const drafts = selectDraftOrders(request.context.draftOrders, request.context.selections);
   if (!drafts.some((d) => d.evaluate)) {
     // Nothing to check (e.g. only lab or nutrition orders): no need to touch the record.
-    return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {}, failedRules: [] };
+    return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {}, failedRules: [], ruleFailures: [] };
   }
   const record = await loadPatientRecord(
     recordRequestFor(service, request),
@@ -124,6 +126,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     ...(patientKey ? { patientKey } : {}),
     sources: record.sources,
     failedRules: [...new Set(failures.map((f) => f.ruleId))],
+    ruleFailures: failures.map((f) => ({ ruleId: f.ruleId, message: f.message })),
   };
 }
 

@@ -2,7 +2,7 @@ export { handleOrderHook } from './handle-order-hook.ts';
 export type { HookDeps, HookOutcome } from './handle-order-hook.ts';
 export { loadServiceDefinitions, toDiscovery, SUPPORTED_HOOKS } from './service-definitions.ts';
 export type { ServiceDefinition, ServicesResult } from './service-definitions.ts';
-export { parseOrderHookRequest } from './parse-order-hook-request.ts';
+export { parseOrderHookRequest, safeHookInstance } from './parse-order-hook-request.ts';
 export type * from './types.ts';
 export { handleFeedback } from './handle-feedback.ts';
 export type { FeedbackDeps, FeedbackOutcome } from './handle-feedback.ts';

@@ -236,7 +236,7 @@ const UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
  * (free text, an id built from the patient's record number) is still answered, but that text never reaches the
  * logs or the audit: it is replaced by a short hash, the same for the same text (so it still groups a call).
  */
-function safeHookInstance(value: string): string {
+export function safeHookInstance(value: string): string {
   return UUID.test(value) ? value : `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
 }
 

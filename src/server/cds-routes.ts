@@ -4,10 +4,11 @@
  */
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { handleFeedback, handleOrderHook, parseFeedback, toDiscovery } from '../protocol/index.ts';
+import { handleFeedback, handleOrderHook, parseFeedback, safeHookInstance, toDiscovery } from '../protocol/index.ts';
 import type { CallingClient, HookDeps, HookOutcome, ServiceDefinition } from '../protocol/index.ts';
 import { methodNotAllowedOutcome, notFound, serviceUnavailableOutcome, unsupportedMediaTypeOutcome } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
+import { CLIENT_CLOSED_REQUEST } from './call-end.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 export interface CdsRoutesDeps extends HookDeps {
@@ -15,8 +16,11 @@ export interface CdsRoutesDeps extends HookDeps {
   readonly logger: Logger;
 }
 
-/** Queues the audit record of a successful call; never delays or fails the response. */
-function audit(deps: CdsRoutesDeps, service: ServiceDefinition, outcome: HookOutcome, res: Response): void {
+/**
+ * Queues the audit record of a call that was answered (status 200), or whose answer was ready when its
+ * client had already gone (499); never delays or fails the response.
+ */
+function audit(deps: CdsRoutesDeps, service: ServiceDefinition, outcome: HookOutcome, res: Response, status: number): void {
   if (!deps.store || !outcome.patientKey) {
     return;
   }
@@ -28,7 +32,7 @@ function audit(deps: CdsRoutesDeps, service: ServiceDefinition, outcome: HookOut
     hook: service.hook,
     receivedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
     latencyMs: Math.round((performance.now() - started) * 10) / 10,
-    status: 200,
+    status,
     ruleSetVersion: outcome.ruleSetVersion,
     patientKey: outcome.patientKey,
     ...(identity ? { clientIss: identity.iss, ...(identity.tenant === undefined ? {} : { clientTenant: identity.tenant }) } : {}),
@@ -65,36 +69,46 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       sendOutcome(res, notFound);
       return;
     }
-    if (deps.metrics) {
-      const metrics = deps.metrics;
-      const started = performance.now();
-      res.on('finish', () => metrics.observeRequest(service.id, res.statusCode, (performance.now() - started) / 1000));
-    }
     if (!isJsonContentType(req)) {
       sendOutcome(res, unsupportedMediaTypeOutcome('Send the request as JSON with Content-Type: application/json.'));
       return;
     }
+    // Known before the call is handled, so that an answer other than 200 (a 412, a 400 for a malformed
+    // request, a 500) still carries the rule set version (README) and its log line the hook instance.
+    const hookInstance = (req.body as { hookInstance?: unknown } | undefined)?.hookInstance;
+    if (typeof hookInstance === 'string') res.locals.hookInstance = safeHookInstance(hookInstance);
+    res.setHeader('X-Rule-Set-Version', deps.ruleSet().version);
     try {
       const outcome = await handleOrderHook(service, req.body, deps, callingClient(res));
       res.locals.hookInstance = outcome.request.hookInstance;
       res.locals.ruleSetVersion = outcome.ruleSetVersion;
       res.locals.cardCount = outcome.response.cards.length;
+      // The EHR gave up before the answer (its own timeout): the cards were decided but never shown. The
+      // audit says so (status 499) and they are not counted as cards returned.
+      const delivered = !res.destroyed;
       res.setHeader('X-Rule-Set-Version', outcome.ruleSetVersion);
       res.json(outcome.response);
-      audit(deps, service, outcome, res);
+      audit(deps, service, outcome, res, delivered ? 200 : CLIENT_CLOSED_REQUEST);
       if (deps.metrics) {
-        for (const card of outcome.audited) {
-          deps.metrics.countCard(card.ruleId, card.indicator);
-        }
-        for (const s of outcome.suppressed) {
-          deps.metrics.countSuppressed(s.ruleId);
+        if (delivered) {
+          for (const card of outcome.audited) {
+            deps.metrics.countCard(card.ruleId, card.indicator);
+          }
+          for (const s of outcome.suppressed) {
+            deps.metrics.countSuppressed(s.ruleId);
+          }
         }
         for (const ruleId of outcome.failedRules) {
           deps.metrics.countRuleError(ruleId);
         }
       }
-      if (outcome.failedRules.length > 0) {
-        deps.logger.error({ requestId: res.locals.requestId, hookInstance: outcome.request.hookInstance, failedRules: outcome.failedRules }, 'rules could not be evaluated');
+      if (outcome.ruleFailures.length > 0) {
+        // The engine's messages name the rule's facts and operators, not the patient's data; the logger
+        // scrubs the fields like every line's.
+        deps.logger.error(
+          { requestId: res.locals.requestId, hookInstance: outcome.request.hookInstance, failedRules: outcome.failedRules, errors: outcome.ruleFailures.map((f) => ({ rule: f.ruleId, message: f.message.slice(0, 300) })) },
+          'rules could not be evaluated'
+        );
       }
     } catch (err) {
       next(err);

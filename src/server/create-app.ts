@@ -21,6 +21,7 @@ import { cdsRoutes } from './cds-routes.ts';
 import { cors } from './cors.ts';
 import { errorHandler } from './error-handler.ts';
 import { limitJsonDepth } from './json-depth.ts';
+import { observeServiceCalls } from './observe-service-calls.ts';
 import { requestContext } from './request-context.ts';
 import { sendOutcome } from './send-outcome.ts';
 
@@ -65,6 +66,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestContext(deps.logger));
   const metrics = deps.metrics ?? createMetrics(() => deps.ruleSet().version);
+  // Every call to a service, timed from here whatever answers it: the handler, or a refusal before it (401,
+  // 429, 413, 415, a 400 for JSON that cannot be read or nests too deep), which the handler never sees.
+  app.use('/cds-services', observeServiceCalls(new Set(deps.services.map((s) => s.id)), metrics));
   const breakers = createCircuitBreakers({ failureThreshold: deps.config.fhir.breakerFailures, coolDownMs: deps.config.fhir.breakerCoolDownMs });
   // Security headers (HSTS, nosniff, frame and referrer policy, a strict CSP for the console).
   app.use(

@@ -25,6 +25,9 @@ interface BodyParserError {
   status?: number;
 }
 
+/** Longest 412 reason put on a request's log line. */
+const MAX_PROBLEM_LENGTH = 500;
+
 /** Seconds an EHR is asked to wait before sending again when the store cannot be used. */
 const STORE_RETRY_AFTER_S = 30;
 
@@ -35,6 +38,12 @@ export function errorHandler(logger: Logger) {
       return;
     }
     if (err instanceof OperationOutcomeError) {
+      // A 412 names the required data that could not be obtained and why, in this service's own words
+      // (load-patient-record.ts, fhir-reader.ts: no request text): the request's log line carries it, so an
+      // integrator can tell "no fhirServer sent" from "the FHIR server timed out" without the response body.
+      if (err.outcome.id === 'precondition-failed') {
+        res.locals.problem = err.outcome.issue?.[0]?.details?.text?.slice(0, MAX_PROBLEM_LENGTH);
+      }
       sendOutcome(res, err.outcome);
       return;
     }

@@ -1,11 +1,13 @@
 /**
  * Gives every request an id (from X-Request-Id when it is sane, else a new UUID) and logs one line
- * per request with duration and status. Bodies, headers and tokens are never logged.
+ * per request with duration and status (499 when the client closed the connection before the answer).
+ * Bodies, headers and tokens are never logged.
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { requestPath } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
+import { onCallEnd } from './call-end.ts';
 
 export function requestContext(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -15,7 +17,7 @@ export function requestContext(logger: Logger) {
     res.locals.requestId = requestId;
     res.locals.startedAt = performance.now();
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => {
+    onCallEnd(res, (status) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // Only the fixed fields below (ids, numbers, the path without its query). The line goes through the
       // logger's scrubbing like every line, so a field added later cannot carry a secret or patient data
@@ -25,11 +27,12 @@ export function requestContext(logger: Logger) {
           requestId,
           method: req.method,
           path: requestPath(req),
-          status: res.statusCode,
+          status,
           ms: Math.round(ms * 10) / 10,
           hookInstance: res.locals.hookInstance,
           ruleSetVersion: res.locals.ruleSetVersion,
           cards: res.locals.cardCount,
+          problem: res.locals.problem,
         },
         'request'
       );

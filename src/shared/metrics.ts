@@ -11,7 +11,10 @@ export type FhirCallOutcome = 'ok' | 'error' | 'timeout' | 'circuit-open';
 
 export interface Metrics {
   readonly registry: Registry;
+  /** A hook call (status 499: the client closed the connection first), whatever answered it: the handler, or a refusal before it. */
   observeRequest(service: string, status: number, seconds: number): void;
+  /** A feedback call, likewise. */
+  observeFeedback(service: string, status: number, seconds: number): void;
   countCard(ruleId: string, indicator: string): void;
   countSuppressed(ruleId: string): void;
   countRuleError(ruleId: string): void;
@@ -48,6 +51,13 @@ export function createMetrics(ruleSetVersion: () => string, options: { processMe
   const requests = new Histogram({
     name: 'cds_request_duration_seconds',
     help: 'Latency of CDS Hooks service calls',
+    labelNames: ['service', 'status'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const feedback = new Histogram({
+    name: 'cds_feedback_duration_seconds',
+    help: 'Latency of CDS Hooks feedback calls',
     labelNames: ['service', 'status'],
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
@@ -142,6 +152,7 @@ export function createMetrics(ruleSetVersion: () => string, options: { processMe
   return {
     registry,
     observeRequest: (service, status, seconds) => requests.observe({ service, status: String(status) }, seconds),
+    observeFeedback: (service, status, seconds) => feedback.observe({ service, status: String(status) }, seconds),
     countCard: (rule, indicator) => cards.inc({ rule, indicator }),
     countSuppressed: (rule) => suppressed.inc({ rule }),
     countRuleError: (rule) => ruleErrors.inc({ rule }),

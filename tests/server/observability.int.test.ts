@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFhirTestServer } from '../support/fhir-test-server.ts';
@@ -113,5 +115,96 @@ describe('hostile input hardening', () => {
     expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
+// Calls that end otherwise than with a 200 from the handler are observed too: the slowest calls (the EHR
+// gave up), refusals before the handler, feedback, and 412s, with what an integrator needs to tell them
+// apart. Before, an abandoned call had no log line and no latency sample, yet its cards were counted as
+// returned and audited as a 200; refusals and feedback were not timed; a 412's line had no hook instance.
+describe('calls that do not end in a 200 from the handler', () => {
+  const withoutMedications = (body: Record<string, any>, fhirServer?: string): Record<string, any> => {
+    const { medicationRequests: _left, ...prefetch } = body.prefetch;
+    return { ...body, prefetch, ...(fhirServer ? { fhirServer, fhirAuthorization: { access_token: 'x', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' } } : {}) };
+  };
+
+  it('a call whose client gave up: logged and timed as 499, its cards not counted as returned, audited as 499', async () => {
+    const { createStore } = await import('../../src/store/index.ts');
+    const { sqlOf } = await import('../store/helpers.ts');
+    const { until } = await import('../support/processes.ts');
+    const store = await createStore();
+    try {
+      const { logger, lines } = captureLog();
+      const t = await createTestApp({ store, logger });
+      const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+      server = await startFhirTestServer(prefetchResources(body));
+      server.delayMs = 500;
+      const fhir = server;
+      // The client gives up once the service is waiting on the FHIR server.
+      const listening = http.createServer(t.app).listen(0, '127.0.0.1');
+      await new Promise((resolve) => listening.once('listening', resolve));
+      try {
+        const port = (listening.address() as AddressInfo).port;
+        const gaveUp = new Promise<void>((resolve) => {
+          const req = http.request({ host: '127.0.0.1', port, path: ORDER_SIGN, method: 'POST', headers: { 'content-type': 'application/json' } });
+          req.on('error', () => resolve());
+          req.end(JSON.stringify(withoutMedications(body, fhir.baseUrl)));
+          void until('the FHIR call to start', () => (fhir.calls.length > 0 ? true : undefined)).then(() => req.destroy());
+        });
+        await gaveUp;
+      } finally {
+        listening.close();
+      }
+      const rows = await until('the call to be audited', async () => {
+        await store.flush();
+        const found = await sqlOf(store).query<{ status: number }>('SELECT status FROM invocations WHERE hook_instance = $1', [body.hookInstance]);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(rows.map((r) => Number(r.status))).toEqual([499]);
+      expect(lines.find((l) => l.msg === 'request' && l.path === ORDER_SIGN)).toMatchObject({ status: 499, hookInstance: body.hookInstance });
+      const metrics = (await request(t.app).get('/metrics')).text;
+      expect(metrics).toMatch(/cds_request_duration_seconds_count\{service="cns-depressant-order-sign",status="499"\} 1/);
+      expect(metrics).not.toMatch(/^cds_cards_total\{/m);
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+
+  it('times refusals made before the handler (JSON that cannot be read) and feedback calls', async () => {
+    const t = await createTestApp();
+    expect((await request(t.app).post(ORDER_SIGN).set('content-type', 'application/json').send('{bad')).status).toBe(400);
+    const feedback = await request(t.app).post(`${ORDER_SIGN}/feedback`).send({ feedback: [] });
+    const metrics = (await request(t.app).get('/metrics')).text;
+    expect(metrics).toMatch(/cds_request_duration_seconds_count\{service="cns-depressant-order-sign",status="400"\} 1/);
+    expect(metrics).toContain(`cds_feedback_duration_seconds_count{service="cns-depressant-order-sign",status="${feedback.status}"} 1`);
+  });
+
+  it('a 412: its log line has the hook instance and the reason, and the answer the rule set version', async () => {
+    const { logger, lines } = captureLog();
+    const t = await createTestApp({ logger });
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const res = await request(t.app).post(ORDER_SIGN).send(withoutMedications(body));
+    expect(res.status).toBe(412);
+    expect(res.headers['x-rule-set-version']).toBe(t.ruleSet.version);
+    await new Promise((r) => setImmediate(r));
+    const line = lines.find((l) => l.msg === 'request');
+    expect(line).toMatchObject({ status: 412, hookInstance: body.hookInstance });
+    expect(String(line?.problem)).toMatch(/Required data unavailable: .*prefetch key "medicationRequests"/);
+  });
+
+  it("logs why a rule could not be evaluated (the engine's message), with the rule", async () => {
+    const { logger, lines } = captureLog();
+    const real = (await createTestApp()).ruleSet;
+    const broken = {
+      ...real,
+      engineRules: real.engineRules.map((r) =>
+        r.ruleId === 'naloxone-co-prescribe' ? { ...r, conditions: { all: [{ fact: 'noSuchFact', operator: 'equal', value: 1 }] } as typeof r.conditions } : r
+      ),
+    };
+    const t = await createTestApp({ logger, ruleSet: broken });
+    expect((await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'))).status).toBe(200);
+    const line = lines.find((l) => l.msg === 'rules could not be evaluated');
+    expect(line?.failedRules).toEqual(['naloxone-co-prescribe']);
+    expect(line?.errors).toEqual([{ rule: 'naloxone-co-prescribe', message: expect.stringContaining('noSuchFact') }]);
   });
 });
