@@ -152,6 +152,15 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   // ...and this process's own figures with them (primary-process-metrics.ts).
   const ownFigures = primaryProcessMetrics();
   const serving = new Map<number, Worker>();
+  /**
+   * A worker no longer asked for its metrics (killed by the watchdog, or gone) has its last counts retired
+   * at the same moment: a collection between the two (the watchdog's kill and the worker's exit) summed
+   * the counters without it, and Prometheus reads a counter that falls as a reset.
+   */
+  const stopServing = (id: number): void => {
+    serving.delete(id);
+    collector.forget(id);
+  };
   const collectMetrics = async (call: CallMessage): Promise<ResultMessage> => {
     try {
       const sources = [...serving.values()].map((w) => ({
@@ -222,7 +231,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
         const silentMs = performance.now() - (lastHeard.get(id) ?? Number.POSITIVE_INFINITY);
         if (shuttingDown || worker.isDead() || !serving.has(id) || silentMs < watchdogMs) continue;
         logger.error({ pid: worker.process.pid, silentMs: Math.round(silentMs), watchdogMs }, 'cluster: worker stopped answering (its event loop is blocked); killing it');
-        serving.delete(id);
+        stopServing(id);
         worker.process.kill('SIGKILL');
       }
     });
@@ -272,9 +281,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   };
 
   cluster.on('exit', (worker, code, signal) => {
-    serving.delete(worker.id);
+    stopServing(worker.id);
     lastHeard.delete(worker.id);
-    collector.forget(worker.id);
     if (shuttingDown) return;
     if (!everListening) {
       logger.error({ pid: worker.process.pid, code, signal }, 'cluster: a worker failed during start-up; stopping');
