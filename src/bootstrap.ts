@@ -28,6 +28,16 @@ const FATAL_BACKSTOP_MS = 20_000;
 
 /** What the process does after an uncaught exception, before it exits (see stopOnUncaughtException). */
 let fatalStop: ((reason: string) => void) | undefined;
+/** An uncaught exception happened: whatever stop ends the process, it ends as failed (exitProcess). */
+let uncaught = false;
+
+/**
+ * Ends the process with `code`, or with 1 once an uncaught exception has happened: a SIGTERM stop already
+ * running when one happens (or one started after it) must not exit 0. Every stop path exits through here.
+ */
+export function exitProcess(code: number): never {
+  process.exit(uncaught ? 1 : code);
+}
 
 /**
  * Registers the process's bounded stop for an uncaught exception: stop accepting, let the calls in flight
@@ -53,6 +63,7 @@ export function createProcessLogger(config: Config): Logger {
   process.on('uncaughtException', (err) => {
     logger.fatal({ err: err.message, stack: err.stack }, 'uncaught exception; stopping for a clean restart');
     // Whatever ends the process from here on (the stop, its deadline, an empty event loop), it ends as failed.
+    uncaught = true;
     process.exitCode = 1;
     if (failed || !fatalStop) {
       process.exit(1);

@@ -5,7 +5,7 @@
  */
 import { setupAdmin } from './admin/index.ts';
 import { startRuleSync } from './admin/rule-sync.ts';
-import { createProcessLogger, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
+import { createProcessLogger, exitProcess, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
 import { createRuleSetHolder } from './engine/rule-set-holder.ts';
 import { watchRules } from './engine/watch-rules.ts';
@@ -56,13 +56,14 @@ async function main(): Promise<void> {
   const cluster = await startCluster({
     logger,
     workerWatchdogMs: config.workerWatchdogMs,
+    exit: exitProcess,
     store: { external, open: () => openStore(config, logger) },
   }).catch((err: Error) => {
     logger.fatal({ err: err.message }, 'cluster start failed');
     process.exit(1);
   });
   if (cluster.role === 'primary') {
-    stopOnUncaughtException((reason) => void cluster.shutdown(reason).finally(() => process.exit(1)));
+    stopOnUncaughtException((reason) => void cluster.shutdown(reason).finally(() => exitProcess(1)));
     return;
   }
   const ownsStore = !(cluster.role === 'worker' && cluster.store);
@@ -190,18 +191,19 @@ async function main(): Promise<void> {
     // Connections busy now (an EHR or a proxy keeps its connections open between calls) would stay open
     // once their answer is sent, and the server would wait for them until the forced exit: every answer
     // not yet sent says "Connection: close", and connections are closed once quiet (http-server.ts).
-    void closeHttpServer(server).then(() => {
+    // A server that was not listening any more (ERR_SERVER_NOT_RUNNING) has nothing to drain: the store is still written.
+    void closeHttpServer(server).catch(() => undefined).then(() => {
       const done = ownsStore ? store.close() : store.flush();
       done.then(
         () => {
           // Records the store could not write at close (a full disk) make the stop unclean.
           const lost = ownsStore ? (diagnostics.auditQueueStats?.().droppedClosed ?? 0) : 0;
           if (lost > 0) logger.error({ lost }, 'audit records could not be written on shutdown');
-          process.exit(lost > 0 || failed ? 1 : 0);
+          exitProcess(lost > 0 || failed ? 1 : 0);
         },
         (err: Error) => {
           logger.error({ err: err.message }, 'could not write the audit queue on shutdown');
-          process.exit(1);
+          exitProcess(1);
         }
       );
     });
@@ -212,7 +214,7 @@ async function main(): Promise<void> {
       logger.error({ afterMs: deadlineMs }, 'shutdown: requests still in flight at the deadline; cutting them off');
       const written = ownsStore ? store.close() : store.flush();
       const late = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref());
-      const exit = (): never => process.exit(1);
+      const exit = (): never => exitProcess(1);
       void Promise.race([written, late]).then(exit, exit);
     }, deadlineMs).unref();
   };

@@ -10,7 +10,7 @@
  * main.ts still works as a primary too (`node src/main.ts` with WORKERS > 1), loading everything.
  */
 import { fileURLToPath } from 'node:url';
-import { createProcessLogger, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
+import { createProcessLogger, exitProcess, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
 
 const config = loadConfigOrExit();
@@ -18,6 +18,7 @@ const logger = createProcessLogger(config);
 const role = await startCluster({
   logger,
   workerWatchdogMs: config.workerWatchdogMs,
+  exit: exitProcess,
   store: { external: Boolean(config.store.databaseUrl), open: () => openStore(config, logger) },
   // Workers run start.ts (which loads main.ts in a worker), also when this file was started directly.
   exec: fileURLToPath(new URL('./start.ts', import.meta.url)),
@@ -32,4 +33,4 @@ if (role.role !== 'primary') {
 }
 // An uncaught exception here stops the cluster as SIGTERM does (the workers finish their calls in flight
 // and hand over their audit records, the store is closed), then exits 1 for a clean restart.
-stopOnUncaughtException((reason) => void role.shutdown(reason).finally(() => process.exit(1)));
+stopOnUncaughtException((reason) => void role.shutdown(reason).finally(() => exitProcess(1)));

@@ -66,6 +66,8 @@ export interface StartClusterOptions {
   readonly exec?: string;
   /** Silence after which a worker is killed and replaced, ms (primary.ts). */
   readonly workerWatchdogMs?: number;
+  /** How the primary ends the process after a stop (default process.exit; the service passes bootstrap's exitProcess). */
+  readonly exit?: (code: number) => void;
 }
 
 /**
@@ -109,6 +111,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     ...(options.store ? { openStore: options.store.open } : {}),
     ...(options.exec ? { exec: options.exec } : {}),
     ...(options.workerWatchdogMs ? { workerWatchdogMs: options.workerWatchdogMs } : {}),
+    ...(options.exit ? { exit: options.exit } : {}),
   });
   return { role: 'primary', workers: count.value, shutdown: (reason) => primary.shutdown(reason) };
 }

@@ -8,7 +8,7 @@ import { handleFeedback, handleOrderHook, parseFeedback, safeHookInstance, toDis
 import type { CallingClient, HookDeps, HookOutcome, ServiceDefinition } from '../protocol/index.ts';
 import { methodNotAllowedOutcome, notFound, serviceUnavailableOutcome, unsupportedMediaTypeOutcome } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
-import { CLIENT_CLOSED_REQUEST } from './call-end.ts';
+import { CLIENT_CLOSED_REQUEST, onCallEnd } from './call-end.ts';
 import { sendOutcome } from './send-outcome.ts';
 
 export interface CdsRoutesDeps extends HookDeps {
@@ -83,14 +83,14 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       res.locals.hookInstance = outcome.request.hookInstance;
       res.locals.ruleSetVersion = outcome.ruleSetVersion;
       res.locals.cardCount = outcome.response.cards.length;
-      // The EHR gave up before the answer (its own timeout): the cards were decided but never shown. The
-      // audit says so (status 499) and they are not counted as cards returned.
-      const delivered = !res.destroyed;
       res.setHeader('X-Rule-Set-Version', outcome.ruleSetVersion);
       res.json(outcome.response);
-      audit(deps, service, outcome, res, delivered ? 200 : CLIENT_CLOSED_REQUEST);
-      if (deps.metrics) {
-        if (delivered) {
+      // Audited and counted once the answer is out: when the EHR gave up first (its own timeout), the cards
+      // were decided but never shown, so the audit says 499 and they are not counted as cards returned.
+      onCallEnd(res, (status) => {
+        const delivered = status !== CLIENT_CLOSED_REQUEST;
+        audit(deps, service, outcome, res, delivered ? 200 : CLIENT_CLOSED_REQUEST);
+        if (deps.metrics && delivered) {
           for (const card of outcome.audited) {
             deps.metrics.countCard(card.ruleId, card.indicator);
           }
@@ -98,6 +98,8 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
             deps.metrics.countSuppressed(s.ruleId);
           }
         }
+      });
+      if (deps.metrics) {
         for (const ruleId of outcome.failedRules) {
           deps.metrics.countRuleError(ruleId);
         }

@@ -41,9 +41,9 @@ const DRAIN_SWEEP_MS = 50;
 interface ConnectionState {
   /** Requests on it not yet answered and closed. */
   busy: number;
-  /** When it last became idle (opened, or its last answer closed), performance.now(). */
+  /** When it last showed activity (opened, its last answer closed, bytes read), performance.now(). */
   idleSince: number;
-  /** socket.bytesRead then: more read since means a request is arriving. */
+  /** socket.bytesRead then: more read since is activity (a request arriving, or the rest of a body). */
   bytesAtIdle: number;
 }
 
@@ -82,11 +82,22 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   });
-  /** Closes the connections with no request on them, nothing read since, for at least quietMs. */
+  /**
+   * Closes the connections with no request on them and nothing read for at least quietMs. Bytes read while
+   * no request is open restart the clock rather than keep the connection open for good: the rest of a body
+   * after an early answer (a 415 or 401 sent before the body was read), or a stray CRLF after a request,
+   * which HTTP servers ignore, would otherwise hold the stop until its deadline.
+   */
   const closeQuiet = (): void => {
     const now = performance.now();
     for (const [socket, state] of connections) {
-      if (state.busy === 0 && now - state.idleSince >= quietMs && socket.bytesRead === state.bytesAtIdle) socket.destroy();
+      if (state.busy > 0) continue;
+      if (socket.bytesRead !== state.bytesAtIdle) {
+        state.bytesAtIdle = socket.bytesRead;
+        state.idleSince = now;
+      } else if (now - state.idleSince >= quietMs) {
+        socket.destroy();
+      }
     }
   };
   drains.set(server, () => {

@@ -13,11 +13,20 @@ import { onCallEnd } from './call-end.ts';
 /** `/{id}` or `/{id}/feedback` under the /cds-services mount. */
 const SERVICE_PATH = /^\/([^/]+)(\/feedback)?\/?$/;
 
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // not a valid encoding: Express answers 400, no service is named
+  }
+}
+
 export function observeServiceCalls(serviceIds: ReadonlySet<string>, metrics: Pick<Metrics, 'observeRequest' | 'observeFeedback'>) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method === 'POST') {
       const match = SERVICE_PATH.exec(req.path);
-      const id = match?.[1];
+      // Decoded as Express decodes the route's :id (a client may percent-encode any character).
+      const id = match?.[1] === undefined ? undefined : decoded(match[1]);
       if (id !== undefined && serviceIds.has(id)) {
         const started = performance.now();
         const feedback = match?.[2] !== undefined;

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeHttpServer, createHttpServer } from '../../src/server/index.ts';
+import { until } from '../support/processes.ts';
 import type { Server } from 'node:http';
 
 const LIMITS = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 5_000, checkIntervalMs: 100 };
@@ -114,4 +115,31 @@ describe('HTTP server drain on shutdown', () => {
     expect((await all).match(/HTTP\/1\.1 \d+ /g)).toEqual(['HTTP/1.1 200 ']);
     await drained.closed;
   }, 15_000);
+
+  // Bytes read while no request is open (the rest of a body after an early answer, a stray CRLF after a
+  // request) are activity, not a request: the connection is closed once they stop. Before, such a
+  // connection never counted as quiet and the stop waited for its deadline (8 s), then exited 1.
+  for (const [name, first, after] of [
+    ['the rest of a body after an answer sent before the body was read', 'POST /x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n', '0123456789'],
+    ['a stray CRLF after a request', REQUEST, '\r\n'],
+  ] as const) {
+    it(`closes a connection that sent ${name}, once it is quiet`, async () => {
+      // Answers at once, without reading the body (as a 415 or 401 does).
+      // Kept-alive connections are not closed by their own timeout during the test: only the drain closes this one.
+      const srv = createHttpServer((_req, res) => res.end('{}'), { ...LIMITS, keepAliveTimeoutMs: 120_000, drainQuietMs: 50 });
+      server = srv;
+      let serverSide: Socket | undefined;
+      srv.on('connection', (s: Socket) => (serverSide = s));
+      await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+      const socket = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+      const all = untilClosed(socket);
+      socket.once('data', () => socket.write(after));
+      socket.write(first);
+      // The stop begins once the server has read everything, the bytes after the answer included.
+      const total = Buffer.byteLength(first) + Buffer.byteLength(after);
+      await until('the server to read every byte', () => (serverSide && serverSide.bytesRead >= total ? true : undefined), 10_000);
+      await closeHttpServer(srv);
+      expect((await all).match(/HTTP\/1\.1 \d+ /g)).toEqual(['HTTP/1.1 200 ']);
+    }, 15_000);
+  }
 });

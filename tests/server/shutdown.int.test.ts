@@ -127,7 +127,11 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
 // while to finish, the audit queue is written, and the exit code is 1. Before, the process exited at once:
 // the call in flight was reset and the audit records of calls already answered 200 were lost, unlogged.
 describe('an uncaught exception in one process', () => {
-  it('answers the call in flight, writes the audit records of every call answered, and exits 1', async () => {
+  // Also when it comes during a SIGTERM stop already running: that stop's clean exit must not turn it into a 0.
+  it.each([
+    ['alone', false],
+    ['during a SIGTERM stop', true],
+  ])('%s: answers the call in flight, writes the audit records of every call answered, and exits 1', async (_name, afterSigterm) => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-fatal-test-'));
     const stall = await startStalledServer();
     const port = await freePort();
@@ -171,6 +175,10 @@ describe('an uncaught exception in one process', () => {
       const inFlight = post({ ...FIXTURE, hookInstance: inFlightId, fhirServer: stall.url, fhirAuthorization, prefetch });
       await until('the FHIR call to reach the stalled server', () => (stall.sockets.size > 0 ? true : undefined));
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      if (afterSigterm) {
+        child.kill('SIGTERM');
+        await until('the stop to begin', () => (out.includes('shutting down') ? true : undefined));
+      }
       child.kill('SIGUSR2');
       expect(await inFlight).toBe(200);
       expect(await exited, out).toBe(1);
