@@ -51,7 +51,11 @@ export interface FhirReader {
   search(relativeUrl: string, signal: AbortSignal, maxPages: number): Promise<SearchResult>;
   /** Follows `next` links of a Bundle that came from elsewhere (a paginated prefetch). */
   followPages(bundle: Bundle, signal: AbortSignal, maxPages: number): Promise<SearchResult>;
-  read(reference: string, signal: AbortSignal): Promise<Resource>;
+  /**
+   * @param judge - Why the answer is not what the caller asked for (another resource type or id), or
+   * nothing when it is: such an answer is a FhirReadError with that reason, counted as a failed call.
+   */
+  read(reference: string, signal: AbortSignal, judge?: (answer: Resource) => string | undefined): Promise<Resource>;
 }
 
 /** A FHIR call failed; the message is safe to show (no token, no response body). */
@@ -215,8 +219,8 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     followPages(bundle, signal, maxPages) {
       return collect(bundle, signal, maxPages, 1);
     },
-    read(reference, signal) {
-      return get(new URL(reference, base).toString(), signal);
+    read(reference, signal, judge) {
+      return get(new URL(reference, base).toString(), signal, judge);
     },
   };
 }

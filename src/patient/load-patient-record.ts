@@ -138,7 +138,13 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         return;
       }
       try {
-        const result = expected?.kind === 'read' ? { resources: firstPage(await reader.read(url, budget())), truncated: false } : await reader.search(url, budget(), options.maxPages);
+        // A read answered with another resource (type or id) fails as a call (counted so in the FHIR metrics);
+        // the same check as for what the EHR sent gives the reason.
+        const judgeRead = (answer: Resource): string | undefined => {
+          const problem = keepExpected(expected, [answer], request.patientId, readId).problem;
+          return problem === undefined ? undefined : `the FHIR server's answer was not what was asked for (${problem})`;
+        };
+        const result = expected?.kind === 'read' ? { resources: firstPage(await reader.read(url, budget(), judgeRead)), truncated: false } : await reader.search(url, budget(), options.maxPages);
         const problem = use(result.resources);
         if (problem) {
           sources[key] = 'missing';
@@ -293,12 +299,9 @@ async function resolveServerMedications(
   const readOne = async (ref: string): Promise<void> => {
     const purpose = `the medication behind reference ${ref}`;
     try {
-      const resource = await reader!.read(ref, budget());
-      if (resource.resourceType === 'Medication') {
-        medications.set(ref, resource);
-      } else {
-        gaps.push({ key: 'medication', purpose, reason: 'the FHIR server returned something else', required: false });
-      }
+      // Anything but a Medication fails as a call (counted so in the FHIR metrics) and is a gap below.
+      const resource = await reader!.read(ref, budget(), (answer) => (answer.resourceType === 'Medication' ? undefined : 'the FHIR server returned something else'));
+      medications.set(ref, resource as Medication);
     } catch (err) {
       gaps.push({ key: 'medication', purpose, reason: (err as Error).message, required: false });
     }

@@ -151,3 +151,37 @@ describe('FHIR server answers that are not what was asked for', () => {
     });
   }
 });
+
+// A read answered with another resource ends in a gap or a 412 like a failed call, and is counted as one in
+// cds_fhir_fallback_duration_seconds (it was counted "ok": the content was judged after the call was reported).
+describe('FHIR reads answered with another resource are failed calls in the metrics', () => {
+  const practitioner = { resourceType: 'Practitioner', id: 'pr1' };
+  const fhirCounts = async (app: Parameters<typeof request>[0]): Promise<string[]> =>
+    (await request(app).get('/metrics')).text.split('\n').filter((l) => l.startsWith('cds_fhir_fallback_duration_seconds_count'));
+
+  it('the patient read answered with a Practitioner', async () => {
+    const t = await createTestApp();
+    const body = fixture(FIXTURE);
+    body.fhirServer = await answering(practitioner);
+    body.fhirAuthorization = AUTH;
+    delete body.prefetch.patient;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect([200, 412]).toContain(res.status);
+    expect(JSON.stringify(res.body)).toMatch(/not what was asked for/);
+    expect(await fhirCounts(t.app)).toEqual(['cds_fhir_fallback_duration_seconds_count{outcome="error"} 1']);
+  });
+
+  it('a Medication read answered with a Practitioner', async () => {
+    const t = await createTestApp();
+    const body = fixture(FIXTURE);
+    body.fhirServer = await answering(practitioner);
+    body.fhirAuthorization = AUTH;
+    body.prefetch.medicationRequests.entry.push({
+      resource: { resourceType: 'MedicationRequest', id: 'by-reference', status: 'active', intent: 'order', subject: { reference: `Patient/${body.context.patientId}` }, medicationReference: { reference: 'Medication/m1' } },
+    });
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).toMatch(/returned something else/);
+    expect(await fhirCounts(t.app)).toEqual(['cds_fhir_fallback_duration_seconds_count{outcome="error"} 1']);
+  });
+});
