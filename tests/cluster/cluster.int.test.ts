@@ -13,6 +13,7 @@ import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
 import { npmStartCommand } from '../support/npm-start.ts';
 import { freePort, startStalledServer, until } from '../support/processes.ts';
 import type { StalledServer } from '../support/processes.ts';
+import { auditedStatuses, startServiceProcess } from '../support/service-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -292,51 +293,29 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2 with a rate li
 // primary exited at once and every worker went down with it, the call in flight reset.
 describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2, an uncaught exception in the primary', () => {
   it('answers the call in flight, writes its audit record and exits 1', async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-cluster-fatal-'));
     const stall = await startStalledServer();
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const flags = NPM_START_NODE_ARGS.slice(0, -1);
     // Workers are forked with the primary's flags, so they load the same listener; only the primary is signalled.
-    const child = spawn(process.execPath, [...flags, '--import', path.join(ROOT, 'tests/support/throw-on-signal.ts'), NPM_START_NODE_ARGS.at(-1)!], {
-      cwd: ROOT,
-      env: { ...process.env, ...NPM_START.env, WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: '0', FHIR_BUDGET_MS: '1500', FHIR_TIMEOUT_MS: '1500', NODE_ENV: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const service = await startServiceProcess({
+      importFirst: path.join(ROOT, 'tests/support/throw-on-signal.ts'),
+      env: { WORKERS: '2', FHIR_BUDGET_MS: '1500', FHIR_TIMEOUT_MS: '1500' },
     });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await until('the service to be ready', async () => {
-        const res = await fetch(`${base}/readyz`).catch(() => undefined);
-        return res?.status === 200 ? true : undefined;
-      }, 60_000);
       // The conditions (optional) come from a FHIR server that never answers: a 200 with the "check
       // incomplete" card once the FHIR budget is spent, and an audit record.
       const slow = JSON.parse(FIXTURE) as Record<string, any>;
       const hookInstance = crypto.randomUUID();
       delete slow.prefetch.conditions;
       Object.assign(slow, { hookInstance, fhirServer: stall.url, fhirAuthorization: { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'test' } });
-      const inFlight = fetch(`${base}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(slow) });
+      const inFlight = fetch(`${service.base}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(slow) });
       await until('the FHIR call to reach the stalled server', () => (stall.sockets.size > 0 ? true : undefined));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill('SIGUSR2');
+      service.child.kill('SIGUSR2');
       expect((await inFlight).status).toBe(200);
-      expect(await exited, out).toBe(1);
-      expect(out).toMatch(/uncaught exception; stopping for a clean restart/);
-      const { createStore } = await import('../../src/store/index.ts');
-      const { sqlOf } = await import('../store/helpers.ts');
-      const store = await createStore({ dataDir });
-      try {
-        const rows = await sqlOf(store).query<{ status: number }>('SELECT status FROM invocations WHERE hook_instance = $1', [hookInstance]);
-        expect(rows.map((r) => Number(r.status))).toEqual([200]);
-      } finally {
-        await store.close();
-      }
+      expect(await service.exited, service.output()).toBe(1);
+      expect(service.output()).toMatch(/uncaught exception; stopping for a clean restart/);
+      expect(await auditedStatuses(service.dataDir, [hookInstance])).toEqual({ [hookInstance]: [200] });
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
       stall.close();
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await service.dispose();
     }
   }, 90_000);
 });

@@ -3,7 +3,6 @@
 // connection is then closed, its audit record is written, and the process exits 0 (an unclean stop, cut
 // off at the deadline, exits 1). No timings are asserted: every wait is bounded and only outcomes are checked.
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -11,59 +10,32 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore } from '../../src/store/index.ts';
 import { npmStartCommand } from '../support/npm-start.ts';
 import { freePort, startStalledServer, until } from '../support/processes.ts';
+import { auditedStatuses, startServiceProcess } from '../support/service-process.ts';
+import type { ServiceProcess } from '../support/service-process.ts';
 import type { StalledServer } from '../support/processes.ts';
-import { sqlOf } from '../store/helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const NPM_START = npmStartCommand();
 const SIGN = '/cds-services/cns-depressant-order-sign';
+const THROW_ON_SIGNAL = path.join(ROOT, 'tests/support/throw-on-signal.ts');
 const FIXTURE = JSON.parse(readFileSync(path.join(ROOT, 'fixtures/order-sign/opioid-draft-with-active-benzodiazepine.json'), 'utf8')) as Record<string, unknown>;
 
 describe('SIGTERM, one process, a client that keeps its connection open', () => {
-  let child: ChildProcess;
+  let service: ServiceProcess;
   let base: string;
-  let dataDir: string;
-  let output = '';
   let stall: StalledServer;
 
   beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-shutdown-test-'));
     stall = await startStalledServer();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [...NPM_START.nodeArgs], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...NPM_START.env,
-        WORKERS: '1',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        DATA_DIR: dataDir,
-        CDS_AUTH: 'off',
-        RATE_LIMIT_PER_MINUTE: '0',
-        FHIR_BUDGET_MS: '1500',
-        FHIR_TIMEOUT_MS: '1500',
-        NODE_ENV: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    await until('the service to be ready', async () => {
-      const res = await fetch(`${base}/readyz`).catch(() => undefined);
-      return res?.status === 200 ? true : undefined;
-    });
+    service = await startServiceProcess({ env: { FHIR_BUDGET_MS: '1500', FHIR_TIMEOUT_MS: '1500' } });
+    base = service.base;
   }, 60_000);
 
   afterAll(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
     stall.close();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await service.dispose();
   });
 
   it("reports the audit queue's figures in /metrics (the store's, as npm start wires them)", async () => {
@@ -97,8 +69,7 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
       slow.fhirAuthorization = { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'test' };
       const inFlight = post(slow);
       await until('the FHIR call to reach the stalled server', () => (stall.sockets.size > 0 ? true : undefined));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
+      service.child.kill('SIGTERM');
       const answered = await inFlight;
       // Answered, not cut off.
       expect(answered.status).toBe(200);
@@ -107,16 +78,10 @@ describe('SIGTERM, one process, a client that keeps its connection open', () => 
       expect(answered.connection).toBe('close');
       await answered.socketClosed;
       // 0 only for a clean stop: the deadline for requests that never finish exits 1.
-      expect(await exited, output).toBe(0);
-      expect(output).not.toMatch(/deadline/);
+      expect(await service.exited, service.output()).toBe(0);
+      expect(service.output()).not.toMatch(/deadline/);
       // The audit queue was written before the exit: the call answered during the shutdown is there.
-      const store = await createStore({ dataDir });
-      try {
-        const rows = await sqlOf(store).query<{ status: number }>('SELECT status FROM invocations WHERE hook_instance = $1', [hookInstance]);
-        expect(rows.map((r) => Number(r.status))).toEqual([200]);
-      } finally {
-        await store.close();
-      }
+      expect(await auditedStatuses(service.dataDir, [hookInstance])).toEqual({ [hookInstance]: [200] });
     } finally {
       agent.destroy();
     }
@@ -132,41 +97,12 @@ describe('an uncaught exception in one process', () => {
     ['alone', false],
     ['during a SIGTERM stop', true],
   ])('%s: answers the call in flight, writes the audit records of every call answered, and exits 1', async (_name, afterSigterm) => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-fatal-test-'));
     const stall = await startStalledServer();
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const flags = NPM_START.nodeArgs.slice(0, -1);
-    const entry = NPM_START.nodeArgs.at(-1)!;
-    const child = spawn(process.execPath, [...flags, '--import', path.join(ROOT, 'tests/support/throw-on-signal.ts'), entry], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...NPM_START.env,
-        WORKERS: '1',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        DATA_DIR: dataDir,
-        CDS_AUTH: 'off',
-        RATE_LIMIT_PER_MINUTE: '0',
-        // The call in flight waits on a FHIR server that never answers, for less than the stop allows it.
-        FHIR_BUDGET_MS: '1000',
-        FHIR_TIMEOUT_MS: '1000',
-        NODE_ENV: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    // The call in flight waits on a FHIR server that never answers, for less than the stop allows it.
+    const service = await startServiceProcess({ importFirst: THROW_ON_SIGNAL, env: { FHIR_BUDGET_MS: '1000', FHIR_TIMEOUT_MS: '1000' } });
     try {
-      await until('the service to be ready', async () => {
-        const res = await fetch(`${url}/readyz`).catch(() => undefined);
-        return res?.status === 200 ? true : undefined;
-      });
       const post = async (body: unknown): Promise<number> =>
-        (await fetch(`${url}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+        (await fetch(`${service.base}${SIGN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
       const answered = randomUUID();
       expect(await post({ ...FIXTURE, hookInstance: answered })).toBe(200);
       const inFlightId = randomUUID();
@@ -174,26 +110,18 @@ describe('an uncaught exception in one process', () => {
       const fhirAuthorization = { access_token: 'opaque', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'test' };
       const inFlight = post({ ...FIXTURE, hookInstance: inFlightId, fhirServer: stall.url, fhirAuthorization, prefetch });
       await until('the FHIR call to reach the stalled server', () => (stall.sockets.size > 0 ? true : undefined));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       if (afterSigterm) {
-        child.kill('SIGTERM');
-        await until('the stop to begin', () => (out.includes('shutting down') ? true : undefined));
+        service.child.kill('SIGTERM');
+        await until('the stop to begin', () => (service.output().includes('shutting down') ? true : undefined));
       }
-      child.kill('SIGUSR2');
+      service.child.kill('SIGUSR2');
       expect(await inFlight).toBe(200);
-      expect(await exited, out).toBe(1);
-      expect(out).toMatch(/uncaught exception; stopping for a clean restart/);
-      const store = await createStore({ dataDir });
-      try {
-        const rows = await sqlOf(store).query<{ hook_instance: string }>('SELECT hook_instance FROM invocations WHERE hook_instance = ANY($1::text[])', [[answered, inFlightId]]);
-        expect(rows.map((r) => r.hook_instance).sort()).toEqual([answered, inFlightId].sort());
-      } finally {
-        await store.close();
-      }
+      expect(await service.exited, service.output()).toBe(1);
+      expect(service.output()).toMatch(/uncaught exception; stopping for a clean restart/);
+      expect(await auditedStatuses(service.dataDir, [answered, inFlightId])).toEqual({ [answered]: [200], [inFlightId]: [200] });
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
       stall.close();
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await service.dispose();
     }
   }, 60_000);
 });
