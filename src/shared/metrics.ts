@@ -7,6 +7,9 @@ import { getHeapStatistics } from 'node:v8';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { watchEventLoopDelay } from './event-loop-delay.ts';
 
+/** Seconds: a service call answers in milliseconds; its FHIR fallback may take seconds. */
+const CALL_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 export type FhirCallOutcome = 'ok' | 'error' | 'timeout' | 'circuit-open';
 
 export interface Metrics {
@@ -52,14 +55,14 @@ export function createMetrics(ruleSetVersion: () => string, options: { processMe
     name: 'cds_request_duration_seconds',
     help: 'Latency of CDS Hooks service calls',
     labelNames: ['service', 'status'],
-    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: CALL_BUCKETS,
     registers: [registry],
   });
   const feedback = new Histogram({
     name: 'cds_feedback_duration_seconds',
     help: 'Latency of CDS Hooks feedback calls',
     labelNames: ['service', 'status'],
-    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: CALL_BUCKETS,
     registers: [registry],
   });
   const cards = new Counter({ name: 'cds_cards_total', help: 'Cards returned, per rule and indicator', labelNames: ['rule', 'indicator'], registers: [registry] });
