@@ -10,6 +10,7 @@ import { deriveFacts, engineFactsFor, selectDraftOrders } from '../facts/index.t
 import { loadPatientRecord } from '../patient/index.ts';
 import type { CircuitBreakers, FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
 import type { Metrics } from '../shared/index.ts';
+import { auditOrderRef } from './audit-order-ref.ts';
 import { parseOrderHookRequest } from './parse-order-hook-request.ts';
 import { recordRequestFor } from './record-request.ts';
 import type { AuditedCard, Store, SuppressedCard } from '../store/index.ts';
@@ -111,7 +112,7 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
       uuid: b.card.uuid ?? '',
       ruleId: b.ruleId,
       indicator: b.card.indicator,
-      ...(b.orderRef ? { orderRef: b.orderRef } : {}),
+      ...(b.orderRef ? { orderRef: auditOrderRef(b.orderRef) } : {}),
       suggestionUuids: (b.card.suggestions ?? []).flatMap((s) => (s.uuid ? [s.uuid] : [])),
       materialState: b.materialState,
     })),
@@ -178,7 +179,7 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
           .find((s) => !materiallyChanged(rule, b.materialState, s.materialState))
       : undefined;
     if (rule && snooze) {
-      suppressed.push({ ruleId: b.ruleId, snoozeId: snooze.id, ...(b.orderRef ? { orderRef: b.orderRef } : {}) });
+      suppressed.push({ ruleId: b.ruleId, snoozeId: snooze.id, ...(b.orderRef ? { orderRef: auditOrderRef(b.orderRef) } : {}) });
     } else {
       shown.push(b);
     }

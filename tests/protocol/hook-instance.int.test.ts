@@ -45,3 +45,27 @@ describe('hookInstance in the log and the audit', () => {
     expect((await callWith(urn)).audited).toBe(urn);
   });
 });
+
+// The draft order's id is the EHR's choice too: FHIR restricts it to 1-64 letters, digits, "-" and ".", but a
+// draft with a name or record number as its id is still answered. The audit keeps only a hash of such an id.
+describe('the draft order reference in the audit', () => {
+  async function auditedRef(draftId: string): Promise<string | undefined> {
+    const t = await createTestApp({ store });
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.context.draftOrders.entry[0].resource.id = draftId;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    const card = expectConformant(res.body).find((c) => c.source.topic?.code === 'opioid-benzodiazepine');
+    return (await store.findIssuedCards([card!.uuid!]))[0]?.orderRef;
+  }
+
+  it('an id that is not a FHIR id is answered, but only its hash is audited', async () => {
+    const ref = await auditedRef('Jane Doe MRN 00123456');
+    expect(ref).toMatch(/^MedicationRequest\/sha256:[0-9a-f]{32}$/);
+    expect(await auditedRef('Jane Doe MRN 00123456')).toBe(ref);
+  });
+
+  it('a FHIR id is kept', async () => {
+    expect(await auditedRef('draft-7.b')).toBe('MedicationRequest/draft-7.b');
+  });
+});
