@@ -281,6 +281,9 @@ export function buildCandidates(fixturesDir: string, variants = 2, seed = 202611
       const draftBundle = ctx.draftOrders as { entry?: Json[] };
       draftBundle.entry ??= [];
       const medDrafts = () => draftBundle.entry!.filter((e) => (e.resource as Json | undefined)?.resourceType === 'MedicationRequest').length;
+      // A fixture whose draft orders hold no MedicationRequest (another kind of order) is left out: every
+      // request of the corpus carries 1 to 3 medication drafts.
+      if (medDrafts() === 0) break;
       const roll = rand();
       const wantDrafts = roll < 0.5 ? 1 : roll < 0.8 ? 2 : 3;
       let d = 0;
@@ -314,6 +317,9 @@ export function buildCandidates(fixturesDir: string, variants = 2, seed = 202611
           n++;
         }
       }
+      // A fixture whose prefetch has no bundle to pad (every key sent as null: "could not prefetch") cannot
+      // reach 30 resources and is left out, like one without a medication draft.
+      if (countPrefetched(pf) < 30) break;
       out.push({
         name: `${path.relative(fixturesDir, file)}#${v}`,
         path: servicePath,
