@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedbackCommentKey } from '../../src/protocol/handle-feedback.ts';
-import { createPatientKeyer, createStore } from '../../src/store/index.ts';
+import { createPatientKeyer } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
 import { sqlOf } from '../store/helpers.ts';
-import { ORDER_SIGN, TEST_PATIENT_KEY_SECRET, createTestApp, expectConformant, fixtureForPatient } from '../support/test-app.ts';
+import { ORDER_SIGN, TEST_PATIENT_KEY_SECRET, issuedCard, openAppWithStore } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 const FEEDBACK = `${ORDER_SIGN}/feedback`;
@@ -18,19 +18,10 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 describe('feedback comments are stored as a keyed hash', () => {
   let store: ServiceStore;
   let t: TestApp;
-  beforeAll(async () => {
-    store = await createStore({ flushIntervalMs: 20 });
-    t = await createTestApp({ store });
-  });
-  afterAll(async () => {
-    await store.close();
-  });
+  beforeAll(async () => ({ store, t } = await openAppWithStore()));
+  afterAll(() => store.close());
 
-  async function issueCard(patientId: string): Promise<string> {
-    const res = await request(t.app).post(ORDER_SIGN).send(fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', patientId));
-    expect(res.status).toBe(200);
-    return expectConformant(res.body).find((c) => c.source.topic?.code === RULE)!.uuid!;
-  }
+  const issueCard = async (patientId: string): Promise<string> => (await issuedCard(t.app, patientId, RULE)).uuid!;
 
   const comment = (card: string, userComment: string, outcomeTimestamp = '2026-11-21T12:00:00Z') => ({
     feedback: [{ card, outcome: 'overridden', outcomeTimestamp, overrideReason: { userComment } }],

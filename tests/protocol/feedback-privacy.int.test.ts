@@ -5,10 +5,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/index.ts';
-import { createStore } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
 import { sqlOf } from '../store/helpers.ts';
-import { ORDER_SIGN, createTestApp, expectConformant, fixtureForPatient } from '../support/test-app.ts';
+import { ORDER_SIGN, issuedCard, openAppWithStore } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 const FEEDBACK = `${ORDER_SIGN}/feedback`;
@@ -18,19 +17,10 @@ const PHI = 'ZZPHI Jane Doe MRN 12345';
 describe('feedback stores no text of the EHR', () => {
   let store: ServiceStore;
   let t: TestApp;
-  beforeAll(async () => {
-    store = await createStore({ flushIntervalMs: 20 });
-    t = await createTestApp({ store });
-  });
-  afterAll(async () => {
-    await store.close();
-  });
+  beforeAll(async () => ({ store, t } = await openAppWithStore()));
+  afterAll(() => store.close());
 
-  async function issueCard(patientId: string) {
-    const res = await request(t.app).post(ORDER_SIGN).send(fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', patientId));
-    expect(res.status).toBe(200);
-    return expectConformant(res.body).find((c) => c.source.topic?.code === RULE)!;
-  }
+  const issueCard = (patientId: string) => issuedCard(t.app, patientId, RULE);
 
   const rows = async () => sqlOf(store).query<Record<string, unknown>>('SELECT * FROM feedback ORDER BY id');
   const stats = async () => (await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'))).find((s) => s.ruleId === RULE)!;

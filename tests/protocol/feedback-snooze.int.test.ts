@@ -2,9 +2,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OVERRIDE_REASON_SYSTEM } from '../../src/cards/index.ts';
 import { feedbackCommentKey } from '../../src/protocol/handle-feedback.ts';
-import { createPatientKeyer, createStore } from '../../src/store/index.ts';
+import { createPatientKeyer } from '../../src/store/index.ts';
 import type { ServiceStore } from '../../src/store/index.ts';
-import { ORDER_SELECT, ORDER_SIGN, TEST_PATIENT_KEY_SECRET, createTestApp, expectConformant, fixtureForPatient } from '../support/test-app.ts';
+import { ORDER_SELECT, ORDER_SIGN, TEST_PATIENT_KEY_SECRET, createTestApp, expectConformant, fixtureForPatient, openAppWithStore } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 const FEEDBACK = `${ORDER_SIGN}/feedback`;
@@ -28,13 +28,8 @@ function withMethod(store: ServiceStore, name: keyof ServiceStore, replace: () =
 describe('feedback endpoint and snoozes', () => {
   let store: ServiceStore;
   let t: TestApp;
-  beforeAll(async () => {
-    store = await createStore({ flushIntervalMs: 20 });
-    t = await createTestApp({ store });
-  });
-  afterAll(async () => {
-    await store.close();
-  });
+  beforeAll(async () => ({ store, t } = await openAppWithStore()));
+  afterAll(() => store.close());
 
   async function sign(body: Record<string, any>) {
     const res = await request(t.app).post(ORDER_SIGN).send(body);

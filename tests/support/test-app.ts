@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express } from 'express';
 import type { Resource } from '@medplum/fhirtypes';
+import request from 'supertest';
 import { expect } from 'vitest';
 import { testConfig } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/index.ts';
@@ -17,8 +18,8 @@ import type { Card, ServiceDefinition } from '../../src/protocol/index.ts';
 import { validateCdsResponse } from '../../src/protocol/validate-response.ts';
 import type { CdsAuth } from '../../src/security/index.ts';
 import { createApp } from '../../src/server/index.ts';
-import { createPatientKeyer } from '../../src/store/index.ts';
-import type { Store } from '../../src/store/index.ts';
+import { createPatientKeyer, createStore } from '../../src/store/index.ts';
+import type { ServiceStore, Store } from '../../src/store/index.ts';
 
 export const TEST_PATIENT_KEY_SECRET = 'test-secret-for-patient-keys-0123456789';
 import { createLogger } from '../../src/shared/index.ts';
@@ -68,6 +69,21 @@ export function fixtureForPatient(relative: string, patientId: string): Record<s
   out.context.patientId = patientId;
   out.hookInstance = crypto.randomUUID();
   return out;
+}
+
+/** An in-memory store (audit written every 20 ms) and an app using it, for feedback and snooze tests. */
+export async function openAppWithStore(): Promise<{ store: ServiceStore; t: TestApp }> {
+  const store = await createStore({ flushIntervalMs: 20 });
+  return { store, t: await createTestApp({ store }) };
+}
+
+/** Signs the opioid + benzodiazepine fixture for `patientId` and returns the card of `ruleId` it got. */
+export async function issuedCard(app: Express, patientId: string, ruleId: string): Promise<Card> {
+  const res = await request(app).post(ORDER_SIGN).send(fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', patientId));
+  expect(res.status).toBe(200);
+  const card = expectConformant(res.body).find((c) => c.source.topic?.code === ruleId);
+  if (!card) throw new Error(`no ${ruleId} card for ${patientId}`);
+  return card;
 }
 
 export function fixtureNames(folder: string): string[] {
