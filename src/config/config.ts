@@ -4,6 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { parseTrustProxy } from './trust-proxy.ts';
+import type { TrustProxy } from './trust-proxy.ts';
 
 export interface FhirFallbackConfig {
   /** Whole-request budget for FHIR-server fallback, in ms. Every fetch of one request shares it. */
@@ -118,6 +120,13 @@ export interface Config {
   readonly maxJsonDepth: number;
   /** Calls per minute per client issuer (or address) on /cds-services; 0 turns limiting off. */
   readonly rateLimitPerMinute: number;
+  /**
+   * Calls refused for their token (401) per client address per minute after which that address's calls
+   * are refused (429) without verifying their token, until the minute ends; 0 turns it off.
+   */
+  readonly authFailureLimitPerMinute: number;
+  /** Proxies trusted to report a caller's address (Express's `trust proxy`; trust-proxy.ts). */
+  readonly trustProxy: TrustProxy;
   readonly fhir: FhirFallbackConfig;
   readonly admin: AdminConfig;
   readonly rulesWatch: RulesWatchConfig;
@@ -229,6 +238,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (watchFlag !== 'on' && watchFlag !== 'off') {
     errors.push(`RULES_WATCH must be "on" or "off" (got "${watchFlag}")`);
   }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (!trustProxy.ok) {
+    errors.push(trustProxy.error);
+  }
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     errors.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
@@ -270,6 +283,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     maxJsonDepth: int('MAX_JSON_DEPTH', 64, 8, 1000),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
+    authFailureLimitPerMinute: int('AUTH_FAILURE_LIMIT_PER_MINUTE', 600, 0, 100_000_000),
+    trustProxy: trustProxy.ok ? trustProxy.value : false,
     fhir: {
       budgetMs: int('FHIR_BUDGET_MS', 2500, 50, 60_000),
       requestTimeoutMs: int('FHIR_TIMEOUT_MS', 1500, 50, 60_000),

@@ -57,8 +57,11 @@ export interface RequireCdsJwtOptions {
   readonly logger?: AuthLogger;
   /** Sends the refusal. Default: 401, `WWW-Authenticate: Bearer`, empty body. */
   readonly onUnauthorized?: (req: Request, res: Response) => void;
-  /** Told the reason of every refusal (for metrics: a spike of bad signatures is an attack or a broken EHR). */
-  readonly onRefused?: (reason: VerifyFailureReason) => void;
+  /**
+   * Told the reason of every refusal, with its request (for metrics: a spike of bad signatures is an attack
+   * or a broken EHR; and for the failed-authentication limit per address).
+   */
+  readonly onRefused?: (reason: VerifyFailureReason, req: Request) => void;
 }
 
 /**
@@ -105,7 +108,7 @@ export function requireCdsJwt(options: RequireCdsJwtOptions): RequestHandler {
           { requestId: res.locals.requestId, reason: result.reason, ...loggedIssuer(result.reason, result.iss), audience: loggedAudience(audience), method: req.method, path: requestPath(req) },
           'CDS client JWT refused'
         );
-        options.onRefused?.(result.reason);
+        options.onRefused?.(result.reason, req);
         if (result.reason === 'replay-store-unavailable') {
           // Nothing is wrong with the token: the service cannot check it against replays now (its
           // store is down or stuck). Refused (fail closed), but as a transient failure to retry, with a new

@@ -2,7 +2,7 @@
  * Builds the Express app without listening, so tests drive it through supertest.
  */
 import express from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { MemoryStore, rateLimit } from 'express-rate-limit';
 import type { Store } from 'express-rate-limit';
 import type { StoreDiagnostics } from '../store/index.ts';
 import helmet from 'helmet';
@@ -18,6 +18,7 @@ import { createMetrics, mergeMetrics, notFound, serviceUnavailableOutcome, tooMa
 import type { Metrics } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { cdsRoutes } from './cds-routes.ts';
+import { createAuthFailureLimiter } from './auth-failure-limit.ts';
 import { cors } from './cors.ts';
 import { errorHandler } from './error-handler.ts';
 import { limitJsonDepth } from './json-depth.ts';
@@ -44,8 +45,11 @@ export interface AppDeps {
    * the whole cluster (src/cluster/metrics-collector.ts). Absent: this process's own registry.
    */
   readonly clusterMetrics?: () => Promise<(readonly unknown[])[]>;
-  /** In a cluster worker: the rate limiter's store, counting for every worker (src/cluster/rate-limit-sync.ts). */
-  readonly rateLimitStore?: () => Store;
+  /**
+   * In a cluster worker: a store for the rate limit and the failed-authentication limit, counting for every
+   * worker (src/cluster/rate-limit-sync.ts); called once per limit.
+   */
+  readonly rateLimitStore?: () => Store & Required<Pick<Store, 'get'>>;
   /** Rule administration API at /admin/api (docs/admin-api.md); absent: not mounted. */
   readonly admin?: AdminRouterDeps;
 }
@@ -64,6 +68,10 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (deps.config.trustProxy !== false) {
+    // The caller's address as the named proxies report it (X-Forwarded-For), for the limits below.
+    app.set('trust proxy', deps.config.trustProxy);
+  }
   app.use(requestContext(deps.logger));
   const metrics = deps.metrics ?? createMetrics(() => deps.ruleSet().version);
   // Every call to a service, timed from here whatever answers it: the handler, or a refusal before it (401,
@@ -83,10 +91,34 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use('/cds-services', cors());
   if (deps.auth.mode === 'required') {
+    // An address whose calls keep failing authentication is refused before its tokens are verified
+    // (auth-failure-limit.ts): each forged signature would otherwise cost a verification. In a cluster the
+    // workers share the counts as they do the rate limit's.
+    const failures =
+      deps.config.authFailureLimitPerMinute > 0
+        ? createAuthFailureLimiter({
+            limit: deps.config.authFailureLimitPerMinute,
+            windowMs: 60_000,
+            store: deps.rateLimitStore ? deps.rateLimitStore() : new MemoryStore(),
+            onThrottled: (address, count) =>
+              deps.logger.warn({ address, failures: count }, 'calls from this address are refused without reading their token until the minute ends: too many failed authentications'),
+          })
+        : undefined;
+    if (failures) {
+      app.use('/cds-services', failures.middleware);
+    }
     // Before body parsing (below): an unauthenticated body is never read. CORS runs first so a 401 reaches the browser.
     app.use(
       '/cds-services',
-      requireCdsJwt({ verifier: deps.auth.verifier, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger, onRefused: (reason) => metrics.countAuthRefusal(reason) })
+      requireCdsJwt({
+        verifier: deps.auth.verifier,
+        publicBaseUrl: deps.config.publicBaseUrl,
+        logger: deps.logger,
+        onRefused: (reason, req) => {
+          metrics.countAuthRefusal(reason);
+          failures?.refused(req, reason);
+        },
+      })
     );
   }
   if (deps.config.rateLimitPerMinute > 0) {

@@ -288,6 +288,87 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2 with a rate li
   }, 90_000);
 });
 
+// Calls refused for their token are counted per address for the whole cluster, as the rate limit is: a
+// caller spreading forged tokens over the workers is throttled after about the limit, not twice it.
+describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2, failed authentications', () => {
+  const LIMIT = 8;
+  let child: ChildProcess;
+  let base: string;
+  let publicBase: string;
+  let dataDir: string;
+  let listening = 0;
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-cluster-authfail-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    publicBase = `http://localhost:${port}`;
+    child = spawn(process.execPath, [...NPM_START_NODE_ARGS], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...NPM_START.env,
+        WORKERS: '2',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        DATA_DIR: dataDir,
+        DEV_KEYS_DIR: path.join(dataDir, 'dev-keys'),
+        CDS_TRUST_DEV_ISSUER: 'true',
+        AUTH_FAILURE_LIMIT_PER_MINUTE: String(LIMIT),
+        RATE_LIMIT_PER_MINUTE: '0',
+        NODE_ENV: '',
+      },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let pending = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.includes('"msg":"CDS service listening"')) listening++;
+    });
+    await until('both workers to serve', () => (listening >= 2 ? true : undefined));
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A hook call on a connection of its own: Node's cluster hands new connections to the workers in turn. */
+  const call = (authorization: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${base}${SIGN}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(FIXTURE);
+    });
+
+  it('throttles an address after about the limit of refused tokens across both workers, valid tokens included', async () => {
+    // The counts' windows are the clock's minutes: start well inside one.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 40_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 200));
+    const valid = await mintDevToken(await loadOrCreateDevKeys(path.join(dataDir, 'dev-keys')), `${publicBase}${SIGN}`);
+    expect(await call(`Bearer ${valid}`)).toBe(200);
+    const forged = 'Bearer eyJhbGciOiJFUzM4NCIsImtpZCI6IngifQ.eyJpc3MiOiJ4In0.c2ln';
+    const statuses: number[] = [];
+    while (statuses.length < 40 && (statuses.length < 4 || !statuses.slice(-4).every((s) => s === 429))) {
+      statuses.push(await call(forged));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(statuses.slice(-4)).toEqual([429, 429, 429, 429]);
+    // Shared counts: only the calls made while the counts travel (~200 ms) pass the limit. A count per
+    // worker would refuse nothing before about twice the limit.
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(LIMIT + 4);
+    // Both workers now refuse the address without reading its token, a valid one too.
+    const fresh = await Promise.all([0, 1].map(async () => mintDevToken(await loadOrCreateDevKeys(path.join(dataDir, 'dev-keys')), `${publicBase}${SIGN}`)));
+    expect([await call(`Bearer ${fresh[0]}`), await call(`Bearer ${fresh[1]}`)]).toEqual([429, 429]);
+  }, 90_000);
+});
+
 // An uncaught exception in the primary (a bug) stops the cluster as SIGTERM does: the workers finish the
 // call in flight and hand over its audit record, the store is closed, and the primary exits 1. Before, the
 // primary exited at once and every worker went down with it, the call in flight reset.

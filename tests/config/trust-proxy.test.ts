@@ -1,0 +1,45 @@
+// TRUST_PROXY names the proxies whose X-Forwarded-For gives a caller's address (the failed-authentication
+// and rate limits count by it). "true" would let any caller pick its own address, so it is refused.
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseTrustProxy } from '../../src/config/index.ts';
+
+describe('TRUST_PROXY', () => {
+  it('is off unless set', () => {
+    for (const raw of [undefined, '', '  ', 'false', 'FALSE']) {
+      expect(parseTrustProxy(raw)).toEqual({ ok: true, value: false });
+    }
+    const config = loadConfig({});
+    expect(config.ok && config.value.trustProxy).toBe(false);
+  });
+
+  it('takes a number of hops, or addresses, networks and the names Express knows', () => {
+    expect(parseTrustProxy('1')).toEqual({ ok: true, value: 1 });
+    expect(parseTrustProxy(' loopback, 10.0.0.0/8 ,fd00::/8, 192.0.2.1 , ::1')).toEqual({ ok: true, value: ['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.1', '::1'] });
+    expect(parseTrustProxy('Uniquelocal,linklocal')).toEqual({ ok: true, value: ['uniquelocal', 'linklocal'] });
+    const config = loadConfig({ TRUST_PROXY: '10.1.2.3' });
+    expect(config.ok && config.value.trustProxy).toEqual(['10.1.2.3']);
+  });
+
+  it('refuses "true", impossible hop counts and entries that are not addresses, naming the variable', () => {
+    for (const raw of ['true', 'True', '0', '11', 'proxy.example', '10.0.0.0/33', '::/129', '10.0.0.1/8/1', '10.0.0.0/x', 'loopback,*']) {
+      const parsed = parseTrustProxy(raw);
+      expect(parsed.ok, raw).toBe(false);
+      const config = loadConfig({ TRUST_PROXY: raw });
+      expect(config.ok, raw).toBe(false);
+      expect(!config.ok && config.errors.join('\n'), raw).toMatch(/TRUST_PROXY/);
+    }
+  });
+});
+
+describe('AUTH_FAILURE_LIMIT_PER_MINUTE', () => {
+  it('defaults to 600 refusals per address and minute, 0 turns it off, and a bad value is an error', () => {
+    const fallback = loadConfig({});
+    expect(fallback.ok && fallback.value.authFailureLimitPerMinute).toBe(600);
+    const off = loadConfig({ AUTH_FAILURE_LIMIT_PER_MINUTE: '0' });
+    expect(off.ok && off.value.authFailureLimitPerMinute).toBe(0);
+    for (const bad of ['-1', '1.5', 'lots']) {
+      const result = loadConfig({ AUTH_FAILURE_LIMIT_PER_MINUTE: bad });
+      expect(!result.ok && result.errors.join('\n'), bad).toMatch(/AUTH_FAILURE_LIMIT_PER_MINUTE/);
+    }
+  });
+});
