@@ -147,7 +147,12 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
    * One resource, from one call and at most one retry. `judge` says why an answer is not what the caller
    * asked for (a search result, a page of one), or nothing when it is.
    */
-  const get = async (url: string, signal: AbortSignal, judge?: (answer: Resource) => string | undefined): Promise<Resource> => {
+  const get = async (rawUrl: string, signal: AbortSignal, judge?: (answer: Resource) => string | undefined): Promise<Resource> => {
+    const url = insideBase(rawUrl, base);
+    if (url === undefined) {
+      // Never send the token to another host, or to another path of the EHR's host, than the FHIR server named.
+      throw new FhirReadError('a link pointed outside the EHR FHIR server');
+    }
     let outcome = await call(url, signal);
     // One retry for these idempotent GETs, when the server failed in a way a second try can mend and
     // this request's budget still has time (it bounds the pause and the call).
@@ -192,8 +197,9 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       if (typeof next !== 'string' || next.length === 0) {
         return { resources, truncated: false };
       }
-      if (!next.startsWith(base)) {
-        // Never send the token to another host than the one the EHR named.
+      if (insideBase(next, base) === undefined) {
+        // Never send the token to another host, or outside the FHIR server's path, than the EHR named: the
+        // link is compared once resolved (`..`, `%2e%2e` and backslashes resolved as fetch would), not as text.
         return { resources, truncated: false, pageFailure: 'a next-page link pointed outside the EHR FHIR server' };
       }
       if (pages >= maxPages) {
@@ -223,6 +229,25 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       return get(new URL(reference, base).toString(), signal, judge);
     },
   };
+}
+
+/**
+ * `url` resolved as fetch would resolve it, when it is on `base`'s origin and under its path (whole
+ * segments: `base` ends with a slash); undefined otherwise or when it is not a URL. A raw text comparison
+ * let `https://ehr/fhir/../admin/x` through: it starts with `https://ehr/fhir/`, and is fetched as `/admin/x`.
+ */
+export function insideBase(url: string, base: string): string | undefined {
+  try {
+    const target = new URL(url);
+    const root = new URL(base);
+    if (target.origin !== root.origin || target.username !== '' || target.password !== '') {
+      return undefined;
+    }
+    const prefix = root.pathname.endsWith('/') ? root.pathname : `${root.pathname}/`;
+    return target.pathname.startsWith(prefix) ? target.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why an answer is not a FHIR resource one can use, or undefined when it is one. */

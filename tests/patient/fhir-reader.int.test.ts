@@ -446,3 +446,32 @@ describe("FHIR reader: one byte budget for all of a check's answers", () => {
     expect(await readOnce(reader({ maxResponseBytes: LIMIT }))).toBe('Patient');
   });
 });
+
+describe('FHIR reader: links stay on the FHIR server named', () => {
+  const page = (next: string) => ({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'MedicationRequest', id: 'a', status: 'active' } }], link: [{ relation: 'next', url: next }] });
+  const paths: string[] = [];
+  beforeEach(() => {
+    paths.length = 0;
+    handler = (req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(200, fhirJson);
+      res.end(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [] }));
+    };
+  });
+
+  it('does not follow a next-page link that climbs out of the server\'s path, however it is spelled: the token goes nowhere else on the host', async () => {
+    for (const next of [`${base}/../admin/x`, `${base}/%2e%2e/admin/x`, `${base}/%2E%2E/%2e%2E/admin/x`, `${base}\\..\\admin\\x`, `${base}/./../admin/x`, `${base}x/y`]) {
+      paths.length = 0;
+      const result = await reader().followPages(page(next) as never, AbortSignal.timeout(10_000), 5);
+      expect(result.pageFailure, next).toMatch(/pointed outside the EHR FHIR server/);
+      expect(result.resources.map((r) => r.id), next).toEqual(['a']);
+      expect(paths, next).toEqual([]);
+    }
+  });
+
+  it('follows a next-page link under the server\'s path, sending the resolved URL', async () => {
+    const result = await reader().followPages(page(`${base}/a/../MedicationRequest?page=2`) as never, AbortSignal.timeout(10_000), 5);
+    expect(result.pageFailure).toBeUndefined();
+    expect(paths).toEqual(['/fhir/MedicationRequest?page=2']);
+  });
+});
