@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { badRequestError, namesOtherPatient, patientIdOf } from '../shared/index.ts';
+import { badRequestError, namesOtherPatient } from '../shared/index.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
 import type { FhirAuthorization, OrderHookRequest } from './types.ts';
 
@@ -189,27 +189,13 @@ function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
       return;
     }
     const subject = resource.subject;
-    if (isObject(subject) && subjectIsOtherPatient(subject.reference, patientId)) {
+    if (isObject(subject) && namesOtherPatient(subject.reference, patientId)) {
       throw badRequestError(
         `"context.draftOrders.entry[${i}]" is a MedicationRequest for a different patient than "context.patientId".`,
         `context.draftOrders.entry[${i}].resource.subject`
       );
     }
   });
-}
-
-/**
- * {@link namesOtherPatient}, and, for a relative "Patient/<id>" whose id is outside FHIR's id syntax (which
- * that reader does not take), the plain comparison of the id with `context.patientId`.
- */
-function subjectIsOtherPatient(reference: unknown, patientId: string): boolean {
-  if (namesOtherPatient(reference, patientId)) {
-    return true;
-  }
-  if (typeof reference !== 'string' || !reference.startsWith('Patient/') || patientIdOf(reference) !== undefined) {
-    return false;
-  }
-  return reference.slice('Patient/'.length).split('/')[0] !== patientId;
 }
 
 function parseSelections(value: unknown, draftOrders: Bundle): string[] {

@@ -21,15 +21,49 @@ export function patientIdOf(reference: unknown): string | undefined {
 }
 
 /**
- * True only when the reference clearly names a patient other than `patientId`; a reference this service
- * cannot read (a "urn:uuid:", a contained resource, an identifier only) is not taken for another patient.
+ * The id after the last "Patient/" segment of a reference, read loosely: any characters up to the next "/",
+ * "?" or "#", trimmed; case-insensitive "Patient". For references outside FHIR's id syntax
+ * ("Patient/other_patient", "Patient/other/", an id longer than 64 characters), which {@link patientIdOf}
+ * does not take but which still name a patient.
+ */
+function looseIdOf(reference: string): string | undefined {
+  let id: string | undefined;
+  for (const match of reference.matchAll(LOOSE_PATIENT_SEGMENT)) {
+    id = match[1]?.trim();
+  }
+  return id === undefined || id === '' ? undefined : id;
+}
+
+/** A "Patient/<anything up to / ? #>" segment, at the start or after a "/"; the last one is the patient. */
+const LOOSE_PATIENT_SEGMENT = /(?:^|\/)patient\/([^/?#]*)/gi;
+
+function sameId(id: string, patientId: string): boolean {
+  if (id === patientId) {
+    return true;
+  }
+  try {
+    return decodeURIComponent(id) === patientId;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True only when the reference names a patient other than `patientId`; a reference that names no patient
+ * by id (a "urn:uuid:", a contained resource, a conditional "Patient?identifier=…") is not taken for
+ * another patient. Any other reference to a "Patient/<id>" whose id is not this patient's is, whether or
+ * not the id keeps FHIR's id syntax: an id this service could not read was taken for this patient's, and
+ * another patient's benzodiazepine gave this patient a warning.
  * @param reference - The resource's `subject.reference` or `patient.reference`.
  * @param patientId - The patient of the hook call (`context.patientId`).
  */
 export function namesOtherPatient(reference: unknown, patientId: string): boolean {
-  if (typeof reference === 'string' && reference.length === patientId.length + 8 && reference === `Patient/${patientId}`) {
+  if (typeof reference !== 'string') {
+    return false;
+  }
+  if (reference.length === patientId.length + 8 && reference === `Patient/${patientId}`) {
     return false; // the usual form, without the pattern
   }
-  const id = patientIdOf(reference);
-  return id !== undefined && id !== patientId;
+  const id = patientIdOf(reference) ?? looseIdOf(reference);
+  return id !== undefined && !sameId(id, patientId);
 }

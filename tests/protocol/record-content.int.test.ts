@@ -112,6 +112,29 @@ describe('records of another patient', () => {
     expect(cards.find((c) => c.source.topic?.code === 'check-incomplete')?.detail).toMatch(/a record of another patient/);
   });
 
+  it("another patient's record is left out whatever its id looks like (outside FHIR's id syntax, a trailing slash or space, lower-case)", async () => {
+    const t = await createTestApp();
+    for (const reference of ['Patient/other_patient', 'Patient/other/', 'Patient/other ', `Patient/${'x'.repeat(65)}`, 'patient/other', 'https://ehr.example/fhir/Patient/other_patient/_history/1']) {
+      const body = withoutServer(fixture(FIXTURE));
+      body.prefetch.medicationRequests.entry[0].resource.subject = { reference };
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      const cards = expectConformant(res.body);
+      expect(topics(cards), reference).not.toContain('opioid-benzodiazepine');
+      expect(cards.find((c) => c.source.topic?.code === 'check-incomplete')?.detail, reference).toMatch(/a record of another patient/);
+    }
+  });
+
+  it("this patient's record written loosely (a trailing slash or space, lower-case, percent-encoded) still counts", async () => {
+    const t = await createTestApp();
+    const id = fixture(FIXTURE).context.patientId as string;
+    for (const reference of [`Patient/${id}/`, `Patient/${id} `, `patient/${id}`, `Patient/${encodeURIComponent(id).replace(/-/g, '%2D')}`]) {
+      const body = withoutServer(fixture(FIXTURE));
+      body.prefetch.medicationRequests.entry[0].resource.subject = { reference };
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect(topics(expectConformant(res.body)).sort(), reference).toEqual(['naloxone-co-prescribe', 'opioid-benzodiazepine']);
+    }
+  });
+
   it('a version-specific or absolute reference to this patient still counts', async () => {
     const t = await createTestApp();
     const body = withoutServer(fixture(FIXTURE));
