@@ -8,6 +8,14 @@ import { TIME_DAYS } from './units.ts';
 
 export type TimesPerDay = { readonly perDay: number } | { readonly perDay: null; readonly reason: string };
 
+/**
+ * Most administrations a day taken as a reading of the order: more often than every 30 minutes is not
+ * a dosing schedule but a typing error or a hostile value ("frequency 1, period 1e-300 d"), and the dose
+ * is reported as unreadable rather than multiplied into an absurd daily figure. Continuous infusions do
+ * not come through here: they are rates (`rateQuantity`), which the dose calculators do not read.
+ */
+export const MAX_PER_DAY = 48;
+
 /** http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation codes (Timing.code), per day. */
 const TIMING_CODES: Readonly<Record<string, number>> = {
   QD: 1,
@@ -84,8 +92,17 @@ function fromCode(code: unknown): number | undefined {
   return undefined;
 }
 
-/** Administrations per day; `repeat` wins over `code` when both are given. */
+/**
+ * Administrations per day; `repeat` wins over `code` when both are given. More than MAX_PER_DAY, or a
+ * figure that is not a finite number, is unreadable (the reason does not repeat the figure).
+ */
 export function timesPerDay(timing: unknown): TimesPerDay {
+  const result = readTimesPerDay(timing);
+  if (result.perDay === null || (Number.isFinite(result.perDay) && result.perDay <= MAX_PER_DAY + 1e-9)) return result;
+  return { perDay: null, reason: `timing gives more than ${MAX_PER_DAY} administrations a day (more often than every 30 minutes), which is not a plausible schedule` };
+}
+
+function readTimesPerDay(timing: unknown): TimesPerDay {
   const t = obj(timing);
   if (t === undefined) return { perDay: null, reason: 'no frequency' };
   const repeat = obj(t.repeat);
