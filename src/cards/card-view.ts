@@ -1,6 +1,7 @@
 /**
  * The values a rule's detail template can use ({{order}}, {{riskFactors}}, ...), computed from the
- * facts of one order. Everything that came from the EHR is escaped; numbers are rounded for reading.
+ * facts of one order. Everything that came from the EHR is cut to MAX_TEXT characters and escaped;
+ * numbers are rounded for reading.
  */
 import type { MedicationFact, OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition } from '../engine/index.ts';
@@ -16,8 +17,34 @@ const RISK_GROUPS: ReadonlySet<string> = new Set(RISK_CONDITION_GROUPS);
 
 const round = (n: number): string => String(Math.round(n * 10) / 10);
 
+/**
+ * Most characters of one EHR-supplied text (a medication or condition name, a reason that quotes the
+ * order) put on a card: room for a full product name. Without a cap, 100 drafts named with 48,000
+ * characters each made a 96 MB response, as every card lists up to MAX_LISTED of them in each list. With
+ * it, a card's detail is bounded by its template, MAX_LISTED lines per list and MAX_TEXT per text.
+ */
+export const MAX_TEXT = 200;
+
+/**
+ * Shortens EHR text for a card. Cut it before escaping, so an escape ("\\*") is never split from the
+ * character it protects.
+ * @param text - Text as the EHR sent it.
+ * @returns `text`, or its first MAX_TEXT - 1 characters and an ellipsis, never cut between the two
+ * halves of a surrogate pair.
+ */
+export function clipText(text: string): string {
+  if (text.length <= MAX_TEXT) return text;
+  let end = MAX_TEXT - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1; // a high surrogate: keep the pair whole by dropping it
+  return `${text.slice(0, end).trimEnd()}…`;
+}
+
+/** EHR text as it goes on a card: cut, then escaped. */
+const ehr = (text: string): string => escapeMarkdown(clipText(text));
+
 export function describeSource(m: MedicationFact): string {
-  const date = m.date ? escapeMarkdown(m.date.slice(0, 10)) : undefined;
+  const date = m.date ? ehr(m.date.slice(0, 10)) : undefined;
   switch (m.kind) {
     case 'draft-order':
       return 'another unsigned order in this session';
@@ -49,7 +76,7 @@ function list(meds: readonly MedicationFact[], empty: string): string {
   // Orders being signed in this session first: they are what the clinician can still change, and must
   // never be the ones counted in "and N more".
   const ordered = meds.length > MAX_LISTED ? [...meds.filter((m) => m.kind === 'draft-order'), ...meds.filter((m) => m.kind !== 'draft-order')] : meds;
-  return capped(ordered.map((m) => `- ${escapeMarkdown(m.display)} (${describeSource(m)})`)).join('\n');
+  return capped(ordered.map((m) => `- ${ehr(m.display)} (${describeSource(m)})`)).join('\n');
 }
 
 /** The patient's medications from the group of `interactingClasses` the draft order is not in. */
@@ -78,9 +105,9 @@ function mmeBreakdown(order: OrderFacts): string {
   // total below still counts every one.
   const drugs = order.mme.perDrug.length > MAX_LISTED ? [...order.mme.perDrug].sort((a, b) => (b.mmePerDay ?? Number.POSITIVE_INFINITY) - (a.mmePerDay ?? Number.POSITIVE_INFINITY)) : order.mme.perDrug;
   const lines = drugs.map((d): string => {
-    const name = escapeMarkdown(d.display);
+    const name = ehr(d.display);
     if (d.mmePerDay === null) {
-      return `- ${name}: unknown (${escapeMarkdown(d.reason ?? 'dose could not be calculated')})`;
+      return `- ${name}: unknown (${ehr(d.reason ?? 'dose could not be calculated')})`;
     }
     const dose = d.mgPerDay === null ? '' : ` (${round(d.mgPerDay)} ${d.unit} ${d.ingredient} × ${d.factor ?? '?'})`;
     const flag = d.factorSource === 'cdc-2017-not-2022' ? '; factor is not a CDC 2022 value' : '';
@@ -127,7 +154,7 @@ function riskFactors(rule: RuleDefinition, order: OrderFacts, patient: PatientFa
   for (const c of patient.conditions) {
     if (RISK_GROUPS.has(c.group) && !seen.has(c.group)) {
       seen.add(c.group);
-      lines.push(`${escapeMarkdown(c.label)} (recorded as "${escapeMarkdown(c.display)}")`);
+      lines.push(`${ehr(c.label)} (recorded as "${ehr(c.display)}")`);
     }
   }
   if (order.mme.totalKnown >= limits.mme) {
@@ -158,7 +185,7 @@ function ketamineTiming(order: OrderFacts): string {
  */
 export function cardView(rule: RuleDefinition, order: OrderFacts, patient: PatientFacts): Record<string, string> {
   const view: Record<string, string> = {
-    order: escapeMarkdown(order.order.display),
+    order: ehr(order.order.display),
     interacting: interacting(rule, order),
     patientAge: patient.ageYears === null ? 'unknown age' : `${patient.ageYears} years`,
     riskFactors: riskFactors(rule, order, patient),
