@@ -7,7 +7,7 @@ import { MedplumClient, OperationOutcomeError, isOperationOutcome } from '@medpl
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CallPermit, CircuitBreakers } from './circuit-breaker.ts';
-import { searchResultProblem } from './key-content.ts';
+import { matchesNotSent, searchResultProblem, unreadableEntries } from './key-content.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, FhirRedirectError, FhirResponseNotJsonError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
 
 export type FetchLike = typeof globalThis.fetch;
@@ -45,12 +45,23 @@ export interface SearchResult {
   readonly truncated: boolean;
   /** Why a later page could not be read (the pages before it are in `resources`). */
   readonly pageFailure?: string;
+  /**
+   * Entries of the pages read from the server that were not readable resources (key-content.ts
+   * `unreadableEntries`); left out of `resources`, never to be taken for "nothing found".
+   */
+  readonly unreadable: number;
+  /** A one-page result whose `total` says it has more matches than it carries, with no next page. */
+  readonly notSent?: { readonly total: number; readonly sent: number };
 }
 
 export interface FhirReader {
   search(relativeUrl: string, signal: AbortSignal, maxPages: number): Promise<SearchResult>;
-  /** Follows `next` links of a Bundle that came from elsewhere (a paginated prefetch). */
-  followPages(bundle: Bundle, signal: AbortSignal, maxPages: number): Promise<SearchResult>;
+  /**
+   * Follows `next` links of a Bundle that came from elsewhere (a paginated prefetch). Its own unreadable
+   * entries are the caller's to count: `unreadable` counts the pages read here.
+   * @param searchedType - The type the search was for, when known (a mis-cased one is then unreadable).
+   */
+  followPages(bundle: Bundle, signal: AbortSignal, maxPages: number, searchedType?: string): Promise<SearchResult>;
   /**
    * @param judge - Why the answer is not what the caller asked for (another resource type or id), or
    * nothing when it is: such an answer is a FhirReadError with that reason, counted as a failed call.
@@ -188,31 +199,34 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
    * kept and the failure is reported with them, so the caller can check what it has and say what is
    * missing (the same as when the EHR sent the first page as prefetch).
    */
-  const collect = async (first: Bundle, signal: AbortSignal, maxPages: number, pagesSoFar: number): Promise<SearchResult> => {
+  const collect = async (first: Bundle, signal: AbortSignal, maxPages: number, fetchedFirst: boolean, searchedType: string | undefined): Promise<SearchResult> => {
     const resources: Resource[] = bundleResources(first);
+    let unreadable = fetchedFirst ? unreadableEntries(first, searchedType) : 0;
     let page: Bundle = first;
-    let pages = pagesSoFar;
+    let pages = 1;
     for (;;) {
       const next = Array.isArray(page.link) ? page.link.find((l) => l !== null && typeof l === 'object' && l.relation === 'next')?.url : undefined;
       if (typeof next !== 'string' || next.length === 0) {
-        return { resources, truncated: false };
+        const notSent = pages === 1 && fetchedFirst && searchedType !== undefined ? matchesNotSent(first, searchedType) : undefined;
+        return { resources, truncated: false, unreadable, ...(notSent ? { notSent } : {}) };
       }
       if (insideBase(next, base) === undefined) {
         // Never send the token to another host, or outside the FHIR server's path, than the EHR named: the
         // link is compared once resolved (`..`, `%2e%2e` and backslashes resolved as fetch would), not as text.
-        return { resources, truncated: false, pageFailure: 'a next-page link pointed outside the EHR FHIR server' };
+        return { resources, truncated: false, unreadable, pageFailure: 'a next-page link pointed outside the EHR FHIR server' };
       }
       if (pages >= maxPages) {
-        return { resources, truncated: true };
+        return { resources, truncated: true, unreadable };
       }
       let result: Resource;
       try {
         result = await get(next, signal, pageProblem);
       } catch (err) {
-        return { resources, truncated: false, pageFailure: (err as Error).message };
+        return { resources, truncated: false, unreadable, pageFailure: (err as Error).message };
       }
       page = result as Bundle;
       pages += 1;
+      unreadable += unreadableEntries(page, searchedType);
       resources.push(...bundleResources(page));
     }
   };
@@ -220,10 +234,10 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
   return {
     async search(relativeUrl, signal, maxPages) {
       const first = await get(new URL(relativeUrl, base).toString(), signal, searchProblem);
-      return collect(first as Bundle, signal, maxPages, 1);
+      return collect(first as Bundle, signal, maxPages, true, /^([A-Z][A-Za-z]{1,63})\?/.exec(relativeUrl)?.[1]);
     },
-    followPages(bundle, signal, maxPages) {
-      return collect(bundle, signal, maxPages, 1);
+    followPages(bundle, signal, maxPages, searchedType) {
+      return collect(bundle, signal, maxPages, false, searchedType);
     },
     read(reference, signal, judge) {
       return get(new URL(reference, base).toString(), signal, judge);

@@ -118,3 +118,56 @@ function aboutOtherPatient(resource: Resource, patientId: string): boolean {
   const patient = r.patient && typeof r.patient === 'object' ? r.patient.reference : undefined;
   return namesOtherPatient(subject, patientId) || namesOtherPatient(patient, patientId);
 }
+
+/**
+ * Entries of a search result that cannot be read as resources, counted so that they are never taken for
+ * "nothing found": an `entry` that is not a list (counted as one), an entry that is not an object or has no
+ * `resource`, a resource without a `resourceType`, and one whose type is the searched type (or an included
+ * Medication) spelled in another case ("Medicationrequest": a record of the kind asked for, that no code
+ * reads as one). Other types beside the matches are not counted here (`keepExpected` judges them).
+ * @param bundle - A search result (prefetch, or a page from the FHIR server).
+ * @param searchedType - The type the template searches, when known.
+ */
+export function unreadableEntries(bundle: Bundle, searchedType?: string): number {
+  const entries: unknown = bundle.entry;
+  if (entries === undefined) {
+    return 0;
+  }
+  if (!Array.isArray(entries)) {
+    return 1;
+  }
+  const wanted = searchedType === undefined ? [] : [searchedType, ...INCLUDED_TYPES];
+  let count = 0;
+  for (const entry of entries as unknown[]) {
+    const resource = entry !== null && typeof entry === 'object' ? (entry as { resource?: unknown }).resource : undefined;
+    const type = resource !== null && typeof resource === 'object' ? (resource as { resourceType?: unknown }).resourceType : undefined;
+    if (typeof type !== 'string' || (!wanted.includes(type) && wanted.some((w) => w.toLowerCase() === type.toLowerCase()))) {
+      count += 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * How many matches a one-page search result says it has beyond those it carries: `total` above its
+ * matches (entries of the searched type, or marked `search.mode` "match") with no link to a next page.
+ * Undefined when it carries them all, says no total, or links to more.
+ */
+export function matchesNotSent(bundle: Bundle, searchedType: string): { total: number; sent: number } | undefined {
+  const total: unknown = bundle.total;
+  if (typeof total !== 'number' || !Number.isFinite(total)) {
+    return undefined;
+  }
+  if (Array.isArray(bundle.link) && bundle.link.some((l) => l !== null && typeof l === 'object' && l.relation === 'next')) {
+    return undefined;
+  }
+  let sent = 0;
+  for (const entry of Array.isArray(bundle.entry) ? bundle.entry : []) {
+    const resource = entry !== null && typeof entry === 'object' ? entry.resource : undefined;
+    const mode = entry !== null && typeof entry === 'object' ? entry.search?.mode : undefined;
+    if (mode === 'match' || (mode === undefined && resource?.resourceType === searchedType)) {
+      sent += 1;
+    }
+  }
+  return total > sent ? { total, sent } : undefined;
+}

@@ -15,7 +15,7 @@ import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { bundleReportsError, bundleResources, createFhirReader } from './fhir-reader.ts';
 import type { FetchLike, FhirReader, SearchResult } from './fhir-reader.ts';
-import { expectedContent, keepExpected, searchResultProblem } from './key-content.ts';
+import { expectedContent, keepExpected, matchesNotSent, searchResultProblem, unreadableEntries } from './key-content.ts';
 import type { KeptContent } from './key-content.ts';
 import { fillPrefetchTemplate } from './prefetch-template.ts';
 import { indexAbsoluteReferences, indexBundleFullUrls, indexMedications, referenceKeys, unresolvedMedicationReferences } from './medication-index.ts';
@@ -95,7 +95,22 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         } else if (result.truncated) {
           gap(`there were more than ${options.maxPages} pages; only those were checked`, false);
         }
+        entryGaps(result.unreadable, result.notSent);
       };
+      /**
+       * Entries that are not readable resources, and matches a result says it has but did not carry: the
+       * check goes on with what could be read, and the clinician is told it is incomplete (they may be the
+       * benzodiazepine or the opioid); never read as "nothing found".
+       */
+      const entryGaps = (unreadable: number, notSent: { total: number; sent: number } | undefined): void => {
+        if (unreadable > 0) {
+          gap(`${unreadable === 1 ? 'an entry' : `${unreadable} entries`} of the search result could not be read as FHIR records and ${unreadable === 1 ? 'was' : 'were'} left out`, false);
+        }
+        if (notSent) {
+          gap(`the search result said it found ${notSent.total} but carried ${notSent.sent}, with no link to the rest`, false);
+        }
+      };
+      const searchedType = expected?.kind === 'search' ? expected.resourceType : undefined;
       // An OperationOutcome, or a Bundle whose search reports an error, is an error for the key (CDS
       // Hooks 2.0: services check prefetched data for OperationOutcomes), never "no data".
       const failed = sent !== undefined && (sent.resourceType === 'OperationOutcome' || (sent.resourceType === 'Bundle' && bundleReportsError(sent)));
@@ -106,6 +121,8 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
       const mismatch = shape ?? first?.problem;
       if (sent && first && !mismatch) {
         sources[key] = 'prefetch';
+        const sentSearch = sent.resourceType === 'Bundle' && searchedType !== undefined ? (sent as Bundle) : undefined;
+        entryGaps(sentSearch ? unreadableEntries(sentSearch, searchedType) : 0, sentSearch && searchedType !== undefined ? matchesNotSent(sentSearch, searchedType) : undefined);
         if (!(sent.resourceType === 'Bundle' && Array.isArray(sent.link) && sent.link.some((l) => l !== null && typeof l === 'object' && l.relation === 'next'))) {
           use([], first);
           return;
@@ -115,7 +132,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           gap(`the EHR sent only the first page and ${serverProblem ?? 'gave no FHIR server to fetch the rest from'}`, false);
           return;
         }
-        const result = await reader.followPages(sent, budget(), options.maxPages);
+        const result = await reader.followPages(sent, budget(), options.maxPages, searchedType);
         const problem = use(result.resources);
         if (problem) {
           use([], first);
@@ -144,7 +161,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           const problem = keepExpected(expected, [answer], request.patientId, readId).problem;
           return problem === undefined ? undefined : `the FHIR server's answer was not what was asked for (${problem})`;
         };
-        const result = expected?.kind === 'read' ? { resources: firstPage(await reader.read(url, budget(), judgeRead)), truncated: false } : await reader.search(url, budget(), options.maxPages);
+        const result = expected?.kind === 'read' ? { resources: firstPage(await reader.read(url, budget(), judgeRead)), truncated: false, unreadable: 0 } : await reader.search(url, budget(), options.maxPages);
         const problem = use(result.resources);
         if (problem) {
           sources[key] = 'missing';

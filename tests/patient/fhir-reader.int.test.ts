@@ -297,7 +297,7 @@ describe("FHIR reader: a call's outcome is that of its judged answer", () => {
     outcomes = [];
     handler = (req, res) =>
       answering(req.url?.includes('page=2') ? searchset([]) : searchset([{ search: { mode: 'outcome' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] } }], [{ relation: 'next', url: `${base}/MedicationRequest?patient=1&page=2` }]))(req, res);
-    expect(await search()).toEqual({ resources: [], truncated: false });
+    expect(await search()).toEqual({ resources: [], truncated: false, unreadable: 0 });
     expect(outcomes).toEqual(['ok', 'ok']);
   });
 

@@ -100,6 +100,69 @@ describe('prefetch that is not what its template asked for', () => {
   });
 });
 
+// A search result's entries that are not resources were left out without a word: an `entry` that was an
+// object instead of a list, an entry without `resource`, a resource without `resourceType`, a mis-cased type,
+// or a `total` above what was sent read as "no medications" (no card, no word of an incomplete check).
+describe('search results with entries that cannot be read', () => {
+  const BROKEN: [string, (list: Record<string, any>) => void][] = [
+    ['entry is an object, not a list', (l) => (l.entry = l.entry[0])],
+    ['an entry without a resource', (l) => (l.entry[0] = { fullUrl: 'urn:uuid:1' })],
+    ['an entry that is null', (l) => (l.entry[0] = null)],
+    ['an entry that is a string', (l) => (l.entry[0] = 'x')],
+    ['a resource without resourceType', (l) => delete l.entry[0].resource.resourceType],
+    ['a mis-cased resourceType beside a readable entry', (l) => {
+      l.entry.push({ resource: { ...l.entry[0].resource, id: 'second' } });
+      l.entry[0].resource.resourceType = 'Medicationrequest';
+    }],
+  ];
+
+  it.each(BROKEN)('%s: the clinician is told the check is incomplete', async (_name, breakIt) => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    breakIt(body.prefetch.medicationRequests);
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    const cards = expectConformant(res.body);
+    expect(cards.find((c) => c.source.topic?.code === 'check-incomplete')?.detail).toMatch(/could not be read as FHIR records/);
+  });
+
+  it('a total above the matches sent, with no next page, tells the clinician the check is incomplete', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    body.prefetch.medicationRequests = { resourceType: 'Bundle', type: 'searchset', total: 1 };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const cards = expectConformant(res.body);
+    expect(cards.find((c) => c.source.topic?.code === 'check-incomplete')?.detail).toMatch(/said it found 1 but carried 0/);
+  });
+
+  it('a total that matches what was sent adds nothing, and the warning stands', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    const list = body.prefetch.medicationRequests;
+    list.total = list.entry.filter((e: any) => e.resource.resourceType === 'MedicationRequest').length;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const cards = expectConformant(res.body);
+    expect(topics(cards).sort()).toEqual(['naloxone-co-prescribe', 'opioid-benzodiazepine']);
+  });
+
+  it('the same from the FHIR server: an entry without a resource in its search result is named, not read as nothing', async () => {
+    const t = await createTestApp();
+    const body = fixture(FIXTURE);
+    const broken = { resourceType: 'Bundle', type: 'searchset', entry: [{ fullUrl: 'urn:uuid:1' }] };
+    plain = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/fhir+json' });
+      res.end(JSON.stringify(broken));
+    });
+    await new Promise<void>((resolve) => plain!.listen(0, '127.0.0.1', resolve));
+    body.fhirServer = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/fhir`;
+    body.fhirAuthorization = AUTH;
+    delete body.prefetch.medicationRequests;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(expectConformant(res.body).find((c) => c.source.topic?.code === 'check-incomplete')?.detail).toMatch(/could not be read as FHIR records/);
+  });
+});
+
 describe('records of another patient', () => {
   it("a benzodiazepine of another patient in the medication list is left out, and the clinician told", async () => {
     const t = await createTestApp();
