@@ -29,7 +29,7 @@ describe('a draft opioid with an absurd frequency', () => {
     // The combination is still flagged.
     expect(cards.map((c) => c.topic)).toContain('opioid-benzodiazepine');
     const incomplete = cards.find((c) => c.topic === 'check-incomplete');
-    expect(incomplete?.detail).toMatch(/Could not check the daily opioid dose of Acetaminophen 325 MG \/ Oxycodone Hydrochloride 5 MG Oral Tablet: timing gives more than 48 administrations a day/);
+    expect(incomplete?.detail).toMatch(/Could not check the daily opioid dose of Acetaminophen 325 MG \/ Oxycodone Hydrochloride 5 MG Oral Tablet: timing gives more than 288 administrations a day/);
   });
 
   it('every 6 hours still gives a figure and no incomplete card (control)', async () => {

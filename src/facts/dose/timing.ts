@@ -9,12 +9,15 @@ import { TIME_DAYS } from './units.ts';
 export type TimesPerDay = { readonly perDay: number } | { readonly perDay: null; readonly reason: string };
 
 /**
- * Most administrations a day taken as a reading of the order: more often than every 30 minutes is not
- * a dosing schedule but a typing error or a hostile value ("frequency 1, period 1e-300 d"), and the dose
- * is reported as unreadable rather than multiplied into an absurd daily figure. Continuous infusions do
- * not come through here: they are rates (`rateQuantity`), which the dose calculators do not read.
+ * Most administrations a day taken as a reading of the order: every 5 minutes (288 a day). Acute-care
+ * as-needed orders are written that often ("fentanyl IV every 5 minutes as needed" after surgery; every 10
+ * or 15 minutes for IV hydromorphone) and are read, multiplied as the most frequent reading (a safety
+ * threshold is not under-counted). More often than that is not a dosing schedule but a typing error or a
+ * hostile value ("frequency 1, period 1e-300 d"), and the dose is reported as unreadable rather than
+ * multiplied into an absurd daily figure. Continuous infusions do not come through here: they are rates
+ * (`rateQuantity`), which the dose calculators do not read.
  */
-export const MAX_PER_DAY = 48;
+export const MAX_PER_DAY = 288;
 
 /** http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation codes (Timing.code), per day. */
 const TIMING_CODES: Readonly<Record<string, number>> = {
@@ -99,7 +102,7 @@ function fromCode(code: unknown): number | undefined {
 export function timesPerDay(timing: unknown): TimesPerDay {
   const result = readTimesPerDay(timing);
   if (result.perDay === null || (Number.isFinite(result.perDay) && result.perDay <= MAX_PER_DAY + 1e-9)) return result;
-  return { perDay: null, reason: `timing gives more than ${MAX_PER_DAY} administrations a day (more often than every 30 minutes), which is not a plausible schedule` };
+  return { perDay: null, reason: `timing gives more than ${MAX_PER_DAY} administrations a day (more often than every 5 minutes), which is not a plausible schedule` };
 }
 
 function readTimesPerDay(timing: unknown): TimesPerDay {

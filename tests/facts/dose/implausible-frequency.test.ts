@@ -17,12 +17,13 @@ describe('dosesPerDay: implausible frequencies are unreadable, not multiplied', 
     ['a period so short the division gives Infinity', { frequency: 1, period: 5e-324, periodUnit: 'd' }],
     ['a frequency written as a 400-digit string (Infinity)', { frequency: `1${'0'.repeat(400)}`, period: 1, periodUnit: 'd' }],
     ['every minute', { frequency: 1, period: 1, periodUnit: 'min' }],
+    ['every 4 minutes', { frequency: 1, period: 4, periodUnit: 'min' }],
     ['a one-off count of 1e300 doses', { count: 1e300 }],
-    ['60 times of day', { timeOfDay: Array.from({ length: 60 }, (_, i) => `${String(Math.floor(i / 4) + 6).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')}:00`) }],
+    ['300 times of day', { timeOfDay: Array.from({ length: 300 }, (_, i) => `${String(Math.floor(i / 60) + 6).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`) }],
   ])('%s', (_label, repeat) => {
     const result = dosesPerDay([withRepeat(repeat)]);
     expect(result.perDay).toBeNull();
-    expect('reason' in result && result.reason).toMatch(/more than 48 administrations a day/);
+    expect('reason' in result && result.reason).toMatch(/more than 288 administrations a day/);
   });
 
   it('does not fall back to the code when the repeat is implausible (BID beside 1e300 a day)', () => {
@@ -31,7 +32,9 @@ describe('dosesPerDay: implausible frequencies are unreadable, not multiplied', 
     expect(dosesPerDay([dosage]).perDay).toBeNull();
   });
 
-  it('still reads frequent but plausible schedules up to every 30 minutes', () => {
+  it('still reads frequent but plausible schedules up to every 5 minutes (acute-care as-needed orders)', () => {
+    expect(dosesPerDay([withRepeat({ frequency: 1, period: 5, periodUnit: 'min' })]).perDay).toBeCloseTo(288);
+    expect(dosesPerDay([withRepeat({ frequency: 1, period: 15, periodUnit: 'min' })]).perDay).toBeCloseTo(96);
     expect(dosesPerDay([withRepeat({ frequency: 1, period: 30, periodUnit: 'min' })]).perDay).toBeCloseTo(48);
     expect(dosesPerDay([withRepeat({ frequency: 2, period: 1, periodUnit: 'h' })])).toEqual({ perDay: 48, unit: 'tablet' });
     expect(dosesPerDay([withRepeat({ frequency: 1, period: 1, periodUnit: 'h' })])).toEqual({ perDay: 24, unit: 'tablet' });
