@@ -9,6 +9,7 @@
  * - an OperationOutcome: an error for that key, fetched again from the server when possible;
  * - absent: fetched from `fhirServer` with the bearer token, all keys in parallel, inside one budget.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Bundle, Medication, Patient, Resource } from '@medplum/fhirtypes';
 import { preconditionFailedError } from '../shared/index.ts';
 import type { FhirCallOutcome } from '../shared/index.ts';
@@ -177,8 +178,16 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
     })
   );
 
-  const resources = groupByType([...byKey.values()].flat());
-  const medications = indexMedications([...(resources.get('Medication') ?? []), ...bundleResources(request.draftOrders)]);
+  const sharedIds = new Set<string>();
+  const resources = groupByType([...byKey.values()].flat(), sharedIds);
+  const medicationConflicts = new Set<string>();
+  const medications = indexMedications([...(resources.get('Medication') ?? []), ...bundleResources(request.draftOrders)], medicationConflicts);
+  for (const key of sharedIds) {
+    gaps.push({ key: 'records', purpose: `the records sent as ${key}`, reason: 'different records came with this one id; each was checked, so one order may be counted twice', required: false });
+  }
+  for (const key of medicationConflicts) {
+    gaps.push({ key: 'medication', purpose: `the medication ${key}`, reason: 'two different Medication records came with this id, so a reference to it may have been read as the other drug', required: false });
+  }
   indexBundleFullUrls(medications, request.draftOrders);
   for (const value of Object.values(request.prefetch)) {
     if (value?.resourceType === 'Bundle') {
@@ -249,16 +258,32 @@ function readIdOf(template: string, request: PatientRecordRequest): string | und
   }
 }
 
-function groupByType(resources: readonly Resource[]): Map<string, Resource[]> {
-  const seen = new Set<string>();
+/**
+ * The resources by type, each record once: a resource that came again with the same type, id and content
+ * (a page read twice, a record in two keys) is kept once. Different content under one id is kept each time
+ * and its key given to `sharedIds`: keeping only the first dropped the second without a word (a lisinopril
+ * order sent with the id of the alprazolam order hid the benzodiazepine).
+ */
+function groupByType(resources: readonly Resource[], sharedIds: Set<string>): Map<string, Resource[]> {
+  // The first record of each id; the others of an id only when there are any (rare: no array per record).
+  const first = new Map<string, Resource>();
+  const more = new Map<string, Resource[]>();
   const out = new Map<string, Resource[]>();
   for (const resource of resources) {
     if (resource.id) {
       const key = `${resource.resourceType}/${resource.id}`;
-      if (seen.has(key)) {
-        continue;
+      const earlier = first.get(key);
+      if (earlier === undefined) {
+        first.set(key, resource);
+      } else {
+        const others = more.get(key) ?? [];
+        if (isDeepStrictEqual(earlier, resource) || others.some((e) => isDeepStrictEqual(e, resource))) {
+          continue;
+        }
+        others.push(resource);
+        more.set(key, others);
+        sharedIds.add(key);
       }
-      seen.add(key);
     }
     const list = out.get(resource.resourceType) ?? [];
     list.push(resource);

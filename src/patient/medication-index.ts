@@ -2,6 +2,7 @@
  * Resolves `medicationReference` the three ways an EHR can send it: contained in the resource
  * ("#id"), bundled beside it (draftOrders or a prefetch Bundle), or on the FHIR server.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Bundle, Medication, Reference, Resource } from '@medplum/fhirtypes';
 
 type MedicationUser = Resource & { medicationReference?: Reference; contained?: Resource[] };
@@ -39,14 +40,21 @@ function onServer(reference: string, fhirServer: string | undefined): boolean {
 
 /**
  * Indexes Medication resources by "Medication/id" (and by fullUrl, via the entries' ids).
- * @param resources - Any resources; only Medications are kept.
+ * @param resources - Any resources; only Medications are kept. Of two with one id the later is kept.
+ * @param conflicts - Told the keys of ids that came with two different Medications (a reference to one of
+ *   them may mean the other drug: the caller tells the clinician).
  * @returns A mutable map the loader can add server reads to.
  */
-export function indexMedications(resources: readonly Resource[]): Map<string, Medication> {
+export function indexMedications(resources: readonly Resource[], conflicts?: Set<string>): Map<string, Medication> {
   const index = new Map<string, Medication>();
   for (const resource of resources) {
     if (resource.resourceType === 'Medication' && resource.id) {
-      index.set(`Medication/${resource.id}`, resource);
+      const key = `Medication/${resource.id}`;
+      const earlier = index.get(key);
+      if (earlier !== undefined && !isDeepStrictEqual(earlier, resource)) {
+        conflicts?.add(key);
+      }
+      index.set(key, resource);
     }
   }
   return index;

@@ -163,6 +163,47 @@ describe('search results with entries that cannot be read', () => {
   });
 });
 
+// Records are kept once per type and id; a second record with the same id and other content was dropped
+// without a word, so a lisinopril order sent with the alprazolam order's id hid the benzodiazepine.
+describe('different records with one id', () => {
+  it('keeps both, so the benzodiazepine still warns, and tells the clinician the ids clash', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    const list = body.prefetch.medicationRequests;
+    const benzo = list.entry.find((e: any) => /alprazolam/i.test(JSON.stringify(e.resource.medicationCodeableConcept ?? '')));
+    expect(benzo).toBeDefined();
+    // RxNorm codes as listed in fixtures/README.md.
+    const lisinopril = { ...benzo.resource, medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '314076', display: 'Lisinopril 10 MG Oral Tablet' }], text: 'Lisinopril 10 MG Oral Tablet' } };
+    list.entry.unshift({ resource: lisinopril });
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const cards = expectConformant(res.body);
+    expect(topics(cards)).toContain('opioid-benzodiazepine');
+    expect(cards.find((c) => c.source.topic?.code === 'check-incomplete')?.detail).toMatch(/different records came with this one id/);
+  });
+
+  it('the same record sent twice is one record, with nothing to tell', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    const list = body.prefetch.medicationRequests;
+    list.entry.push(structuredClone(list.entry[0]));
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const cards = expectConformant(res.body);
+    expect(topics(cards).sort()).toEqual(['naloxone-co-prescribe', 'opioid-benzodiazepine']);
+  });
+
+  it('two different Medications with one id: the clinician is told a reference to it may mean the other drug', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    const med = (display: string, code: string) => ({ resourceType: 'Medication', id: 'm1', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code, display }] } });
+    // RxNorm codes as listed in fixtures/README.md.
+    body.prefetch.medicationRequests.entry.push({ resource: med('Alprazolam 0.5 MG Oral Tablet', '308048') });
+    body.context.draftOrders.entry.push({ resource: med('Lisinopril 10 MG Oral Tablet', '314076') });
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const cards = expectConformant(res.body);
+    expect(cards.find((c) => c.source.topic?.code === 'check-incomplete')?.detail).toMatch(/two different Medication records came with this id/);
+  });
+});
+
 describe('records of another patient', () => {
   it("a benzodiazepine of another patient in the medication list is left out, and the clinician told", async () => {
     const t = await createTestApp();
