@@ -9,7 +9,7 @@ import type { MedicationRequest } from '@medplum/fhirtypes';
 import type { OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition, RuleHit, RuleSuggestion } from '../engine/index.ts';
 import type { Action, Card, Suggestion } from '../protocol/types.ts';
-import { cardView, interactingMeds } from './card-view.ts';
+import { cardView, clipText, interactingMeds } from './card-view.ts';
 import { OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM, SOURCE_LABEL } from './codes.ts';
 import { renderTemplate } from './markdown.ts';
 
@@ -109,7 +109,7 @@ function buildSuggestion(s: RuleSuggestion, order: OrderFacts, context: CardCont
     if (!order.order.id || (order.order.status !== undefined && order.order.status !== 'draft')) {
       return [];
     }
-    const action: Action = { type: 'delete', description: `Remove the unsigned order for ${order.order.display}.`, resourceId: `MedicationRequest/${order.order.id}` };
+    const action: Action = { type: 'delete', description: `Remove the unsigned order for ${clipText(order.order.display)}.`, resourceId: `MedicationRequest/${order.order.id}` };
     return [{ label: s.label, uuid: randomUUID(), ...recommended, actions: [action] }];
   }
   if (s.kind === 'order-naloxone' && s.medication && s.instructions) {

@@ -7,7 +7,15 @@ import type { RuleFailure } from '../engine/index.ts';
 import type { DataGap } from '../patient/index.ts';
 import type { Card } from '../protocol/types.ts';
 import { INCOMPLETE_TOPIC_CODE, RULE_TOPIC_SYSTEM, SOURCE_LABEL } from './codes.ts';
+import { clipText } from './card-view.ts';
 import { escapeMarkdown } from './markdown.ts';
+
+/**
+ * Most lines the card lists; the rest are counted. Each gap quotes EHR text (names, reasons), cut by
+ * `clipText`; a request with hundreds of drafts whose doses cannot be read would otherwise make one card of
+ * megabytes, which no clinician reads to the end.
+ */
+export const MAX_INCOMPLETE_LINES = 25;
 
 /**
  * @param gaps - Optional data that could not be obtained.
@@ -19,11 +27,16 @@ export function buildIncompleteCard(gaps: readonly DataGap[], failures: readonly
     return undefined;
   }
   const lines: string[] = [];
-  for (const gap of gaps) {
-    lines.push(`- Could not check ${escapeMarkdown(gap.purpose)}: ${escapeMarkdown(gap.reason)}.`);
-  }
+  // Rules that could not run first: a handful at most, each a whole check missing.
   for (const failure of new Map(failures.map((f) => [f.ruleId, f])).values()) {
     lines.push(`- The check "${escapeMarkdown(failure.title)}" could not run, so its warning (if any) is missing.`);
+  }
+  for (const gap of gaps) {
+    lines.push(`- Could not check ${escapeMarkdown(clipText(gap.purpose))}: ${escapeMarkdown(clipText(gap.reason))}.`);
+  }
+  if (lines.length > MAX_INCOMPLETE_LINES) {
+    const more = lines.length - (MAX_INCOMPLETE_LINES - 1);
+    lines.splice(MAX_INCOMPLETE_LINES - 1, lines.length, `- … and ${more} more parts of the check that could not be done.`);
   }
   return {
     uuid: randomUUID(),

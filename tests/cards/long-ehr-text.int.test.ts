@@ -6,6 +6,7 @@ import { marked } from 'marked';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { MAX_TEXT } from '../../src/cards/card-view.ts';
+import { MAX_INCOMPLETE_LINES } from '../../src/cards/incomplete-card.ts';
 import type { Card } from '../../src/protocol/types.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
 
@@ -44,8 +45,13 @@ describe('EHR text on cards is cut to a bounded length', () => {
       expect(card.detail).toMatch(new RegExp(`\\*\\*Draft order:\\*\\* ${OXYCODONE} x{${MAX_TEXT - OXYCODONE.length - 3},${MAX_TEXT}}…\\n`));
       expect(card.detail).toContain('Alprazolam');
     }
-    // 96 MB before; what is left is one copy of each draft's name per card outside the detail.
-    expect(size).toBeLessThan(2 * requestSize);
+    // 96 MB before; the suggestions' texts are cut too, so the answer is well below the request's size.
+    expect(size).toBeLessThan(requestSize / 2);
+    for (const card of cards) {
+      for (const suggestion of card.suggestions ?? []) {
+        for (const action of suggestion.actions ?? []) expect(action.description.length).toBeLessThan(MAX_TEXT + 100);
+      }
+    }
   }, 60_000);
 
   it('a cut name keeps its Markdown escaped: 48,000 "*", "_" and "www." characters render as text, not emphasis or a link', async () => {
@@ -84,4 +90,23 @@ describe('EHR text on cards is cut to a bounded length', () => {
     expect(card?.detail).toMatch(/: unknown \(unknown period unit 'h+…\)/);
     expect(card?.detail?.length ?? Infinity).toBeLessThan(MAX_DETAIL);
   });
+});
+
+describe('the "check incomplete" card stays readable however many parts are missing', () => {
+  it('100 drafts whose doses cannot be read, each with a 48,000-character name: at most MAX_INCOMPLETE_LINES lines, each cut, the rest counted', async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const draft = body.context.draftOrders.entry[0].resource;
+    const name = padded(OXYCODONE, 48_000);
+    body.context.draftOrders.entry = Array.from({ length: 100 }, (_, i) => ({
+      resource: { ...draft, id: `draft-${i}`, medicationCodeableConcept: { text: `${i} ${name}` }, dosageInstruction: [{ ...draft.dosageInstruction[0], timing: { repeat: { frequency: 1, period: 1e-300, periodUnit: 'd' } } }] },
+    }));
+    const { cards } = await post(body);
+    const incomplete = byTopic(cards, 'check-incomplete');
+    expect(incomplete).toHaveLength(1);
+    const lines = (incomplete[0]!.detail ?? '').split('\n').filter((l) => l.startsWith('- '));
+    expect(lines).toHaveLength(MAX_INCOMPLETE_LINES);
+    expect(lines.at(-1)).toMatch(/^- … and \d+ more parts of the check that could not be done\.$/);
+    expect(lines[0]).toMatch(/Could not check/);
+    for (const line of lines) expect(line.length).toBeLessThan(3 * MAX_TEXT);
+  }, 60_000);
 });
