@@ -2,6 +2,7 @@
  * Typed, read-only service configuration. Loaded once in main.ts from the environment,
  * with defaults that start the service with no external server.
  */
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseTrustProxy } from './trust-proxy.ts';
@@ -99,6 +100,13 @@ export interface StoreConfig {
   readonly storeWatchdogMs: number;
 }
 
+/**
+ * Who may read /metrics (METRICS_TOKEN). `token`: callers must send `Authorization: Bearer <token>`; only
+ * the token's SHA-256 is kept, so a dump of the config never shows it. `open`: anyone who reaches the port;
+ * `explicit` when METRICS_TOKEN=off said so (no start-up warning in production).
+ */
+export type MetricsAccess = { readonly mode: 'token'; readonly sha256: string } | { readonly mode: 'open'; readonly explicit: boolean };
+
 export interface Config {
   readonly store: StoreConfig;
   /**
@@ -132,6 +140,7 @@ export interface Config {
   readonly rulesWatch: RulesWatchConfig;
   /** WORKERS > 1: silence of a worker after which the primary kills and replaces it, in ms. */
   readonly workerWatchdogMs: number;
+  readonly metrics: MetricsAccess;
 }
 
 export type ConfigResult = { readonly ok: true; readonly value: Config } | { readonly ok: false; readonly errors: string[] };
@@ -253,6 +262,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (production && databaseUrl && !auditKeySecret) {
     errors.push('In production with DATABASE_URL set AUDIT_KEY_SECRET: every replica must pseudonymise patients with the same key');
   }
+  const metrics = metricsAccess(env.METRICS_TOKEN, errors);
   const config: Config = {
     store: {
       ...(databaseUrl ? { databaseUrl } : {}),
@@ -302,8 +312,35 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       debounceMs: int('RULES_DEBOUNCE_MS', 150, 0, 10_000),
     },
     workerWatchdogMs: int('WORKER_WATCHDOG_MS', 30_000, 2_000, 3_600_000),
+    metrics,
   };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: config };
+}
+
+/** Shortest METRICS_TOKEN accepted: a guessable token would be no guard. */
+export const METRICS_TOKEN_MIN_LENGTH = 16;
+const METRICS_TOKEN_MAX_LENGTH = 4096;
+
+/**
+ * METRICS_TOKEN: unset (open), `off` in any case (open, said explicitly), or a token of 16 to 4096
+ * visible ASCII characters (it travels in an HTTP header). An error names the variable, never the value.
+ */
+function metricsAccess(raw: string | undefined, errors: string[]): MetricsAccess {
+  const value = raw?.trim() ?? '';
+  if (value === '') {
+    return { mode: 'open', explicit: false };
+  }
+  if (value.toLowerCase() === 'off') {
+    return { mode: 'open', explicit: true };
+  }
+  if (value.length < METRICS_TOKEN_MIN_LENGTH || value.length > METRICS_TOKEN_MAX_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
+    errors.push(
+      `METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} (at most ${METRICS_TOKEN_MAX_LENGTH}) visible ASCII characters without spaces ` +
+        '(for example: openssl rand -hex 32), or "off"'
+    );
+    return { mode: 'open', explicit: false };
+  }
+  return { mode: 'token', sha256: createHash('sha256').update(value, 'utf8').digest('hex') };
 }
 
 function adminConfig(env: Readonly<Record<string, string | undefined>>, production: boolean, errors: string[]): AdminConfig {

@@ -6,7 +6,7 @@ import { MemoryStore, rateLimit } from 'express-rate-limit';
 import type { Store } from 'express-rate-limit';
 import type { StoreDiagnostics } from '../store/index.ts';
 import helmet from 'helmet';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { adminRouter, consoleStatic, openApiRoute } from '../admin/index.ts';
 import type { AdminRouterDeps } from '../admin/index.ts';
 import type { Config } from '../config/index.ts';
@@ -17,6 +17,7 @@ import { createCircuitBreakers } from '../patient/index.ts';
 import { createMetrics, mergeMetrics, notFound, serviceUnavailableOutcome, tooManyRequestsOutcome } from '../shared/index.ts';
 import type { Metrics } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
+import { requireMetricsToken } from './access-guards.ts';
 import { cdsRoutes } from './cds-routes.ts';
 import { createAuthFailureLimiter } from './auth-failure-limit.ts';
 import { cors } from './cors.ts';
@@ -167,7 +168,13 @@ export function createApp(deps: AppDeps): Express {
       ...(audit ? { audit: audit.failures > 0 ? 'failing' : 'ok' } : {}),
     });
   });
-  app.get('/metrics', async (_req, res) => {
+  // Operational figures, not PHI, but not for whoever reaches the EHR-facing port (and in a cluster each
+  // scrape makes every worker answer): with METRICS_TOKEN set, only Prometheus's bearer token is served.
+  const metricsGuard: RequestHandler[] = deps.config.metrics.mode === 'token' ? [requireMetricsToken(deps.config.metrics.sha256, deps.logger)] : [];
+  if (deps.config.production && deps.config.metrics.mode === 'open' && !deps.config.metrics.explicit) {
+    deps.logger.warn('/metrics answers anyone who can reach this port: set METRICS_TOKEN (Prometheus sends it as a bearer token), or METRICS_TOKEN=off when only your monitoring network reaches it');
+  }
+  app.get('/metrics', ...metricsGuard, async (_req, res) => {
     if (!deps.clusterMetrics) {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
       return;
