@@ -54,7 +54,7 @@ const SNOOZE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The browser says the request comes from another site (Sec-Fetch-Site), or its Origin is not this host. */
-function fromAnotherSite(req: Request): boolean {
+export function fromAnotherSite(req: Request): boolean {
   const site = header(req, 'sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
     return true;
@@ -94,7 +94,7 @@ function normalHost(host: string | undefined, protocol = 'http:'): URL | undefin
  * so the cross-site check passes. The Host header still carries that name: answer only to loopback
  * names and the host of PUBLIC_BASE_URL.
  */
-function hostAllowed(req: Request, publicBaseUrl: string | undefined): boolean {
+export function hostAllowed(req: Request, publicBaseUrl: string | undefined): boolean {
   const host = normalHost(header(req, 'host'));
   if (!host) {
     return false;

@@ -17,7 +17,7 @@ import { createCircuitBreakers } from '../patient/index.ts';
 import { createMetrics, mergeMetrics, notFound, serviceUnavailableOutcome, tooManyRequestsOutcome } from '../shared/index.ts';
 import type { Metrics } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
-import { requireMetricsToken } from './access-guards.ts';
+import { requireMetricsToken, sameSiteOnly } from './access-guards.ts';
 import { cdsRoutes } from './cds-routes.ts';
 import { createAuthFailureLimiter } from './auth-failure-limit.ts';
 import { cors } from './cors.ts';
@@ -91,6 +91,11 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use('/cds-services', cors());
+  if (deps.auth.mode === 'off') {
+    // No token to check (development): CORS * would let any page open in the developer's browser post hook
+    // calls and feedback. Refused as the admin API refuses them with its auth off (access-guards.ts).
+    app.use('/cds-services', sameSiteOnly(deps.config.publicBaseUrl, deps.logger));
+  }
   if (deps.auth.mode === 'required') {
     // An address whose calls keep failing authentication is refused before its tokens are verified
     // (auth-failure-limit.ts): each forged signature would otherwise cost a verification. In a cluster the

@@ -1,12 +1,22 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createCdsJwtVerifier, createMemoryReplayStore, devTrustedClient, generateDevKeys, mintDevToken } from '../../src/security/index.ts';
+import type { DevKeys } from '../../src/security/index.ts';
 import { ORDER_SIGN, createTestApp, fixture } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
+const BASE = 'https://cds.hospital.test';
+
+// With authentication on, as a browser-based client (the CDS Hooks Sandbox) calls: with CDS_AUTH=off a
+// cross-site POST is refused (tests/server/cds-auth-off-cross-site.int.test.ts).
 describe('CORS for browser-based CDS clients', () => {
   let t: TestApp;
+  let keys: DevKeys;
+  const bearer = async (): Promise<string> => `Bearer ${await mintDevToken(keys, `${BASE}${ORDER_SIGN}`, { iss: keys.iss })}`;
   beforeAll(async () => {
-    t = await createTestApp();
+    keys = await generateDevKeys('https://sandbox.example.org');
+    const verifier = await createCdsJwtVerifier({ clients: [devTrustedClient(keys)], replayStore: createMemoryReplayStore() });
+    t = await createTestApp({ config: { publicBaseUrl: BASE }, auth: { mode: 'required', verifier, issuers: [keys.iss] } });
   });
 
   for (const path of ['/cds-services', ORDER_SIGN, `${ORDER_SIGN}/feedback`]) {
@@ -25,13 +35,13 @@ describe('CORS for browser-based CDS clients', () => {
   }
 
   it('puts Access-Control-Allow-Origin on a successful POST', async () => {
-    const res = await request(t.app).post(ORDER_SIGN).set('Origin', 'https://sandbox.example.org').send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+    const res = await request(t.app).post(ORDER_SIGN).set('Origin', 'https://sandbox.example.org').set('Authorization', await bearer()).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe('*');
   });
 
   it('puts Access-Control-Allow-Origin on a 400 too, so the browser shows the error', async () => {
-    const res = await request(t.app).post(ORDER_SIGN).set('Origin', 'https://sandbox.example.org').send({ hook: 'order-sign' });
+    const res = await request(t.app).post(ORDER_SIGN).set('Origin', 'https://sandbox.example.org').set('Authorization', await bearer()).send({ hook: 'order-sign' });
     expect(res.status).toBe(400);
     expect(res.headers['access-control-allow-origin']).toBe('*');
   });
