@@ -11,3 +11,4 @@ export { ATC_SYSTEM, RXNORM_SYSTEM } from './code-maps.ts';
 export { roleOf as ingredientRole } from './product-rules.ts';
 export type { IngredientRole } from './data/ingredient-names.ts';
 export { CONDITION_GROUPS, RISK_CONDITION_GROUPS, ICD10_SYSTEM, ICD10CM_SYSTEM, SNOMED_SYSTEM, classifyConditionCode, conditionGroupLabel, explainConditionCode, isConditionGroup, type ConditionEvidence, type ConditionGroup } from './conditions/index.ts';
+export { MAX_CACHED_KEY_LENGTH } from './bounded-cache.ts';

@@ -6,6 +6,7 @@
  * ingredient names belong to those names, in order. A brand that stands for several ingredients lists the
  * primary one first (the opioid in "Percocet 5/325").
  */
+import { MAX_CACHED_KEY_LENGTH } from '../../terminology/index.ts';
 import { own } from './safe.ts';
 import { ingredientsNamedIn } from './ingredient-roles.ts';
 import type { Strength, StrengthBasis } from './strength-types.ts';
@@ -200,8 +201,11 @@ export function strengthsFromName(name: string, isPrimary: (ingredient: string) 
   const withoutBrackets = text.replace(/\[[^\]]*\]/g, ' ');
   const parsed = parse(withoutBrackets, isPrimary);
   const result = parsed.size > 0 || withoutBrackets === text ? parsed : parse(text, isPrimary);
-  // Bounded: free-text names are unbounded in variety; start afresh rather than grow.
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(name, result);
+  // Bounded: free-text names are unbounded in variety; start afresh rather than grow. A name longer than
+  // any product's is not kept (5,000 names of a megabyte each would hold gigabytes between requests).
+  if (name.length <= MAX_CACHED_KEY_LENGTH) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(name, result);
+  }
   return result;
 }
