@@ -5,9 +5,7 @@
  * last good keys, so admins are not locked out. Only `Date` is faked (to move past the cooldown and cache age
  * without waiting); timers and sockets are real.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JSONWebKeySet } from 'jose';
@@ -17,13 +15,15 @@ import type { AdminAuthenticator } from '../../src/admin/index.ts';
 import type { AdminConfig } from '../../src/config/index.ts';
 import { JWKS_STALE_KEYS_MAX_AGE_MS } from '../../src/security/remote-jwks.ts';
 import { bearer } from './helpers.ts';
+import { startLoopbackServer } from '../support/loopback-server.ts';
+import type { LoopbackServer } from '../support/loopback-server.ts';
 
 const ISSUER = 'https://login.hospital.example/realms/cds';
 const AUDIENCE = 'cds-rule-admin';
 const COOLDOWN_MS = 30_000;
 const CACHE_AGE_MS = 600_000;
 
-let server: Server;
+let server: LoopbackServer;
 let base: string;
 let failing = false;
 let hits = 0;
@@ -45,15 +45,11 @@ beforeAll(async () => {
   idpKey = idp.privateKey;
   attackerKey = (await generateKeyPair('RS256')).privateKey;
   jwks = { keys: [{ ...(await exportJWK(idp.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' }] };
-  server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startLoopbackServer(handler);
+  base = server.base;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 beforeEach(() => {
   failing = false;

@@ -225,31 +225,35 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
   }, 60_000);
 });
 
+/** A cluster of two workers started as `npm start` starts it, resolved once both workers serve (their log says so). */
+async function startServingCluster(tmpPrefix: string, env: (dataDir: string) => Record<string, string>): Promise<{ child: ChildProcess; base: string; publicBase: string; dataDir: string }> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), tmpPrefix));
+  const port = await freePort();
+  const child = spawn(process.execPath, [...NPM_START_NODE_ARGS], {
+    cwd: ROOT,
+    env: { ...process.env, ...NPM_START.env, WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, NODE_ENV: '', ...env(dataDir) },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let listening = 0;
+  let pending = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.includes('"msg":"CDS service listening"')) listening++;
+  });
+  await until('both workers to serve', () => (listening >= 2 ? true : undefined));
+  return { child, base: `http://127.0.0.1:${port}`, publicBase: `http://localhost:${port}`, dataDir };
+}
+
 describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2 with a rate limit', () => {
   const LIMIT = 10;
   let child: ChildProcess;
   let base: string;
   let dataDir: string;
-  let listening = 0;
 
   beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-cluster-rate-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [...NPM_START_NODE_ARGS], {
-      cwd: ROOT,
-      env: { ...process.env, ...NPM_START.env, WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: String(LIMIT), NODE_ENV: '' },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    // The log says when each worker serves (listens); the test starts once both do.
-    let pending = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.includes('"msg":"CDS service listening"')) listening++;
-    });
-    await until('both workers to serve', () => (listening >= 2 ? true : undefined));
+    ({ child, base, dataDir } = await startServingCluster('cds-cluster-rate-', () => ({ CDS_AUTH: 'off', RATE_LIMIT_PER_MINUTE: String(LIMIT) })));
   }, 60_000);
 
   afterAll(async () => {
@@ -296,39 +300,14 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2, failed authen
   let base: string;
   let publicBase: string;
   let dataDir: string;
-  let listening = 0;
 
   beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cds-cluster-authfail-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    publicBase = `http://localhost:${port}`;
-    child = spawn(process.execPath, [...NPM_START_NODE_ARGS], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...NPM_START.env,
-        WORKERS: '2',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        DATA_DIR: dataDir,
-        DEV_KEYS_DIR: path.join(dataDir, 'dev-keys'),
-        CDS_TRUST_DEV_ISSUER: 'true',
-        AUTH_FAILURE_LIMIT_PER_MINUTE: String(LIMIT),
-        RATE_LIMIT_PER_MINUTE: '0',
-        NODE_ENV: '',
-      },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let pending = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.includes('"msg":"CDS service listening"')) listening++;
-    });
-    await until('both workers to serve', () => (listening >= 2 ? true : undefined));
+    ({ child, base, publicBase, dataDir } = await startServingCluster('cds-cluster-authfail-', (dir) => ({
+      DEV_KEYS_DIR: path.join(dir, 'dev-keys'),
+      CDS_TRUST_DEV_ISSUER: 'true',
+      AUTH_FAILURE_LIMIT_PER_MINUTE: String(LIMIT),
+      RATE_LIMIT_PER_MINUTE: '0',
+    })));
   }, 60_000);
 
   afterAll(async () => {

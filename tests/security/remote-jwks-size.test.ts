@@ -6,9 +6,7 @@
  * the timeout covers the body too. A JWKS up to the limit (dozens of RSA keys) is used as before. The CDS
  * verifier and the admin OIDC authenticator (same resolver) are both checked.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { SignJWT } from 'jose';
 import type { JSONWebKeySet } from 'jose';
@@ -19,6 +17,8 @@ import type { CdsJwtVerifierOptions } from '../../src/security/index.ts';
 import { JWKS_MAX_BYTES, JwksTooLarge, KeySourceUnavailable, remoteKeyResolver } from '../../src/security/remote-jwks.ts';
 import { AUD, bearer, ISS, jwksOf, makeKey, signToken } from './helpers.ts';
 import type { TestKey } from './helpers.ts';
+import { startLoopbackServer } from '../support/loopback-server.ts';
+import type { LoopbackServer } from '../support/loopback-server.ts';
 
 /** Padding of an oversized answer: far past the limit, small enough for the old code to read it in a test. */
 const HUGE_PAD_BYTES = 48 * 1024 * 1024;
@@ -43,7 +43,7 @@ interface Sent {
   readonly finished: boolean;
 }
 
-let server: Server;
+let server: LoopbackServer;
 let base: string;
 let answer: Answer;
 let sent: Promise<Sent>[] = [];
@@ -92,15 +92,11 @@ function handler(_req: IncomingMessage, res: ServerResponse): void {
 
 beforeAll(async () => {
   [oldKey, newKey, rsaKey] = await Promise.all([makeKey('ES384'), makeKey('ES384'), makeKey('RS384')]);
-  server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startLoopbackServer(handler);
+  base = server.base;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 beforeEach(() => {
   answer = { jwks: jwksOf(oldKey), padBytes: 0, withLength: true };

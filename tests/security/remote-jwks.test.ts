@@ -3,19 +3,19 @@
  * fetch): caching, rotation on an unknown kid, bounded refetching (failed attempts included), the last good
  * keys used through an outage (for a bounded time), failures, and the jku allowlist.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCdsJwtVerifier, createMemoryReplayStore } from '../../src/security/index.ts';
 import type { CdsJwtVerifierOptions, JSONWebKeySet } from '../../src/security/index.ts';
 import { JWKS_STALE_KEYS_MAX_AGE_MS } from '../../src/security/remote-jwks.ts';
 import { AUD, bearer, ISS, jwksOf, makeKey, signToken } from './helpers.ts';
 import type { TestKey } from './helpers.ts';
+import { startLoopbackServer } from '../support/loopback-server.ts';
+import type { LoopbackServer } from '../support/loopback-server.ts';
 
 type Mode = 'serve' | 'error' | 'hang' | 'redirect' | 'not-json';
 
-let server: Server;
+let server: LoopbackServer;
 let base: string;
 let served: JSONWebKeySet = { keys: [] };
 let mode: Mode = 'serve';
@@ -50,15 +50,11 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
 
 beforeAll(async () => {
   [oldKey, newKey, attackerKey] = await Promise.all([makeKey('ES384'), makeKey('RS384'), makeKey('ES384')]);
-  server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startLoopbackServer(handler);
+  base = server.base;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 beforeEach(() => {
   served = jwksOf(oldKey);
