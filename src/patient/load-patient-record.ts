@@ -258,9 +258,14 @@ function readIdOf(template: string, request: PatientRecordRequest): string | und
   }
 }
 
+/** Whether two resources with one type and id are the same record: equal but for `meta` and the narrative (`text`). */
+function sameRecord(a: Resource, b: Resource): boolean {
+  return isDeepStrictEqual({ ...a, meta: undefined, text: undefined }, { ...b, meta: undefined, text: undefined });
+}
+
 /**
  * The resources by type, each record once: a resource that came again with the same type, id and content
- * (a page read twice, a record in two keys) is kept once. Different content under one id is kept each time
+ * (a page read twice, a record in two keys; `meta` and the narrative may differ) is kept once. Different content under one id is kept each time
  * and its key given to `sharedIds`: keeping only the first dropped the second without a word (a lisinopril
  * order sent with the id of the alprazolam order hid the benzodiazepine).
  */
@@ -277,7 +282,7 @@ function groupByType(resources: readonly Resource[], sharedIds: Set<string>): Ma
         first.set(key, resource);
       } else {
         const others = more.get(key) ?? [];
-        if (isDeepStrictEqual(earlier, resource) || others.some((e) => isDeepStrictEqual(e, resource))) {
+        if (sameRecord(earlier, resource) || others.some((e) => sameRecord(e, resource))) {
           continue;
         }
         others.push(resource);

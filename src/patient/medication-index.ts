@@ -64,13 +64,22 @@ export function indexMedications(resources: readonly Resource[], conflicts?: Set
     if (resource.resourceType === 'Medication' && resource.id) {
       const key = `Medication/${resource.id}`;
       const earlier = index.get(key);
-      if (earlier !== undefined && !isDeepStrictEqual(earlier, resource)) {
+      if (earlier !== undefined && !sameDrug(earlier, resource)) {
         conflicts?.add(key);
       }
       index.set(key, resource);
     }
   }
   return index;
+}
+
+/**
+ * Whether two Medications with one id describe the same drug: the same code, form, ingredients and amount,
+ * whatever else differs (`meta`, narrative, batch, status: the same Medication sent in the prefetch and in
+ * the draft orders' Bundle often differs only there, and is no clash to tell the clinician about).
+ */
+function sameDrug(a: Medication, b: Medication): boolean {
+  return isDeepStrictEqual([a.code, a.form, a.ingredient, a.amount], [b.code, b.form, b.ingredient, b.amount]);
 }
 
 /** Adds bundled Medications under their entry fullUrl, so "urn:uuid:..." references resolve. */

@@ -191,6 +191,28 @@ describe('different records with one id', () => {
     expect(topics(cards).sort()).toEqual(['naloxone-co-prescribe', 'opioid-benzodiazepine']);
   });
 
+  it('the same record sent again with other meta or narrative is one record, with nothing to tell', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    const list = body.prefetch.medicationRequests;
+    const again = structuredClone(list.entry[0]);
+    again.resource.meta = { versionId: '7', lastUpdated: '2026-11-20T10:00:00Z' };
+    again.resource.text = { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">order</div>' };
+    list.entry.push(again);
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body)).sort()).toEqual(['naloxone-co-prescribe', 'opioid-benzodiazepine']);
+  });
+
+  it('one Medication sent in the prefetch and in the draft orders, differing only in meta and status, is no clash', async () => {
+    const t = await createTestApp();
+    const body = withoutServer(fixture(FIXTURE));
+    const med = { resourceType: 'Medication', id: 'm1', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '308048', display: 'Alprazolam 0.5 MG Oral Tablet' }] } };
+    body.prefetch.medicationRequests.entry.push({ resource: { ...med, meta: { versionId: '2' } } });
+    body.context.draftOrders.entry.push({ resource: { ...med, status: 'active' } });
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body))).not.toContain('check-incomplete');
+  });
+
   it('two different Medications with one id: the clinician is told a reference to it may mean the other drug', async () => {
     const t = await createTestApp();
     const body = withoutServer(fixture(FIXTURE));
