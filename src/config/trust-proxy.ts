@@ -28,8 +28,15 @@ function entryProblem(entry: string): string | undefined {
   if (prefix !== undefined) {
     const bits = Number(prefix);
     const max = family === 4 ? 32 : 128;
-    if (!/^\d+$/.test(prefix) || bits > max) {
-      return `"${entry}" has a prefix that is not a whole number from 0 to ${max}`;
+    // A proxy network wider than a /8 trusts addresses no proxy has (0.0.0.0/0, or 0.0.0.0/1 with
+    // 128.0.0.0/1, is `true` by another name); a /0 also stops Express at start-up.
+    if (!/^\d+$/.test(prefix) || bits < 8 || bits > max) {
+      return `"${entry}" has a prefix that is not a whole number from 8 to ${max} (a wider proxy network would trust addresses no proxy has)`;
+    }
+    // An IPv6 network starting with a zero group and wider than a /104 holds IPv4 addresses in IPv6 form
+    // (::ffff:0:0/96) beyond a /8 of them: every IPv4 caller of a dual-stack listener.
+    if (family === 6 && bits < 104 && /^0*:/.test(address.startsWith('::') ? '0:' : address)) {
+      return `"${entry}" would trust IPv4 addresses written in IPv6 form; name the IPv4 proxies themselves`;
     }
   }
   return undefined;

@@ -247,7 +247,7 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
 
 /**
  * `url` resolved as fetch would resolve it, when it is on `base`'s origin and under its path (whole
- * segments: `base` ends with a slash); undefined otherwise or when it is not a URL. A raw text comparison
+ * segments: `base` ends with a slash) or is the base itself; undefined otherwise or when it is not a URL. A raw text comparison
  * let `https://ehr/fhir/../admin/x` through: it starts with `https://ehr/fhir/`, and is fetched as `/admin/x`.
  */
 export function insideBase(url: string, base: string): string | undefined {
@@ -258,7 +258,8 @@ export function insideBase(url: string, base: string): string | undefined {
       return undefined;
     }
     const prefix = root.pathname.endsWith('/') ? root.pathname : `${root.pathname}/`;
-    return target.pathname.startsWith(prefix) ? target.href : undefined;
+    // The base itself with a query is on the server too: HAPI's next links are `<base>?_getpages=…`.
+    return target.pathname.startsWith(prefix) || `${target.pathname}/` === prefix ? target.href : undefined;
   } catch {
     return undefined;
   }

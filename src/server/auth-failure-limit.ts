@@ -9,14 +9,22 @@
  * is read, until the window ends. Calls that authenticate are never counted, so an EHR that sends valid
  * tokens is never throttled by this limit, unless it shares its address with a caller that fails.
  *
- * Not counted: refusals that are not the caller's doing (the service's key source or replay store could not
- * be reached, or the verifier failed unexpectedly); those would otherwise throttle a working EHR for the
- * rest of the window after the service itself recovered.
+ * Counted: only refusals made once the token's signature was checked (or its key looked up): those are the
+ * cost the limit saves. Not counted: refusals decided before any signature work (no token, not a JWT, an
+ * issuer or key id that is not configured: they cost nothing, and counting them let anyone lock every EHR
+ * behind a shared proxy out with plain requests), and refusals that are not the caller's doing (the service's
+ * key source or replay store could not be reached, or the verifier failed unexpectedly), which would throttle a
+ * working EHR for the rest of the window after the service itself recovered.
+ *
+ * Addresses are counted as express-rate-limit counts them (`ipKeyGenerator`): IPv4 whole, IPv6 by its /56
+ * network, as one host is given a whole IPv6 network and could otherwise change address on every call.
  *
  * Behind a proxy every caller has the proxy's address unless `TRUST_PROXY` names it (then the address is
- * the one the proxy reports): without it, one failing caller throttles every EHR behind the same proxy.
+ * the one the proxy reports): without it, one caller with forged tokens throttles every EHR behind the same
+ * proxy. A call that arrives with `X-Forwarded-For` while no proxy is trusted is logged once, to say so.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { VerifyFailureReason } from '../security/index.ts';
 import { tooManyRequestsOutcome } from '../shared/index.ts';
 import { sendOutcome } from './send-outcome.ts';
@@ -35,6 +43,10 @@ export interface AuthFailureLimitOptions {
   readonly store: FailureCountStore;
   /** Told once per address and window, when its calls start being refused. Never given a token. */
   readonly onThrottled?: (address: string, failures: number) => void;
+  /** Told once, the first time a call carries X-Forwarded-For while no proxy is trusted (TRUST_PROXY unset). */
+  readonly onUntrustedForwarded?: () => void;
+  /** Whether TRUST_PROXY names the proxies in front (then X-Forwarded-For is expected). */
+  readonly proxyTrusted?: boolean;
   readonly now?: () => number;
 }
 
@@ -45,24 +57,46 @@ export interface AuthFailureLimiter {
   readonly refused: (req: Request, reason: VerifyFailureReason) => void;
 }
 
-/** Refusals that say nothing about the caller: the service could not check the token. */
-const NOT_THE_CALLERS_DOING: ReadonlySet<VerifyFailureReason> = new Set(['jwks-unavailable', 'replay-store-unavailable', 'verification-error']);
+/**
+ * Refusals not counted: those decided before any signature work (they cost nothing), and those that say
+ * nothing about the caller (the service could not check the token). Every other reason comes from or after
+ * jose's signature check or key lookup (src/security/verifier.ts, steps 3 to 5).
+ */
+const NOT_COUNTED: ReadonlySet<VerifyFailureReason> = new Set([
+  'missing-token',
+  'not-bearer',
+  'malformed-token',
+  'algorithm-not-allowed',
+  'bad-typ',
+  'missing-kid',
+  'missing-issuer',
+  'unknown-issuer',
+  'jku-not-allowed',
+  'jwks-unavailable',
+  'replay-store-unavailable',
+  'verification-error',
+]);
 
 /** Addresses whose throttling was already logged in this window; bounded (cleared when full). */
 const MAX_ANNOUNCED = 10_000;
 
 function keyOf(req: Request): string {
-  return `auth-failures:${req.ip ?? 'unknown'}`;
+  return `auth-failures:${req.ip === undefined ? 'unknown' : ipKeyGenerator(req.ip)}`;
 }
 
 export function createAuthFailureLimiter(options: AuthFailureLimitOptions): AuthFailureLimiter {
   const now = options.now ?? Date.now;
   options.store.init?.({ windowMs: options.windowMs });
   const announced = new Map<string, number>();
+  let forwardedTold = options.proxyTrusted === true;
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     if (req.method === 'OPTIONS') {
       next();
       return;
+    }
+    if (!forwardedTold && req.headers['x-forwarded-for'] !== undefined) {
+      forwardedTold = true;
+      options.onUntrustedForwarded?.();
     }
     const key = keyOf(req);
     Promise.resolve(options.store.get(key)).then(
@@ -86,7 +120,7 @@ export function createAuthFailureLimiter(options: AuthFailureLimitOptions): Auth
     );
   };
   const refused = (req: Request, reason: VerifyFailureReason): void => {
-    if (NOT_THE_CALLERS_DOING.has(reason)) {
+    if (NOT_COUNTED.has(reason)) {
       return;
     }
     // A store that fails to count is a limit that does not apply this time, never a failed call.

@@ -108,6 +108,11 @@ export function createApp(deps: AppDeps): Express {
             store: deps.rateLimitStore ? deps.rateLimitStore() : new MemoryStore(),
             onThrottled: (address, count) =>
               deps.logger.warn({ address, failures: count }, 'calls from this address are refused without reading their token until the minute ends: too many failed authentications'),
+            proxyTrusted: deps.config.trustProxy !== false,
+            onUntrustedForwarded: () =>
+              deps.logger.warn(
+                "a call came through a proxy (X-Forwarded-For) but TRUST_PROXY is unset: every caller behind it shares the proxy's address, so one caller failing authentication can throttle them all; set TRUST_PROXY to the proxy's address or hop count"
+              ),
           })
         : undefined;
     if (failures) {

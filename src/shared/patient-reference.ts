@@ -21,21 +21,25 @@ export function patientIdOf(reference: unknown): string | undefined {
 }
 
 /**
- * The id after the last "Patient/" segment of a reference, read loosely: any characters up to the next "/",
- * "?" or "#", trimmed; case-insensitive "Patient". For references outside FHIR's id syntax
+ * The id of a reference whose path ends in "Patient/<id>", read loosely: any characters but "/", trimmed;
+ * case-insensitive "Patient". For references outside FHIR's id syntax
  * ("Patient/other_patient", "Patient/other/", an id longer than 64 characters), which {@link patientIdOf}
  * does not take but which still name a patient.
  */
 function looseIdOf(reference: string): string | undefined {
-  let id: string | undefined;
-  for (const match of reference.matchAll(LOOSE_PATIENT_SEGMENT)) {
-    id = match[1]?.trim();
-  }
+  // Only the path: a conditional reference's query ("Patient?identifier=https://x/patient/mrn|1") names
+  // no id, however its text reads.
+  const path = reference.split(/[?#]/, 1)[0] ?? '';
+  const id = LOOSE_PATIENT_TAIL.exec(path)?.[1]?.trim();
   return id === undefined || id === '' ? undefined : id;
 }
 
-/** A "Patient/<anything up to / ? #>" segment, at the start or after a "/"; the last one is the patient. */
-const LOOSE_PATIENT_SEGMENT = /(?:^|\/)patient\/([^/?#]*)/gi;
+/**
+ * "Patient/<anything but />" at the end of the path (after a "/" or at the start), optionally followed by
+ * "/_history/<version>" and a trailing "/": the reference's last resource is a Patient. A base path that only
+ * contains "patient" ("https://ehr/patient/fhir/Group/1") is not taken for one.
+ */
+const LOOSE_PATIENT_TAIL = /(?:^|\/)patient\/([^/]*)(?:\/_history\/[^/]*)?\/?$/i;
 
 function sameId(id: string, patientId: string): boolean {
   if (id === patientId) {

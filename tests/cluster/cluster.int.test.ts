@@ -330,9 +330,12 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2, failed authen
     // The counts' windows are the clock's minutes: start well inside one.
     const intoMinute = Date.now() % 60_000;
     if (intoMinute > 40_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 200));
-    const valid = await mintDevToken(await loadOrCreateDevKeys(path.join(dataDir, 'dev-keys')), `${publicBase}${SIGN}`);
+    const keys = await loadOrCreateDevKeys(path.join(dataDir, 'dev-keys'));
+    const valid = await mintDevToken(keys, `${publicBase}${SIGN}`);
     expect(await call(`Bearer ${valid}`)).toBe(200);
-    const forged = 'Bearer eyJhbGciOiJFUzM4NCIsImtpZCI6IngifQ.eyJpc3MiOiJ4In0.c2ln';
+    // The trusted issuer's header and claims with another token's signature: refused after the signature check.
+    const [header, payload] = (await mintDevToken(keys, `${publicBase}${SIGN}`)).split('.');
+    const forged = `Bearer ${header}.${payload}.${valid.split('.')[2]}`;
     const statuses: number[] = [];
     while (statuses.length < 40 && (statuses.length < 4 || !statuses.slice(-4).every((s) => s === 429))) {
       statuses.push(await call(forged));

@@ -21,7 +21,7 @@ describe('TRUST_PROXY', () => {
   });
 
   it('refuses "true", impossible hop counts and entries that are not addresses, naming the variable', () => {
-    for (const raw of ['true', 'True', '0', '11', 'proxy.example', '10.0.0.0/33', '::/129', '10.0.0.1/8/1', '10.0.0.0/x', 'loopback,*']) {
+    for (const raw of ['true', 'True', '0', '11', 'proxy.example', '10.0.0.0/33', '::/129', '10.0.0.1/8/1', '10.0.0.0/x', 'loopback,*', '0.0.0.0/0', '::/0', '1.2.3.4/0', '0.0.0.0/1,128.0.0.0/1', '10.0.0.0/7', '::ffff:0:0/96', '::/8', '0:0::/16']) {
       const parsed = parseTrustProxy(raw);
       expect(parsed.ok, raw).toBe(false);
       const config = loadConfig({ TRUST_PROXY: raw });

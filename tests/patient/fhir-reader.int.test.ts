@@ -469,6 +469,12 @@ describe('FHIR reader: links stay on the FHIR server named', () => {
     }
   });
 
+  it('follows a next-page link that is the server\'s base with a query (HAPI: <base>?_getpages=…)', async () => {
+    const result = await reader().followPages(page(`${base}?_getpages=abc&_getpagesoffset=1&_count=1&_bundletype=searchset`) as never, AbortSignal.timeout(10_000), 5);
+    expect(result.pageFailure).toBeUndefined();
+    expect(paths).toEqual(['/fhir?_getpages=abc&_getpagesoffset=1&_count=1&_bundletype=searchset']);
+  });
+
   it('follows a next-page link under the server\'s path, sending the resolved URL', async () => {
     const result = await reader().followPages(page(`${base}/a/../MedicationRequest?page=2`) as never, AbortSignal.timeout(10_000), 5);
     expect(result.pageFailure).toBeUndefined();

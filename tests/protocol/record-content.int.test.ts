@@ -250,6 +250,18 @@ describe('records of another patient', () => {
     }
   });
 
+  it('a conditional reference, or a Group on a server whose path holds "patient", is not taken for another patient', async () => {
+    const t = await createTestApp();
+    for (const reference of ['Patient?identifier=https://hospital.example/patient/mrn|123', 'https://ehr.example/patient/fhir/Group/g1']) {
+      const body = withoutServer(fixture(FIXTURE));
+      body.prefetch.medicationRequests.entry[0].resource.subject = { reference };
+      body.context.draftOrders.entry[0].resource.subject = { reference };
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect(res.status, reference).toBe(200);
+      expect(topics(expectConformant(res.body)).sort(), reference).toEqual(['naloxone-co-prescribe', 'opioid-benzodiazepine']);
+    }
+  });
+
   it("this patient's record written loosely (a trailing slash or space, lower-case, percent-encoded) still counts", async () => {
     const t = await createTestApp();
     const id = fixture(FIXTURE).context.patientId as string;
