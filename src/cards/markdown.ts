@@ -25,5 +25,10 @@ export function escapeMarkdown(text: string): string {
  * (rule validation refuses unknown placeholders before a rule can load).
  */
 export function renderTemplate(template: string, view: Readonly<Record<string, string>>): string {
-  return template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (all, name: string) => view[name] ?? all);
+  // `{{\s*([^}]*?)\s*}}` read the same names in cubic time on "{{" and many spaces with no "}}" (8,000 spaces:
+  // 81 s); the name is trimmed here instead.
+  return template.replace(PLACEHOLDER, (all, name: string) => view[name.trim()] ?? all);
 }
+
+/** A `{{name}}` placeholder, spaces around the name allowed; linear in the text. */
+const PLACEHOLDER = /\{\{([^}]*)\}\}/g;

@@ -20,13 +20,14 @@ export interface TemplateContext {
   readonly encounterId?: string;
 }
 
-const TOKEN = /\{\{\s*([^}]+?)\s*\}\}/g;
+/** A `{{token}}`, spaces around it allowed (trimmed where read); linear in the text, unlike `{{\s*([^}]+?)\s*}}`. */
+const TOKEN = /\{\{([^}]+)\}\}/g;
 
 /** Lists the tokens a template uses that CDS Hooks 2.0 does not define. */
 export function unsupportedTokens(template: string): string[] {
   const bad: string[] = [];
   for (const match of template.matchAll(TOKEN)) {
-    const token = match[1] ?? '';
+    const token = (match[1] ?? '').trim();
     if (!(PREFETCH_TOKENS_2_0 as readonly string[]).includes(token)) {
       bad.push(token);
     }
@@ -43,7 +44,7 @@ export function unsupportedTokens(template: string): string[] {
 export function fillPrefetchTemplate(template: string, context: TemplateContext): string | undefined {
   let missing = false;
   const filled = template.replace(TOKEN, (_all, token: string) => {
-    const value = tokenValue(token, context);
+    const value = tokenValue(token.trim(), context);
     if (value === undefined || value === '') {
       missing = true;
       return '';
