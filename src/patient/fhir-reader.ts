@@ -109,7 +109,7 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
    * One HTTP call. The breaker hears only about the server's own doing, never about this request's budget.
    * A failed call is reported here; an answer is not, as `get` judges it first (see there).
    */
-  const call = async (url: string, signal: AbortSignal): Promise<{ body: unknown; seconds: number } | { failure: CallFailure }> => {
+  const call = async (url: string, signal: AbortSignal): Promise<{ body: unknown; seconds: number; permit: CallPermit } | { failure: CallFailure }> => {
     if (signal.aborted) {
       // No time left in this request's budget: no call is made, and nothing is counted.
       return { failure: { message: 'no time was left to ask the EHR FHIR server', retry: false, noCall: true } };
@@ -123,8 +123,9 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     const started = performance.now();
     try {
       const body: unknown = await client.get(url, { signal: callSignal, cache: 'no-cache' });
-      breakers?.succeeded(options.fhirServer, permit);
-      return { body, seconds: (performance.now() - started) / 1000 };
+      // The breaker hears of an answer once `get` has judged it: an HTTP 200 carrying an OperationOutcome or
+      // something other than what was asked is a server not working, as a 500 is.
+      return { body, seconds: (performance.now() - started) / 1000, permit };
     } catch (err) {
       const seconds = (performance.now() - started) / 1000;
       if (signal.aborted) {
@@ -188,8 +189,12 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     // does, so it is counted as one (as an answer that is not JSON is), never as 'ok'.
     report(problem === undefined ? 'ok' : 'error', outcome.seconds);
     if (problem !== undefined) {
+      // Counted against the server's breaker too: a server answering every call with a 200 OperationOutcome
+      // (or a Patient for a search) is failing, and was never paused.
+      breakers?.failed(options.fhirServer);
       throw new FhirReadError(problem);
     }
+    breakers?.succeeded(options.fhirServer, outcome.permit);
     return body as Resource;
   };
 

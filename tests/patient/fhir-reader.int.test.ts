@@ -481,3 +481,33 @@ describe('FHIR reader: links stay on the FHIR server named', () => {
     expect(paths).toEqual(['/fhir/MedicationRequest?page=2']);
   });
 });
+
+describe('FHIR reader: answers that are not what was asked count against the breaker', () => {
+  const answering = (body: unknown): Handler => (_req, res) => {
+    res.writeHead(200, fhirJson);
+    res.end(JSON.stringify(body));
+  };
+
+  it.each([
+    ['a read answered 200 with an OperationOutcome', answering({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] }), (r: ReturnType<typeof reader>) => r.read('Patient/1', AbortSignal.timeout(10_000))],
+    ['a search answered 200 with an error in its Bundle', answering({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'too-costly' }] }, search: { mode: 'outcome' } }] }), (r: ReturnType<typeof reader>) => r.search('MedicationRequest?patient=1', AbortSignal.timeout(10_000), 5)],
+    ['a search answered with a Patient', answering({ resourceType: 'Patient', id: '1' }), (r: ReturnType<typeof reader>) => r.search('MedicationRequest?patient=1', AbortSignal.timeout(10_000), 5)],
+  ])('%s: after the threshold the breaker opens and no further call is made', async (_label, answer, ask) => {
+    handler = answer;
+    for (let i = 0; i < 3; i++) await expect(ask(reader())).rejects.toThrow();
+    expect(breakers.isOpen(serverKey(base))).toBe(true);
+    const before = calls;
+    await expect(ask(reader())).rejects.toThrow(/paused/);
+    expect(calls).toBe(before);
+  });
+
+  it('a good answer after such failures clears the count', async () => {
+    handler = answering({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] });
+    for (let i = 0; i < 2; i++) expect(await readOnce()).toMatch(/OperationOutcome/);
+    handler = ok;
+    expect(await readOnce()).toBe('Patient');
+    handler = answering({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] });
+    for (let i = 0; i < 2; i++) expect(await readOnce()).toMatch(/OperationOutcome/);
+    expect(breakers.isOpen(serverKey(base))).toBe(false);
+  });
+});
