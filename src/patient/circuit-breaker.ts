@@ -13,6 +13,8 @@
  * `allow` hands each call a permit that says which it is, and `succeeded` takes it back.
  */
 
+import { withoutTrailingSlashes } from '../shared/trailing-slashes.ts';
+
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the breaker. */
   readonly failureThreshold: number;
@@ -66,17 +68,6 @@ export function serverKey(url: string): string {
     return withoutTrailingSlashes(url.split(/[?#]/, 1)[0]!);
   }
   return `${parsed.protocol}//${parsed.host}${withoutTrailingSlashes(parsed.pathname)}`;
-}
-
-/**
- * The text without its trailing "/"s, in time linear in the text. Not `replace(/\/+$/, '')`: on a run of "/"
- * followed by anything else, that ran from every "/" of the run to its end, quadratic in the run's length (the
- * EHR's fhirServer, up to 2,048 characters, can hold 2,000 "/" in its path).
- */
-function withoutTrailingSlashes(text: string): string {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
-  return text.slice(0, end);
 }
 
 /** Servers whose breakers are remembered; past it the entry least worth keeping goes (see `evictOne`). */

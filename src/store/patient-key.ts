@@ -12,6 +12,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { StoreLogger } from './sql.ts';
+import { withoutTrailingSlashes } from '../shared/trailing-slashes.ts';
 
 /** File name of the generated secret under the data directory. */
 export const PATIENT_KEY_SECRET_FILE = 'patient-key.secret';
@@ -27,7 +28,7 @@ export type PatientKeyer = (fhirServer: string | undefined, patientId: string, c
 
 /** "https://ehr.example/fhir/" and "https://ehr.example/fhir" are the same server. */
 function normaliseServer(fhirServer: string | undefined): string {
-  return (fhirServer ?? '').trim().replace(/\/+$/, '');
+  return withoutTrailingSlashes((fhirServer ?? '').trim());
 }
 
 /**
