@@ -76,18 +76,21 @@ function toLatin(letter: string): string {
 }
 
 /**
+ * Strip accents and invisible characters and fold Cyrillic/Greek look-alikes to (lower-case) Latin
+ * letters; case and punctuation otherwise kept. Shared by medication names (below) and condition text
+ * (conditions/condition-text.ts), so "СOPD" with a Cyrillic С reads as COPD as "Аlprazolam" reads as
+ * alprazolam.
+ */
+export function foldLookAlikes(text: string): string {
+  return text.normalize('NFKD').replace(COMBINING_MARKS, '').replace(INVISIBLE, '').replace(CONFUSABLE, toLatin);
+}
+
+/**
  * Lower-case, strip accents and invisible characters, fold Cyrillic/Greek look-alikes to Latin,
  * collapse whitespace. Keeps punctuation (dose strings use "/" and ".").
  */
 export function normaliseText(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(COMBINING_MARKS, '')
-    .replace(INVISIBLE, '')
-    .replace(CONFUSABLE, toLatin)
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  return foldLookAlikes(text).toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** A run of letters or a run of digits. */

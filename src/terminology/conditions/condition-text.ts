@@ -6,7 +6,7 @@
  * ICD-10-CM titles use them inside one concept ("Opioid dependence, in remission").
  */
 
-const COMBINING_MARKS = /[\u0300-\u036f]/g;
+import { foldLookAlikes } from '../text-normalise.ts';
 
 /** Longest text read per field; displays are short, this bounds the work on pasted notes. */
 export const MAX_TEXT_LENGTH = 1000;
@@ -42,9 +42,12 @@ const NOT_NEGATIONS: readonly (readonly [RegExp, string])[] = [
 const CLAUSE_SPLIT = /[.;:!\n\r|]+|\s(?:but|however|although)\s/;
 const NON_WORD = /[^a-z0-9]+/g;
 
-/** Lower-case, strip accents, rewrite abbreviations and spellings, split into clauses of words. */
+/**
+ * Lower-case, strip accents and invisible characters, fold look-alike letters (text-normalise.ts), rewrite
+ * abbreviations and spellings, split into clauses of words.
+ */
 export function conditionClauses(text: string): string[] {
-  let value = text.slice(0, MAX_TEXT_LENGTH).normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase();
+  let value = foldLookAlikes(text.slice(0, MAX_TEXT_LENGTH)).toLowerCase();
   for (const [pattern, replacement] of REWRITES) value = value.replace(pattern, replacement);
   const clauses: string[] = [];
   for (const part of value.split(CLAUSE_SPLIT)) {

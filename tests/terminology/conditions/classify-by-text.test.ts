@@ -127,3 +127,22 @@ describe('free text and displays', () => {
     expect(groupsOfText('Acute myeloid leukemia, in remission')).toEqual([]);
   });
 });
+
+describe('look-alike letters and invisible characters in condition text', () => {
+  // The same folding as medication names (text-normalise.ts): a Cyrillic or Greek letter that looks like a
+  // Latin one, or a soft hyphen inside a word, must not hide the condition from the COPD and OSA rules.
+  it.each([
+    ['\u0421OPD', ['copd']], // Cyrillic С
+    ['C\u041EPD', ['copd']], // Cyrillic О
+    ['Chronic obstructive pulm\u043Enary disease', ['copd']], // Cyrillic о
+    ['Obstructive sleep apn\u0435a', ['sleep-apnea']], // Cyrillic е
+    ['Obstructive sleep ap\u00ADnea', ['sleep-apnea']], // soft hyphen
+    ['\u039FSA on CPAP', ['sleep-apnea']], // Greek Ο
+  ])('%s', (text, groups) => {
+    expect(groupsOfText(text)).toEqual(groups);
+  });
+
+  it('a negation is still read after folding', () => {
+    expect(groupsOfText('No \u0421OPD')).toEqual([]);
+  });
+});
