@@ -20,20 +20,21 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_HEADERS_ONLY, createTwoFilesPatch } from 'diff';
 import { buildRuleSet } from '../engine/index.ts';
+import { MAX_RULE_TESTS } from '../engine/validate-rule.ts';
 import type { RuleSet, RuleSetResult, RuleSources } from '../engine/index.ts';
 import { explainRequest } from '../engine/explain.ts';
 import type { RequestExplanation } from '../engine/explain.ts';
 import type { RuleSetHolder, RuleSetStatus } from '../engine/rule-set-holder.ts';
 import { handleOrderHook } from '../protocol/index.ts';
 import type { Card, HookDeps, ServiceDefinition } from '../protocol/index.ts';
-import { OperationOutcomeError } from '../shared/index.ts';
+import { OperationOutcomeError, mapBounded } from '../shared/index.ts';
 import { isRuleChangeConflict } from '../store/sql-store.ts';
 import type { RuleChange, RuleChangeAction, RuleStats, Snooze, Store } from '../store/types.ts';
 import { AdminError, badRequest, changedElsewhere, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
 import { unsyncedChangeOf } from './rule-sync.ts';
 import type { ValidationIssue } from './outcomes.ts';
 import { RulesLockTimeout, canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleId, listRuleIds, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
-import { RULE_TEST_NOW, fixturePath, offlineFetch, readFixture, runRuleTests, serviceForRequest } from './run-rule-tests.ts';
+import { RULE_TEST_CONCURRENCY, RULE_TEST_NOW, fixturePath, fixtureReader, offlineFetch, readFixture, runRuleTests, serviceForRequest } from './run-rule-tests.ts';
 import type { RuleTestReport } from './run-rule-tests.ts';
 
 export interface AdminLogger {
@@ -418,7 +419,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       }
       const fixture = await readFixture(deps.fixturesDir, input.fixture);
       if (!fixture.ok) {
-        throw badRequest(fixture.error, '/fixture');
+        throw fixture.serverFault ? unavailable(fixture.error) : badRequest(fixture.error, '/fixture');
       }
       body = fixture.value;
       fallbackAt = RULE_TEST_NOW;
@@ -490,18 +491,19 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       const { result } = candidate(id, canonicalText(rule));
       const issues = result.ok ? [] : toIssues(result.errors);
       const tests = (rule as { tests?: unknown }).tests;
-      if (Array.isArray(tests)) {
-        await Promise.all(
-          tests.map(async (t: unknown, i) => {
-            const fixture = (t as { fixture?: unknown } | null)?.fixture;
-            if (typeof fixture === 'string') {
-              const read = await readFixture(deps.fixturesDir, fixture);
-              if (!read.ok) {
-                issues.push({ file: `${id}.json`, pointer: `/tests/${i}/fixture`, message: read.error });
-              }
-            }
-          })
-        );
+      // A list over the limit is reported at /tests by the schema; its fixtures are not read (a viewer
+      // could otherwise have the server read tens of thousands of files for one call).
+      if (Array.isArray(tests) && tests.length <= MAX_RULE_TESTS) {
+        const read = fixtureReader(deps.fixturesDir);
+        const problems = await mapBounded(tests as unknown[], RULE_TEST_CONCURRENCY, async (t, i): Promise<ValidationIssue | undefined> => {
+          const fixture = (t as { fixture?: unknown } | null)?.fixture;
+          if (typeof fixture !== 'string') {
+            return undefined;
+          }
+          const got = await read(fixture);
+          return got.ok ? undefined : { file: `${id}.json`, pointer: `/tests/${i}/fixture`, message: got.error };
+        });
+        issues.push(...problems.filter((p) => p !== undefined));
       }
       return issues;
     },

@@ -10,6 +10,10 @@
  *   rule still replaces).
  * - No FHIR server is ever called: fixtures carry their data in prefetch.
  * - No store: snoozes never hide a card in a test.
+ * - At most RULE_TEST_CONCURRENCY cases run at once, and each fixture is read once per run: the schema
+ *   caps a rule at 200 cases, but all cases started together opened one file each and ran one hook call
+ *   each (55,000 copies of one case, sent by a viewer to /admin/api/test: EMFILE, 800 MB more memory and
+ *   hook calls stalled for 18 s).
  *
  * Used by the admin API (before every create/update/rollback) and by `npm run rules -- test`.
  */
@@ -19,6 +23,7 @@ import type { RuleSet } from '../engine/index.ts';
 import { handleOrderHook } from '../protocol/index.ts';
 import type { HookDeps, ServiceDefinition } from '../protocol/index.ts';
 import type { FetchLike } from '../patient/index.ts';
+import { mapBounded } from '../shared/index.ts';
 
 /** The date the fixtures were written for. */
 export const RULE_TEST_NOW = new Date('2026-11-21T12:00:00Z');
@@ -56,6 +61,9 @@ export const offlineFetch: FetchLike = async () => {
 
 const FIXTURE_PATH = /^[a-z0-9][a-z0-9/_.-]*\.json$/;
 
+/** How many of a rule's cases run at once (each one reads a fixture and runs a whole hook call). */
+export const RULE_TEST_CONCURRENCY = 8;
+
 /**
  * Resolves a fixture path under the fixtures folder, refusing anything that could leave it.
  * @param fixturesDir - The fixtures folder.
@@ -71,25 +79,69 @@ export function fixturePath(fixturesDir: string, relative: string): string | und
 }
 
 /**
- * Reads a fixture.
- * @returns The parsed request, or an error message naming the fixture.
+ * A fixture as read: the parsed request, or why there is none. `serverFault` marks a read that failed
+ * on the server's side (too many open files, a permission, a disk error): not the rule's mistake, and it
+ * must not be reported as a missing fixture (an editor would go looking for a file that is there).
  */
-export async function readFixture(fixturesDir: string, relative: string): Promise<{ ok: true; value: unknown } | { ok: false; error: string }> {
+export type FixtureRead = { ok: true; value: unknown } | { ok: false; error: string; serverFault?: true };
+
+/** A fixture's text as read from disk, or a failed FixtureRead. */
+type FixtureText = { ok: true; text: string } | Extract<FixtureRead, { ok: false }>;
+
+async function readFixtureText(fixturesDir: string, relative: string): Promise<FixtureText> {
   const full = fixturePath(fixturesDir, relative);
   if (!full) {
     return { ok: false, error: `"${relative}" is not a fixture path (lower-case path under fixtures/ ending in .json)` };
   }
-  let text: string;
   try {
-    text = await readFile(full, 'utf8');
-  } catch {
-    return { ok: false, error: `fixture "${relative}" not found under fixtures/` };
+    return { ok: true, text: await readFile(full, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      return { ok: false, error: `fixture "${relative}" not found under fixtures/` };
+    }
+    if (code === 'EISDIR') {
+      return { ok: false, error: `fixture "${relative}" is a folder, not a file` };
+    }
+    // The code only: the message would show the server's path.
+    return { ok: false, serverFault: true, error: `fixture "${relative}" could not be read on the server (${code ?? (err as Error).name}); this is not a problem with the rule: try again` };
+  }
+}
+
+function parseFixture(relative: string, read: FixtureText): FixtureRead {
+  if (!read.ok) {
+    return read;
   }
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return { ok: true, value: JSON.parse(read.text) as unknown };
   } catch (err) {
     return { ok: false, error: `fixture "${relative}" is not valid JSON: ${(err as Error).message}` };
   }
+}
+
+/**
+ * Reads a fixture.
+ * @returns The parsed request, or an error message naming the fixture.
+ */
+export async function readFixture(fixturesDir: string, relative: string): Promise<FixtureRead> {
+  return parseFixture(relative, await readFixtureText(fixturesDir, relative));
+}
+
+/**
+ * A fixture reader that reads each fixture file once, however many cases name it (one run, one
+ * validation). Each call parses its own copy, so a case can never see another case's request.
+ * @param fixturesDir - The fixtures folder.
+ */
+export function fixtureReader(fixturesDir: string): (relative: string) => Promise<FixtureRead> {
+  const texts = new Map<string, Promise<FixtureText>>();
+  return async (relative) => {
+    let text = texts.get(relative);
+    if (!text) {
+      text = readFixtureText(fixturesDir, relative);
+      texts.set(relative, text);
+    }
+    return parseFixture(relative, await text);
+  };
 }
 
 /**
@@ -127,10 +179,13 @@ export async function runRuleTests(ruleId: string, ruleSet: RuleSet, options: Ru
   }
   const set = withRuleActive(ruleSet, ruleId);
   const now = options.now ?? RULE_TEST_NOW;
-  const results = await Promise.all(
-    (rule.tests ?? []).map(async (testCase, index): Promise<RuleTestResult> => {
+  const read = fixtureReader(options.fixturesDir);
+  const results = await mapBounded(
+    rule.tests ?? [],
+    RULE_TEST_CONCURRENCY,
+    async (testCase, index): Promise<RuleTestResult> => {
       const base = { index, fixture: testCase.fixture, expect: testCase.expect, ...(testCase.note ? { note: testCase.note } : {}) };
-      const fixture = await readFixture(options.fixturesDir, testCase.fixture);
+      const fixture = await read(testCase.fixture);
       if (!fixture.ok) {
         return { ...base, got: 'error', pass: false, error: fixture.error };
       }
@@ -152,7 +207,7 @@ export async function runRuleTests(ruleId: string, ruleSet: RuleSet, options: Ru
         const text = (err as { outcome?: { issue?: { details?: { text?: string } }[] } }).outcome?.issue?.[0]?.details?.text ?? (err as Error).message;
         return { ...base, got: 'error', pass: false, error: `fixture "${testCase.fixture}": ${text}` };
       }
-    })
+    }
   );
   return { ruleId, ok: results.every((r) => r.pass), results };
 }

@@ -20,6 +20,12 @@ export const RULE_SCHEMA_PATH = fileURLToPath(new URL('../../rules/schema/rule.s
 const schema = JSON.parse(readFileSync(RULE_SCHEMA_PATH, 'utf8')) as object;
 const validateSchema = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile(schema);
 
+/**
+ * Most test cases a rule may list (the schema's `tests` maxItems): callers that look at a draft's cases
+ * before validating it (the admin API's fixture check) stop at it too.
+ */
+export const MAX_RULE_TESTS = (schema as { properties: { tests: { maxItems: number } } }).properties.tests.maxItems;
+
 export const DETAIL_PLACEHOLDERS = [
   'order',
   'interacting',
@@ -288,6 +294,8 @@ function explain(e: ErrorObject): string {
       return `has the wrong format (expected to match ${String(p.pattern)})`;
     case 'minItems':
       return `must list at least ${String(p.limit)} item(s)`;
+    case 'maxItems':
+      return `must list at most ${String(p.limit)} item(s)`;
     default:
       return e.message ?? 'is not valid';
   }

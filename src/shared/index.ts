@@ -6,3 +6,4 @@ export type { FhirCallOutcome, Metrics } from './metrics.ts';
 export { jsonDepthExceeds } from './json-depth.ts';
 export { requestPath } from './request-path.ts';
 export { namesOtherPatient, patientIdOf } from './patient-reference.ts';
+export { mapBounded } from './map-bounded.ts';
