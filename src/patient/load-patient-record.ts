@@ -9,11 +9,11 @@
  * - an OperationOutcome: an error for that key, fetched again from the server when possible;
  * - absent: fetched from `fhirServer` with the bearer token, all keys in parallel, inside one budget.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Bundle, Medication, Patient, Resource } from '@medplum/fhirtypes';
 import { preconditionFailedError } from '../shared/index.ts';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
+import { contentFingerprint } from './content-fingerprint.ts';
 import { bundleReportsError, bundleResources, createFhirReader } from './fhir-reader.ts';
 import type { FetchLike, FhirReader, SearchResult } from './fhir-reader.ts';
 import { expectedContent, keepExpected, matchesNotSent, searchResultProblem, unreadableEntries } from './key-content.ts';
@@ -258,21 +258,29 @@ function readIdOf(template: string, request: PatientRecordRequest): string | und
   }
 }
 
-/** Whether two resources with one type and id are the same record: equal but for `meta` and the narrative (`text`). */
-function sameRecord(a: Resource, b: Resource): boolean {
-  return isDeepStrictEqual({ ...a, meta: undefined, text: undefined }, { ...b, meta: undefined, text: undefined });
+/**
+ * Fingerprint of a record's content, leaving out `meta` and the narrative (`text`): two resources with one
+ * type and id and one fingerprint are the same record.
+ */
+function recordFingerprint(resource: Resource): string {
+  return contentFingerprint({ ...resource, meta: undefined, text: undefined });
 }
 
 /**
  * The resources by type, each record once: a resource that came again with the same type, id and content
- * (a page read twice, a record in two keys; `meta` and the narrative may differ) is kept once. Different content under one id is kept each time
- * and its key given to `sharedIds`: keeping only the first dropped the second without a word (a lisinopril
- * order sent with the id of the alprazolam order hid the benzodiazepine).
+ * (a page read twice, a record in two keys; `meta`, the narrative and the order of keys may differ) is kept
+ * once. Different content under one id is kept each time and its key given to `sharedIds`: keeping only the
+ * first dropped the second without a word (a lisinopril order sent with the id of the alprazolam order hid
+ * the benzodiazepine). Every variant is kept, with no cap: dropping some could hide that benzodiazepine,
+ * and each costs one fingerprint, so their number is bounded as other records' is (by the body and answer
+ * size limits).
  */
 function groupByType(resources: readonly Resource[], sharedIds: Set<string>): Map<string, Resource[]> {
-  // The first record of each id; the others of an id only when there are any (rare: no array per record).
+  // The first record of each id; the fingerprints of an id's contents only once the id comes again (most
+  // come once, and need none). A set per id, not a deep comparison with each earlier variant: that was
+  // quadratic in the variants of one id.
   const first = new Map<string, Resource>();
-  const more = new Map<string, Resource[]>();
+  const seen = new Map<string, Set<string>>();
   const out = new Map<string, Resource[]>();
   for (const resource of resources) {
     if (resource.id) {
@@ -281,12 +289,16 @@ function groupByType(resources: readonly Resource[], sharedIds: Set<string>): Ma
       if (earlier === undefined) {
         first.set(key, resource);
       } else {
-        const others = more.get(key) ?? [];
-        if (sameRecord(earlier, resource) || others.some((e) => sameRecord(e, resource))) {
+        let prints = seen.get(key);
+        if (prints === undefined) {
+          prints = new Set([recordFingerprint(earlier)]);
+          seen.set(key, prints);
+        }
+        const print = recordFingerprint(resource);
+        if (prints.has(print)) {
           continue;
         }
-        others.push(resource);
-        more.set(key, others);
+        prints.add(print);
         sharedIds.add(key);
       }
     }
