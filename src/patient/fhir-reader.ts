@@ -8,7 +8,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CallPermit, CircuitBreakers } from './circuit-breaker.ts';
 import { matchesNotSent, searchResultProblem, unreadableEntries } from './key-content.ts';
-import { DEFAULT_MAX_RESPONSE_BYTES, FhirRedirectError, FhirResponseNotJsonError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
+import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES, FhirRedirectError, FhirResponseNotJsonError, FhirResponseTooDeepError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
 
 export type FetchLike = typeof globalThis.fetch;
 
@@ -24,6 +24,8 @@ export interface FhirReaderOptions {
   readonly onCall?: (outcome: FhirCallOutcome, seconds: number) => void;
   /** Largest answer read, bytes. Default DEFAULT_MAX_RESPONSE_BYTES (guarded-fetch.ts). */
   readonly maxResponseBytes?: number;
+  /** Deepest JSON nesting of an answer. Default DEFAULT_MAX_JSON_DEPTH (guarded-fetch.ts), that of request bodies. */
+  readonly maxJsonDepth?: number;
   /**
    * Pause before the one retry of a call the server failed (5xx, 429, connection lost), ms. Default 100. A
    * longer Retry-After (up to `MAX_RETRY_AFTER_MS`) is waited instead; a Retry-After beyond it means no retry.
@@ -89,7 +91,7 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
     }
     return response;
   };
-  const guarded = createGuardedFetch(recordingRetryAfter, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+  const guarded = createGuardedFetch(recordingRetryAfter, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH);
   const client = new MedplumClient({
     baseUrl: options.fhirServer,
     fhirUrlPath: '',
@@ -404,6 +406,10 @@ function classify(err: unknown, status: number | undefined, timedOut: boolean): 
   if (err instanceof FhirResponseNotJsonError) {
     // A server answering garbage is not working, whatever its status said.
     return { message: 'the EHR FHIR server answered with something that is not JSON', retry: false, serverFault: true };
+  }
+  if (err instanceof FhirResponseTooDeepError) {
+    // No FHIR record nests that deep: garbage too, and not read (as a request body that deep is not).
+    return { message: `the EHR FHIR server's answer could not be read (${err.message})`, retry: false, serverFault: true };
   }
   if (err instanceof OperationOutcomeError) {
     // An answer from a working server that refused or did not find what was asked.

@@ -7,6 +7,10 @@
  *   the limit, announced or streamed, fails the call (`FhirResponseTooLargeError`).
  * - **Body read here.** A body that stalls halfway then fails by the call's own timeout here, and a body
  *   that is not JSON fails as `FhirResponseNotJsonError`, not as a stack trace MedplumClient prints.
+ * - **Depth.** JSON nested deeper than request bodies may be (`MAX_JSON_DEPTH`) fails the call
+ *   (`FhirResponseTooDeepError`), as a body that is not JSON does: code that walks a record (a deep
+ *   comparison of two copies of one record) overflowed the stack on a record nested 2,000 deep, and the
+ *   call got a 500 instead of a 412 or a "check incomplete" card.
  * - **All answers of one call together.** The reader is made per hook call; its answers share one byte budget
  *   (the same limit), so pages, keys and Medication reads cannot add up to hundreds of MB for one order.
  * - **No redirects.** A redirect is not followed (`redirect: 'manual'`): the allowlist and the https rule
@@ -17,10 +21,14 @@
  *   server (5xx, 429) from a refusal (4xx): `statusOf(signal)` gives it, keyed by the call's own
  *   AbortSignal (one per call, so parallel calls never mix).
  */
+import { jsonDepthExceeds } from '../shared/index.ts';
 import type { FetchLike } from './fhir-reader.ts';
 
 /** Default largest FHIR answer read, bytes (a page of a patient's medications is far below it). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** Default deepest JSON nesting of a FHIR answer: that of request bodies (`MAX_JSON_DEPTH`'s default). */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 export class FhirResponseTooLargeError extends Error {
   /** True when this answer alone was not too large, but the call's answers together were. */
@@ -43,6 +51,13 @@ export class FhirResponseNotJsonError extends Error {
   constructor() {
     super('the answer was not JSON');
     this.name = 'FhirResponseNotJsonError';
+  }
+}
+
+export class FhirResponseTooDeepError extends Error {
+  constructor(limit: number) {
+    super(`the answer was JSON nested more than ${limit} levels deep`);
+    this.name = 'FhirResponseTooDeepError';
   }
 }
 
@@ -78,8 +93,9 @@ async function readCapped(body: ReadableStream<Uint8Array>, limit: number, tooLa
 /**
  * @param inner - The fetch that makes the call (globalThis.fetch, or a test's).
  * @param maxBytes - Largest body read, and largest total of all bodies read through this fetch.
+ * @param maxDepth - Deepest JSON nesting of a body.
  */
-export function createGuardedFetch(inner: FetchLike, maxBytes: number = DEFAULT_MAX_RESPONSE_BYTES): GuardedFetch {
+export function createGuardedFetch(inner: FetchLike, maxBytes: number = DEFAULT_MAX_RESPONSE_BYTES, maxDepth: number = DEFAULT_MAX_JSON_DEPTH): GuardedFetch {
   const statuses = new WeakMap<AbortSignal, number>();
   let used = 0;
   const guarded: FetchLike = async (input, init) => {
@@ -101,10 +117,14 @@ export function createGuardedFetch(inner: FetchLike, maxBytes: number = DEFAULT_
     const bytes = response.body ? await readCapped(response.body, left, tooLarge) : new Uint8Array(0);
     used += bytes.byteLength;
     if (bytes.byteLength > 0 && /json/i.test(response.headers.get('content-type') ?? 'json')) {
+      let parsed: unknown;
       try {
-        JSON.parse(new TextDecoder().decode(bytes));
+        parsed = JSON.parse(new TextDecoder().decode(bytes));
       } catch {
         throw new FhirResponseNotJsonError();
+      }
+      if (jsonDepthExceeds(parsed, maxDepth)) {
+        throw new FhirResponseTooDeepError(maxDepth);
       }
     }
     const headers = new Headers(response.headers);

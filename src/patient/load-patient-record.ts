@@ -29,6 +29,8 @@ export interface LoadOptions {
   readonly allowedServers: readonly string[];
   /** Call only https FHIR servers (production). */
   readonly requireHttps?: boolean;
+  /** Deepest JSON nesting of a FHIR server's answer; default that of request bodies (guarded-fetch.ts). */
+  readonly maxJsonDepth?: number;
   readonly fetch?: FetchLike;
   readonly breakers?: CircuitBreakers;
   readonly onFhirCall?: (outcome: FhirCallOutcome, seconds: number) => void;
@@ -55,6 +57,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           fhirServer: request.fhirServer,
           accessToken: request.accessToken,
           requestTimeoutMs: options.requestTimeoutMs,
+          maxJsonDepth: options.maxJsonDepth,
           fetch: options.fetch,
           breakers: options.breakers,
           onCall: options.onFhirCall,

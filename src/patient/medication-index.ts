@@ -2,9 +2,9 @@
  * Resolves `medicationReference` the three ways an EHR can send it: contained in the resource
  * ("#id"), bundled beside it (draftOrders or a prefetch Bundle), or on the FHIR server.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Bundle, Medication, Reference, Resource } from '@medplum/fhirtypes';
 import { withoutTrailingSlashes } from '../shared/trailing-slashes.ts';
+import { contentFingerprint } from './content-fingerprint.ts';
 
 type MedicationUser = Resource & { medicationReference?: Reference; contained?: Resource[] };
 
@@ -64,10 +64,12 @@ export function indexMedications(resources: readonly Resource[], conflicts?: Set
 /**
  * Whether two Medications with one id describe the same drug: the same code, form, ingredients and amount,
  * whatever else differs (`meta`, narrative, batch, status: the same Medication sent in the prefetch and in
- * the draft orders' Bundle often differs only there, and is no clash to tell the clinician about).
+ * the draft orders' Bundle often differs only there, and is no clash to tell the clinician about). Compared by
+ * fingerprint, which walks without recursion: a deep comparison overflowed the stack on a Medication nested
+ * thousands deep. Each Medication is compared with the one last kept under its id only, so this stays linear.
  */
 function sameDrug(a: Medication, b: Medication): boolean {
-  return isDeepStrictEqual([a.code, a.form, a.ingredient, a.amount], [b.code, b.form, b.ingredient, b.amount]);
+  return contentFingerprint([a.code, a.form, a.ingredient, a.amount]) === contentFingerprint([b.code, b.form, b.ingredient, b.amount]);
 }
 
 /** Adds bundled Medications under their entry fullUrl, so "urn:uuid:..." references resolve. */

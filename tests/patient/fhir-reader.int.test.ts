@@ -172,6 +172,17 @@ describe('FHIR reader: failures of the EHR FHIR server', () => {
     expect(breakers.isOpen(serverKey(base))).toBe(true);
   });
 
+  it('a 200 nested deeper than a request body may be is not read: like an answer that is not JSON, not retried, and counted against the breaker', async () => {
+    handler = (_q, s) => {
+      s.writeHead(200, { 'content-type': 'application/fhir+json' });
+      s.end(`{"resourceType": "Patient", "id": "1", "_x": ${'['.repeat(3000)}${']'.repeat(3000)}}`);
+    };
+    for (let i = 0; i < 3; i++) expect(await readOnce()).toMatch(/could not be read \(the answer was JSON nested more than 64 levels deep\)/);
+    expect(calls).toBe(3);
+    expect(outcomes).toEqual(['error', 'error', 'error']);
+    expect(breakers.isOpen(serverKey(base))).toBe(true);
+  });
+
   it("a connection lost after a 200's headers, halfway through the body, is retried and counts against the breaker", async () => {
     let n = 0;
     handler = (req, res) => {
