@@ -23,6 +23,12 @@ export function escapeMarkdown(text: string): string {
 /**
  * Replaces {{name}} placeholders with values; unknown names are left as they are
  * (rule validation refuses unknown placeholders before a rule can load).
+ *
+ * Plain text replacement: no Markdown is parsed when a card is made, so deeply nested Markdown cannot
+ * overflow the stack here (marked's lexer did at 3,000 levels of "> " while a rule was validated). A
+ * rule's own nesting is capped by validation before it can load (at most 8 levels, 10,000 characters:
+ * engine/validate-rule.ts), and each EHR text put in is cut to 200 characters on one line (card-view.ts),
+ * so it can add no more than that line's worth of list markers for the EHR's renderer.
  */
 export function renderTemplate(template: string, view: Readonly<Record<string, string>>): string {
   // `{{\s*([^}]*?)\s*}}` read the same names in cubic time on "{{" and many spaces with no "}}" (8,000 spaces:

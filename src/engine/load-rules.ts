@@ -91,7 +91,7 @@ export function buildRuleSet(sources: RuleSources, now: Date = new Date()): Rule
       continue;
     }
     parsedRules.push({ name, json: parsed });
-    const result = validateRule(parsed, name);
+    const result = validateFile(parsed, name);
     if (result.ok) {
       rules.push(result.value);
     } else {
@@ -148,6 +148,19 @@ export function buildRuleSet(sources: RuleSources, now: Date = new Date()): Rule
     ok: true,
     value: { version: hash.digest('hex').slice(0, 12), loadedAt: now.toISOString(), rules, engineRules: compileRules(rules), classifier },
   };
+}
+
+/**
+ * validateRule, with anything it throws reported as a problem of the file: a rule file is input, and a
+ * bug its content trips in a check (or in a library a check uses) must refuse that file by name, not
+ * escape as an error that names none (the CLI printed a stack trace; the admin API answered 500).
+ */
+function validateFile(json: unknown, name: string): ReturnType<typeof validateRule> {
+  try {
+    return validateRule(json, name);
+  } catch (err) {
+    return { ok: false, errors: [`${name}: could not be validated: ${(err as Error).message}`] };
+  }
 }
 
 /** Same order as the directory listing used to give (code-unit order), so versions do not change. */

@@ -1,7 +1,7 @@
 /**
  * Validates one rule file: the JSON Schema in rules/schema/rule.schema.json first, then what a
  * schema cannot say (file name matches id, facts exist, placeholders exist, card text holds no raw HTML,
- * image or non-https link). Errors name the file,
+ * image or non-https link, nor Markdown nested deeper than EHRs show). Errors name the file,
  * the JSON pointer and what was expected, in words an informaticist understands.
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { Lexer } from 'marked';
+import type { TokensList } from 'marked';
 import { FACT_KINDS, FACT_NAMES } from '../facts/index.ts';
 import type { FactKind } from '../facts/index.ts';
 import { isSingleSentence } from '../protocol/validate-response.ts';
@@ -25,6 +26,20 @@ const validateSchema = new Ajv({ allErrors: true, strict: true, strictRequired: 
  * before validating it (the admin API's fixture check) stop at it too.
  */
 export const MAX_RULE_TESTS = (schema as { properties: { tests: { maxItems: number } } }).properties.tests.maxItems;
+
+/**
+ * Most characters of a card detail (the schema's maxLength), also once the parameters' values are in
+ * place: the text marked lexes here. Nested Markdown takes marked superlinear time (1,000 lines each
+ * indented one level more: 9 s), so the length bounds the time a validation (a viewer's call) can take.
+ */
+export const MAX_DETAIL_LENGTH = (schema as { properties: { card: { properties: { detail: { maxLength: number } } } } }).properties.card.properties.detail.maxLength;
+
+/**
+ * Most block quotes and lists nested in each other in card text. Cards use two or three levels; EHRs
+ * render deeper nesting badly or not at all, and marked's lexer recurses once per level (the stack
+ * overflowed at 3,000 levels of "> ", which one JSON string can hold).
+ */
+export const MAX_MARKDOWN_NESTING = 8;
 
 export const DETAIL_PLACEHOLDERS = [
   'order',
@@ -152,11 +167,69 @@ function checkCardMarkup(fileName: string, rule: RuleDefinition): string[] {
   ];
   const errors: string[] = [];
   for (const [pointer, text] of texts) {
-    for (const problem of new Set(markupProblems(Lexer.lex(text, { gfm: true })))) {
+    if (text.length > MAX_DETAIL_LENGTH) {
+      errors.push(`${fileName}: ${pointer}: with the parameters' values in place, the text is ${text.length} characters; at most ${MAX_DETAIL_LENGTH} are allowed`);
+      continue;
+    }
+    // Counted first on the text, so the common case ("> > > …", "- - - …" on one line) is refused
+    // without lexing (which took 0.7 s to overflow on 3,000 "- ").
+    const prefix = deepestLinePrefix(text);
+    if (prefix > MAX_MARKDOWN_NESTING) {
+      errors.push(`${fileName}: ${pointer}: block quotes and lists nest ${prefix} levels deep; at most ${MAX_MARKDOWN_NESTING} are allowed (EHRs may not show deeper nesting); flatten it`);
+      continue;
+    }
+    let tokens: TokensList;
+    try {
+      tokens = Lexer.lex(text, { gfm: true });
+    } catch (err) {
+      // marked recurses per level of nesting: "> " 3,000 times (or "*" 5,000 times around a word) overflows
+      // the stack. That is the text's fault, so it is reported like any other problem, never thrown.
+      if (err instanceof RangeError) {
+        errors.push(`${fileName}: ${pointer}: the Markdown nests too deeply to be read (block quotes, lists or emphasis inside each other); flatten it`);
+        continue;
+      }
+      throw err;
+    }
+    const { problems, nesting } = markupProblems(tokens);
+    if (nesting > MAX_MARKDOWN_NESTING) {
+      errors.push(`${fileName}: ${pointer}: block quotes and lists nest ${nesting} levels deep; at most ${MAX_MARKDOWN_NESTING} are allowed (EHRs may not show deeper nesting); flatten it`);
+    }
+    for (const problem of new Set(problems)) {
       errors.push(`${fileName}: ${pointer}: ${problem}; raw HTML, images and non-https links are not allowed in card text`);
     }
   }
   return errors;
+}
+
+/**
+ * The most block quote and list markers ("> ", "- ", "* ", "+ ", "1. ", "1) ") any one line of the text
+ * starts with: the nesting that line opens. A thematic break ("- - -", "* * *") is no nesting. One pass.
+ */
+function deepestLinePrefix(text: string): number {
+  let deepest = 0;
+  for (const line of text.split('\n')) {
+    if (/^[ \t]*([-*_])([ \t]*\1)*[ \t]*$/.test(line)) {
+      continue;
+    }
+    let markers = 0;
+    let i = 0;
+    for (;;) {
+      while (line[i] === ' ' || line[i] === '\t') i++;
+      if (line[i] === '>') {
+        markers++;
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end - i < 9 && line[end] !== undefined && line[end]! >= '0' && line[end]! <= '9') end++;
+      const marker = end > i && (line[end] === '.' || line[end] === ')') ? end + 1 : line[i] === '-' || line[i] === '*' || line[i] === '+' ? i + 1 : -1;
+      if (marker === -1 || !(line[marker] === undefined || line[marker] === ' ' || line[marker] === '\t')) break;
+      markers++;
+      i = marker;
+    }
+    deepest = Math.max(deepest, markers);
+  }
+  return deepest;
 }
 
 function fillPlaceholders(detail: string, rule: RuleDefinition): string {
@@ -174,30 +247,42 @@ function fillPlaceholders(detail: string, rule: RuleDefinition): string {
   });
 }
 
-/** What is wrong in marked's tokens, walked recursively (paragraphs, lists, tables, link texts, ...). */
-function markupProblems(node: unknown): string[] {
-  if (Array.isArray(node)) {
-    return node.flatMap(markupProblems);
-  }
-  if (node === null || typeof node !== 'object') {
-    return [];
-  }
-  const token = node as { type?: unknown; raw?: unknown; href?: unknown };
-  const raw = typeof token.raw === 'string' ? JSON.stringify(token.raw.trim().slice(0, 80)).replaceAll(PATIENT_DATA, '{{…}}') : '';
+/**
+ * What is wrong in marked's tokens (paragraphs, lists, tables, link texts, ...), in document order, and
+ * how deep block quotes and lists nest. Walked with a stack of its own, not by recursion: however deep
+ * the tokens, this cannot overflow the call stack.
+ */
+function markupProblems(tokens: unknown): { problems: string[]; nesting: number } {
   const problems: string[] = [];
-  if (token.type === 'html') {
-    problems.push(`raw HTML ${raw}: write the text in Markdown instead (**bold**, lists, [label](https://…))`);
-  } else if (token.type === 'image') {
-    problems.push(`image ${raw}: remove it (cards carry text; put a picture behind an https link)`);
-  } else if ((token.type === 'link' || token.type === 'def') && typeof token.href === 'string') {
-    problems.push(...linkProblems(token.href, raw));
-  }
-  for (const value of Object.values(node)) {
-    if (value !== null && typeof value === 'object') {
-      problems.push(...markupProblems(value));
+  let nesting = 0;
+  const stack: [unknown, number][] = [[tokens, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    let below = depth;
+    if (!Array.isArray(node)) {
+      const token = node as { type?: unknown; raw?: unknown; href?: unknown };
+      const raw = typeof token.raw === 'string' ? JSON.stringify(token.raw.trim().slice(0, 80)).replaceAll(PATIENT_DATA, '{{…}}') : '';
+      if (token.type === 'html') {
+        problems.push(`raw HTML ${raw}: write the text in Markdown instead (**bold**, lists, [label](https://…))`);
+      } else if (token.type === 'image') {
+        problems.push(`image ${raw}: remove it (cards carry text; put a picture behind an https link)`);
+      } else if ((token.type === 'link' || token.type === 'def') && typeof token.href === 'string') {
+        problems.push(...linkProblems(token.href, raw));
+      } else if (token.type === 'blockquote' || token.type === 'list') {
+        below = depth + 1;
+        nesting = Math.max(nesting, below);
+      }
+    }
+    // Children pushed last first, so they are visited in document order.
+    const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node as object);
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i];
+      if (child !== null && typeof child === 'object') {
+        stack.push([child, below]);
+      }
     }
   }
-  return problems;
+  return { problems, nesting };
 }
 
 function linkProblems(href: string, raw: string): string[] {
