@@ -35,8 +35,9 @@ export function callHandler(
         const fn = (store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method]!;
         value = await fn.apply(store, [...call.args]);
         if (call.method === 'createSnooze' && onSnoozeCreated) {
-          const snooze = value as { patientKey?: unknown; expiresAt?: unknown };
-          if (typeof snooze.patientKey === 'string') {
+          // Undefined when the card already had a snooze (none made, nothing to announce).
+          const snooze = value as { patientKey?: unknown; expiresAt?: unknown } | undefined;
+          if (snooze && typeof snooze.patientKey === 'string') {
             const expires = typeof snooze.expiresAt === 'string' ? Date.parse(snooze.expiresAt) : Number.NaN;
             onSnoozeCreated(snooze.patientKey, Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires);
           }

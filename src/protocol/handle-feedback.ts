@@ -115,7 +115,9 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
   const keyer = deps.patientKey ?? ownKeyer();
   const result = await deps.store.recordFeedback(
     service.id,
-    items.map((item) => toStored(item, cards.get(item.cardUuid), ruleOf(cards.get(item.cardUuid)), keyer))
+    items.map((item) => toStored(item, cards.get(item.cardUuid), ruleOf(cards.get(item.cardUuid)), keyer)),
+    // Counted for the card only when it was issued to this client (the store checks, for every item).
+    client ? { iss: client.iss, ...(client.tenant === undefined ? {} : { tenant: client.tenant }) } : {}
   );
   const now = deps.now?.() ?? new Date();
   const snoozes: Snooze[] = [];
@@ -131,22 +133,19 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
     if (!card || !issuedTo(card, client) || !reason?.snoozeDays) {
       continue;
     }
-    // A card snoozes once. Feedback repeated for it (an EHR resending) must not renew a snooze an admin
-    // lifted, or one that expired; a later override of a newer card snoozes again, with the new state.
-    if ((await deps.store.listSnoozes({ cardUuid: card.uuid, limit: 1 })).length > 0) {
-      continue;
-    }
-    snoozes.push(
-      await deps.store.createSnooze({
-        ruleId: card.ruleId,
-        patientKey: card.patientKey,
-        createdAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + reason.snoozeDays * DAY_MS).toISOString(),
-        reasonCode: reason.code,
-        cardUuid: card.uuid,
-        ...(card.materialState ? { materialState: card.materialState } : {}),
-      })
-    );
+    // A card snoozes once (the store makes no second snooze for a card, even for copies of one override
+    // handled at the same moment). Feedback repeated for it (an EHR resending) must not renew a snooze an
+    // admin lifted, or one that expired; a later override of a newer card snoozes again, with the new state.
+    const snooze = await deps.store.createSnooze({
+      ruleId: card.ruleId,
+      patientKey: card.patientKey,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + reason.snoozeDays * DAY_MS).toISOString(),
+      reasonCode: reason.code,
+      cardUuid: card.uuid,
+      ...(card.materialState ? { materialState: card.materialState } : {}),
+    });
+    if (snooze) snoozes.push(snooze);
   }
   return { ...result, snoozes };
 }

@@ -22,6 +22,12 @@ export interface ParsedFeedbackItem {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 const MAX_ITEMS = 500;
+/**
+ * Accepted suggestions per item. A card of ours carries a few suggestions and says `selectionBehavior:
+ * "at-most-one"`; without a bound one 5 MB body carried 105,000 ids, each stored, and held the store (and
+ * with it every caller's JWT replay check) for seconds.
+ */
+export const MAX_ACCEPTED_SUGGESTIONS = 20;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -99,6 +105,9 @@ export function parseFeedback(body: unknown): ParsedFeedbackItem[] {
     if (raw.acceptedSuggestions !== undefined) {
       if (!Array.isArray(raw.acceptedSuggestions)) {
         throw badRequestError(`"${at}.acceptedSuggestions" must be an array of { "id": ... }.`, `${at}.acceptedSuggestions`);
+      }
+      if (raw.acceptedSuggestions.length > MAX_ACCEPTED_SUGGESTIONS) {
+        throw badRequestError(`"${at}.acceptedSuggestions" holds at most ${MAX_ACCEPTED_SUGGESTIONS} ids (a card offers a few suggestions).`, `${at}.acceptedSuggestions`);
       }
       for (const [j, s] of raw.acceptedSuggestions.entries()) {
         const id = isObject(s) ? text(s.id, 128, `${at}.acceptedSuggestions[${j}].id`) : undefined;

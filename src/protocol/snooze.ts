@@ -2,7 +2,8 @@
  * Acting on feedback: an override reason can snooze a rule for a patient (periods set per reason in
  * the rule JSON). A snoozed rule stays quiet for that patient until the period ends, unless the
  * situation changes in a way the rule marks as material: a drug class the patient did not have, or
- * a higher MME band. The state is recorded with every card so a later call can compare.
+ * a higher MME band (or more opioids whose dose cannot be computed, which may hide one). The state is
+ * recorded with every card so a later call can compare.
  */
 import type { MaterialChange, RuleDefinition } from '../engine/index.ts';
 import type { OrderFacts } from '../facts/index.ts';
@@ -12,7 +13,13 @@ export const DEFAULT_MATERIAL: readonly MaterialChange[] = ['drug-classes', 'mme
 
 interface MaterialState {
   readonly classes: readonly string[];
+  /** The band of the daily MME that could be computed (a lower bound when `mmeUnknown` > 0). */
   readonly mmeBand: number;
+  /**
+   * Opioids whose daily MME could not be computed. More of them than when snoozed may hide a higher band
+   * (absent in states recorded before it was: read as 0).
+   */
+  readonly mmeUnknown?: number;
   /** Risk condition groups present (a new one is always material). */
   readonly conditions?: readonly string[];
   /** The card's indicator rank (info 1, warning 2, critical 3): a more severe card is always material. */
@@ -37,7 +44,7 @@ export function mmeBand(totalMme: number): number {
 export function materialStateOf(order: OrderFacts, conditionGroups: readonly string[], indicator: string): string {
   const classes = [...new Set([...order.order.classes, ...order.concurrent.flatMap((m) => m.classes)])].sort();
   const conditions = [...new Set(conditionGroups.filter((g) => RISK_CONDITIONS.has(g)))].sort();
-  const state: MaterialState = { classes, mmeBand: mmeBand(order.mme.totalKnown), conditions, severity: SEVERITY[indicator] ?? 2 };
+  const state: MaterialState = { classes, mmeBand: mmeBand(order.mme.totalKnown), mmeUnknown: order.mme.unknownCount, conditions, severity: SEVERITY[indicator] ?? 2 };
   return JSON.stringify(state);
 }
 
@@ -53,6 +60,7 @@ function parse(state: string | undefined): MaterialState | undefined {
     return {
       classes: value.classes,
       mmeBand: value.mmeBand,
+      ...(typeof value.mmeUnknown === 'number' ? { mmeUnknown: value.mmeUnknown } : {}),
       ...(Array.isArray(value.conditions) ? { conditions: value.conditions } : {}),
       ...(typeof value.severity === 'number' ? { severity: value.severity } : {}),
     };
@@ -84,7 +92,13 @@ export function materiallyChanged(rule: RuleDefinition, current: string, snoozed
   if (material.includes('drug-classes') && now.classes.some((c) => !then.classes.includes(c))) {
     return true;
   }
-  return material.includes('mme-band') && now.mmeBand > then.mmeBand;
+  if (!material.includes('mme-band')) {
+    return false;
+  }
+  // An opioid whose dose cannot be computed now, and could not be then, may put the total in a higher band:
+  // the snooze cannot show that nothing changed, so the card is shown (the top band cannot rise).
+  const moreUnknown = (now.mmeUnknown ?? 0) > (then.mmeUnknown ?? 0) && now.mmeBand < mmeBand(Number.POSITIVE_INFINITY);
+  return now.mmeBand > then.mmeBand || moreUnknown;
 }
 
 /** Whether a rule can be snoozed at all (one of its override reasons carries a period). */

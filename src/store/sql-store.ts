@@ -22,6 +22,7 @@ import {
   type StoreLogger,
 } from './sql.ts';
 import type {
+  FeedbackClient,
   FeedbackItemInput,
   FeedbackResult,
   Indicator,
@@ -508,7 +509,7 @@ export class SqlStore implements Store, StoreDiagnostics {
 
   // --- feedback ------------------------------------------------------------------------------------
 
-  async recordFeedback(serviceId: string, items: readonly FeedbackItemInput[]): Promise<FeedbackResult> {
+  async recordFeedback(serviceId: string, items: readonly FeedbackItemInput[], client?: FeedbackClient): Promise<FeedbackResult> {
     const prepared = items.map((item, i) => prepareFeedback(item, i));
     if (prepared.length === 0) {
       return { stored: 0, duplicates: 0, unknownCards: [] };
@@ -518,20 +519,29 @@ export class SqlStore implements Store, StoreDiagnostics {
     const uuids = [...new Set(prepared.map((p) => p.card_uuid))];
     return this.sql.transaction(async (tx) => {
       // Known: issued by the service this feedback was posted to (a card of another service is not this
-      // endpoint's to answer for, and must not count in its rule's statistics).
-      const knownRows = await tx.query<{ uuid: string }>(
-        'SELECT c.uuid FROM issued_cards c JOIN invocations i ON i.id = c.invocation_id WHERE c.uuid = ANY($1::text[]) AND i.service_id = $2',
-        [uuids, serviceId]
+      // endpoint's to answer for, and must not count in its rule's statistics), and to the client sending
+      // it: another EHR, or another tenant of one, that learned a card's uuid must not move the override
+      // rates informaticists tune rules by.
+      const params: unknown[] = [uuids, serviceId];
+      let toClient = '';
+      if (client) {
+        params.push(client.iss ?? null, client.tenant ?? null);
+        toClient = ` AND i.client_iss IS NOT DISTINCT FROM $3::text AND ${this.invocationWrite.columns.includes('client_tenant') ? 'i.client_tenant IS NOT DISTINCT FROM $4::text' : '$4::text IS NULL'}`;
+      }
+      const knownRows = await tx.query<{ uuid: string; suggestion_uuids: string[] | null }>(
+        `SELECT c.uuid, c.suggestion_uuids FROM issued_cards c JOIN invocations i ON i.id = c.invocation_id WHERE c.uuid = ANY($1::text[]) AND i.service_id = $2${toClient}`,
+        params
       );
-      const known = new Set(knownRows.map((r) => r.uuid));
+      const offered = new Map(knownRows.map((r) => [r.uuid, new Set(r.suggestion_uuids ?? [])]));
       // No reason is kept for a card this service did not issue: there is no rule to say what it means.
-      const rows = prepared.map((p) =>
-        known.has(p.card_uuid)
-          ? { ...p, service_id: serviceId, card_known: true, received_at: receivedAt }
-          : { ...p, service_id: serviceId, card_known: false, reason_system: null, reason_code: null, reason_display: null, received_at: receivedAt }
-      );
+      const rows = prepared.map(({ acceptedSent, ...p }) => {
+        const suggestions = offered.get(p.card_uuid);
+        const accepted = suggestions ? [...new Set(acceptedSent.filter((id) => suggestions.has(id)))].sort() : [];
+        const row = suggestions ? { ...p } : { ...p, reason_system: null, reason_code: null, reason_display: null };
+        return { ...row, ...keyedFeedback(row, accepted), service_id: serviceId, card_known: suggestions !== undefined, received_at: receivedAt };
+      });
       const inserted = await tx.query(INSERT_FEEDBACK, [JSON.stringify(rows)]);
-      const unknownCards = uuids.filter((u) => !known.has(u));
+      const unknownCards = uuids.filter((u) => !offered.has(u));
       if (unknownCards.length > 0) {
         this.logger.warn({ serviceId, unknownCards: unknownCards.length }, 'feedback for cards this service has no record of: stored and flagged');
       }
@@ -541,7 +551,7 @@ export class SqlStore implements Store, StoreDiagnostics {
 
   // --- snoozes -------------------------------------------------------------------------------------
 
-  async createSnooze(snooze: Omit<Snooze, 'id' | 'liftedAt' | 'liftedBy'>): Promise<Snooze> {
+  async createSnooze(snooze: Omit<Snooze, 'id' | 'liftedAt' | 'liftedBy'>): Promise<Snooze | undefined> {
     const params = [
       randomUUID(),
       snooze.ruleId,
@@ -554,13 +564,17 @@ export class SqlStore implements Store, StoreDiagnostics {
     ];
     // Before the INSERT: from now on activeSnoozes asks the database for this patient.
     this.raiseSnoozeHorizon(params[2], Date.parse(params[4] as string));
+    // One snooze per card (migration 0007's unique index): a card that already has one, active, lifted or
+    // expired, gets none, whoever asks at the same moment. No conflict target, so the statement also runs on
+    // a schema built without that migration (tests of older releases), where nothing conflicts.
     const rows = await this.sql.query(
       `INSERT INTO snoozes (id, rule_id, patient_key, created_at, expires_at, reason_code, card_uuid, material_state)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT DO NOTHING
        RETURNING ${SNOOZE_COLUMNS}`,
       params
     );
-    return snoozeFromRow(rows[0]!);
+    return rows[0] === undefined ? undefined : snoozeFromRow(rows[0]);
   }
 
   private raiseSnoozeHorizon(patientKey: unknown, expiresMs: number): void {
@@ -939,7 +953,7 @@ function safeString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** What a card uuid or suggestion id that is not UUID-shaped is stored as (the service issues only UUIDs). */
+/** What a card uuid that is not UUID-shaped is stored as (the service issues only UUIDs). */
 const NOT_A_UUID = 'not-a-uuid';
 /** What a reason code that is not the shape of a rule's reason code is stored as. */
 const OTHER_REASON_CODE = 'other';
@@ -965,7 +979,29 @@ function storedReason(reason: FeedbackItemInput['overrideReason']): { system: st
   return { system: safeString(reason?.system) ?? null, code, display: safeString(reason?.display) ?? null };
 }
 
-function prepareFeedback(item: FeedbackItemInput, index: number): Record<string, unknown> & { card_uuid: string } {
+/** A feedback item checked and in its stored shape, before its card is looked up. */
+interface PreparedFeedback {
+  readonly card_uuid: string;
+  readonly outcome: string;
+  readonly outcome_timestamp: string;
+  /** The ids as sent (the ones the card offered are kept: recordFeedback). */
+  readonly acceptedSent: readonly string[];
+  readonly reason_system: string | null;
+  readonly reason_code: string | null;
+  readonly reason_display: string | null;
+  readonly comment_sha256: string | null;
+}
+
+/**
+ * The stored suggestion ids and the natural key of an item. Only what is stored goes into the key (a hash
+ * of the EHR's own strings would let them be confirmed).
+ */
+function keyedFeedback(p: Omit<PreparedFeedback, 'acceptedSent'>, accepted: readonly string[]): { natural_key: string; accepted_suggestion_ids: readonly string[] } {
+  const naturalKey = sha256(JSON.stringify([p.card_uuid, p.outcome, p.outcome_timestamp, accepted, p.reason_system, p.reason_code, p.comment_sha256]));
+  return { natural_key: naturalKey, accepted_suggestion_ids: accepted };
+}
+
+function prepareFeedback(item: FeedbackItemInput, index: number): PreparedFeedback {
   if (typeof item.cardUuid !== 'string' || item.cardUuid === '') {
     throw new StoreInputError(`feedback[${index}].cardUuid is missing`);
   }
@@ -973,21 +1009,17 @@ function prepareFeedback(item: FeedbackItemInput, index: number): Record<string,
     throw new StoreInputError(`feedback[${index}].outcome must be "accepted" or "overridden"`);
   }
   const outcomeTimestamp = parseTime(item.outcomeTimestamp, `feedback[${index}].outcomeTimestamp`);
-  // Only what is stored goes into the natural key (a hash of the EHR's own strings would let them be confirmed).
   const cardUuid = storedId(item.cardUuid);
-  const accepted = [...(item.acceptedSuggestionIds ?? [])].map((id) => storedId(String(id))).sort();
   const commentKey = item.commentKey ?? null;
   if (commentKey !== null && (typeof commentKey !== 'string' || !COMMENT_KEY.test(commentKey))) {
     throw new StoreInputError(`feedback[${index}].commentKey must be a keyed hash (64 hex digits), never the comment`);
   }
   const reason = storedReason(item.overrideReason);
-  const naturalKey = sha256(JSON.stringify([cardUuid, item.outcome, outcomeTimestamp, accepted, reason.system, reason.code, commentKey]));
   return {
-    natural_key: naturalKey,
     card_uuid: cardUuid,
     outcome: item.outcome,
     outcome_timestamp: outcomeTimestamp,
-    accepted_suggestion_ids: accepted,
+    acceptedSent: [...(item.acceptedSuggestionIds ?? [])].map(String),
     reason_system: reason.system,
     reason_code: reason.code,
     reason_display: reason.display,

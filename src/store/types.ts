@@ -52,7 +52,7 @@ export interface FeedbackItemInput {
   readonly outcome: 'accepted' | 'overridden';
   /** RFC 3339 UTC, as sent by the EHR. */
   readonly outcomeTimestamp: string;
-  /** Suggestion uuids; one that is not UUID-shaped is stored as "not-a-uuid". */
+  /** Suggestion uuids as sent; only those the card offered are stored. */
   readonly acceptedSuggestionIds: readonly string[];
   /**
    * The override reason as the rule set has it, never the EHR's text (handle-feedback.ts): code and display
@@ -67,6 +67,12 @@ export interface FeedbackItemInput {
    * confirmed by hashing guesses. Stored in `comment_sha256`, for idempotency and the comment count.
    */
   readonly commentKey?: string;
+}
+
+/** The client that sent feedback, from its verified JWT (both absent with CDS_AUTH=off). */
+export interface FeedbackClient {
+  readonly iss?: string;
+  readonly tenant?: string;
 }
 
 export interface FeedbackResult {
@@ -164,10 +170,19 @@ export interface Store {
   flush(): Promise<void>;
   findIssuedCards(uuids: readonly string[]): Promise<IssuedCard[]>;
 
-  /** Stores feedback durably before resolving; repeats are idempotent; unknown cards are stored and flagged. */
-  recordFeedback(serviceId: string, items: readonly FeedbackItemInput[]): Promise<FeedbackResult>;
+  /**
+   * Stores feedback durably before resolving; repeats are idempotent; unknown cards are stored and flagged.
+   * A card is known when this service issued it and, with `client` given, issued it to that client (the same
+   * issuer and tenant, or both absent: CDS_AUTH=off): another client's feedback on it counts in no rule's
+   * numbers. Accepted suggestion ids are kept only when the card offered them (none for an unknown card).
+   */
+  recordFeedback(serviceId: string, items: readonly FeedbackItemInput[], client?: FeedbackClient): Promise<FeedbackResult>;
 
-  createSnooze(snooze: Omit<Snooze, 'id' | 'liftedAt' | 'liftedBy'>): Promise<Snooze>;
+  /**
+   * Makes the card's snooze; undefined when the card already has one (active, lifted or expired): a card
+   * snoozes once, however many copies of its override arrive at once.
+   */
+  createSnooze(snooze: Omit<Snooze, 'id' | 'liftedAt' | 'liftedBy'>): Promise<Snooze | undefined>;
   /** Unlifted, unexpired snoozes for a patient at a time (hot path: indexed, fast). */
   activeSnoozes(patientKey: string, at: Date): Promise<Snooze[]>;
   /** Snoozes, newest first; `cardUuid` gives the snooze made from that card, whether active, lifted or expired. */

@@ -486,14 +486,14 @@ describe('admin API', () => {
 
     it('lists and lifts snoozes (editor only)', async () => {
       const store = t.store!;
-      const snooze = await store.createSnooze({
+      const snooze = (await store.createSnooze({
         ruleId: 'opioid-benzodiazepine',
         patientKey: 'k'.repeat(64),
         createdAt: '2026-11-20T12:00:00Z',
         expiresAt: '2026-12-20T12:00:00Z',
         reasonCode: 'palliative-care',
         cardUuid: '0b7c8a8e-8a4f-4bb0-9d3c-2f1e0c7d9a11',
-      });
+      }))!;
       const list = await request(t.app).get(`${API}/snoozes?ruleId=opioid-benzodiazepine&active=true`).set('Authorization', bearer(t.viewer));
       expect(list.status).toBe(200);
       expect(list.body.snoozes.map((s: any) => s.id)).toContain(snooze.id);

@@ -238,7 +238,7 @@ describe('real responses conform to docs/openapi.json', () => {
   it('admin: analytics and snoozes (with errors)', async () => {
     conforms('get', `${A}/analytics`, await request(t.app).get(`${A}/analytics`).set('Authorization', V()));
     conforms('get', `${A}/analytics`, await request(t.app).get(`${A}/analytics?from=2026-12-01&to=2026-01-01`).set('Authorization', V()));
-    const snooze = await t.store!.createSnooze({
+    const snooze = (await t.store!.createSnooze({
       ruleId: 'opioid-benzodiazepine',
       patientKey: 'a'.repeat(64),
       createdAt: '2026-11-21T12:00:00Z',
@@ -246,7 +246,7 @@ describe('real responses conform to docs/openapi.json', () => {
       reasonCode: 'palliative-care',
       cardUuid: '6f0a9c43-54d4-4a8c-9d9e-3b1b5d3e8c21',
       materialState: 'classes=benzodiazepine',
-    });
+    }))!;
     conforms('get', `${A}/snoozes`, await request(t.app).get(`${A}/snoozes?active=true`).set('Authorization', V()));
     conforms('get', `${A}/snoozes`, await request(t.app).get(`${A}/snoozes?limit=0`).set('Authorization', V()));
     conforms('post', `${A}/snoozes/{id}/lift`, await request(t.app).post(`${A}/snoozes/${snooze.id}/lift`).set('Authorization', V()));

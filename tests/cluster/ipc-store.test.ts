@@ -81,7 +81,7 @@ describe('IpcStore (the primary holds the store)', () => {
     expect(await a.activeSnoozes(patientKey, now)).toEqual([]);
     expect(channelA.calls.length).toBe(before); // answered without asking the primary
 
-    const snooze = await b.createSnooze({ ruleId: 'opioid-benzodiazepine', patientKey, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), reasonCode: 'benefit-outweighs-risk', cardUuid: randomUUID() });
+    const snooze = (await b.createSnooze({ ruleId: 'opioid-benzodiazepine', patientKey, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), reasonCode: 'benefit-outweighs-risk', cardUuid: randomUUID() }))!;
     // Worker A was told before B's call was answered: it now asks the primary, which has the snooze.
     expect((await a.activeSnoozes(patientKey, now)).map((s) => s.id)).toEqual([snooze.id]);
     expect(channelA.calls.length).toBe(before + 1);
@@ -107,14 +107,14 @@ describe('IpcStore (the primary holds the store)', () => {
     expect(await proxy.ping()).toBe(true);
     const patientKey = `pk-${randomUUID()}`;
     const now = new Date();
-    const snooze = await proxy.createSnooze({
+    const snooze = (await proxy.createSnooze({
       ruleId: 'opioid-benzodiazepine',
       patientKey,
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + 86_400_000).toISOString(),
       reasonCode: 'benefit-outweighs-risk',
       cardUuid: randomUUID(),
-    });
+    }))!;
     const active = await proxy.activeSnoozes(patientKey, now);
     expect(active.map((s) => s.id)).toEqual([snooze.id]);
     expect(await proxy.liftSnooze(snooze.id, 'test', new Date())).toBe(true);

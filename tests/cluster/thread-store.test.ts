@@ -48,7 +48,7 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     const patientKey = `pk-${randomUUID()}`;
     const now = new Date();
     const expiresAt = new Date(now.getTime() + 3_600_000);
-    const snooze = await store.createSnooze({ ruleId: 'opioid-benzodiazepine', patientKey, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), reasonCode: 'benefit-outweighs-risk', cardUuid: first.uuid });
+    const snooze = (await store.createSnooze({ ruleId: 'opioid-benzodiazepine', patientKey, createdAt: now.toISOString(), expiresAt: expiresAt.toISOString(), reasonCode: 'benefit-outweighs-risk', cardUuid: first.uuid }))!;
     expect((await store.activeSnoozes(patientKey, now)).map((s) => s.id)).toEqual([snooze.id]);
     // What the cluster primary hands to a new worker.
     expect(await store.snoozeHorizons()).toContainEqual([patientKey, expiresAt.getTime()]);

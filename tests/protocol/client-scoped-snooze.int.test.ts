@@ -110,4 +110,18 @@ describe('snoozes are scoped to the calling client', () => {
     expect(topicsOf(await sign(ehrA, 'shared-id-4', 'hospital-1'))).not.toContain('opioid-benzodiazepine');
     expect(topicsOf(await sign(ehrA, 'shared-id-4', 'hospital-2'))).toContain('opioid-benzodiazepine');
   });
+
+  it("another client's feedback on a card counts in no rule's numbers: stored as feedback for a card unknown to it", async () => {
+    const cards = await sign(ehrA, 'stats-1', 'hospital-1');
+    const card = warning(cards);
+    const overridden = async () => (await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'))).find((r) => r.ruleId === 'opioid-benzodiazepine')?.overridden ?? 0;
+    const before = await overridden();
+    // Another tenant of the same issuer, and another issuer, both with the card's uuid.
+    expect(await override(ehrA, card.uuid, 'hospital-2')).toBe(200);
+    expect(await override(ehrB, card.uuid)).toBe(200);
+    expect(await overridden()).toBe(before);
+    // The client it was issued to: counted.
+    expect(await override(ehrA, card.uuid, 'hospital-1')).toBe(200);
+    expect(await overridden()).toBe(before + 1);
+  });
 });

@@ -60,7 +60,8 @@ describe('feedback stores no text of the EHR', () => {
       [null, null, null],
     ]);
     expect(unknown.map((r) => r.card_uuid)).toContain('not-a-uuid');
-    expect(stored.find((r) => r.outcome === 'accepted')!.accepted_suggestion_ids).toEqual([a.suggestions![0]!.uuid, 'not-a-uuid'].sort());
+    // Only the suggestion the card offered is kept.
+    expect(stored.find((r) => r.outcome === 'accepted')!.accepted_suggestion_ids).toEqual([a.suggestions![0]!.uuid]);
 
     // The analytics: per code, with the rule's display; "other" has none.
     const rule = await stats();

@@ -101,6 +101,8 @@ describe('feedback endpoint and snoozes', () => {
     ['a bad timestamp', { feedback: [{ card: 'x', outcome: 'overridden', outcomeTimestamp: 'yesterday' }] }],
     ['accepted without acceptedSuggestions', { feedback: [{ card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-11-21T12:00:00Z' }] }],
     ['an overrideReason with neither reason nor comment', { feedback: [{ card: 'x', outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:00:00Z', overrideReason: {} }] }],
+    // A card offers a few suggestions; 105,000 ids in one body held the store for seconds.
+    ['more accepted suggestions than any card offers', { feedback: [{ card: 'x', outcome: 'accepted', outcomeTimestamp: '2026-11-21T12:00:00Z', acceptedSuggestions: Array.from({ length: 21 }, () => ({ id: crypto.randomUUID() })) }] }],
   ] as const) {
     it(`answers 400 with an OperationOutcome for ${label}`, async () => {
       const res = await request(t.app).post(FEEDBACK).send(body);
@@ -192,6 +194,42 @@ describe('feedback endpoint and snoozes', () => {
     expect((await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:08:00Z')).status).toBe(200);
     expect(await store.listSnoozes({ cardUuid: card.uuid })).toHaveLength(1);
     expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
+  });
+
+  it('copies of one override handled at the same moment make one snooze, so lifting it shows the card again', async () => {
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-twice-at-once');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    // An EHR resending after its own timeout, or two workers each handling one copy; the store answering
+    // lookups a little late (a busy store thread, a cluster round trip) widens the window between the
+    // copies, as it did when feedback looked for the card's snooze before making one.
+    const busy = withMethod(store, 'listSnoozes', () => async (...args: Parameters<ServiceStore['listSnoozes']>) => {
+      const found = await store.listSnoozes(...args);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return found;
+    });
+    const app = (await createTestApp({ store: busy })).app;
+    const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-21T12:09:00Z', overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'benefits-outweigh-risks' } } };
+    const answers = await Promise.all(Array.from({ length: 4 }, () => request(app).post(FEEDBACK).send({ feedback: [item] })));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const snoozes = await store.listSnoozes({ cardUuid: card.uuid });
+    expect(snoozes).toHaveLength(1);
+    expect(await store.liftSnooze(snoozes[0]!.id, 'admin', new Date())).toBe(true);
+    expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).toContain(RULE);
+  });
+
+  it('a snooze made at a known opioid dose does not hide the card for a new opioid order whose dose cannot be computed', async () => {
+    const body = fixtureForPatient('order-sign/opioid-draft-with-active-benzodiazepine.json', 'fb-dose-unknown');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === RULE)!;
+    expect((await override(card.uuid, 'benefits-outweigh-risks', '2026-11-21T12:10:00Z')).status).toBe(200);
+    expect((await sign({ ...body, hookInstance: crypto.randomUUID() })).map((c) => c.source.topic?.code)).not.toContain(RULE);
+    // The same opioid, its dose given only as text: the daily dose may now be far above the snoozed one.
+    const unknownDose = structuredClone(body);
+    unknownDose.hookInstance = crypto.randomUUID();
+    for (const order of unknownDose.context.draftOrders.entry) {
+      order.resource.dosageInstruction = [{ text: '4 tablets every 2 hours' }];
+    }
+    const cards = await sign(unknownDose);
+    expect(cards.map((c) => c.source.topic?.code)).toContain(RULE);
   });
 
   it("does not snooze a card through another service's feedback endpoint", async () => {

@@ -24,7 +24,7 @@ store.enqueueInvocation({
 });
 // recordFeedback flushes the queue first, then commits the feedback: both acknowledged below.
 await store.recordFeedback('svc', [{ cardUuid, outcome: 'accepted', outcomeTimestamp: '2026-01-01T00:00:00Z', acceptedSuggestionIds: [] }]);
-const snooze = await store.createSnooze({ ruleId: 'r', patientKey, createdAt: new Date().toISOString(), expiresAt: '2999-01-01T00:00:00Z', reasonCode: 'x', cardUuid });
+const snooze = (await store.createSnooze({ ruleId: 'r', patientKey, createdAt: new Date().toISOString(), expiresAt: '2999-01-01T00:00:00Z', reasonCode: 'x', cardUuid }))!;
 await store.rememberJti('iss|crash-jti', Date.now() + 60_000);
 const change = await store.appendRuleChange({ ruleId: 'r', action: 'create', content: { id: 'r' }, author: 'a', at: new Date().toISOString() });
 console.log(`READY ${JSON.stringify({ cardUuid, patientKey, snoozeId: snooze.id, seq: change.seq })}`);

@@ -35,7 +35,7 @@ describe('PGlite template', () => {
     expect(await fs.readFile(path.join(pgliteDirectory(dataDir), 'PG_VERSION'), 'utf8')).toBe(await fs.readFile(path.join(template, 'PG_VERSION'), 'utf8'));
 
     const store = await createStore({ dataDir, logger: captureLogger().logger });
-    const snooze = await store.createSnooze({ ruleId: 'opioid-benzodiazepine', patientKey: 'p1', createdAt: '2026-11-21T10:00:00.000Z', expiresAt: '2026-12-21T10:00:00.000Z', reasonCode: 'benefit-outweighs-risk', cardUuid: 'c1', materialState: 'x' });
+    const snooze = (await store.createSnooze({ ruleId: 'opioid-benzodiazepine', patientKey: 'p1', createdAt: '2026-11-21T10:00:00.000Z', expiresAt: '2026-12-21T10:00:00.000Z', reasonCode: 'benefit-outweighs-risk', cardUuid: 'c1', materialState: 'x' }))!;
     await store.close();
     const reopened = await createStore({ dataDir, logger: captureLogger().logger });
     expect((await reopened.activeSnoozes('p1', new Date('2026-11-22T00:00:00Z'))).map((s) => s.id)).toEqual([snooze.id]);

@@ -75,10 +75,10 @@ describe('PGlite data directory', () => {
     const dataDir = await tempDir();
     const first = await createStore({ dataDir, logger: captureLogger().logger });
     const day = 24 * 60 * 60 * 1000;
-    const base = { ruleId: 'opioid-benzodiazepine', reasonCode: 'palliative-care', cardUuid: randomUUID() };
+    const base = { ruleId: 'opioid-benzodiazepine', reasonCode: 'palliative-care' };
     try {
-      await first.createSnooze({ ...base, patientKey: 'pk-ended', createdAt: new Date(Date.now() - 9 * day).toISOString(), expiresAt: new Date(Date.now() - 2 * day).toISOString() });
-      await first.createSnooze({ ...base, patientKey: 'pk-live', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 7 * day).toISOString() });
+      await first.createSnooze({ ...base, cardUuid: randomUUID(), patientKey: 'pk-ended', createdAt: new Date(Date.now() - 9 * day).toISOString(), expiresAt: new Date(Date.now() - 2 * day).toISOString() });
+      await first.createSnooze({ ...base, cardUuid: randomUUID(), patientKey: 'pk-live', createdAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 7 * day).toISOString() });
     } finally {
       await first.close();
     }
@@ -116,7 +116,7 @@ describe('PGlite data directory', () => {
     const elsewhere = await tempDir();
     const first = await createStore({ dataDir, logger: captureLogger().logger });
     const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
-    const snooze = await first.createSnooze({ patientKey: 'p-symlink', ruleId: 'opioid-benzodiazepine', createdAt: new Date().toISOString(), expiresAt, reasonCode: 'patient-tolerant', cardUuid: 'card-symlink' });
+    const snooze = (await first.createSnooze({ patientKey: 'p-symlink', ruleId: 'opioid-benzodiazepine', createdAt: new Date().toISOString(), expiresAt, reasonCode: 'patient-tolerant', cardUuid: 'card-symlink' }))!;
     await first.close();
     // An operator moves the database to another volume and links it back.
     await fs.rename(path.join(dataDir, 'pglite'), path.join(elsewhere, 'pglite'));
