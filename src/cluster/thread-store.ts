@@ -341,16 +341,20 @@ export class StoreThreadSupervisor extends EventEmitter implements IpcChannel {
             settled = true;
             resolve();
             return;
-          case 'store-open-failed':
+          case 'store-open-failed': {
             clearTimeout(openTimer);
             // A failed PGlite may leave handles that keep its thread alive, with its memory: end it here.
             this.#detach(worker);
-            void this.#end(worker);
+            const ended = this.#end(worker);
             if (!settled) {
               settled = true;
-              reject(new StoreOpenError(m.error));
+              // Once the thread is gone: the service exits on this rejection, and an exit while a thread is
+              // still being ended is taken for a thread blocked for good (the process killed itself, exit 137,
+              // with a message blaming a hung disk for what was an unwritable or corrupt data directory).
+              void ended.finally(() => reject(new StoreOpenError(m.error)));
             }
             return;
+          }
           case 'store-log':
             this.#logger[m.level](m.obj, m.msg);
             return;

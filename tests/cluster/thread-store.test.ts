@@ -72,6 +72,23 @@ describe('ThreadStore (embedded PGlite on its own thread)', () => {
     await expect(ThreadStore.open({ store: { dataDir: file }, logger: captureLogger().logger })).rejects.toThrow(/not-a-directory/);
   }, 60_000);
 
+  it('exits with its own code when the database cannot be opened: the thread is ended before the open is refused, so the exit is not taken for a hung thread (SIGKILL)', async () => {
+    const file = path.join(dir, 'not-a-directory');
+    await writeFile(file, 'x');
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../support/open-failing-store.ts', import.meta.url)), file], { stdio: 'ignore' });
+    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      const guard = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve({ code: null, signal: null });
+      }, 50_000);
+      child.once('exit', (code, signal) => {
+        clearTimeout(guard);
+        resolve({ code, signal });
+      });
+    });
+    expect(ended).toEqual({ code: 1, signal: null });
+  }, 60_000);
+
   it('fails to open, instead of waiting for good, when the thread never opens the store', async () => {
     await expect(ThreadStore.open({ store: { dataDir: dir }, logger: captureLogger().logger, entry: NEVER_READY, openTimeoutMs: 500 })).rejects.toThrow(/did not open the store within 500 ms/);
   }, 60_000);
