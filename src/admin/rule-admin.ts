@@ -79,8 +79,12 @@ export interface HistoryEntry {
   readonly author: string;
   readonly at: string;
   readonly ruleSetVersion?: string;
-  /** Unified diff against the previous recorded content of the rule ("" when unchanged). */
-  readonly diff: string;
+  /**
+   * Unified diff against the previous recorded content of the rule ("" when unchanged); null when it
+   * was too large to compute (see HISTORY_DIFF_LIMITS), with `diffOmitted` saying so.
+   */
+  readonly diff: string | null;
+  readonly diffOmitted?: string;
   /** The rule JSON after the change; null after a delete. */
   readonly content: unknown;
 }
@@ -114,6 +118,15 @@ export type RuleAdmin = ReturnType<typeof createRuleAdmin>;
  * Every attempt carries the same change id, so one that failed after its write committed is not recorded
  * twice. A refused compare-and-append (another replica changed the rule) is not retried: it would be refused again.
  */
+/**
+ * Bounds on the history's diffs. They run on the event loop, and jsdiff's time grows with the length
+ * of the versions times the number of lines changed: two versions of 16,000 lines that differ everywhere
+ * took 70 s, and every hook call waited. A diff gives up past `maxEditLength` changed lines or `timeoutMs`;
+ * the diffs of one request together stop after `budgetMs` (a long history of large rules). An entry given
+ * up on carries `diff: null` and `diffOmitted`; its `content` is there to compare.
+ */
+export const HISTORY_DIFF_LIMITS = { maxEditLength: 1_000, timeoutMs: 100, budgetMs: 1_000 } as const;
+
 export const HISTORY_RETRY = { delaysMs: [100, 400], budgetMs: 2_000, slowFailureMs: 1_000 } as const;
 
 async function withQuickRetries<T>(fn: () => Promise<T>, policy: { readonly delaysMs: readonly number[]; readonly budgetMs: number; readonly slowFailureMs: number }): Promise<T> {
@@ -571,7 +584,14 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       if (changes.length === 0 && (await readRuleText(rulesDir, id)) === undefined) {
         throw notFound(`Rule "${id}"`);
       }
-      return changes.map((change, i) => toHistoryEntry(id, change, changes[i - 1]));
+      const deadline = Date.now() + HISTORY_DIFF_LIMITS.budgetMs;
+      const entries: HistoryEntry[] = [];
+      for (const [i, change] of changes.entries()) {
+        entries.push(toHistoryEntry(id, change, changes[i - 1], deadline));
+        // Hook calls get their turn between two diffs.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return entries;
     },
 
     async rollback(id: string, seq: unknown, ifMatch: string | undefined, author: string): Promise<SavedRule> {
@@ -705,28 +725,40 @@ function contentText(content: unknown): string {
   return content === null || content === undefined ? '' : canonicalText(content);
 }
 
-function toHistoryEntry(id: string, change: RuleChange, previous: RuleChange | undefined): HistoryEntry {
+/** What an entry whose diff was given up on says instead. */
+export const DIFF_OMITTED = `diff too large to show (more than ${HISTORY_DIFF_LIMITS.maxEditLength} lines changed, or too slow to compute); compare the content of this version with the previous one`;
+
+/**
+ * @param deadline - When this request's time for diffs ends (Date.now() scale): past it, no diff is computed.
+ */
+function toHistoryEntry(id: string, change: RuleChange, previous: RuleChange | undefined, deadline: number): HistoryEntry {
   const before = previous ? contentText(previous.content) : '';
   const after = contentText(change.content);
+  const remaining = deadline - Date.now();
+  // A creation or a deletion is every line added or removed: jsdiff finds that in linear time, so only
+  // the time bounds it (an edit-length bound would give up on any rule longer than it).
+  const bounds = before === '' || after === '' ? {} : { maxEditLength: HISTORY_DIFF_LIMITS.maxEditLength };
   const diff =
     before === after
       ? ''
-      : createTwoFilesPatch(
-          previous ? `${id}.json@${previous.seq}` : '/dev/null',
-          change.content === null ? '/dev/null' : `${id}.json@${change.seq}`,
-          before,
-          after,
-          undefined,
-          undefined,
-          { context: 3, headerOptions: FILE_HEADERS_ONLY }
-        );
+      : remaining <= 0
+        ? undefined
+        : createTwoFilesPatch(
+            previous ? `${id}.json@${previous.seq}` : '/dev/null',
+            change.content === null ? '/dev/null' : `${id}.json@${change.seq}`,
+            before,
+            after,
+            undefined,
+            undefined,
+            { context: 3, headerOptions: FILE_HEADERS_ONLY, ...bounds, timeout: Math.min(HISTORY_DIFF_LIMITS.timeoutMs, remaining) }
+          );
   return {
     seq: change.seq,
     action: change.action,
     author: change.author,
     at: change.at,
     ...(change.ruleSetVersion ? { ruleSetVersion: change.ruleSetVersion } : {}),
-    diff,
+    ...(diff === undefined ? { diff: null, diffOmitted: DIFF_OMITTED } : { diff }),
     content: change.content ?? null,
   };
 }

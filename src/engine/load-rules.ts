@@ -16,6 +16,13 @@ export type RuleSetResult = { readonly ok: true; readonly value: RuleSet } | { r
 
 export const VALUE_SETS_DIR = 'value-sets';
 
+/**
+ * Largest rule file (UTF-8 bytes): the shipped rules are under 10 KiB. Unbounded, a rule saved through
+ * the admin API could be as large as its body limit (5 MiB, about 100,000 lines), and everything done per
+ * rule grew with it (validation, the history's diffs: two versions of 16,000 lines took 70 s to diff).
+ */
+export const MAX_RULE_FILE_BYTES = 256 * 1024;
+
 async function jsonFiles(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { withFileTypes: true });
@@ -86,6 +93,11 @@ export function buildRuleSet(sources: RuleSources, now: Date = new Date()): Rule
     }
     seen.add(name);
     hash.update(`rule:${name}\n${text}\n`);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_RULE_FILE_BYTES) {
+      errors.push(`${name}: the file is ${Math.ceil(bytes / 1024)} KiB; a rule file may be at most ${MAX_RULE_FILE_BYTES / 1024} KiB (move long reference text behind an evidence link)`);
+      continue;
+    }
     const parsed = parseJson(text, name, errors);
     if (parsed === undefined) {
       continue;

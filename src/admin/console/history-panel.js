@@ -90,7 +90,11 @@ export function createHistoryPanel(ctx, host) {
                   'div',
                   { class: 'history-body' },
                   c.ruleSetVersion ? h('p', { class: 'muted small' }, `Rule set ${String(c.ruleSetVersion).slice(0, 12)}`) : null,
-                  typeof c.diff === 'string' && c.diff.trim() !== '' ? renderDiff(c.diff) : h('p', { class: 'muted small' }, 'No textual change.'),
+                  typeof c.diff === 'string' && c.diff.trim() !== ''
+                    ? renderDiff(c.diff)
+                    : typeof c.diffOmitted === 'string'
+                      ? h('p', { class: 'note small' }, `No diff: ${c.diffOmitted}.`)
+                      : h('p', { class: 'muted small' }, 'No textual change.'),
                   canRollBack
                     ? h('button', { type: 'button', class: 'button-secondary button-small rollback-button', onclick: () => void rollback(c) }, 'Roll back to this version')
                     : !canEdit && !latest && c.action !== 'delete'
