@@ -19,8 +19,9 @@ export function selectDraftOrders(draftOrders: Bundle, selections?: readonly str
     if (!resource || resource.resourceType !== 'MedicationRequest') {
       return;
     }
-    // Drafts without an id get a reference no prefetched resource can have (those use "#<index>").
-    const ref = resource.id ? `MedicationRequest/${resource.id}` : `MedicationRequest/#draft-${i}`;
+    // Drafts without an id get a reference no prefetched resource can have (those use "#<index>"). An id that is
+    // not text counts as none: an object one (`{"toString":1}`) threw in the template string, a 500.
+    const ref = typeof resource.id === 'string' && resource.id !== '' ? `MedicationRequest/${resource.id}` : `MedicationRequest/#draft-${i}`;
     out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: selected ? selected.has(ref) : true });
   });
   return out;

@@ -148,7 +148,8 @@ export function isActiveAt(resource: Resource, now: Date): boolean {
       if (status !== 'completed' && status !== 'in-progress') {
         return false;
       }
-      const start = Date.parse(resource.effectiveDateTime ?? resource.effectivePeriod?.start ?? '');
+      // Text only: Date.parse turns anything else into text first, and an object such as {"toString":1} threw there.
+      const start = Date.parse(str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start) ?? '');
       const end = endOf(resource.effectivePeriod?.end);
       if (status === 'in-progress' && !(end <= now.getTime())) {
         // Running now (an infusion, a PCA): in use however long ago it started, unless not started yet.

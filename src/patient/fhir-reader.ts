@@ -7,7 +7,7 @@ import { MedplumClient, OperationOutcomeError, isOperationOutcome } from '@medpl
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CallPermit, CircuitBreakers } from './circuit-breaker.ts';
-import { matchesNotSent, searchResultProblem, unreadableEntries } from './key-content.ts';
+import { hasUnreadableId, matchesNotSent, searchResultProblem, unreadableEntries } from './key-content.ts';
 import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES, FhirRedirectError, FhirResponseNotJsonError, FhirResponseTooDeepError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
 
 export type FetchLike = typeof globalThis.fetch;
@@ -326,12 +326,16 @@ export function bundleReportsError(bundle: Bundle): boolean {
   return false;
 }
 
-/** Resources of a Bundle's entries, leaving out search-outcome OperationOutcomes. */
+/**
+ * Resources of a Bundle's entries, leaving out search-outcome OperationOutcomes and resources that cannot be
+ * read as records (an `id` that is not text: key-content.ts `hasUnreadableId`, and `unreadableEntries`
+ * counts them).
+ */
 export function bundleResources(bundle: Bundle): Resource[] {
   const out: Resource[] = [];
   for (const entry of Array.isArray(bundle.entry) ? bundle.entry : []) {
     const resource = entry?.resource;
-    if (resource && typeof resource === 'object' && typeof resource.resourceType === 'string' && resource.resourceType !== 'OperationOutcome') {
+    if (resource && typeof resource === 'object' && typeof resource.resourceType === 'string' && resource.resourceType !== 'OperationOutcome' && !hasUnreadableId(resource)) {
       out.push(resource);
     }
   }

@@ -12,6 +12,10 @@
  *   of the type searched for, or Medications (an `_include`). Other entries are left out; a Bundle whose
  *   entries are all of other types is not the answer to the search.
  * - A resource whose `subject` or `patient` names another patient is left out, and the clinician told.
+ * - A resource whose `id` is there but not text (a number, an object; null is read as no id) cannot be
+ *   read as a record: it is left out of a search result and counted (the clinician is told), and a read
+ *   giving one has failed. Ids are written into keys ("MedicationRequest/<id>"): an object id such as
+ *   `{"toString":1}` threw there, and the call got a 500 with no card.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { namesOtherPatient } from '../shared/index.ts';
@@ -24,6 +28,15 @@ export interface ExpectedContent {
 
 const READ = /^([A-Z][A-Za-z]{1,63})\/[^/?]+$/;
 const SEARCH = /^([A-Z][A-Za-z]{1,63})\?/;
+
+/**
+ * True when a resource's `id` is there but is not text: no key can be made of it, so it is no readable record.
+ * A null id is read as none, as null is for other fields (the record is kept and checked, with no key).
+ */
+export function hasUnreadableId(resource: object): boolean {
+  const id: unknown = (resource as { id?: unknown }).id;
+  return id !== undefined && id !== null && typeof id !== 'string';
+}
 
 /** Types an `_include` may bring beside a medication search's matches. */
 const INCLUDED_TYPES: ReadonlySet<string> = new Set(['Medication']);
@@ -93,6 +106,14 @@ export function keepExpected(expected: ExpectedContent | undefined, resources: r
       otherPatient += 1;
       continue;
     }
+    if (hasUnreadableId(resource)) {
+      // Left out of search results by `bundleResources` (and counted by `unreadableEntries`); as what a
+      // read gave, it is no answer to the read.
+      if (expected?.kind === 'read') {
+        return { resources: [], problem: 'its id was not text, so it could not be read as a FHIR record', otherPatient };
+      }
+      continue;
+    }
     if (expected && resource.resourceType === expected.resourceType) {
       if (expected.kind === 'read' && readId !== undefined && typeof resource.id === 'string' && resource.id !== readId) {
         return { resources: [], problem: 'it was the record of another patient or resource than the one asked for', otherPatient };
@@ -122,9 +143,10 @@ function aboutOtherPatient(resource: Resource, patientId: string): boolean {
 /**
  * Entries of a search result that cannot be read as resources, counted so that they are never taken for
  * "nothing found": an `entry` that is not a list (counted as one), an entry that is not an object or has no
- * `resource`, a resource without a `resourceType`, and one whose type is the searched type (or an included
- * Medication) spelled in another case ("Medicationrequest": a record of the kind asked for, that no code
- * reads as one). Other types beside the matches are not counted here (`keepExpected` judges them).
+ * `resource`, a resource without a `resourceType` or whose `id` is not text (`hasUnreadableId`), and one whose
+ * type is the searched type (or an included Medication) spelled in another case ("Medicationrequest": a record
+ * of the kind asked for, that no code reads as one). Other types beside the matches are not counted here
+ * (`keepExpected` judges them).
  * @param bundle - A search result (prefetch, or a page from the FHIR server).
  * @param searchedType - The type the template searches, when known.
  */
@@ -141,7 +163,7 @@ export function unreadableEntries(bundle: Bundle, searchedType?: string): number
   for (const entry of entries as unknown[]) {
     const resource = entry !== null && typeof entry === 'object' ? (entry as { resource?: unknown }).resource : undefined;
     const type = resource !== null && typeof resource === 'object' ? (resource as { resourceType?: unknown }).resourceType : undefined;
-    if (typeof type !== 'string' || (!wanted.includes(type) && wanted.some((w) => w.toLowerCase() === type.toLowerCase()))) {
+    if (typeof type !== 'string' || hasUnreadableId(resource as object) || (!wanted.includes(type) && wanted.some((w) => w.toLowerCase() === type.toLowerCase()))) {
       count += 1;
     }
   }

@@ -286,7 +286,8 @@ function groupByType(resources: readonly Resource[], sharedIds: Set<string>): Ma
   const seen = new Map<string, Set<string>>();
   const out = new Map<string, Resource[]>();
   for (const resource of resources) {
-    if (resource.id) {
+    // Only a text id makes a key (key-content.ts left out the others; this keeps an object id from throwing here).
+    if (typeof resource.id === 'string' && resource.id !== '') {
       const key = `${resource.resourceType}/${resource.id}`;
       const earlier = first.get(key);
       if (earlier === undefined) {

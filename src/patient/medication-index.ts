@@ -49,7 +49,8 @@ function onServer(reference: string, fhirServer: string | undefined): boolean {
 export function indexMedications(resources: readonly Resource[], conflicts?: Set<string>): Map<string, Medication> {
   const index = new Map<string, Medication>();
   for (const resource of resources) {
-    if (resource.resourceType === 'Medication' && resource.id) {
+    // An id that is not text names no "Medication/<id>" (and an object one threw in the template string).
+    if (resource.resourceType === 'Medication' && typeof resource.id === 'string' && resource.id !== '') {
       const key = `Medication/${resource.id}`;
       const earlier = index.get(key);
       if (earlier !== undefined && !sameDrug(earlier, resource)) {
