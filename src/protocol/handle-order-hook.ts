@@ -9,6 +9,7 @@ import type { RuleFailure, RuleSet } from '../engine/index.ts';
 import { deriveFacts, engineFactsFor, selectDraftOrders } from '../facts/index.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { CircuitBreakers, FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
+import { OperationOutcomeError } from '../shared/index.ts';
 import type { Metrics } from '../shared/index.ts';
 import { auditOrderRef } from './audit-order-ref.ts';
 import { parseOrderHookRequest } from './parse-order-hook-request.ts';
@@ -51,6 +52,11 @@ export interface HookOutcome {
   readonly suppressed: readonly SuppressedCard[];
   readonly patientKey?: string;
   readonly sources: PatientRecord['sources'];
+  /**
+   * The error that stopped the whole check after the request was read (a defect of the service, never the
+   * request's fault): the clinician got only the "incomplete" card, and the route logs and counts it.
+   */
+  readonly checkError?: Error;
   /** Rules that could not be evaluated (the clinician got an "incomplete" card). */
   readonly failedRules: readonly string[];
   /** Why, per rule (json-rules-engine's message), for the log. */
@@ -75,6 +81,44 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     // Nothing to check (e.g. only lab or nutrition orders): no need to touch the record.
     return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {}, failedRules: [], ruleFailures: [] };
   }
+  try {
+    return await checkOrders(service, request, drafts, ruleSet, now, deps, client);
+  } catch (error) {
+    // A 412 (required data unobtainable) is the answer the spec asks for. Any other throw here is a defect
+    // of the service, met on this patient's record: a 500 would leave most EHRs showing nothing, as if the
+    // order were safe, so the clinician is told the check could not be done.
+    if (error instanceof OperationOutcomeError) throw error;
+    return checkFailed(request, ruleSet, error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/** The outcome of a check stopped by an error of the service: one "check incomplete" card, audited. */
+function checkFailed(request: OrderHookRequest, ruleSet: RuleSet, checkError: Error): HookOutcome {
+  const gap = { key: 'service', purpose: 'this order against the medication list and conditions', reason: 'an error in the safety check service stopped the check (it has been logged for the service team)', required: false };
+  const incomplete = buildIncompleteCard([gap], [])!;
+  return {
+    response: { cards: [incomplete] },
+    request,
+    ruleSetVersion: ruleSet.version,
+    audited: [{ uuid: incomplete.uuid ?? '', ruleId: INCOMPLETE_TOPIC_CODE, indicator: incomplete.indicator, suggestionUuids: [] }],
+    suppressed: [],
+    sources: {},
+    checkError,
+    failedRules: [],
+    ruleFailures: [],
+  };
+}
+
+/** Record, facts, rules, cards and snoozes for the drafts of a parsed request. */
+async function checkOrders(
+  service: ServiceDefinition,
+  request: OrderHookRequest,
+  drafts: ReturnType<typeof selectDraftOrders>,
+  ruleSet: RuleSet,
+  now: Date,
+  deps: HookDeps,
+  client: CallingClient | undefined
+): Promise<HookOutcome> {
   const record = await loadPatientRecord(
     recordRequestFor(service, request),
     { ...deps.fhir, fetch: deps.fetch, breakers: deps.breakers, onFhirCall: deps.metrics?.observeFhirCall }

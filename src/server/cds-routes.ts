@@ -8,8 +8,12 @@ import { handleFeedback, handleOrderHook, parseFeedback, safeHookInstance, toDis
 import type { CallingClient, HookDeps, HookOutcome, ServiceDefinition } from '../protocol/index.ts';
 import { methodNotAllowedOutcome, notFound, serviceUnavailableOutcome, unsupportedMediaTypeOutcome } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
+import { errorForLog } from '../shared/logger.ts';
 import { CLIENT_CLOSED_REQUEST, onCallEnd } from './call-end.ts';
 import { sendOutcome } from './send-outcome.ts';
+
+/** The `rule` label of `cds_rule_errors_total` for a check stopped whole by an error of the service. */
+export const CHECK_ERROR_LABEL = '(whole check)';
 
 export interface CdsRoutesDeps extends HookDeps {
   readonly services: readonly ServiceDefinition[];
@@ -103,6 +107,14 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
         for (const ruleId of outcome.failedRules) {
           deps.metrics.countRuleError(ruleId);
         }
+      }
+      if (outcome.checkError) {
+        // A defect of the service, met on this call; the clinician was told the check is incomplete.
+        deps.metrics?.countRuleError(CHECK_ERROR_LABEL);
+        deps.logger.error(
+          { requestId: res.locals.requestId, hookInstance: outcome.request.hookInstance, err: errorForLog(outcome.checkError) },
+          'the check stopped with an error; answered with a "check incomplete" card'
+        );
       }
       if (outcome.ruleFailures.length > 0) {
         // The engine's messages name the rule's facts and operators, not the patient's data; the logger
