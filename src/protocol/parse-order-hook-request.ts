@@ -95,7 +95,7 @@ export function parseOrderHookRequest(body: unknown, service: ServiceDefinition)
       'context.draftOrders.entry'
     );
   }
-  checkDraftSubjects(draftOrders, context.patientId);
+  checkDrafts(draftOrders, context.patientId);
   let selections: string[] | undefined;
   if (service.hook === 'order-select') {
     selections = parseSelections(context.selections, draftOrders);
@@ -178,15 +178,22 @@ function parsePrefetch(value: unknown, templates: Readonly<Record<string, string
 }
 
 /**
+ * Each draft MedicationRequest's id is text when present, and its subject is this patient.
  * A draft order about another patient means the EHR mixed up records: refuse rather than guess. The
  * MedicationRequest's `subject` is read in any form FHIR allows (relative, absolute, version-specific); a
  * reference that names no patient this way (a "urn:uuid:", a contained resource) is not taken for another.
  */
-function checkDraftSubjects(draftOrders: Bundle, patientId: string): void {
+function checkDrafts(draftOrders: Bundle, patientId: string): void {
   (draftOrders.entry ?? []).forEach((entry, i) => {
     const resource: unknown = isObject(entry) ? entry.resource : undefined;
     if (!isObject(resource) || resource.resourceType !== 'MedicationRequest') {
       return;
+    }
+    // An id is text (FHIR's "id" type); a number or an object cannot name the order a suggestion would
+    // cancel, or the order feedback refers to. Absent (null read as absent) is allowed: a draft need not
+    // have one yet.
+    if (resource.id !== undefined && resource.id !== null && typeof resource.id !== 'string') {
+      throw badRequestError(`"context.draftOrders.entry[${i}].resource.id" must be text when present.`, `context.draftOrders.entry[${i}].resource.id`);
     }
     const subject = resource.subject;
     if (isObject(subject) && namesOtherPatient(subject.reference, patientId)) {

@@ -126,6 +126,22 @@ describe('request validation: bad input gets a 4xx OperationOutcome, never a 5xx
     }
   });
 
+  it('refuses a draft MedicationRequest whose id is not text, naming the field (a number or an object names no order)', async () => {
+    for (const id of [42, { toString: 1 }, ['a'], true]) {
+      const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+      body.context.draftOrders.entry[0].resource.id = id;
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expectOutcome(res, 400);
+      expect(res.body.issue[0].expression).toEqual(['context.draftOrders.entry[0].resource.id']);
+    }
+    // Without an id (or null, read as none) the draft is still checked.
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    body.context.draftOrders.entry[0].resource.id = null;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
   it('ignores a prefetch key it never asked for whose value is not a FHIR resource (unknown fields are ignored)', async () => {
     const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
     body.prefetch['com.example.note'] = 'not a resource';
