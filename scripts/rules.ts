@@ -66,7 +66,7 @@ async function loadSet(options: Options): Promise<{ set?: RuleSet; errors: strin
     return { errors: [`${options.rulesDir}: no such folder`] };
   }
   const sources = await readRuleSources(options.rulesDir);
-  if (sources.rules.length === 0) {
+  if (sources.rules.length === 0 && !sources.notFiles) {
     return { errors: [`${options.rulesDir}: no rule files (*.json)`] };
   }
   const built = buildRuleSet(sources);

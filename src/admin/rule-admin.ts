@@ -33,7 +33,7 @@ import type { RuleChange, RuleChangeAction, RuleStats, Snooze, Store } from '../
 import { AdminError, badRequest, changedElsewhere, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
 import { unsyncedChangeOf } from './rule-sync.ts';
 import type { ValidationIssue } from './outcomes.ts';
-import { RulesLockTimeout, canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleId, listRuleIds, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
+import { RulesLockTimeout, canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleFileLink, isRuleId, listRuleIds, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
 import { RULE_TEST_CONCURRENCY, RULE_TEST_NOW, fixturePath, fixtureReader, offlineFetch, readFixture, runRuleTests, serviceForRequest } from './run-rule-tests.ts';
 import type { RuleTestReport } from './run-rule-tests.ts';
 
@@ -280,6 +280,11 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       }
       if (req.mode === 'modify' && current === undefined) {
         throw notFound(`Rule "${req.id}"`);
+      }
+      if (await isRuleFileLink(rulesDir, req.id)) {
+        throw conflict(
+          `${req.id}.json in the rules folder is a symbolic link: the rule is managed where the link points (for example a Kubernetes ConfigMap or a shared content repository), not through this API. Change it there; nothing was changed here.`
+        );
       }
       if (current !== undefined && req.mode !== 'create') {
         if (req.ifMatch === undefined) {

@@ -4,10 +4,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { link, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { listJsonFiles } from '../engine/index.ts';
 
 export const RULE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const MAX_ID_LENGTH = 64;
@@ -45,13 +46,28 @@ export async function readRuleText(rulesDir: string, id: string): Promise<string
   }
 }
 
-/** Rule ids with a file in the folder, sorted. */
+/** Rule ids with a file in the folder (a symbolic link to a file too, as the loader reads them), sorted. */
 export async function listRuleIds(rulesDir: string): Promise<string[]> {
-  const entries = await readdir(rulesDir, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.endsWith('.json'))
-    .map((e) => e.name.slice(0, -'.json'.length))
-    .sort();
+  return (await listJsonFiles(rulesDir)).names.map((name) => name.slice(0, -'.json'.length));
+}
+
+/**
+ * Whether a rule's file is a symbolic link. The loader follows such a link (a Kubernetes ConfigMap
+ * mounts each file as one; a shared rule may be linked in), but the admin API does not change or delete
+ * it: the rename of an atomic write would replace the link by a plain file, cutting the rule loose from
+ * where it is managed without a word (and the next deployment would put the link back, undoing the
+ * change), and on a read-only mount the write would fail half-way. Writing through the link instead
+ * would change a file outside the rules folder. So the change is refused, and made where the file lives.
+ */
+export async function isRuleFileLink(rulesDir: string, id: string): Promise<boolean> {
+  try {
+    return (await lstat(ruleFile(rulesDir, id))).isSymbolicLink();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      return false;
+    }
+    throw err;
+  }
 }
 
 /**

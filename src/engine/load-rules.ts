@@ -4,7 +4,7 @@
  * service never runs on half a rule set.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ValueSet } from '@medplum/fhirtypes';
 import { createClassifier, validateLocalValueSet } from '../terminology/index.ts';
@@ -23,16 +23,59 @@ export const VALUE_SETS_DIR = 'value-sets';
  */
 export const MAX_RULE_FILE_BYTES = 256 * 1024;
 
-async function jsonFiles(dir: string): Promise<string[]> {
+/** The `*.json` files of a folder, and why any other entry named `*.json` is not one. */
+export interface JsonFiles {
+  /** Base names, sorted: regular files, and symbolic links to regular files. */
+  readonly names: string[];
+  /** "<label>: why": a folder, a link to something that is not a file, a link whose target is gone. */
+  readonly problems: string[];
+}
+
+/**
+ * Lists a folder's `*.json` files (a missing folder has none). A symbolic link to a regular file counts as
+ * that file, wherever the file is: Kubernetes mounts a ConfigMap as `x.json -> ..data/x.json`, and a
+ * shared rule may be linked in on purpose (only someone who can write the folder can make a link). Any
+ * other entry named `*.json` is a problem, never skipped: only plain files were kept, so a linked rule
+ * left the set without a word (a safety check silently off, and the folder still "valid").
+ * @param dir - The folder.
+ * @param label - How a problem names the folder's entries, e.g. "value-sets/" ("" for the rules folder).
+ */
+export async function listJsonFiles(dir: string, label = ''): Promise<JsonFiles> {
+  let entries;
   try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => e.name).sort();
+    entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      return [];
+      return { names: [], problems: [] };
     }
     throw err;
   }
+  const names: string[] = [];
+  const problems: string[] = [];
+  for (const entry of entries.filter((e) => e.name.endsWith('.json')).sort((a, b) => compareNames(a.name, b.name))) {
+    if (entry.isFile()) {
+      names.push(entry.name);
+      continue;
+    }
+    const name = `${label}${entry.name}`;
+    if (!entry.isSymbolicLink()) {
+      problems.push(`${name}: is ${entry.isDirectory() ? 'a folder' : 'not a regular file'}; a rules folder entry named *.json must be a rule file (or a symbolic link to one)`);
+      continue;
+    }
+    try {
+      if ((await stat(path.join(dir, entry.name))).isFile()) {
+        names.push(entry.name);
+      } else {
+        problems.push(`${name}: is a symbolic link to something that is not a file; link it to the rule file itself`);
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push(
+        code === 'ENOENT' ? `${name}: is a symbolic link whose target does not exist` : `${name}: is a symbolic link that cannot be followed (${code ?? (err as Error).message})`
+      );
+    }
+  }
+  return { names, problems };
 }
 
 /** One file of a rule set, as read from disk (or drafted in the admin API). */
@@ -46,6 +89,8 @@ export interface RuleSourceFile {
 export interface RuleSources {
   readonly rules: readonly RuleSourceFile[];
   readonly valueSets: readonly RuleSourceFile[];
+  /** Entries named *.json that are not files (listJsonFiles): each refuses the set, named by file. */
+  readonly notFiles?: readonly string[];
 }
 
 /**
@@ -54,9 +99,15 @@ export interface RuleSources {
  * @returns The files, sorted by name.
  */
 export async function readRuleSources(rulesDir: string): Promise<RuleSources> {
-  const read = async (dir: string): Promise<RuleSourceFile[]> =>
-    Promise.all((await jsonFiles(dir)).map(async (name) => ({ name, text: await readFile(path.join(dir, name), 'utf8') })));
-  return { rules: await read(rulesDir), valueSets: await read(path.join(rulesDir, VALUE_SETS_DIR)) };
+  const notFiles: string[] = [];
+  const read = async (dir: string, label: string): Promise<RuleSourceFile[]> => {
+    const listed = await listJsonFiles(dir, label);
+    notFiles.push(...listed.problems);
+    return Promise.all(listed.names.map(async (name) => ({ name, text: await readFile(path.join(dir, name), 'utf8') })));
+  };
+  const rules = await read(rulesDir, '');
+  const valueSets = await read(path.join(rulesDir, VALUE_SETS_DIR), `${VALUE_SETS_DIR}/`);
+  return { rules, valueSets, ...(notFiles.length > 0 ? { notFiles } : {}) };
 }
 
 /**
@@ -66,7 +117,7 @@ export async function readRuleSources(rulesDir: string): Promise<RuleSources> {
  */
 export async function loadRuleSet(rulesDir: string, now: Date = new Date()): Promise<RuleSetResult> {
   const sources = await readRuleSources(rulesDir);
-  if (sources.rules.length === 0) {
+  if (sources.rules.length === 0 && !sources.notFiles) {
     return { ok: false, errors: [`no rule files found in ${rulesDir}`] };
   }
   return buildRuleSet(sources, now);
@@ -80,7 +131,7 @@ export async function loadRuleSet(rulesDir: string, now: Date = new Date()): Pro
  * @returns The rule set, or every error found in every file.
  */
 export function buildRuleSet(sources: RuleSources, now: Date = new Date()): RuleSetResult {
-  const errors: string[] = [];
+  const errors: string[] = [...(sources.notFiles ?? [])];
   const hash = createHash('sha256');
   const rules: RuleDefinition[] = [];
   const ruleFiles = [...sources.rules].sort((a, b) => compareNames(a.name, b.name));

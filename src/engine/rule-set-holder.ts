@@ -76,7 +76,7 @@ async function loadSnapshot(rulesDir: string, now: Date): Promise<{ ok: true; va
   } catch (err) {
     return { ok: false, errors: [`${rulesDir}: cannot read the rules folder: ${(err as Error).message}`] };
   }
-  if (sources.rules.length === 0) {
+  if (sources.rules.length === 0 && !sources.notFiles) {
     return { ok: false, errors: [`no rule files found in ${rulesDir}`] };
   }
   try {
