@@ -12,6 +12,7 @@ import type { CircuitBreakers, FetchLike, LoadOptions, PatientRecord } from '../
 import { OperationOutcomeError } from '../shared/index.ts';
 import type { Metrics } from '../shared/index.ts';
 import { auditOrderRef } from './audit-order-ref.ts';
+import type { AuditTextKey } from './audit-text-key.ts';
 import { parseOrderHookRequest } from './parse-order-hook-request.ts';
 import { recordRequestFor } from './record-request.ts';
 import type { AuditedCard, Store, SuppressedCard } from '../store/index.ts';
@@ -73,7 +74,8 @@ export interface HookOutcome {
  * @throws OperationOutcomeError: 400 for a malformed request, 412 when required data is unobtainable.
  */
 export async function handleOrderHook(service: ServiceDefinition, body: unknown, deps: HookDeps, client?: CallingClient): Promise<HookOutcome> {
-  const request = parseOrderHookRequest(body, service);
+  const key = auditTextKeyOf(deps);
+  const request = parseOrderHookRequest(body, service, key);
   const ruleSet = deps.ruleSet();
   const now = deps.now?.() ?? new Date();
   const drafts = selectDraftOrders(request.context.draftOrders, request.context.selections);
@@ -90,6 +92,12 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     if (error instanceof OperationOutcomeError) throw error;
     return checkFailed(request, ruleSet, error instanceof Error ? error : new Error(String(error)));
   }
+}
+
+/** Keyed hashes for EHR text in the audit (audit-text-key.ts), from the patient keyer when there is one. */
+export function auditTextKeyOf(deps: Pick<HookDeps, 'patientKey'>): AuditTextKey | undefined {
+  const keyer = deps.patientKey;
+  return keyer ? (scope, text) => keyer(scope, text) : undefined;
 }
 
 /** The outcome of a check stopped by an error of the service: one "check incomplete" card, audited. */
@@ -144,7 +152,8 @@ async function checkOrders(
   const snoozed = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
   // After the snoozes: a suggestion is kept on the first card actually shown.
   const shown = dropRepeatedSuggestions(snoozed.shown);
-  const suppressed = snoozed.suppressed;
+  const key = auditTextKeyOf(deps);
+  const suppressed = snoozed.suppressed.map((s) => (s.orderRef ? { ...s, orderRef: auditOrderRef(s.orderRef, key) } : s));
   const cards: Card[] = shown.map((b) => b.card);
   const factGaps = facts.gaps.map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
   const incomplete = buildIncompleteCard([...record.gaps, ...factGaps], failures);
@@ -156,7 +165,7 @@ async function checkOrders(
       uuid: b.card.uuid ?? '',
       ruleId: b.ruleId,
       indicator: b.card.indicator,
-      ...(b.orderRef ? { orderRef: auditOrderRef(b.orderRef) } : {}),
+      ...(b.orderRef ? { orderRef: auditOrderRef(b.orderRef, key) } : {}),
       suggestionUuids: (b.card.suggestions ?? []).flatMap((s) => (s.uuid ? [s.uuid] : [])),
       materialState: b.materialState,
     })),
@@ -223,7 +232,7 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
           .find((s) => !materiallyChanged(rule, b.materialState, s.materialState))
       : undefined;
     if (rule && snooze) {
-      suppressed.push({ ruleId: b.ruleId, snoozeId: snooze.id, ...(b.orderRef ? { orderRef: auditOrderRef(b.orderRef) } : {}) });
+      suppressed.push({ ruleId: b.ruleId, snoozeId: snooze.id, ...(b.orderRef ? { orderRef: b.orderRef } : {}) });
     } else {
       shown.push(b);
     }

@@ -4,9 +4,9 @@
  * Liberal where the spec lets clients vary (unknown fields, `extension`, Bundle.type, order status),
  * strict where evaluating the wrong thing would be unsafe. Error texts name fields, never echo values.
  */
-import { createHash } from 'node:crypto';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { badRequestError, namesOtherPatient } from '../shared/index.ts';
+import { type AuditTextKey, auditTextKey } from './audit-text-key.ts';
 import type { ServiceDefinition } from './service-definitions.ts';
 import type { FhirAuthorization, OrderHookRequest } from './types.ts';
 
@@ -41,10 +41,11 @@ function nonEmptyString(value: unknown, max = 4096): value is string {
 /**
  * @param body - The parsed JSON body.
  * @param service - The service the request was posted to.
+ * @param key - The patient keyer, for a hook instance that is not a UUID (audit-text-key.ts).
  * @returns The validated request.
  * @throws OperationOutcomeError (400) naming the first problem found.
  */
-export function parseOrderHookRequest(body: unknown, service: ServiceDefinition): OrderHookRequest {
+export function parseOrderHookRequest(body: unknown, service: ServiceDefinition, key?: AuditTextKey): OrderHookRequest {
   if (!isObject(body)) {
     throw badRequestError('The request body must be a JSON object.');
   }
@@ -102,7 +103,7 @@ export function parseOrderHookRequest(body: unknown, service: ServiceDefinition)
   }
   return {
     hook: body.hook,
-    hookInstance: safeHookInstance(body.hookInstance),
+    hookInstance: safeHookInstance(body.hookInstance, key),
     ...(fhirServer ? { fhirServer } : {}),
     ...(fhirAuthorization ? { fhirAuthorization } : {}),
     context: {
@@ -227,11 +228,15 @@ const UUID = /^(?:urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 /**
  * The hook instance as logged and audited. CDS Hooks 2.0 makes it a UUID; a client that sends something else
  * (free text, an id built from the patient's record number) is still answered, but that text never reaches the
- * logs or the audit: it is replaced by a short hash, the same for the same text (so it still groups a call).
+ * logs or the audit: it is replaced by a short keyed hash (audit-text-key.ts), the same for the same text (so it
+ * still groups a call).
  */
-export function safeHookInstance(value: string): string {
-  return UUID.test(value) ? value : `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 32)}`;
+export function safeHookInstance(value: string, key?: AuditTextKey): string {
+  return UUID.test(value) ? value : auditTextKey(key, HOOK_INSTANCE_SCOPE, value);
 }
+
+/** Where hook instances are keyed (audit-text-key.ts). */
+const HOOK_INSTANCE_SCOPE = 'urn:cns-cds:hook-instance';
 
 function safeKey(key: string): string {
   return /^[A-Za-z0-9_-]{1,64}$/.test(key) ? key : '<key>';

@@ -1,12 +1,16 @@
 // CDS Hooks 2.0 makes hookInstance a UUID. A client that sends other text (an id built from the patient's
 // record number, say) is still answered, but that text reaches neither the request log nor the audit: a short
-// hash stands for it. A UUID, with or without the "urn:uuid:" prefix, is kept as sent.
+// keyed hash stands for it (with the patient key secret: a guessed name cannot be confirmed against the audit
+// without it). A UUID, with or without the "urn:uuid:" prefix, is kept as sent.
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { captureLog } from '../support/log-capture.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
+
+const plainHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 let store: Store;
 beforeEach(async () => {
@@ -31,7 +35,8 @@ describe('hookInstance in the log and the audit', () => {
   it('text that is not a UUID is answered, but only its hash is logged and audited', async () => {
     const { cards, logged, audited } = await callWith('MRN-00123456-visit-7');
     expect(cards).toContain('opioid-benzodiazepine');
-    expect(audited).toMatch(/^sha256:[0-9a-f]{32}$/);
+    expect(audited).toMatch(/^key:[0-9a-f]{32}$/);
+    expect(audited).not.toContain(plainHash('MRN-00123456-visit-7'));
     expect(logged).toEqual([audited]);
     expect(JSON.stringify(logged)).not.toContain('00123456');
     // The same text gives the same hash, so repeated calls still group.
@@ -61,7 +66,9 @@ describe('the draft order reference in the audit', () => {
 
   it('an id that is not a FHIR id is answered, but only its hash is audited', async () => {
     const ref = await auditedRef('Jane Doe MRN 00123456');
-    expect(ref).toMatch(/^MedicationRequest\/sha256:[0-9a-f]{32}$/);
+    expect(ref).toMatch(/^MedicationRequest\/key:[0-9a-f]{32}$/);
+    // Not the plain SHA-256 of the id: a guessed name and birth date cannot be checked against the audit.
+    expect(ref).not.toContain(plainHash('Jane Doe MRN 00123456'));
     expect(await auditedRef('Jane Doe MRN 00123456')).toBe(ref);
   });
 
