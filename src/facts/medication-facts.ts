@@ -16,7 +16,38 @@ import type { MedicationFact, MedicationSourceKind } from './types.ts';
 /** How long after an administration we still count the drug as on board. */
 const ADMINISTRATION_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 
-const INACTIVE_INTENTS = new Set(['proposal', 'plan']);
+/**
+ * Intents of a request that is not (yet) anyone's decision to give the drug: a proposal. `plan` is how EHRs
+ * record home medications the patient reports (US Core's self-reported example is active, intent plan,
+ * reportedBoolean true; Cerner returns intent order or plan), so it counts as in use like an order.
+ */
+const INACTIVE_INTENTS = new Set(['proposal']);
+
+/**
+ * How long a supply a fill made on the last day of a request's fill window (`dispenseRequest.validityPeriod`)
+ * may last, when the request gives no `expectedSupplyDuration`: 90 days, the longest common maintenance fill.
+ * FHIR's validityPeriod is the time the prescription may be filled, not the time the drug is taken: a patient
+ * may take a benzodiazepine for weeks after it ended.
+ */
+const DEFAULT_SUPPLY_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** UCUM duration codes (and their usual unit words) in milliseconds. */
+const DURATION_MS: Readonly<Record<string, number>> = {
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  wk: 7 * 86_400_000,
+  mo: 30 * 86_400_000,
+  a: 365 * 86_400_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+  week: 7 * 86_400_000,
+  weeks: 7 * 86_400_000,
+  month: 30 * 86_400_000,
+  months: 30 * 86_400_000,
+};
 
 /** Roles of CNS-active ingredients (their distinct count is the CNS drug count). */
 export const CNS_ROLES: ReadonlySet<IngredientRole> = new Set(['opioid', 'oud-opioid', 'benzodiazepine', 'z-drug', 'barbiturate', 'gabapentinoid', 'muscle-relaxant', 'ketamine']);
@@ -139,7 +170,7 @@ export function isActiveAt(resource: Resource, now: Date): boolean {
       return (
         !INACTIVE_REQUEST_STATUSES.has(statusOf(resource.status)) &&
         !INACTIVE_INTENTS.has(resource.intent) &&
-        !endedBefore(resource.dispenseRequest?.validityPeriod?.end, now)
+        !supplyEndedBefore(resource, now)
       );
     case 'MedicationStatement':
       return !INACTIVE_STATEMENT_STATUSES.has(statusOf(resource.status)) && !endedBefore(resource.effectivePeriod?.end, now);
@@ -180,6 +211,25 @@ function endOf(value: unknown): number {
     return Date.UTC(year + 1, 0, 1);
   }
   return Date.parse(value);
+}
+
+/**
+ * True when the request's fill window ended so long ago that even a supply filled on its last day is used up:
+ * the window's end plus the expected supply duration (else {@link DEFAULT_SUPPLY_MS}).
+ */
+function supplyEndedBefore(resource: MedicationRequest, now: Date): boolean {
+  const windowEnd = endOf(resource.dispenseRequest?.validityPeriod?.end);
+  if (!Number.isFinite(windowEnd)) return false;
+  const supply = durationMs(resource.dispenseRequest?.expectedSupplyDuration) ?? DEFAULT_SUPPLY_MS;
+  return windowEnd + supply <= now.getTime();
+}
+
+/** A FHIR Duration in milliseconds (UCUM code, else unit word); undefined when unreadable or not positive. */
+function durationMs(duration: unknown): number | undefined {
+  if (typeof duration !== 'object' || duration === null) return undefined;
+  const { value, code, unit } = duration as { value?: unknown; code?: unknown; unit?: unknown };
+  const per = [code, unit].map((u) => (typeof u === 'string' ? own(DURATION_MS, u.trim().toLowerCase()) : undefined)).find((u) => u !== undefined);
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && per !== undefined ? value * per : undefined;
 }
 
 function endedBefore(end: unknown, now: Date): boolean {

@@ -49,6 +49,9 @@ function conceptsOf(concept: CodeableConcept | undefined, medication: Medication
   for (const ingredient of medication?.ingredient ?? []) {
     if (ingredient.itemCodeableConcept !== undefined) concepts.push(ingredient.itemCodeableConcept);
   }
+  // The dose form, when the Medication gives it apart from its name ("Transdermal patch"): it decides what a
+  // buprenorphine product is for (product-rules.ts); its words name no drug.
+  if (medication?.form !== undefined) concepts.push(medication.form);
   return concepts;
 }
 

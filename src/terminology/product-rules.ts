@@ -48,11 +48,13 @@ const NO_FORM: FormHints = Object.freeze({
 const COUGH = /\bcough|\bantitussive|\btuss|\Btussin\b/;
 const SUBLINGUAL = /\bsub-?lingual|\bsl\b/;
 const BUCCAL = /\bbuccal\b/;
-const TRANSDERMAL = /\btransdermal|\bpatch(?:es)?\b/;
+// EHR order names abbreviate: "TD" (transdermal), "PTWK"/"PT72" (patch weekly / every 72 hours), and a rate
+// per hour ("10 MCG/HR", RxNorm's "0.01 MG/HR ... Transdermal System") is how patches are dosed.
+const TRANSDERMAL = /\btransdermal|\bpatch(?:es)?\b|\btd\b|\bpt(?:wk|72|24)\b|\b(?:mcg|mg|ug) ?\/ ?(?:hr?|hour)\b/;
 const TOPICAL = /\btopical\b/;
 const IMPLANT = /\bimplant/;
 const ER_INJECTION = /\bpre-?filled syringe|\bextended[- ]release (?:injection|injectable)/;
-const INJECTION = /\binject(?:ion|able)|\bcartridge\b|\bampoule?\b|\bvial\b/;
+const INJECTION = /\binject(?:ion|able)|\binj\b|\bcartridge\b|\bampoule?\b|\bvial\b/;
 const DISPERSIBLE = /\bdispersible\b|\btablets? for (?:oral )?suspension\b/;
 const CONCENTRATE = /\bconcentrate\b/;
 const TEN_MG_PER_ML = /(?:^|[^0-9.])10 ?mg ?\/ ?ml\b/;

@@ -40,9 +40,32 @@ describe('isActiveAt', () => {
     expect(isActiveAt(statement('not-taken'), NOW)).toBe(false);
   });
 
+  it("counts an order whose fill window ended for as long as a supply filled on its last day may last: the expected supply duration, else 90 days", () => {
+    // validityPeriod is when the prescription may be filled, not when the drug is taken.
+    expect(isActiveAt(request('active', '2026-11-20'), NOW)).toBe(true);
+    expect(isActiveAt(request('active', '2026-08-22'), NOW)).toBe(false); // 90 days after the end of that day
+    expect(isActiveAt(request('active', '2026-08-24'), NOW)).toBe(true);
+    const supplied = (end: string, duration: Record<string, unknown>): MedicationRequest =>
+      ({ ...request('active'), dispenseRequest: { validityPeriod: { end }, expectedSupplyDuration: duration } }) as MedicationRequest;
+    expect(isActiveAt(supplied('2026-10-25', { value: 30, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' }), NOW)).toBe(true);
+    expect(isActiveAt(supplied('2026-10-20', { value: 30, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' }), NOW)).toBe(false);
+    expect(isActiveAt(supplied('2026-11-10', { value: 2, unit: 'weeks' }), NOW)).toBe(true);
+    expect(isActiveAt(supplied('2026-11-01', { value: 2, code: 'wk' }), NOW)).toBe(false);
+    // An unreadable duration is the 90 days.
+    expect(isActiveAt(supplied('2026-10-20', { value: 'thirty', code: 'd' }), NOW)).toBe(true);
+    expect(isActiveAt(supplied('2026-10-20', { value: 30, code: 'fortnight' }), NOW)).toBe(true);
+  });
+
   it('reads an end date without a time as the end of that day', () => {
-    expect(isActiveAt(request('active', '2026-11-21'), NOW)).toBe(true);
-    expect(isActiveAt(request('active', '2026-11-20'), NOW)).toBe(false);
-    expect(isActiveAt(request('active', '2026-11'), NOW)).toBe(true);
+    const supplied = (end: string): MedicationRequest => ({ ...request('active'), dispenseRequest: { validityPeriod: { end }, expectedSupplyDuration: { value: 1, code: 'd' } } }) as MedicationRequest;
+    expect(isActiveAt(supplied('2026-11-20'), NOW)).toBe(true); // ends at the end of 21 November
+    expect(isActiveAt(supplied('2026-11-19'), NOW)).toBe(false);
+    expect(isActiveAt(supplied('2026-11'), NOW)).toBe(true);
+  });
+
+  it("counts a home medication the patient reports (intent plan), and not a proposal", () => {
+    const reported = { ...request('active'), intent: 'plan', reportedBoolean: true } as MedicationRequest;
+    expect(isActiveAt(reported, NOW)).toBe(true);
+    expect(isActiveAt({ ...request('active'), intent: 'proposal' } as MedicationRequest, NOW)).toBe(false);
   });
 });

@@ -68,8 +68,22 @@ describe('buprenorphine: OUD treatment vs pain', () => {
     'buprenorphine 0.3 MG Buccal Film',
     'Buprenex 0.3 mg/mL injection',
     '1 ML buprenorphine 0.3 MG/ML Injection',
+    // As EHR order names abbreviate them.
+    'buprenorphine 10 MCG/HR TD PTWK',
+    'buprenorphine 5 mcg/hr patch weekly',
+    'buprenorphine 20 mcg/h',
+    'buprenorphine TD',
+    'buprenorphine 0.3 MG/ML INJ SOLN',
   ])('%s -> opioid-analgesic', (value) => {
     expect(classesOfText(value)).toEqual(['opioid-analgesic']);
+  });
+});
+
+describe("a Medication's form", () => {
+  it('decides a buprenorphine product given only by its ingredient (the form apart from the name)', () => {
+    const medication = (form: string) => ({ resourceType: 'Medication' as const, code: { text: 'buprenorphine' }, form: { coding: [{ system: 'http://snomed.info/sct', display: form }], text: form } });
+    expect(classifier.classify(undefined, medication('Transdermal patch')).classes).toEqual(['opioid-analgesic']);
+    expect(classifier.classify(undefined, medication('Sublingual tablet')).classes).toEqual(['oud-treatment']);
   });
 });
 

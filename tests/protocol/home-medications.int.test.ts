@@ -1,0 +1,42 @@
+/**
+ * Medicines as EHRs really record them must not slip past the check (a clinical review's silent misses):
+ * a home medication the patient reports (intent "plan"), an order whose fill window ended while its supply
+ * lasts, and a buprenorphine patch named with the usual abbreviations or with its form only in the Medication.
+ */
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
+
+describe('medicines as EHRs record them', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ now: () => new Date('2026-11-21T12:00:00Z') });
+  });
+
+  async function cardsFor(name: string): Promise<{ topic: string | undefined; indicator: string }[]> {
+    const res = await request(t.app).post(ORDER_SIGN).send(fixture(`order-sign/${name}.json`));
+    expect(res.status).toBe(200);
+    return expectConformant(res.body).map((c) => ({ topic: c.source.topic?.code, indicator: c.indicator }));
+  }
+
+  it('warns about an opioid ordered for a patient who reports taking alprazolam at home (intent plan), and the reverse', async () => {
+    expect((await cardsFor('opioid-draft-with-reported-home-benzodiazepine')).map((c) => c.topic)).toContain('opioid-benzodiazepine');
+    expect((await cardsFor('benzodiazepine-draft-with-reported-home-opioid')).map((c) => c.topic)).toContain('opioid-benzodiazepine');
+  });
+
+  it('warns about a benzodiazepine whose fill window ended yesterday, with its 30-day supply still lasting', async () => {
+    expect((await cardsFor('opioid-draft-benzodiazepine-fill-window-ended')).map((c) => c.topic)).toContain('opioid-benzodiazepine');
+  });
+
+  it('reads a buprenorphine patch named "TD PTWK" as an opioid for pain: with alprazolam the opioid-benzodiazepine warning, with gabapentin the CNS depressant warning', async () => {
+    const withBenzodiazepine = await cardsFor('buprenorphine-patch-abbreviated-with-benzodiazepine');
+    expect(withBenzodiazepine).toContainEqual({ topic: 'opioid-benzodiazepine', indicator: 'warning' });
+    expect(withBenzodiazepine.map((c) => c.topic)).not.toContain('moud-benzodiazepine');
+    expect((await cardsFor('buprenorphine-patch-abbreviated-with-gabapentin')).map((c) => c.topic)).toContain('opioid-cns-depressant');
+  });
+
+  it("reads a buprenorphine whose form is only in the Medication's form as that form", async () => {
+    expect((await cardsFor('buprenorphine-form-only-in-medication')).map((c) => c.topic)).toContain('opioid-cns-depressant');
+  });
+});
