@@ -123,6 +123,7 @@ export function toMedicationFact(
       (classification.ingredients.includes('esketamine') || DEPRESSION_REASON.test(reasonText()) || (reasonText() === '' && patientHasDepression)),
     // Read for the order under evaluation only (always a draft): not built for the rest of the record.
     hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
+    ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
     ...(resource.resourceType === 'MedicationRequest' && typeof resource.priorPrescription?.reference === 'string'
       ? { priorPrescription: resource.priorPrescription.reference }
@@ -284,6 +285,17 @@ function reasonTextOf(resource: MedicationResource): string {
     parts.push(concept?.text ?? '', ...(concept?.coding ?? []).flatMap((c) => [c.code ?? '', c.display ?? '']));
   }
   return parts.join(' ').trim().toLowerCase();
+}
+
+/** The shortest expected supply that reads as ongoing use rather than a dose or two for one session. */
+const ONGOING_SUPPLY_MS = 7 * 86_400_000;
+
+/** Refills, or an expected supply of a week or more ({@link MedicationFact.ongoingSupply}). */
+function suppliesOngoingUse(resource: MedicationRequest): boolean {
+  const repeats = resource.dispenseRequest?.numberOfRepeatsAllowed;
+  if (typeof repeats === 'number' && repeats >= 1) return true;
+  const supply = durationMs(resource.dispenseRequest?.expectedSupplyDuration);
+  return supply !== undefined && supply >= ONGOING_SUPPLY_MS;
 }
 
 function hintTextOf(resource: MedicationResource, reasonText: string): string {

@@ -131,9 +131,12 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
     forDepression: orderIsKetamine ? order.forDepression : orderIsBenzo && ketamineConcurrent.some((m) => m.forDepression),
     isKetaminePremedication:
       // Ordered together with ketamine, or marked as pre-medication while a ketamine session is planned or named.
+      // A benzodiazepine ordered with refills or weeks of supply is maintenance therapy signed in the same
+      // session, not pre-medication: it meets the ketamine as an active benzodiazepine would (the safety and
+      // timing cards), unless its text says it is pre-medication.
       (orderIsBenzo &&
-        (concurrent.some((m) => m.kind === 'draft-order' && m.classes.includes('ketamine')) ||
+        ((!order.ongoingSupply && concurrent.some((m) => m.kind === 'draft-order' && m.classes.includes('ketamine'))) ||
           (PREMEDICATION_HINT.test(order.hintText) && (ketamineConcurrent.length > 0 || KETAMINE_WORD.test(order.hintText))))) ||
-      (orderIsKetamine && concurrent.some((m) => m.kind === 'draft-order' && m.classes.includes('benzodiazepine'))),
+      (orderIsKetamine && concurrent.some((m) => m.kind === 'draft-order' && !m.ongoingSupply && m.classes.includes('benzodiazepine'))),
   };
 }

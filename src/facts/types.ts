@@ -36,6 +36,12 @@ export interface MedicationFact {
    * "pre-medication"; empty for the rest of the record (only the order under evaluation is read).
    */
   readonly hintText: string;
+  /**
+   * A draft order that supplies the drug for ongoing use: refills (`numberOfRepeatsAllowed` of 1 or more) or an
+   * expected supply of 7 days or more. Such a benzodiazepine signed beside a ketamine session is maintenance
+   * therapy, not the session's pre-medication. False for the rest of the record.
+   */
+  readonly ongoingSupply: boolean;
   /** The EHR sent a name (display or text), not only a code. */
   readonly named: boolean;
   /** For a draft order: the MedicationRequest it says it replaces (`priorPrescription`), as a reference. */
@@ -149,7 +155,7 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   orderForDepression: 'The order is ketamine/esketamine for depression, or a benzodiazepine while such a ketamine is active.',
   ketamineBenzoGapHours: 'Hours between the ketamine session and the nearest benzodiazepine dose involving the order; null when not applicable.',
   benzoDiazepamEqPerDay: 'Known total daily benzodiazepine dose in mg diazepam-equivalent (Ashton); null when unknown.',
-  ketaminePremedicationInSession: 'A benzodiazepine is ordered as pre-medication for a ketamine session (ordered together or marked as such).',
+  ketaminePremedicationInSession: 'A benzodiazepine is ordered as pre-medication for a ketamine session (ordered together without refills or a week of supply, or marked as such).',
 };
 
 export const FACT_NAMES: readonly (keyof EngineFacts)[] = Object.keys(FACT_CATALOGUE) as (keyof EngineFacts)[];
