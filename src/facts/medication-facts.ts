@@ -81,11 +81,12 @@ export function toMedicationFact(
   patientHasDepression = false
 ): MedicationFact {
   const medication = sanitizeMedication(resolveMedication(resource, record.medications));
-  // A medicationReference whose Medication is not in the record still names the drug in its display.
+  // A medicationReference names the drug in its display too: read when the Medication is not in the record,
+  // and beside it when it is (a Medication coded only with a local code, no name, is known by that display).
   const referenceDisplay = resource.medicationReference?.display;
   const concept =
     sanitizeConcept(resource.medicationCodeableConcept) ??
-    (medication === undefined && typeof referenceDisplay === 'string' && referenceDisplay.trim() ? sanitizeConcept({ text: referenceDisplay }) : undefined);
+    (typeof referenceDisplay === 'string' && referenceDisplay.trim() ? sanitizeConcept({ text: referenceDisplay }) : undefined);
   const classification = classifier.classify(concept, medication);
   // The reason's text is read for methadone and ketamine only; worked out once, when first needed.
   let reason: string | undefined;

@@ -131,6 +131,16 @@ describe('POST /cds-services/{id} order-sign with full prefetch', () => {
     expect(codes).toContain('check-incomplete');
   });
 
+  it("reads a medicationReference's display beside a Medication that has only a local code and no name", async () => {
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const benzo = body.prefetch.medicationRequests.entry[0].resource;
+    delete benzo.medicationCodeableConcept;
+    benzo.contained = [{ resourceType: 'Medication', id: 'local', code: { coding: [{ system: 'urn:oid:1.2.3.4.5.6', code: 'RX-778812' }] } }];
+    benzo.medicationReference = { reference: '#local', display: 'Alprazolam 0.5 mg tablet' };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
   it('records which rule set answered in the X-Rule-Set-Version header', async () => {
     const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
     expect(res.headers['x-rule-set-version']).toBe(t.ruleSet.version);
