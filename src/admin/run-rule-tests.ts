@@ -200,6 +200,10 @@ export async function runRuleTests(ruleId: string, ruleSet: RuleSet, options: Ru
           // even for a case that expects silence.
           return { ...base, got: 'error', pass: false, error: `fixture "${testCase.fixture}": the rule could not be evaluated (the clinician would be told the check is incomplete)` };
         }
+        if (outcome.checkError) {
+          // The whole check stopped (the clinician would get only "check incomplete"): never a pass either.
+          return { ...base, got: 'error', pass: false, error: `fixture "${testCase.fixture}": the check stopped with an error: ${outcome.checkError.message.slice(0, 300)}` };
+        }
         const indicators = outcome.response.cards.filter((c) => c.source.topic?.code === ruleId).map((c) => c.indicator);
         const got = indicators.length === 0 ? 'silent' : indicators.join('+');
         return { ...base, got, pass: got === testCase.expect };

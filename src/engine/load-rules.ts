@@ -52,7 +52,10 @@ export async function listJsonFiles(dir: string, label = ''): Promise<JsonFiles>
   }
   const names: string[] = [];
   const problems: string[] = [];
-  for (const entry of entries.filter((e) => e.name.endsWith('.json')).sort((a, b) => compareNames(a.name, b.name))) {
+  // Hidden entries are not rules (a rule id never starts with "."): an editor's lock file (Emacs makes
+  // ".#x.json", a symbolic link to nowhere, while x.json is edited), a save's temporary file, Kubernetes'
+  // "..data". They must not stop the rule set from loading.
+  for (const entry of entries.filter((e) => e.name.endsWith('.json') && !e.name.startsWith('.')).sort((a, b) => compareNames(a.name, b.name))) {
     if (entry.isFile()) {
       names.push(entry.name);
       continue;

@@ -27,6 +27,24 @@ export interface DraftOrderInput {
  * @param now - Time of the request.
  * @returns Facts per evaluated draft order plus patient facts.
  */
+/**
+ * Leaves out a standing request that another standing request of the same therapy renews (names it as its
+ * `priorPrescription`): a monthly renewal chain whose older links still say active, or still have supply
+ * (medication-facts.ts), is one therapy, counted once, as its newest link. A priorPrescription naming another
+ * drug hides nothing.
+ */
+function dropSuperseded(active: MedicationFact[]): void {
+  const byRef = new Map(active.map((a) => [a.ref, a]));
+  const superseded = new Set<MedicationFact>();
+  for (const a of active) {
+    const prior = a.priorPrescription === undefined ? undefined : byRef.get(a.priorPrescription);
+    if (prior && prior !== a && sameTherapy(a, prior)) superseded.add(prior);
+  }
+  if (superseded.size === 0) return;
+  const kept = active.filter((a) => !superseded.has(a));
+  active.splice(0, active.length, ...kept);
+}
+
 export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderInput[], classifier: Classifier, now: Date): Facts {
   const conditions = conditionFacts((record.resources.get('Condition') ?? []) as Condition[], now);
   const hasDepression = conditions.some((c) => c.group === 'depression');
@@ -52,6 +70,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
     });
   };
   add('MedicationRequest', 'medication-request');
+  dropSuperseded(active);
   add('MedicationStatement', 'medication-statement');
   add('MedicationAdministration', 'medication-administration');
 

@@ -53,7 +53,12 @@ const BUCCAL = /\bbuccal\b/;
 const TRANSDERMAL = /\btransdermal|\bpatch(?:es)?\b|\btd\b|\bpt(?:wk|72|24)\b|\b(?:mcg|mg|ug) ?\/ ?(?:hr?|hour)\b/;
 const TOPICAL = /\btopical\b/;
 const IMPLANT = /\bimplant/;
-const ER_INJECTION = /\bpre-?filled syringe|\bextended[- ]release (?:injection|injectable)/;
+// Long-acting buprenorphine for opioid use disorder (Sublocade, Brixadi/Buvidal) is injected under the skin
+// from a prefilled syringe as an extended- or prolonged-release solution ("INJECTION, SOLUTION, EXTENDED
+// RELEASE", "prolonged-release solution for injection"); the pain injection (Buprenex) is a plain solution
+// given into a muscle or vein. Words tested apart (each pattern linear), then combined in detectForms.
+const ER_INJECTION = /\bpre-?filled syringe|\bdepot\b|\bsub-?cutaneous|\bsubq\b|\bsc inj/;
+const ER_WORDS = /\b(?:extended|prolonged|modified)[- ]release\b/;
 const INJECTION = /\binject(?:ion|able)|\binj\b|\bcartridge\b|\bampoule?\b|\bvial\b/;
 const DISPERSIBLE = /\bdispersible\b|\btablets? for (?:oral )?suspension\b/;
 const CONCENTRATE = /\bconcentrate\b/;
@@ -69,7 +74,7 @@ export function detectForms(normalised: string): FormHints {
     transdermal: TRANSDERMAL.test(normalised),
     topical: TOPICAL.test(normalised),
     implant: IMPLANT.test(normalised),
-    extendedReleaseInjection: ER_INJECTION.test(normalised),
+    extendedReleaseInjection: ER_INJECTION.test(normalised) || (ER_WORDS.test(normalised) && INJECTION.test(normalised)),
     injection: INJECTION.test(normalised),
     methadoneDispersible: DISPERSIBLE.test(normalised),
     concentrate: CONCENTRATE.test(normalised),

@@ -14,6 +14,7 @@ const COMBINING_MARKS = /[\u0300-\u036f]/g;
  * byte order mark ("Alpra\u00ADzolam" must read as alprazolam, not as "alpra" and "zolam").
  */
 const INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/g;
+const ANY_INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/;
 
 /**
  * Cyrillic and Greek letters that look like a Latin letter, folded to that (lower-case) Latin letter.
@@ -76,13 +77,18 @@ function toLatin(letter: string): string {
 }
 
 /**
- * Strip accents and invisible characters and fold Cyrillic/Greek look-alikes to (lower-case) Latin
- * letters; case and punctuation otherwise kept. Shared by medication names (below) and condition text
+ * Strip accents and invisible characters (or, with `invisible` " ", read each as a space) and fold
+ * Cyrillic/Greek look-alikes to (lower-case) Latin letters; case and punctuation otherwise kept. Shared by medication names (below) and condition text
  * (conditions/condition-text.ts), so "СOPD" with a Cyrillic С reads as COPD as "Аlprazolam" reads as
  * alprazolam.
  */
-export function foldLookAlikes(text: string): string {
-  return text.normalize('NFKD').replace(COMBINING_MARKS, '').replace(INVISIBLE, '').replace(CONFUSABLE, toLatin);
+export function foldLookAlikes(text: string, invisible: '' | ' ' = ''): string {
+  return text.normalize('NFKD').replace(COMBINING_MARKS, '').replace(INVISIBLE, invisible).replace(CONFUSABLE, toLatin);
+}
+
+/** Whether the text holds a character that does not show (soft hyphen, zero-width space or joiner...). */
+export function hasInvisible(text: string): boolean {
+  return ANY_INVISIBLE.test(text);
 }
 
 /**
@@ -90,7 +96,11 @@ export function foldLookAlikes(text: string): string {
  * collapse whitespace. Keeps punctuation (dose strings use "/" and ".").
  */
 export function normaliseText(text: string): string {
-  return foldLookAlikes(text).toLowerCase().replace(/\s+/g, ' ').trim();
+  const folded = foldLookAlikes(text).toLowerCase().replace(/\s+/g, ' ').trim();
+  if (!hasInvisible(text)) return folded;
+  // A character that does not show may sit inside a word ("Alpra\u00ADzolam") or between two
+  // ("oxycodone\u200Bacetaminophen"): both readings, one after the other, so neither hides a name.
+  return `${folded} ; ${foldLookAlikes(text, ' ').toLowerCase().replace(/\s+/g, ' ').trim()}`;
 }
 
 /** A run of letters or a run of digits. */

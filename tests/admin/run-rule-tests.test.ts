@@ -92,6 +92,25 @@ describe('runRuleTests', () => {
     expect(report.results.every((r) => r.got === 'error' && !r.pass && /could not be evaluated/.test(r.error ?? ''))).toBe(true);
   });
 
+  it('fails every case, those that expect silence too, when the whole check stops with an error (the clinician would get only "check incomplete")', async () => {
+    const built = withRule(sources, 'benzodiazepine-long-term', () => undefined);
+    // A defect met while the facts are worked out: the classifier throws.
+    const classifier = new Proxy(built.classifier, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function'
+          ? () => {
+              throw new TypeError('classifier defect');
+            }
+          : value;
+      },
+    });
+    const report = await runRuleTests('benzodiazepine-long-term', { ...built, classifier }, { services, fixturesDir: FIXTURES, fhir: config.fhir });
+    expect(report.ok).toBe(false);
+    expect(report.results.some((r) => r.expect === 'silent')).toBe(true);
+    expect(report.results.every((r) => r.got === 'error' && !r.pass && /classifier defect/.test(r.error ?? ''))).toBe(true);
+  });
+
   it('never resolves a fixture path outside fixtures/', () => {
     expect(fixturePath(FIXTURES, 'rules/x.json')).toBe(path.join(FIXTURES, 'rules', 'x.json'));
     for (const bad of ['../package.json', 'rules/../../package.json', '/etc/passwd.json', 'rules//x.json', 'Rules/X.json', 'rules/x.txt']) {

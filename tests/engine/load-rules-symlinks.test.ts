@@ -85,6 +85,14 @@ describe('rule files that are symbolic links', () => {
     );
   });
 
+  it("ignores hidden entries: an editor's lock file (Emacs' .#x.json, a link to nowhere) does not stop the set from loading", async () => {
+    const rules = rulesCopy();
+    const before = await ruleIds(rules);
+    symlinkSync('user@host.1234:1700000000', path.join(rules, `.#${RULE}.json`));
+    mkdirSync(path.join(rules, '..data.json'));
+    expect(await ruleIds(rules)).toEqual(before);
+  });
+
   it('keeps serving the previous set on a hot reload that meets a broken link, and names the file', async () => {
     const rules = rulesCopy();
     const held = await createRuleSetHolder({ rulesDir: rules });

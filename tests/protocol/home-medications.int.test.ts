@@ -39,4 +39,42 @@ describe('medicines as EHRs record them', () => {
   it("reads a buprenorphine whose form is only in the Medication's form as that form", async () => {
     expect((await cardsFor('buprenorphine-form-only-in-medication')).map((c) => c.topic)).toContain('opioid-cns-depressant');
   });
+
+  it('counts a monthly renewal chain once: an older link the newer one names as its priorPrescription adds no dose', async () => {
+    const body = fixture('order-sign/opioid-draft-no-benzodiazepine.json');
+    const patient = body.context.patientId;
+    const draft = body.context.draftOrders.entry.find((e: any) => e.resource.resourceType === 'MedicationRequest').resource;
+    const oxycodone = (id: string, prior: string | undefined, start: string, end: string) => ({
+      resourceType: 'MedicationRequest',
+      id,
+      status: 'active',
+      intent: 'order',
+      medicationCodeableConcept: { text: 'Oxycodone Hydrochloride 5 MG Oral Tablet' },
+      subject: { reference: `Patient/${patient}` },
+      authoredOn: start,
+      dosageInstruction: [{ text: 'Take 1 tablet by mouth every 4 hours', timing: { repeat: { frequency: 1, period: 4, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+      // The older links still say active; their fill windows ended, their supply may last (90 days).
+      dispenseRequest: { validityPeriod: { start, end }, quantity: { value: 180, unit: 'tablet' } },
+      ...(prior ? { priorPrescription: { reference: `MedicationRequest/${prior}` } } : {}),
+    });
+    Object.assign(draft, {
+      medicationCodeableConcept: { text: 'Oxycodone Hydrochloride 5 MG Oral Tablet' },
+      dosageInstruction: [{ text: 'Take 1 tablet by mouth every 4 hours', timing: { repeat: { frequency: 1, period: 4, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+      priorPrescription: { reference: 'MedicationRequest/oxycodone-nov' },
+    });
+    body.prefetch.medicationRequests = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [
+        { resource: oxycodone('oxycodone-nov', 'oxycodone-oct', '2026-11-01', '2026-11-30') },
+        { resource: oxycodone('oxycodone-oct', 'oxycodone-sep', '2026-10-01', '2026-10-31') },
+        { resource: oxycodone('oxycodone-sep', undefined, '2026-09-01', '2026-09-30') },
+      ],
+    };
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    // One oxycodone 5 mg every 4 hours: 45 MME a day, below the 50 MME threshold. Counted three times it was 135.
+    const codes = expectConformant(res.body).map((c) => c.source.topic?.code);
+    expect(codes).not.toContain('opioid-high-mme');
+  });
 });

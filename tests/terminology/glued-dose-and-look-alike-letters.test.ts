@@ -46,3 +46,14 @@ describe('Cyrillic and Greek letters that look like Latin ones', () => {
     expect(classesOfText('\u043E\u043A\u0441\u0438\u043A\u043E\u0434\u043E\u043D')).toEqual([]);
   });
 });
+
+describe('characters that do not show', () => {
+  it.each([
+    ['Alpra\u00ADzolam 0.5 mg', ['benzodiazepine']], // soft hyphen inside the name
+    ['Oxy\u200Bcodone 5 mg', ['opioid-analgesic']], // zero-width space inside the name
+    ['gabapentin\u200Boxycodone', ['gabapentinoid', 'opioid-analgesic']], // zero-width space between two names
+    ['Lorazepam\uFEFFoxycodone', ['benzodiazepine', 'opioid-analgesic']], // zero-width no-break space between two names
+  ])('reads %j whether the character splits a word or joins two', (name, classes) => {
+    expect([...classesOfText(name)].sort()).toEqual([...classes].sort());
+  });
+});

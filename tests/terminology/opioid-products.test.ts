@@ -51,6 +51,13 @@ describe('buprenorphine: OUD treatment vs pain', () => {
     'Brixadi weekly 16 mg',
     'buprenorphine 74.2 MG Drug Implant',
     'buprenorphine 8 mg',
+    // Long-acting injections for opioid use disorder, as order names and Medication forms give them.
+    'buprenorphine ER 300 mg/1.5 mL SC inj',
+    'buprenorphine 100 MG/0.5ML INJECTION, SOLUTION, EXTENDED RELEASE',
+    'buprenorphine 64 mg prolonged-release solution for injection',
+    'Buvidal 96 mg',
+    'buprenorphine depot injection',
+    'buprenorphine subcutaneous injection',
   ])('%s -> oud-treatment only', (value) => {
     expect(classesOfText(value)).toEqual(['oud-treatment']);
   });
@@ -81,9 +88,12 @@ describe('buprenorphine: OUD treatment vs pain', () => {
 
 describe("a Medication's form", () => {
   it('decides a buprenorphine product given only by its ingredient (the form apart from the name)', () => {
-    const medication = (form: string) => ({ resourceType: 'Medication' as const, code: { text: 'buprenorphine' }, form: { coding: [{ system: 'http://snomed.info/sct', display: form }], text: form } });
+    const medication = (form: string) => ({ resourceType: 'Medication' as const, code: { text: 'buprenorphine' }, form: { text: form } });
     expect(classifier.classify(undefined, medication('Transdermal patch')).classes).toEqual(['opioid-analgesic']);
+    expect(classifier.classify(undefined, medication('Injection, solution')).classes).toEqual(['opioid-analgesic']);
     expect(classifier.classify(undefined, medication('Sublingual tablet')).classes).toEqual(['oud-treatment']);
+    expect(classifier.classify(undefined, medication('Prolonged-release solution for injection')).classes).toEqual(['oud-treatment']);
+    expect(classifier.classify(undefined, medication('INJECTION, SOLUTION, EXTENDED RELEASE')).classes).toEqual(['oud-treatment']);
   });
 });
 

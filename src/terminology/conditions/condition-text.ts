@@ -6,7 +6,7 @@
  * ICD-10-CM titles use them inside one concept ("Opioid dependence, in remission").
  */
 
-import { foldLookAlikes } from '../text-normalise.ts';
+import { foldLookAlikes, hasInvisible } from '../text-normalise.ts';
 
 /** Longest text read per field; displays are short, this bounds the work on pasted notes. */
 export const MAX_TEXT_LENGTH = 1000;
@@ -47,7 +47,14 @@ const NON_WORD = /[^a-z0-9]+/g;
  * abbreviations and spellings, split into clauses of words.
  */
 export function conditionClauses(text: string): string[] {
-  let value = foldLookAlikes(text.slice(0, MAX_TEXT_LENGTH)).toLowerCase();
+  const clipped = text.slice(0, MAX_TEXT_LENGTH);
+  // A character that does not show may sit inside a word (a soft hyphen: "ap\u00ADnea") or between two (a
+  // zero-width space: "sleep\u200Bapnea"); both readings are kept, so neither hides the condition.
+  return hasInvisible(clipped) ? [...clausesOf(foldLookAlikes(clipped)), ...clausesOf(foldLookAlikes(clipped, ' '))] : clausesOf(foldLookAlikes(clipped));
+}
+
+function clausesOf(folded: string): string[] {
+  let value = folded.toLowerCase();
   for (const [pattern, replacement] of REWRITES) value = value.replace(pattern, replacement);
   const clauses: string[] = [];
   for (const part of value.split(CLAUSE_SPLIT)) {

@@ -146,6 +146,8 @@ export const BRAND_NAMES: readonly BrandName[] = [
   { brand: 'subutex', ingredients: ['buprenorphine'], hint: 'oud' },
   { brand: 'sublocade', ingredients: ['buprenorphine'], hint: 'oud' },
   { brand: 'brixadi', ingredients: ['buprenorphine'], hint: 'oud' },
+  // Brixadi's name outside the US (the same product); listed as EHRs abroad and imported records name it.
+  { brand: 'buvidal', ingredients: ['buprenorphine'], hint: 'oud' },
   { brand: 'probuphine', ingredients: ['buprenorphine'], hint: 'oud' },
   { brand: 'butrans', ingredients: ['buprenorphine'], hint: 'pain' },
   { brand: 'belbuca', ingredients: ['buprenorphine'], hint: 'pain' },

@@ -138,6 +138,8 @@ describe('look-alike letters and invisible characters in condition text', () => 
     ['Obstructive sleep apn\u0435a', ['sleep-apnea']], // Cyrillic е
     ['Obstructive sleep ap\u00ADnea', ['sleep-apnea']], // soft hyphen
     ['\u039FSA on CPAP', ['sleep-apnea']], // Greek Ο
+    ['Obstructive sleep\u200Bapnea', ['sleep-apnea']], // zero-width space between words
+    ['Chronic obstructive\uFEFFpulmonary disease', ['copd']], // zero-width no-break space between words
   ])('%s', (text, groups) => {
     expect(groupsOfText(text)).toEqual(groups);
   });
