@@ -102,7 +102,8 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
     cnsActiveDrugCount: order.cnsDrugs.length,
     totalMme: order.mme.totalKnown,
     mmeUnknownCount: order.mme.unknownCount,
-    hasRescueNaloxone: all.some(isOverdoseReversal),
+    // A dose given (MedicationAdministration: an ED or ambulance reversal) is not a supply the patient has.
+    hasRescueNaloxone: all.some((m) => m.kind !== 'medication-administration' && isOverdoseReversal(m)),
     orderIsNewTherapy: order.isNewTherapy,
     orderDaysOnTherapy: order.daysOnTherapy,
     orderForDepression: order.forDepression,
@@ -117,8 +118,8 @@ const CNS: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
 const ORAL = /\b(?:oral|tablets?|tabs?|capsules?)\b/;
 
 /**
- * An opioid-overdose reversal agent the patient has on hand or is being given (the fact
- * `hasRescueNaloxone`): rescue naloxone (not buprenorphine/naloxone), or a nalmefene product. Nalmefene is
+ * An opioid-overdose reversal agent (the fact `hasRescueNaloxone`, for the ones the patient has on hand or
+ * is being prescribed, not doses given): rescue naloxone (not buprenorphine/naloxone), or a nalmefene product. Nalmefene is
  * classed `opioid-antagonist`, but its US products are overdose-reversal agents: Opvee nasal spray 2.7 mg,
  * approved by FDA on 22 May 2023 for the emergency treatment of known or suspected opioid overdose (FDA news
  * release), the Zurnai auto-injector and nalmefene injection; the NLM VSAC value set "Naloxone medications"

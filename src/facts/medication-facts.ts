@@ -125,6 +125,7 @@ export function toMedicationFact(
     // Read for the order under evaluation only (always a draft): not built for the rest of the record.
     hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
+    asNeeded: isAsNeededOnly(resource),
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
     ...(resource.resourceType === 'MedicationRequest' && typeof resource.priorPrescription?.reference === 'string'
       ? { priorPrescription: resource.priorPrescription.reference }
@@ -286,6 +287,17 @@ function reasonTextOf(resource: MedicationResource): string {
     parts.push(concept?.text ?? '', ...(concept?.coding ?? []).flatMap((c) => [c.code ?? '', c.display ?? '']));
   }
   return parts.join(' ').trim().toLowerCase();
+}
+
+/** True when the resource's dosage instructions are all as needed (PRN), and there is one at least. */
+function isAsNeededOnly(resource: MedicationResource): boolean {
+  const dosage: unknown = resource.resourceType === 'MedicationRequest' ? resource.dosageInstruction : resource.resourceType === 'MedicationStatement' ? resource.dosage : undefined;
+  if (!Array.isArray(dosage) || dosage.length === 0) return false;
+  return dosage.every((d: unknown) => {
+    if (typeof d !== 'object' || d === null) return false;
+    const entry = d as { asNeededBoolean?: unknown; asNeededCodeableConcept?: unknown };
+    return entry.asNeededBoolean === true || (typeof entry.asNeededCodeableConcept === 'object' && entry.asNeededCodeableConcept !== null);
+  });
 }
 
 /** The shortest expected supply that reads as ongoing use rather than a dose or two for one session. */

@@ -32,7 +32,8 @@ export function sameTherapy(order: MedicationFact, other: MedicationFact): boole
 
 /**
  * A draft that takes the place of a standing therapy in the daily totals: it says so (`priorPrescription`),
- * or it is the same product (the same name, as the EHR lists its own products the same way). A draft of
+ * or it is the same product (the same name, as the EHR lists its own products the same way) taken the same
+ * way (both scheduled or both as needed: a PRN order beside a scheduled one adds breakthrough doses). A draft of
  * the same ingredient but another product (an immediate-release opioid for breakthrough pain next to an
  * extended-release one) is taken as well as the standing one, and both count: counting one would hide a
  * dose the patient takes.
@@ -41,7 +42,9 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   if (draft.priorPrescription !== undefined) {
     return draft.priorPrescription === standing.ref;
   }
-  return sameTherapy(draft, standing) && normalisedName(draft.display) === normalisedName(standing.display);
+  // An as-needed order beside a scheduled one of the same product (breakthrough doses) is taken as well as
+  // it, not instead of it: only orders both scheduled, or both as needed, are taken for a renewal.
+  return sameTherapy(draft, standing) && draft.asNeeded === standing.asNeeded && normalisedName(draft.display) === normalisedName(standing.display);
 }
 
 const normalisedName = (name: string): string => name.toLowerCase().replace(/\s+/g, ' ').trim();

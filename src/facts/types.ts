@@ -36,6 +36,8 @@ export interface MedicationFact {
    * "pre-medication"; empty for the rest of the record (only the order under evaluation is read).
    */
   readonly hintText: string;
+  /** Every dosage instruction is as needed (PRN); false when one is scheduled or none is given. */
+  readonly asNeeded: boolean;
   /**
    * A draft order that supplies the drug for ongoing use: refills (`numberOfRepeatsAllowed` of 1 or more) or an
    * expected supply of 7 days or more. Such a benzodiazepine signed beside a ketamine session is maintenance
@@ -149,7 +151,7 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   cnsActiveDrugCount: 'Distinct CNS-active drugs (opioids, benzodiazepines, Z-drugs, barbiturates, gabapentinoids, muscle relaxants, ketamine) including the order.',
   totalMme: 'Known total MME/day including the order (CDC 2022 factors); a lower bound when mmeUnknownCount > 0.',
   mmeUnknownCount: 'Opioids whose daily MME could not be computed (buprenorphine is excluded, not unknown).',
-  hasRescueNaloxone: 'An overdose-reversal agent is active or ordered in this session: rescue naloxone, or a nalmefene product that is not oral (buprenorphine/naloxone, naltrexone and oral nalmefene do not count).',
+  hasRescueNaloxone: 'An overdose-reversal agent is active or ordered in this session: rescue naloxone, or a nalmefene product that is not oral (buprenorphine/naloxone, naltrexone, oral nalmefene and doses already given do not count).',
   orderIsNewTherapy: 'No active medication shares an active ingredient with the order (a new start, not a renewal).',
   orderDaysOnTherapy: 'Days since the earliest active medication with the same ingredient started; null for a new start.',
   orderForDepression: 'The order is ketamine/esketamine for depression, or a benzodiazepine while such a ketamine is active.',

@@ -62,7 +62,9 @@ export function dailyMg(dosage: unknown, strength: StrengthResult, partners: rea
   if ('reason' in daily) return { value: null, reason: daily.reason };
   const values: DailyValue[] = [];
   for (const entry of daily.entries) {
-    const mg = amountToMg(entry, strength, partners);
+    let mg = amountToMg(entry, strength, partners);
+    // A PRN maximum that cannot be converted (given for a partner ingredient): the dose × frequency it allows.
+    if (mg.value === null && entry.fallback) mg = amountToMg(entry.fallback, strength, partners);
     if (mg.value === null) return mg;
     values.push({ sequence: entry.sequence, value: mg.value, asNeeded: entry.asNeeded, ...(entry.slots ? { slots: entry.slots } : {}) });
   }

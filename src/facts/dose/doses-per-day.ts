@@ -31,6 +31,12 @@ export interface EntryAmount extends Amount {
   readonly slots?: readonly string[];
   /** The amount given at one time (same unit), when the daily amount was built from it. */
   readonly perDose?: number;
+  /**
+   * For an as-needed instruction read from its maximum per period: the dose × frequency reading, used when
+   * the maximum cannot be converted (a combination product's maximum given for its partner: "max 3 g of
+   * acetaminophen a day" on oxycodone/acetaminophen).
+   */
+  readonly fallback?: EntryAmount;
 }
 
 export type Unknown = { readonly perDay: null; readonly reason: string };
@@ -100,8 +106,14 @@ function entryPerDay(entry: Record<string, unknown>): EntryAmount | Unknown {
   const asNeeded = isAsNeeded(entry);
   const dose = readDose(entry);
   const max = readMaxPerDay(entry.maxDosePerPeriod);
-  if (asNeeded && max !== undefined) return { ...max, sequence, asNeeded };
   const times = timesPerDay(entry.timing);
+  if (asNeeded && max !== undefined) {
+    const fallback: EntryAmount | undefined =
+      dose.dose !== undefined && times.perDay !== null
+        ? { value: dose.dose.value * times.perDay, unit: dose.dose.unit, sequence, asNeeded, perDose: dose.dose.value, ...slotsOf(entry) }
+        : undefined;
+    return { ...max, sequence, asNeeded, ...(fallback ? { fallback } : {}) };
+  }
   if (dose.dose === undefined || times.perDay === null) {
     if (max !== undefined) return { ...max, sequence, asNeeded };
     if (dose.dose === undefined) return { perDay: null, reason: dose.reason };
