@@ -64,17 +64,20 @@ function startOf(value: unknown): number {
  * How long a visit diagnosis that silences or softens a warning (cancer, palliative care, hospice, sickle
  * cell) is taken as current: a year from when it was recorded (or its onset). A visit diagnosis records that
  * visit, not the care the patient is in now; a 2021 cancer visit must not switch off a 2026 high-dose warning
- * for good. A problem-list entry is current while its status says so. The year is this service's choice (the
- * evidence names no window); the safe side of a shorter one is a warning shown.
+ * for good. A problem-list entry is current while its status says so; a visit diagnosis with no date at all is
+ * not taken as current. Sickle cell disease is lifelong: its visit diagnoses (often only from crisis visits)
+ * do not age out. The year is this service's choice (the evidence names no window); the safe side of a
+ * shorter one is a warning shown.
  */
 const VISIT_DIAGNOSIS_MS = 365 * 86_400_000;
 
 /** Whether an exemption condition describes the patient now: not starting in the future, not an old visit diagnosis. */
-function currentExemption(condition: Condition, now: Date): boolean {
+function currentExemption(condition: Condition, group: ConditionGroup, now: Date): boolean {
   const onset = startOf(condition.onsetDateTime) || startOf(condition.onsetPeriod?.start);
   if (Number.isFinite(onset) && onset > now.getTime()) return false;
   const kinds = categories(condition);
-  if (!kinds.has('encounter-diagnosis') || kinds.has('problem-list-item')) return true;
+  // Sickle cell disease is lifelong: a visit diagnosis of it does not age out.
+  if (group === 'sickle-cell' || !kinds.has('encounter-diagnosis') || kinds.has('problem-list-item')) return true;
   const recorded = [startOf(condition.recordedDate), startOf(condition.onsetDateTime), startOf(condition.onsetPeriod?.start)].find(Number.isFinite);
   return recorded !== undefined && now.getTime() - recorded <= VISIT_DIAGNOSIS_MS;
 }
@@ -85,7 +88,7 @@ function counts(condition: Condition, group: ConditionGroup, now: Date): boolean
     if (verification !== undefined && !CONFIRMED_VERIFICATION.has(verification)) {
       return false;
     }
-    if (!currentExemption(condition, now)) {
+    if (!currentExemption(condition, group, now)) {
       return false;
     }
   }

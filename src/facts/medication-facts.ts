@@ -8,8 +8,10 @@ import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
 import { ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass, IngredientRole } from '../terminology/index.ts';
-import { benzodiazepineDose, opioidMme } from './dose/index.ts';
+import { benzodiazepineDose, dosesPerDay, opioidMme } from './dose/index.ts';
+import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
 import { own } from './dose/safe.ts';
+import { canonicalUnit, quantityUnit } from './dose/units.ts';
 import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
 
@@ -25,7 +27,8 @@ const INACTIVE_INTENTS = new Set(['proposal']);
 
 /**
  * How long a supply a fill made on the last day of a request's fill window (`dispenseRequest.validityPeriod`)
- * may last, when the request gives no `expectedSupplyDuration`: 90 days, the longest common maintenance fill.
+ * may last, when the request gives neither an `expectedSupplyDuration` nor a quantity that the daily dose
+ * divides into days: 90 days, the longest common maintenance fill.
  * FHIR's validityPeriod is the time the prescription may be filled, not the time the drug is taken: a patient
  * may take a benzodiazepine for weeks after it ended.
  */
@@ -218,13 +221,25 @@ function endOf(value: unknown): number {
 
 /**
  * True when the request's fill window ended so long ago that even a supply filled on its last day is used up:
- * the window's end plus the expected supply duration (else {@link DEFAULT_SUPPLY_MS}).
+ * the window's end plus the expected supply duration, else the days its quantity lasts at its daily dose,
+ * else {@link DEFAULT_SUPPLY_MS}. A too-long guess is not harmless: an old order still counted makes a
+ * restart look like a renewal (no new-start warning for methadone, no Beers card for a new lorazepam).
  */
 function supplyEndedBefore(resource: MedicationRequest, now: Date): boolean {
   const windowEnd = endOf(resource.dispenseRequest?.validityPeriod?.end);
   if (!Number.isFinite(windowEnd)) return false;
-  const supply = durationMs(resource.dispenseRequest?.expectedSupplyDuration) ?? DEFAULT_SUPPLY_MS;
+  const supply = durationMs(resource.dispenseRequest?.expectedSupplyDuration) ?? supplyFromQuantity(resource) ?? DEFAULT_SUPPLY_MS;
   return windowEnd + supply <= now.getTime();
+}
+
+/** Days a dispensed quantity lasts at the prescribed daily amount (same unit), in ms; undefined when unknown. */
+function supplyFromQuantity(resource: MedicationRequest): number | undefined {
+  const q = resource.dispenseRequest?.quantity;
+  const unit = quantityUnit(q);
+  if (typeof q?.value !== 'number' || !(q.value > 0) || unit === undefined) return undefined;
+  const daily = dosesPerDay(resource.dosageInstruction);
+  if (daily.perDay === null || !(daily.perDay > 0) || daily.unit !== canonicalUnit(unit)) return undefined;
+  return (q.value / daily.perDay) * 86_400_000;
 }
 
 /** A FHIR Duration in milliseconds (UCUM code, else unit word); undefined when unreadable or not positive. */
@@ -289,15 +304,14 @@ function reasonTextOf(resource: MedicationResource): string {
   return parts.join(' ').trim().toLowerCase();
 }
 
-/** True when the resource's dosage instructions are all as needed (PRN), and there is one at least. */
+/** True when the resource's structured dosage instructions are all as needed (PRN), and there is one at least. */
 function isAsNeededOnly(resource: MedicationResource): boolean {
   const dosage: unknown = resource.resourceType === 'MedicationRequest' ? resource.dosageInstruction : resource.resourceType === 'MedicationStatement' ? resource.dosage : undefined;
-  if (!Array.isArray(dosage) || dosage.length === 0) return false;
-  return dosage.every((d: unknown) => {
-    if (typeof d !== 'object' || d === null) return false;
-    const entry = d as { asNeededBoolean?: unknown; asNeededCodeableConcept?: unknown };
-    return entry.asNeededBoolean === true || (typeof entry.asNeededCodeableConcept === 'object' && entry.asNeededCodeableConcept !== null);
-  });
+  if (!Array.isArray(dosage)) return false;
+  // Text-only entries (patient instructions) say nothing about PRN: ignored, as the dose calculation ignores
+  // them; PRN read as the dose calculation reads it (asNeededBoolean, asNeededCodeableConcept, asNeededFor).
+  const structured = dosage.filter((d: unknown): d is Record<string, unknown> => typeof d === 'object' && d !== null && isStructured(d as Record<string, unknown>));
+  return structured.length > 0 && structured.every(isAsNeeded);
 }
 
 /** The shortest expected supply that reads as ongoing use rather than a dose or two for one session. */

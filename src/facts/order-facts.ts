@@ -9,7 +9,7 @@ import { CNS_ROLES } from './medication-facts.ts';
 import type { MedicationFact, OrderFacts } from './types.ts';
 
 const CNS_CLASSES: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
-const PREMEDICATION_HINT = /\b(pre-?medication|premed|pre-?procedur\w*|before (the )?(ketamine|esketamine|spravato|session|infusion|procedure))/;
+const PREMEDICATION_HINT = /\b(pre-?medication|premed|pre-?procedur\w*|before (?:the |each |every |your |next )?(?:ketamine |esketamine |spravato )?(ketamine|esketamine|spravato|session|infusion|procedure|treatment|dose))/;
 const KETAMINE_WORD = /\b(ketamine|esketamine|spravato)\b/;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -89,12 +89,12 @@ function readMaxPerDay(value: unknown): Amount | undefined {
   return best;
 }
 
-function isAsNeeded(entry: Record<string, unknown>): boolean {
+export function isAsNeeded(entry: Record<string, unknown>): boolean {
   return entry.asNeededBoolean === true || entry.asNeeded === true || obj(entry.asNeededCodeableConcept) !== undefined || arr(entry.asNeededFor).length > 0;
 }
 
 /** True when an entry carries anything structured (text-only entries are ignored). */
-function isStructured(entry: Record<string, unknown>): boolean {
+export function isStructured(entry: Record<string, unknown>): boolean {
   return (
     entry.doseAndRate !== undefined || entry.timing !== undefined || entry.maxDosePerPeriod !== undefined || isAsNeeded(entry)
   );
