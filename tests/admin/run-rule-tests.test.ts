@@ -12,6 +12,7 @@ import type { RuleSet, RuleSources } from '../../src/engine/index.ts';
 import { explainFacts, explainRequest, formatExplanation } from '../../src/engine/explain.ts';
 import { loadServiceDefinitions } from '../../src/protocol/index.ts';
 import type { ServiceDefinition } from '../../src/protocol/index.ts';
+import { withThrowingClassifier } from '../support/throwing-classifier.ts';
 import { fixture } from '../support/test-app.ts';
 import { ROOT } from './helpers.ts';
 
@@ -93,19 +94,9 @@ describe('runRuleTests', () => {
   });
 
   it('fails every case, those that expect silence too, when the whole check stops with an error (the clinician would get only "check incomplete")', async () => {
-    const built = withRule(sources, 'benzodiazepine-long-term', () => undefined);
     // A defect met while the facts are worked out: the classifier throws.
-    const classifier = new Proxy(built.classifier, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function'
-          ? () => {
-              throw new TypeError('classifier defect');
-            }
-          : value;
-      },
-    });
-    const report = await runRuleTests('benzodiazepine-long-term', { ...built, classifier }, { services, fixturesDir: FIXTURES, fhir: config.fhir });
+    const set = withThrowingClassifier(withRule(sources, 'benzodiazepine-long-term', () => undefined));
+    const report = await runRuleTests('benzodiazepine-long-term', set, { services, fixturesDir: FIXTURES, fhir: config.fhir });
     expect(report.ok).toBe(false);
     expect(report.results.some((r) => r.expect === 'silent')).toBe(true);
     expect(report.results.every((r) => r.got === 'error' && !r.pass && /classifier defect/.test(r.error ?? ''))).toBe(true);

@@ -10,22 +10,13 @@ import type { RuleSet } from '../../src/engine/index.ts';
 import { testConfig } from '../../src/config/index.ts';
 import { captureLog } from '../support/log-capture.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import { withThrowingClassifier } from '../support/throwing-classifier.ts';
 
 /** The real rule set with a classifier whose every method throws (a defect met on this record). */
 async function brokenRuleSet(): Promise<RuleSet> {
   const loaded = await loadRuleSet(testConfig().rulesDir);
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
-  const classifier = new Proxy(loaded.value.classifier, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      return typeof value === 'function'
-        ? () => {
-            throw new TypeError('classifier defect');
-          }
-        : value;
-    },
-  });
-  return { ...loaded.value, classifier };
+  return withThrowingClassifier(loaded.value);
 }
 
 describe('a check stopped by an error of the service', () => {
