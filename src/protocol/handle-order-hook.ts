@@ -74,7 +74,8 @@ export interface HookOutcome {
  * @throws OperationOutcomeError: 400 for a malformed request, 412 when required data is unobtainable.
  */
 export async function handleOrderHook(service: ServiceDefinition, body: unknown, deps: HookDeps, client?: CallingClient): Promise<HookOutcome> {
-  const key = auditTextKeyOf(deps);
+  // Non-UUID hook instances and non-FHIR order ids are audited as keys made with the patient keyer.
+  const key: AuditTextKey | undefined = deps.patientKey;
   const request = parseOrderHookRequest(body, service, key);
   const ruleSet = deps.ruleSet();
   const now = deps.now?.() ?? new Date();
@@ -84,24 +85,19 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {}, failedRules: [], ruleFailures: [] };
   }
   try {
-    return await checkOrders(service, request, drafts, ruleSet, now, deps, client);
+    return await checkOrders(service, request, drafts, ruleSet, now, deps, client, key);
   } catch (error) {
     // A 412 (required data unobtainable) is the answer the spec asks for. Any other throw here is a defect
     // of the service, met on this patient's record: a 500 would leave most EHRs showing nothing, as if the
     // order were safe, so the clinician is told the check could not be done.
     if (error instanceof OperationOutcomeError) throw error;
-    return checkFailed(request, ruleSet, error instanceof Error ? error : new Error(String(error)));
+    const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId, client) : undefined;
+    return checkFailed(request, ruleSet, patientKey, error instanceof Error ? error : new Error(String(error)));
   }
 }
 
-/** Keyed hashes for EHR text in the audit (audit-text-key.ts), from the patient keyer when there is one. */
-export function auditTextKeyOf(deps: Pick<HookDeps, 'patientKey'>): AuditTextKey | undefined {
-  const keyer = deps.patientKey;
-  return keyer ? (scope, text) => keyer(scope, text) : undefined;
-}
-
 /** The outcome of a check stopped by an error of the service: one "check incomplete" card, audited. */
-function checkFailed(request: OrderHookRequest, ruleSet: RuleSet, checkError: Error): HookOutcome {
+function checkFailed(request: OrderHookRequest, ruleSet: RuleSet, patientKey: string | undefined, checkError: Error): HookOutcome {
   const gap = { key: 'service', purpose: 'this order against the medication list and conditions', reason: 'an error in the safety check service stopped the check (it has been logged for the service team)', required: false };
   const incomplete = buildIncompleteCard([gap], [])!;
   return {
@@ -110,6 +106,7 @@ function checkFailed(request: OrderHookRequest, ruleSet: RuleSet, checkError: Er
     ruleSetVersion: ruleSet.version,
     audited: [{ uuid: incomplete.uuid ?? '', ruleId: INCOMPLETE_TOPIC_CODE, indicator: incomplete.indicator, suggestionUuids: [] }],
     suppressed: [],
+    ...(patientKey ? { patientKey } : {}),
     sources: {},
     checkError,
     failedRules: [],
@@ -125,7 +122,8 @@ async function checkOrders(
   ruleSet: RuleSet,
   now: Date,
   deps: HookDeps,
-  client: CallingClient | undefined
+  client: CallingClient | undefined,
+  key: AuditTextKey | undefined
 ): Promise<HookOutcome> {
   const record = await loadPatientRecord(
     recordRequestFor(service, request),
@@ -152,7 +150,6 @@ async function checkOrders(
   const snoozed = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
   // After the snoozes: a suggestion is kept on the first card actually shown.
   const shown = dropRepeatedSuggestions(snoozed.shown);
-  const key = auditTextKeyOf(deps);
   const suppressed = snoozed.suppressed.map((s) => (s.orderRef ? { ...s, orderRef: auditOrderRef(s.orderRef, key) } : s));
   const cards: Card[] = shown.map((b) => b.card);
   const factGaps = facts.gaps.map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));

@@ -1,4 +1,4 @@
-export { auditTextKeyOf, handleOrderHook } from './handle-order-hook.ts';
+export { handleOrderHook } from './handle-order-hook.ts';
 export type { HookDeps, HookOutcome } from './handle-order-hook.ts';
 export { loadServiceDefinitions, toDiscovery, SUPPORTED_HOOKS } from './service-definitions.ts';
 export type { ServiceDefinition, ServicesResult } from './service-definitions.ts';

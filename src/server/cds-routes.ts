@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { auditTextKeyOf, handleFeedback, handleOrderHook, parseFeedback, safeHookInstance, toDiscovery } from '../protocol/index.ts';
+import { handleFeedback, handleOrderHook, parseFeedback, safeHookInstance, toDiscovery } from '../protocol/index.ts';
 import type { CallingClient, HookDeps, HookOutcome, ServiceDefinition } from '../protocol/index.ts';
 import { methodNotAllowedOutcome, notFound, serviceUnavailableOutcome, unsupportedMediaTypeOutcome } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
@@ -80,7 +80,7 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
     // Known before the call is handled, so that an answer other than 200 (a 412, a 400 for a malformed
     // request, a 500) still carries the rule set version (README) and its log line the hook instance.
     const hookInstance = (req.body as { hookInstance?: unknown } | undefined)?.hookInstance;
-    if (typeof hookInstance === 'string') res.locals.hookInstance = safeHookInstance(hookInstance, auditTextKeyOf(deps));
+    if (typeof hookInstance === 'string') res.locals.hookInstance = safeHookInstance(hookInstance, deps.patientKey);
     res.setHeader('X-Rule-Set-Version', deps.ruleSet().version);
     try {
       const outcome = await handleOrderHook(service, req.body, deps, callingClient(res));

@@ -4,10 +4,11 @@
  * incomplete" card, logged with the error and counted, instead of a 500 that most EHRs show as nothing at all.
  */
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadRuleSet } from '../../src/engine/index.ts';
 import type { RuleSet } from '../../src/engine/index.ts';
 import { testConfig } from '../../src/config/index.ts';
+import { createStore } from '../../src/store/index.ts';
 import { captureLog } from '../support/log-capture.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
 import { withThrowingClassifier } from '../support/throwing-classifier.ts';
@@ -32,6 +33,18 @@ describe('a check stopped by an error of the service', () => {
     expect(logged).toBeDefined();
     expect(JSON.stringify(logged)).toContain('classifier defect');
     expect(logged!.requestId).toEqual(expect.any(String));
+  });
+
+  it('audits the call like any other: the "check incomplete" card it gave is on record', async () => {
+    const store = await createStore({ flushIntervalMs: 20 });
+    try {
+      const t = await createTestApp({ ruleSet: await brokenRuleSet(), store });
+      const res = await request(t.app).post(ORDER_SIGN).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+      const card = expectConformant(res.body)[0]!;
+      await vi.waitFor(async () => expect((await store.findIssuedCards([card.uuid!])).map((c) => c.ruleId)).toEqual(['check-incomplete']), { timeout: 5000 });
+    } finally {
+      await store.close();
+    }
   });
 
   it('still answers a request it cannot read with a 400', async () => {
