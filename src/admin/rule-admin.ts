@@ -33,7 +33,7 @@ import type { RuleChange, RuleChangeAction, RuleStats, Snooze, Store } from '../
 import { AdminError, badRequest, changedElsewhere, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
 import { unsyncedChangeOf } from './rule-sync.ts';
 import type { ValidationIssue } from './outcomes.ts';
-import { RulesLockTimeout, canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleFileLink, isRuleId, listRuleIds, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
+import { NotARuleFile, RulesLockTimeout, canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleFileLink, isRuleId, listRuleIds, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
 import { RULE_TEST_CONCURRENCY, RULE_TEST_NOW, fixturePath, fixtureReader, offlineFetch, readFixture, runRuleTests, serviceForRequest } from './run-rule-tests.ts';
 import type { RuleTestReport } from './run-rule-tests.ts';
 
@@ -171,6 +171,20 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     return run;
   }
 
+  /** A rule's file text (undefined when there is none); a folder in its place is a 409 naming the problem. */
+  async function readRule(id: string): Promise<string | undefined> {
+    try {
+      return await readRuleText(rulesDir, id);
+    } catch (err) {
+      if (err instanceof NotARuleFile) {
+        throw conflict(
+          `${id}.json in the rules folder is a folder, not a rule file: the rule set does not load until it is removed or replaced by the rule's JSON file on the server. Nothing was changed.`
+        );
+      }
+      throw err;
+    }
+  }
+
   function requireStore(what: string): Store {
     if (!deps.store) {
       throw unavailable(`${what} needs the store, which is not configured on this server.`);
@@ -274,7 +288,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
 
   async function applyChange(req: ChangeRequest): Promise<SavedRule | { deleted: true; ruleSetVersion: string }> {
     return exclusive(async () => {
-      const current = await readRuleText(rulesDir, req.id);
+      const current = await readRule(req.id);
       if (req.mode === 'create' && current !== undefined) {
         throw conflict(`A rule with id "${req.id}" already exists; update it with PUT /admin/api/rules/${req.id}.`);
       }
@@ -394,7 +408,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
   }
 
   async function currentRule(id: string): Promise<{ text: string; rule: Record<string, unknown> }> {
-    const text = isRuleId(id) ? await readRuleText(rulesDir, id) : undefined;
+    const text = isRuleId(id) ? await readRule(id) : undefined;
     if (text === undefined) {
       throw notFound(`Rule "${id}"`);
     }
@@ -471,7 +485,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       const serving = new Map(deps.holder.snapshot().sources.rules.map((f) => [f.name, f.text]));
       const out: RuleSummary[] = [];
       for (const id of await listRuleIds(rulesDir)) {
-        const text = isRuleId(id) ? await readRuleText(rulesDir, id) : undefined;
+        const text = isRuleId(id) ? await readRule(id) : undefined;
         if (text === undefined) {
           continue;
         }
@@ -488,7 +502,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     },
 
     async getRule(id: string): Promise<{ text: string; etag: string }> {
-      const text = isRuleId(id) ? await readRuleText(rulesDir, id) : undefined;
+      const text = isRuleId(id) ? await readRule(id) : undefined;
       if (text === undefined) {
         throw notFound(`Rule "${id}"`);
       }
@@ -586,7 +600,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
         throw notFound(`Rule "${id}"`);
       }
       const changes = [...(await store.ruleHistory(id))].sort((a, b) => a.seq - b.seq);
-      if (changes.length === 0 && (await readRuleText(rulesDir, id)) === undefined) {
+      if (changes.length === 0 && (await readRule(id)) === undefined) {
         throw notFound(`Rule "${id}"`);
       }
       const deadline = Date.now() + HISTORY_DIFF_LIMITS.budgetMs;

@@ -34,13 +34,29 @@ export function ruleFile(rulesDir: string, id: string): string {
   return path.join(rulesDir, `${id}.json`);
 }
 
-/** @returns The file content, or undefined when there is no such rule file. */
+/** Thrown when a rule's path in the rules folder is a folder, not a file (the loader refuses the rule set then). */
+export class NotARuleFile extends Error {
+  readonly id: string;
+  constructor(id: string) {
+    super(`${id}.json in the rules folder is not a file`);
+    this.id = id;
+  }
+}
+
+/**
+ * @returns The file content, or undefined when there is no such rule file.
+ * @throws NotARuleFile when `<id>.json` is a folder.
+ */
 export async function readRuleText(rulesDir: string, id: string): Promise<string | undefined> {
   try {
     return await readFile(ruleFile(rulesDir, id), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
       return undefined;
+    }
+    if (code === 'EISDIR') {
+      throw new NotARuleFile(id);
     }
     throw err;
   }
