@@ -33,6 +33,8 @@ export interface FhirFallbackConfig {
   readonly breakerCoolDownMs: number;
   /** Only https FHIR servers are called (the EHR's access token goes with every call). On in production. */
   readonly requireHttps?: boolean;
+  /** Deepest JSON nesting of a FHIR server's answer: that of request bodies (`MAX_JSON_DEPTH`). */
+  readonly maxJsonDepth?: number;
 }
 
 export interface AuthConfig {
@@ -263,6 +265,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     errors.push('In production with DATABASE_URL set AUDIT_KEY_SECRET: every replica must pseudonymise patients with the same key');
   }
   const metrics = metricsAccess(env.METRICS_TOKEN, errors);
+  const maxJsonDepth = int('MAX_JSON_DEPTH', 64, 8, 1000);
   const config: Config = {
     store: {
       ...(databaseUrl ? { databaseUrl } : {}),
@@ -291,7 +294,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     servicesDir: path.resolve(env.SERVICES_DIR?.trim() || path.join(PROJECT_ROOT, 'cds-hooks')),
     logLevel,
     maxBodyBytes: int('MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
-    maxJsonDepth: int('MAX_JSON_DEPTH', 64, 8, 1000),
+    maxJsonDepth,
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 60_000, 0, 100_000_000),
     authFailureLimitPerMinute: int('AUTH_FAILURE_LIMIT_PER_MINUTE', 600, 0, 100_000_000),
     trustProxy: trustProxy.ok ? trustProxy.value : false,
@@ -304,6 +307,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       breakerFailures: int('FHIR_BREAKER_FAILURES', 5, 1, 1000),
       breakerCoolDownMs: int('FHIR_BREAKER_COOLDOWN_MS', 10_000, 100, 600_000),
       requireHttps: production,
+      maxJsonDepth,
     },
     admin,
     rulesWatch: {
