@@ -26,9 +26,17 @@ const SYSTEMS: ReadonlyMap<string, ConditionCodeSystem> = new Map([
   ['2.16.840.1.113883.6.96', 'snomed'],
 ]);
 
-/** Which known code system a coding's `system` names (trailing slash and case of the scheme ignored). */
+/**
+ * Which known code system a coding's `system` names (trailing slash and case ignored, and `https://` read as the
+ * `http://` of the canonical URI: some feeds "upgrade" every URL they hold, and the code is the same code).
+ */
 export function codeSystemOf(system: string): ConditionCodeSystem | undefined {
   // Linear in the text (the EHR chooses `system`, and this runs for every coding of every Condition).
   const trimmed = withoutTrailingSlashes(system.trim());
-  return SYSTEMS.get(trimmed) ?? SYSTEMS.get(trimmed.toLowerCase());
+  const known = SYSTEMS.get(trimmed);
+  if (known !== undefined) {
+    return known;
+  }
+  const lower = trimmed.toLowerCase();
+  return SYSTEMS.get(lower.startsWith('https://') ? `http://${lower.slice('https://'.length)}` : lower);
 }

@@ -90,6 +90,15 @@ describe('ICD-10-CM codes, with and without the dot', () => {
     }
   });
 
+  it('reads an https:// copy of a canonical system URI as that system (a code with no display was missed)', () => {
+    for (const system of ['https://hl7.org/fhir/sid/icd-10-cm', 'HTTPS://hl7.org/fhir/sid/icd-10-cm/', 'https://hl7.org/fhir/sid/icd-10']) {
+      expect(groupsOf({ coding: [{ system, code: 'F11.20' }] })).toEqual(OUD);
+    }
+    expect(groupsOf({ coding: [{ system: 'https://snomed.info/sct', code: '127040003' }] })).toEqual(['sickle-cell']);
+    // Only the scheme is forgiven: another host is another system.
+    expect(groupsOf({ coding: [{ system: 'https://example.org/fhir/sid/icd-10-cm', code: 'F11.20' }] })).toEqual([]);
+  });
+
   it('is decided by the code: the display of a known ICD-10-CM code is not read', () => {
     // Z71.42 is the relative's counselling code even though its display names an alcoholic.
     expect(groupsOf(icd10cm('Z71.42', 'Counseling for family member of alcoholic'))).toEqual([]);
