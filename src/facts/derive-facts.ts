@@ -102,8 +102,11 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
     cnsActiveDrugCount: order.cnsDrugs.length,
     totalMme: order.mme.totalKnown,
     mmeUnknownCount: order.mme.unknownCount,
-    // A dose given (MedicationAdministration: an ED or ambulance reversal) is not a supply the patient has.
-    hasRescueNaloxone: all.some((m) => m.kind !== 'medication-administration' && isOverdoseReversal(m)),
+    // A dose given (MedicationAdministration: an ED or ambulance reversal) is not a supply the patient has, nor is
+    // naloxone on the ward (an inpatient-only order) for an order the patient takes home.
+    hasRescueNaloxone: all.some(
+      (m) => m.kind !== 'medication-administration' && isOverdoseReversal(m) && (m.inpatientOnly !== true || order.order.inpatientOnly === true)
+    ),
     orderIsNewTherapy: order.isNewTherapy,
     orderDaysOnTherapy: order.daysOnTherapy,
     orderForDepression: order.forDepression,

@@ -12,6 +12,7 @@ import { benzodiazepineDose, dosesPerDay, opioidMme } from './dose/index.ts';
 import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
 import { own } from './dose/safe.ts';
 import { canonicalUnit, quantityUnit } from './dose/units.ts';
+import { isInpatientOnly } from './care-setting.ts';
 import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
 
@@ -130,6 +131,7 @@ export function toMedicationFact(
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
     asNeeded: isAsNeededOnly(resource),
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
+    ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),
     ...(resource.resourceType === 'MedicationRequest' && typeof resource.priorPrescription?.reference === 'string'
       ? { priorPrescription: resource.priorPrescription.reference }
       : {}),

@@ -46,6 +46,11 @@ export interface MedicationFact {
   readonly ongoingSupply: boolean;
   /** The EHR sent a name (display or text), not only a code. */
   readonly named: boolean;
+  /**
+   * Categorised for inpatient use only (an order on the ward, care-setting.ts): its supply does not go home
+   * with the patient. Absent (false) when uncategorised.
+   */
+  readonly inpatientOnly?: boolean;
   /** For a draft order: the MedicationRequest it says it replaces (`priorPrescription`), as a reference. */
   readonly priorPrescription?: string;
 }
@@ -151,7 +156,7 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   cnsActiveDrugCount: 'Distinct CNS-active drugs (opioids, benzodiazepines, Z-drugs, barbiturates, gabapentinoids, muscle relaxants, ketamine) including the order.',
   totalMme: 'Known total MME/day including the order (CDC 2022 factors); a lower bound when mmeUnknownCount > 0.',
   mmeUnknownCount: 'Opioids whose daily MME could not be computed (buprenorphine is excluded, not unknown).',
-  hasRescueNaloxone: 'An overdose-reversal agent is active or ordered in this session: rescue naloxone, or a nalmefene product that is not oral (buprenorphine/naloxone, naltrexone, oral nalmefene and doses already given do not count).',
+  hasRescueNaloxone: 'An overdose-reversal agent is active or ordered in this session: rescue naloxone, or a nalmefene product that is not oral (buprenorphine/naloxone, naltrexone, oral nalmefene and doses already given do not count, nor an order for inpatient use only beside an order that is not for inpatient use only).',
   orderIsNewTherapy: 'No active medication shares an active ingredient with the order (a new start, not a renewal).',
   orderDaysOnTherapy: 'Days since the earliest active medication with the same ingredient started; null for a new start.',
   orderForDepression: 'The order is ketamine/esketamine for depression, or a benzodiazepine while such a ketamine is active.',
