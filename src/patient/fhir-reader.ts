@@ -8,7 +8,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CallPermit, CircuitBreakers } from './circuit-breaker.ts';
 import { hasUnreadableId, matchesNotSent, searchResultProblem, unreadableEntries } from './key-content.ts';
-import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES, FhirRedirectError, FhirResponseNotJsonError, FhirResponseTooDeepError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
+import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_RESPONSE_BYTES, FhirRedirectError, FhirRequestNotSentError, FhirResponseNotJsonError, FhirResponseTooDeepError, FhirResponseTooLargeError, createGuardedFetch } from './guarded-fetch.ts';
 
 export type FetchLike = typeof globalThis.fetch;
 
@@ -400,6 +400,10 @@ function classify(err: unknown, status: number | undefined, timedOut: boolean): 
     // One answer over the limit is a server not working as a FHIR server should; answers that only add up
     // to it are this patient's large record, which says nothing about the server.
     return { message: `the EHR FHIR server's answer was too large to read (${err.message})`, retry: false, serverFault: !err.together };
+  }
+  if (err instanceof FhirRequestNotSentError) {
+    // Nothing was sent: says nothing about the server, and the same request would fail the same way again.
+    return { message: 'the request to the EHR FHIR server could not be made (the access token or another header value is not valid in HTTP)', retry: false, serverFault: false };
   }
   if (err instanceof FhirRedirectError) {
     return { message: 'the EHR FHIR server answered with a redirect, which this service does not follow', retry: false, serverFault: false };

@@ -54,6 +54,14 @@ export class FhirResponseNotJsonError extends Error {
   }
 }
 
+/** The request was refused before it was sent (a header value HTTP cannot carry): the server was never asked. */
+export class FhirRequestNotSentError extends Error {
+  constructor() {
+    super('the request could not be sent (a header value is not valid in HTTP)');
+    this.name = 'FhirRequestNotSentError';
+  }
+}
+
 export class FhirResponseTooDeepError extends Error {
   constructor(limit: number) {
     super(`the answer was JSON nested more than ${limit} levels deep`);
@@ -99,6 +107,14 @@ export function createGuardedFetch(inner: FetchLike, maxBytes: number = DEFAULT_
   const statuses = new WeakMap<AbortSignal, number>();
   let used = 0;
   const guarded: FetchLike = async (input, init) => {
+    // Headers are checked as fetch would check them (no line breaks, nothing beyond Latin-1): a value fetch refuses
+    // fails here, named, instead of reaching the caller as a TypeError indistinguishable from a failed connection
+    // (which counts against the server's circuit breaker: a client's bad token would cut the server off for all).
+    try {
+      new Headers(init?.headers);
+    } catch {
+      throw new FhirRequestNotSentError();
+    }
     const response = await inner(input, { ...init, redirect: 'manual' });
     if (init?.signal) {
       statuses.set(init.signal, response.status);

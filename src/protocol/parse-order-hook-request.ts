@@ -136,12 +136,20 @@ function parseFhirServer(value: unknown): string | undefined {
   return value;
 }
 
+/** RFC 6749 appendix A.12: access-token = 1*VSCHAR, VSCHAR = %x20-7E. */
+const ACCESS_TOKEN = /^[\x20-\x7E]+$/;
+
 function parseFhirAuthorization(value: unknown): FhirAuthorization | undefined {
   if (value === undefined) {
     return undefined;
   }
   if (!isObject(value) || !nonEmptyString(value.access_token, 16_384)) {
     throw badRequestError('"fhirAuthorization.access_token" is required when "fhirAuthorization" is sent.', 'fhirAuthorization');
+  }
+  // An OAuth 2.0 access token is printable ASCII (RFC 6749 appendix A.12, VSCHAR). Anything else (a line break, a
+  // character beyond ASCII) cannot go in an Authorization header: every FHIR call would fail before it was sent.
+  if (!ACCESS_TOKEN.test(value.access_token)) {
+    throw badRequestError('"fhirAuthorization.access_token" must be printable ASCII (RFC 6749 VSCHAR), as an OAuth 2.0 access token is.', 'fhirAuthorization.access_token');
   }
   if (value.token_type !== undefined && (typeof value.token_type !== 'string' || value.token_type.toLowerCase() !== 'bearer')) {
     throw badRequestError('"fhirAuthorization.token_type" must be "Bearer".', 'fhirAuthorization.token_type');

@@ -522,3 +522,18 @@ describe('FHIR reader: answers that are not what was asked count against the bre
     expect(breakers.isOpen(serverKey(base))).toBe(false);
   });
 });
+
+describe('FHIR reader: a request that cannot be sent', () => {
+  it('an access token HTTP cannot carry fails before any call, says so, is not retried and never opens the breaker', async () => {
+    for (const accessToken of ['tok\nen', 'tok\r\nX-Injected: 1', 'tok€en']) {
+      const r = createFhirReader({ fhirServer: base, accessToken, requestTimeoutMs: 2_000, breakers, onCall: (outcome) => outcomes.push(outcome), retryDelayMs: 10 });
+      for (let i = 0; i < 5; i++) {
+        expect(await readOnce(r)).toMatch(/could not be made \(the access token or another header value is not valid in HTTP\)/);
+      }
+    }
+    // The server was never asked, and other clients' calls to it still go through.
+    expect(calls).toBe(0);
+    expect(breakers.isOpen(serverKey(base))).toBe(false);
+    expect(await readOnce()).toBe('Patient');
+  });
+});

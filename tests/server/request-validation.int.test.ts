@@ -80,6 +80,21 @@ describe('request validation: bad input gets a 4xx OperationOutcome, never a 5xx
     }
   });
 
+  it('answers 400 naming the field, without echoing it, for an access token that is not printable ASCII', async () => {
+    // Such a token cannot go in an Authorization header: every FHIR call failed before it was sent, and each failure
+    // counted against the FHIR server's circuit breaker, shared by every client of that server.
+    const base = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    for (const token of ['abc\ndef', 'abc\r\nX-Injected: yes', 'abc\u20acdef', 'abc\u0000def']) {
+      const res = await request(t.app).post(ORDER_SIGN).send({ ...base, fhirServer: 'http://127.0.0.1:9/fhir', fhirAuthorization: { access_token: token, token_type: 'Bearer' } });
+      expectOutcome(res, 400);
+      expect(res.body.issue[0].expression).toEqual(['fhirAuthorization.access_token']);
+      expect(JSON.stringify(res.body)).not.toContain('abc');
+    }
+    // Printable ASCII, spaces included (RFC 6749 VSCHAR), is accepted.
+    const ok = await request(t.app).post(ORDER_SIGN).send({ ...base, fhirServer: 'http://127.0.0.1:9/fhir', fhirAuthorization: { access_token: 'eyJ.a-b_c~d+e/f= x', token_type: 'Bearer' } });
+    expect(ok.status).toBe(200);
+  });
+
   it('survives junk inside FHIR resources without a 5xx', async () => {
     const base = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
     const draft = base.context.draftOrders.entry.find((e: any) => e.resource.resourceType === 'MedicationRequest');
