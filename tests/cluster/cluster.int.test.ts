@@ -80,6 +80,9 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2', () => {
       const res = await fetch(`${base}/readyz`).catch(() => undefined);
       return res?.status === 200 ? true : undefined;
     });
+    // On a loaded machine the first hook calls after start may find the replay store slow to answer (a 503): the
+    // tests start once every worker has answered calls, as an EHR's retried first calls would.
+    await everyWorkerServes('every worker to answer its first hook calls');
   }, 60_000);
 
   afterAll(async () => {
