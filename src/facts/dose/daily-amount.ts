@@ -71,10 +71,20 @@ export function dailyMg(dosage: unknown, strength: StrengthResult, partners: rea
   return finiteDaily(combineDaily(values));
 }
 
+/** True when an instruction carries a dose quantity or a dose range (readable or not). */
+function givesDose(entry: Record<string, unknown>): boolean {
+  return arr(entry.doseAndRate).some((item) => {
+    const o = obj(item);
+    return o !== undefined && (o.doseQuantity !== undefined || o.doseRange !== undefined);
+  });
+}
+
 /**
  * Delivered mcg/hr of a transdermal patch: strength (mcg/hr) × patches worn at once. A dose in patches
  * multiplies the strength; a dose given as a rate (mcg/h) or as a bare mass ("25 mcg", how patch doses
- * are often written) is read as mcg/hr. No dose quantity means one patch.
+ * are often written) is read as mcg/hr. No dose quantity at all means one patch; a dose quantity that is
+ * given but cannot be read (an unknown unit such as "application", no unit, no value) is unknown with its
+ * reason, never one patch: "2 application" of a 50 mcg/hr patch is 240 MME/day, not 120.
  */
 export function patchMcgPerHour(dosage: unknown, strength: StrengthResult): DailyResult {
   const perHour = strength.strength?.per === 'h' ? (strength.strength.mg * 1000) / strength.strength.perAmount : undefined;
@@ -83,7 +93,11 @@ export function patchMcgPerHour(dosage: unknown, strength: StrengthResult): Dail
     const entry = obj(d);
     if (entry === undefined) continue;
     const dose = readDose(entry);
-    if (dose.dose === undefined) continue;
+    if (dose.dose === undefined) {
+      // A dose was written but could not be read: how many patches is not known.
+      if (givesDose(entry)) return { value: null, reason: dose.reason };
+      continue;
+    }
     const { value, unit } = dose.dose;
     const sequence = typeof entry.sequence === 'number' ? entry.sequence : undefined;
     if (unit.kind === 'rate') values.push({ sequence, value: value * unit.mcgPerHour });

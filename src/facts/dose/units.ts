@@ -105,9 +105,9 @@ function singular(word: string): string {
   return word;
 }
 
-/** Normalise a unit word: lower-case, no UCUM braces/brackets, singular. */
+/** Normalise a unit word: lower-case, no UCUM braces/brackets, no "(s)"/"(es)" plural mark ("tab(s)", "patch(es)"), singular. */
 function cleanWord(raw: string): string {
-  const word = raw.trim().toLowerCase().replace(/\(s\)$/, '').replace(/[{}[\]]/g, '').replace(/\s+/g, '_').replace(/\.$/, '');
+  const word = raw.trim().toLowerCase().replace(/\((?:e)?s\)$/, '').replace(/[{}[\]]/g, '').replace(/\s+/g, '_').replace(/\.$/, '');
   return singular(word);
 }
 

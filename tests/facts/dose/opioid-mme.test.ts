@@ -56,6 +56,22 @@ describe('opioidMme by drug', () => {
     expect(only(mmeOf(order('fentanyl 50 mcg patch', [every(1, 'patch', 1, 3, 'd')])))).toMatchObject({ mgPerDay: 50, mmePerDay: 120 });
   });
 
+  it('fentanyl patch: a dose written but unreadable is unknown, not one patch; "patch(es)" is read', () => {
+    const name = '72 HR Fentanyl 0.05 MG/HR Transdermal System';
+    const dose = (quantity: Record<string, unknown>): Dosage => ({ timing: { repeat: { frequency: 1, period: 72, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: quantity }] });
+    // Two 50 mcg/hr patches are 240 MME/day: reading them as one (120) would hide a high dose.
+    for (const quantity of [{ value: 2, unit: 'application' }, { value: 2, unit: 'Patch 72 hr' }, { value: 2 }]) {
+      const m = only(mmeOf(order(name, [dose(quantity)])));
+      expect(m.mmePerDay).toBeNull();
+      expect(m.reason).toMatch(/unrecognised dose unit/);
+    }
+    const range: Dosage = { doseAndRate: [{ doseRange: { high: { value: 2, unit: 'box' } } }] };
+    expect(only(mmeOf(order(name, [range]))).mmePerDay).toBeNull();
+    expect(only(mmeOf(order(name, [dose({ value: 2, unit: 'patch(es)' })])))).toMatchObject({ mgPerDay: 100, mmePerDay: 240 });
+    // Only text: still one patch, as documented.
+    expect(only(mmeOf(order(name, [{ text: 'apply one patch every 72 hours' }])))).toMatchObject({ mmePerDay: 120 });
+  });
+
   it('the iontophoretic fentanyl system (Ionsys) is not a patch: unknown', () => {
     const m = only(mmeOf(order('Fentanyl 0.04 MG Transdermal System [Ionsys]', [every(1, 'unit', 6)])));
     expect(m).toMatchObject({ mmePerDay: null, reason: 'no CDC 2022 conversion factor for fentanyl other than transdermal' });
