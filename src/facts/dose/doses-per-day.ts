@@ -13,7 +13,7 @@
  * Anything that cannot be computed is unknown with a reason, never 0.
  */
 import type { Dosage } from '@medplum/fhirtypes';
-import { arr, conceptCodes, num, obj, positive } from './safe.ts';
+import { arr, conceptCodes, conceptTexts, num, obj, own, positive } from './safe.ts';
 import { timesPerDay } from './timing.ts';
 import { canonicalUnit, quantityUnit, unitLabel, type ParsedUnit } from './units.ts';
 
@@ -122,10 +122,26 @@ function entryPerDay(entry: Record<string, unknown>): EntryAmount | Unknown {
   return { value: dose.dose.value * times.perDay, unit: dose.dose.unit, sequence, asNeeded, perDose: dose.dose.value, ...slotsOf(entry) };
 }
 
-/** timing.repeat.timeOfDay and when, as one list ("08:00:00", "HS"), when the entry names any. */
+/**
+ * v3-GTSAbbreviation timing codes that name a time of day, as the EventTiming code of that time: "3 tablets AM"
+ * and "1 tablet PM" sent as two instructions are a split dose, as they are with `when` MORN and EVE.
+ */
+const TIME_OF_DAY_CODES: Readonly<Record<string, string>> = { AM: 'MORN', PM: 'EVE', BED: 'HS' };
+
+/**
+ * timing.repeat.timeOfDay and when, as one list ("08:00:00", "HS"), when the entry names any; else the time of
+ * day a timing code AM, PM or BED names.
+ */
 function slotsOf(entry: Record<string, unknown>): { slots?: string[] } {
-  const repeat = obj(obj(entry.timing)?.repeat);
+  const timing = obj(entry.timing);
+  const repeat = obj(timing?.repeat);
   const slots = [...arr(repeat?.timeOfDay), ...arr(repeat?.when)].filter((v): v is string => typeof v === 'string' && v.length > 0);
+  if (slots.length === 0) {
+    for (const text of [...conceptCodes(timing?.code), ...conceptTexts(timing?.code)]) {
+      const slot = own(TIME_OF_DAY_CODES, text.trim().toUpperCase());
+      if (slot !== undefined && !slots.includes(slot)) slots.push(slot);
+    }
+  }
   return slots.length > 0 ? { slots } : {};
 }
 

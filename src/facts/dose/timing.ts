@@ -43,6 +43,9 @@ const TIMING_CODES: Readonly<Record<string, number>> = {
 /** EventTiming codes that stand for every meal (up to three a day); every other code is one event a day. */
 const MEAL_EVENTS = new Set(['C', 'AC', 'PC']);
 
+/** The largest total count read as a one-time order taken within a day ("once", "twice"). */
+const MAX_ONE_TIME_COUNT = 2;
+
 function fromRepeat(repeat: Record<string, unknown>): TimesPerDay | undefined {
   const frequency = Math.max(positive(repeat.frequency) ?? 0, positive(repeat.frequencyMax) ?? 0);
   const period = minDefined(positive(repeat.period), positive(repeat.periodMax));
@@ -59,9 +62,12 @@ function fromRepeat(repeat: Record<string, unknown>): TimesPerDay | undefined {
     return { perDay: Math.max(perDay, events) };
   }
   if (events > 0) return { perDay: events };
-  // "Once" / "twice in total" (count without frequency): never more than that many a day.
+  // "Once" / "twice in total" (count without frequency): never more than that many a day. A larger total
+  // ("20 doses") says how many in all, not how often: read as a daily figure it made "every 6 hours, 20 doses"
+  // (the frequency in a code this reader does not know) 20 doses a day. Unknown unless a code gives the frequency.
   const count = totalCount(repeat);
-  return count > 0 ? { perDay: count } : undefined;
+  if (count <= 0) return undefined;
+  return count <= MAX_ONE_TIME_COUNT ? { perDay: count } : { perDay: null, reason: 'timing gives only the total number of doses, not how often' };
 }
 
 /** repeat.count (or countMax): how many doses in all, not per day. */

@@ -1,7 +1,7 @@
 import type { Dosage } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { dosesPerDay } from '../../../src/facts/dose/index.ts';
-import { coded, every } from './helpers.ts';
+import { coded, every, mmeOf, order } from './helpers.ts';
 
 const prn = (extra: Partial<Dosage>): Dosage => ({ asNeededBoolean: true, ...extra });
 
@@ -129,6 +129,42 @@ describe('dosesPerDay: a code with a total count', () => {
   it('never more a day than the total count ("Q4H, 2 doses in all" is at most 2 a day)', () => {
     const q4h = coded(5, 'mg', 'Q4H');
     expect(dosesPerDay([{ ...q4h, timing: { ...q4h.timing, repeat: { count: 2 } } }])).toEqual({ perDay: 10, unit: 'mg' });
+  });
+});
+
+describe('dosesPerDay: a total count without a readable frequency', () => {
+  it('is unknown, not that many doses a day ("every 6 hr, 20 doses" with a frequency code it cannot read)', () => {
+    // Oracle Health style: SNOMED CT 307468000 "Every six hours" is not a v3-GTSAbbreviation code.
+    const snomed: Dosage = {
+      timing: { repeat: { count: 20 }, code: { coding: [{ system: 'http://snomed.info/sct', code: '307468000', display: 'Every six hours' }], text: 'every 6 hr' } },
+      doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg' } }],
+    };
+    expect(dosesPerDay([snomed])).toEqual({ perDay: null, reason: 'timing gives only the total number of doses, not how often' });
+    expect(dosesPerDay([{ ...snomed, timing: { repeat: { count: 20 } } }]).perDay).toBeNull();
+    // "Twice in all" is still at most twice a day.
+    expect(dosesPerDay([{ ...snomed, timing: { repeat: { count: 2 } } }])).toEqual({ perDay: 10, unit: 'mg' });
+  });
+
+  it('gives the oxycodone of "5 mg every 6 hr x 20 doses" an unknown MME (check incomplete), not 150 MME/day', () => {
+    const dosage: Dosage = {
+      timing: { repeat: { count: 20 }, code: { coding: [{ system: 'http://snomed.info/sct', code: '307468000', display: 'Every six hours' }] } },
+      doseAndRate: [{ doseQuantity: { value: 1, unit: 'tab(s)' } }],
+    };
+    const [m] = mmeOf(order('Oxycodone Hydrochloride 5 MG Oral Tablet', [dosage]));
+    expect(m?.mmePerDay).toBeNull();
+    expect(m?.reason).toBe('timing gives only the total number of doses, not how often');
+  });
+});
+
+describe('dosesPerDay: split doses timed with the codes AM, PM and BED', () => {
+  it('adds "3 tablets AM" and "1 tablet PM" sent as two instructions, as with when MORN / EVE', () => {
+    expect(dosesPerDay([coded(3, 'tablet', 'AM'), coded(1, 'tablet', 'PM')])).toEqual({ perDay: 4, unit: 'tablet' });
+    expect(dosesPerDay([coded(1, 'tablet', 'AM'), coded(2, 'tablet', 'BED')])).toEqual({ perDay: 3, unit: 'tablet' });
+    // Two lines for the same time of day stay alternatives.
+    expect(dosesPerDay([coded(3, 'tablet', 'AM'), coded(1, 'tablet', 'AM')])).toEqual({ perDay: 3, unit: 'tablet' });
+    // 3 + 1 tablets of oxycodone 10 mg = 40 mg = 60 MME/day.
+    const [m] = mmeOf(order('Oxycodone Hydrochloride 10 MG Oral Tablet', [coded(3, 'tablet', 'AM'), coded(1, 'tablet', 'PM')]));
+    expect(m?.mmePerDay).toBe(60);
   });
 });
 

@@ -18,12 +18,15 @@ describe('dosesPerDay: implausible frequencies are unreadable, not multiplied', 
     ['a frequency written as a 400-digit string (Infinity)', { frequency: `1${'0'.repeat(400)}`, period: 1, periodUnit: 'd' }],
     ['every minute', { frequency: 1, period: 1, periodUnit: 'min' }],
     ['every 4 minutes', { frequency: 1, period: 4, periodUnit: 'min' }],
-    ['a one-off count of 1e300 doses', { count: 1e300 }],
     ['300 times of day', { timeOfDay: Array.from({ length: 300 }, (_, i) => `${String(Math.floor(i / 60) + 6).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00`) }],
   ])('%s', (_label, repeat) => {
     const result = dosesPerDay([withRepeat(repeat)]);
     expect(result.perDay).toBeNull();
     expect('reason' in result && result.reason).toMatch(/more than 288 administrations a day/);
+  });
+
+  it('a total count of 1e300 doses with no frequency is unknown too (a total, not a daily figure)', () => {
+    expect(dosesPerDay([withRepeat({ count: 1e300 })]).perDay).toBeNull();
   });
 
   it('does not fall back to the code when the repeat is implausible (BID beside 1e300 a day)', () => {
