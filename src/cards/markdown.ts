@@ -17,7 +17,26 @@ function escapeAutolink(match: string): string {
  * any ASCII punctuation) keeps them text, so a drug name an EHR sent cannot put a link on a card.
  */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(SPECIAL, (c) => `\\${c}`).replace(AUTOLINK, escapeAutolink);
+  return escapeLeadingBlock(text.replace(/[\r\n]+/g, ' ').replace(SPECIAL, (c) => `\\${c}`).replace(AUTOLINK, escapeAutolink));
+}
+
+/**
+ * A heading or list marker at the start of a text: "# " to "###### ", "- ", "+ ", "1. ", "1) " (followed by a space
+ * or the end, as CommonMark needs: "0.5 mg" and "#3" are left as they are).
+ */
+const LEADING_BLOCK = /^( {0,3})(?:(#{1,6}|[+-])|(\d{1,9})([.)]))(?=[ \t]|$)/;
+
+/**
+ * Escapes a block marker at the start of a text. EHR texts go into card lines, some at a line's start or after a
+ * list marker ("- {{name}}"): a drug named "# Oxycodone" made a heading inside the list, "1. x" a nested list.
+ */
+function escapeLeadingBlock(text: string): string {
+  const m = LEADING_BLOCK.exec(text);
+  if (!m) {
+    return text;
+  }
+  const [all, space = '', mark, digits, delimiter] = m;
+  return `${space}${mark === undefined ? `${digits}\\${delimiter}` : `\\${mark}`}${text.slice(all.length)}`;
 }
 
 /**

@@ -23,6 +23,20 @@ describe('escapeMarkdown', () => {
     // Still reads as the EHR wrote it.
     expect(String(marked.parse(escapeMarkdown('Oxycodone https://phish.example/refill 5 MG'), { gfm: true })).trim()).toBe('<p>Oxycodone https://phish.example/refill 5 MG</p>');
   });
+
+  it('keeps a text that starts like a heading or a list item from becoming one, where it starts a line or a list item', () => {
+    for (const text of ['# Oxycodone', '### Oxycodone', '- Oxycodone', '+ Oxycodone', '1. Oxycodone', '12) Oxycodone', '  - Oxycodone', '#']) {
+      const escaped = escapeMarkdown(text);
+      for (const markdown of [escaped, `- ${escaped}`, `**Draft order:**\n\n${escaped}`]) {
+        const html = String(marked.parse(markdown, { gfm: true }));
+        expect(html, markdown).not.toMatch(/<h\d|<ol|<ul>\s*<li>\s*<ul|<li>\s*<ol/);
+      }
+    }
+    // Ordinary texts are left as they are.
+    for (const text of ['0.5 mg alprazolam', '#3 Tylenol', '-20% dose', 'Tylenol #3']) {
+      expect(escapeMarkdown(text)).toBe(text);
+    }
+  });
 });
 
 describe('renderTemplate', () => {
