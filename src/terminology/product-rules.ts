@@ -47,7 +47,8 @@ const NO_FORM: FormHints = Object.freeze({
 // on a long word (48,000 letters: 1.4 s per name); `\Btussin\b` says the same without backtracking.
 const COUGH = /\bcough|\bantitussive|\btuss|\Btussin\b/;
 const SUBLINGUAL = /\bsub-?lingual|\bsl\b/;
-const BUCCAL = /\bbuccal\b/;
+// "bucc" is how order entry truncates "buccal" ("buprenorphine 150 mcg bucc film"); it has no other meaning.
+const BUCCAL = /\bbucc(?:al)?\b/;
 // EHR order names abbreviate: "TD" (transdermal), "PTWK"/"PT72" (patch weekly / every 72 hours), and a rate
 // per hour ("10 MCG/HR", RxNorm's "0.01 MG/HR ... Transdermal System") is how patches are dosed.
 const TRANSDERMAL = /\btransdermal|\bpatch(?:es)?\b|\btd\b|\bpt(?:wk|72|24)\b|\b(?:mcg|mg|ug) ?\/ ?(?:hr?|hour)\b/;
@@ -57,8 +58,12 @@ const IMPLANT = /\bimplant/;
 // from a prefilled syringe as an extended- or prolonged-release solution ("INJECTION, SOLUTION, EXTENDED
 // RELEASE", "prolonged-release solution for injection"); the pain injection (Buprenex) is a plain solution
 // given into a muscle or vein. Words tested apart (each pattern linear), then combined in detectForms.
+// Orders shorten "extended-release" to ER or XR (the FDA proprietary-name modifiers, as in Hysingla ER, Nucynta
+// ER, Xtampza ER), "ext-rel" or "ext. release", and name the dosing interval instead: the Brixadi label is
+// "extended-release injection for subcutaneous use (weekly and monthly)", Sublocade's "monthly". A plain
+// Buprenex injection is never ER nor weekly/monthly, so with an injection word each of these means the MOUD depot.
 const ER_INJECTION = /\bpre-?filled syringe|\bdepot\b|\bsub-?cutaneous|\bsubq\b|\bsc inj/;
-const ER_WORDS = /\b(?:extended|prolonged|modified)[- ]release\b/;
+const ER_WORDS = /\b(?:extended|prolonged|modified)[- ]release\b|\b(?:er|xr)\b|\bext\.? ?-? ?rel(?:ease)?\b|\b(?:weekly|monthly)\b/;
 const INJECTION = /\binject(?:ion|able)|\binj\b|\bcartridge\b|\bampoule?\b|\bvial\b/;
 const DISPERSIBLE = /\bdispersible\b|\btablets? for (?:oral )?suspension\b/;
 const CONCENTRATE = /\bconcentrate\b/;
