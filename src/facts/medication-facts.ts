@@ -3,7 +3,7 @@
  * classified MedicationFacts (classes, ingredients, daily doses), and decides which of them count
  * as "active" at the time of the request.
  */
-import type { CodeableConcept, Medication, MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
+import type { CodeableConcept, Dosage, Medication, MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
 import { ingredientRole } from '../terminology/index.ts';
@@ -223,8 +223,8 @@ function endOf(value: unknown): number {
 
 /**
  * True when the request's fill window ended so long ago that even a supply filled on its last day is used up:
- * the window's end plus the expected supply duration, else the days its quantity lasts at its daily dose,
- * else {@link DEFAULT_SUPPLY_MS}. A too-long guess is not harmless: an old order still counted makes a
+ * the window's end plus the expected supply duration, else the days its quantity lasts at its daily dose (at
+ * no more than one dose a day for an order that is only as needed), else {@link DEFAULT_SUPPLY_MS}. A too-long guess is not harmless: an old order still counted makes a
  * restart look like a renewal (no new-start warning for methadone, no Beers card for a new lorazepam).
  */
 function supplyEndedBefore(resource: MedicationRequest, now: Date): boolean {
@@ -234,14 +234,37 @@ function supplyEndedBefore(resource: MedicationRequest, now: Date): boolean {
   return windowEnd + supply <= now.getTime();
 }
 
-/** Days a dispensed quantity lasts at the prescribed daily amount (same unit), in ms; undefined when unknown. */
+/**
+ * Days a dispensed quantity lasts at the prescribed daily amount (same unit), in ms; undefined when unknown.
+ * An order that is only as needed is read at no more than one dose a day: its daily amount is the most the
+ * patient may take (the PRN maximum), the shortest time the supply can last, and a patient who takes PRN
+ * alprazolam a few times a week still holds most of 30 tablets long after 10 days (the benzodiazepine fell
+ * out of the opioid check). One dose a day (30 tablets: 30 days) is the middle reading: a far longer one (the
+ * 90-day default) would keep a supply long used up ("14 tablets at bedtime as needed", window ended 81 days
+ * ago) and turn a restart into a renewal, which silences the new-start checks.
+ */
 function supplyFromQuantity(resource: MedicationRequest): number | undefined {
   const q = resource.dispenseRequest?.quantity;
   const unit = quantityUnit(q);
   if (typeof q?.value !== 'number' || !(q.value > 0) || unit === undefined) return undefined;
   const daily = dosesPerDay(resource.dosageInstruction);
   if (daily.perDay === null || !(daily.perDay > 0) || daily.unit !== canonicalUnit(unit)) return undefined;
-  return (q.value / daily.perDay) * 86_400_000;
+  let perDay = daily.perDay;
+  if (isAsNeededOnly(resource)) {
+    const once = dosesPerDay(onceADay(resource.dosageInstruction));
+    if (once.perDay !== null && once.perDay > 0 && once.unit === daily.unit) perDay = Math.min(perDay, once.perDay);
+  }
+  return (q.value / perDay) * 86_400_000;
+}
+
+/** The structured dosage instructions given once a day each, without their maximum per period. */
+function onceADay(dosage: unknown): Dosage[] {
+  if (!Array.isArray(dosage)) return [];
+  return dosage.flatMap((d: unknown) => {
+    if (typeof d !== 'object' || d === null || !isStructured(d as Record<string, unknown>)) return [];
+    const { maxDosePerPeriod: _max, ...rest } = d as Dosage;
+    return [{ ...rest, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } } } as Dosage];
+  });
 }
 
 /** A FHIR Duration in milliseconds (UCUM code, else unit word); undefined when unreadable or not positive. */

@@ -56,6 +56,27 @@ describe('isActiveAt', () => {
     expect(isActiveAt(supplied('2026-10-20', { value: 30, code: 'fortnight' }), NOW)).toBe(true);
   });
 
+  it('reads the quantity of an as-needed order at no more than one dose a day (not at its PRN maximum)', () => {
+    const prn = (end: string, tablets: number, timing: Record<string, unknown>): MedicationRequest =>
+      ({
+        ...request('active'),
+        medicationCodeableConcept: { text: 'Alprazolam 0.5 MG Oral Tablet' },
+        dosageInstruction: [{ asNeededBoolean: true, timing: { repeat: timing }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } }] }],
+        dispenseRequest: { validityPeriod: { end }, quantity: { value: tablets, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } },
+      }) as MedicationRequest;
+    const q8h = { frequency: 1, period: 8, periodUnit: 'h' };
+    // 30 tablets, 1 every 8 hours as needed, fill window ended 12 days ago: at most 3 a day they would be gone
+    // (10 days), but a patient taking them as needed may well hold most of them: still in use.
+    expect(isActiveAt(prn('2026-11-09', 30, q8h), NOW)).toBe(true);
+    expect(isActiveAt(prn('2026-10-20', 30, q8h), NOW)).toBe(false); // over 30 days after that day: used up
+    // 14 tablets at bedtime as needed, window ended 81 days ago: long used up (a new order is a restart).
+    expect(isActiveAt(prn('2026-09-01', 14, { when: ['HS'] }), NOW)).toBe(false);
+    // A scheduled order is still read at its daily dose: 30 tablets three times a day last 10 days.
+    const scheduled = prn('2026-11-09', 30, q8h);
+    const dose = scheduled.dosageInstruction?.[0];
+    expect(isActiveAt({ ...scheduled, dosageInstruction: [{ ...dose, asNeededBoolean: false }] }, NOW)).toBe(false);
+  });
+
   it('reads an end date without a time as the end of that day', () => {
     const supplied = (end: string): MedicationRequest => ({ ...request('active'), dispenseRequest: { validityPeriod: { end }, expectedSupplyDuration: { value: 1, code: 'd' } } }) as MedicationRequest;
     expect(isActiveAt(supplied('2026-11-20'), NOW)).toBe(true); // ends at the end of 21 November
