@@ -6,6 +6,7 @@
  */
 import { BRAND_NAMES, type BrandHint } from './data/brand-names.ts';
 import { INGREDIENT_NAMES } from './data/ingredient-names.ts';
+import { PATTERN_NAMES } from './data/pattern-names.ts';
 import { tokenise } from './text-normalise.ts';
 
 export interface NameMatch {
@@ -58,6 +59,12 @@ export function createNameMatcher(): NameMatcher {
           }
         }
         i += consumed;
+      }
+      // Names decided by a "#", a glued or trailing number or the rest of the text (data/pattern-names.ts).
+      for (const entry of PATTERN_NAMES) {
+        if (entry.pattern.test(normalised) && !(entry.unless?.test(normalised) ?? false)) {
+          for (const name of entry.ingredients) ingredients.add(name);
+        }
       }
       return { ingredients, hints };
     },

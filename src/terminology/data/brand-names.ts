@@ -83,6 +83,13 @@ export const BRAND_NAMES: readonly BrandName[] = [
   { brand: 'robitussin ac', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' },
   // Morphine
   { brand: 'ms contin', ingredients: ['morphine'] },
+  // The same brand written without its space, as order entry does ("MSContin 30 mg"); "[MS Contin]" in the
+  // published value sets (cdc-opioid-cds-r4 opioid-analgesics-with-ambulatory-misuse-potential).
+  { brand: 'mscontin', ingredients: ['morphine'] },
+  // MSIR: Purdue Frederick's immediate-release morphine sulfate tablets, capsules and oral solution (product
+  // label "MSIR Oral Tablets / Oral Solution Concentrate"; discontinued, still written for immediate-release
+  // morphine).
+  { brand: 'msir', ingredients: ['morphine'] },
   { brand: 'kadian', ingredients: ['morphine'] },
   { brand: 'avinza', ingredients: ['morphine'] },
   { brand: 'arymo', ingredients: ['morphine'] },
@@ -267,13 +274,8 @@ export const BRAND_NAMES: readonly BrandName[] = [
   { brand: 'desoxyn', ingredients: ['methamphetamine'] },
   { brand: 'bontril', ingredients: ['phendimetrazine'] },
   { brand: 'didrex', ingredients: ['benzphetamine'] },
+  // "Tylenol #3" / "Tylenol No. 3" (Tylenol with Codeine) is read by data/pattern-names.ts: whether the number
+  // is the product's or a count ("Tylenol 2 tabs") depends on the "#" and on what follows.
   { brand: 'tylenol', ingredients: ['acetaminophen'] },
-  // "Tylenol #3" / "Tylenol No. 3" is how Tylenol with Codeine is commonly written
-  { brand: 'tylenol 2', ingredients: ['acetaminophen', 'codeine'] },
-  { brand: 'tylenol 3', ingredients: ['acetaminophen', 'codeine'] },
-  { brand: 'tylenol 4', ingredients: ['acetaminophen', 'codeine'] },
-  { brand: 'tylenol no 2', ingredients: ['acetaminophen', 'codeine'] },
-  { brand: 'tylenol no 3', ingredients: ['acetaminophen', 'codeine'] },
-  { brand: 'tylenol no 4', ingredients: ['acetaminophen', 'codeine'] },
   { brand: 'phenergan', ingredients: ['promethazine'] },
 ];

@@ -50,7 +50,10 @@ export interface IngredientName {
 
 export const INGREDIENT_NAMES: readonly IngredientName[] = [
   // Opioid agonists and partial agonists
-  { name: 'morphine', role: 'opioid' },
+  // "MSO4" = morphine sulfate: ISMP List of Error-Prone Abbreviations ("MS, MSO4: morphine sulfate, mistaken as
+  // magnesium sulfate"). "MS" alone is left out (also multiple sclerosis, and magnesium sulfate); "MgSO4" is
+  // another word and is not read.
+  { name: 'morphine', role: 'opioid', synonyms: ['mso4'] },
   { name: 'codeine', role: 'opioid' },
   { name: 'hydrocodone', role: 'opioid' },
   { name: 'benzhydrocodone', role: 'opioid' },
