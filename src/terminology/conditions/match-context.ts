@@ -9,11 +9,15 @@ const WINDOW_WORDS = 6;
 const POST_WORDS = 4;
 
 // Negation and uncertainty before the phrase: "no COPD", "denies opioid use disorder",
-// "rule out OSA", "screening for depression", "at risk of overdose".
+// "rule out OSA", "screening for depression", "at risk of overdose", "likely lymphoma",
+// "suspicious for malignancy", "presumed pancreatic cancer", "differential diagnosis includes COPD".
+// "consistent with" and "compatible with" are not here: pathology reports use them for a confirmed diagnosis.
 const NEGATED_BEFORE = new RegExp(
   '\\b(?:no|not|denies|denied|deny|denying|without|never|negative for|free of|absence of|absent|ruled out|rule out|rules out|' +
-    'excluded|exclude|unlikely|neither|nor|suspected|suspect|suspicion of|possible|possibly|probable|probably|query|' +
-    'questionable|evaluate for|evaluation for|evaluation of|assess for|assessment for|assessment of|screening for|screen for|' +
+    'excluded|exclude|unlikely|neither|nor|suspected|suspect|suspicion of|suspicious|possible|possibly|probable|probably|query|' +
+    'questionable|likely|presumed|presumptive|presumably|worrisome|suggestive|suggests|suggesting|equivocal|indeterminate|' +
+    'doubtful|tentative|provisional|unconfirmed|differential diagnosis|differential includes|ddx|' +
+    'evaluate for|evaluation for|evaluation of|assess for|assessment for|assessment of|screening for|screen for|' +
     'screening|test for|testing for|at risk|risk for|risk of|concern for|concerning for|versus|vs|fear of)\\b',
 );
 
@@ -35,12 +39,42 @@ const NEGATED_AFTER = new RegExp(
     'suspected|query|clinic|in family|in relative|in relatives|in parent|in sibling|in first degree relative)\\b',
 );
 
+// Read against the whole rest of the clause, so only where the clause ends: an uncertainty word ("lymphoma,
+// likely", "cancer presumed"), or a diagnosis awaiting its confirming test ("cancer pending biopsy", "lung
+// cancer, biopsy pending"); not "cancer, likely metastatic" (the cancer is certain) nor "OUD, awaiting
+// treatment" (the disorder is).
+const TEST_WORDS =
+  '(?:biopsy|biopsies|pathology|histology|histopathology|cytology|confirmation|tissue diagnosis|tissue|results|result|' +
+  'workup|work up|diagnosis|imaging|scan|scans)';
+const UNCERTAIN_AT_END = new RegExp(
+  '^(?:likely|probable|possible|presumed|presumptive|suspected|suspicious|equivocal|indeterminate|unconfirmed|provisional|' +
+    'tentative|doubtful|questionable|pending|awaiting|not excluded)$|' +
+    `^(?:${TEST_WORDS} )?(?:pending|awaiting|to be confirmed|for confirmation)` +
+    `(?: (?:further|confirmatory|tissue|ct|mri|pet|core|needle|excisional|repeat))?(?: ${TEST_WORDS})?$`,
+);
+
 // Past or treated: not active (context groups).
 const HISTORY_BEFORE = new RegExp(
   '\\b(?:history|previous|previously|prior|past|former|formerly|resolved|treated|status post|survivor|cured)\\b',
 );
 const HISTORY_AFTER = new RegExp('^(?:[a-z0-9]+ ){0,3}?(?:survivor|history|resolved|treated|cured|in situ)\\b');
 const REMISSION_OR_IN_SITU = /\b(?:in|into) (?:[a-z]+ )?remission\b|\bremission\b|\bin situ\b/;
+
+// A disease said to be gone, anywhere in the text (any statement): "Breast cancer, no evidence of disease",
+// "Breast cancer. NED", "Lymphoma: in remission", "Colon cancer - disease free since 2019". Context groups only:
+// a past disease does not soften a warning; "in remission" still counts for the risk groups.
+// Not "no evidence of disease progression" (stable cancer) nor "no evidence of metastatic disease" (local cancer).
+const NOT_ACTIVE_ANYWHERE =
+  /\bno evidence of (?:active |residual |recurrent )?(?:disease|recurrence)\b(?! (?:progression|progressing|in|at|on|within))|\bned\b|\b(?:disease|cancer|tumor|recurrence|relapse) free\b|\bremission\b/;
+
+/**
+ * True when some statement of the text says the disease is gone (no evidence of disease, NED, disease free, in
+ * remission); a match of a context group (cancer, palliative care, hospice) anywhere in the text then does not count.
+ * @param clauses the normalised clauses of one text
+ */
+export function saysNotActive(clauses: readonly string[]): boolean {
+  return clauses.some((clause) => NOT_ACTIVE_ANYWHERE.test(clause));
+}
 
 // Care that is discussed, offered, requested or refused is not care being received.
 const STRICT_BEFORE = new RegExp(
@@ -75,18 +109,20 @@ export interface ContextOptions {
  * @param start index of the first character of the match
  * @param end index after the last character of the match
  * @param options the rule's context and extra triggers
+ * @param notActiveText whether the whole text says the disease is gone (`saysNotActive`)
  */
-export function isAsserted(clause: string, start: number, end: number, options: ContextOptions): boolean {
+export function isAsserted(clause: string, start: number, end: number, options: ContextOptions, notActiveText = false): boolean {
   const before = clause.slice(0, start);
   const window = lastWords(before, WINDOW_WORDS);
-  const after = firstWords(clause.slice(end), POST_WORDS);
+  const rest = clause.slice(end).trim();
+  const after = firstWords(rest, POST_WORDS);
   if (window.length > 0 && NEGATED_BEFORE.test(window)) return false;
   if (before.length > 0 && OTHER_PERSON_BEFORE.test(before)) return false;
-  if (after.length > 0 && NEGATED_AFTER.test(after)) return false;
+  if (after.length > 0 && (NEGATED_AFTER.test(after) || UNCERTAIN_AT_END.test(rest))) return false;
   if (options.notAfter !== undefined && options.notAfter.test(lastWords(before, WINDOW_WORDS))) return false;
   if (options.notBefore !== undefined && options.notBefore.test(after)) return false;
   if (options.context === 'risk') return true;
-  if (HISTORY_BEFORE.test(window) || HISTORY_AFTER.test(after) || REMISSION_OR_IN_SITU.test(clause)) return false;
+  if (notActiveText || HISTORY_BEFORE.test(window) || HISTORY_AFTER.test(after) || REMISSION_OR_IN_SITU.test(clause)) return false;
   if (options.context === 'strict' && (STRICT_BEFORE.test(window) || STRICT_AFTER.test(after))) return false;
   return true;
 }

@@ -6,7 +6,7 @@
 import { conditionClauses } from './condition-text.ts';
 import type { ConditionGroup } from './condition-group.ts';
 import { TEXT_RULES, VOCABULARY, type MatchContext, type TextRule } from './data/text-patterns.ts';
-import { isAsserted } from './match-context.ts';
+import { isAsserted, saysNotActive } from './match-context.ts';
 
 interface CompiledRule {
   readonly id: string;
@@ -57,14 +57,14 @@ export interface TextHit {
   readonly groups: readonly ConditionGroup[];
 }
 
-function firstAssertedMatch(rule: CompiledRule, clause: string): boolean {
+function firstAssertedMatch(rule: CompiledRule, clause: string, notActiveText: boolean): boolean {
   if (rule.clauseVeto?.test(clause) === true) return false;
   rule.regex.lastIndex = 0;
   for (let match = rule.regex.exec(clause); match !== null; match = rule.regex.exec(clause)) {
     const start = match.index;
     const end = start + match[0].length;
     if (match[0].length === 0) rule.regex.lastIndex += 1;
-    if (isAsserted(clause, start, end, rule)) return true;
+    if (isAsserted(clause, start, end, rule, notActiveText)) return true;
   }
   return false;
 }
@@ -78,8 +78,9 @@ export function matchConditionText(text: string): TextHit[] {
   const hits: TextHit[] = [];
   const clauses = conditionClauses(text);
   if (clauses.length === 0) return hits;
+  const notActiveText = saysNotActive(clauses);
   for (const rule of RULES) {
-    if (clauses.some((clause) => firstAssertedMatch(rule, clause))) hits.push({ ruleId: rule.id, groups: rule.groups });
+    if (clauses.some((clause) => firstAssertedMatch(rule, clause, notActiveText))) hits.push({ ruleId: rule.id, groups: rule.groups });
   }
   return hits;
 }
