@@ -1,9 +1,11 @@
 /**
  * Normalises a condition display or free text into clauses of lower-case ASCII words.
  *
- * Clauses are cut at sentence punctuation (. ; : ! newline) and at "but"/"however"/"although", so
+ * Clauses are cut at sentence punctuation (. ; ! newline |) and at "but"/"however"/"although", so
  * a negation in one statement ("No COPD; OSA on CPAP") does not reach the next. Commas do not cut:
- * ICD-10-CM titles use them inside one concept ("Opioid dependence, in remission").
+ * ICD-10-CM titles use them inside one concept ("Opioid dependence, in remission"). Nor does a colon: it
+ * joins a label to its value ("Hospice: no", "Cancer: suspected", "Family history: alcoholism"), which
+ * must be read together.
  */
 
 import { foldLookAlikes, hasInvisible } from '../text-normalise.ts';
@@ -39,7 +41,7 @@ const NOT_NEGATIONS: readonly (readonly [RegExp, string])[] = [
   [/\b(?:nos|nec)\b/g, ' '],
 ];
 
-const CLAUSE_SPLIT = /[.;:!\n\r|]+|\s(?:but|however|although)\s/;
+const CLAUSE_SPLIT = /[.;!\n\r|]+|\s(?:but|however|although)\s/;
 const NON_WORD = /[^a-z0-9]+/g;
 
 /**

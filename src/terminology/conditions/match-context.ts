@@ -39,10 +39,12 @@ const NEGATED_AFTER = new RegExp(
     'suspected|query|clinic|in family|in relative|in relatives|in parent|in sibling|in first degree relative)\\b',
 );
 
-// Read against the whole rest of the clause, so only where the clause ends: an uncertainty word ("lymphoma,
-// likely", "cancer presumed"), or a diagnosis awaiting its confirming test ("cancer pending biopsy", "lung
-// cancer, biopsy pending"); not "cancer, likely metastatic" (the cancer is certain) nor "OUD, awaiting
-// treatment" (the disorder is).
+// Read against the whole rest of the clause, so only where the clause ends:
+// - an uncertainty word ("lymphoma, likely", "cancer presumed"), or a diagnosis awaiting its confirming test
+//   ("cancer pending biopsy", "lung cancer, biopsy pending"); not "cancer, likely metastatic" (the cancer is
+//   certain) nor "OUD, awaiting treatment" (the disorder is);
+// - a form's answer ("Hospice: no", "OSA - none", "Hospice care (denies)", "Malignant neoplasm of breast: no",
+//   "n/a", "not at this time"); not "COPD, no exacerbation" (the "no" is about something else).
 const TEST_WORDS =
   '(?:biopsy|biopsies|pathology|histology|histopathology|cytology|confirmation|tissue diagnosis|tissue|results|result|' +
   'workup|work up|diagnosis|imaging|scan|scans)';
@@ -52,6 +54,19 @@ const UNCERTAIN_AT_END = new RegExp(
     `^(?:${TEST_WORDS} )?(?:pending|awaiting|to be confirmed|for confirmation)` +
     `(?: (?:further|confirmatory|tissue|ct|mri|pet|core|needle|excisional|repeat))?(?: ${TEST_WORDS})?$`,
 );
+const ANSWER_NO =
+  '(?:no|none|nil|neg|negative|denies|denied|not present|not applicable|n a|false|unknown|not known|unsure|' +
+  'not at this time|not currently|not yet)$';
+// Which words may stand between the phrase and the answer. For a group that warns (COPD, OSA, OUD, ...) only
+// words that continue the label ("Hospice care: no", "Malignant neoplasm of breast: no", "OSA diagnosis: no"),
+// so that "Sleep apnea, CPAP: no" still counts as sleep apnea; for a group that softens a warning (cancer,
+// palliative care, hospice) any three words ("Cancer, metastatic to liver: no" does not count): the safe side
+// of each is the warning shown.
+const LABEL_WORDS =
+  '(?:care|services?|programm?e?|enrolled|enrollment|enrolment|history|hx|diagnosis|dx|diagnosed|syndrome|disease|' +
+  'disorders?|neoplasm|status|present|current|currently|known|documented|of [a-z0-9]+)';
+const ANSWER_AFTER_LABEL = new RegExp(`^(?:${LABEL_WORDS} ){0,3}?${ANSWER_NO}`);
+const ANSWER_AFTER_ANY = new RegExp(`^(?:[a-z0-9]+ ){0,3}?${ANSWER_NO}`);
 
 // Past or treated: not active (context groups).
 const HISTORY_BEFORE = new RegExp(
@@ -119,6 +134,7 @@ export function isAsserted(clause: string, start: number, end: number, options: 
   if (window.length > 0 && NEGATED_BEFORE.test(window)) return false;
   if (before.length > 0 && OTHER_PERSON_BEFORE.test(before)) return false;
   if (after.length > 0 && (NEGATED_AFTER.test(after) || UNCERTAIN_AT_END.test(rest))) return false;
+  if (after.length > 0 && (options.context === 'risk' ? ANSWER_AFTER_LABEL : ANSWER_AFTER_ANY).test(rest)) return false;
   if (options.notAfter !== undefined && options.notAfter.test(lastWords(before, WINDOW_WORDS))) return false;
   if (options.notBefore !== undefined && options.notBefore.test(after)) return false;
   if (options.context === 'risk') return true;
