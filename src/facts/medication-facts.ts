@@ -131,11 +131,24 @@ export function toMedicationFact(
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
     asNeeded: isAsNeededOnly(resource),
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
+    productNames: productNamesOf(concept, medication),
     ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),
     ...(resource.resourceType === 'MedicationRequest' && typeof resource.priorPrescription?.reference === 'string'
       ? { priorPrescription: resource.priorPrescription.reference }
       : {}),
   };
+}
+
+/** Product names with a strength in them ({@link MedicationFact.productNames}). */
+function productNamesOf(concept: CodeableConcept | undefined, medication: Medication | undefined): string[] {
+  const names = new Set<string>();
+  for (const cc of [concept, medication?.code]) {
+    for (const name of [cc?.text, ...(cc?.coding ?? []).map((c) => c.display)]) {
+      if (typeof name !== 'string' || !/\d/.test(name)) continue;
+      names.add(name.toLowerCase().replace(/\s+/g, ' ').trim());
+    }
+  }
+  return [...names];
 }
 
 const SYSTEM_LABELS: Readonly<Record<string, string>> = {

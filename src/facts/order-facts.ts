@@ -32,11 +32,15 @@ export function sameTherapy(order: MedicationFact, other: MedicationFact): boole
 
 /**
  * A draft that takes the place of a standing therapy in the daily totals: it says so (`priorPrescription`),
- * or it is the same product (the same name, as the EHR lists its own products the same way) taken the same
- * way (both scheduled or both as needed: a PRN order beside a scheduled one adds breakthrough doses). A draft of
- * the same ingredient but another product (an immediate-release opioid for breakthrough pain next to an
- * extended-release one) is taken as well as the standing one, and both count: counting one would hide a
- * dose the patient takes.
+ * or it is the same product taken the same way (both scheduled or both as needed: a PRN order beside a
+ * scheduled one adds breakthrough doses). The same product means a shared product name with its strength
+ * (`productNames`: "Oxycodone Hydrochloride 5 MG Oral Tablet" as text or as a coding's display), as the EHR
+ * lists its own products the same way. A name that is only the ingredient ("oxycodone", the display of the
+ * RxNorm ingredient code many orders carry, or a Medication with just that code and a strength) says nothing
+ * about the product: OxyContin 40 mg and oxycodone 5 mg both coded that way were taken for one renewal and
+ * the standing 120 MME/day left the total. A draft of the same ingredient but another product, or one whose
+ * product cannot be told, is taken as well as the standing one, and both count: counting one would hide a
+ * dose the patient takes, while counting both at worst shows a warning the prescriber can override.
  */
 export function replaces(draft: MedicationFact, standing: MedicationFact): boolean {
   if (draft.priorPrescription !== undefined) {
@@ -44,10 +48,8 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   }
   // An as-needed order beside a scheduled one of the same product (breakthrough doses) is taken as well as
   // it, not instead of it: only orders both scheduled, or both as needed, are taken for a renewal.
-  return sameTherapy(draft, standing) && draft.asNeeded === standing.asNeeded && normalisedName(draft.display) === normalisedName(standing.display);
+  return sameTherapy(draft, standing) && draft.asNeeded === standing.asNeeded && draft.productNames.some((name) => standing.productNames.includes(name));
 }
-
-const normalisedName = (name: string): string => name.toLowerCase().replace(/\s+/g, ' ').trim();
 
 function time(value: string | undefined): number | undefined {
   if (!value) {

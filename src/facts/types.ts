@@ -47,6 +47,14 @@ export interface MedicationFact {
   /** The EHR sent a name (display or text), not only a code. */
   readonly named: boolean;
   /**
+   * The names the EHR gave this product that can tell one product from another: every text and coding display
+   * of the order's medication concept and of the Medication's code that carries a strength (a digit), lower case
+   * with spaces collapsed. An ingredient-level name ("oxycodone", RxNorm ingredient 7804's display) or a brand
+   * without a strength names no single product and is left out. Two orders are the same product (a renewal,
+   * counted once in the daily totals) only when they share one of these names.
+   */
+  readonly productNames: readonly string[];
+  /**
    * Categorised for inpatient use only (an order on the ward, care-setting.ts): its supply does not go home
    * with the patient. Absent (false) when uncategorised.
    */

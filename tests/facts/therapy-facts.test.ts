@@ -51,6 +51,59 @@ describe('which standing therapy a draft replaces in the daily totals', () => {
   });
 });
 
+describe('a renewal is the same product, not only the same ingredient name', () => {
+  const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+  // Many EHRs code an order with the RxNorm ingredient (7804 "oxycodone") and put the product in the text.
+  const ingredientCoded = (m: MedicationRequest, text: string): MedicationRequest => ({
+    ...m,
+    medicationCodeableConcept: { coding: [{ system: RXNORM, code: '7804', display: 'oxycodone' }], text },
+  });
+  const dosed = (m: MedicationRequest, hours: number): MedicationRequest => ({
+    ...m,
+    dosageInstruction: [{ timing: { repeat: { frequency: 1, period: hours, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+  });
+  const oxycontin = dosed(ingredientCoded(active('oxycontin', ''), 'OxyContin 40 MG 12 HR Extended Release Oral Tablet'), 12);
+
+  it('counts both when two products of one opioid share only the ingredient display (OxyContin 40 q12h + oxycodone IR 5 q6h = 150)', () => {
+    const order = orderOf(dosed(ingredientCoded(draft(''), 'Oxycodone Hydrochloride 5 MG Oral Tablet'), 6), [oxycontin]);
+    expect(order.mme.totalKnown).toBe(150);
+    expect(order.isNewTherapy).toBe(false);
+  });
+
+  it('counts both when contained Medications carry only the ingredient code and a strength (40 q12h + 10 q4h = 210)', () => {
+    const contained = (m: MedicationRequest, mg: number, hours: number): MedicationRequest =>
+      dosed(
+        {
+          ...m,
+          medicationCodeableConcept: undefined,
+          medicationReference: { reference: '#med' },
+          contained: [
+            {
+              resourceType: 'Medication',
+              id: 'med',
+              code: { coding: [{ system: RXNORM, code: '7804', display: 'oxycodone' }] },
+              ingredient: [{ itemCodeableConcept: { coding: [{ system: RXNORM, code: '7804', display: 'oxycodone' }] }, strength: { numerator: { value: mg, unit: 'mg' }, denominator: { value: 1, unit: 'tablet' } } }],
+            },
+          ],
+        },
+        hours
+      );
+    const order = orderOf(contained(draft(''), 10, 4), [contained(active('er', ''), 40, 12)]);
+    expect(order.mme.totalKnown).toBe(210);
+  });
+
+  it('still counts a true renewal once when the same product is named in the text or in a coding display', () => {
+    const sameText = orderOf(dosed(ingredientCoded(draft(''), 'OxyContin 40 MG 12 HR Extended Release Oral Tablet'), 12), [oxycontin]);
+    expect(sameText.mme.totalKnown).toBe(120);
+    const scd = (m: MedicationRequest, text: string): MedicationRequest => ({
+      ...m,
+      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '1049621', display: 'oxycodone hydrochloride 5 MG Oral Tablet' }], text },
+    });
+    const renewed = orderOf(dosed(scd(draft(''), 'oxycodone 5mg tab'), 6), [dosed(scd(active('ir', ''), 'OXYCODONE HCL 5 MG TAB'), 6)]);
+    expect(renewed.mme.totalKnown).toBe(30);
+  });
+});
+
 describe('same therapy (renewal) in the facts', () => {
   it('takes a draft with the active opioid of a current order as a renewal, days counted from that order', () => {
     const order = orderOf(draft('hydrocodone 5 mg / acetaminophen 325 mg oral tablet'), [active('a1', 'hydrocodone 5 mg / acetaminophen 325 mg oral tablet', '2026-09-23')]);
