@@ -3,10 +3,10 @@
  * classified MedicationFacts (classes, ingredients, daily doses), and decides which of them count
  * as "active" at the time of the request.
  */
-import type { CodeableConcept, Dosage, Medication, MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
+import type { CodeableConcept, Condition, Dosage, Medication, MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
-import { ingredientRole } from '../terminology/index.ts';
+import { classifyConditionCode, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass, IngredientRole } from '../terminology/index.ts';
 import { benzodiazepineDose, dosesPerDay, opioidMme } from './dose/index.ts';
 import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
@@ -61,7 +61,6 @@ const ACTIVE_ROLES: ReadonlySet<IngredientRole> = new Set([...CNS_ROLES, 'naloxo
 /** FHIR R4 id datatype. */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-const OUD_REASON = /\b(opioid (use )?disorder|opioid dependence|opioid addiction|\boud\b|f11\.?\d*)/i;
 const DEPRESSION_REASON = /\b(depress|f3[23]\.?\d*)/i;
 
 export type MedicationResource = MedicationRequest | MedicationStatement | MedicationAdministration;
@@ -79,7 +78,7 @@ export type MedicationResource = MedicationRequest | MedicationStatement | Medic
 export function toMedicationFact(
   resource: MedicationResource,
   kind: MedicationSourceKind,
-  record: Pick<PatientRecord, 'medications'>,
+  record: Pick<PatientRecord, 'medications' | 'resources'>,
   classifier: Classifier,
   fallbackRef: string,
   patientHasDepression = false
@@ -96,11 +95,19 @@ export function toMedicationFact(
   let reason: string | undefined;
   const reasonText = (): string => (reason ??= reasonTextOf(resource));
   let classes: DrugClass[] = [...classification.classes];
-  if (classification.isMethadone && (classification.methadoneOudForm || OUD_REASON.test(reasonText()))) {
+  if (classification.isMethadone && (classification.methadoneOudForm || orderedForOud(resource, record))) {
     // Methadone in an OUD-only form, or ordered for opioid use disorder, is OUD treatment, not a pain opioid.
     classes = classes.filter((c) => c !== 'opioid-analgesic');
     if (!classes.includes('oud-treatment')) {
       classes.push('oud-treatment');
+    }
+  } else if (classes.includes('oud-treatment') && classification.ingredients.includes('buprenorphine') && givenIntoVeinOrMuscle(resource)) {
+    // Buprenorphine injected into a vein or a muscle (Buprenex 0.3 mg IV/IM) is a pain opioid, whatever the
+    // product name left unsaid (the classifier's default for buprenorphine with no form is OUD treatment). The
+    // OUD injections (Sublocade, Brixadi) go under the skin: a subcutaneous route leaves them OUD treatment.
+    classes = classes.filter((c) => c !== 'oud-treatment');
+    if (!classes.includes('opioid-analgesic')) {
+      classes.push('opioid-analgesic');
     }
   }
   // Only a valid FHIR id can become a reference (a suggestion that deletes the draft uses it).
@@ -329,6 +336,72 @@ function textsOf(value: unknown, key: string): string[] {
   return value.flatMap((item) => {
     const v = item && typeof item === 'object' ? (item as Record<string, unknown>)[key] : undefined;
     return typeof v === 'string' ? [v] : [];
+  });
+}
+
+/**
+ * True when the order says it is for opioid use disorder: a `reasonCode`, or a Condition named by
+ * `reasonReference` (in the record, contained in the order, or only the reference's display), that the
+ * condition classifier puts in the `opioid-use-disorder` group. That reads every wording and code the problem
+ * list is read with ("opiate dependence", "heroin dependence", "opioid abuse", SNOMED CT and ICD-10-CM codes),
+ * and leaves out what it leaves out: negated or uncertain text ("rule out OUD"), and ICD-10-CM F11.9 opioid use
+ * without a use disorder. A referenced Condition that is refuted or entered in error does not count.
+ */
+function orderedForOud(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): boolean {
+  const isOud = (concept: unknown): boolean => classifyConditionCode(sanitizeConcept(concept)).includes('opioid-use-disorder');
+  const reasons: unknown = resource.reasonCode;
+  if (Array.isArray(reasons) && reasons.some(isOud)) return true;
+  const references: unknown = resource.reasonReference;
+  if (!Array.isArray(references)) return false;
+  return references.some((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return false;
+    const { reference, display } = item as { reference?: unknown; display?: unknown };
+    const condition = typeof reference === 'string' ? referencedCondition(reference, resource, record) : undefined;
+    if (condition !== undefined) {
+      const verification = sanitizeConcept(condition.verificationStatus);
+      const status = [...(verification?.coding ?? []).map((c) => c.code), verification?.text].map((v) => (typeof v === 'string' ? v.trim().toLowerCase() : ''));
+      if (status.includes('refuted') || status.includes('entered-in-error')) return false;
+      if (isOud(condition.code)) return true;
+    }
+    return typeof display === 'string' && isOud({ text: display });
+  });
+}
+
+/** The Condition a reference names: contained in the resource ("#id"), or in the record by "Condition/<id>" (also at the end of a URL). */
+function referencedCondition(reference: string, resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): Condition | undefined {
+  if (reference.startsWith('#')) {
+    const id = reference.slice(1);
+    const contained: unknown = resource.contained;
+    return Array.isArray(contained) ? (contained.find((c: unknown) => isCondition(c) && c.id === id) as Condition | undefined) : undefined;
+  }
+  const match = /(?:^|\/)Condition\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/.exec(reference);
+  if (!match) return undefined;
+  const conditions = record.resources.get('Condition') ?? [];
+  return conditions.find((c): c is Condition => isCondition(c) && c.id === match[1]);
+}
+
+function isCondition(value: unknown): value is Condition {
+  return typeof value === 'object' && value !== null && (value as { resourceType?: unknown }).resourceType === 'Condition';
+}
+
+/**
+ * SNOMED CT route concepts for injection into a vein or a muscle, from the FHIR R4 value set "SNOMED CT Route
+ * Codes" (http://hl7.org/fhir/ValueSet/route-codes): 47625008 Intravenous route, 78421000 Intramuscular route.
+ */
+const VEIN_OR_MUSCLE_ROUTE_CODES = new Set(['47625008', '78421000']);
+const VEIN_OR_MUSCLE_ROUTE_WORDS = /\b(?:intravenous(?:ly)?|intramuscular(?:ly)?|iv|ivp|im)\b/i;
+
+/** True when a dosage instruction's route (code, display or text) is intravenous or intramuscular. */
+function givenIntoVeinOrMuscle(resource: MedicationResource): boolean {
+  const dosage: unknown =
+    resource.resourceType === 'MedicationRequest' ? resource.dosageInstruction : resource.resourceType === 'MedicationStatement' ? resource.dosage : [resource.dosage];
+  if (!Array.isArray(dosage)) return false;
+  return dosage.some((d: unknown) => {
+    const route = typeof d === 'object' && d !== null ? sanitizeConcept((d as { route?: unknown }).route) : undefined;
+    if (route === undefined) return false;
+    const codings = route.coding ?? [];
+    if (codings.some((c) => typeof c.code === 'string' && VEIN_OR_MUSCLE_ROUTE_CODES.has(c.code.trim()))) return true;
+    return [route.text, ...codings.map((c) => c.display)].some((t) => typeof t === 'string' && VEIN_OR_MUSCLE_ROUTE_WORDS.test(t));
   });
 }
 
