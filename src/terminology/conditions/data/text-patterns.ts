@@ -348,6 +348,22 @@ export const TEXT_RULES: readonly TextRule[] = [
     clauseVeto: '\\b(?:adverse effects?|underdosing|underdosed|therapeutic)\\b',
   },
   {
+    id: 'overdose-abbreviation',
+    groups: ['overdose-history'],
+    context: 'risk',
+    // "OD" for overdose, only where it cannot be "right eye" (oculus dexter: "Cataract OD") or "once daily":
+    // right after an opioid or benzodiazepine name ("heroin OD", "Fentanyl OD 2024"; not after "on", "taking":
+    // "on methadone OD" is a dose), before "on/of" one ("OD on fentanyl"), or after history or overdose wording
+    // ("h/o OD", "History of OD", "prior OD", "accidental OD", "drug OD"), unless eye words follow ("prior OD
+    // cataract surgery").
+    pattern:
+      `(?<!\\b(?:on|taking|takes|take|using|uses|prescribed|started|starting|continue|continued|given|with) )\\b${OD_SUBSTANCE} ods?\\b|` +
+      `\\bods? (?:on|of|from) ${OD_SUBSTANCE}\\b|` +
+      '\\b(?:history|history of|previous|prior|past|recent|recurrent|repeated|multiple|accidental|intentional|unintentional|' +
+      'deliberate|nonfatal|non fatal|fatal|drug|drugs|street drug) ods?\\b(?! (?:and os|os|ou|eye|cataract|lens|iol|surgery|' +
+      'vision|visual|retina|retinal|glaucoma|laser|injections?|phaco|phacoemulsification|vitrectomy|ptosis))',
+  },
+  {
     id: 'overdose-generic',
     groups: ['overdose-history'],
     context: 'risk',
