@@ -193,9 +193,14 @@ const NON_PSYCHOACTIVE =
   '\\b(?:laxatives?|vitamins?|antacids?|diuretics?|steroids?|corticosteroids?|anabolic|hormones?|herbal|folk|' +
   'antidepressants?|nonpsychotropic|non psychotropic|aspirin|paracetamol|acetaminophen|nsaids?)\\b';
 
+/** Dependence words, which name opioid use disorder unless the dependence is physiological. */
+const DEPENDENCE_WORDS = ['dependence', 'dependency', 'dependent'];
+
 export const VOCABULARY: Readonly<Record<string, readonly string[]>> = {
   OPIOID: OPIOID_NAMES,
   BENZODIAZEPINE: BENZODIAZEPINE_NAMES,
+  OUDWORDS: DISORDER_WORDS.filter((word) => !DEPENDENCE_WORDS.includes(word)),
+  DEPENDENCE: DEPENDENCE_WORDS,
   ALCOHOL: ['alcohol', 'ethanol', 'etoh', 'ethyl alcohol', 'absinthe'],
   OTHER: OTHER_SUBSTANCES,
   GENERIC: GENERIC_SUBSTANCES,
@@ -216,6 +221,9 @@ const ALCOHOL = '(?<!\\bnon )(?:{ALCOHOL})';
 const LINK = '(?:of|on|to|with|from|for|caused by|due to|involving)';
 const OD_EVENT = '(?:overdoses?|overdosed|poisonings?|poisoned|toxicity)';
 const OD_SUBSTANCE = `(?:${OPIOID}|{BENZODIAZEPINE})`;
+// Dependence said to be physiological (tolerance and withdrawal on prescribed opioids), not a use disorder.
+const PHYSIOLOGICAL = '\\b(?:physical|physically|physiological|physiologic|physiologically|iatrogenic|iatrogenically)\\b';
+const NOT_PHYSIOLOGICAL = '(?<!\\b(?:physical|physically|physiological|physiologic|physiologically|iatrogenic|iatrogenically) )';
 
 /** Substance A then use-disorder word B within four words, or B "of/on/to ..." A. */
 function substanceRule(substance: string, words: string): string {
@@ -267,7 +275,20 @@ export const TEXT_RULES: readonly TextRule[] = [
   },
 
   // ---- Opioid use disorder ----
-  { id: 'oud-name', groups: OUD, context: 'risk', pattern: substanceRule(OPIOID, '{DISORDER}') },
+  // Physiological dependence on opioids taken as prescribed is not a use disorder (DSM-5: tolerance and
+  // withdrawal under medical supervision do not count toward opioid use disorder): "Physical dependence on
+  // opioids", "Iatrogenic opioid dependency" are substance use only, like "opioid withdrawal" (README).
+  { id: 'oud-name', groups: OUD, context: 'risk', pattern: substanceRule(OPIOID, '{OUDWORDS}') },
+  {
+    id: 'oud-dependence',
+    groups: OUD,
+    context: 'risk',
+    pattern: substanceRule(OPIOID, `${NOT_PHYSIOLOGICAL}(?:{DEPENDENCE})`),
+    notAfter: PHYSIOLOGICAL,
+    notBefore: PHYSIOLOGICAL,
+  },
+  // Any opioid dependence, physiological or not, is substance use (as ICD-10-CM F11.9 and "opioid withdrawal").
+  { id: 'opioid-dependence-any', groups: SUD, context: 'risk', pattern: substanceRule(OPIOID, '{DEPENDENCE}') },
   { id: 'oud-abbreviation', groups: OUD, context: 'risk', pattern: '\\boud\\b' },
   { id: 'opioid-misuse', groups: SUD, context: 'risk', pattern: substanceRule(OPIOID, '{MISUSE}') },
 
