@@ -4,8 +4,9 @@
  * Everything that can be compiled (code maps, name dictionary, local value sets) is compiled once
  * in `createClassifier`; results are memoised per distinct input.
  */
-import type { CodeableConcept, Medication, ValueSet } from '@medplum/fhirtypes';
-import { BoundedCache } from './bounded-cache.ts';
+import { createHash } from 'node:crypto';
+import type { CodeableConcept, Coding, Medication, ValueSet } from '@medplum/fhirtypes';
+import { BoundedCache, MAX_CACHED_KEY_LENGTH } from './bounded-cache.ts';
 import { createCodeMaps } from './code-maps.ts';
 import { DRUG_CLASSES, type DrugClass } from './drug-class.ts';
 import { codeKey, compileLocalValueSets } from './local-value-sets.ts';
@@ -55,6 +56,59 @@ function conceptsOf(concept: CodeableConcept | undefined, medication: Medication
   return concepts;
 }
 
+/**
+ * How much of one medication is read. The EHR chooses every field, and one bundled Medication may be named by
+ * thousands of orders in one request (each classified on its own): without a bound, a 100 KB name referenced
+ * 1,000 times cost 27 s of CPU per request. Real names are far shorter (the longest display in the published
+ * value sets is about 250 characters), and a product has a handful of ingredients.
+ */
+/** Characters read of each display or text (as the condition classifier reads each text field). */
+export const MAX_MEDICATION_TEXT_LENGTH = 1000;
+/** Characters read of all displays and texts of one medication together. */
+export const MAX_MEDICATION_TEXT_TOTAL = 8000;
+/** Codings read of one medication, over all its concepts; concepts read (order, code, ingredients, form). */
+export const MAX_MEDICATION_CODINGS = 64;
+export const MAX_MEDICATION_CONCEPTS = 64;
+/** A system or code longer than this is not one we could know (RxCUIs, ATC and local codes are short). */
+export const MAX_CODE_LENGTH = 256;
+
+const shortCode = (value: string | undefined): string | undefined =>
+  value !== undefined && value.length <= MAX_CODE_LENGTH ? value : undefined;
+
+/**
+ * The concepts cut to what is read (see the bounds above), so that one classification, cached or not, costs
+ * at most a fixed amount whatever the size of the medication.
+ */
+function bounded(concepts: readonly CodeableConcept[]): CodeableConcept[] {
+  let textLeft = MAX_MEDICATION_TEXT_TOTAL;
+  let codingsLeft = MAX_MEDICATION_CODINGS;
+  const clip = (value: string | undefined): string | undefined => {
+    if (value === undefined || textLeft <= 0) return undefined;
+    const clipped = value.slice(0, Math.min(MAX_MEDICATION_TEXT_LENGTH, textLeft));
+    textLeft -= clipped.length;
+    return clipped;
+  };
+  const out: CodeableConcept[] = [];
+  for (const cc of concepts.slice(0, MAX_MEDICATION_CONCEPTS)) {
+    const coding: Coding[] = [];
+    for (const c of cc.coding ?? []) {
+      if (codingsLeft <= 0) break;
+      codingsLeft--;
+      const system = shortCode(c.system);
+      const code = shortCode(c.code);
+      const display = clip(c.display);
+      coding.push({
+        ...(system === undefined ? {} : { system }),
+        ...(code === undefined ? {} : { code }),
+        ...(display === undefined ? {} : { display }),
+      });
+    }
+    const text = clip(cc.text);
+    out.push({ ...(coding.length > 0 ? { coding } : {}), ...(text === undefined ? {} : { text }) });
+  }
+  return out;
+}
+
 /** Cache key covering exactly the fields the classifier reads. */
 function cacheKey(concepts: readonly CodeableConcept[]): string {
   let key = '';
@@ -72,7 +126,7 @@ function pickDisplay(concept: CodeableConcept | undefined, medication: Medicatio
     medication?.code?.coding?.find((c) => nonEmpty(c.display))?.display,
     medication?.code?.text,
   ];
-  return candidates.find(nonEmpty);
+  return candidates.find(nonEmpty)?.slice(0, MAX_MEDICATION_TEXT_LENGTH);
 }
 
 function nonEmpty(value: string | undefined): value is string {
@@ -147,9 +201,12 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
 
   return {
     classify(concept, medication) {
-      const concepts = conceptsOf(concept, medication);
+      const concepts = bounded(conceptsOf(concept, medication));
       const display = pickDisplay(concept, medication);
-      const key = `${cacheKey(concepts)}\u0004${display ?? ''}`;
+      const full = `${cacheKey(concepts)}\u0004${display ?? ''}`;
+      // A key too long to keep is kept as its SHA-256 digest (collision-resistant, so one EHR's text cannot be
+      // made to stand for another medication): the same long name named by many orders is classified once.
+      const key = full.length <= MAX_CACHED_KEY_LENGTH ? full : `\u0005${createHash('sha256').update(full).digest('base64')}`;
       const cached = cache.get(key);
       if (cached !== undefined) return cached;
       const result = compute(concepts, display);
