@@ -11,6 +11,16 @@ export const ATC_SYSTEM = 'http://www.whocc.no/atc';
 const RXNORM_SYSTEMS: ReadonlySet<string> = new Set([RXNORM_SYSTEM, 'urn:oid:2.16.840.1.113883.6.88']);
 const ATC_SYSTEMS: ReadonlySet<string> = new Set([ATC_SYSTEM, 'urn:oid:2.16.840.1.113883.6.73']);
 
+/**
+ * The one spelling of a code system we key codes by: an HL7 OID of RxNorm or ATC becomes its FHIR URI, so a
+ * site's local value set (written with either) matches a coding sent with the other.
+ */
+export function canonicalSystem(system: string): string {
+  if (RXNORM_SYSTEMS.has(system)) return RXNORM_SYSTEM;
+  if (ATC_SYSTEMS.has(system)) return ATC_SYSTEM;
+  return system;
+}
+
 export interface AtcHit {
   readonly classes: readonly DrugClass[];
   readonly ingredients: readonly string[];

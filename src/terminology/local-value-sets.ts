@@ -5,6 +5,7 @@
  * include's system) and from expansion.contains[] when present.
  */
 import type { ValueSet } from '@medplum/fhirtypes';
+import { canonicalSystem } from './code-maps.ts';
 import { DRUG_CLASSES, type DrugClass, isDrugClass } from './drug-class.ts';
 
 export const USAGE_CONTEXT_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/usage-context-type';
@@ -116,9 +117,9 @@ export function validateLocalValueSet(vs: unknown): ValueSetValidation {
   return { ok: true, value: vs as unknown as ValueSet };
 }
 
-/** Key used for local code lookups. */
+/** Key used for local code lookups (the RxNorm and ATC OIDs are keyed as their URIs; see code-maps.ts). */
 export function codeKey(system: string, code: string): string {
-  return `${system}|${code}`;
+  return `${canonicalSystem(system)}|${code}`;
 }
 
 /**
