@@ -14,10 +14,8 @@ const POST_WORDS = 4;
 // "consistent with" and "compatible with" are not here: pathology reports use them for a confirmed diagnosis.
 const NEGATED_BEFORE = new RegExp(
   '\\b(?:no|not|denies|denied|deny|denying|without|never|negative for|free of|absence of|absent|ruled out|rule out|rules out|' +
-    'excluded|exclude|unlikely|neither|nor|suspected|suspect|suspicion of|suspicious|possible|possibly|probable|probably|query|' +
-    'questionable|likely|presumed|presumptive|presumably|worrisome|suggestive|suggests|suggesting|equivocal|indeterminate|' +
-    'doubtful|tentative|provisional|unconfirmed|differential diagnosis|differential includes|ddx|' +
-    'evaluate for|evaluation for|evaluation of|assess for|assessment for|assessment of|screening for|screen for|' +
+    'excluded|exclude|unlikely|neither|nor|suspected|suspect|suspicion of|possible|possibly|probable|probably|query|' +
+    'questionable|evaluate for|evaluation for|evaluation of|assess for|assessment for|assessment of|screening for|screen for|' +
     'screening|test for|testing for|at risk|risk for|risk of|concern for|concerning for|versus|vs|fear of)\\b',
 );
 
@@ -38,6 +36,23 @@ const NEGATED_AFTER = new RegExp(
     'denied|screening|screen|test|testing|assessment|evaluation|monitoring|study|questionnaire|scale|score|risk|' +
     'suspected|query|clinic|in family|in relative|in relatives|in parent|in sibling|in first degree relative)\\b',
 );
+
+// Softer uncertainty before the phrase, for the groups that soften a warning only (cancer, palliative care, hospice,
+// sickle cell: "likely lymphoma", "suspicious for malignancy", "presumed pancreatic cancer", "differential diagnosis
+// includes lymphoma"). For the groups that warn (COPD, sleep apnea, OUD, overdose...), "likely OSA" is still a
+// reason to warn, and these words reach six words back over commas: "Lung nodule likely benign, history of heroin
+// overdose" lost the overdose, and with it the naloxone card.
+const UNCERTAIN_BEFORE = new RegExp(
+  '\\b(?:suspicious|likely|presumed|presumptive|presumably|worrisome|suggestive|suggests|suggesting|equivocal|indeterminate|' +
+    'doubtful|tentative|provisional|unconfirmed|differential diagnosis|differential includes|ddx)\\b',
+);
+
+/** Groups whose diagnosis switches a warning off (rules exempt them): uncertain wording must not count for them. */
+const SOFTENING_GROUPS: ReadonlySet<string> = new Set(['cancer', 'palliative-care', 'hospice', 'sickle-cell']);
+
+function softensWarnings(options: ContextOptions): boolean {
+  return options.context !== 'risk' || (options.groups ?? []).some((group) => SOFTENING_GROUPS.has(group));
+}
 
 // Read against the whole rest of the clause, so only where the clause ends:
 // - an uncertainty word ("lymphoma, likely", "cancer presumed"), or a diagnosis awaiting its confirming test
@@ -114,6 +129,8 @@ function firstWords(text: string, count: number): string {
 
 export interface ContextOptions {
   readonly context: MatchContext;
+  /** The groups the phrase stands for: the softer uncertainty words count only for the groups that soften a warning. */
+  readonly groups?: readonly string[];
   readonly notAfter?: RegExp;
   readonly notBefore?: RegExp;
 }
@@ -133,7 +150,8 @@ export function isAsserted(clause: string, start: number, end: number, options: 
   const after = firstWords(rest, POST_WORDS);
   if (window.length > 0 && NEGATED_BEFORE.test(window)) return false;
   if (before.length > 0 && OTHER_PERSON_BEFORE.test(before)) return false;
-  if (after.length > 0 && (NEGATED_AFTER.test(after) || UNCERTAIN_AT_END.test(rest))) return false;
+  if (after.length > 0 && NEGATED_AFTER.test(after)) return false;
+  if (softensWarnings(options) && ((window.length > 0 && UNCERTAIN_BEFORE.test(window)) || (after.length > 0 && UNCERTAIN_AT_END.test(rest)))) return false;
   if (after.length > 0 && (options.context === 'risk' ? ANSWER_AFTER_LABEL : ANSWER_AFTER_ANY).test(rest)) return false;
   if (options.notAfter !== undefined && options.notAfter.test(lastWords(before, WINDOW_WORDS))) return false;
   if (options.notBefore !== undefined && options.notBefore.test(after)) return false;

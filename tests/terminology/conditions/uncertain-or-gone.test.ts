@@ -24,19 +24,27 @@ describe('uncertain wording is not a diagnosis, in every group', () => {
     'Lymphoma, likely',
     'Lymphoma, presumed',
     'Differential diagnosis includes lymphoma',
-    // the other groups
-    'Likely COPD',
-    'COPD, probable',
-    'Presumed obstructive sleep apnea',
-    'Sleep apnea, suspected',
-    'Suspicious for opioid use disorder',
-    'Likely alcohol use disorder',
+    // the other groups that soften a warning, and the older uncertainty words in every group
     'Presumed sickle cell disease',
     'Likely hospice candidate',
-    'Depression, likely',
-    'Suggestive of heroin overdose',
+    'Sleep apnea, suspected',
+    'Possible OSA',
+    'Probable COPD',
   ])('%s -> no group', (text) => {
     expect(groupsOfText(text)).toEqual([]);
+  });
+
+  // For the groups that warn, "likely OSA" is still a reason to warn (the safe side), and these words reach six
+  // words back over commas: "likely" about a lung nodule cancelled the overdose history after it (no naloxone card).
+  it.each([
+    ['Likely COPD', ['copd']],
+    ['COPD, probable', ['copd']],
+    ['Presumed obstructive sleep apnea', ['sleep-apnea']],
+    ['Suspicious for opioid use disorder', OUD],
+    ['Likely alcohol use disorder', AUD],
+    ['Lung nodule likely benign, history of heroin overdose', ['overdose-history']],
+  ])('%s -> still counts for the groups that warn', (text, groups) => {
+    expect(groupsOfText(text)).toEqual(expect.arrayContaining(groups as string[]));
   });
 
   it.each([
