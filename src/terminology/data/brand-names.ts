@@ -4,7 +4,9 @@
  * Source: this file holds NAMES only, no codes. Brand names are US trade names of FDA-approved
  * products (current or discontinued, as found on FDA labels/DailyMed), written from the
  * maintainers' knowledge; only brands whose ingredients we are sure of are listed. A brand whose
- * name is also an everyday word is avoided unless it is unambiguous in a medication context.
+ * name is also an everyday word is avoided unless it is unambiguous in a medication context. Brands of opioid
+ * and barbiturate products named in the published value sets (../shared/terminology) that were missing are
+ * listed in their own section below, each with the value set it is named in.
  *
  * `hint` carries product knowledge the ingredient list alone does not give:
  * - oud: buprenorphine product used to treat opioid use disorder
@@ -196,7 +198,9 @@ export const BRAND_NAMES: readonly BrandName[] = [
   // Barbiturates
   { brand: 'fioricet', ingredients: ['butalbital', 'acetaminophen', 'caffeine'] },
   { brand: 'fiorinal', ingredients: ['butalbital', 'aspirin', 'caffeine'] },
-  { brand: 'ascomp', ingredients: ['butalbital', 'aspirin', 'caffeine'] },
+  // "[Ascomp]" is the codeine product in the CDC barbiturate value set (aspirin 325 / butalbital 50 / caffeine 40 /
+  // codeine phosphate 30 mg capsule): Ascomp with Codeine.
+  { brand: 'ascomp', ingredients: ['butalbital', 'aspirin', 'caffeine', 'codeine'] },
   { brand: 'esgic', ingredients: ['butalbital', 'acetaminophen', 'caffeine'] },
   { brand: 'bupap', ingredients: ['butalbital', 'acetaminophen'] },
   { brand: 'allzital', ingredients: ['butalbital', 'acetaminophen'] },
@@ -237,6 +241,121 @@ export const BRAND_NAMES: readonly BrandName[] = [
   // Ketamine
   { brand: 'ketalar', ingredients: ['ketamine'] },
   { brand: 'spravato', ingredients: ['esketamine'] },
+  // Brands named in the published value sets under ../shared/terminology (check data) that were not read:
+  // the brand in "[brackets]" of a product display, with the ingredients that display names. Only products
+  // with an opioid or a barbiturate are listed (veterinary products such as Simbadol, Torbugesic or Euthasol
+  // are left out). Source of each, in the comment:
+  // - cdc-barb: cdc-opioid-cds-r4/barbiturate-medications.json (CDC Opioid Prescribing Guideline IG)
+  // - cdc-opioid: cdc-opioid-cds-r4/opioid-analgesics-with-ambulatory-misuse-potential.json
+  // - omtk: mme/omtk-2020-drug-ingredients.json (cqframework/opioid-cds-r4 input/cql/OMTKData2020.cql)
+  // - kgrid: other-sources/kgrid__opioid-rxcuis.json (KGrid opioid collection)
+  // - cumulus: other-sources/cumulus-opioid__rx_opioid.json (SMART Cumulus opioid library)
+  // Opioid analgesics
+  { brand: 'codrix', ingredients: ['acetaminophen', 'codeine'] }, // omtk
+  { brand: 'dvorah', ingredients: ['acetaminophen', 'caffeine', 'dihydrocodeine'] }, // cdc-opioid
+  { brand: 'hy-phen', ingredients: ['acetaminophen', 'hydrocodone'] }, // omtk
+  { brand: 'panlor', ingredients: ['acetaminophen', 'caffeine', 'dihydrocodeine'] }, // cumulus
+  { brand: 'talacen', ingredients: ['acetaminophen', 'pentazocine'] }, // omtk
+  { brand: 'xolox', ingredients: ['acetaminophen', 'oxycodone'] }, // kgrid
+  // Barbiturate combinations
+  { brand: 'capacet', ingredients: ['acetaminophen', 'butalbital', 'caffeine'] }, // cdc-barb
+  { brand: 'marten-tab', ingredients: ['acetaminophen', 'butalbital'] }, // cdc-barb
+  { brand: 'phenohytro', ingredients: ['atropine', 'phenobarbital'] }, // cdc-barb
+  { brand: 'repan', ingredients: ['acetaminophen', 'butalbital', 'caffeine'] }, // cdc-barb
+  { brand: 'tencon', ingredients: ['acetaminophen', 'butalbital'] }, // cdc-barb
+  { brand: 'vanatol', ingredients: ['acetaminophen', 'butalbital', 'caffeine'] }, // cdc-barb
+  { brand: 'vtol', ingredients: ['acetaminophen', 'butalbital', 'caffeine'] }, // cdc-barb
+  { brand: 'zebutal', ingredients: ['acetaminophen', 'butalbital', 'caffeine'] }, // cdc-barb
+  // Opioid cough and cold products
+  { brand: 'ala-hist ac', ingredients: ['codeine', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'allfen cd', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // omtk
+  { brand: 'allfen cdx', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // kgrid
+  { brand: 'ambifed cd', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'ambifed-g cd', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'b-tuss', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'biotussin', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'bromplex hd', ingredients: ['brompheniramine', 'hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'brontex', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // kgrid
+  { brand: 'brovex cb', ingredients: ['brompheniramine', 'codeine'], hint: 'antitussive' }, // kgrid
+  { brand: 'brovex pbc', ingredients: ['brompheniramine', 'codeine', 'phenylephrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'cheracol with codeine', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // kgrid
+  { brand: 'cheratussin dac', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'cheratussin', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // kgrid
+  { brand: 'codar ar', ingredients: ['chlorpheniramine', 'codeine'], hint: 'antitussive' }, // omtk
+  { brand: 'codar d', ingredients: ['codeine', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'codar gf', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // omtk
+  { brand: 'coldcough pd', ingredients: ['chlorpheniramine', 'dihydrocodeine', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'colrex', ingredients: ['acetaminophen', 'chlorpheniramine', 'codeine', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'cotab a', ingredients: ['chlorpheniramine', 'codeine'], hint: 'antitussive' }, // omtk
+  { brand: 'cotab ax', ingredients: ['chlorpheniramine', 'codeine'], hint: 'antitussive' }, // omtk
+  { brand: 'de-chlor g', ingredients: ['guaifenesin', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'de-chlor hc', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'de-chlor mr', ingredients: ['hydrocodone', 'phenylephrine', 'pyrilamine'], hint: 'antitussive' }, // omtk
+  { brand: 'de-chlor nx', ingredients: ['guaiacolsulfonate', 'hydrocodone'], hint: 'antitussive' }, // omtk
+  { brand: 'drituss hd', ingredients: ['guaifenesin', 'hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'drotuss cp', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'dytan-hc', ingredients: ['diphenhydramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'entuss-d', ingredients: ['hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'exetuss hc', ingredients: ['guaifenesin', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'guiatuss ac', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // omtk
+  { brand: 'histex ac', ingredients: ['codeine', 'phenylephrine', 'triprolidine'], hint: 'antitussive' }, // omtk
+  { brand: 'hy-kxp', ingredients: ['guaiacolsulfonate', 'hydrocodone'], hint: 'antitussive' }, // omtk
+  { brand: 'hycofenix', ingredients: ['guaifenesin', 'hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // cumulus
+  { brand: 'hydro gp', ingredients: ['guaifenesin', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'hydro-pc ii', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'hydrofed', ingredients: ['guaifenesin', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'hydron cp', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'hydron ex', ingredients: ['guaiacolsulfonate', 'hydrocodone'], hint: 'antitussive' }, // omtk
+  { brand: 'hydron kgs', ingredients: ['guaiacolsulfonate', 'hydrocodone'], hint: 'antitussive' }, // omtk
+  { brand: 'hyphed', ingredients: ['chlorpheniramine', 'hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'kgs hc', ingredients: ['guaiacolsulfonate', 'hydrocodone'], hint: 'antitussive' }, // omtk
+  { brand: 'lortuss ex', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'm-clear wc', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // kgrid
+  { brand: 'm-end max d', ingredients: ['codeine', 'dexbrompheniramine', 'pseudoephedrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'm-end pe', ingredients: ['brompheniramine', 'codeine', 'phenylephrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'mar-cof bp', ingredients: ['brompheniramine', 'codeine', 'pseudoephedrine'], hint: 'antitussive' }, // cumulus
+  { brand: 'mar-cof cg', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // kgrid
+  { brand: 'maxifed cd', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'maxifed-g cd', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'maxiphen cd', ingredients: ['codeine', 'guaifenesin', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'maxiphen cdx', ingredients: ['codeine', 'guaifenesin', 'phenylephrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'mytussin ac', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // omtk
+  { brand: 'nalex ac', ingredients: ['brompheniramine', 'codeine'], hint: 'antitussive' }, // omtk
+  { brand: 'nalex expectorant', ingredients: ['guaifenesin', 'hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'nariz hc', ingredients: ['guaifenesin', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'nazarin hc', ingredients: ['guaifenesin', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'ninjacof xg', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // kgrid
+  { brand: 'notuss pe', ingredients: ['codeine', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'notuss-nx', ingredients: ['chlorcyclizine', 'codeine'], hint: 'antitussive' }, // omtk
+  { brand: 'notuss-nxd', ingredients: ['chlorcyclizine', 'codeine', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'nucofed expectorant', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'nucofed', ingredients: ['codeine', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'p-v-tussin', ingredients: ['chlorpheniramine', 'hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // cumulus
+  { brand: 'phenylhistine dh', ingredients: ['chlorpheniramine', 'codeine', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'phenylhistine expectorant', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'poly hist nc', ingredients: ['codeine', 'pseudoephedrine', 'triprolidine'], hint: 'antitussive' }, // omtk
+  { brand: 'poly tussin ex', ingredients: ['dihydrocodeine', 'guaifenesin', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'poly-tussin', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'prolex dh', ingredients: ['guaiacolsulfonate', 'hydrocodone'], hint: 'antitussive' }, // omtk
+  { brand: 'pseudodine c', ingredients: ['codeine', 'pseudoephedrine', 'triprolidine'], hint: 'antitussive' }, // omtk
+  { brand: 'relasin hc', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'relcof c', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // omtk
+  { brand: 'robafen ac', ingredients: ['codeine', 'guaifenesin'], hint: 'antitussive' }, // omtk
+  { brand: 's-t forte 2', ingredients: ['chlorpheniramine', 'hydrocodone'], hint: 'antitussive' }, // omtk
+  { brand: 'simuc-hd', ingredients: ['guaifenesin', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'statuss green', ingredients: ['chlorcyclizine', 'codeine', 'pseudoephedrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'su-tuss hd', ingredients: ['guaifenesin', 'hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'triacin c', ingredients: ['codeine', 'pseudoephedrine', 'triprolidine'], hint: 'antitussive' }, // omtk
+  { brand: 'triant-hc', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'tusnel c', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'vanacon', ingredients: ['guaifenesin', 'hydrocodone', 'pseudoephedrine'], hint: 'antitussive' }, // omtk
+  { brand: 'z tuss ac', ingredients: ['chlorpheniramine', 'codeine'], hint: 'antitussive' }, // kgrid
+  { brand: 'z-cof hc', ingredients: ['chlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
+  { brand: 'zodryl ac', ingredients: ['chlorpheniramine', 'codeine'], hint: 'antitussive' }, // kgrid
+  { brand: 'zodryl dac', ingredients: ['chlorpheniramine', 'codeine', 'pseudoephedrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'zodryl dec', ingredients: ['codeine', 'guaifenesin', 'pseudoephedrine'], hint: 'antitussive' }, // kgrid
+  { brand: 'zotex c', ingredients: ['codeine', 'phenylephrine', 'pyrilamine'], hint: 'antitussive' }, // kgrid
+  { brand: 'zotex hc', ingredients: ['dexchlorpheniramine', 'hydrocodone', 'phenylephrine'], hint: 'antitussive' }, // omtk
   // Naloxone and antagonists
   { brand: 'narcan', ingredients: ['naloxone'] },
   { brand: 'kloxxado', ingredients: ['naloxone'] },
