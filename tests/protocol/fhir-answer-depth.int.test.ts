@@ -1,32 +1,27 @@
 // MAX_JSON_DEPTH bounds the FHIR server's answers as it bounds request bodies (the README says so): an
 // operator who lowers it gets the lower limit on both. The FHIR reads kept their own fixed 64, whatever
 // the setting said.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
 
-let server: http.Server | undefined;
+let server: LoopbackServer | undefined;
 afterEach(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-    server = undefined;
-  }
+  await server?.close();
+  server = undefined;
 });
 
 /** A FHIR server answering the medication search with the fixture's own page plus an extension nested 30 deep. */
 async function serverWithNestedAnswer(page: Record<string, any>): Promise<string> {
   const nested = `${'['.repeat(29)}{"leaf":true}${']'.repeat(29)}`;
   const text = JSON.stringify({ ...page, meta: { tag: [{ code: '@@nested@@' }] } }).replace('"@@nested@@"', nested);
-  server = http.createServer((req, res) => {
+  server = await startLoopbackServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/fhir+json' });
     res.end(req.url?.startsWith('/fhir/MedicationRequest?') ? text : JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [] }));
   });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+  return `${server.base}/fhir`;
 }
 
 async function checkWith(env: Record<string, string>): Promise<string[]> {

@@ -2,22 +2,18 @@
 // time, at most MAX_MEDICATION_READS per call (hundreds of parallel reads for one order hit the EHR's rate
 // limits and opened the circuit breaker for every other call), and only from the EHR's own server (an
 // absolute reference to a formulary server resolved to the EHR's Medication with the same id).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_MEDICATION_READS } from '../../src/patient/load-patient-record.ts';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
 
 const AUTH = { access_token: 'test-access-token', token_type: 'Bearer' };
 
-let server: http.Server | undefined;
+let server: LoopbackServer | undefined;
 afterEach(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-    server = undefined;
-  }
+  await server?.close();
+  server = undefined;
 });
 
 interface Seen {
@@ -29,7 +25,7 @@ interface Seen {
 async function medicationServer(name: (id: string) => string): Promise<{ base: string; seen: Seen }> {
   const seen: Seen = { urls: [], peak: 0 };
   let inFlight = 0;
-  server = http.createServer((req, res) => {
+  server = await startLoopbackServer((req, res) => {
     seen.urls.push(req.url ?? '');
     inFlight += 1;
     seen.peak = Math.max(seen.peak, inFlight);
@@ -40,8 +36,7 @@ async function medicationServer(name: (id: string) => string): Promise<{ base: s
       res.end(JSON.stringify({ resourceType: 'Medication', id, code: { text: name(id) } }));
     }, 5);
   });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`, seen };
+  return { base: `${server.base}/fhir`, seen };
 }
 
 function activeOrder(patientId: string, id: string, reference: string): Record<string, unknown> {

@@ -1,19 +1,15 @@
 // A search whose later page cannot be read: the pages read are checked and the clinician is told the list
 // may be incomplete, on the FHIR-server path as on the prefetch path. The server path answered 412 and threw
 // away the pages it had (a benzodiazepine on page 1 gave no warning).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
 
-let server: http.Server | undefined;
+let server: LoopbackServer | undefined;
 afterEach(async () => {
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server!.close(resolve));
-    server = undefined;
-  }
+  await server?.close();
+  server = undefined;
 });
 
 describe('a later page of the medication search cannot be read', () => {
@@ -21,7 +17,7 @@ describe('a later page of the medication search cannot be read', () => {
     const t = await createTestApp();
     const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
     const firstPage = body.prefetch.medicationRequests;
-    server = http.createServer((req, res) => {
+    server = await startLoopbackServer((req, res) => {
       if (req.url?.startsWith('/fhir/MedicationRequest?')) {
         res.writeHead(200, { 'content-type': 'application/fhir+json' });
         res.end(JSON.stringify({ ...firstPage, link: [{ relation: 'next', url: `${base}/MedicationRequest/_page?p=2` }] }));
@@ -30,8 +26,7 @@ describe('a later page of the medication search cannot be read', () => {
         res.end('down');
       }
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+    const base = `${server.base}/fhir`;
     delete body.prefetch.medicationRequests;
     const res = await request(t.app).post(ORDER_SIGN).send({ ...body, fhirServer: base, fhirAuthorization: { access_token: 'x', token_type: 'Bearer' } });
     expect(res.status).toBe(200);
