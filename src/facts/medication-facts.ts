@@ -13,6 +13,7 @@ import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
 import { own } from './dose/safe.ts';
 import { canonicalUnit, quantityUnit } from './dose/units.ts';
 import { isInpatientOnly } from './care-setting.ts';
+import { canonicalProductName } from './product-name.ts';
 import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
 
@@ -152,7 +153,7 @@ function productNamesOf(concept: CodeableConcept | undefined, medication: Medica
   for (const cc of [concept, medication?.code]) {
     for (const name of [cc?.text, ...(cc?.coding ?? []).map((c) => c.display)]) {
       if (typeof name !== 'string' || !/\d/.test(name)) continue;
-      names.add(name.toLowerCase().replace(/\s+/g, ' ').trim());
+      names.add(canonicalProductName(name));
     }
   }
   return [...names];

@@ -102,6 +102,22 @@ describe('a renewal is the same product, not only the same ingredient name', () 
     const renewed = orderOf(dosed(scd(draft(''), 'oxycodone 5mg tab'), 6), [dosed(scd(active('ir', ''), 'OXYCODONE HCL 5 MG TAB'), 6)]);
     expect(renewed.mme.totalKnown).toBe(30);
   });
+
+  it('counts a renewal once when the two names differ only in wording (HCl, tab, a glued unit, "oral", plurals)', () => {
+    // No shared product code and no priorPrescription: only the names say it is the same product.
+    const standing = dosed(active('ir', 'Oxycodone Hydrochloride 5 MG Oral Tablet'), 6);
+    for (const text of ['oxycodone HCl 5mg tab', 'OXYCODONE HCL 5 MG TABS', 'oxycodone hydrochloride 5 mg tablet', 'Oxycodone Hydrochloride, 5 MG, Oral Tablet']) {
+      expect(orderOf(dosed(draft(text), 6), [standing]).mme.totalKnown, text).toBe(30);
+    }
+  });
+
+  it('still counts both when the names differ in strength, release or form', () => {
+    const standing = dosed(active('ir', 'Morphine Sulfate 15 MG Oral Tablet'), 12);
+    // 15 mg x 2 x 1 = 30 MME/day standing, the same from each draft.
+    for (const text of ['morphine sulfate 15 mg ER tab', 'Morphine Sulfate 15 MG Extended Release Oral Tablet', 'MS Contin 15 mg tab', 'morphine sulfate 1.5 mg tab']) {
+      expect(orderOf(dosed(draft(text), 12), [standing]).mme.totalKnown, text).not.toBe(30);
+    }
+  });
 });
 
 describe('same therapy (renewal) in the facts', () => {

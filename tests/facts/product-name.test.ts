@@ -1,0 +1,43 @@
+// One spelling for product names (src/facts/product-name.ts): a renewal written in other words is the same
+// product, while any word that tells products apart (strength, release, brand, form) still tells them apart.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalProductName } from '../../src/facts/product-name.ts';
+
+describe('canonicalProductName', () => {
+  it('folds case, spacing, punctuation, glued units, HCl, tab/cap/soln, plurals and "oral"', () => {
+    const one = canonicalProductName('Oxycodone Hydrochloride 5 MG Oral Tablet');
+    expect(one).toBe('oxycodone hydrochloride 5 mg tablet');
+    for (const other of ['oxycodone HCl 5mg tab', 'OXYCODONE HCL 5 MG TABS', 'oxycodone  hydrochloride, 5 mg, tablets', 'oxycodone hcl 5 mg PO tab']) {
+      expect(canonicalProductName(other), other).toBe(one);
+    }
+    expect(canonicalProductName('Hydrocodone Bitartrate 10 MG / Acetaminophen 325 MG Oral Tablet')).toBe(canonicalProductName('hydrocodone bitartrate 10mg/acetaminophen 325mg tabs'));
+    expect(canonicalProductName('Lorazepam 0.5 MG Oral Tablet')).toBe(canonicalProductName('lorazepam 0.5mg tab'));
+  });
+
+  it('keeps strength, decimal points, release, brand and form apart', () => {
+    const base = canonicalProductName('Morphine Sulfate 15 MG Oral Tablet');
+    for (const other of [
+      'Morphine Sulfate 15 MG Extended Release Oral Tablet',
+      'morphine sulfate 15 mg ER tab',
+      'MS Contin 15 MG tab',
+      'morphine sulfate 1.5 mg tablet',
+      'morphine sulfate 150 mg tablet',
+      'morphine sulfate 15 mg/ml oral solution',
+      'morphine sulfate 15 mg capsule',
+    ]) {
+      expect(canonicalProductName(other), other).not.toBe(base);
+    }
+    expect(canonicalProductName('buprenorphine 150 mcg buccal film')).not.toBe(canonicalProductName('buprenorphine 150 mcg film'));
+  });
+
+  it('is idempotent and never throws on any text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (text) => {
+        const once = canonicalProductName(text);
+        expect(canonicalProductName(once)).toBe(once);
+      }),
+      { numRuns: 2000 }
+    );
+  });
+});
