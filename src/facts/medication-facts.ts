@@ -84,7 +84,8 @@ export function toMedicationFact(
   fallbackRef: string,
   patientHasDepression = false
 ): MedicationFact {
-  const medication = sanitizeMedication(resolveMedication(resource, record.medications));
+  const resolved = resolveMedication(resource, record.medications);
+  const medication = sanitizeMedication(resolved);
   // A medicationReference names the drug in its display too: read when the Medication is not in the record,
   // and beside it when it is (a Medication coded only with a local code, no name, is known by that display).
   const referenceDisplay = resource.medicationReference?.display;
@@ -139,12 +140,23 @@ export function toMedicationFact(
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
     asNeeded: isAsNeededOnly(resource),
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
-    productNames: productNamesOf(concept, medication),
+    productNames: [...productNamesOf(concept, medication), ...sharedMedicationKey(resource, resolved)],
     ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),
     ...(resource.resourceType === 'MedicationRequest' && typeof resource.priorPrescription?.reference === 'string'
       ? { priorPrescription: resource.priorPrescription.reference }
       : {}),
   };
+}
+
+/**
+ * The record's Medication that the order names by reference ("Medication/42", not one contained in the order),
+ * as a product identity: two orders naming one Medication resource name one product, whatever its code says (a
+ * Medication coded only with the RxNorm ingredient and a strength has no name that tells products apart).
+ */
+function sharedMedicationKey(resource: MedicationResource, resolved: Medication | undefined): string[] {
+  const reference = resource.medicationReference?.reference;
+  if (resolved === undefined || typeof reference !== 'string' || reference.startsWith('#')) return [];
+  return typeof resolved.id === 'string' && FHIR_ID.test(resolved.id) ? [`\u0000Medication/${resolved.id}`] : [];
 }
 
 /** Product names with a strength in them ({@link MedicationFact.productNames}). */

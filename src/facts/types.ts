@@ -51,7 +51,8 @@ export interface MedicationFact {
    * of the order's medication concept and of the Medication's code that carries a strength (a digit), in one
    * spelling (product-name.ts: "Oxycodone HCl 5mg tab" = "oxycodone hydrochloride 5 MG Oral Tablet"). An ingredient-level name ("oxycodone", RxNorm ingredient 7804's display) or a brand
    * without a strength names no single product and is left out. Two orders are the same product (a renewal,
-   * counted once in the daily totals) only when they share one of these names.
+   * counted once in the daily totals) only when they share one of these names, or name the same Medication
+   * resource of the record (kept here as a key that no name can spell).
    */
   readonly productNames: readonly string[];
   /**

@@ -2,7 +2,7 @@
 // medication-facts.ts): a renewal is "not a new start" for the long-term and new-opioid checks, and the
 // renewed therapy counts once in MME and CNS drug totals. Shared non-CNS ingredients (acetaminophen)
 // must not make two products the same therapy.
-import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import type { Medication, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts } from '../../src/facts/index.ts';
 import type { PatientRecord } from '../../src/patient/index.ts';
@@ -109,6 +109,21 @@ describe('a renewal is the same product, not only the same ingredient name', () 
     for (const text of ['oxycodone HCl 5mg tab', 'OXYCODONE HCL 5 MG TABS', 'oxycodone hydrochloride 5 mg tablet', 'Oxycodone Hydrochloride, 5 MG, Oral Tablet']) {
       expect(orderOf(dosed(draft(text), 6), [standing]).mme.totalKnown, text).toBe(30);
     }
+  });
+
+  it('counts a renewal once when both orders name the same Medication of the record, and both for two Medications', () => {
+    const medication = (id: string, mg: number): Medication => ({
+      resourceType: 'Medication',
+      id,
+      code: { coding: [{ system: RXNORM, code: '7804', display: 'oxycodone' }] },
+      ingredient: [{ itemCodeableConcept: { coding: [{ system: RXNORM, code: '7804', display: 'oxycodone' }] }, strength: { numerator: { value: mg, unit: 'mg' }, denominator: { value: 1, unit: 'tablet' } } }],
+    });
+    const byRef = (m: MedicationRequest, id: string): MedicationRequest => dosed({ ...m, medicationCodeableConcept: undefined, medicationReference: { reference: `Medication/${id}` } }, 6);
+    const rec = record([byRef(active('standing', ''), 'ox5')]);
+    const withMeds = { ...rec, medications: new Map([['Medication/ox5', medication('ox5', 5)], ['Medication/ox10', medication('ox10', 10)]]) };
+    const facts = (id: string) => deriveFacts(withMeds, [{ resource: byRef(draft(''), id), fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW).orders[0]!;
+    expect(facts('ox5').mme.totalKnown).toBe(30); // 5 mg x 4 x 1.5, once
+    expect(facts('ox10').mme.totalKnown).toBe(90); // 30 + 10 mg x 4 x 1.5
   });
 
   it('still counts both when the names differ in strength, release or form', () => {
