@@ -45,6 +45,37 @@ interface ConnectionState {
   idleSince: number;
   /** socket.bytesRead then: more read since is activity (a request arriving, or the rest of a body). */
   bytesAtIdle: number;
+  /** The answer being worked on, if any: once its headers are out, nothing else may be written. */
+  response?: http.ServerResponse;
+}
+
+/**
+ * What Node's HTTP parser refuses before any route sees the request, as status, reason phrase and text: the
+ * codes Node itself would answer (431 for headers too large, 408 for a client too slow, else 400).
+ */
+function clientErrorAnswer(code: string | undefined): readonly [number, string, string, string] {
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'Request Header Fields Too Large', 'too-costly', 'The request headers are too large.'];
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request Timeout', 'timeout', 'The request was not received in time: send the whole request at once.'];
+  return [400, 'Bad Request', 'structure', 'The request is not valid HTTP/1.1.'];
+}
+
+/**
+ * Answers a request that Node's parser refused (malformed, headers too large, or too slow to arrive) as every
+ * other refusal is answered: a FHIR OperationOutcome saying what is wrong, not Node's empty body. Nothing from
+ * the request is echoed. A connection whose answer is already under way, or that can no longer be written to,
+ * is only closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket, state: ConnectionState | undefined): void {
+  if (error.code === 'ECONNRESET' || !socket.writable || state?.response?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, issueCode, text] = clientErrorAnswer(error.code);
+  const body = JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: issueCode, details: { text } }] });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`
+  );
 }
 
 const drains = new WeakMap<http.Server, () => void>();
@@ -65,12 +96,15 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
     connections.set(socket, { busy: 0, idleSince: performance.now(), bytesAtIdle: socket.bytesRead });
     socket.once('close', () => connections.delete(socket));
   });
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => answerClientError(error, socket, connections.get(socket)));
   server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const connection = connections.get(req.socket);
     if (connection) {
       connection.busy++;
+      connection.response = res;
       res.once('close', () => {
         connection.busy--;
+        if (connection.response === res) delete connection.response;
         connection.idleSince = performance.now();
         connection.bytesAtIdle = req.socket.bytesRead;
       });

@@ -28,6 +28,15 @@ async function listening(): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+/** The OperationOutcome a raw HTTP answer carries (its content type checked). */
+function outcomeOf(answer: string): { resourceType: string; issue: { severity: string; code: string; details: { text: string } }[] } {
+  const [head, body] = answer.split('\r\n\r\n', 2);
+  expect(head).toMatch(/\r\ncontent-type: application\/fhir\+json/i);
+  const outcome = JSON.parse(body ?? '');
+  expect(outcome.resourceType).toBe('OperationOutcome');
+  return outcome;
+}
+
 /** Everything the server sends until it closes the connection. */
 function untilClosed(socket: Socket): Promise<string> {
   return new Promise((resolve) => {
@@ -44,7 +53,9 @@ describe('HTTP server limits for slow clients', () => {
     const socket = connect(await listening(), '127.0.0.1');
     const answer = untilClosed(socket);
     socket.write('POST /cds-services/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: appl');
-    expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(outcomeOf(text).issue[0].code).toBe('timeout');
   }, 10_000);
 
   it('answers 408 and closes the connection of a client that dribbles its body', async () => {
@@ -57,6 +68,29 @@ describe('HTTP server limits for slow clients', () => {
     } finally {
       clearInterval(drip);
     }
+  }, 10_000);
+});
+
+// A request Node's parser refuses never reaches a route: it is answered as every other refusal, with a FHIR
+// OperationOutcome (Node's own answer has an empty body), and nothing of the request is echoed.
+describe('requests the HTTP parser refuses', () => {
+  it('answers malformed HTTP with 400 and an OperationOutcome that does not echo the request', async () => {
+    const socket = connect(await listening(), '127.0.0.1');
+    const answer = untilClosed(socket);
+    socket.write('POST /cds-services/x HTTP/1.1\r\nHost: localhost\r\nX-Secret<script> no colon\r\n\r\n');
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(outcomeOf(text).issue[0]).toMatchObject({ severity: 'error', code: 'structure' });
+    expect(text).not.toMatch(/Secret|script/);
+  }, 10_000);
+
+  it('answers headers larger than Node accepts with 431 and an OperationOutcome', async () => {
+    const socket = connect(await listening(), '127.0.0.1');
+    const answer = untilClosed(socket);
+    socket.write(`GET /cds-services HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    const text = await answer;
+    expect(text).toMatch(/^HTTP\/1\.1 431 /);
+    expect(outcomeOf(text).issue[0].code).toBe('too-costly');
   }, 10_000);
 });
 
