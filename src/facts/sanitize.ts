@@ -37,13 +37,36 @@ export function sanitizeConcept(value: unknown): CodeableConcept | undefined {
   return { ...(coding.length > 0 ? { coding } : {}), ...(text ? { text } : {}) };
 }
 
+/**
+ * Ingredients read of one Medication. Real products have a handful (the longest combination products in RxNorm
+ * about a dozen); the classifier reads 64 concepts at most (MAX_MEDICATION_CONCEPTS). Without a bound, one
+ * bundled Medication with 40,000 ingredients named by 1,500 orders cost minutes of CPU in one request.
+ */
+export const MAX_MEDICATION_INGREDIENTS = 64;
+
+/**
+ * Each Medication object of a request reduced once: every order naming it gets the same (frozen) result, not a
+ * copy of its ingredients per order.
+ */
+const reduced = new WeakMap<object, Medication>();
+
 /** A Medication reduced to code, form and ingredient concepts (what classification reads). */
 export function sanitizeMedication(value: Medication | undefined): Medication | undefined {
   if (!value || typeof value !== 'object') {
     return undefined;
   }
+  const known = reduced.get(value);
+  if (known !== undefined) {
+    return known;
+  }
+  const result = Object.freeze(reduceMedication(value));
+  reduced.set(value, result);
+  return result;
+}
+
+function reduceMedication(value: Medication): Medication {
   const ingredient: MedicationIngredient[] = [];
-  for (const i of toArray(value.ingredient)) {
+  for (const i of toArray(value.ingredient).slice(0, MAX_MEDICATION_INGREDIENTS)) {
     const raw = i as Record<string, unknown> | null;
     // An ingredient given as a reference (itemReference to a Substance or Medication) is read by its
     // display: dropped, a lorazepam ingredient went unrecognised.
