@@ -129,3 +129,30 @@ describe('card claims say what the cited source measured', () => {
     expect(card?.detail).not.toMatch(/usually more dangerous/);
   });
 });
+
+describe('MOUD-01: opioid use disorder treatment with a benzodiazepine or other CNS depressant (clinical-evidence.md 1.1 and 2.2: not withheld from patients taking "benzodiazepines or other drugs that depress the CNS")', () => {
+  const otherDepressants = [
+    'rules/moud-benzodiazepine/pregabalin-draft-with-methadose-for-oud.json',
+    'rules/moud-benzodiazepine/phenobarbital-draft-with-methadose-for-oud.json',
+    'rules/moud-benzodiazepine/zolpidem-draft-with-reported-suboxone.json',
+    'rules/moud-benzodiazepine/carisoprodol-draft-with-suboxone-for-oud.json',
+  ];
+  for (const name of otherDepressants) {
+    it(`${name}: the sedative is not silent beside the OUD treatment, and nothing suggests stopping that treatment`, async () => {
+      const all = await cards(name);
+      const [card, ...rest] = ofRule(all, 'moud-benzodiazepine');
+      expect(rest).toEqual([]);
+      expect(card?.indicator).toBe('info');
+      expect(card?.detail).toMatch(/\*\*Interacting medication\(s\):\*\*\n\n- (Methadose|Suboxone)/);
+      expect(card?.detail).toMatch(/continue or start buprenorphine or methadone/);
+      for (const c of all) {
+        expect(`${c.summary} ${c.detail}`).not.toMatch(/(stop|discontinue|withhold|cancel) (the )?(buprenorphine|methadone|suboxone|methadose)/i);
+      }
+    });
+  }
+
+  it('a benzodiazepine or barbiturate taper is advised only for those classes, never for the OUD treatment', async () => {
+    const [card] = ofRule(await cards('rules/moud-benzodiazepine/pregabalin-draft-with-methadose-for-oud.json'), 'moud-benzodiazepine');
+    expect(card?.detail).toContain('A benzodiazepine or barbiturate taken long-term is tapered gradually, never stopped abruptly.');
+  });
+});
