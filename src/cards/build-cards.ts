@@ -36,7 +36,8 @@ const RANK = { info: 1, warning: 2, critical: 3 } as const;
  * @param patient - Patient facts.
  * @param hits - Rules that fired for this order.
  * @param context - Who the card is for (suggested orders need the patient).
- * @returns Cards, after dropping cards replaced by a more specific rule (one card per problem).
+ * @returns Cards, after dropping cards replaced by a more specific rule that names all their interacting
+ *   medicines (one card per problem).
  */
 export function buildOrderCards(
   rules: readonly RuleDefinition[],
@@ -47,7 +48,19 @@ export function buildOrderCards(
 ): BuiltCard[] {
   const byId = new Map(rules.map((r) => [r.id, r]));
   const fired = hits.map((hit) => ({ hit, rule: byId.get(hit.ruleId) })).filter((f): f is { hit: RuleHit; rule: RuleDefinition } => f.rule !== undefined);
-  const replaced = new Set(fired.flatMap((f) => f.rule.replaces ?? []));
+  // A rule replaces another on this order only when its card names every medicine the other card would name
+  // (one card per problem, never one problem hidden behind another): the opioid cough card on a sedative draft
+  // names the cough product, not an oxycodone beside it, so the opioid-benzodiazepine card for that stays.
+  const named = (rule: RuleDefinition): string[] => interactingMeds(rule, order).map((m) => m.ref);
+  const replaced = new Set(
+    fired.flatMap((f) => {
+      const covered = new Set(named(f.rule));
+      return (f.rule.replaces ?? []).filter((id) => {
+        const other = byId.get(id);
+        return other !== undefined && named(other).every((ref) => covered.has(ref));
+      });
+    })
+  );
   return fired
     .filter((f) => !replaced.has(f.rule.id))
     .sort((a, b) => RANK[b.hit.indicator] - RANK[a.hit.indicator] || (b.rule.priority ?? 50) - (a.rule.priority ?? 50) || a.rule.id.localeCompare(b.rule.id))

@@ -156,3 +156,47 @@ describe('MOUD-01: opioid use disorder treatment with a benzodiazepine or other 
     expect(card?.detail).toContain('A benzodiazepine or barbiturate taken long-term is tapered gradually, never stopped abruptly.');
   });
 });
+
+describe('CGH-01: an opioid cough medicine with a sedative never hides another opioid, and each card\'s recommended action is what its text asks', () => {
+  it('lorazepam draft for a 72-year-old with COPD on oxycodone 90 MME/day who reports a codeine cough syrup: the oxycodone is still named on the COPD interaction card', async () => {
+    const all = await cards('rules/sedative-with-opioid-cough-medicine/lorazepam-draft-oxycodone-90-mme-reported-cheratussin-copd-72.json');
+    const [copd, ...rest] = ofRule(all, 'opioid-benzodiazepine-copd-older-adult');
+    expect(rest).toEqual([]);
+    expect(copd?.indicator).toBe('critical');
+    expect(copd?.detail).toMatch(/\*\*Interacting medication\(s\):\*\*\n\n- Oxycodone Hydrochloride 10 MG Oral Tablet/);
+    expect(copd?.detail).toContain('- COPD (recorded as');
+    // The cough syrup has its own card, which names only the cough syrup.
+    const [cough] = ofRule(all, 'sedative-with-opioid-cough-medicine');
+    expect(cough?.detail).toContain('- Cheratussin AC');
+    expect(cough?.detail).not.toContain('Oxycodone');
+  });
+
+  it('the same request without a second opioid: one interaction card (the cough card stands in for the general ones)', async () => {
+    const all = await cards('rules/opioid-cough-benzodiazepine/lorazepam-draft-with-reported-cheratussin-ac.json');
+    const topics = all.map((c) => c.source.topic?.code);
+    expect(topics).toContain('sedative-with-opioid-cough-medicine');
+    for (const replaced of ['opioid-benzodiazepine', 'opioid-cns-depressant', 'opioid-benzodiazepine-copd-older-adult', 'opioid-cough-benzodiazepine']) {
+      expect(topics).not.toContain(replaced);
+    }
+  });
+
+  it('on a sedative draft, the card asks to stop the cough medicine the patient takes and does not recommend deleting the sedative', async () => {
+    for (const name of [
+      'rules/opioid-cough-benzodiazepine/lorazepam-draft-with-reported-cheratussin-ac.json',
+      'rules/sedative-with-opioid-cough-medicine/zolpidem-draft-with-active-tussionex.json',
+    ]) {
+      const all = await cards(name);
+      const [card] = ofRule(all, 'sedative-with-opioid-cough-medicine');
+      expect(card?.detail, name).toMatch(/Stop the opioid cough medicine/);
+      expect(card?.detail, name).not.toMatch(/Cancel the opioid cough medicine/);
+      expect((card?.suggestions ?? []).filter((s) => s.isRecommended), name).toEqual([]);
+    }
+  });
+
+  it('on an opioid cough medicine draft, the recommended cancel removes that cough medicine, as the text asks', async () => {
+    const [card] = ofRule(await cards('rules/opioid-cough-benzodiazepine/tussionex-with-active-alprazolam.json'), 'opioid-cough-benzodiazepine');
+    expect(card?.detail).toMatch(/Cancel the opioid cough medicine/);
+    const recommended = (card?.suggestions ?? []).filter((s) => s.isRecommended);
+    expect(recommended.flatMap((s) => s.actions ?? []).map((a) => a.resourceId)).toEqual(['MedicationRequest/draft-tussionex']);
+  });
+});
