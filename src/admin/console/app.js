@@ -6,7 +6,7 @@
  */
 import { ApiError, api, getToken, setToken } from './api.js';
 import { h, replace, formatTime } from './dom.js';
-import { announce, confirmDialog } from './ui.js';
+import { announce, confirmDialog, formDialog } from './ui.js';
 import { createRulesView } from './rules-view.js';
 import { createAnalyticsView } from './analytics-view.js';
 
@@ -22,7 +22,7 @@ import { createAnalyticsView } from './analytics-view.js';
  * @property {() => boolean} canEdit
  * @property {() => Promise<void>} refreshStatus
  * @property {() => Status | null} status
- * @property {(err: unknown, action?: string) => string} describeError - Handles 401 (signs out) and 403 on writes (switches to read-only); returns the message to show.
+ * @property {(err: unknown, action?: string) => string} describeError - Handles 401 (signs out, or, while a draft is unsaved, keeps the views and asks for a new token) and 403 on writes (switches to read-only); returns the message to show.
  * @property {(hash: string, options?: { skipGuard?: boolean }) => void} navigate - Changes the route; skipGuard: the view has dealt with unsaved changes itself.
  */
 
@@ -44,6 +44,12 @@ let currentView = null;
 /** @type {string} */
 let currentViewName = '';
 let ignoreNextHashChange = false;
+/**
+ * The API refused the token (401) while a view held unsaved changes: the views are kept (the draft
+ * with them) and a new token is asked for in a dialog, instead of signing out.
+ */
+let sessionLost = false;
+let reauthOpen = false;
 let skipGuardOnce = false;
 let lastHash = location.hash;
 
@@ -88,6 +94,10 @@ const ctx = {
       return err instanceof Error ? err.message : String(err);
     }
     if (err.status === 401) {
+      if (principal && dirtyView()) {
+        keepDraftAndAskForToken(Boolean(action));
+        return `${action ? `Could not ${action}: y` : 'Y'}our session is no longer accepted (401): the token may have expired or been revoked. Sign in again; your unsaved changes are kept.`;
+      }
       signOut('Your session is no longer accepted (401): the token may have expired or been revoked. Sign in again.');
       return err.message;
     }
@@ -126,6 +136,17 @@ function renderBanner() {
   const error = status?.lastReloadError;
   /** @type {HTMLElement[]} */
   const banners = [];
+  if (sessionLost) {
+    banners.push(
+      h(
+        'div',
+        { class: 'banner banner-error', role: 'alert', id: 'session-lost' },
+        h('strong', {}, 'Your session is no longer accepted (401). '),
+        'The token may have expired or been revoked. Your unsaved changes are still here: sign in again to save them.',
+        h('div', { class: 'banner-actions' }, h('button', { type: 'button', class: 'button-primary', id: 'session-lost-signin', onclick: () => void reauthenticate() }, 'Sign in again'))
+      )
+    );
+  }
   if (principal?.authOff) {
     banners.push(h('div', { class: 'banner banner-warning', role: 'note' }, h('strong', {}, 'Admin authentication is off. '), 'Development setting (ADMIN_AUTH=off): anyone who can reach this service can change the rules.'));
   }
@@ -197,6 +218,79 @@ function routeParts() {
 
 /** @param {unknown} err @returns {boolean} The API refused the token (401) or its role (403). */
 const isAuthRefusal = (err) => err instanceof ApiError && (err.status === 401 || err.status === 403);
+
+/** @returns {View | null} A view holding unsaved changes (the current one or one kept in the background). */
+function dirtyView() {
+  return Object.values(views).find((v) => v.isDirty()) ?? null;
+}
+
+/**
+ * A 401 while a draft is unsaved: forget the refused token, keep every view, and ask for a new token
+ * (at once the first time; afterwards when the user acts, e.g. presses Save, not on background calls).
+ * @param {boolean} userAction
+ */
+function keepDraftAndAskForToken(userAction) {
+  const first = !sessionLost;
+  sessionLost = true;
+  setToken(null);
+  renderBanner();
+  if (first || userAction) {
+    void reauthenticate();
+  }
+}
+
+async function reauthenticate() {
+  if (reauthOpen) {
+    return;
+  }
+  reauthOpen = true;
+  try {
+    const values = await formDialog({
+      title: 'Sign in again',
+      intro: 'The service no longer accepts your token (401): it may have expired or been revoked. Your unsaved changes are kept. Paste a new token to go on.',
+      fields: [{ name: 'token', label: 'Admin token', type: 'password', hint: 'The API token or OIDC access token you were given.' }],
+      submitLabel: 'Sign in',
+      cancelLabel: 'Not now',
+      check: async (v) => {
+        try {
+          await resumeSession(v.token ?? '');
+          return null;
+        } catch (err) {
+          return signInMessage(err);
+        }
+      },
+    });
+    if (values) {
+      announce(`Signed in again as ${ctx.principal().name}. Your unsaved changes are kept: save them when ready.`, 'success');
+    }
+  } finally {
+    reauthOpen = false;
+  }
+}
+
+/**
+ * Takes a new token without dropping the views (and the drafts they hold).
+ * @param {string} token
+ */
+async function resumeSession(token) {
+  const res = await api('GET', 'status', { token });
+  setToken(token);
+  try {
+    principal = await resolvePrincipal(res.data);
+  } catch (err) {
+    setToken(null);
+    throw err;
+  }
+  status = res.data;
+  sessionLost = false;
+  renderHeader();
+  renderBanner();
+  try {
+    await currentView?.show(routeParts());
+  } catch (err) {
+    announce(ctx.describeError(err), 'error');
+  }
+}
 
 async function confirmLeave() {
   if (!currentView?.isDirty()) {
@@ -282,6 +376,7 @@ document.addEventListener('keydown', (event) => {
  */
 function signOut(message) {
   setToken(null);
+  sessionLost = false;
   principal = null;
   status = null;
   currentView = null;
@@ -391,8 +486,10 @@ async function signIn(token) {
     principal = { ...principal, authOff: true };
   }
   clearInterval(statusTimer);
+  sessionLost = false;
   statusTimer = setInterval(() => {
-    if (document.visibilityState === 'visible') {
+    // After a 401 with a draft kept, nothing is polled until a new token is given.
+    if (document.visibilityState === 'visible' && !sessionLost) {
       void refreshStatus();
     }
   }, 30_000);

@@ -71,8 +71,9 @@ export function confirmDialog(options) {
 }
 
 /**
- * A small form in a dialog.
- * @param {{ title: string, intro?: string, fields: { name: string, label: string, hint?: string, pattern?: string, required?: boolean, value?: string }[], submitLabel: string }} options
+ * A small form in a dialog. `check`, when given, runs on submit with the values; a message it returns
+ * is shown in the dialog, which stays open (e.g. a token the service refused).
+ * @param {{ title: string, intro?: string, fields: { name: string, label: string, hint?: string, pattern?: string, required?: boolean, value?: string, type?: 'text' | 'password' }[], submitLabel: string, cancelLabel?: string, check?: (values: Record<string, string>) => Promise<string | null> }} options
  * @returns {Promise<Record<string, string> | null>}
  */
 export function formDialog(options) {
@@ -84,7 +85,7 @@ export function formDialog(options) {
       const input = h('input', {
         id,
         name: f.name,
-        type: 'text',
+        type: f.type ?? 'text',
         required: f.required ?? true,
         autocomplete: 'off',
         spellcheck: false,
@@ -95,7 +96,7 @@ export function formDialog(options) {
       return { f, input, row: h('div', { class: 'form-row' }, h('label', { for: id }, f.label), input, f.hint ? h('p', { class: 'hint', id: hintId }, f.hint) : null) };
     });
     const error = h('p', { class: 'form-error', role: 'alert' });
-    const cancel = h('button', { type: 'button', class: 'button-secondary' }, 'Cancel');
+    const cancel = h('button', { type: 'button', class: 'button-secondary' }, options.cancelLabel ?? 'Cancel');
     const submit = h('button', { type: 'submit', class: 'button-primary' }, options.submitLabel);
     const form = h('form', { method: 'dialog', novalidate: true }, inputs.map((i) => i.row), error, h('div', { class: 'dialog-actions' }, cancel, submit));
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }, h('h2', { id: titleId }, options.title), options.intro ? h('p', {}, options.intro) : null, form);
@@ -109,8 +110,11 @@ export function formDialog(options) {
       }
       resolve(result);
     };
-    form.addEventListener('submit', (e) => {
+    form.addEventListener('submit', async (e) => {
       e.preventDefault();
+      if (submit.disabled) {
+        return;
+      }
       const invalid = inputs.find((i) => !i.input.checkValidity());
       if (invalid) {
         error.textContent = `${invalid.f.label}: ${invalid.f.hint ?? 'please fill this in'}`;
@@ -118,7 +122,22 @@ export function formDialog(options) {
         invalid.input.focus();
         return;
       }
-      close(Object.fromEntries(inputs.map((i) => [i.f.name, i.input.value.trim()])));
+      const values = Object.fromEntries(inputs.map((i) => [i.f.name, i.input.value.trim()]));
+      if (options.check) {
+        submit.disabled = true;
+        error.textContent = '';
+        const problem = await options.check(values).catch((/** @type {unknown} */ err) => (err instanceof Error ? err.message : String(err)));
+        submit.disabled = false;
+        if (problem) {
+          error.textContent = problem;
+          const first = inputs[0]?.input;
+          first?.setAttribute('aria-invalid', 'true');
+          first?.focus();
+          first?.select();
+          return;
+        }
+      }
+      close(values);
     });
     cancel.addEventListener('click', () => close(null));
     dialog.addEventListener('cancel', (e) => {
