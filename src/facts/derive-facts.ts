@@ -15,8 +15,14 @@ export interface DraftOrderInput {
   readonly resource: MedicationRequest;
   /** Reference used when the draft has no id, e.g. "MedicationRequest/#2" (its position in the bundle). */
   readonly fallbackRef: string;
-  /** False for drafts that are only context (order-select's unselected orders). */
+  /** False for drafts that are only context (order-select's unselected orders), and for ending ones. */
   readonly evaluate: boolean;
+  /**
+   * The session stops, cancels or voids this order (status stopped, cancelled or entered-in-error: an EHR may
+   * send the order being discontinued among the drafts on re-sign). It is not checked as an order being started,
+   * and neither it nor the record's copy of it counts beside the other orders.
+   */
+  readonly ending?: boolean;
 }
 
 /**
@@ -48,11 +54,14 @@ function dropSuperseded(active: MedicationFact[]): void {
 export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderInput[], classifier: Classifier, now: Date): Facts {
   const conditions = conditionFacts((record.resources.get('Condition') ?? []) as Condition[], now);
   const hasDepression = conditions.some((c) => c.group === 'depression');
-  const draftFacts = drafts.map((d) => ({
+  const toFact = (d: DraftOrderInput): { input: DraftOrderInput; fact: MedicationFact } => ({
     input: d,
     fact: toMedicationFact(d.resource, 'draft-order', record, classifier, d.fallbackRef, hasDepression),
-  }));
+  });
+  const draftFacts = drafts.filter((d) => d.ending !== true).map(toFact);
   const draftByRef = new Map(draftFacts.map((d) => [d.fact.ref, d.fact]));
+  // Orders this session ends: the record's copy of one (the same order, still active there) leaves the list.
+  const endingByRef = new Map(drafts.filter((d) => d.ending === true).map((d) => toFact(d).fact).map((f) => [f.ref, f]));
   const active: MedicationFact[] = [];
   const add = (type: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration', kind: MedicationFact['kind']): void => {
     const list = (record.resources.get(type) ?? []) as (MedicationRequest | MedicationStatement | MedicationAdministration)[];
@@ -63,7 +72,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
       const fact = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression);
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.
       // Only when it is that same therapy: an id shared by chance must not hide another drug.
-      const draft = draftByRef.get(fact.ref);
+      const draft = draftByRef.get(fact.ref) ?? endingByRef.get(fact.ref);
       if (!(draft && sameTherapy(draft, fact))) {
         active.push(fact);
       }

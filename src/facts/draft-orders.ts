@@ -1,10 +1,17 @@
 /**
- * Which draft orders a hook call evaluates: MedicationRequests chosen by resourceType alone (no
- * reliance on Bundle.type or status "draft"); for order-select only the selections, the other drafts
- * being context. Shared by the hook pipeline and the rules `explain` tool so they cannot drift apart.
+ * Which draft orders a hook call evaluates: MedicationRequests chosen by resourceType (no reliance on
+ * Bundle.type or status "draft"), except those the session ends (stopped, cancelled, entered in error); for
+ * order-select only the selections, the other drafts being context. Shared by the hook pipeline and the rules `explain` tool so they cannot drift apart.
  */
 import type { Bundle, MedicationRequest } from '@medplum/fhirtypes';
 import type { DraftOrderInput } from './derive-facts.ts';
+
+/**
+ * Statuses of a draft that the session is ending rather than starting: order-sign also fires on re-sign, when the
+ * EHR may send the order being discontinued (stopped, cancelled) or voided (entered-in-error) among the drafts.
+ * Such a draft is not checked, and does not count beside the others (derive-facts.ts).
+ */
+const ENDING_STATUSES: ReadonlySet<string> = new Set(['stopped', 'cancelled', 'entered-in-error']);
 
 /**
  * @param draftOrders - context.draftOrders.
@@ -22,6 +29,10 @@ export function selectDraftOrders(draftOrders: Bundle, selections?: readonly str
     // Drafts without an id get a reference no prefetched resource can have (those use "#<index>"). An id that is
     // not text counts as none: an object one (`{"toString":1}`) threw in the template string, a 500.
     const ref = typeof resource.id === 'string' && resource.id !== '' ? `MedicationRequest/${resource.id}` : `MedicationRequest/#draft-${i}`;
+    if (ENDING_STATUSES.has(typeof resource.status === 'string' ? resource.status.trim().toLowerCase() : '')) {
+      out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: false, ending: true });
+      return;
+    }
     out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: selected ? selected.has(ref) : true });
   });
   return out;

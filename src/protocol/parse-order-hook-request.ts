@@ -221,7 +221,8 @@ function parseSelections(value: unknown, draftOrders: Bundle): string[] {
   const known = new Set(
     (draftOrders.entry ?? []).flatMap((e) => {
       const r = isObject(e) ? e.resource : undefined;
-      return isObject(r) && typeof r.resourceType === 'string' && typeof r.id === 'string' ? [`${r.resourceType}/${r.id}`] : [];
+      // An empty id names no order ("MedicationRequest/" would select nothing, and the call would answer no cards).
+      return isObject(r) && typeof r.resourceType === 'string' && typeof r.id === 'string' && r.id !== '' ? [`${r.resourceType}/${r.id}`] : [];
     })
   );
   const missing = value.filter((v) => !known.has(v));
