@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MedicationRequest } from '@medplum/fhirtypes';
+import { engineFactsFor } from '../facts/index.ts';
 import type { OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition, RuleHit, RuleSuggestion } from '../engine/index.ts';
 import type { Action, Card, Suggestion } from '../protocol/types.ts';
@@ -61,11 +62,14 @@ export function buildOrderCards(
       });
     })
   );
+  // Rescue naloxone already active or ordered in this session (the fact naloxone-co-prescribe checks): no card
+  // offers to order another kit.
+  const hasRescueNaloxone = engineFactsFor({ patient, orders: [order], gaps: [] }, order).hasRescueNaloxone;
   return fired
     .filter((f) => !replaced.has(f.rule.id))
     .sort((a, b) => RANK[b.hit.indicator] - RANK[a.hit.indicator] || (b.rule.priority ?? 50) - (a.rule.priority ?? 50) || a.rule.id.localeCompare(b.rule.id))
     .map(({ hit, rule }) => ({
-      card: buildCard(rule, hit, order, patient, context),
+      card: buildCard(rule, hit, order, patient, context, hasRescueNaloxone),
       ruleId: rule.id,
       orderRef: order.order.ref,
       interactingRefs: interactingMeds(rule, order).map((m) => m.ref),
@@ -92,10 +96,10 @@ export function dropMirroredCards<T extends BuiltCard>(cards: readonly T[]): T[]
   return kept;
 }
 
-function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patient: PatientFacts, context: CardContext): Card {
+function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patient: PatientFacts, context: CardContext, hasRescueNaloxone: boolean): Card {
   const view = cardView(rule, order, patient);
   const detail = [`**Draft order:** ${view.order ?? ''}`, renderTemplate(rule.card.detail, view)].join('\n\n');
-  const suggestions = (rule.card.suggestions ?? []).flatMap((s) => buildSuggestion(s, order, context));
+  const suggestions = (rule.card.suggestions ?? []).filter((s) => !(s.kind === 'order-naloxone' && hasRescueNaloxone)).flatMap((s) => buildSuggestion(s, order, context));
   const overrideReasons = (rule.card.overrideReasons ?? []).map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
   const [primary] = rule.evidence;
   return {

@@ -200,3 +200,30 @@ describe('CGH-01: an opioid cough medicine with a sedative never hides another o
     expect(recommended.flatMap((s) => s.actions ?? []).map((a) => a.resourceId)).toEqual(['MedicationRequest/draft-tussionex']);
   });
 });
+
+describe('NX-01 / MME-01: naloxone is offered only when none is on file ("no naloxone-only product active"; override "Already has naloxone")', () => {
+  const naloxoneOrders = (all: readonly Card[]) => all.flatMap((c) => (c.suggestions ?? []).filter((s) => (s.actions ?? []).some((a) => a.type === 'create')));
+  const asksForNaloxone = /\b(offer|prescribe|consider|order) naloxone\b/i;
+
+  it('oxycodone 90 MME/day with an active Narcan kit: the high-MME card neither recommends ordering naloxone nor says "offer naloxone"', async () => {
+    const all = await cards('rules/naloxone-co-prescribe/oxycodone-90-mme-with-active-narcan.json');
+    expect(ofRule(all, 'opioid-high-mme').map((c) => c.indicator)).toEqual(['warning']);
+    expect(naloxoneOrders(all)).toEqual([]);
+    for (const c of all) {
+      expect(`${c.summary}\n${c.detail}`, c.source.topic?.code).not.toMatch(asksForNaloxone);
+    }
+  });
+
+  it('Suboxone with alprazolam and an active Narcan kit: the opioid use disorder card does not offer a second kit', async () => {
+    const all = await cards('rules/moud-benzodiazepine/suboxone-draft-alprazolam-active-narcan.json');
+    expect(ofRule(all, 'moud-benzodiazepine').map((c) => c.indicator)).toEqual(['info']);
+    expect(naloxoneOrders(all)).toEqual([]);
+  });
+
+  it('without naloxone on file the naloxone order is still offered, once', async () => {
+    for (const name of ['rules/opioid-high-mme/oxycodone-10mg-every-4h-90-mme.json', 'rules/moud-benzodiazepine/suboxone-draft-with-active-alprazolam.json']) {
+      const orders = naloxoneOrders(await cards(name));
+      expect(orders.map((s) => s.isRecommended), name).toEqual([true]);
+    }
+  });
+});
