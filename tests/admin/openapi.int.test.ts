@@ -134,6 +134,19 @@ describe('real responses conform to docs/openapi.json', () => {
     expect(badFeedback.status).toBe(400);
     conforms('post', '/cds-services/{id}/feedback', badFeedback);
 
+    // Every /cds-services path is behind the body limit and the rate limit: 413 and 429 on feedback and discovery too.
+    const small = await createTestApp({ config: { maxBodyBytes: 1_000, rateLimitPerMinute: 2 } });
+    const big = await request(small.app).post(`${ORDER_SIGN}/feedback`).send({ feedback: [{ card: 'x'.repeat(2_000), outcome: 'accepted' }] });
+    expect(big.status).toBe(413);
+    conforms('post', '/cds-services/{id}/feedback', big);
+    const discovery = [];
+    for (let i = 0; i < 3; i++) discovery.push(await request(small.app).get('/cds-services'));
+    expect(discovery.at(-1)?.status).toBe(429);
+    conforms('get', '/cds-services', discovery.at(-1)!);
+    const limited = await request(small.app).post(`${ORDER_SIGN}/feedback`).send({ feedback: [] });
+    expect(limited.status).toBe(429);
+    conforms('post', '/cds-services/{id}/feedback', limited);
+
     // With CDS client authentication on: a bare 401.
     const keys = await generateDevKeys('https://ehr.hospital.test');
     const verifier = await createCdsJwtVerifier({ clients: [devTrustedClient(keys)], replayStore: createMemoryReplayStore() });
