@@ -227,3 +227,22 @@ describe('NX-01 / MME-01: naloxone is offered only when none is on file ("no nal
     }
   });
 });
+
+describe('an opioid for a patient with alcohol use disorder and no sedating medicine: no card claims a second medicine, and no two cards disagree', () => {
+  it('tramadol for a 72-year-old with COPD and alcohol dependence', async () => {
+    const all = await cards('rules/opioid-cns-depressant/tramadol-alcohol-use-disorder-copd-72.json');
+    const [card, ...rest] = ofRule(all, 'opioid-cns-depressant');
+    expect(rest).toEqual([]);
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toMatch(/alcohol/);
+    expect(card?.summary).not.toMatch(/an opioid with another sedating medicine/);
+    expect(card?.detail).not.toMatch(/both medicines|^- Start gabapentinoids/m);
+    // The new-start card would say "no other opioid or sedating medicine active" beside it.
+    expect(ofRule(all, 'opioid-new-start-copd-older-adult')).toEqual([]);
+  });
+
+  it('with a gabapentinoid the advice on starting it low is still there', async () => {
+    const [card] = ofRule(await cards('rules/naloxone-co-prescribe/morphine-er-with-gabapentin.json'), 'opioid-cns-depressant');
+    expect(card?.detail).toContain('If a gabapentinoid is involved, start it at a low dose and adjust for kidney function.');
+  });
+});
