@@ -2,7 +2,8 @@
  * The rules console in headless Chromium (Debian's, see console-support/browser.ts): an unsaved rule
  * draft is never thrown away without the editor being asked (console review, findings 1 to 3):
  * an expired or revoked token (401) on Save or on the status poll keeps the draft and asks for a new
- * token.
+ * token; a draft kept while Analytics is shown is guarded like the open rule's (the Rules link goes
+ * back to it; another route, Sign out, closing or reloading the tab ask first).
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -46,11 +47,16 @@ describe.skipIf(missing !== null && !inCi)('rules console: unsaved drafts are ke
 
   const editorText = (page: Page): Promise<string> => page.locator('#rule-editor').inputValue();
 
-  /** Types a new "version" value into the editor (a real edit: input events, the draft is dirty); returns the new text. */
-  async function editVersion(page: Page, version: string): Promise<string> {
+  /**
+   * Types a new "version" into the editor, the patch number one higher (a real edit: input events, the
+   * draft is dirty); returns the new text and version.
+   */
+  async function bumpVersion(page: Page): Promise<{ draft: string; version: string }> {
     const text = await editorText(page);
     const start = text.indexOf('"version": "') + '"version": "'.length;
     const end = text.indexOf('"', start);
+    const [major, minor, patch] = text.slice(start, end).split('.').map(Number);
+    const version = `${major}.${minor}.${(patch ?? 0) + 1}`;
     await page.locator('#rule-editor').evaluate(
       (el, [s, e]) => {
         const textarea = el as unknown as TextArea;
@@ -61,7 +67,7 @@ describe.skipIf(missing !== null && !inCi)('rules console: unsaved drafts are ke
     );
     await page.keyboard.type(version);
     await see.visible(page.locator('#dirty-flag'));
-    return editorText(page);
+    return { draft: await editorText(page), version };
   }
 
   /** From now on the service refuses the token, as it does once an OIDC token has expired. */
@@ -81,7 +87,7 @@ describe.skipIf(missing !== null && !inCi)('rules console: unsaved drafts are ke
     const page = await newPage(pageErrors);
     await signIn(page);
     await openRule(page, 'opioid-high-mme');
-    const draft = await editVersion(page, '1.2.1');
+    const { draft, version } = await bumpVersion(page);
 
     await refuseToken(page);
     await page.keyboard.press('Control+s');
@@ -103,7 +109,7 @@ describe.skipIf(missing !== null && !inCi)('rules console: unsaved drafts are ke
     await page.locator('#rule-editor').focus();
     await page.keyboard.press('Control+s');
     await see.liveStatus(page).toContain('Saved opioid-high-mme');
-    expect(await storedRuleVersion('opioid-high-mme')).toBe('1.2.1');
+    expect(await storedRuleVersion('opioid-high-mme')).toBe(version);
     expect(pageErrors).toEqual([]);
   });
 
@@ -112,7 +118,7 @@ describe.skipIf(missing !== null && !inCi)('rules console: unsaved drafts are ke
     await page.clock.install();
     await signIn(page);
     await openRule(page, 'opioid-benzodiazepine');
-    const draft = await editVersion(page, '1.4.1');
+    const { draft } = await bumpVersion(page);
 
     await refuseToken(page);
     await page.clock.fastForward(31_000); // the 30 s status poll
@@ -136,6 +142,58 @@ describe.skipIf(missing !== null && !inCi)('rules console: unsaved drafts are ke
     await signInAgainDialog(page).getByRole('button', { name: 'Sign in' }).click();
     await signInAgainDialog(page).waitFor({ state: 'detached' });
     expect(await editorText(page)).toBe(draft);
+  });
+
+  it('a draft kept while Analytics is shown: the Rules link goes back to it; another route, Sign out or closing the tab asks first', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await openRule(page, 'opioid-benzodiazepine');
+    const { draft } = await bumpVersion(page);
+    const discardDialog = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+    const toAnalytics = async (): Promise<void> => {
+      await page.getByRole('link', { name: 'Analytics' }).click();
+      await page.waitForURL('**/admin/#/analytics');
+      await page.locator('#analytics-stats').waitFor();
+    };
+
+    // The header's "Rules" link goes back to the rule and its draft, without asking.
+    await toAnalytics();
+    await page.getByRole('link', { name: 'Rules' }).click();
+    await page.waitForURL('**/admin/#/rules/opioid-benzodiazepine');
+    await see.visible(page.locator('#dirty-flag'));
+    expect(await editorText(page)).toBe(draft);
+    expect(await discardDialog.count()).toBe(0);
+
+    // The bare rule list, or another rule (a rule link in the Analytics table), would discard it: asked.
+    for (const hash of ['#/rules', '#/rules/opioid-high-mme']) {
+      await toAnalytics();
+      await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+      await see.visible(discardDialog);
+      await discardDialog.getByRole('button', { name: 'Keep editing' }).click();
+      await page.waitForURL('**/admin/#/analytics');
+      await page.getByRole('link', { name: 'Rules' }).click();
+      await page.waitForURL('**/admin/#/rules/opioid-benzodiazepine');
+      await see.visible(page.locator('#dirty-flag'));
+      expect(await editorText(page)).toBe(draft);
+    }
+
+    // Sign out from Analytics asks.
+    await toAnalytics();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await see.visible(discardDialog);
+    await discardDialog.getByRole('button', { name: 'Keep editing' }).click();
+    expect(await page.locator('#token-input').count()).toBe(0);
+
+    // Closing or reloading the tab from Analytics gets the browser's leave-page prompt.
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.type());
+      void d.dismiss();
+    });
+    await page.mouse.click(5, 400); // Chromium shows the prompt only after a user gesture
+    await page.close({ runBeforeUnload: true });
+    await expect.poll(() => dialogs).toContain('beforeunload');
+    expect(page.isClosed()).toBe(false);
   });
 
   it('a 401 with nothing unsaved still signs out', async () => {

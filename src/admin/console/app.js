@@ -37,7 +37,7 @@ let status = null;
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let statusTimer;
 /**
- * @typedef {{ el: HTMLElement, show(route: string[]): Promise<void> | void, isDirty(): boolean, save?(): void, focusFilter?(): void }} View
+ * @typedef {{ el: HTMLElement, show(route: string[]): Promise<void> | void, isDirty(): boolean, save?(): void, focusFilter?(): void, openRule?(): { id: string, isNew: boolean } | null }} View
  */
 /** @type {View | null} */
 let currentView = null;
@@ -172,13 +172,16 @@ function renderHeader() {
     return;
   }
   const route = routeParts();
+  // From Analytics, "Rules" goes back to the rule left open there (and its draft), not to the bare list.
+  const open = route[0] === 'analytics' ? views.rules?.openRule?.() : null;
+  const rulesHref = open ? (open.isNew ? '#/new' : `#/rules/${encodeURIComponent(open.id)}`) : '#/rules';
   const navLink = (/** @type {string} */ href, /** @type {string} */ label, /** @type {boolean} */ current) =>
     h('a', { href, class: `nav-link${current ? ' is-current' : ''}`, ...(current ? { 'aria-current': 'page' } : {}) }, label);
   const version = status?.ruleSetVersion;
   replace(
     header,
     h('div', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'Rx'), h('span', {}, 'CDS rules console')),
-    h('nav', { class: 'main-nav', 'aria-label': 'Main' }, navLink('#/rules', 'Rules', route[0] !== 'analytics'), navLink('#/analytics', 'Analytics', route[0] === 'analytics')),
+    h('nav', { class: 'main-nav', 'aria-label': 'Main' }, navLink(rulesHref, 'Rules', route[0] !== 'analytics'), navLink('#/analytics', 'Analytics', route[0] === 'analytics')),
     h(
       'div',
       { class: 'header-status' },
@@ -292,13 +295,19 @@ async function resumeSession(token) {
   }
 }
 
+/**
+ * Asks before unsaved changes are lost; the draft may be in a view kept in the background (the rules
+ * view while Analytics is shown).
+ */
 async function confirmLeave() {
-  if (!currentView?.isDirty()) {
+  const dirty = dirtyView();
+  if (!dirty) {
     return true;
   }
+  const open = dirty.openRule?.();
   return confirmDialog({
     title: 'Discard unsaved changes?',
-    body: ['The rule you are editing has changes that are not saved. They will be lost.'],
+    body: [open && !open.isNew ? `Your changes to ${open.id} are not saved. They will be lost.` : 'The rule you are editing has changes that are not saved. They will be lost.'],
     confirmLabel: 'Discard changes',
     cancelLabel: 'Keep editing',
     danger: true,
@@ -337,8 +346,9 @@ window.addEventListener('hashchange', async () => {
   const target = location.hash;
   const skipGuard = skipGuardOnce;
   skipGuardOnce = false;
-  // Drafts survive a visit to Analytics (views are kept); only opening another rule discards them.
-  if (!skipGuard && routeParts()[0] !== 'analytics' && currentView?.isDirty() && !(await confirmLeave())) {
+  // Drafts survive a visit to Analytics (views are kept) and going back to their rule; any other
+  // route (the bare list, another rule, a new rule) discards them, so it asks first.
+  if (!skipGuard && !keepsDraft(routeParts()) && !(await confirmLeave())) {
     ignoreNextHashChange = true;
     location.hash = lastHash;
     return;
@@ -347,8 +357,14 @@ window.addEventListener('hashchange', async () => {
   await route();
 });
 
+/** @param {string[]} parts @returns {boolean} Whether this route keeps the rules view's draft. */
+function keepsDraft(parts) {
+  const open = views.rules?.openRule?.();
+  return parts[0] === 'analytics' || (open ? (open.isNew ? parts[0] === 'new' : parts[0] === 'rules' && parts[1] === open.id) : false);
+}
+
 window.addEventListener('beforeunload', (event) => {
-  if (currentView?.isDirty()) {
+  if (dirtyView()) {
     event.preventDefault();
   }
 });

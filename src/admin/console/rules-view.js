@@ -927,6 +927,7 @@ export function createRulesView(ctx) {
       renderList();
     },
     isDirty,
+    openRule: () => (current ? { id: current.id, isNew: current.isNew } : null),
     save: () => void save(),
     focusFilter: () => filterInput.focus(),
   };
