@@ -246,3 +246,21 @@ describe('an opioid for a patient with alcohol use disorder and no sedating medi
     expect(card?.detail).toContain('If a gabapentinoid is involved, start it at a low dose and adjust for kidney function.');
   });
 });
+
+describe('CNS-03 with opioid use disorder treatment (clinical-evidence.md 2.2: never suggest discontinuing buprenorphine or methadone)', () => {
+  it('Suboxone ordered for a 70-year-old on lorazepam and gabapentin: no "deprescribe one" card on the Suboxone, only the card that says not to withhold it', async () => {
+    const all = await cards('rules/cns-depressants-older-adult/suboxone-draft-lorazepam-gabapentin-age-70.json');
+    expect(ofRule(all, 'cns-depressants-older-adult')).toEqual([]);
+    expect(ofRule(all, 'moud-benzodiazepine').map((c) => c.indicator)).toEqual(['info']);
+    for (const c of all) {
+      expect(`${c.summary}\n${c.detail}`, c.source.topic?.code).not.toMatch(/deprescribe/i);
+    }
+  });
+
+  it('lorazepam ordered for a 77-year-old on Suboxone and baclofen: the count card lists the Suboxone and says it is not the one to stop', async () => {
+    const [card] = ofRule(await cards('rules/cns-depressants-older-adult/lorazepam-with-suboxone-and-baclofen-age-77.json'), 'cns-depressants-older-adult');
+    expect(card?.indicator).toBe('warning');
+    expect(card?.detail).toMatch(/- Suboxone/);
+    expect(card?.detail).toContain('Buprenorphine or methadone for opioid use disorder counts here but is not the one to stop');
+  });
+});
