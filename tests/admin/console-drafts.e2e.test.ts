@@ -3,7 +3,8 @@
  * draft is never thrown away without the editor being asked (console review, findings 1 to 3):
  * an expired or revoked token (401) on Save or on the status poll keeps the draft and asks for a new
  * token; a draft kept while Analytics is shown is guarded like the open rule's (the Rules link goes
- * back to it; another route, Sign out, closing or reloading the tab ask first).
+ * back to it; another route, Sign out, closing or reloading the tab ask first); "+ New rule" asks before
+ * its template replaces a draft.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -194,6 +195,31 @@ describe.skipIf(missing !== null && !inCi)('rules console: unsaved drafts are ke
     await page.close({ runBeforeUnload: true });
     await expect.poll(() => dialogs).toContain('beforeunload');
     expect(page.isClosed()).toBe(false);
+  });
+
+  it('"+ New rule" asks before it replaces unsaved changes', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await openRule(page, 'opioid-high-mme');
+    const { draft } = await bumpVersion(page);
+    const discardDialog = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+
+    await page.locator('#new-rule-button').click();
+    await see.visible(discardDialog);
+    expect(await page.getByRole('dialog', { name: 'New rule' }).count()).toBe(0);
+    await discardDialog.getByRole('button', { name: 'Keep editing' }).click();
+    expect(page.url()).toMatch(/#\/rules\/opioid-high-mme$/);
+    expect(await editorText(page)).toBe(draft);
+
+    // Agreeing to discard goes on to the new rule.
+    await page.locator('#new-rule-button').click();
+    await discardDialog.getByRole('button', { name: 'Discard changes' }).click();
+    const form = page.getByRole('dialog', { name: 'New rule' });
+    await form.getByLabel('Rule id').fill('opioid-probe-new');
+    await form.getByLabel('Title').fill('Probe');
+    await form.getByRole('button', { name: 'Create draft' }).click();
+    await page.waitForURL('**/admin/#/new');
+    await see.text(page.locator('#rule-title')).toContain('New rule: Probe');
   });
 
   it('a 401 with nothing unsaved still signs out', async () => {

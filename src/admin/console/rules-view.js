@@ -850,6 +850,19 @@ export function createRulesView(ctx) {
       announce('Creating rules needs the editor role; you are signed in as a viewer.', 'error');
       return;
     }
+    // The new rule's template replaces the editor's content (and the route guard is skipped below).
+    if (isDirty()) {
+      const discard = await confirmDialog({
+        title: 'Discard unsaved changes?',
+        body: [current && !current.isNew ? `Your changes to ${current.id} are not saved. They will be lost.` : 'The new rule you are writing is not saved yet. It will be lost.'],
+        confirmLabel: 'Discard changes',
+        cancelLabel: 'Keep editing',
+        danger: true,
+      });
+      if (!discard) {
+        return;
+      }
+    }
     const values = await formDialog({
       title: 'New rule',
       intro: 'The rule starts disabled, so it shows nothing to clinicians until you enable it.',
