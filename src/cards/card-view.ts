@@ -69,14 +69,21 @@ function capped(lines: readonly string[]): string[] {
   return lines.length <= MAX_LISTED ? [...lines] : [...lines.slice(0, MAX_LISTED), `- and ${lines.length - MAX_LISTED} more (see the medication list)`];
 }
 
-function list(meds: readonly MedicationFact[], empty: string): string {
+/**
+ * @param meds - Medicines to list.
+ * @param empty - The line shown when there are none.
+ * @param self - The order the card is about, when it is in the list: named "this order", not as another
+ *   unsigned order of the session (which sent readers looking for a duplicate order).
+ */
+function list(meds: readonly MedicationFact[], empty: string, self?: MedicationFact): string {
   if (meds.length === 0) {
     return `- ${empty}`;
   }
-  // Orders being signed in this session first: they are what the clinician can still change, and must
-  // never be the ones counted in "and N more".
-  const ordered = meds.length > MAX_LISTED ? [...meds.filter((m) => m.kind === 'draft-order'), ...meds.filter((m) => m.kind !== 'draft-order')] : meds;
-  return capped(ordered.map((m) => `- ${ehr(m.display)} (${describeSource(m)})`)).join('\n');
+  // The order itself, then the other orders being signed in this session: they are what the clinician can
+  // still change, and must never be the ones counted in "and N more".
+  const rank = (m: MedicationFact): number => (m === self ? 0 : m.kind === 'draft-order' ? 1 : 2);
+  const ordered = meds.length > MAX_LISTED ? [...meds].sort((a, b) => rank(a) - rank(b)) : meds;
+  return capped(ordered.map((m) => `- ${ehr(m.display)} (${m === self ? 'this order' : describeSource(m)})`)).join('\n');
 }
 
 /** The patient's medications from the group of `interactingClasses` the draft order is not in. */
@@ -191,7 +198,7 @@ export function cardView(rule: RuleDefinition, order: OrderFacts, patient: Patie
     riskFactors: riskFactors(rule, order, patient),
     mmeBreakdown: mmeBreakdown(order),
     totalMme: totalMme(order),
-    cnsDrugs: list(order.cnsDrugs.map((m) => (m === order.order ? { ...m, kind: 'draft-order' as const } : m)), 'none'),
+    cnsDrugs: list(order.cnsDrugs, 'none', order.order),
     ketamineTiming: ketamineTiming(order),
     overdoseSigns: OVERDOSE_SIGNS,
   };
