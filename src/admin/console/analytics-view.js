@@ -58,6 +58,11 @@ export function barChart(stats) {
   return root;
 }
 
+/** Snoozes shown at first, and added by each "Show more". */
+const SNOOZE_PAGE = 100;
+/** The most `GET snoozes` answers in one call (its `limit`, docs/admin-api.md); newest first. */
+const SNOOZE_API_MAX = 1000;
+
 /** @param {number | undefined} rate */
 const pct = (rate) => (typeof rate === 'number' && Number.isFinite(rate) ? `${Math.round(rate * 100)}%` : '–');
 
@@ -77,6 +82,11 @@ export function createAnalyticsView(ctx) {
   const statsBox = h('div', { class: 'analytics-stats', id: 'analytics-stats' });
   const activeOnly = h('input', { type: 'checkbox', id: 'snoozes-active', checked: true });
   const snoozeBox = h('div', { class: 'snoozes', id: 'snoozes' });
+  const snoozeRule = h('select', { id: 'snoozes-rule' }, h('option', { value: '' }, 'All rules'));
+  /** How many snoozes to show (the newest first); "Show more" raises it. */
+  let snoozeWant = SNOOZE_PAGE;
+  /** @type {Set<string>} */
+  const knownRuleIds = new Set();
   const form = h(
     'form',
     { class: 'analytics-controls', 'aria-label': 'Period' },
@@ -92,7 +102,12 @@ export function createAnalyticsView(ctx) {
     h(
       'section',
       { class: 'card-section', 'aria-labelledby': 'snoozes-title' },
-      h('div', { class: 'section-head' }, h('h2', { id: 'snoozes-title' }, 'Snoozes'), h('label', { for: 'snoozes-active', class: 'checkbox-label' }, activeOnly, ' Active only')),
+      h(
+        'div',
+        { class: 'section-head' },
+        h('h2', { id: 'snoozes-title' }, 'Snoozes'),
+        h('div', { class: 'snooze-filters' }, h('label', { for: 'snoozes-rule' }, 'Rule'), snoozeRule, h('label', { for: 'snoozes-active', class: 'checkbox-label' }, activeOnly, ' Active only'))
+      ),
       h('p', { class: 'muted small' }, 'A snooze hides one rule for one patient after a clinician chose an override reason that snoozes. Lifting it makes the card show again at the next order.'),
       snoozeBox
     )
@@ -101,7 +116,37 @@ export function createAnalyticsView(ctx) {
     e.preventDefault();
     void loadStats();
   });
-  activeOnly.addEventListener('change', () => void loadSnoozes());
+  const refilter = () => {
+    snoozeWant = SNOOZE_PAGE;
+    void loadSnoozes();
+  };
+  activeOnly.addEventListener('change', refilter);
+  snoozeRule.addEventListener('change', refilter);
+
+  /** @param {Iterable<string>} ids Adds rule ids to the rule filter, keeping the choice. */
+  function addRuleOptions(ids) {
+    const before = knownRuleIds.size;
+    for (const id of ids) {
+      if (id) {
+        knownRuleIds.add(id);
+      }
+    }
+    if (knownRuleIds.size === before && snoozeRule.options.length > 1) {
+      return;
+    }
+    const chosen = snoozeRule.value;
+    replace(snoozeRule, h('option', { value: '' }, 'All rules'), [...knownRuleIds].sort().map((id) => h('option', { value: id }, id)));
+    snoozeRule.value = chosen;
+  }
+
+  async function loadRuleIds() {
+    try {
+      const res = await api('GET', 'rules');
+      addRuleOptions((Array.isArray(res.data?.rules) ? res.data.rules : []).map((/** @type {{ id: string }} */ r) => String(r.id)));
+    } catch {
+      // The filter still offers the rules seen among the snoozes.
+    }
+  }
 
   /** @param {unknown} err @param {string} what */
   const unavailable = (err, what) =>
@@ -167,16 +212,58 @@ export function createAnalyticsView(ctx) {
   async function loadSnoozes() {
     snoozeBox.setAttribute('aria-busy', 'true');
     try {
-      const res = await api('GET', `snoozes${activeOnly.checked ? '?active=true' : ''}`);
-      const snoozes = Array.isArray(res.data) ? res.data : Array.isArray(res.data?.snoozes) ? res.data.snoozes : [];
+      // One more than shown tells whether the list goes on (the API gives no total).
+      const query = new URLSearchParams();
+      if (activeOnly.checked) {
+        query.set('active', 'true');
+      }
+      if (snoozeRule.value) {
+        query.set('ruleId', snoozeRule.value);
+      }
+      query.set('limit', String(Math.min(snoozeWant + 1, SNOOZE_API_MAX)));
+      const res = await api('GET', `snoozes?${query}`);
+      /** @type {any[]} */
+      const all = Array.isArray(res.data) ? res.data : Array.isArray(res.data?.snoozes) ? res.data.snoozes : [];
+      addRuleOptions(all.map((s) => String(s.ruleId ?? '')));
+      const more = all.length > snoozeWant;
+      const mayBeMore = !more && snoozeWant >= SNOOZE_API_MAX && all.length >= SNOOZE_API_MAX;
+      const snoozes = all.slice(0, snoozeWant);
+      const forRule = snoozeRule.value ? ` of ${snoozeRule.value}` : '';
+      const kind = activeOnly.checked ? 'active snoozes' : 'snoozes';
       if (snoozes.length === 0) {
-        replace(snoozeBox, h('p', { class: 'muted' }, activeOnly.checked ? 'No active snoozes.' : 'No snoozes.'));
+        replace(snoozeBox, h('p', { class: 'muted' }, `No ${kind}${forRule}.`));
         return;
       }
+      const count =
+        more || mayBeMore
+          ? h(
+              'div',
+              { class: 'note snooze-more', id: 'snoozes-count', tabindex: -1 },
+              h('strong', {}, `Showing the newest ${snoozes.length} ${kind}${forRule}; there ${more ? 'are' : 'may be'} more. `),
+              snoozeRule.value ? null : 'Filter by rule to find older ones. ',
+              more && snoozeWant < SNOOZE_API_MAX
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'button-secondary button-small',
+                      id: 'snoozes-more',
+                      onclick: () => {
+                        snoozeWant = Math.min(snoozeWant + SNOOZE_PAGE, SNOOZE_API_MAX);
+                        // The list is redrawn: keep the keyboard where it was.
+                        void loadSnoozes().then(() => (document.getElementById('snoozes-more') ?? document.getElementById('snoozes-count'))?.focus());
+                      },
+                    },
+                    `Show ${Math.min(SNOOZE_PAGE, SNOOZE_API_MAX - snoozeWant)} more`
+                  )
+                : null
+            )
+          : h('p', { class: 'muted small', id: 'snoozes-count' }, `${snoozes.length} ${snoozes.length === 1 ? kind.replace(/s$/, '') : kind}${forRule}.`);
       const canEdit = ctx.canEdit();
       const now = Date.now();
       replace(
         snoozeBox,
+        count,
         h(
           'table',
           { class: 'data-table' },
@@ -241,7 +328,7 @@ export function createAnalyticsView(ctx) {
   return {
     el,
     async show() {
-      await Promise.all([loadStats(), loadSnoozes()]);
+      await Promise.all([loadStats(), loadSnoozes(), loadRuleIds()]);
     },
     isDirty: () => false,
   };
