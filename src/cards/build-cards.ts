@@ -13,6 +13,7 @@ import type { Action, Card, Suggestion } from '../protocol/types.ts';
 import { cardView, clipText, interactingMeds } from './card-view.ts';
 import { OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM, SOURCE_LABEL } from './codes.ts';
 import { renderTemplate } from './markdown.ts';
+import { replacedRules } from './replaced-rules.ts';
 
 /** A card plus what the audit needs to know about it. */
 export interface BuiltCard {
@@ -49,19 +50,8 @@ export function buildOrderCards(
 ): BuiltCard[] {
   const byId = new Map(rules.map((r) => [r.id, r]));
   const fired = hits.map((hit) => ({ hit, rule: byId.get(hit.ruleId) })).filter((f): f is { hit: RuleHit; rule: RuleDefinition } => f.rule !== undefined);
-  // A rule replaces another on this order only when its card names every medicine the other card would name
-  // (one card per problem, never one problem hidden behind another): the opioid cough card on a sedative draft
-  // names the cough product, not an oxycodone beside it, so the opioid-benzodiazepine card for that stays.
-  const named = (rule: RuleDefinition): string[] => interactingMeds(rule, order).map((m) => m.ref);
-  const replaced = new Set(
-    fired.flatMap((f) => {
-      const covered = new Set(named(f.rule));
-      return (f.rule.replaces ?? []).filter((id) => {
-        const other = byId.get(id);
-        return other !== undefined && named(other).every((ref) => covered.has(ref));
-      });
-    })
-  );
+  // One card per problem: a more specific rule's card stands for another's when it names all its medicines.
+  const replaced = replacedRules(rules, fired.map((f) => f.rule.id), order);
   // Rescue naloxone already active or ordered in this session (the fact naloxone-co-prescribe checks): no card
   // offers to order another kit.
   const hasRescueNaloxone = engineFactsFor({ patient, orders: [order], gaps: [] }, order).hasRescueNaloxone;

@@ -16,6 +16,7 @@ import { Engine } from 'json-rules-engine';
 import type { RuleResult } from 'json-rules-engine';
 import { deriveFacts, engineFactsFor, selectDraftOrders } from '../facts/index.ts';
 import type { EngineFacts } from '../facts/index.ts';
+import { replacedRules } from '../cards/replaced-rules.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { DataGap, FetchLike, LoadOptions } from '../patient/index.ts';
 import { parseOrderHookRequest } from '../protocol/parse-order-hook-request.ts';
@@ -115,10 +116,10 @@ export async function explainRequest(service: ServiceDefinition, body: unknown, 
   for (const order of facts.orders) {
     const engineFacts = engineFactsFor(facts, order);
     const evaluation = await evaluateOrder(deps.ruleSet, engineFacts);
-    const byId = new Map(deps.ruleSet.rules.map((r) => [r.id, r]));
-    const firedIds = evaluation.hits.map((h) => h.ruleId);
+    // The same decision as the cards': a rule is replaced only by one whose card names all its medicines.
+    const replaced = replacedRules(deps.ruleSet.rules, evaluation.hits.map((h) => h.ruleId), order);
     const fired = evaluation.hits.map((hit): FiredRule => {
-      const replacedBy = firedIds.filter((other) => other !== hit.ruleId && (byId.get(other)?.replaces ?? []).includes(hit.ruleId));
+      const replacedBy = replaced.get(hit.ruleId) ?? [];
       return { ruleId: hit.ruleId, indicator: hit.indicator, shown: replacedBy.length === 0, ...(replacedBy.length > 0 ? { replacedBy } : {}) };
     });
     orders.push({

@@ -133,6 +133,15 @@ describe('npm run rules -- explain', () => {
     expect(res.stdout).toContain('✗ totalMme greaterThanInclusive 50   (totalMme = 30)');
   });
 
+  it('calls a card replaced only when the clinician does not see it (the replacing card names all its medicines)', async () => {
+    // Lorazepam for a 72-year-old with COPD on oxycodone 90 MME/day who reports a codeine cough syrup: the cough
+    // card names the syrup, not the oxycodone, so the COPD card naming the oxycodone is shown, and explain says so.
+    const res = await rules('explain', 'rules/sedative-with-opioid-cough-medicine/lorazepam-draft-oxycodone-90-mme-reported-cheratussin-copd-72.json', '--json');
+    expect(res.code).toBe(0);
+    const fired = JSON.parse(res.stdout).orders[0].fired as { ruleId: string; shown: boolean }[];
+    expect(fired).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'opioid-benzodiazepine-copd-older-adult', shown: true }), expect.objectContaining({ ruleId: 'sedative-with-opioid-cough-medicine', shown: true })]));
+  });
+
   it('accepts a path relative to fixtures/ and shows replaced rules', async () => {
     const res = await rules('explain', 'rules/opioid-cough-benzodiazepine/tussionex-with-active-alprazolam.json', '--json');
     expect(res.code).toBe(0);
