@@ -7,7 +7,9 @@ import { setupAdmin } from './admin/index.ts';
 import { startRuleSync } from './admin/rule-sync.ts';
 import { createProcessLogger, exitProcess, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
-import { createRuleSetHolder } from './engine/rule-set-holder.ts';
+import type { RulesFanOutResult } from './cluster/index.ts';
+import { createRuleSetHolder, holderFromSources } from './engine/rule-set-holder.ts';
+import type { HolderResult, ReloadResult, RuleSetHolder, RuleSetSnapshot } from './engine/rule-set-holder.ts';
 import { watchRules } from './engine/watch-rules.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
 import { createCdsAuth } from './security/index.ts';
@@ -43,6 +45,31 @@ function scheduleRetention(store: Store, days: number, logger: Logger): NodeJS.T
   const timer = setInterval(purge, DAY_MS);
   timer.unref();
   return timer;
+}
+
+/**
+ * Reloads this worker's rules, then (when the folder loaded) has every other worker of the cluster reload
+ * theirs, and resolves once they have: what the admin API reloads (a save, POST /admin/api/reload).
+ */
+async function reloadEverywhere(holder: RuleSetHolder, clusterRules: { reloadOthers(): Promise<RulesFanOutResult> }, logger: Logger): Promise<ReloadResult> {
+  const result = await holder.reload();
+  if (!result.ok) {
+    // A folder that does not load here does not load on the other workers: they keep serving their set.
+    return result;
+  }
+  try {
+    const fanOut = await clusterRules.reloadOthers();
+    const behind = fanOut.workers.filter((w) => !w.ok || w.version !== result.ruleSet.version);
+    if (fanOut.unanswered.length > 0 || behind.length > 0) {
+      logger.error(
+        { ruleSetVersion: result.ruleSet.version, unanswered: fanOut.unanswered, behind },
+        'rules reloaded on this worker, but not every other worker confirmed the same set'
+      );
+    }
+  } catch (err) {
+    logger.error({ err: (err as Error).message, ruleSetVersion: result.ruleSet.version }, 'rules reloaded on this worker, but the other workers could not be asked to reload');
+  }
+  return result;
 }
 
 async function main(): Promise<void> {
@@ -84,12 +111,45 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // The holder serves the rule set and swaps it on reload only when the whole folder is valid.
-  const rules = await createRuleSetHolder({ rulesDir: config.rulesDir, logger });
+  const clusterRules = cluster.role === 'worker' ? cluster.rules : undefined;
+  // In a cluster the primary keeps the set the workers last loaded from the folder (primary.ts).
+  const onChange = clusterRules ? ({ ruleSet, sources }: RuleSetSnapshot) => clusterRules.loaded({ version: ruleSet.version, sources }) : undefined;
+  const holderOptions = { rulesDir: config.rulesDir, logger, ...(onChange ? { onChange } : {}) };
+  let rules: HolderResult = await createRuleSetHolder(holderOptions);
+  if (rules.ok) {
+    onChange?.(rules.value.snapshot());
+  } else if (clusterRules) {
+    // A worker started in place of one that died, while a rule file on disk is broken (being edited, a
+    // typo): exiting would leave the cluster a worker short for good, and with the last one the port
+    // refuses every call. It serves the set the other workers serve (the last one loaded from the folder),
+    // as they do while the file is broken, and its watcher moves it on once the folder is fixed. The very
+    // first start of the service still refuses a broken folder (there is no set to fall back on).
+    const lastGood = await clusterRules.lastGood().catch(() => undefined);
+    const fallback = lastGood ? holderFromSources(holderOptions, lastGood.sources) : undefined;
+    if (fallback?.ok) {
+      const banner = `THE RULES FOLDER DOES NOT LOAD (${config.rulesDir}): this worker serves the last rule set the cluster loaded, version ${fallback.value.current().version}, until the folder is fixed`;
+      logger.fatal({ errors: rules.errors, rulesDir: config.rulesDir, servingVersion: fallback.value.current().version }, banner);
+      console.error(`\n*** ${banner} ***\n`);
+      rules = fallback;
+      // Shows the folder's errors as lastReloadError in /admin/api/status, as on the other workers.
+      await rules.value.reload();
+    } else if (fallback) {
+      logger.fatal({ errors: fallback.errors }, 'the last good rule set of the cluster does not build here either');
+    }
+  }
   if (!rules.ok) {
     logger.fatal({ errors: rules.errors }, 'invalid rule set');
     process.exit(1);
   }
   const holder = rules.value;
+  // Every worker serves what the admin API saved or reloaded, also with RULES_WATCH=off: a reload through
+  // the admin API on this worker has the primary make every other worker reload its folder, and returns
+  // once they have (primary.ts), so a save answers with the set the whole cluster serves.
+  clusterRules?.onReloadRequest(async () => {
+    const result = await holder.reload();
+    return result.ok ? { ok: true, version: result.ruleSet.version } : { ok: false, version: result.ruleSet.version, errors: result.errors };
+  });
+  const adminHolder: RuleSetHolder = clusterRules ? { ...holder, reload: () => reloadEverywhere(holder, clusterRules, logger) } : holder;
   // JWT jti replay state lives in the store: shared by every worker and replica, and kept across
   // restarts, so a token cannot be replayed within its lifetime anywhere (CDS Hooks 2.0 security).
   const replayStore = replayStoreFrom(store);
@@ -110,7 +170,7 @@ async function main(): Promise<void> {
       'FHIR_SERVER_ALLOWLIST=*: the service calls any FHIR server a CDS client names (internal addresses included, https only in production); list your EHRs\' FHIR base URLs instead'
     );
   }
-  const admin = await setupAdmin({ config, holder, services: services.value, store, logger });
+  const admin = await setupAdmin({ config, holder: adminHolder, services: services.value, store, logger });
   if (admin.errors.length > 0) {
     logger.error({ errors: admin.errors }, 'rule administration API disabled (answers 503): fix its configuration; the CDS service runs on');
   }

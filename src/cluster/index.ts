@@ -18,11 +18,14 @@ import { ClusterRateLimitStore } from './rate-limit-sync.ts';
 import { runPrimary } from './primary.ts';
 import type { PrimaryLogger } from './primary.ts';
 import { STORE_MODE_ENV } from './protocol.ts';
-import type { StoreMode } from './protocol.ts';
+import type { LastGoodRules, RulesFanOutResult, StoreMode } from './protocol.ts';
+import type { RulesReloadOutcome } from './ipc-store.ts';
 import { workerCount } from './worker-count.ts';
 
 export { workerCount } from './worker-count.ts';
 export { IpcClient, IpcStore, StoreUnavailableError } from './ipc-store.ts';
+export type { RulesReloadOutcome } from './ipc-store.ts';
+export type { LastGoodRules, RulesFanOutResult } from './protocol.ts';
 export { runPrimary } from './primary.ts';
 export { MetricsCollector } from './metrics-collector.ts';
 export { ClusterRateLimitStore, RateLimitHub } from './rate-limit-sync.ts';
@@ -44,7 +47,21 @@ export type ClusterRole =
       readonly metrics: WorkerMetrics;
       /** A rate-limit store counting for the whole cluster (express-rate-limit `store`): rate-limit-sync.ts. */
       readonly rateLimitStore: () => ClusterRateLimitStore;
+      /** This worker's part in the cluster's rule sets. */
+      readonly rules: WorkerRules;
     };
+
+/** A worker's part in the cluster's rule sets (primary.ts: last good rules, reloads through the admin API). */
+export interface WorkerRules {
+  /** Tells the primary this worker serves a set it loaded from the folder (kept as the last good set). */
+  loaded(rules: LastGoodRules): void;
+  /** The last good set the workers loaded, from the primary; undefined when none has been loaded. */
+  lastGood(): Promise<LastGoodRules | undefined>;
+  /** Has every other worker reload its folder; resolves once they have (or the primary's timeout passed). */
+  reloadOthers(): Promise<RulesFanOutResult>;
+  /** Reloads this worker's rules when another worker's were reloaded through the admin API. */
+  onReloadRequest(reload: () => Promise<RulesReloadOutcome>): void;
+}
 
 /** A worker's part in the cluster's metrics. */
 export interface WorkerMetrics {
@@ -90,6 +107,12 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         const store = new ClusterRateLimitStore({ workerId: cluster.worker?.id ?? 0, post: (m) => client.post(m) });
         client.onRateTotals((m) => store.receive(m));
         return store;
+      },
+      rules: {
+        loaded: (rules) => void client.post({ cds: 1, kind: 'rules-loaded', rules }),
+        lastGood: async () => (await client.call<LastGoodRules | null>('rules', 'lastGood', [])) ?? undefined,
+        reloadOthers: () => client.call<RulesFanOutResult>('rules', 'reloadOthers', []),
+        onReloadRequest: (reload) => client.onRulesReload(reload),
       },
       ...(mode === 'ipc' ? { store: new IpcStore(client, 'pglite') } : {}),
     };

@@ -11,7 +11,7 @@
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 import { StoreInputError } from '../store/index.ts';
 import { isCdsMessage } from './protocol.ts';
-import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, MetricsPartMessage, PongMessage, PrimaryToWorker, RateCountsMessage, RateTotalsMessage, StoreMethod } from './protocol.ts';
+import type { CallMessage, CallTarget, EnqueueBatchMessage, EnqueueMessage, MetricsPartMessage, PongMessage, PrimaryToWorker, RateCountsMessage, RateTotalsMessage, RulesLoadedMessage, RulesReloadedMessage, StoreMethod } from './protocol.ts';
 
 /** What the proxy needs from a process: `process` in a worker, a fake in tests. */
 export interface IpcChannel {
@@ -47,6 +47,13 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+/** What a worker's rules reload came to: the set it serves after it, and the errors of a refused one. */
+export interface RulesReloadOutcome {
+  readonly ok: boolean;
+  readonly version: string;
+  readonly errors?: readonly string[];
+}
+
 /** Request/answer over the IPC channel: the store proxy's calls, metrics collection, and the rate-limit sync. */
 export class IpcClient {
   readonly #channel: IpcChannel;
@@ -60,6 +67,9 @@ export class IpcClient {
   readonly #horizonListeners: ((entries: readonly (readonly [string, number])[]) => void)[] = [];
   #metricsProvider: (() => Promise<readonly unknown[]>) | undefined;
   readonly #rateListeners: ((message: RateTotalsMessage) => void)[] = [];
+  #rulesReload: (() => Promise<RulesReloadOutcome>) | undefined;
+  /** Reload requests that came before the handler was registered (the worker was still starting). */
+  #rulesReloadWaiting: number[] = [];
 
   constructor(channel: IpcChannel, options: IpcClientOptions = {}) {
     this.#channel = channel;
@@ -98,6 +108,11 @@ export class IpcClient {
     }
     if (m.kind === 'rate-totals') {
       for (const listener of this.#rateListeners) listener(m);
+      return;
+    }
+    if (m.kind === 'rules-reload') {
+      if (this.#rulesReload) void this.#reloadRules([m.id]);
+      else this.#rulesReloadWaiting.push(m.id);
       return;
     }
     if (m.kind !== 'result') return;
@@ -141,7 +156,7 @@ export class IpcClient {
    * One message, no answer (the audit append, a metrics answer). Never throws.
    * @returns false when it was not sent: no channel, or `maxBacklog` messages still waiting to be written.
    */
-  post(message: EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage | PongMessage): boolean {
+  post(message: EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage | PongMessage | RulesLoadedMessage | RulesReloadedMessage): boolean {
     const send = this.#channel.send;
     if (!send || this.#channel.connected === false || this.#backlog >= this.#maxBacklog) return false;
     this.#backlog++;
@@ -178,6 +193,29 @@ export class IpcClient {
   /** Answers the primary's metrics requests with `provider()` (this worker's registry as JSON). */
   onMetricsRequest(provider: () => Promise<readonly unknown[]>): void {
     this.#metricsProvider = provider;
+  }
+
+  /**
+   * Reloads this worker's rules when the primary asks (another worker's rules were reloaded through the
+   * admin API) and answers with the outcome. A request that came before this was called is served now.
+   */
+  onRulesReload(handler: () => Promise<RulesReloadOutcome>): void {
+    this.#rulesReload = handler;
+    const waiting = this.#rulesReloadWaiting;
+    this.#rulesReloadWaiting = [];
+    if (waiting.length > 0) void this.#reloadRules(waiting);
+  }
+
+  async #reloadRules(ids: readonly number[]): Promise<void> {
+    let outcome: RulesReloadOutcome;
+    try {
+      outcome = await this.#rulesReload!();
+    } catch (error) {
+      outcome = { ok: false, version: '', errors: [error instanceof Error ? error.message : String(error)] };
+    }
+    for (const id of ids) {
+      this.post({ cds: 1, kind: 'rules-reloaded', id, ok: outcome.ok, version: outcome.version, ...(outcome.errors ? { errors: outcome.errors } : {}) });
+    }
   }
 
   async #sendMetrics(id: number): Promise<void> {

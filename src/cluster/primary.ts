@@ -18,6 +18,16 @@
  * - A worker that dies before the service ever became ready means start-up failed (bad rules, port in
  *   use): the primary stops everything and exits 1 instead of restarting in a loop. After that, a dead
  *   worker is replaced, with a back-off when workers keep dying.
+ * - Last good rules: every worker reports the rule set it loads from the folder (its files); the primary
+ *   keeps the latest and hands it to a replacement worker that finds the folder broken on disk (a typo
+ *   being edited when a worker was killed), which then serves it instead of exiting (main.ts): the
+ *   cluster keeps its workers while the previous rules keep answering, as with one process.
+ * - No serving worker: when, after the service was ready, no worker has been serving for
+ *   `noServingWorkerExitMs` (every replacement fails to start), the primary stops and exits 1, so that a
+ *   supervisor restarts (or reports) the service instead of a process that serves nothing staying up.
+ * - Rule reloads through the admin API: the worker that reloaded asks the primary (`rules.reloadOthers`)
+ *   to have every other worker reload its folder, and is answered once they have (or after
+ *   `rulesReloadTimeoutMs`): a save answers when the whole cluster serves it, also with RULES_WATCH=off.
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
@@ -29,7 +39,19 @@ import { MetricsCollector } from './metrics-collector.ts';
 import { primaryProcessMetrics } from './primary-process-metrics.ts';
 import { RateLimitHub } from './rate-limit-sync.ts';
 import { isCdsMessage, STORE_MODE_ENV } from './protocol.ts';
-import type { CallMessage, MetricsRequestMessage, PingMessage, ResultMessage, SnoozeHorizonMessage, StatsMessage, StoreMode, WorkerToPrimary } from './protocol.ts';
+import type {
+  CallMessage,
+  LastGoodRules,
+  MetricsRequestMessage,
+  PingMessage,
+  ResultMessage,
+  RulesFanOutResult,
+  RulesReloadMessage,
+  SnoozeHorizonMessage,
+  StatsMessage,
+  StoreMode,
+  WorkerToPrimary,
+} from './protocol.ts';
 
 export interface PrimaryLogger {
   info(obj: object, msg: string): void;
@@ -64,6 +86,13 @@ export interface PrimaryOptions {
    * Default 60 000.
    */
   readonly workerStartTimeoutMs?: number;
+  /**
+   * After the service was ready: how long the cluster may have no serving worker (every replacement dies
+   * or hangs in its start-up) before the primary stops and exits 1 for its supervisor. Default 30 000.
+   */
+  readonly noServingWorkerExitMs?: number;
+  /** How long a rule reload through the admin API waits for the other workers to reload, ms. Default 5 000. */
+  readonly rulesReloadTimeoutMs?: number;
 }
 
 export interface PrimaryHandle {
@@ -160,7 +189,41 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   const stopServing = (id: number): void => {
     serving.delete(id);
     collector.forget(id);
+    // A rule reload waiting for this worker's answer does not wait for a worker that is gone.
+    for (const fanOut of fanOuts.values()) {
+      if (fanOut.waiting.delete(id)) fanOut.settle();
+    }
+    watchServing();
   };
+  // Backstop: no worker serving for noServingWorkerExitMs after the service was ready (replacements keep
+  // dying at start-up: a rules folder broken before any worker ever loaded one here, a services folder
+  // broken, a full disk...). Stopping with exit 1 hands the service to its supervisor (a restart, an alert)
+  // instead of a primary that is alive while the port refuses every connection. Not unref'd: the
+  // process must not end quietly with code 0 meanwhile.
+  const noServingExitMs = options.noServingWorkerExitMs ?? 30_000;
+  let noServingTimer: NodeJS.Timeout | undefined;
+  function watchServing(): void {
+    if (shuttingDown || !everListening) return;
+    if (serving.size > 0) {
+      if (noServingTimer) {
+        clearTimeout(noServingTimer);
+        noServingTimer = undefined;
+        logger.info({ workers: serving.size }, 'cluster: a worker is serving again');
+      }
+      return;
+    }
+    if (noServingTimer) return;
+    logger.error({ exitInMs: noServingExitMs }, 'cluster: no worker is serving; every call is refused until a replacement starts');
+    noServingTimer = setTimeout(() => {
+      noServingTimer = undefined;
+      if (shuttingDown || serving.size > 0) return;
+      logger.error(
+        { afterMs: noServingExitMs },
+        'cluster: no worker could start serving in time (see the workers\' log lines for why); stopping with exit code 1 so that the supervisor restarts the service'
+      );
+      void shutdown('no serving worker').then(() => exit(1));
+    }, noServingExitMs);
+  }
   const collectMetrics = async (call: CallMessage): Promise<ResultMessage> => {
     try {
       const sources = [...serving.values()].map((w) => ({
@@ -189,9 +252,56 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     }
   }, 100);
   rateTimer.unref();
+  // The rule set the workers last loaded from the folder (never validated here: the primary does not load
+  // the rule engine; the worker that is handed it builds and validates it as from disk).
+  let lastGoodRules: LastGoodRules | undefined;
+  // Rule reloads fanned out to the other workers: per reload, the serving workers not yet answered.
+  const rulesTimeoutMs = options.rulesReloadTimeoutMs ?? 5_000;
+  let fanOutId = 0;
+  const fanOuts = new Map<number, { waiting: Map<number, Worker>; results: RulesFanOutResult['workers'][number][]; settle: () => void }>();
+  const reloadOthers = (origin: Worker): Promise<RulesFanOutResult> =>
+    new Promise((resolve) => {
+      const id = ++fanOutId;
+      const waiting = new Map<number, Worker>();
+      const results: RulesFanOutResult['workers'][number][] = [];
+      const message: RulesReloadMessage = { cds: 1, kind: 'rules-reload', id };
+      // Every other worker reloads; a worker still starting reloads once it has its rules, unawaited.
+      for (const w of live()) {
+        if (w.id === origin.id || !w.isConnected()) continue;
+        w.send(message, undefined, () => undefined);
+        if (serving.has(w.id)) waiting.set(w.id, w);
+      }
+      const finish = (): void => {
+        clearTimeout(timer);
+        fanOuts.delete(id);
+        resolve({ workers: results, unanswered: [...waiting.values()].map((w) => w.process.pid) });
+      };
+      const timer = setTimeout(finish, rulesTimeoutMs);
+      timer.unref();
+      fanOuts.set(id, { waiting, results, settle: () => waiting.size === 0 && finish() });
+      if (waiting.size === 0) finish();
+    });
+  const serveRules = async (worker: Worker, call: CallMessage): Promise<ResultMessage> => {
+    if (call.method === 'lastGood') {
+      if (lastGoodRules) {
+        logger.warn({ pid: worker.process.pid, version: lastGoodRules.version }, 'cluster: a worker could not load the rules folder at its start; it is handed the last good rule set the workers loaded');
+      } else {
+        logger.error({ pid: worker.process.pid }, 'cluster: a worker could not load the rules folder at its start, and no worker has loaded a rule set yet');
+      }
+      return { cds: 1, kind: 'result', id: call.id, ok: true, value: lastGoodRules ?? null };
+    }
+    if (call.method === 'reloadOthers') {
+      return { cds: 1, kind: 'result', id: call.id, ok: true, value: await reloadOthers(worker) };
+    }
+    return { cds: 1, kind: 'result', id: call.id, ok: false, error: { name: 'Error', message: `unknown cluster call rules.${call.method}` } };
+  };
   const serve = async (worker: Worker, call: CallMessage): Promise<void> => {
     if (call.target === 'metrics' && call.method === 'collect') {
       answer(worker, await collectMetrics(call));
+      return;
+    }
+    if (call.target === 'rules') {
+      answer(worker, await serveRules(worker, call));
       return;
     }
     if (opened && !store) {
@@ -254,6 +364,14 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
         collector.receive(worker.id, m);
       } else if (m.kind === 'rate-counts') {
         rateLimits.receive(worker.id, m);
+      } else if (m.kind === 'rules-loaded') {
+        lastGoodRules = m.rules;
+      } else if (m.kind === 'rules-reloaded') {
+        const fanOut = fanOuts.get(m.id);
+        if (fanOut?.waiting.delete(worker.id)) {
+          fanOut.results.push({ pid: worker.process.pid, ok: m.ok, version: m.version });
+          fanOut.settle();
+        }
       }
     });
     const startTimeoutMs = options.workerStartTimeoutMs ?? 60_000;
@@ -276,6 +394,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
         everListening = true;
         logger.info({ workers: options.workers, storeMode: options.storeMode }, 'cluster: first worker listening');
       }
+      watchServing();
     });
     return worker;
   };
@@ -319,6 +438,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
     shutdownPromise ??= (async () => {
       shuttingDown = true;
       clearInterval(watchdog);
+      if (noServingTimer) clearTimeout(noServingTimer);
       if (statsTimer) clearInterval(statsTimer);
       clearInterval(rateTimer);
       ownFigures.stop();

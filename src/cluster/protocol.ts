@@ -4,6 +4,7 @@
  *
  * Every message carries `cds: 1` so that nothing else sent over the channel is mistaken for one.
  */
+import type { RuleSources } from '../engine/load-rules.ts';
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
 
 /** Store methods a worker may call on the primary's store (everything but lifecycle). */
@@ -28,10 +29,54 @@ export type StoreMethod = (typeof STORE_METHODS)[number];
 
 /**
  * Where a call goes: the primary's store (a JWT's jti checked by `rememberJti` included), the snooze
- * horizons (`snapshot`: every patient key with an unlifted snooze and its latest expiry), or the
- * metrics of every worker (`collect`: see MetricsRequestMessage).
+ * horizons (`snapshot`: every patient key with an unlifted snooze and its latest expiry), the
+ * metrics of every worker (`collect`: see MetricsRequestMessage), or the cluster's rule sets
+ * (`lastGood`: the LastGoodRules a worker last reported, or null; `reloadOthers`: every other worker
+ * reloads its rules folder, answered with a RulesFanOutResult once they have, see RulesReloadMessage).
  */
-export type CallTarget = 'store' | 'horizons' | 'metrics';
+export type CallTarget = 'store' | 'horizons' | 'metrics' | 'rules';
+
+/**
+ * The rule set a worker loaded successfully (its files, as read), kept by the primary: a replacement
+ * worker that finds the rules folder broken on disk serves it instead of exiting (main.ts).
+ */
+export interface LastGoodRules {
+  readonly version: string;
+  readonly sources: RuleSources;
+}
+
+/** Sent by a worker whenever it starts serving a rule set loaded from the folder (start-up, a reload that changed the set). */
+export interface RulesLoadedMessage {
+  readonly cds: 1;
+  readonly kind: 'rules-loaded';
+  readonly rules: LastGoodRules;
+}
+
+/**
+ * Sent by the primary to every other worker when a worker's rules were reloaded through the admin API (a
+ * save, `POST /admin/api/reload`): reload your folder and answer with a RulesReloadedMessage carrying the same id.
+ */
+export interface RulesReloadMessage {
+  readonly cds: 1;
+  readonly kind: 'rules-reload';
+  readonly id: number;
+}
+
+/** A worker's answer to a RulesReloadMessage: the set it serves after the reload, and why a refused one was refused. */
+export interface RulesReloadedMessage {
+  readonly cds: 1;
+  readonly kind: 'rules-reloaded';
+  readonly id: number;
+  readonly ok: boolean;
+  readonly version: string;
+  readonly errors?: readonly string[];
+}
+
+/** The answer to `rules.reloadOthers`: each serving worker asked, what it serves now, and those that did not answer in time. */
+export interface RulesFanOutResult {
+  readonly workers: readonly { readonly pid: number | undefined; readonly ok: boolean; readonly version: string }[];
+  readonly unanswered: readonly (number | undefined)[];
+}
 
 export interface CallMessage {
   readonly cds: 1;
@@ -135,8 +180,8 @@ export interface PongMessage {
   readonly id: number;
 }
 
-export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage | PongMessage;
-export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage | MetricsRequestMessage | RateTotalsMessage | PingMessage;
+export type WorkerToPrimary = CallMessage | EnqueueMessage | EnqueueBatchMessage | MetricsPartMessage | RateCountsMessage | PongMessage | RulesLoadedMessage | RulesReloadedMessage;
+export type PrimaryToWorker = ResultMessage | StatsMessage | SnoozeHorizonMessage | MetricsRequestMessage | RateTotalsMessage | PingMessage | RulesReloadMessage;
 
 export function isCdsMessage(value: unknown): value is { cds: 1; kind: string } {
   return typeof value === 'object' && value !== null && (value as { cds?: unknown }).cds === 1 && typeof (value as { kind?: unknown }).kind === 'string';

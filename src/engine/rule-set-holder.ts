@@ -65,6 +65,8 @@ export interface RuleSetHolderOptions {
   readonly rulesDir: string;
   readonly logger?: HolderLogger;
   readonly now?: () => Date;
+  /** Called after every reload that replaced the serving set (not for the initial set). */
+  readonly onChange?: (snapshot: RuleSetSnapshot) => void;
 }
 
 export type HolderResult = { readonly ok: true; readonly value: RuleSetHolder } | { readonly ok: false; readonly errors: readonly string[] };
@@ -99,6 +101,23 @@ export async function createRuleSetHolder(options: RuleSetHolderOptions): Promis
     return { ok: false, errors: initial.errors };
   }
   return { ok: true, value: holderFrom(options, initial.value) };
+}
+
+/**
+ * A holder serving a set built from file contents read earlier (a cluster worker that finds the folder
+ * broken at its start serves the set its siblings loaded: main.ts), then reloading from `rulesDir` as usual.
+ * @param options - Rules folder the holder reloads from, logger, clock.
+ * @param sources - The files of the set to serve.
+ * @returns The holder, or the errors of building that set.
+ */
+export function holderFromSources(options: RuleSetHolderOptions, sources: RuleSources): HolderResult {
+  const now = options.now ?? (() => new Date());
+  try {
+    const built = buildRuleSet(sources, now());
+    return built.ok ? { ok: true, value: holderFrom(options, { ruleSet: built.value, sources }) } : { ok: false, errors: built.errors };
+  } catch (err) {
+    return { ok: false, errors: [`the rule set could not be built: ${(err as Error).message}`] };
+  }
 }
 
 /**
@@ -139,6 +158,11 @@ export function holderFrom(options: RuleSetHolderOptions, initial: RuleSetSnapsh
     const previous = serving.ruleSet.version;
     serving = result.value;
     logger?.info({ from: previous, to: serving.ruleSet.version, rules: serving.ruleSet.rules.length }, 'rule set reloaded');
+    try {
+      options.onChange?.(serving);
+    } catch (err) {
+      logger?.error({ err: (err as Error).message }, 'rule set change listener failed');
+    }
     return { ok: true, changed: true, ruleSet: serving.ruleSet };
   };
 
