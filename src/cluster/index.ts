@@ -121,6 +121,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   if (!count.ok) {
     throw new Error(count.error);
   }
+  // Logged at every start: how many processes serve, and why (a container's CPU limit caps "every core").
+  options.logger.info({ workers: count.value, basis: count.basis }, count.value <= 1 ? 'workers: one process' : `workers: ${count.value}`);
   if (count.value <= 1) {
     return { role: 'single' };
   }

@@ -201,17 +201,19 @@ describe('IpcStore (the primary holds the store)', () => {
 });
 
 describe('workerCount', () => {
+  // No container CPU limit here (tests/cluster/worker-count.test.ts covers one).
+  const noLimit = () => undefined;
   it('defaults to one process outside production and to every core in production', () => {
-    expect(workerCount({}, 8)).toEqual({ ok: true, value: 1 });
-    expect(workerCount({ NODE_ENV: 'production' }, 8)).toEqual({ ok: true, value: 8 });
-    expect(workerCount({ NODE_ENV: ' Production ' }, 8)).toEqual({ ok: true, value: 8 }); // as config.ts reads it
-    expect(workerCount({ WORKERS: 'auto' }, 4)).toEqual({ ok: true, value: 4 });
-    expect(workerCount({ WORKERS: '3', NODE_ENV: 'production' }, 8)).toEqual({ ok: true, value: 3 });
+    expect(workerCount({}, 8, noLimit)).toMatchObject({ ok: true, value: 1 });
+    expect(workerCount({ NODE_ENV: 'production' }, 8, noLimit)).toMatchObject({ ok: true, value: 8 });
+    expect(workerCount({ NODE_ENV: ' Production ' }, 8, noLimit)).toMatchObject({ ok: true, value: 8 }); // as config.ts reads it
+    expect(workerCount({ WORKERS: 'auto' }, 4, noLimit)).toMatchObject({ ok: true, value: 4 });
+    expect(workerCount({ WORKERS: '3', NODE_ENV: 'production' }, 8, noLimit)).toMatchObject({ ok: true, value: 3 });
   });
 
   it('refuses a value that is not a whole number in range', () => {
     for (const bad of ['0', '-1', '1.5', 'many', '100000']) {
-      expect(workerCount({ WORKERS: bad }, 2).ok).toBe(false);
+      expect(workerCount({ WORKERS: bad }, 2, noLimit).ok).toBe(false);
     }
   });
 });
