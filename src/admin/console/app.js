@@ -206,9 +206,35 @@ function renderHeader() {
   );
 }
 
-/** @returns {string[]} The route; the rules list for an empty or malformed hash (e.g. "#/rules/%"). */
+/**
+ * Only "#/..." hashes are routes; any other is an in-page anchor (the skip link's "#main", the
+ * header's "#reload-error"), which must not close the open rule.
+ * @param {string} hash
+ */
+const isRouteHash = (hash) => hash === '' || hash === '#' || hash.startsWith('#/');
+
+/** Moves the focus (and the view) to an in-page anchor's target. @param {string} hash */
+function focusAnchor(hash) {
+  let id = hash.slice(1);
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    // keep it as written
+  }
+  const target = document.getElementById(id);
+  if (!target) {
+    return;
+  }
+  if (!target.hasAttribute('tabindex')) {
+    target.setAttribute('tabindex', '-1');
+  }
+  target.scrollIntoView({ block: 'start' });
+  target.focus();
+}
+
+/** @returns {string[]} The route; the rules list for an empty, malformed (e.g. "#/rules/%") or non-route hash. */
 function routeParts() {
-  const hash = location.hash.replace(/^#\/?/, '');
+  const hash = isRouteHash(location.hash) ? location.hash.replace(/^#\/?/, '') : '';
   if (hash === '') {
     return ['rules'];
   }
@@ -337,10 +363,31 @@ async function route() {
   await view.show(parts);
 }
 
+// A click on an in-page anchor (mouse or Enter) focuses its target without touching the route.
+document.addEventListener('click', (event) => {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+    return;
+  }
+  const link = event.target instanceof Element ? event.target.closest('a[href^="#"]') : null;
+  const href = link?.getAttribute('href') ?? '';
+  if (!link || isRouteHash(href)) {
+    return;
+  }
+  event.preventDefault();
+  focusAnchor(href);
+});
+
 window.addEventListener('hashchange', async () => {
   if (ignoreNextHashChange) {
     ignoreNextHashChange = false;
     lastHash = location.hash;
+    return;
+  }
+  if (!isRouteHash(location.hash)) {
+    // An anchor reached some other way (typed, or a link built elsewhere): put the route back.
+    const anchor = location.hash;
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${isRouteHash(lastHash) ? lastHash : ''}`);
+    focusAnchor(anchor);
     return;
   }
   const target = location.hash;
