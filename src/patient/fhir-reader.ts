@@ -54,16 +54,28 @@ export interface SearchResult {
   readonly unreadable: number;
   /** A one-page result whose `total` says it has more matches than it carries, with no next page. */
   readonly notSent?: { readonly total: number; readonly sent: number };
+  /** The walk ended before the last page because `enough` said the pages read hold all that is used. */
+  readonly restNotNeeded?: boolean;
 }
 
+/**
+ * Says, after each page, whether the rest of the result is not needed (recent-only.ts): the walk then ends
+ * there, complete for its use.
+ * @param first - The result's first page.
+ * @param resources - The resources of the pages read so far, in order.
+ */
+export type EnoughRead = (first: Bundle, resources: readonly Resource[]) => boolean;
+
 export interface FhirReader {
-  search(relativeUrl: string, signal: AbortSignal, maxPages: number): Promise<SearchResult>;
+  /** @param enough - When the pages read already hold all that is used (no more are read). */
+  search(relativeUrl: string, signal: AbortSignal, maxPages: number, enough?: EnoughRead): Promise<SearchResult>;
   /**
    * Follows `next` links of a Bundle that came from elsewhere (a paginated prefetch). Its own unreadable
    * entries are the caller's to count: `unreadable` counts the pages read here.
    * @param searchedType - The type the search was for, when known (a mis-cased one is then unreadable).
+   * @param enough - When the pages read already hold all that is used (no more are read).
    */
-  followPages(bundle: Bundle, signal: AbortSignal, maxPages: number, searchedType?: string): Promise<SearchResult>;
+  followPages(bundle: Bundle, signal: AbortSignal, maxPages: number, searchedType?: string, enough?: EnoughRead): Promise<SearchResult>;
   /**
    * @param judge - Why the answer is not what the caller asked for (another resource type or id), or
    * nothing when it is: such an answer is a FhirReadError with that reason, counted as a failed call.
@@ -204,9 +216,10 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
    * The resources of `first` and of its next pages. A later page that cannot be read (a failure, a link
    * outside the server, something other than a page of results) ends the walk: the pages before it are
    * kept and the failure is reported with them, so the caller can check what it has and say what is
-   * missing (the same as when the EHR sent the first page as prefetch).
+   * missing (the same as when the EHR sent the first page as prefetch). When `enough` says the pages read
+   * hold all that is used, the walk ends there, complete.
    */
-  const collect = async (first: Bundle, signal: AbortSignal, maxPages: number, fetchedFirst: boolean, searchedType: string | undefined): Promise<SearchResult> => {
+  const collect = async (first: Bundle, signal: AbortSignal, maxPages: number, fetchedFirst: boolean, searchedType: string | undefined, enough: EnoughRead | undefined): Promise<SearchResult> => {
     const resources: Resource[] = bundleResources(first);
     let unreadable = fetchedFirst ? unreadableEntries(first, searchedType) : 0;
     let page: Bundle = first;
@@ -215,7 +228,14 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
       const next = Array.isArray(page.link) ? page.link.find((l) => l !== null && typeof l === 'object' && l.relation === 'next')?.url : undefined;
       if (typeof next !== 'string' || next.length === 0) {
         const notSent = pages === 1 && fetchedFirst && searchedType !== undefined ? matchesNotSent(first, searchedType) : undefined;
+        if (notSent && enough?.(first, resources)) {
+          // The matches not sent come after those read, in the order asked for: not needed either.
+          return { resources, truncated: false, unreadable, restNotNeeded: true };
+        }
         return { resources, truncated: false, unreadable, ...(notSent ? { notSent } : {}) };
+      }
+      if (enough?.(first, resources)) {
+        return { resources, truncated: false, unreadable, restNotNeeded: true };
       }
       if (insideBase(next, base) === undefined) {
         // Never send the token to another host, or outside the FHIR server's path, than the EHR named: the
@@ -239,12 +259,12 @@ export function createFhirReader(options: FhirReaderOptions): FhirReader {
   };
 
   return {
-    async search(relativeUrl, signal, maxPages) {
+    async search(relativeUrl, signal, maxPages, enough) {
       const first = await get(new URL(relativeUrl, base).toString(), signal, searchProblem);
-      return collect(first as Bundle, signal, maxPages, true, /^([A-Z][A-Za-z]{1,63})\?/.exec(relativeUrl)?.[1]);
+      return collect(first as Bundle, signal, maxPages, true, /^([A-Z][A-Za-z]{1,63})\?/.exec(relativeUrl)?.[1], enough);
     },
-    followPages(bundle, signal, maxPages, searchedType) {
-      return collect(bundle, signal, maxPages, false, searchedType);
+    followPages(bundle, signal, maxPages, searchedType, enough) {
+      return collect(bundle, signal, maxPages, false, searchedType, enough);
     },
     read(reference, signal, judge) {
       return get(new URL(reference, base).toString(), signal, judge);

@@ -8,6 +8,11 @@
  * - null: "no data", never re-queried;
  * - an OperationOutcome: an error for that key, fetched again from the server when possible;
  * - absent: fetched from `fhirServer` with the bearer token, all keys in parallel, inside one budget.
+ *
+ * A key whose policy has `recentOnly` (recent-only.ts) is read only until its pages, sorted newest-updated
+ * first, reach past the records used; its `inProgressKey` (records still in progress, however old) is then
+ * read too. When the key was read in full, its in-progress key is redundant: it is not fetched, and nothing
+ * missing from it is a gap.
  */
 import type { Bundle, Medication, Patient, Resource } from '@medplum/fhirtypes';
 import { preconditionFailedError } from '../shared/index.ts';
@@ -15,11 +20,12 @@ import type { FhirCallOutcome } from '../shared/index.ts';
 import type { CircuitBreakers } from './circuit-breaker.ts';
 import { contentFingerprint } from './content-fingerprint.ts';
 import { bundleReportsError, bundleResources, createFhirReader } from './fhir-reader.ts';
-import type { FetchLike, FhirReader, SearchResult } from './fhir-reader.ts';
+import type { EnoughRead, FetchLike, FhirReader, SearchResult } from './fhir-reader.ts';
 import { expectedContent, keepExpected, matchesNotSent, searchResultProblem, unreadableEntries } from './key-content.ts';
 import type { KeptContent } from './key-content.ts';
 import { fillPrefetchTemplate } from './prefetch-template.ts';
 import { indexAbsoluteReferences, indexBundleFullUrls, indexMedications, referenceKeys, unresolvedMedicationReferences } from './medication-index.ts';
+import { asksNewestUpdatedFirst, restNotNeeded } from './recent-only.ts';
 import type { DataGap, PatientRecord, PatientRecordRequest, PrefetchKeyPolicy } from './types.ts';
 
 export interface LoadOptions {
@@ -34,6 +40,8 @@ export interface LoadOptions {
   readonly fetch?: FetchLike;
   readonly breakers?: CircuitBreakers;
   readonly onFhirCall?: (outcome: FhirCallOutcome, seconds: number) => void;
+  /** The time of the check (for `recentOnly` keys); default now. */
+  readonly now?: Date;
 }
 
 type Source = PatientRecord['sources'][string];
@@ -66,12 +74,43 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
   const gaps: DataGap[] = [];
   const sources: Record<string, Source> = {};
   const byKey = new Map<string, Resource[]>();
+  const now = (options.now ?? new Date()).getTime();
+  // Keys whose result was cut where the records used end (recentOnly), and the in-progress keys that wait
+  // for the key they complete: each in-progress key completes one key, and has no recentOnly of its own
+  // (so none waits for a key that waits).
+  const cutAtWindow = new Set<string>();
+  const completes = new Map<string, string>();
+  const readInFull = new Map<string, { readonly promise: Promise<boolean>; readonly resolve: (full: boolean) => void }>();
+  for (const [key, policy] of Object.entries(request.policy)) {
+    const other = policy.recentOnly?.inProgressKey;
+    if (other !== undefined && other !== key && Object.hasOwn(request.prefetchTemplates, key) && Object.hasOwn(request.prefetchTemplates, other) && !request.policy[other]?.recentOnly && !completes.has(other)) {
+      completes.set(other, key);
+      let resolve: (full: boolean) => void = () => undefined;
+      const promise = new Promise<boolean>((r) => {
+        resolve = r;
+      });
+      readInFull.set(key, { promise, resolve });
+    }
+  }
+  /** All of the key's result was read: nothing of it is missing, and it was not cut at a window. */
+  const wholeResult = (key: string): boolean =>
+    sources[key] === 'prefetch-null' || ((sources[key] === 'prefetch' || sources[key] === 'fhir-server') && !cutAtWindow.has(key) && !gaps.some((g) => g.key === key));
+
+  /** Loads one key, then tells its in-progress key (if any) whether it was read in full, even if loading failed. */
+  const settled = (key: string, load: () => Promise<void>): Promise<void> => load().finally(() => readInFull.get(key)?.resolve(wholeResult(key)));
 
   await Promise.all(
-    Object.entries(request.prefetchTemplates).map(async ([key, template]) => {
+    Object.entries(request.prefetchTemplates).map(([key, template]) => settled(key, async () => {
       const policy: PrefetchKeyPolicy = request.policy[key] ?? { required: false, purpose: `the "${key}" data` };
+      // An in-progress key whose key was read in full holds nothing more: what came is used, nothing is
+      // fetched for it, and nothing missing from it is a gap.
+      const completed = completes.get(key);
+      const spare = completed !== undefined && (await readInFull.get(completed)!.promise);
+      const keyReader = spare ? undefined : reader;
       const gap = (reason: string, required = policy.required): void => {
-        gaps.push({ key, purpose: policy.purpose, reason, required });
+        if (!spare) {
+          gaps.push({ key, purpose: policy.purpose, reason, required });
+        }
       };
       const sent = Object.hasOwn(request.prefetch, key) ? request.prefetch[key] : undefined;
       if (sent === null) {
@@ -115,6 +154,10 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         }
       };
       const searchedType = expected?.kind === 'search' ? expected.resourceType : undefined;
+      const recent = policy.recentOnly;
+      // Records past the window are not needed (recent-only.ts): the pages are read until they are reached.
+      const enough: EnoughRead | undefined =
+        recent && searchedType !== undefined && asksNewestUpdatedFirst(template) ? (page, read) => restNotNeeded(page, read, searchedType, recent.hours, now) : undefined;
       // An OperationOutcome, or a Bundle whose search reports an error, is an error for the key (CDS
       // Hooks 2.0: services check prefetched data for OperationOutcomes), never "no data".
       const failed = sent !== undefined && (sent.resourceType === 'OperationOutcome' || (sent.resourceType === 'Bundle' && bundleReportsError(sent)));
@@ -126,29 +169,40 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
       if (sent && first && !mismatch) {
         sources[key] = 'prefetch';
         const sentSearch = sent.resourceType === 'Bundle' && searchedType !== undefined ? (sent as Bundle) : undefined;
-        entryGaps(sentSearch ? unreadableEntries(sentSearch, searchedType) : 0, sentSearch && searchedType !== undefined ? matchesNotSent(sentSearch, searchedType) : undefined);
-        if (!(sent.resourceType === 'Bundle' && Array.isArray(sent.link) && sent.link.some((l) => l !== null && typeof l === 'object' && l.relation === 'next'))) {
+        const hasNext = sent.resourceType === 'Bundle' && Array.isArray(sent.link) && sent.link.some((l) => l !== null && typeof l === 'object' && l.relation === 'next');
+        const notSent = sentSearch && searchedType !== undefined ? matchesNotSent(sentSearch, searchedType) : undefined;
+        // The page sent already reaches past the records used: the rest (a next page, or matches not sent)
+        // is not needed, with or without a FHIR server.
+        const sentEnough = sentSearch !== undefined && enough !== undefined && (hasNext || notSent !== undefined) && enough(sentSearch, firstPage(sentSearch));
+        entryGaps(sentSearch ? unreadableEntries(sentSearch, searchedType) : 0, sentEnough ? undefined : notSent);
+        if (!hasNext || sentEnough) {
           use([], first);
+          if (sentEnough) {
+            cutAtWindow.add(key);
+          }
           return;
         }
-        if (!reader) {
+        if (!keyReader) {
           use([], first);
           gap(`the EHR sent only the first page and ${serverProblem ?? 'gave no FHIR server to fetch the rest from'}`, false);
           return;
         }
-        const result = await reader.followPages(sent, budget(), options.maxPages, searchedType);
+        const result = await keyReader.followPages(sent, budget(), options.maxPages, searchedType, enough);
         const problem = use(result.resources);
         if (problem) {
           use([], first);
           gap(`only the first page could be used: a later page was not what was asked for (${problem})`, false);
         } else {
           pageGaps(result);
+          if (result.restNotNeeded) {
+            cutAtWindow.add(key);
+          }
         }
         return;
       }
       const why = mismatch ? `the EHR sent something other than what was asked for (${mismatch})` : sent ? 'the EHR reported an error for it' : 'the EHR did not send it';
-      if (!reader) {
-        sources[key] = 'missing';
+      if (!keyReader) {
+        sources[key] = spare ? 'not-needed' : 'missing';
         gap(`${why} and ${serverProblem ?? 'gave no FHIR server to fetch it from'}`);
         return;
       }
@@ -165,7 +219,8 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
           const problem = keepExpected(expected, [answer], request.patientId, readId).problem;
           return problem === undefined ? undefined : `the FHIR server's answer was not what was asked for (${problem})`;
         };
-        const result = expected?.kind === 'read' ? { resources: firstPage(await reader.read(url, budget(), judgeRead)), truncated: false, unreadable: 0 } : await reader.search(url, budget(), options.maxPages);
+        const result: SearchResult =
+          expected?.kind === 'read' ? { resources: firstPage(await keyReader.read(url, budget(), judgeRead)), truncated: false, unreadable: 0 } : await keyReader.search(url, budget(), options.maxPages, enough);
         const problem = use(result.resources);
         if (problem) {
           sources[key] = 'missing';
@@ -174,11 +229,14 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         }
         sources[key] = 'fhir-server';
         pageGaps(result);
+        if (result.restNotNeeded) {
+          cutAtWindow.add(key);
+        }
       } catch (err) {
         sources[key] = 'missing';
         gap(`${why} and ${(err as Error).message}`);
       }
-    })
+    }))
   );
 
   const sharedIds = new Set<string>();

@@ -15,6 +15,19 @@ export interface DataGap {
 export interface PrefetchKeyPolicy {
   readonly required: boolean;
   readonly purpose: string;
+  /**
+   * For a search of which only recent records are used (recent-only.ts): its template sorts newest-updated
+   * first (`_sort=-_lastUpdated`), so once a page reaches records last updated more than `hours` ago the rest
+   * is not needed, except records still in progress, however old, which the key `inProgressKey` searches.
+   */
+  readonly recentOnly?: RecentOnlyPolicy;
+}
+
+export interface RecentOnlyPolicy {
+  /** Records whose last change is older than this many hours (and not in progress) are never used. */
+  readonly hours: number;
+  /** The prefetch key searching the same type with `status=in-progress`, needed only when this key's result was cut at the window. */
+  readonly inProgressKey: string;
 }
 
 /** What the patient module needs from a request; deliberately not the protocol type. */
@@ -43,6 +56,9 @@ export interface PatientRecord {
   /** Medications by reference string ("Medication/x", "#x" is resolved per resource, fullUrl, urn:uuid:...). */
   readonly medications: ReadonlyMap<string, Medication>;
   readonly gaps: readonly DataGap[];
-  /** Where each prefetch key's data came from, for the audit and for tests. */
-  readonly sources: Readonly<Record<string, 'prefetch' | 'prefetch-null' | 'fhir-server' | 'missing'>>;
+  /**
+   * Where each prefetch key's data came from, for the audit and for tests. `not-needed`: an in-progress key
+   * (`recentOnly.inProgressKey`) left unread because the key it completes was read in full.
+   */
+  readonly sources: Readonly<Record<string, 'prefetch' | 'prefetch-null' | 'fhir-server' | 'missing' | 'not-needed'>>;
 }

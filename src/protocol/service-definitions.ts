@@ -2,13 +2,14 @@
  * CDS service definitions are data: one JSON file per service in cds-hooks/, read at start-up.
  * Each file holds the discovery fields (id, hook, title, description, prefetch, usageRequirements)
  * plus `prefetchPolicy`, which says per prefetch key whether the data is required (412 when it
- * cannot be had) and what it is for (shown on the "check incomplete" card). Discovery publishes
- * only the spec's fields.
+ * cannot be had) and what it is for (shown on the "check incomplete" card), and, for a search of which
+ * only recent records are used, `recentOnly` (src/patient/recent-only.ts): its template sorts newest-updated
+ * first, and a second key searches the records still in progress. Discovery publishes only the spec's fields.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { unsupportedTokens } from '../patient/index.ts';
+import { NEWEST_UPDATED_FIRST, asksNewestUpdatedFirst, unsupportedTokens } from '../patient/index.ts';
 import type { PrefetchKeyPolicy } from '../patient/index.ts';
 import type { CdsServiceDescription } from './types.ts';
 
@@ -43,7 +44,16 @@ const SCHEMA = {
         type: 'object',
         required: ['required', 'purpose'],
         additionalProperties: false,
-        properties: { required: { type: 'boolean' }, purpose: { type: 'string', minLength: 3 } },
+        properties: {
+          required: { type: 'boolean' },
+          purpose: { type: 'string', minLength: 3 },
+          recentOnly: {
+            type: 'object',
+            required: ['hours', 'inProgressKey'],
+            additionalProperties: false,
+            properties: { hours: { type: 'number', exclusiveMinimum: 0, maximum: 8784 }, inProgressKey: { type: 'string', minLength: 1 } },
+          },
+        },
       },
     },
   },
@@ -85,12 +95,50 @@ export async function loadServiceDefinitions(dir: string): Promise<ServicesResul
         errors.push(`${name}: /prefetchPolicy/${key}: no prefetch template with that key`);
       }
     }
+    errors.push(...recentOnlyProblems(def).map((e) => `${name}: ${e}`));
     if (services.some((s) => s.id === def.id)) {
       errors.push(`${name}: /id: duplicate service id "${def.id}"`);
     }
     services.push(def);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: services };
+}
+
+/**
+ * What is wrong with the `recentOnly` policies of a service (src/patient/recent-only.ts): the key's template
+ * must search newest-updated first, and its in-progress key must search the same type for `status=in-progress`
+ * only and have no `recentOnly` itself. Otherwise the loader could stop at a window the answer is not sorted
+ * by, or miss records still in progress.
+ */
+function recentOnlyProblems(def: ServiceDefinition): string[] {
+  const problems: string[] = [];
+  const used = new Set<string>();
+  for (const [key, policy] of Object.entries(def.prefetchPolicy)) {
+    const recent = policy.recentOnly;
+    const template = def.prefetch[key];
+    if (!recent || template === undefined) {
+      continue;
+    }
+    const at = `/prefetchPolicy/${key}/recentOnly`;
+    const type = /^([A-Z][A-Za-z]{1,63})\?/.exec(template)?.[1];
+    if (type === undefined || !asksNewestUpdatedFirst(template)) {
+      problems.push(`${at}: the template of "${key}" must be a search sorted newest-updated first (_sort=${NEWEST_UPDATED_FIRST})`);
+    }
+    const other = def.prefetch[recent.inProgressKey];
+    const query = other?.split('?')[1];
+    const statuses = query === undefined ? [] : new URLSearchParams(query).getAll('status');
+    if (other === undefined || recent.inProgressKey === key) {
+      problems.push(`${at}/inProgressKey: no other prefetch template with the key "${recent.inProgressKey}"`);
+    } else if (!other.startsWith(`${type ?? ''}?`) || statuses.length !== 1 || statuses[0] !== 'in-progress') {
+      problems.push(`${at}/inProgressKey: the template of "${recent.inProgressKey}" must search ${type ?? 'the same type'} with status=in-progress`);
+    } else if (def.prefetchPolicy[recent.inProgressKey]?.recentOnly) {
+      problems.push(`${at}/inProgressKey: "${recent.inProgressKey}" must not be recentOnly itself`);
+    } else if (used.has(recent.inProgressKey)) {
+      problems.push(`${at}/inProgressKey: "${recent.inProgressKey}" completes another key already`);
+    }
+    used.add(recent.inProgressKey);
+  }
+  return problems;
 }
 
 /** The discovery entry for a service: only the CDS Hooks fields. */

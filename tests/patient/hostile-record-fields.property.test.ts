@@ -19,7 +19,10 @@ const SEED = Number(process.env.FC_SEED ?? 20261123);
 const NOW = new Date('2026-11-21T12:00:00Z');
 const PATIENT = 'p1';
 const SERVER = 'https://ehr.example/fhir';
-const SERVICE = JSON.parse(readFileSync(new URL('../../cds-hooks/cns-depressant-order-sign.json', import.meta.url), 'utf8')) as { prefetch: Record<string, string> };
+const SERVICE = JSON.parse(readFileSync(new URL('../../cds-hooks/cns-depressant-order-sign.json', import.meta.url), 'utf8')) as {
+  prefetch: Record<string, string>;
+  prefetchPolicy: Record<string, PatientRecordRequest['policy'][string]>;
+};
 
 /** Values that turn into text badly or not at all, parsed from JSON as a request body or FHIR answer is. */
 const NASTY: unknown[] = [
@@ -124,7 +127,8 @@ function requestFor(records: readonly Record<string, unknown>[], drafts: readonl
     prefetch: viaServer ? {} : (prefetch as unknown as PatientRecordRequest['prefetch']),
     prefetchTemplates: SERVICE.prefetch,
     // Every key optional: nothing may end in a 412, so any exception is a failure of the property.
-    policy: Object.fromEntries(Object.keys(SERVICE.prefetch).map((key) => [key, { required: false, purpose: `the ${key}` }])),
+    // (the service's recentOnly kept: the in-progress administrations are not needed when all were sent).
+    policy: Object.fromEntries(Object.keys(SERVICE.prefetch).map((key) => [key, { ...SERVICE.prefetchPolicy[key], required: false, purpose: `the ${key}` }])),
     ...(viaServer ? { fhirServer: SERVER, accessToken: 'opaque' } : {}),
   };
   return JSON.parse(JSON.stringify(request)) as PatientRecordRequest;
