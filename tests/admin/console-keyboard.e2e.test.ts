@@ -2,7 +2,8 @@
  * The console with the keyboard, in headless Chromium (Debian's, see console-support/browser.ts)
  * (console review, findings 5 and 6): the skip link ("#main") and the header's "Reload error" badge
  * ("#reload-error") are in-page anchors, not routes: following them moves the focus and leaves the
- * open rule, and its draft, alone.
+ * open rule, and its draft, alone; in the editor, Esc then Shift+Tab leaves backwards, as Esc then Tab
+ * leaves forwards.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -103,5 +104,30 @@ describe.skipIf(missing !== null && !inCi)('rules console: keyboard use (browser
     expect(await page.getByRole('dialog').count()).toBe(0);
     expect(page.url()).toMatch(new RegExp(`#/rules/${RULE}$`));
     expect(await editorText(page)).toBe(draft);
+  });
+
+  it('in the editor, Esc then Shift+Tab leaves it backwards without changing the text (Esc then Tab: forwards)', async () => {
+    const page = await session.newPage();
+    await signInAndOpen(page);
+    const before = await editorText(page);
+    expect(before).toContain('\n  "version": "');
+
+    for (const [keys, leaves] of [
+      ['Shift+Tab', 'backwards'],
+      ['Tab', 'forwards'],
+    ] as const) {
+      await caretAt(page, before.indexOf('"version": "'));
+      await page.keyboard.press('Escape');
+      await page.keyboard.press(keys);
+      await expect.poll(async () => page.evaluate('document.activeElement && document.activeElement.id'), { timeout: 10_000 }).not.toBe('rule-editor');
+      expect(await editorText(page), leaves).toBe(before);
+      expect(await page.locator('#dirty-flag').count(), leaves).toBe(0);
+    }
+
+    // Without Esc, Shift+Tab still outdents.
+    await caretAt(page, before.indexOf('"version": "'));
+    await page.keyboard.press('Shift+Tab');
+    await see.visible(page.locator('#dirty-flag'));
+    expect(await editorText(page)).toContain('\n"version": "');
   });
 });

@@ -4,7 +4,7 @@
  * band on each line that has a problem. The textarea stays a real textarea (native undo, selection,
  * screen readers, spell-check off); the gutter and bands are decoration kept in step with its
  * scrolling. Keys: Tab / Shift+Tab indent and outdent, Enter keeps the indentation, Escape then Tab
- * leaves the editor (so the keyboard is never trapped).
+ * (or Shift+Tab, backwards) leaves the editor (so the keyboard is never trapped).
  */
 import { h } from './dom.js';
 
@@ -140,6 +140,9 @@ export function createEditor(options) {
     if (event.key === 'Escape') {
       escapePressed = true;
       return;
+    }
+    if (event.key === 'Shift' || event.key === 'Control' || event.key === 'Alt' || event.key === 'Meta') {
+      return; // a modifier on its own (the Shift of Shift+Tab) keeps the Escape
     }
     if (event.key === 'Tab' && !event.ctrlKey && !event.altKey && !event.metaKey) {
       if (escapePressed || textarea.readOnly) {
