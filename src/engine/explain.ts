@@ -109,7 +109,7 @@ export async function explainRequest(service: ServiceDefinition, body: unknown, 
   }
   const record = await loadPatientRecord(
     recordRequestFor(service, request),
-    { ...deps.fhir, fetch: deps.fetch }
+    { ...deps.fhir, fetch: deps.fetch, now }
   );
   const facts = deriveFacts(record, drafts, deps.ruleSet.classifier, now);
   const orders: OrderExplanation[] = [];

@@ -127,7 +127,7 @@ async function checkOrders(
 ): Promise<HookOutcome> {
   const record = await loadPatientRecord(
     recordRequestFor(service, request),
-    { ...deps.fhir, fetch: deps.fetch, breakers: deps.breakers, onFhirCall: deps.metrics?.observeFhirCall }
+    { ...deps.fhir, fetch: deps.fetch, breakers: deps.breakers, onFhirCall: deps.metrics?.observeFhirCall, now }
   );
   const facts = deriveFacts(record, drafts, ruleSet.classifier, now);
   const built: (BuiltCard & { materialState: string })[] = [];
