@@ -232,15 +232,16 @@ describe('admin API', () => {
     });
 
     it('refuses an update that would silence another rule (its test cases fail), naming that rule', async () => {
-      const id = 'opioid-cns-depressant';
+      const id = 'opioid-benzodiazepine';
       const original = fileOf(t, id);
       const rule = shippedRule(id);
-      // Its own cases still pass, but it would now swallow the opioid-benzodiazepine card wherever both fire.
-      rule.replaces = ['opioid-benzodiazepine'];
+      // Its own cases still pass, but it would now swallow the naloxone card wherever both fire and its card
+      // names every medicine the naloxone card names (an opioid with a benzodiazepine and no naloxone on file).
+      rule.replaces = ['naloxone-co-prescribe'];
       const res = await request(t.app).put(`${API}/rules/${id}`).set('Authorization', bearer(t.editor)).set('If-Match', etagOf(original)).send(rule);
       expect(res.status).toBe(400);
       expect(res.body.issue[0].details.text).toMatch(/belong to other rules this change affects/);
-      expect(res.body.issue.some((i: any) => i.diagnostics === 'opioid-benzodiazepine.json')).toBe(true);
+      expect(res.body.issue.some((i: any) => i.diagnostics === 'naloxone-co-prescribe.json')).toBe(true);
       expect(fileOf(t, id)).toBe(original);
     });
 
