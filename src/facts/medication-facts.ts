@@ -140,7 +140,8 @@ export function toMedicationFact(
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
     asNeeded: isAsNeededOnly(resource),
     named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
-    productNames: [...productNamesOf(concept, medication), ...sharedMedicationKey(resource, resolved)],
+    productNames: productNamesOf(concept, medication),
+    ...sharedProduct(resource, resolved),
     ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),
     ...(resource.resourceType === 'MedicationRequest' && typeof resource.priorPrescription?.reference === 'string'
       ? { priorPrescription: resource.priorPrescription.reference }
@@ -150,13 +151,23 @@ export function toMedicationFact(
 
 /**
  * The record's Medication that the order names by reference ("Medication/42", not one contained in the order),
- * as a product identity: two orders naming one Medication resource name one product, whatever its code says (a
- * Medication coded only with the RxNorm ingredient and a strength has no name that tells products apart).
+ * when that Medication is one product: an ingredient with a strength. Two orders naming one such Medication
+ * name one product, even when it has no name that tells products apart (only the RxNorm ingredient code and a
+ * strength). A Medication with no strength ("oxycodone" alone, as dose-based inpatient orders use) is shared by
+ * every order of that ingredient and says nothing about which product each order is.
  */
-function sharedMedicationKey(resource: MedicationResource, resolved: Medication | undefined): string[] {
+function sharedProduct(resource: MedicationResource, resolved: Medication | undefined): { sharedMedication?: string } {
   const reference = resource.medicationReference?.reference;
-  if (resolved === undefined || typeof reference !== 'string' || reference.startsWith('#')) return [];
-  return typeof resolved.id === 'string' && FHIR_ID.test(resolved.id) ? [`\u0000Medication/${resolved.id}`] : [];
+  if (resolved === undefined || typeof reference !== 'string' || reference.startsWith('#')) return {};
+  if (typeof resolved.id !== 'string' || !FHIR_ID.test(resolved.id)) return {};
+  const ingredients: unknown = resolved.ingredient;
+  const productLevel =
+    Array.isArray(ingredients) &&
+    ingredients.some((i: unknown) => {
+      const numerator = typeof i === 'object' && i !== null ? (i as { strength?: { numerator?: { value?: unknown } } }).strength?.numerator : undefined;
+      return typeof numerator?.value === 'number' && numerator.value > 0;
+    });
+  return productLevel ? { sharedMedication: `Medication/${resolved.id}` } : {};
 }
 
 /** Product names with a strength in them ({@link MedicationFact.productNames}). */

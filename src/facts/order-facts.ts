@@ -48,7 +48,12 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   }
   // An as-needed order beside a scheduled one of the same product (breakthrough doses) is taken as well as
   // it, not instead of it: only orders both scheduled, or both as needed, are taken for a renewal.
-  return sameTherapy(draft, standing) && draft.asNeeded === standing.asNeeded && draft.productNames.some((name) => standing.productNames.includes(name));
+  if (!(sameTherapy(draft, standing) && draft.asNeeded === standing.asNeeded)) return false;
+  if (draft.productNames.some((name) => standing.productNames.includes(name))) return true;
+  // Names the EHR wrote that share nothing tell two products apart, even when both orders name one Medication;
+  // without names on one side, a shared product-level Medication says they are one product.
+  const bothNamed = draft.productNames.length > 0 && standing.productNames.length > 0;
+  return !bothNamed && draft.sharedMedication !== undefined && draft.sharedMedication === standing.sharedMedication;
 }
 
 function time(value: string | undefined): number | undefined {

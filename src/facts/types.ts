@@ -51,10 +51,15 @@ export interface MedicationFact {
    * of the order's medication concept and of the Medication's code that carries a strength (a digit), in one
    * spelling (product-name.ts: "Oxycodone HCl 5mg tab" = "oxycodone hydrochloride 5 MG Oral Tablet"). An ingredient-level name ("oxycodone", RxNorm ingredient 7804's display) or a brand
    * without a strength names no single product and is left out. Two orders are the same product (a renewal,
-   * counted once in the daily totals) only when they share one of these names, or name the same Medication
-   * resource of the record (kept here as a key that no name can spell).
+   * counted once in the daily totals) only when they share one of these names, or (when one of them has none of
+   * these names) name the same product-level Medication of the record ({@link sharedMedication}).
    */
   readonly productNames: readonly string[];
+  /**
+   * The record's Medication the order names by reference, when it is one product (an ingredient with a
+   * strength): "Medication/<id>". Absent for a contained Medication, an ingredient-level one, or none.
+   */
+  readonly sharedMedication?: string;
   /**
    * Categorised for inpatient use only (an order on the ward, care-setting.ts): its supply does not go home
    * with the patient. Absent (false) when uncategorised.

@@ -29,6 +29,8 @@ describe('canonicalProductName', () => {
       expect(canonicalProductName(other), other).not.toBe(base);
     }
     expect(canonicalProductName('buprenorphine 150 mcg buccal film')).not.toBe(canonicalProductName('buprenorphine 150 mcg film'));
+    expect(canonicalProductName('Clonazepam .5 mg tab')).toBe(canonicalProductName('Clonazepam 0.5 MG Oral Tablet'));
+    expect(canonicalProductName('Clonazepam .5 mg tab')).not.toBe(canonicalProductName('Clonazepam 5 MG Oral Tablet'));
   });
 
   it('is idempotent and never throws on any text', () => {

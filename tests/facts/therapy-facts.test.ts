@@ -126,6 +126,24 @@ describe('a renewal is the same product, not only the same ingredient name', () 
     expect(facts('ox10').mme.totalKnown).toBe(90); // 30 + 10 mg x 4 x 1.5
   });
 
+  it('counts both when two orders name one ingredient-level Medication (no strength), or name different products', () => {
+    // Dose-based ordering: one Medication "oxycodone" (RxNorm 7804 only) for every oxycodone order, the dose in mg.
+    const oxycodone: Medication = { resourceType: 'Medication', id: 'oxycodone', code: { coding: [{ system: RXNORM, code: '7804', display: 'oxycodone' }] } };
+    const mgOrder = (m: MedicationRequest, mg: number, hours: number, display?: string): MedicationRequest => ({
+      ...m,
+      medicationCodeableConcept: undefined,
+      medicationReference: { reference: 'Medication/oxycodone', ...(display ? { display } : {}) },
+      dosageInstruction: [{ timing: { repeat: { frequency: 1, period: hours, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: mg, unit: 'mg' } }] }],
+    });
+    const total = (names: [string, string] | undefined): number | null => {
+      const rec = { ...record([mgOrder(active('er', ''), 40, 12, names?.[0])]), medications: new Map([['Medication/oxycodone', oxycodone]]) };
+      return deriveFacts(rec, [{ resource: mgOrder(draft(''), 5, 6, names?.[1]), fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW).orders[0]!.mme.totalKnown;
+    };
+    // 40 mg x 2 x 1.5 = 120 standing, 5 mg x 4 x 1.5 = 30 drafted.
+    expect(total(undefined)).toBe(150);
+    expect(total(['OxyContin 40 mg 12 hr extended-release tablet', 'oxycodone 5 mg tablet'])).toBe(150);
+  });
+
   it('still counts both when the names differ in strength, release or form', () => {
     const standing = dosed(active('ir', 'Morphine Sulfate 15 MG Oral Tablet'), 12);
     // 15 mg x 2 x 1 = 30 MME/day standing, the same from each draft.
