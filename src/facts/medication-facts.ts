@@ -13,7 +13,6 @@ import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
 import { own } from './dose/safe.ts';
 import { canonicalUnit, quantityUnit } from './dose/units.ts';
 import { isInpatientOnly } from './care-setting.ts';
-import { canonicalProductName } from './product-name.ts';
 import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
 
@@ -176,7 +175,7 @@ function productNamesOf(concept: CodeableConcept | undefined, medication: Medica
   for (const cc of [concept, medication?.code]) {
     for (const name of [cc?.text, ...(cc?.coding ?? []).map((c) => c.display)]) {
       if (typeof name !== 'string' || !/\d/.test(name)) continue;
-      names.add(canonicalProductName(name));
+      names.add(name);
     }
   }
   return [...names];

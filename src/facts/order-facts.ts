@@ -6,6 +6,7 @@ import { CNS_DEPRESSANT_CLASSES, ingredientRole } from '../terminology/index.ts'
 import type { IngredientRole } from '../terminology/index.ts';
 import { summariseMme } from './dose/index.ts';
 import { CNS_ROLES } from './medication-facts.ts';
+import { canonicalProductName } from './product-name.ts';
 import type { MedicationFact, OrderFacts } from './types.ts';
 
 const CNS_CLASSES: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
@@ -49,7 +50,9 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   // An as-needed order beside a scheduled one of the same product (breakthrough doses) is taken as well as
   // it, not instead of it: only orders both scheduled, or both as needed, are taken for a renewal.
   if (!(sameTherapy(draft, standing) && draft.asNeeded === standing.asNeeded)) return false;
-  if (draft.productNames.some((name) => standing.productNames.includes(name))) return true;
+  // Spelt one way only here, for the few pairs of one therapy (product-name.ts): not for every medication read.
+  const standingNames = new Set(standing.productNames.map(canonicalProductName));
+  if (draft.productNames.some((name) => standingNames.has(canonicalProductName(name)))) return true;
   // Names the EHR wrote that share nothing tell two products apart, even when both orders name one Medication;
   // without names on one side, a shared product-level Medication says they are one product.
   const bothNamed = draft.productNames.length > 0 && standing.productNames.length > 0;

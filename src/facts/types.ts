@@ -48,8 +48,9 @@ export interface MedicationFact {
   readonly named: boolean;
   /**
    * The names the EHR gave this product that can tell one product from another: every text and coding display
-   * of the order's medication concept and of the Medication's code that carries a strength (a digit), in one
-   * spelling (product-name.ts: "Oxycodone HCl 5mg tab" = "oxycodone hydrochloride 5 MG Oral Tablet"). An ingredient-level name ("oxycodone", RxNorm ingredient 7804's display) or a brand
+   * of the order's medication concept and of the Medication's code that carries a strength (a digit), as written;
+   * compared in one spelling (product-name.ts: "Oxycodone HCl 5mg tab" = "oxycodone hydrochloride 5 MG Oral
+   * Tablet"). An ingredient-level name ("oxycodone", RxNorm ingredient 7804's display) or a brand
    * without a strength names no single product and is left out. Two orders are the same product (a renewal,
    * counted once in the daily totals) only when they share one of these names, or (when one of them has none of
    * these names) name the same product-level Medication of the record ({@link sharedMedication}).
