@@ -371,7 +371,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     '/rules/:id/history',
     gate('viewer'),
     handle(async (req, res) => {
-      res.json({ changes: await deps.admin.history(ruleId(req)) });
+      res.json(await deps.admin.historyPage(ruleId(req), { limit: req.query.limit, before: req.query.before }));
     })
   );
 

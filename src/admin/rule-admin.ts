@@ -73,6 +73,20 @@ export interface SavedRule {
   readonly ruleSetVersion: string;
 }
 
+/** Changes of a rule's history answered at once by default, and at most. */
+export const DEFAULT_HISTORY_PAGE = 100;
+export const MAX_HISTORY_PAGE = 500;
+
+/** One page of a rule's history ({@link RuleAdmin.historyPage}). */
+export interface HistoryPage {
+  /** Oldest first. */
+  readonly changes: HistoryEntry[];
+  /** How many older changes this page leaves out. */
+  readonly olderChanges: number;
+  /** The `before` that asks for the page of older changes; absent when there are none. */
+  readonly nextBefore?: number;
+}
+
 export interface HistoryEntry {
   readonly seq: number;
   readonly action: RuleChangeAction;
@@ -471,6 +485,42 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     throw err;
   }
 
+  /**
+   * One page of a rule's history, oldest first: the newest `limit` changes (default 100, at most 500) before the
+   * change `before` (default: all). A rule edited for years has thousands of changes, each up to 256 KiB with a
+   * diff: all of them in one answer grew without bound. `olderChanges` counts those left out; `nextBefore` asks
+   * for the page before.
+   */
+  async function historyPage(id: string, query: { limit?: unknown; before?: unknown }, maxLimit = MAX_HISTORY_PAGE): Promise<HistoryPage> {
+    const store = requireStore('Rule history');
+    if (!isRuleId(id)) {
+      throw notFound(`Rule "${id}"`);
+    }
+    const limit = query.limit === undefined ? DEFAULT_HISTORY_PAGE : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
+      throw badRequest(`"limit" must be a whole number from 1 to ${maxLimit}.`, 'limit');
+    }
+    const before = query.before === undefined ? undefined : Number(query.before);
+    if (before !== undefined && !Number.isSafeInteger(before)) {
+      throw badRequest('"before" must be the whole number of a change (its seq).', 'before');
+    }
+    const changes = [...(await store.ruleHistory(id))].sort((a, b) => a.seq - b.seq);
+    if (changes.length === 0 && (await readRule(id)) === undefined) {
+      throw notFound(`Rule "${id}"`);
+    }
+    const firstNotBefore = before === undefined ? -1 : changes.findIndex((c) => c.seq >= before);
+    const end = firstNotBefore === -1 ? changes.length : firstNotBefore;
+    const start = Math.max(0, end - limit);
+    const deadline = Date.now() + HISTORY_DIFF_LIMITS.budgetMs;
+    const entries: HistoryEntry[] = [];
+    for (let i = start; i < end; i++) {
+      entries.push(toHistoryEntry(id, changes[i]!, changes[i - 1], deadline));
+      // Hook calls get their turn between two diffs.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { changes: entries, olderChanges: start, ...(start > 0 ? { nextBefore: changes[start]!.seq } : {}) };
+  }
+
   return {
     status(): RuleSetStatus {
       return deps.holder.status();
@@ -595,23 +645,10 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     },
 
     async history(id: string): Promise<HistoryEntry[]> {
-      const store = requireStore('Rule history');
-      if (!isRuleId(id)) {
-        throw notFound(`Rule "${id}"`);
-      }
-      const changes = [...(await store.ruleHistory(id))].sort((a, b) => a.seq - b.seq);
-      if (changes.length === 0 && (await readRule(id)) === undefined) {
-        throw notFound(`Rule "${id}"`);
-      }
-      const deadline = Date.now() + HISTORY_DIFF_LIMITS.budgetMs;
-      const entries: HistoryEntry[] = [];
-      for (const [i, change] of changes.entries()) {
-        entries.push(toHistoryEntry(id, change, changes[i - 1], deadline));
-        // Hook calls get their turn between two diffs.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      return entries;
+      return (await historyPage(id, { limit: String(Number.MAX_SAFE_INTEGER) }, Number.MAX_SAFE_INTEGER)).changes;
     },
+
+    historyPage,
 
     async rollback(id: string, seq: unknown, ifMatch: string | undefined, author: string): Promise<SavedRule> {
       const store = requireStore('Rollback');

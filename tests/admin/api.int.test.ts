@@ -296,6 +296,33 @@ describe('admin API', () => {
       expect(update.diff).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@/m);
     });
 
+    it('answers a long history a page at a time, newest first pages, each oldest first, and refuses a bad limit', async () => {
+      const id = 'benzodiazepine-older-adult';
+      for (const priority of [41, 42, 43]) {
+        const rule = { ...JSON.parse(fileOf(t, id)), priority };
+        const put = await request(t.app).put(`${API}/rules/${id}`).set('Authorization', bearer(t.editor)).set('If-Match', etagOf(fileOf(t, id))).send(rule);
+        expect(put.status).toBe(200);
+      }
+      const all = (await request(t.app).get(`${API}/rules/${id}/history`).set('Authorization', bearer(t.viewer))).body;
+      expect(all.changes).toHaveLength(4); // the folder's content, then the three saves
+      expect(all.olderChanges).toBe(0);
+      expect(all.nextBefore).toBeUndefined();
+      const newest = (await request(t.app).get(`${API}/rules/${id}/history?limit=2`).set('Authorization', bearer(t.viewer))).body;
+      expect(newest.changes.map((c: any) => c.seq)).toEqual(all.changes.slice(2).map((c: any) => c.seq));
+      expect(newest.olderChanges).toBe(2);
+      expect(newest.nextBefore).toBe(all.changes[2].seq);
+      // Each change keeps its diff against the change before it, also at the start of a page.
+      expect(newest.changes[0].diff).toBe(all.changes[2].diff);
+      const older = (await request(t.app).get(`${API}/rules/${id}/history?limit=2&before=${newest.nextBefore}`).set('Authorization', bearer(t.viewer))).body;
+      expect(older.changes.map((c: any) => c.seq)).toEqual(all.changes.slice(0, 2).map((c: any) => c.seq));
+      expect(older.olderChanges).toBe(0);
+      for (const query of ['limit=0', 'limit=501', 'limit=x', 'before=1.5']) {
+        const bad = await request(t.app).get(`${API}/rules/${id}/history?${query}`).set('Authorization', bearer(t.viewer));
+        expect(bad.status, query).toBe(400);
+        expect(bad.body.resourceType).toBe('OperationOutcome');
+      }
+    });
+
     it('records a hand edit made in rules/ between two API changes, credited to the folder', async () => {
       const id = 'cns-depressants-older-adult';
       const first = shippedRule(id);

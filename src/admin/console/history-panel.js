@@ -29,6 +29,10 @@ export function renderDiff(diff) {
   );
 }
 
+/** Changes asked for at first and added by "Show older changes"; the API's most in one answer. */
+const HISTORY_PAGE = 100;
+const HISTORY_MAX = 500;
+
 /** @type {Record<string, string>} */
 const ACTION_LABEL = { create: 'Created', update: 'Updated', delete: 'Deleted', enable: 'Enabled', disable: 'Disabled', rollback: 'Rolled back' };
 
@@ -39,6 +43,8 @@ const ACTION_LABEL = { create: 'Created', update: 'Updated', delete: 'Deleted', 
 export function createHistoryPanel(ctx, host) {
   let loadedFor = '';
   let seq = 0;
+  /** How many of the newest changes are asked for (the API answers 100 by default, at most 500). */
+  let pageSize = HISTORY_PAGE;
   const list = h('div', { class: 'history', id: 'history' });
   const refresh = h('button', { type: 'button', class: 'button-ghost button-small', onclick: () => void load() }, 'Refresh');
   const el = h('div', { class: 'panel history-panel' }, h('div', { class: 'panel-actions' }, h('h2', { class: 'panel-title' }, 'Changes'), refresh), list);
@@ -50,10 +56,13 @@ export function createHistoryPanel(ctx, host) {
       return;
     }
     const mine = ++seq;
+    if (loadedFor !== rule.id) {
+      pageSize = HISTORY_PAGE;
+    }
     loadedFor = rule.id;
     list.setAttribute('aria-busy', 'true');
     try {
-      const res = await api('GET', `${rulePath(rule.id)}/history`);
+      const res = await api('GET', `${rulePath(rule.id)}/history?limit=${pageSize}`);
       if (mine !== seq) {
         return;
       }
@@ -63,6 +72,19 @@ export function createHistoryPanel(ctx, host) {
         return;
       }
       const canEdit = ctx.canEdit();
+      const older = Number(res.data?.olderChanges) || 0;
+      // A long history comes a page at a time: say what is left out, and offer the next older changes.
+      const more =
+        older === 0
+          ? null
+          : pageSize < HISTORY_MAX
+            ? h(
+                'p',
+                { class: 'note small history-more' },
+                `${older} older change${older === 1 ? ' is' : 's are'} not shown. `,
+                h('button', { type: 'button', class: 'button-secondary button-small', onclick: () => { pageSize = Math.min(pageSize + HISTORY_PAGE, HISTORY_MAX); void load(); } }, 'Show older changes')
+              )
+            : h('p', { class: 'note small history-more' }, `${older} older change${older === 1 ? ' is' : 's are'} not shown here: read them with GET /admin/api/${rulePath(rule.id)}/history?before=${String(res.data?.nextBefore ?? '')}.`);
       replace(
         list,
         h(
@@ -104,7 +126,8 @@ export function createHistoryPanel(ctx, host) {
               )
             );
           })
-        )
+        ),
+        more
       );
     } catch (err) {
       if (mine !== seq) {
