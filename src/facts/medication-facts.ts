@@ -451,11 +451,16 @@ function isAsNeededOnly(resource: MedicationResource): boolean {
 /** The shortest expected supply that reads as ongoing use rather than a dose or two for one session. */
 const ONGOING_SUPPLY_MS = 7 * 86_400_000;
 
-/** Refills, or an expected supply of a week or more ({@link MedicationFact.ongoingSupply}). */
+/**
+ * Refills, or a supply of a week or more ({@link MedicationFact.ongoingSupply}): the expected supply duration,
+ * else the days the dispensed quantity lasts at the daily dose (60 tablets at one twice a day: 30 days). Many
+ * EHRs send a new prescription with a quantity and no duration; read by the duration alone, 30 days of
+ * clonazepam signed beside Spravato was taken for the session's pre-medication and lost the safety warning.
+ */
 function suppliesOngoingUse(resource: MedicationRequest): boolean {
   const repeats = resource.dispenseRequest?.numberOfRepeatsAllowed;
   if (typeof repeats === 'number' && repeats >= 1) return true;
-  const supply = durationMs(resource.dispenseRequest?.expectedSupplyDuration);
+  const supply = durationMs(resource.dispenseRequest?.expectedSupplyDuration) ?? supplyFromQuantity(resource);
   return supply !== undefined && supply >= ONGOING_SUPPLY_MS;
 }
 

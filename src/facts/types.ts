@@ -39,8 +39,8 @@ export interface MedicationFact {
   /** Every dosage instruction is as needed (PRN); false when one is scheduled or none is given. */
   readonly asNeeded: boolean;
   /**
-   * A draft order that supplies the drug for ongoing use: refills (`numberOfRepeatsAllowed` of 1 or more) or an
-   * expected supply of 7 days or more. Such a benzodiazepine signed beside a ketamine session is maintenance
+   * A draft order that supplies the drug for ongoing use: refills (`numberOfRepeatsAllowed` of 1 or more) or a
+   * supply of 7 days or more (the expected supply duration, else the dispensed quantity at the daily dose). Such a benzodiazepine signed beside a ketamine session is maintenance
    * therapy, not the session's pre-medication. False for the rest of the record.
    */
   readonly ongoingSupply: boolean;

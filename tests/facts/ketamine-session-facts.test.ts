@@ -1,0 +1,63 @@
+// Facts of a ketamine or esketamine session beside a benzodiazepine (src/facts/medication-facts.ts,
+// order-facts.ts): which benzodiazepine is the session's pre-medication, and which is maintenance therapy that
+// must still meet the session's safety and timing checks; whether the session is for depression; and how far the
+// nearest benzodiazepine dose is from a session.
+import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { deriveFacts } from '../../src/facts/index.ts';
+import type { OrderFacts } from '../../src/facts/index.ts';
+import type { PatientRecord } from '../../src/patient/index.ts';
+import { createClassifier } from '../../src/terminology/index.ts';
+
+const classifier = createClassifier();
+const NOW = new Date('2026-11-21T12:00:00Z');
+
+type Standing = MedicationRequest | MedicationStatement | MedicationAdministration | Condition;
+
+function draft(id: string, text: string, extra: Partial<MedicationRequest> = {}): MedicationRequest {
+  return { resourceType: 'MedicationRequest', id, status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text }, ...extra };
+}
+
+function record(resources: Standing[]): PatientRecord {
+  const byType = new Map<string, Standing[]>();
+  for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
+  return { patientId: 'p', patient: { resourceType: 'Patient', id: 'p', birthDate: '1972-03-14' }, resources: byType, medications: new Map(), gaps: [], sources: {} };
+}
+
+/** The facts of every draft of the session, each evaluated beside the others and the record. */
+function session(drafts: MedicationRequest[], standing: Standing[] = []): { facts: OrderFacts[]; gaps: string[] } {
+  const facts = deriveFacts(
+    record(standing),
+    drafts.map((resource, i) => ({ resource, fallbackRef: `MedicationRequest/#${i}`, evaluate: true })),
+    classifier,
+    NOW
+  );
+  return { facts: [...facts.orders], gaps: facts.gaps.map((g) => `${g.purpose}: ${g.reason}`) };
+}
+
+const SPRAVATO = 'esketamine (SPRAVATO) 56 MG dose nasal spray kit';
+const twiceDaily = (tablets = 1): MedicationRequest['dosageInstruction'] => [
+  { timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: tablets, unit: 'tablet' } }] },
+];
+
+describe('a benzodiazepine signed with the session: pre-medication or maintenance (ongoingSupply)', () => {
+  const clonazepam = (dispenseRequest: MedicationRequest['dispenseRequest']): MedicationRequest =>
+    draft('clonazepam', 'clonazePAM (KLONOPIN) 1 MG tablet', { dosageInstruction: twiceDaily(), dispenseRequest });
+
+  it('reads a supply given as a quantity at the daily dose: 60 tablets at one twice a day is 30 days, maintenance', () => {
+    const { facts } = session([draft('spravato', SPRAVATO), clonazepam({ quantity: { value: 60, unit: 'tablet' } })]);
+    const [ketamine, benzo] = facts;
+    expect(benzo!.order.ongoingSupply).toBe(true);
+    // Neither order is the session's pre-medication: the safety and timing checks see the clonazepam.
+    expect(benzo!.isKetaminePremedication).toBe(false);
+    expect(ketamine!.isKetaminePremedication).toBe(false);
+    expect(ketamine!.benzoDiazepamEqPerDay).toBe(40);
+  });
+
+  it('still reads two tablets for the session as pre-medication', () => {
+    const { facts } = session([draft('spravato', SPRAVATO), clonazepam({ quantity: { value: 2, unit: 'tablet' } })]);
+    expect(facts[1]!.order.ongoingSupply).toBe(false);
+    expect(facts[0]!.isKetaminePremedication).toBe(true);
+    expect(facts[1]!.isKetaminePremedication).toBe(true);
+  });
+});
