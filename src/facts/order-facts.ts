@@ -59,6 +59,11 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   return !bothNamed && draft.sharedMedication !== undefined && draft.sharedMedication === standing.sharedMedication;
 }
 
+/** A benzodiazepine draft of the session without refills or a week's supply: a ketamine order's pre-medication. */
+function isPremedicationDraft(m: MedicationFact): boolean {
+  return m.kind === 'draft-order' && !m.ongoingSupply && m.classes.includes('benzodiazepine');
+}
+
 function time(value: string | undefined): number | undefined {
   if (!value) {
     return undefined;
@@ -89,8 +94,15 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
   const mme = summariseMme(
     dosing.filter((m) => !m.classes.includes('oud-treatment') && m.mme.length > 0).map((m) => ({ ref: m.ref, display: m.display, mme: m.mme }))
   );
+  const orderIsKetamine = order.classes.includes('ketamine');
+  const orderIsBenzo = order.classes.includes('benzodiazepine');
+  // For a ketamine order, the session's pre-medication: a benzodiazepine ordered with it, without refills or a
+  // week's supply. It is covered by the pre-medication card, so it is left out of the ketamine order's
+  // benzodiazepine facts (daily dose, nearest dose); any other benzodiazepine (active, reported, given, or
+  // maintenance signed in the same session) still meets the session as it would without the pre-medication.
+  const premedication = orderIsKetamine ? concurrent.filter((m) => isPremedicationDraft(m)) : [];
   // Benzodiazepines only: the ketamine studies measured benzodiazepine dose; Z-drugs are not counted in it.
-  const benzoDoses = dosing.flatMap((m) => m.benzoDoses.filter((d) => ingredientRole(d.ingredient) === 'benzodiazepine').map((dose) => ({ med: m, dose })));
+  const benzoDoses = dosing.filter((m) => !premedication.includes(m)).flatMap((m) => m.benzoDoses.filter((d) => ingredientRole(d.ingredient) === 'benzodiazepine').map((dose) => ({ med: m, dose })));
   const benzoKnown = benzoDoses.map((b) => b.dose.diazepamEqMgPerDay).filter((v): v is number => typeof v === 'number');
   const benzoDiazepamEqPerDay = benzoKnown.length > 0 ? Math.round(benzoKnown.reduce((a, b) => a + b, 0) * 10) / 10 : null;
   const benzoDoseUnknown = benzoDoses
@@ -111,8 +123,6 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
   const starts = renewalOf.map((m) => time(m.date)).filter((t): t is number => t !== undefined);
   const daysOnTherapy = renewalOf.length > 0 && starts.length > 0 ? Math.floor((now.getTime() - Math.min(...starts)) / DAY_MS) : null;
 
-  const orderIsKetamine = order.classes.includes('ketamine');
-  const orderIsBenzo = order.classes.includes('benzodiazepine');
   const ketamineConcurrent = concurrent.filter((m) => m.classes.includes('ketamine'));
   const orderTime = time(order.doseTime) ?? now.getTime();
   let gap: number | null = null;
@@ -126,7 +136,7 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
     }
   };
   if (orderIsKetamine) {
-    consider(concurrent.filter((m) => m.classes.includes('benzodiazepine')));
+    consider(concurrent.filter((m) => m.classes.includes('benzodiazepine') && !premedication.includes(m)));
   } else if (orderIsBenzo) {
     consider(ketamineConcurrent);
   }
@@ -150,6 +160,10 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
       (orderIsBenzo &&
         ((!order.ongoingSupply && concurrent.some((m) => m.kind === 'draft-order' && m.classes.includes('ketamine'))) ||
           (PREMEDICATION_HINT.test(order.hintText) && (ketamineConcurrent.length > 0 || KETAMINE_WORD.test(order.hintText))))) ||
-      (orderIsKetamine && concurrent.some((m) => m.kind === 'draft-order' && !m.ongoingSupply && m.classes.includes('benzodiazepine'))),
+      // A ketamine order is covered by the pre-medication card only when every benzodiazepine beside it is that
+      // pre-medication: a standing or maintenance benzodiazepine keeps the safety and timing checks.
+      (orderIsKetamine &&
+        premedication.length > 0 &&
+        concurrent.every((m) => !m.classes.includes('benzodiazepine') || premedication.includes(m))),
   };
 }

@@ -107,15 +107,19 @@ export interface OrderFacts {
   readonly isNewTherapy: boolean;
   /** Days since the earliest active medication with the same ingredient started; null for a new start. */
   readonly daysOnTherapy: number | null;
-  /** Hours between a ketamine session and a benzodiazepine dose involving this order; null when not applicable. */
+  /** Hours between a ketamine session and the nearest benzodiazepine dose involving this order (a ketamine order's pre-medication not counted); null when not applicable. */
   readonly ketamineBenzoGapHours: number | null;
-  /** Known total daily benzodiazepine dose in mg diazepam-equivalent (order + active), or null when none is known. */
+  /** Known total daily benzodiazepine dose in mg diazepam-equivalent (order + active; a ketamine order's pre-medication not counted), or null when none is known. */
   readonly benzoDiazepamEqPerDay: number | null;
   /** Benzodiazepines among the order and the active medications whose daily dose is not in that total, and why. */
   readonly benzoDoseUnknown: readonly { readonly display: string; readonly reason: string }[];
   /** The order is a ketamine/esketamine for depression, or a benzodiazepine given close to such a session. */
   readonly forDepression: boolean;
-  /** A benzodiazepine is being ordered as pre-medication for a ketamine session: the order is that benzodiazepine, or the ketamine it goes with. */
+  /**
+   * A benzodiazepine is being ordered as pre-medication for a ketamine session: the order is that benzodiazepine,
+   * or the ketamine it goes with when every benzodiazepine beside it is that pre-medication (a standing or
+   * maintenance one keeps the ketamine order's safety and timing checks).
+   */
   readonly isKetaminePremedication: boolean;
 }
 
@@ -175,9 +179,9 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   orderIsNewTherapy: 'No active medication shares an active ingredient with the order (a new start, not a renewal).',
   orderDaysOnTherapy: 'Days since the earliest active medication with the same ingredient started; null for a new start.',
   orderForDepression: 'The order is ketamine/esketamine for depression, or a benzodiazepine while such a ketamine is active.',
-  ketamineBenzoGapHours: 'Hours between the ketamine session and the nearest benzodiazepine dose involving the order; null when not applicable.',
-  benzoDiazepamEqPerDay: 'Known total daily benzodiazepine dose in mg diazepam-equivalent (Ashton); null when unknown.',
-  ketaminePremedicationInSession: 'A benzodiazepine is ordered as pre-medication for a ketamine session (ordered together without refills or a week of supply, or marked as such).',
+  ketamineBenzoGapHours: 'Hours between the ketamine session and the nearest benzodiazepine dose involving the order (on a ketamine order, not counting its pre-medication); null when not applicable.',
+  benzoDiazepamEqPerDay: 'Known total daily benzodiazepine dose in mg diazepam-equivalent (Ashton; on a ketamine order, not counting its pre-medication); null when unknown.',
+  ketaminePremedicationInSession: 'A benzodiazepine is ordered as pre-medication for a ketamine session (ordered together without refills or a week of supply, or marked as such). On a ketamine order: only when every benzodiazepine beside it is that pre-medication.',
 };
 
 export const FACT_NAMES: readonly (keyof EngineFacts)[] = Object.keys(FACT_CATALOGUE) as (keyof EngineFacts)[];

@@ -61,3 +61,40 @@ describe('a benzodiazepine signed with the session: pre-medication or maintenanc
     expect(facts[1]!.isKetaminePremedication).toBe(true);
   });
 });
+
+describe('a pre-medication draft beside a standing benzodiazepine', () => {
+  const standingClonazepam: MedicationRequest = {
+    resourceType: 'MedicationRequest',
+    id: 'clonazepam-standing',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/p' },
+    authoredOn: '2026-09-01',
+    medicationCodeableConcept: { text: 'clonazePAM (KLONOPIN) 1 MG tablet' },
+    dosageInstruction: twiceDaily(),
+  };
+  const premed = draft('lorazepam-premed', 'Lorazepam 0.5 MG Oral Tablet', {
+    dosageInstruction: [
+      { text: 'Take 1 tablet by mouth once, 30 minutes before the session', timing: { event: ['2026-11-21T11:30:00Z'] }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] },
+    ],
+    dispenseRequest: { quantity: { value: 1, unit: 'tablet' } },
+  });
+
+  it("does not hide it from the ketamine order's checks: the daily dose and the nearest dose are the standing one's", () => {
+    const { facts, gaps } = session([draft('spravato', SPRAVATO), premed], [standingClonazepam]);
+    const [ketamine, lorazepam] = facts;
+    expect(ketamine!.isKetaminePremedication).toBe(false);
+    expect(ketamine!.benzoDiazepamEqPerDay).toBe(40);
+    // A standing order has no dose time; the pre-medication 30 minutes before the session is not counted either.
+    expect(ketamine!.ketamineBenzoGapHours).toBeNull();
+    // The pre-medication's once-only dose has no daily amount: not a gap in the ketamine order's checks.
+    expect(gaps.filter((g) => g.startsWith('the daily benzodiazepine dose'))).toEqual([]);
+    // The lorazepam order itself is still the session's pre-medication.
+    expect(lorazepam!.isKetaminePremedication).toBe(true);
+  });
+
+  it('leaves the ketamine order covered by the pre-medication card when it is the only benzodiazepine', () => {
+    const { facts } = session([draft('spravato', SPRAVATO), premed]);
+    expect(facts[0]!.isKetaminePremedication).toBe(true);
+  });
+});
