@@ -165,6 +165,10 @@ describe('calls that do not end in a 200 from the handler', () => {
       const metrics = (await request(t.app).get('/metrics')).text;
       expect(metrics).toMatch(/cds_request_duration_seconds_count\{service="cns-depressant-order-sign",status="499"\} 1/);
       expect(metrics).not.toMatch(/^cds_cards_total\{/m);
+      // The audit keeps the cards that were decided, but the console's analytics count none as fired:
+      // a card never shown can get no feedback and would only lower the accept and override rates.
+      expect(Number((await sqlOf(store).query<{ n: number }>('SELECT count(*)::int AS n FROM issued_cards')).at(0)?.n)).toBeGreaterThan(0);
+      expect(await store.ruleStats(new Date(Date.now() - 3_600_000), new Date(Date.now() + 3_600_000))).toEqual([]);
     } finally {
       await store.close();
     }

@@ -395,6 +395,30 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(justBefore.find((s) => s.ruleId === 'rule-a')?.fired).toBe(2);
         expect(await store.ruleStats(new Date('2031-06-01T00:00:00Z'), new Date('2031-07-01T00:00:00Z'))).toEqual([]);
       });
+
+      it('counts only cards and suppressions of delivered calls: a call the EHR gave up on (499) was never shown', async () => {
+        // Everything in March 2031, a window no other test writes in.
+        const at = new Date(Date.UTC(2031, 2, 10, 12)).toISOString();
+        const snoozeId = randomUUID();
+        const shown = card({ ruleId: 'rule-499' });
+        const neverShown = card({ ruleId: 'rule-499' });
+        const neverShownOnly = card({ ruleId: 'rule-499-only' });
+        store.enqueueInvocation(invocation({ receivedAt: at, cards: [shown] }));
+        store.enqueueInvocation(invocation({ receivedAt: at, status: 499, cards: [neverShown, neverShownOnly], suppressed: [{ ruleId: 'rule-499', snoozeId }] }));
+        const reason = { system: 'http://example.org/reasons', code: 'tapering', display: 'Patient is tapering' };
+        // The audit holds the undelivered card, so feedback naming it is stored as known; it still must not count.
+        const r = await store.recordFeedback('cns-depressant-order-sign', [
+          feedback(shown.uuid, { outcome: 'accepted', acceptedSuggestionIds: [...shown.suggestionUuids] }),
+          feedback(neverShown.uuid, { overrideReason: reason, commentKey: commentKey('never seen') }),
+        ]);
+        expect(r.unknownCards).toEqual([]);
+        const stats = await store.ruleStats(new Date('2031-03-01T00:00:00Z'), new Date('2031-04-01T00:00:00Z'));
+        expect(stats).toEqual([
+          { ruleId: 'rule-499', fired: 1, suppressed: 0, accepted: 1, overridden: 0, acceptedRate: 1, overriddenRate: 0, topOverrideReasons: [], comments: 0 },
+        ]);
+        // The audit itself keeps what was decided for the 499 call.
+        expect(await count(store, 'issued_cards', 'rule_id = $1', ['rule-499-only'])).toBe(1);
+      });
     });
 
     describe('retention', () => {
