@@ -6,7 +6,7 @@
 import type { CodeableConcept, Condition, Dosage, Medication, MedicationAdministration, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
-import { classifyConditionCode, ingredientRole } from '../terminology/index.ts';
+import { ICD10_SYSTEM, ICD10CM_SYSTEM, classifyConditionCode, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass, IngredientRole } from '../terminology/index.ts';
 import { benzodiazepineDose, dosesPerDay, opioidMme } from './dose/index.ts';
 import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
@@ -60,8 +60,6 @@ const ACTIVE_ROLES: ReadonlySet<IngredientRole> = new Set([...CNS_ROLES, 'naloxo
 
 /** FHIR R4 id datatype. */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
-
-const DEPRESSION_REASON = /\b(depress|f3[23]\.?\d*)/i;
 
 export type MedicationResource = MedicationRequest | MedicationStatement | MedicationAdministration;
 
@@ -133,7 +131,9 @@ export function toMedicationFact(
     benzoDoses: doseResource ? benzodiazepineDose(doseResource, medication, classification) : [],
     forDepression:
       isKetamine &&
-      (classification.ingredients.includes('esketamine') || DEPRESSION_REASON.test(reasonText()) || (reasonText() === '' && patientHasDepression)),
+      (classification.ingredients.includes('esketamine') ||
+        orderedFor(resource, record, isDepressionReason) ||
+        (reasonText() === '' && !hasReasonReference(resource, record) && patientHasDepression)),
     // Read for the order under evaluation only (always a draft): not built for the rest of the record.
     hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
@@ -371,9 +371,17 @@ function textsOf(value: unknown, key: string): string[] {
  * without a use disorder. A referenced Condition that is refuted or entered in error does not count.
  */
 function orderedForOud(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): boolean {
-  const isOud = (concept: unknown): boolean => classifyConditionCode(sanitizeConcept(concept)).includes('opioid-use-disorder');
+  return orderedFor(resource, record, (concept) => classifyConditionCode(sanitizeConcept(concept)).includes('opioid-use-disorder'));
+}
+
+/**
+ * True when the order's reason is a condition `test` accepts: a `reasonCode`, or a Condition named by
+ * `reasonReference` (in the record, contained in the order, or only the reference's display). A referenced
+ * Condition that is refuted or entered in error does not count.
+ */
+function orderedFor(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>, test: (concept: unknown) => boolean): boolean {
   const reasons: unknown = resource.reasonCode;
-  if (Array.isArray(reasons) && reasons.some(isOud)) return true;
+  if (Array.isArray(reasons) && reasons.some(test)) return true;
   const references: unknown = resource.reasonReference;
   if (!Array.isArray(references)) return false;
   return references.some((item: unknown) => {
@@ -381,12 +389,62 @@ function orderedForOud(resource: MedicationResource, record: Pick<PatientRecord,
     const { reference, display } = item as { reference?: unknown; display?: unknown };
     const condition = typeof reference === 'string' ? referencedCondition(reference, resource, record) : undefined;
     if (condition !== undefined) {
-      const verification = sanitizeConcept(condition.verificationStatus);
-      const status = [...(verification?.coding ?? []).map((c) => c.code), verification?.text].map((v) => (typeof v === 'string' ? v.trim().toLowerCase() : ''));
-      if (status.includes('refuted') || status.includes('entered-in-error')) return false;
-      if (isOud(condition.code)) return true;
+      if (refutedOrInError(condition)) return false;
+      if (test(condition.code)) return true;
     }
-    return typeof display === 'string' && isOud({ text: display });
+    return typeof display === 'string' && test({ text: display });
+  });
+}
+
+function refutedOrInError(condition: Condition): boolean {
+  const verification = sanitizeConcept(condition.verificationStatus);
+  const status = [...(verification?.coding ?? []).map((c) => c.code), verification?.text].map((v) => (typeof v === 'string' ? v.trim().toLowerCase() : ''));
+  return status.includes('refuted') || status.includes('entered-in-error');
+}
+
+/**
+ * The order names a reason by `reasonReference` that can be read: a Condition in the record or contained in the
+ * order (not refuted or entered in error), or a display. A reference that cannot be read says nothing, and the
+ * problem list decides as when no reason is given.
+ */
+function hasReasonReference(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): boolean {
+  const references: unknown = resource.reasonReference;
+  if (!Array.isArray(references)) return false;
+  return references.some((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return false;
+    const { reference, display } = item as { reference?: unknown; display?: unknown };
+    const condition = typeof reference === 'string' ? referencedCondition(reference, resource, record) : undefined;
+    return (condition !== undefined && !refutedOrInError(condition)) || (typeof display === 'string' && display.trim() !== '');
+  });
+}
+
+/**
+ * ICD-10-CM (FY2025 Tabular List) and WHO ICD-10 (2019) codes of a depressive episode of bipolar disorder:
+ * F31.3 "Bipolar disorder, current episode depressed, mild or moderate severity", F31.4 "... depressed, severe,
+ * without psychotic features", F31.5 "... depressed, severe, with psychotic features" (WHO: "Bipolar affective
+ * disorder, current episode mild or moderate / severe depression ...").
+ */
+const BIPOLAR_DEPRESSION_CODE = /^F31\.?[345]/i;
+const BIPOLAR_WORD = /\b(?:bipolar|manic)\b/gi;
+
+/**
+ * A ketamine session's reason is depression as the condition classifier reads the problem list (ICD-10, SNOMED CT,
+ * MDD, TRD; negated, uncertain and physiological "respiratory depression" left out), or a depressive episode of
+ * bipolar disorder, which the classifier leaves out of its depression group but is what ketamine is given for
+ * ("bipolar depression", "bipolar I disorder, current episode depressed", F31.3-F31.5). A bipolar wording is read
+ * by the classifier with the bipolar words taken out, so its negation and exclusions still apply.
+ */
+function isDepressionReason(concept: unknown): boolean {
+  const reason = sanitizeConcept(concept);
+  if (classifyConditionCode(reason).includes('depression')) return true;
+  const codings = reason?.coding ?? [];
+  if (codings.some((c) => (c.system === ICD10CM_SYSTEM || c.system === ICD10_SYSTEM) && typeof c.code === 'string' && BIPOLAR_DEPRESSION_CODE.test(c.code.trim()))) {
+    return true;
+  }
+  return [reason?.text, ...codings.map((c) => c.display)].some((text) => {
+    if (typeof text !== 'string' || !text.match(BIPOLAR_WORD)) return false;
+    const rewritten = text.replace(BIPOLAR_WORD, ' ').replace(/\bdepressed\b/gi, 'depression');
+    return classifyConditionCode({ text: rewritten }).includes('depression');
   });
 }
 

@@ -98,3 +98,52 @@ describe('a pre-medication draft beside a standing benzodiazepine', () => {
     expect(facts[0]!.isKetaminePremedication).toBe(true);
   });
 });
+
+describe('a ketamine session for depression (forDepression), read by the condition classifier', () => {
+  const KETAMINE = 'Ketamine Hydrochloride 50 MG/ML Injectable Solution';
+  const condition = (id: string, text: string, verification = 'confirmed'): Condition => ({
+    resourceType: 'Condition',
+    id,
+    subject: { reference: 'Patient/p' },
+    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+    verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: verification }] },
+    code: { text },
+  });
+  const forDepression = (extra: Partial<MedicationRequest>, standing: Standing[] = []): boolean => session([draft('ketamine', KETAMINE, extra)], standing).facts[0]!.forDepression;
+
+  it('reads the wordings and codes the problem list is read with', () => {
+    expect(forDepression({ reasonCode: [{ text: 'TRD' }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ text: 'MDD, recurrent, severe' }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ coding: [{ system: 'http://snomed.info/sct', code: '35489007' }] }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'F33.2' }] }] })).toBe(true);
+  });
+
+  it('counts a depressive episode of bipolar disorder', () => {
+    expect(forDepression({ reasonCode: [{ text: 'Bipolar depression' }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ text: 'Bipolar I disorder, current episode depressed, severe' }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'F31.4' }] }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ text: 'Bipolar disorder, current episode manic' }] })).toBe(false);
+    expect(forDepression({ reasonCode: [{ text: 'Bipolar disorder, no current depressive episode' }] })).toBe(false);
+  });
+
+  it('does not count respiratory depression or a negative screen', () => {
+    expect(forDepression({ reasonCode: [{ text: 'Procedural sedation, low risk of respiratory depression' }] })).toBe(false);
+    expect(forDepression({ reasonCode: [{ text: 'chronic pain (screening for depression negative)' }] })).toBe(false);
+  });
+
+  it('reads a Condition named by reasonReference (not a refuted one), and its display', () => {
+    const trd = condition('trd', 'Treatment-resistant depression');
+    expect(forDepression({ reasonReference: [{ reference: 'Condition/trd' }] }, [trd])).toBe(true);
+    expect(forDepression({ reasonReference: [{ reference: 'Condition/trd' }] }, [condition('trd', 'Treatment-resistant depression', 'refuted')])).toBe(false);
+    expect(forDepression({ reasonReference: [{ reference: 'Condition/elsewhere', display: 'Major depressive disorder' }] })).toBe(true);
+  });
+
+  it('falls back to the problem list only when the order gives no reason', () => {
+    const problemList = [condition('mdd', 'Major depressive disorder, recurrent')];
+    expect(forDepression({}, problemList)).toBe(true);
+    // An unreadable reference says nothing: the problem list decides.
+    expect(forDepression({ reasonReference: [{ reference: 'Condition/elsewhere' }] }, problemList)).toBe(true);
+    expect(forDepression({ reasonCode: [{ text: 'Complex regional pain syndrome' }] }, problemList)).toBe(false);
+    expect(forDepression({ reasonReference: [{ reference: 'Condition/crps' }] }, [...problemList, condition('crps', 'Complex regional pain syndrome')])).toBe(false);
+  });
+});
