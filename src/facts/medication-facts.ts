@@ -125,7 +125,7 @@ export function toMedicationFact(
       return role !== undefined && ACTIVE_ROLES.has(role);
     }),
     date: dateOf(resource),
-    doseTime: doseTimeOf(resource),
+    doseTimes: doseTimesOf(resource),
     status: typeof resource.status === 'string' ? resource.status : undefined,
     mme: doseResource ? opioidMme(doseResource, medication, classification) : [],
     benzoDoses: doseResource ? benzodiazepineDose(doseResource, medication, classification) : [],
@@ -338,17 +338,26 @@ function dateOf(resource: MedicationResource): string | undefined {
   }
 }
 
-function doseTimeOf(resource: MedicationResource): string | undefined {
+/**
+ * When doses are (to be) taken ({@link MedicationFact.doseTimes}): every `timing.event` of every dosage
+ * instruction of an order, in any order (an induction order may list each of its sessions; FHIR does not sort
+ * them); the effective time of a statement or an administration.
+ */
+function doseTimesOf(resource: MedicationResource): string[] {
+  const one = (value: unknown): string[] => (str(value) ? [value as string] : []);
   switch (resource.resourceType) {
     case 'MedicationRequest': {
-      const dosage = Array.isArray(resource.dosageInstruction) ? resource.dosageInstruction[0] : undefined;
-      const events = dosage?.timing?.event;
-      return Array.isArray(events) ? str(events[0]) : undefined;
+      const dosage: unknown = resource.dosageInstruction;
+      if (!Array.isArray(dosage)) return [];
+      return dosage.flatMap((d: unknown) => {
+        const events: unknown = typeof d === 'object' && d !== null ? (d as { timing?: { event?: unknown } }).timing?.event : undefined;
+        return Array.isArray(events) ? events.flatMap(one) : [];
+      });
     }
     case 'MedicationStatement':
-      return str(resource.effectiveDateTime);
+      return one(resource.effectiveDateTime);
     case 'MedicationAdministration':
-      return str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start);
+      return one(str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start));
   }
 }
 

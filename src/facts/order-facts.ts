@@ -64,6 +64,28 @@ function isPremedicationDraft(m: MedicationFact): boolean {
   return m.kind === 'draft-order' && !m.ongoingSupply && m.classes.includes('benzodiazepine');
 }
 
+/**
+ * The span of time a FHIR dateTime stands for, in ms: an instant is itself; a date without a time
+ * ("2026-11-21") is the whole of that day (UTC), a month the whole month, a year the whole year, so a dose on the
+ * day of a session is not read as taken at midnight. Undefined when unreadable.
+ */
+function span(value: string): { start: number; end: number } | undefined {
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value.trim());
+  if (m) {
+    const [year, month, day] = [Number(m[1]), m[2] ? Number(m[2]) - 1 : undefined, m[3] ? Number(m[3]) : undefined];
+    const start = Date.UTC(year, month ?? 0, day ?? 1);
+    const end = day !== undefined ? Date.UTC(year, month!, day + 1) : month !== undefined ? Date.UTC(year, month + 1, 1) : Date.UTC(year + 1, 0, 1);
+    return Number.isFinite(start) && Number.isFinite(end) ? { start, end } : undefined;
+  }
+  const t = time(value);
+  return t === undefined ? undefined : { start: t, end: t };
+}
+
+/** Hours between two spans of time: 0 when they overlap, else from the end of one to the start of the other. */
+function hoursApart(a: { start: number; end: number }, b: { start: number; end: number }): number {
+  return Math.max(0, a.start - b.end, b.start - a.end) / HOUR_MS;
+}
+
 function time(value: string | undefined): number | undefined {
   if (!value) {
     return undefined;
@@ -124,14 +146,20 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
   const daysOnTherapy = renewalOf.length > 0 && starts.length > 0 ? Math.floor((now.getTime() - Math.min(...starts)) / DAY_MS) : null;
 
   const ketamineConcurrent = concurrent.filter((m) => m.classes.includes('ketamine'));
-  const orderTime = time(order.doseTime) ?? now.getTime();
+  // Every dose time of the order and of each other drug counts (an order may list several sessions): the gap is
+  // the smallest over all pairs. A draft without a time is taken now; a standing drug without one gives no gap.
+  const spansOf = (m: MedicationFact): { start: number; end: number }[] => m.doseTimes.flatMap((v) => span(v) ?? []);
+  const nowSpan = { start: now.getTime(), end: now.getTime() };
+  const orderSpans = spansOf(order).length > 0 ? spansOf(order) : [nowSpan];
   let gap: number | null = null;
   const consider = (others: readonly MedicationFact[]): void => {
     for (const other of others) {
-      const t = other.kind === 'draft-order' ? (time(other.doseTime) ?? now.getTime()) : time(other.doseTime);
-      if (t !== undefined) {
-        const hours = Math.abs(orderTime - t) / HOUR_MS;
-        gap = gap === null ? hours : Math.min(gap, hours);
+      const otherSpans = spansOf(other);
+      for (const t of otherSpans.length > 0 ? otherSpans : other.kind === 'draft-order' ? [nowSpan] : []) {
+        for (const session of orderSpans) {
+          const hours = hoursApart(session, t);
+          gap = gap === null ? hours : Math.min(gap, hours);
+        }
       }
     }
   };

@@ -22,8 +22,11 @@ export interface MedicationFact {
   readonly activeIngredients: readonly string[];
   /** authoredOn, effective start or administration time (ISO 8601), when known. */
   readonly date?: string;
-  /** When a dose is (to be) taken: timing.event of an order, administration time, statement effective time. */
-  readonly doseTime?: string;
+  /**
+   * When doses are (to be) taken: every timing.event of every dosage instruction of an order (an induction order
+   * may list each session), administration time, statement effective time. Empty when none is given.
+   */
+  readonly doseTimes: readonly string[];
   readonly status?: string;
   /** Per opioid ingredient; empty when not an opioid. */
   readonly mme: readonly OpioidMme[];
@@ -179,7 +182,7 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   orderIsNewTherapy: 'No active medication shares an active ingredient with the order (a new start, not a renewal).',
   orderDaysOnTherapy: 'Days since the earliest active medication with the same ingredient started; null for a new start.',
   orderForDepression: 'The order is ketamine/esketamine for depression, or a benzodiazepine while such a ketamine is active.',
-  ketamineBenzoGapHours: 'Hours between the ketamine session and the nearest benzodiazepine dose involving the order (on a ketamine order, not counting its pre-medication); null when not applicable.',
+  ketamineBenzoGapHours: 'Hours between the nearest ketamine session (any the order lists) and the nearest benzodiazepine dose involving the order (on a ketamine order, not counting its pre-medication; a date without a time is the whole day); null when not applicable.',
   benzoDiazepamEqPerDay: 'Known total daily benzodiazepine dose in mg diazepam-equivalent (Ashton; on a ketamine order, not counting its pre-medication); null when unknown.',
   ketaminePremedicationInSession: 'A benzodiazepine is ordered as pre-medication for a ketamine session (ordered together without refills or a week of supply, or marked as such). On a ketamine order: only when every benzodiazepine beside it is that pre-medication.',
 };

@@ -147,3 +147,42 @@ describe('a ketamine session for depression (forDepression), read by the conditi
     expect(forDepression({ reasonReference: [{ reference: 'Condition/crps' }] }, [...problemList, condition('crps', 'Complex regional pain syndrome')])).toBe(false);
   });
 });
+
+describe('hours between a ketamine session and the nearest benzodiazepine dose (ketamineBenzoGapHours)', () => {
+  const given = (effectiveDateTime: string): MedicationAdministration => ({
+    resourceType: 'MedicationAdministration',
+    id: 'lorazepam-given',
+    status: 'completed',
+    subject: { reference: 'Patient/p' },
+    medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' },
+    effectiveDateTime,
+  });
+  const taken = (effectiveDateTime: string): MedicationStatement => ({
+    resourceType: 'MedicationStatement',
+    id: 'lorazepam-taken',
+    status: 'active',
+    subject: { reference: 'Patient/p' },
+    medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' },
+    effectiveDateTime,
+  });
+  const spravato = (...dosageInstruction: MedicationRequest['dosageInstruction'] & object): MedicationRequest => draft('spravato', SPRAVATO, { dosageInstruction });
+  const at = (...event: string[]) => ({ timing: { event } });
+  const gap = (order: MedicationRequest, standing: Standing[]): number | null => session([order], standing).facts[0]!.ketamineBenzoGapHours;
+
+  it('measures against every session the order lists, in any order, in any dosage instruction', () => {
+    const dose = given('2026-11-21T08:00:00Z');
+    expect(gap(spravato(at('2026-11-21T13:30:00Z')), [dose])).toBe(5.5);
+    expect(gap(spravato(at('2026-11-18T13:30:00Z', '2026-11-21T13:30:00Z')), [dose])).toBe(5.5);
+    expect(gap(spravato(at('2026-11-21T13:30:00Z', '2026-11-18T13:30:00Z')), [dose])).toBe(5.5);
+    expect(gap(spravato(at('2026-11-18T13:30:00Z'), at('2026-11-21T13:30:00Z')), [dose])).toBe(5.5);
+  });
+
+  it('reads a date without a time as the whole day, not its midnight', () => {
+    // A dose reported for the day of the session: it may have been taken at any time that day.
+    expect(gap(spravato(at('2026-11-21T18:00:00Z')), [taken('2026-11-21')])).toBe(0);
+    // A session dated only, the next day: measured from the dose to the first moment of that day (16 h from 08:00,
+    // 4 h from 20:00).
+    expect(gap(spravato(at('2026-11-22')), [given('2026-11-21T08:00:00Z')])).toBe(16);
+    expect(gap(spravato(at('2026-11-22')), [taken('2026-11-21T20:00:00Z')])).toBe(4);
+  });
+});
