@@ -37,7 +37,7 @@ export function canonicalProductName(name: string): string {
   const words = name
     .toLowerCase()
     // A strength written without its leading zero (".5 mg") is 0.5, not 5.
-    .replace(/(^|[^0-9])\.(\d)/g, (_match, before: string, digit: string) => `${before}0.${digit}`)
+    .replace(/(^|[^0-9a-z.])\.(\d)/g, (_match, before: string, digit: string) => `${before}0.${digit}`)
     .replace(/(\d)\s*\.\s*(\d)/g, '$1.$2')
     .replace(/(\d)(?=[a-z])|([a-z])(?=\d)/g, '$1$2 ')
     .replace(/\//g, ' / ')
