@@ -65,13 +65,39 @@ export interface HookOutcome {
 }
 
 /**
+ * The answer "required data unavailable" (412, or another outcome the check ended with after the request
+ * was read), carrying what the audit needs: the clinician saw no card and no "check incomplete" card, so
+ * the audit is the only record that the check was not done for this call. The route audits it with the
+ * status it was answered with, then answers the OperationOutcome as before.
+ */
+export class UncheckedCallError extends OperationOutcomeError {
+  readonly hookOutcome: HookOutcome;
+  constructor(error: OperationOutcomeError, hookOutcome: HookOutcome) {
+    super(error.outcome, { cause: error });
+    this.name = 'UncheckedCallError';
+    this.hookOutcome = hookOutcome;
+  }
+}
+
+/** The patient key of a parsed call, when there is a store to write it to. */
+function patientKeyOf(request: OrderHookRequest, deps: HookDeps, client: CallingClient | undefined): string | undefined {
+  return deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId, client) : undefined;
+}
+
+/** A call answered without a card (nothing to check, or an OperationOutcome), for the audit. */
+function cardlessOutcome(request: OrderHookRequest, ruleSet: RuleSet, patientKey: string | undefined): HookOutcome {
+  return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], ...(patientKey ? { patientKey } : {}), sources: {}, failedRules: [], ruleFailures: [] };
+}
+
+/**
  * Answers one hook call.
  * @param service - The service the call was posted to.
  * @param body - The parsed JSON body (validated here).
  * @param deps - Rule set, FHIR fallback settings, clock.
  * @param client - The verified calling client (its snoozes are its own); absent with CDS_AUTH=off.
  * @returns The CDS Hooks response plus what the audit needs.
- * @throws OperationOutcomeError: 400 for a malformed request, 412 when required data is unobtainable.
+ * @throws OperationOutcomeError: 400 for a malformed request; UncheckedCallError (an OperationOutcomeError
+ *   with the audit's record) for a 412 when required data is unobtainable.
  */
 export async function handleOrderHook(service: ServiceDefinition, body: unknown, deps: HookDeps, client?: CallingClient): Promise<HookOutcome> {
   // Non-UUID hook instances and non-FHIR order ids are audited as keys made with the patient keyer.
@@ -81,8 +107,9 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
   const now = deps.now?.() ?? new Date();
   const drafts = selectDraftOrders(request.context.draftOrders, request.context.selections);
   if (!drafts.some((d) => d.evaluate)) {
-    // Nothing to check (e.g. only lab or nutrition orders): no need to touch the record.
-    return { response: { cards: [] }, request, ruleSetVersion: ruleSet.version, audited: [], suppressed: [], sources: {}, failedRules: [], ruleFailures: [] };
+    // Nothing to check (e.g. only lab or nutrition orders): no need to touch the record. Still audited
+    // (every answered call is), with its patient key and no cards.
+    return cardlessOutcome(request, ruleSet, patientKeyOf(request, deps, client));
   }
   try {
     return await checkOrders(service, request, drafts, ruleSet, now, deps, client, key);
@@ -90,8 +117,8 @@ export async function handleOrderHook(service: ServiceDefinition, body: unknown,
     // A 412 (required data unobtainable) is the answer the spec asks for. Any other throw here is a defect
     // of the service, met on this patient's record: a 500 would leave most EHRs showing nothing, as if the
     // order were safe, so the clinician is told the check could not be done.
-    if (error instanceof OperationOutcomeError) throw error;
-    const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId, client) : undefined;
+    const patientKey = patientKeyOf(request, deps, client);
+    if (error instanceof OperationOutcomeError) throw new UncheckedCallError(error, cardlessOutcome(request, ruleSet, patientKey));
     return checkFailed(request, ruleSet, patientKey, error instanceof Error ? error : new Error(String(error)));
   }
 }
@@ -146,7 +173,7 @@ async function checkOrders(
       failures.push({ ...failure, title: ruleSet.rules.find((r) => r.id === failure.ruleId)?.title ?? failure.ruleId });
     }
   }
-  const patientKey = deps.store && deps.patientKey ? deps.patientKey(request.fhirServer, request.context.patientId, client) : undefined;
+  const patientKey = patientKeyOf(request, deps, client);
   const snoozed = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
   // After the snoozes: a suggestion is kept on the first card actually shown.
   const shown = dropRepeatedSuggestions(snoozed.shown);

@@ -9,6 +9,7 @@ import type { CallingClient, HookDeps, HookOutcome, ServiceDefinition } from '..
 import { methodNotAllowedOutcome, notFound, serviceUnavailableOutcome, unsupportedMediaTypeOutcome } from '../shared/index.ts';
 import type { Logger } from '../shared/index.ts';
 import { errorForLog } from '../shared/logger.ts';
+import { UncheckedCallError } from '../protocol/handle-order-hook.ts';
 import { CLIENT_CLOSED_REQUEST, onCallEnd } from './call-end.ts';
 import { sendOutcome } from './send-outcome.ts';
 
@@ -21,8 +22,9 @@ export interface CdsRoutesDeps extends HookDeps {
 }
 
 /**
- * Queues the audit record of a call that was answered (status 200), or whose answer was ready when its
- * client had already gone (499); never delays or fails the response.
+ * Queues the audit record of a call that was answered (status 200, or 412 when required data was
+ * unavailable: no card, the check not done), or whose answer was ready when its client had already gone
+ * (499); never delays or fails the response.
  */
 function audit(deps: CdsRoutesDeps, service: ServiceDefinition, outcome: HookOutcome, res: Response, status: number): void {
   if (!deps.store || !outcome.patientKey) {
@@ -125,6 +127,12 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
         );
       }
     } catch (err) {
+      if (err instanceof UncheckedCallError) {
+        // Audited with the status it is answered with (412; 499 when the EHR had gone), and no cards.
+        const unchecked = err.hookOutcome;
+        res.locals.hookInstance = unchecked.request.hookInstance;
+        onCallEnd(res, (status) => audit(deps, service, unchecked, res, status));
+      }
       next(err);
     }
   });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFhirTestServer } from '../support/fhir-test-server.ts';
 import { captureLog } from '../support/log-capture.ts';
 import type { FhirTestServer } from '../support/fhir-test-server.ts';
-import { ORDER_SIGN, createTestApp, fixture, prefetchResources } from '../support/test-app.ts';
+import { ORDER_SIGN, TEST_PATIENT_KEY_SECRET, createTestApp, fixture, prefetchResources } from '../support/test-app.ts';
 
 let server: FhirTestServer | undefined;
 afterEach(async () => {
@@ -196,6 +196,38 @@ describe('calls that do not end in a 200 from the handler', () => {
     const line = lines.find((l) => l.msg === 'request');
     expect(line).toMatchObject({ status: 412, hookInstance: body.hookInstance });
     expect(String(line?.problem)).toMatch(/Required data unavailable: .*prefetch key "medicationRequests"/);
+  });
+
+  it('every answered call is audited: a 412 (the check was not done) at 412 and a call with nothing to check at 200, both without cards, the patient only as its key', async () => {
+    const { createPatientKeyer, createStore } = await import('../../src/store/index.ts');
+    const { sqlOf } = await import('../store/helpers.ts');
+    const store = await createStore();
+    try {
+      const t = await createTestApp({ store });
+      const keyer = createPatientKeyer(TEST_PATIENT_KEY_SECRET);
+      const unavailable = withoutMedications(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+      const nothingToCheck = fixture('order-sign/non-medication-orders-only.json');
+      expect((await request(t.app).post(ORDER_SIGN).send(unavailable)).status).toBe(412);
+      const answered = await request(t.app).post(ORDER_SIGN).send(nothingToCheck);
+      expect(answered.status).toBe(200);
+      expect(answered.body.cards).toEqual([]);
+      await new Promise((r) => setImmediate(r));
+      await store.flush();
+      const rows = await sqlOf(store).query<{ hook_instance: string; status: number; patient_key: string; rule_set_version: string; cards: number }>(
+        `SELECT i.hook_instance, i.status, i.patient_key, i.rule_set_version, (SELECT count(*)::int FROM issued_cards c WHERE c.invocation_id = i.id) AS cards
+         FROM invocations i ORDER BY i.status DESC`
+      );
+      const keyOf = (body: Record<string, any>) => keyer(body.fhirServer, body.context.patientId);
+      expect(rows.map((r) => ({ ...r, status: Number(r.status), cards: Number(r.cards) }))).toEqual([
+        { hook_instance: unavailable.hookInstance, status: 412, patient_key: keyOf(unavailable), rule_set_version: t.ruleSet.version, cards: 0 },
+        { hook_instance: nothingToCheck.hookInstance, status: 200, patient_key: keyOf(nothingToCheck), rule_set_version: t.ruleSet.version, cards: 0 },
+      ]);
+      const stored = JSON.stringify(rows);
+      expect(stored).not.toContain(unavailable.context.patientId);
+      expect(stored).not.toContain(nothingToCheck.context.patientId);
+    } finally {
+      await store.close();
+    }
   });
 
   it("logs why a rule could not be evaluated (the engine's message), with the rule", async () => {
