@@ -3,8 +3,10 @@
 // must still meet the session's safety and timing checks; whether the session is for depression; and how far the
 // nearest benzodiazepine dose is from a session.
 import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts } from '../../src/facts/index.ts';
+import { smallestGapHours } from '../../src/facts/order-facts.ts';
 import type { OrderFacts } from '../../src/facts/index.ts';
 import type { PatientRecord } from '../../src/patient/index.ts';
 import { createClassifier } from '../../src/terminology/index.ts';
@@ -184,5 +186,29 @@ describe('hours between a ketamine session and the nearest benzodiazepine dose (
     // 4 h from 20:00).
     expect(gap(spravato(at('2026-11-22')), [given('2026-11-21T08:00:00Z')])).toBe(16);
     expect(gap(spravato(at('2026-11-22')), [taken('2026-11-21T20:00:00Z')])).toBe(4);
+  });
+
+  it('finds the nearest dose among tens of thousands of listed times without comparing every pair', () => {
+    // Every pair of 50,000 session times and 50,000 dose times took minutes and blocked the server (review).
+    const hour = 3_600_000;
+    const sessions = Array.from({ length: 50_000 }, (_, i) => new Date(Date.parse('2026-11-30T00:00:00Z') + i * hour).toISOString());
+    const doses = Array.from({ length: 50_000 }, (_, i) => new Date(Date.parse('2026-11-29T21:00:00Z') - i * hour).toISOString());
+    const lorazepam = draft('lorazepam', 'Lorazepam 1 MG Oral Tablet', { dispenseRequest: { numberOfRepeatsAllowed: 2 }, dosageInstruction: [{ timing: { event: doses } }] });
+    const order = session([spravato(at(...sessions)), lorazepam]).facts.find((f) => f.order.ref === 'MedicationRequest/spravato')!;
+    expect(order.ketamineBenzoGapHours).toBe(3);
+  });
+});
+
+describe('smallestGapHours', () => {
+  const hoursApart = (a: { start: number; end: number }, b: { start: number; end: number }): number => Math.max(0, a.start - b.end, b.start - a.end) / 3_600_000;
+  it('is the fewest hours over every pair (checked against comparing every pair)', () => {
+    const spanArb = fc.tuple(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: 0, max: 48 })).map(([h, len]) => ({ start: h * 3_600_000, end: (h + len) * 3_600_000 }));
+    fc.assert(
+      fc.property(fc.array(spanArb, { maxLength: 30 }), fc.array(spanArb, { maxLength: 30 }), (a, b) => {
+        const brute = a.length === 0 || b.length === 0 ? null : Math.min(...a.flatMap((x) => b.map((y) => hoursApart(x, y))));
+        expect(smallestGapHours(a, b)).toBe(brute);
+      }),
+      { numRuns: 2_000 }
+    );
   });
 });
