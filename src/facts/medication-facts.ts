@@ -435,6 +435,18 @@ function hasReasonReference(resource: MedicationResource, record: Pick<PatientRe
  */
 const BIPOLAR_DEPRESSION_CODE = /^F31\.?[345]/i;
 const BIPOLAR_WORD = /\b(?:bipolar|manic)\b/gi;
+/**
+ * The adjective forms ("depressed mood", "depressive symptoms"), which the classifier's depression wording does not
+ * read: they are read as "depression", so its negation and exclusions still apply ("not depressed", "respiratory
+ * depression"). A depressed skull fracture is no mood.
+ */
+const DEPRESSION_ADJECTIVE = /\bdepress(?:ed|ive)\b/gi;
+const DEPRESSED_FRACTURE = /\bdepressed (?:skull |bone )?fracture/i;
+/**
+ * ICD-10-CM and WHO ICD-10 depressive episode (F32) and recurrent depressive disorder (F33) codes sent without a
+ * system (the order's own coding, as the reason's regex read them before): the pattern is that of these chapters.
+ */
+const DEPRESSION_CODE = /^F3[23](?:\.?[0-9A-Z]{1,4})?$/i;
 
 /**
  * A ketamine session's reason is depression as the condition classifier reads the problem list (ICD-10, SNOMED CT,
@@ -450,10 +462,13 @@ function isDepressionReason(concept: unknown): boolean {
   if (codings.some((c) => (c.system === ICD10CM_SYSTEM || c.system === ICD10_SYSTEM) && typeof c.code === 'string' && BIPOLAR_DEPRESSION_CODE.test(c.code.trim()))) {
     return true;
   }
+  if (codings.some((c) => c.system === undefined && typeof c.code === 'string' && (DEPRESSION_CODE.test(c.code.trim()) || BIPOLAR_DEPRESSION_CODE.test(c.code.trim())))) {
+    return true;
+  }
   return [reason?.text, ...codings.map((c) => c.display)].some((text) => {
-    if (typeof text !== 'string' || !text.match(BIPOLAR_WORD)) return false;
-    const rewritten = text.replace(BIPOLAR_WORD, ' ').replace(/\bdepressed\b/gi, 'depression');
-    return classifyConditionCode({ text: rewritten }).includes('depression');
+    if (typeof text !== 'string' || DEPRESSED_FRACTURE.test(text)) return false;
+    const rewritten = text.replace(BIPOLAR_WORD, ' ').replace(DEPRESSION_ADJECTIVE, 'depression');
+    return rewritten !== text && classifyConditionCode({ text: rewritten }).includes('depression');
   });
 }
 

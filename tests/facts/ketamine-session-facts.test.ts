@@ -128,6 +128,19 @@ describe('a ketamine session for depression (forDepression), read by the conditi
     expect(forDepression({ reasonCode: [{ text: 'Bipolar disorder, no current depressive episode' }] })).toBe(false);
   });
 
+  it('reads "depressed" and "depressive" as the reason text says them, and F32/F33 sent without a system', () => {
+    expect(forDepression({ reasonCode: [{ text: 'Depressed mood' }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ text: 'Suicidal ideation with depressed mood' }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ text: 'Severe depressive symptoms' }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ coding: [{ code: 'F32.9' }] }] })).toBe(true);
+    expect(forDepression({ reasonCode: [{ text: 'Not depressed; chronic pain' }] })).toBe(false);
+    expect(forDepression({ reasonCode: [{ text: 'Depressed skull fracture, procedural sedation' }] })).toBe(false);
+    expect(forDepression({ reasonCode: [{ text: 'Respiratory depressed patient, sedation' }] })).toBe(false);
+    // A reason given as the display of a reference, with major depression on the problem list.
+    const mdd: Condition = { resourceType: 'Condition', id: 'mdd', subject: { reference: 'Patient/p' }, code: { text: 'Major depressive disorder' } };
+    expect(forDepression({ reasonReference: [{ reference: 'Condition/elsewhere', display: 'Depressed mood' }] }, [mdd])).toBe(true);
+  });
+
   it('does not count respiratory depression or a negative screen', () => {
     expect(forDepression({ reasonCode: [{ text: 'Procedural sedation, low risk of respiratory depression' }] })).toBe(false);
     expect(forDepression({ reasonCode: [{ text: 'chronic pain (screening for depression negative)' }] })).toBe(false);
