@@ -256,15 +256,31 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     errors.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  } else if (databaseUrl) {
+    // Never echoed: it may hold the password.
+    const parsed = URL.parse(databaseUrl);
+    if (parsed === null) {
+      errors.push('DATABASE_URL is not a valid URL: a password with "/", "#", "?" or "@" must be percent-encoded, or given as PGPASSWORD instead');
+    } else if (production && isPlaceholder(safeDecode(parsed.password))) {
+      errors.push('DATABASE_URL holds the placeholder password of deploy/env.example: set a random one (for example: openssl rand -hex 32)');
+    }
+  }
+  if (production && isPlaceholder(env.PGPASSWORD ?? '')) {
+    errors.push('PGPASSWORD is the placeholder of deploy/env.example: set a random one (for example: openssl rand -hex 32)');
   }
   const auditKeySecret = env.AUDIT_KEY_SECRET?.trim() || undefined;
   if (auditKeySecret !== undefined && auditKeySecret.length < 32) {
     errors.push('AUDIT_KEY_SECRET must be at least 32 characters');
+  } else if (production && auditKeySecret !== undefined && isPlaceholder(auditKeySecret)) {
+    errors.push('AUDIT_KEY_SECRET is the placeholder of deploy/env.example: anyone with the repository could re-identify patients in the audit; set a random one (for example: openssl rand -hex 32)');
   }
   if (production && databaseUrl && !auditKeySecret) {
     errors.push('In production with DATABASE_URL set AUDIT_KEY_SECRET: every replica must pseudonymise patients with the same key');
   }
   const metrics = metricsAccess(env.METRICS_TOKEN, errors);
+  if (production && metrics.mode === 'token' && isPlaceholder(env.METRICS_TOKEN ?? '')) {
+    errors.push('METRICS_TOKEN is the placeholder of deploy/env.example: set a random one (for example: openssl rand -hex 32)');
+  }
   const maxJsonDepth = int('MAX_JSON_DEPTH', 64, 8, 1000);
   const config: Config = {
     store: {
@@ -329,6 +345,23 @@ const METRICS_TOKEN_MAX_LENGTH = 4096;
  * METRICS_TOKEN: unset (open), `off` in any case (open, said explicitly), or a token of 16 to 4096
  * visible ASCII characters (it travels in an HTTP header). An error names the variable, never the value.
  */
+/**
+ * A secret left as an example file's placeholder ("change-me..."): it passes every length check, and anyone with
+ * the repository knows it. Refused in production, named by its setting, never echoed.
+ */
+function isPlaceholder(secret: string): boolean {
+  return /change-?me|replace-?me|changeit/i.test(secret);
+}
+
+/** A percent-encoded URL part decoded, or as it is when its encoding is broken. */
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 function metricsAccess(raw: string | undefined, errors: string[]): MetricsAccess {
   const value = raw?.trim() ?? '';
   if (value === '') {
