@@ -28,7 +28,8 @@ RUN node --no-wasm-tier-up --no-wasm-dynamic-tiering scripts/pglite-template.ts 
 RUN mkdir -p /var/lib/cns-cds && chown -R node:node /var/lib/cns-cds /app/rules
 USER node
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# The port the service listens on (PORT, 8080 when unset), not a fixed 8080.
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # V8 flags (docs/benchmark.md): a 16 MB young generation semi-space (V8 sizes it for the host, up to 32 MB:
 # ~60-90 MB less per process, no CPU cost measured); PGlite's WebAssembly on the baseline compiler (much less memory).
 CMD ["node", "--max-semi-space-size=16", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering", "src/start.ts"]
