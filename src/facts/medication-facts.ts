@@ -133,7 +133,7 @@ export function toMedicationFact(
       isKetamine &&
       (classification.ingredients.includes('esketamine') ||
         orderedFor(resource, record, isDepressionReason) ||
-        (reasonText() === '' && !hasReasonReference(resource, record) && patientHasDepression)),
+        (reasonText() === '' && referencedReasons(resource, record).length === 0 && patientHasDepression)),
     // Read for the order under evaluation only (always a draft): not built for the rest of the record.
     hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
@@ -384,24 +384,29 @@ function orderedForOud(resource: MedicationResource, record: Pick<PatientRecord,
 }
 
 /**
- * True when the order's reason is a condition `test` accepts: a `reasonCode`, or a Condition named by
- * `reasonReference` (in the record, contained in the order, or only the reference's display). A referenced
- * Condition that is refuted or entered in error does not count.
+ * True when the order's reason is a condition `test` accepts: a `reasonCode`, or a reason its `reasonReference`
+ * names ({@link referencedReasons}).
  */
 function orderedFor(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>, test: (concept: unknown) => boolean): boolean {
   const reasons: unknown = resource.reasonCode;
-  if (Array.isArray(reasons) && reasons.some(test)) return true;
+  return (Array.isArray(reasons) && reasons.some(test)) || referencedReasons(resource, record).some(test);
+}
+
+/**
+ * The reasons an order's `reasonReference` names that can be read, as concepts: the code of a Condition in the
+ * record or contained in the order, and the reference's display. A Condition refuted or entered in error is no
+ * reason (nor its display); a reference that cannot be read says nothing, and the problem list decides as when no
+ * reason is given.
+ */
+function referencedReasons(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): unknown[] {
   const references: unknown = resource.reasonReference;
-  if (!Array.isArray(references)) return false;
-  return references.some((item: unknown) => {
-    if (typeof item !== 'object' || item === null) return false;
+  if (!Array.isArray(references)) return [];
+  return references.flatMap((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return [];
     const { reference, display } = item as { reference?: unknown; display?: unknown };
     const condition = typeof reference === 'string' ? referencedCondition(reference, resource, record) : undefined;
-    if (condition !== undefined) {
-      if (refutedOrInError(condition)) return false;
-      if (test(condition.code)) return true;
-    }
-    return typeof display === 'string' && test({ text: display });
+    if (condition !== undefined && refutedOrInError(condition)) return [];
+    return [...(condition === undefined ? [] : [condition.code]), ...(typeof display === 'string' && display.trim() !== '' ? [{ text: display }] : [])];
   });
 }
 
@@ -409,22 +414,6 @@ function refutedOrInError(condition: Condition): boolean {
   const verification = sanitizeConcept(condition.verificationStatus);
   const status = [...(verification?.coding ?? []).map((c) => c.code), verification?.text].map((v) => (typeof v === 'string' ? v.trim().toLowerCase() : ''));
   return status.includes('refuted') || status.includes('entered-in-error');
-}
-
-/**
- * The order names a reason by `reasonReference` that can be read: a Condition in the record or contained in the
- * order (not refuted or entered in error), or a display. A reference that cannot be read says nothing, and the
- * problem list decides as when no reason is given.
- */
-function hasReasonReference(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): boolean {
-  const references: unknown = resource.reasonReference;
-  if (!Array.isArray(references)) return false;
-  return references.some((item: unknown) => {
-    if (typeof item !== 'object' || item === null) return false;
-    const { reference, display } = item as { reference?: unknown; display?: unknown };
-    const condition = typeof reference === 'string' ? referencedCondition(reference, resource, record) : undefined;
-    return (condition !== undefined && !refutedOrInError(condition)) || (typeof display === 'string' && display.trim() !== '');
-  });
 }
 
 /**
@@ -438,10 +427,11 @@ const BIPOLAR_WORD = /\b(?:bipolar|manic)\b/gi;
 /**
  * The adjective forms ("depressed mood", "depressive symptoms"), which the classifier's depression wording does not
  * read: they are read as "depression", so its negation and exclusions still apply ("not depressed", "respiratory
- * depression"). A depressed skull fracture is no mood.
+ * depression"). A depressed skull fracture, level of consciousness or breathing is no mood.
  */
 const DEPRESSION_ADJECTIVE = /\bdepress(?:ed|ive)\b/gi;
-const DEPRESSED_FRACTURE = /\bdepressed (?:skull |bone )?fracture/i;
+const DEPRESSED_NOT_MOOD =
+  /\bdepressed (?:skull |bone )?fracture|\bdepressed (?:level of )?(?:consciousness|mental status|sensorium|respirations?|breathing|ventilation|cardiac function|ejection fraction|lv function)/i;
 /**
  * ICD-10-CM and WHO ICD-10 depressive episode (F32) and recurrent depressive disorder (F33) codes sent without a
  * system (the order's own coding, as the reason's regex read them before): the pattern is that of these chapters.
@@ -466,7 +456,7 @@ function isDepressionReason(concept: unknown): boolean {
     return true;
   }
   return [reason?.text, ...codings.map((c) => c.display)].some((text) => {
-    if (typeof text !== 'string' || DEPRESSED_FRACTURE.test(text)) return false;
+    if (typeof text !== 'string' || DEPRESSED_NOT_MOOD.test(text)) return false;
     const rewritten = text.replace(BIPOLAR_WORD, ' ').replace(DEPRESSION_ADJECTIVE, 'depression');
     return rewritten !== text && classifyConditionCode({ text: rewritten }).includes('depression');
   });

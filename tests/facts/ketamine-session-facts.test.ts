@@ -135,6 +135,8 @@ describe('a ketamine session for depression (forDepression), read by the conditi
     expect(forDepression({ reasonCode: [{ coding: [{ code: 'F32.9' }] }] })).toBe(true);
     expect(forDepression({ reasonCode: [{ text: 'Not depressed; chronic pain' }] })).toBe(false);
     expect(forDepression({ reasonCode: [{ text: 'Depressed skull fracture, procedural sedation' }] })).toBe(false);
+    expect(forDepression({ reasonCode: [{ text: 'Agitation with depressed level of consciousness' }] })).toBe(false);
+    expect(forDepression({ reasonCode: [{ text: 'Sedation; depressed respirations expected' }] })).toBe(false);
     expect(forDepression({ reasonCode: [{ text: 'Respiratory depressed patient, sedation' }] })).toBe(false);
     // A reason given as the display of a reference, with major depression on the problem list.
     const mdd: Condition = { resourceType: 'Condition', id: 'mdd', subject: { reference: 'Patient/p' }, code: { text: 'Major depressive disorder' } };
