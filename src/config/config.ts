@@ -257,11 +257,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     errors.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   } else if (databaseUrl) {
-    // Never echoed: it may hold the password.
-    const parsed = URL.parse(databaseUrl);
+    // Never echoed: it may hold the password. A Unix-socket URL has no host ("postgres://u:pw@/db?host=/cloudsql/x",
+    // which node-postgres reads): it is read with a stand-in host.
+    const parsed = URL.parse(databaseUrl) ?? URL.parse(databaseUrl.replace(/^(postgres(?:ql)?:\/\/[^/?#]*@)\//, '$1localhost/'));
     if (parsed === null) {
       errors.push('DATABASE_URL is not a valid URL: a password with "/", "#", "?" or "@" must be percent-encoded, or given as PGPASSWORD instead');
-    } else if (production && isPlaceholder(safeDecode(parsed.password))) {
+    } else if (production && [parsed.password, parsed.searchParams.get('password') ?? ''].some((p) => isPlaceholder(safeDecode(p)))) {
       errors.push('DATABASE_URL holds the placeholder password of deploy/env.example: set a random one (for example: openssl rand -hex 32)');
     }
   }

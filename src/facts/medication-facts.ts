@@ -425,13 +425,13 @@ function refutedOrInError(condition: Condition): boolean {
 const BIPOLAR_DEPRESSION_CODE = /^F31\.?[345]/i;
 const BIPOLAR_WORD = /\b(?:bipolar|manic)\b/gi;
 /**
- * The adjective forms ("depressed mood", "depressive symptoms"), which the classifier's depression wording does not
- * read: they are read as "depression", so its negation and exclusions still apply ("not depressed", "respiratory
- * depression"). A depressed skull fracture, level of consciousness or breathing is no mood.
+ * The adjective forms of a mood ("depressed mood", "depressive symptoms", bipolar "current episode depressed"), which
+ * the classifier's depression wording does not read: read as "depression", so its negation and exclusions still
+ * apply ("not depressed mood"). Only before a word of mood (or after "episode"): "depressed" also describes a skull
+ * fracture, consciousness, breathing or a heart's ejection fraction, none of them depression.
  */
-const DEPRESSION_ADJECTIVE = /\bdepress(?:ed|ive)\b/gi;
-const DEPRESSED_NOT_MOOD =
-  /\bdepressed (?:skull |bone )?fracture|\bdepressed (?:level of )?(?:consciousness|mental status|sensorium|respirations?|breathing|ventilation|cardiac function|ejection fraction|lv function)/i;
+const DEPRESSION_ADJECTIVE =
+  /\bdepress(?:ed|ive)(?= (?:mood|affect|feelings?|symptoms?|episodes?|states?|disorders?|illness|features|reaction|thoughts|thinking|phase)\b)|(?<=\bepisode,? (?:currently |most recent )?)depressed\b/gi;
 /**
  * ICD-10-CM and WHO ICD-10 depressive episode (F32) and recurrent depressive disorder (F33) codes sent without a
  * system (the order's own coding, as the reason's regex read them before): the pattern is that of these chapters.
@@ -456,7 +456,7 @@ function isDepressionReason(concept: unknown): boolean {
     return true;
   }
   return [reason?.text, ...codings.map((c) => c.display)].some((text) => {
-    if (typeof text !== 'string' || DEPRESSED_NOT_MOOD.test(text)) return false;
+    if (typeof text !== 'string') return false;
     const rewritten = text.replace(BIPOLAR_WORD, ' ').replace(DEPRESSION_ADJECTIVE, 'depression');
     return rewritten !== text && classifyConditionCode({ text: rewritten }).includes('depression');
   });

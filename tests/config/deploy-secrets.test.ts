@@ -56,6 +56,14 @@ describe('secrets in production', () => {
     }
   });
 
+  it('accepts Unix-socket and percent-encoded URLs, and reads a password given as a query parameter', () => {
+    for (const url of ['postgres://cds:pw@/cds?host=/cloudsql/project:region:db', 'postgresql://cds@/cds?host=/var/run/postgresql', 'postgres:///cds?host=/var/run/postgresql', `postgres://cds:a%2Fb${RANDOM}@h:5432/cds`]) {
+      expect(errorsOf({ ...PRODUCTION, AUDIT_KEY_SECRET: RANDOM, DATABASE_URL: url }), url).toEqual([]);
+    }
+    const errors = errorsOf({ ...PRODUCTION, AUDIT_KEY_SECRET: RANDOM, DATABASE_URL: 'postgres://cds@db.internal/cds?password=change-me' });
+    expect(errors.some((e) => e.startsWith('DATABASE_URL holds the placeholder password'))).toBe(true);
+  });
+
   it('the compose file gives the password apart from the URL', () => {
     const compose = readFileSync('docker-compose.yml', 'utf8');
     expect(compose).toContain('DATABASE_URL: postgres://cds@postgres:5432/cds');

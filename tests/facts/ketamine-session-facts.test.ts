@@ -137,6 +137,20 @@ describe('a ketamine session for depression (forDepression), read by the conditi
     expect(forDepression({ reasonCode: [{ text: 'Depressed skull fracture, procedural sedation' }] })).toBe(false);
     expect(forDepression({ reasonCode: [{ text: 'Agitation with depressed level of consciousness' }] })).toBe(false);
     expect(forDepression({ reasonCode: [{ text: 'Sedation; depressed respirations expected' }] })).toBe(false);
+    for (const text of [
+      'Rapid sequence intubation for depressed consciousness',
+      'Depressed mental status, intubation',
+      'Depressed GCS',
+      'Skull fracture, depressed',
+      'Depressed open skull fracture',
+      'Depressed tibial plateau fracture',
+      'Depressed ejection fraction',
+      'Depressed LV function',
+      'Depressed respiratory drive',
+      'Pain, non-depressed',
+    ]) {
+      expect(forDepression({ reasonCode: [{ text }] }), text).toBe(false);
+    }
     expect(forDepression({ reasonCode: [{ text: 'Respiratory depressed patient, sedation' }] })).toBe(false);
     // A reason given as the display of a reference, with major depression on the problem list.
     const mdd: Condition = { resourceType: 'Condition', id: 'mdd', subject: { reference: 'Patient/p' }, code: { text: 'Major depressive disorder' } };
