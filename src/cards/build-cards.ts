@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MedicationRequest } from '@medplum/fhirtypes';
-import { engineFactsFor } from '../facts/index.ts';
+import { hasRescueNaloxone } from '../facts/index.ts';
 import type { OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition, RuleHit, RuleSuggestion } from '../engine/index.ts';
 import type { Action, Card, Suggestion } from '../protocol/types.ts';
@@ -54,12 +54,12 @@ export function buildOrderCards(
   const replaced = replacedRules(rules, fired.map((f) => f.rule.id), order);
   // Rescue naloxone already active or ordered in this session (the fact naloxone-co-prescribe checks): no card
   // offers to order another kit.
-  const hasRescueNaloxone = engineFactsFor({ patient, orders: [order], gaps: [] }, order).hasRescueNaloxone;
+  const naloxoneOnHand = hasRescueNaloxone(order);
   return fired
     .filter((f) => !replaced.has(f.rule.id))
     .sort((a, b) => RANK[b.hit.indicator] - RANK[a.hit.indicator] || (b.rule.priority ?? 50) - (a.rule.priority ?? 50) || a.rule.id.localeCompare(b.rule.id))
     .map(({ hit, rule }) => ({
-      card: buildCard(rule, hit, order, patient, context, hasRescueNaloxone),
+      card: buildCard(rule, hit, order, patient, context, naloxoneOnHand),
       ruleId: rule.id,
       orderRef: order.order.ref,
       interactingRefs: interactingMeds(rule, order).map((m) => m.ref),

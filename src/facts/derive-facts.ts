@@ -95,13 +95,23 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
 }
 
 /**
+ * The fact `hasRescueNaloxone` of one order (also read by the cards, which offer no naloxone order then). A dose
+ * given (MedicationAdministration: an ED or ambulance reversal) is not a supply the patient has, nor is naloxone on
+ * the ward (an inpatient-only order) for an order the patient takes home.
+ */
+export function hasRescueNaloxone(order: OrderFacts): boolean {
+  return [order.order, ...order.concurrent].some(
+    (m) => m.kind !== 'medication-administration' && isOverdoseReversal(m) && (m.inpatientOnly !== true || order.order.inpatientOnly === true)
+  );
+}
+
+/**
  * The named facts the rule engine sees for one draft order.
  * @param facts - Request facts.
  * @param order - The order under evaluation.
  * @returns Plain JSON values keyed by fact name.
  */
 export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
-  const all = [order.order, ...order.concurrent];
   return {
     orderClasses: order.order.classes,
     orderIngredients: order.order.ingredients,
@@ -111,11 +121,7 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
     cnsActiveDrugCount: order.cnsDrugs.length,
     totalMme: order.mme.totalKnown,
     mmeUnknownCount: order.mme.unknownCount,
-    // A dose given (MedicationAdministration: an ED or ambulance reversal) is not a supply the patient has, nor is
-    // naloxone on the ward (an inpatient-only order) for an order the patient takes home.
-    hasRescueNaloxone: all.some(
-      (m) => m.kind !== 'medication-administration' && isOverdoseReversal(m) && (m.inpatientOnly !== true || order.order.inpatientOnly === true)
-    ),
+    hasRescueNaloxone: hasRescueNaloxone(order),
     orderIsNewTherapy: order.isNewTherapy,
     orderDaysOnTherapy: order.daysOnTherapy,
     orderForDepression: order.forDepression,

@@ -1,4 +1,4 @@
-export { deriveFacts, engineFactsFor } from './derive-facts.ts';
+export { deriveFacts, engineFactsFor, hasRescueNaloxone } from './derive-facts.ts';
 export type { DraftOrderInput } from './derive-facts.ts';
 export { FACT_CATALOGUE, FACT_KINDS, FACT_NAMES } from './types.ts';
 export type { FactKind } from './types.ts';
