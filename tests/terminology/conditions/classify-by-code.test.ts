@@ -162,6 +162,8 @@ describe('SNOMED CT concepts from named sources', () => {
     ['417357006', ['sickle-cell']],
     ['35489007', ['depression']],
     ['310496002', ['depression']],
+    ['370143000', ['depression']],
+    ['36923009', ['depression']],
   ])('%s -> %j by code alone', (code, expected) => {
     expect(groupsOf(snomed(code))).toEqual(expected);
     expect(groupsOf({ coding: [{ system: 'urn:oid:2.16.840.1.113883.6.96', code }] })).toEqual(expected);

@@ -37,6 +37,10 @@ export const SNOMED_SOURCES: readonly SnomedSource[] = [
     citation: 'SHIFT-Task-Force/demo-fhir-data input/fsh/valuesets/BH.fsh, commit 9edf0d256399b166d35ff1a3db81dd98563a475d',
   },
   {
+    id: 'synthea-veteran-mdd',
+    citation: 'synthetichealth/synthea src/main/resources/modules/veteran_mdd.json, commit a9f8a213c437fa184d88e3e724d9c2b0c6f4ead5',
+  },
+  {
     id: 'canvas-intervention',
     citation:
       'canvas-medical/canvas-plugins canvas_sdk/value_set/v2026/intervention.py (eCQM value sets "Hospice Care Ambulatory" ' +
@@ -96,6 +100,8 @@ export const SNOMED_CONCEPTS: readonly SnomedConcept[] = [
   // Depression
   { code: '35489007', display: 'Depression', groups: ['depression'], source: 'ch-ig-conditions' },
   { code: '310496002', display: 'Major depressive disorder, recurrent, moderate', groups: ['depression'], source: 'shift-bh' },
+  { code: '370143000', display: 'Major depression disorder', groups: ['depression'], source: 'synthea-veteran-mdd' },
+  { code: '36923009', display: 'Major depression, single episode', groups: ['depression'], source: 'synthea-veteran-mdd' },
   // Cancer
   { code: '363346000', display: 'Malignant neoplastic disease', groups: ['cancer'], source: 'ch-ig-conditions' },
   { code: '254837009', display: 'Malignant neoplasm of breast (disorder)', groups: ['cancer'], source: 'mcode-omop' },
