@@ -63,6 +63,22 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** The stored code of a coded reason that is not one of the card's rule's overrideReasons. */
 export const OTHER_REASON_CODE = 'other';
 
+/**
+ * When a snooze begins: the override's time as the client sent it, kept between the card's issue and now.
+ *
+ * @param outcomeTimestamp - The feedback item's outcomeTimestamp (RFC 3339, checked by the parser).
+ * @param issuedAt - When the card was issued.
+ * @param now - When the feedback arrived.
+ * @returns Milliseconds since the epoch.
+ */
+export function snoozeStart(outcomeTimestamp: string, issuedAt: string, now: Date): number {
+  const at = Date.parse(outcomeTimestamp);
+  const issued = Date.parse(issuedAt);
+  const latest = now.getTime();
+  const earliest = Number.isFinite(issued) ? Math.min(issued, latest) : latest;
+  return Number.isFinite(at) ? Math.min(latest, Math.max(earliest, at)) : latest;
+}
+
 /** The card's rule's reason the item names (its code, and our system or none), if any. */
 function ruleReason(item: ParsedFeedbackItem, rule: RuleDefinition | undefined): RuleOverrideReason | undefined {
   const sent = item.overrideReason;
@@ -136,11 +152,18 @@ export async function handleFeedback(service: ServiceDefinition, body: unknown, 
     // A card snoozes once (the store makes no second snooze for a card, even for copies of one override
     // handled at the same moment). Feedback repeated for it (an EHR resending) must not renew a snooze an
     // admin lifted, or one that expired; a later override of a newer card snoozes again, with the new state.
+    // The period runs from the override itself (an EHR may send its feedback hours later, in a batch),
+    // never from before the card was issued nor from a time still to come (a client's clock).
+    const start = snoozeStart(item.outcomeTimestamp, card.issuedAt, now);
+    const expiresAt = start + reason.snoozeDays * DAY_MS;
+    if (expiresAt <= now.getTime()) {
+      continue; // the period had ended before the feedback came
+    }
     const snooze = await deps.store.createSnooze({
       ruleId: card.ruleId,
       patientKey: card.patientKey,
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + reason.snoozeDays * DAY_MS).toISOString(),
+      createdAt: new Date(start).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
       reasonCode: reason.code,
       cardUuid: card.uuid,
       ...(card.materialState ? { materialState: card.materialState } : {}),
