@@ -53,13 +53,15 @@ export function buildOrderCards(
   // One card per problem: a more specific rule's card stands for another's when it names all its medicines.
   const replaced = replacedRules(rules, fired.map((f) => f.rule.id), order);
   // Rescue naloxone already active or ordered in this session (the fact naloxone-co-prescribe checks): no card
-  // offers to order another kit.
-  const naloxoneOnHand = hasRescueNaloxone(order);
+  // offers to order another kit. Nor on an order for use on the ward only: the kit offered is a take-home nasal
+  // spray (two devices, a refill), which goes with the order the patient takes home (naloxone-co-prescribe fires
+  // on that discharge order), not with the ward's supply.
+  const noNaloxoneOffer = hasRescueNaloxone(order) || order.order.inpatientOnly === true;
   return fired
     .filter((f) => !replaced.has(f.rule.id))
     .sort((a, b) => RANK[b.hit.indicator] - RANK[a.hit.indicator] || (b.rule.priority ?? 50) - (a.rule.priority ?? 50) || a.rule.id.localeCompare(b.rule.id))
     .map(({ hit, rule }) => ({
-      card: buildCard(rule, hit, order, patient, context, naloxoneOnHand),
+      card: buildCard(rule, hit, order, patient, context, noNaloxoneOffer),
       ruleId: rule.id,
       orderRef: order.order.ref,
       interactingRefs: interactingMeds(rule, order).map((m) => m.ref),
@@ -86,10 +88,10 @@ export function dropMirroredCards<T extends BuiltCard>(cards: readonly T[]): T[]
   return kept;
 }
 
-function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patient: PatientFacts, context: CardContext, hasRescueNaloxone: boolean): Card {
+function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patient: PatientFacts, context: CardContext, noNaloxoneOffer: boolean): Card {
   const view = cardView(rule, order, patient);
   const detail = [`**Draft order:** ${view.order ?? ''}`, renderTemplate(rule.card.detail, view)].join('\n\n');
-  const suggestions = (rule.card.suggestions ?? []).filter((s) => !(s.kind === 'order-naloxone' && hasRescueNaloxone)).flatMap((s) => buildSuggestion(s, order, context));
+  const suggestions = (rule.card.suggestions ?? []).filter((s) => !(s.kind === 'order-naloxone' && noNaloxoneOffer)).flatMap((s) => buildSuggestion(s, order, context));
   const overrideReasons = (rule.card.overrideReasons ?? []).map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
   const [primary] = rule.evidence;
   return {

@@ -128,6 +128,7 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
     ketamineBenzoGapHours: order.ketamineBenzoGapHours,
     benzoDiazepamEqPerDay: order.benzoDiazepamEqPerDay,
     ketaminePremedicationInSession: order.isKetaminePremedication,
+    orderInpatientOnly: order.order.inpatientOnly === true,
   };
 }
 

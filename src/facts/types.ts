@@ -166,6 +166,8 @@ export interface EngineFacts {
   /** null when unknown. */
   readonly benzoDiazepamEqPerDay: number | null;
   readonly ketaminePremedicationInSession: boolean;
+  /** The order is categorised for inpatient use only (its supply stays on the ward); false when uncategorised. */
+  readonly orderInpatientOnly: boolean;
 }
 
 /** What each fact means, for rule authors (docs/rules.md and the admin console show this). */
@@ -185,6 +187,8 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   ketamineBenzoGapHours: 'Hours between the nearest ketamine session (any the order lists) and the nearest benzodiazepine dose involving the order (on a ketamine order, not counting its pre-medication; a date without a time is the whole day); null when not applicable.',
   benzoDiazepamEqPerDay: 'Known total daily benzodiazepine dose in mg diazepam-equivalent (Ashton; on a ketamine order, not counting its pre-medication); null when unknown.',
   ketaminePremedicationInSession: 'A benzodiazepine is ordered as pre-medication for a ketamine session (ordered together without refills or a week of supply, or marked as such). On a ketamine order: only when every benzodiazepine beside it is that pre-medication.',
+  orderInpatientOnly:
+    "The order is categorised for inpatient use only (MedicationRequest.category inpatient, and not also outpatient, community or discharge): its supply stays on the ward and does not go home with the patient. False for an uncategorised order, so a rule that skips inpatient-only orders still fires when the EHR does not say.",
 };
 
 export const FACT_NAMES: readonly (keyof EngineFacts)[] = Object.keys(FACT_CATALOGUE) as (keyof EngineFacts)[];
@@ -209,4 +213,5 @@ export const FACT_KINDS: Readonly<Record<keyof EngineFacts, FactKind>> = {
   ketamineBenzoGapHours: 'number',
   benzoDiazepamEqPerDay: 'number',
   ketaminePremedicationInSession: 'boolean',
+  orderInpatientOnly: 'boolean',
 };

@@ -45,6 +45,7 @@ const facts: fc.Arbitrary<EngineFacts> = fc.record({
   ketamineBenzoGapHours: fc.option(fc.integer({ min: 0, max: 48 }), { nil: null }),
   benzoDiazepamEqPerDay: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }),
   ketaminePremedicationInSession: fc.boolean(),
+  orderInpatientOnly: fc.boolean(),
 }) as fc.Arbitrary<EngineFacts>;
 
 describe('rule gate', () => {

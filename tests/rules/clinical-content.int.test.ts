@@ -264,3 +264,29 @@ describe('CNS-03 with opioid use disorder treatment (clinical-evidence.md 2.2: n
     expect(card?.detail).toContain('Buprenorphine or methadone for opioid use disorder counts here but is not the one to stop');
   });
 });
+
+describe('NX-01 is about patients going home with opioids (CDC 2022 recommendation 8): an order for use on the ward only gets no take-home kit, and the interaction warnings stay on', () => {
+  const naloxoneOrders = (all: readonly Card[]) => all.flatMap((c) => (c.suggestions ?? []).filter((s) => (s.actions ?? []).some((a) => a.type === 'create')));
+
+  it('oxycodone for the ward with lorazepam on the ward and no naloxone: no naloxone card, but the opioid-benzodiazepine warning', async () => {
+    const all = await cards('rules/naloxone-co-prescribe/inpatient-oxycodone-with-ward-lorazepam-no-naloxone.json');
+    expect(ofRule(all, 'naloxone-co-prescribe')).toEqual([]);
+    expect(ofRule(all, 'opioid-benzodiazepine').map((c) => c.indicator)).toEqual(['warning']);
+    expect(naloxoneOrders(all)).toEqual([]);
+  });
+
+  it('oxycodone 90 MME/day for the ward with sleep apnea: the high-MME card, without offering a take-home naloxone kit', async () => {
+    const all = await cards('rules/naloxone-co-prescribe/inpatient-oxycodone-90-mme-sleep-apnea.json');
+    expect(ofRule(all, 'naloxone-co-prescribe')).toEqual([]);
+    expect(ofRule(all, 'opioid-high-mme').map((c) => c.indicator)).toEqual(['warning']);
+    expect(naloxoneOrders(all)).toEqual([]);
+  });
+
+  it('an order that goes home (discharge beside inpatient, outpatient) still gets the naloxone card and its recommended order', async () => {
+    for (const name of ['rules/naloxone-co-prescribe/inpatient-and-discharge-category-oxycodone-past-overdose.json', 'rules/naloxone-co-prescribe/outpatient-category-oxycodone-with-lorazepam.json']) {
+      const all = await cards(name);
+      expect(ofRule(all, 'naloxone-co-prescribe').map((c) => c.indicator), name).toEqual(['warning']);
+      expect(naloxoneOrders(all).map((s) => s.isRecommended), name).toEqual([true]);
+    }
+  });
+});
