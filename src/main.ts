@@ -8,7 +8,8 @@ import { startRuleSync } from './admin/rule-sync.ts';
 import { createProcessLogger, exitProcess, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
 import type { RulesFanOutResult } from './cluster/index.ts';
-import { createRuleSetHolder, holderFromSources } from './engine/rule-set-holder.ts';
+import { lastGoodRecorder, startFromLastGood } from './engine/last-good-rules.ts';
+import { createRuleSetHolder } from './engine/rule-set-holder.ts';
 import type { HolderResult, ReloadResult, RuleSetHolder, RuleSetSnapshot } from './engine/rule-set-holder.ts';
 import { watchRules } from './engine/watch-rules.ts';
 import { loadServiceDefinitions } from './protocol/index.ts';
@@ -112,30 +113,33 @@ async function main(): Promise<void> {
   }
   // The holder serves the rule set and swaps it on reload only when the whole folder is valid.
   const clusterRules = cluster.role === 'worker' ? cluster.rules : undefined;
-  // In a cluster the primary keeps the set the workers last loaded from the folder (primary.ts).
-  const onChange = clusterRules ? ({ ruleSet, sources }: RuleSetSnapshot) => clusterRules.loaded({ version: ruleSet.version, sources }) : undefined;
-  const holderOptions = { rulesDir: config.rulesDir, logger, ...(onChange ? { onChange } : {}) };
+  // Every set loaded from the folder is kept in the store (a restart while the folder is broken serves it),
+  // and in a cluster the primary keeps it too (primary.ts: a replacement worker is handed it).
+  const lastGood = lastGoodRecorder(store, logger);
+  const onChange = (snapshot: RuleSetSnapshot): void => {
+    lastGood.record(snapshot);
+    clusterRules?.loaded({ version: snapshot.ruleSet.version, sources: snapshot.sources });
+  };
+  const holderOptions = { rulesDir: config.rulesDir, logger, onChange };
   let rules: HolderResult = await createRuleSetHolder(holderOptions);
   if (rules.ok) {
-    onChange?.(rules.value.snapshot());
-  } else if (clusterRules) {
-    // A worker started in place of one that died, while a rule file on disk is broken (being edited, a
-    // typo): exiting would leave the cluster a worker short for good, and with the last one the port
-    // refuses every call. It serves the set the other workers serve (the last one loaded from the folder),
-    // as they do while the file is broken, and its watcher moves it on once the folder is fixed. The very
-    // first start of the service still refuses a broken folder (there is no set to fall back on).
-    const lastGood = await clusterRules.lastGood().catch(() => undefined);
-    const fallback = lastGood ? holderFromSources(holderOptions, lastGood.sources) : undefined;
-    if (fallback?.ok) {
-      const banner = `THE RULES FOLDER DOES NOT LOAD (${config.rulesDir}): this worker serves the last rule set the cluster loaded, version ${fallback.value.current().version}, until the folder is fixed`;
-      logger.fatal({ errors: rules.errors, rulesDir: config.rulesDir, servingVersion: fallback.value.current().version }, banner);
-      console.error(`\n*** ${banner} ***\n`);
-      rules = fallback;
-      // Shows the folder's errors as lastReloadError in /admin/api/status, as on the other workers.
-      await rules.value.reload();
-    } else if (fallback) {
-      logger.fatal({ errors: fallback.errors }, 'the last good rule set of the cluster does not build here either');
-    }
+    onChange(rules.value.snapshot());
+  } else {
+    // A start while a rule file on disk is broken (being edited, a typo, a bad deploy): a crash or a restart
+    // then would leave no CDS check at all until the file is fixed, and a cluster a worker short for good. It
+    // serves the last set loaded from the folder, as a running service does while the file is broken, and its
+    // watcher moves it on once the folder is fixed: a worker asks the primary (the set the other workers serve)
+    // first, then the store (the primary restarted too). Only a start with nothing kept refuses (last-good-rules.ts).
+    rules = await startFromLastGood({
+      holder: holderOptions,
+      errors: rules.errors,
+      logger,
+      who: clusterRules ? 'this worker' : 'this process',
+      sources: [
+        ...(clusterRules ? [{ describe: 'the last rule set the cluster loaded', read: () => clusterRules.lastGood() }] : []),
+        { describe: 'the last rule set loaded from the folder and kept in the store', read: () => store.lastGoodRules() },
+      ],
+    });
   }
   if (!rules.ok) {
     logger.fatal({ errors: rules.errors }, 'invalid rule set');
@@ -252,7 +256,8 @@ async function main(): Promise<void> {
     // once their answer is sent, and the server would wait for them until the forced exit: every answer
     // not yet sent says "Connection: close", and connections are closed once quiet (http-server.ts).
     // A server that was not listening any more (ERR_SERVER_NOT_RUNNING) has nothing to drain: the store is still written.
-    void closeHttpServer(server).catch(() => undefined).then(() => {
+    // A set loaded just before the stop (a save, then a restart) is kept before the store closes.
+    void closeHttpServer(server).catch(() => undefined).then(() => lastGood.idle()).then(() => {
       const done = ownsStore ? store.close() : store.flush();
       done.then(
         () => {

@@ -432,6 +432,14 @@ export class IpcStore implements Store {
     return this.#call('ruleChangesSince', ...args);
   }
 
+  saveLastGoodRules(...args: Parameters<Store['saveLastGoodRules']>): ReturnType<Store['saveLastGoodRules']> {
+    return this.#call('saveLastGoodRules', ...args);
+  }
+
+  lastGoodRules(): ReturnType<Store['lastGoodRules']> {
+    return this.#call('lastGoodRules');
+  }
+
   /** The primary owns the store and closes it after every worker has exited; here we only stop. */
   async close(): Promise<void> {
     this.#sendPending();

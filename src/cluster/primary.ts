@@ -21,7 +21,9 @@
  * - Last good rules: every worker reports the rule set it loads from the folder (its files); the primary
  *   keeps the latest and hands it to a replacement worker that finds the folder broken on disk (a typo
  *   being edited when a worker was killed), which then serves it instead of exiting (main.ts): the
- *   cluster keeps its workers while the previous rules keep answering, as with one process.
+ *   cluster keeps its workers while the previous rules keep answering, as with one process. This memory is
+ *   gone when the primary restarts: each worker also keeps the set it loads in the store, and one that finds
+ *   the folder broken while the primary has none serves the store's (src/engine/last-good-rules.ts).
  * - No serving worker: when, after the service was ready, no worker has been serving for
  *   `noServingWorkerExitMs` (every replacement fails to start), the primary stops and exits 1, so that a
  *   supervisor restarts (or reports) the service instead of a process that serves nothing staying up.

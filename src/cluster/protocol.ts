@@ -23,6 +23,8 @@ export const STORE_METHODS = [
   'appendRuleChange',
   'ruleHistory',
   'ruleChangesSince',
+  'saveLastGoodRules',
+  'lastGoodRules',
 ] as const satisfies readonly (keyof Store)[];
 
 export type StoreMethod = (typeof STORE_METHODS)[number];

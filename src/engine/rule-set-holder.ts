@@ -104,8 +104,9 @@ export async function createRuleSetHolder(options: RuleSetHolderOptions): Promis
 }
 
 /**
- * A holder serving a set built from file contents read earlier (a cluster worker that finds the folder
- * broken at its start serves the set its siblings loaded: main.ts), then reloading from `rulesDir` as usual.
+ * A holder serving a set built from file contents read earlier (a start that finds the folder broken serves
+ * the last set loaded from it: the cluster's, or the one kept in the store; last-good-rules.ts), then
+ * reloading from `rulesDir` as usual.
  * @param options - Rules folder the holder reloads from, logger, clock.
  * @param sources - The files of the set to serve.
  * @returns The holder, or the errors of building that set.

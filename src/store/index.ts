@@ -4,7 +4,7 @@
  */
 export { createStore } from './create-store.ts';
 export type { CreateStoreOptions, ServiceStore } from './create-store.ts';
-export { StoreInputError } from './sql-store.ts';
+export { MAX_LAST_GOOD_RULES_BYTES, StoreInputError } from './sql-store.ts';
 export type { StoreDiagnostics } from './sql-store.ts';
 export type { AuditQueueStats } from './audit-queue.ts';
 export type { StoreLogger } from './sql.ts';

@@ -35,6 +35,8 @@ import type {
   RuleStats,
   Snooze,
   Store,
+  StoredRuleFile,
+  StoredRuleSet,
 } from './types.ts';
 
 /** Key of the advisory lock that makes rule change sequence numbers commit in order. */
@@ -46,6 +48,14 @@ const SNOOZE_HORIZON_KEEP_MS = 24 * 60 * 60 * 1000;
 /** How long a replay key is kept after it expires (longer than any IPC or store call may take). */
 const JTI_KEEP_AFTER_EXPIRY_MS = 5 * 60_000;
 const TOP_REASONS = 5;
+/**
+ * Largest last good rule set kept (UTF-8 bytes of its files as stored, JSON): the shipped set is about 130 KiB.
+ * A bigger one is refused (the previous one stays kept), so neither the row nor the message carrying it to
+ * the store (cluster IPC, the store thread) can grow without bound.
+ */
+export const MAX_LAST_GOOD_RULES_BYTES = 4 * 1024 * 1024;
+/** Longest rule set version kept (a version is a short hash). */
+const MAX_RULE_SET_VERSION = 200;
 
 /** Bad input to the store (an unparseable timestamp, an unknown outcome): the caller's 400, not a 500. */
 export class StoreInputError extends TypeError {
@@ -947,6 +957,52 @@ export class SqlStore implements Store, StoreDiagnostics {
     return rows.map(ruleChangeFromRow);
   }
 
+  // --- last good rule set ---------------------------------------------------------------------------
+
+  async saveLastGoodRules(rules: StoredRuleSet): Promise<boolean> {
+    const version = rules?.version;
+    if (typeof version !== 'string' || version === '' || version.length > MAX_RULE_SET_VERSION) {
+      throw new StoreInputError(`a rule set version must be text of 1 to ${MAX_RULE_SET_VERSION} characters`);
+    }
+    const files = ruleSetFiles(rules.sources);
+    if (files === undefined) {
+      throw new StoreInputError('a rule set to keep must be its rule files and value sets, each a name and a text');
+    }
+    // JSON.stringify escapes NUL and lone surrogates: the text is storable, and parses back to the same strings.
+    const text = JSON.stringify(files);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_LAST_GOOD_RULES_BYTES) {
+      throw new StoreInputError(`the rule set is ${Math.ceil(bytes / 1024)} KiB; at most ${MAX_LAST_GOOD_RULES_BYTES / 1024} KiB is kept as the last good set`);
+    }
+    // Same version (every worker, every replica reporting the set they all load): nothing is written.
+    const rows = await this.sql.query(
+      `INSERT INTO last_good_rules (id, version, sources, saved_at) VALUES (1, $1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, sources = excluded.sources, saved_at = excluded.saved_at
+       WHERE last_good_rules.version IS DISTINCT FROM excluded.version
+       RETURNING 1 AS saved`,
+      [version, text, dateIso(this.now(), 'the clock')]
+    );
+    return rows.length > 0;
+  }
+
+  async lastGoodRules(): Promise<StoredRuleSet | undefined> {
+    const row = (await this.sql.query(`SELECT version, sources, saved_at FROM last_good_rules WHERE id = 1`))[0];
+    if (row === undefined) {
+      return undefined;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(String(row.sources));
+    } catch (error) {
+      throw new Error(`the stored last good rule set is not JSON: ${(error as Error).message}`, { cause: error });
+    }
+    const sources = ruleSetFiles(parsed);
+    if (sources === undefined || typeof row.version !== 'string') {
+      throw new Error('the stored last good rule set is not a version with rule files and value sets');
+    }
+    return { version: row.version, sources, savedAt: toIso(row.saved_at) };
+  }
+
   // --- life cycle ----------------------------------------------------------------------------------
 
   /** Writes the audit queue, then closes the connection. Idempotent; never throws for the queue. */
@@ -962,6 +1018,24 @@ export class SqlStore implements Store, StoreDiagnostics {
     })();
     return this.closing;
   }
+}
+
+/** The files of a rule set, copied (only `name` and `text` of each), or undefined when it is not one. */
+function ruleSetFiles(value: unknown): StoredRuleSet['sources'] | undefined {
+  const list = (files: unknown): StoredRuleFile[] | undefined => {
+    if (!Array.isArray(files)) return undefined;
+    const out: StoredRuleFile[] = [];
+    for (const file of files as unknown[]) {
+      const { name, text } = (file ?? {}) as { name?: unknown; text?: unknown };
+      if (typeof name !== 'string' || typeof text !== 'string') return undefined;
+      out.push({ name, text });
+    }
+    return out;
+  };
+  if (typeof value !== 'object' || value === null) return undefined;
+  const rules = list((value as { rules?: unknown }).rules);
+  const valueSets = list((value as { valueSets?: unknown }).valueSets);
+  return rules && valueSets ? { rules, valueSets } : undefined;
 }
 
 function safeString(value: unknown): string | undefined {

@@ -157,6 +157,23 @@ export interface RuleChange {
  */
 export type NewRuleChange = Omit<RuleChange, 'seq'> & { readonly changeId?: string; readonly basedOnSeq?: number };
 
+/** One file of a stored rule set: a rule file (`rules/<name>`) or a local value set (`rules/value-sets/<name>`), as read. */
+export interface StoredRuleFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+/**
+ * The last rule set the service loaded from its rules folder (its version and its files, as a cluster worker
+ * reports it to the primary): what a start whose folder does not load serves instead (src/engine/last-good-rules.ts).
+ */
+export interface StoredRuleSet {
+  readonly version: string;
+  readonly sources: { readonly rules: readonly StoredRuleFile[]; readonly valueSets: readonly StoredRuleFile[] };
+  /** When it was stored (ISO 8601); set by the store, ignored on save. */
+  readonly savedAt?: string;
+}
+
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
   /** Applies versioned migrations (idempotent). Called at start-up. */
@@ -206,6 +223,15 @@ export interface Store {
   appendRuleChange(change: NewRuleChange): Promise<RuleChange>;
   ruleHistory(ruleId: string): Promise<RuleChange[]>;
   ruleChangesSince(seq: number): Promise<RuleChange[]>;
+
+  /**
+   * Keeps `rules` as the last good rule set (one row, replaced): true when written, false when that version is
+   * the one already kept (nothing written). Rejects with StoreInputError, writing nothing, a set that is not
+   * files and a version, or whose files take more than MAX_LAST_GOOD_RULES_BYTES.
+   */
+  saveLastGoodRules(rules: StoredRuleSet): Promise<boolean>;
+  /** The last good rule set kept (with `savedAt`), or undefined when none was; rejects when the row cannot be read. */
+  lastGoodRules(): Promise<StoredRuleSet | undefined>;
 
   close(): Promise<void>;
 }
