@@ -129,6 +129,7 @@ export function engineFactsFor(facts: Facts, order: OrderFacts): EngineFacts {
     benzoDiazepamEqPerDay: order.benzoDiazepamEqPerDay,
     ketaminePremedicationInSession: order.isKetaminePremedication,
     orderInpatientOnly: order.order.inpatientOnly === true,
+    orderRaisesDailyDose: order.raisesDailyDose,
   };
 }
 
@@ -156,7 +157,8 @@ function isOverdoseReversal(m: MedicationFact): boolean {
  * we do not recognise may be anything; an opioid dose we cannot calculate leaves MME checks open; a
  * benzodiazepine dose we cannot calculate leaves the daily-dose check of a ketamine session for
  * depression open (the only check that reads it), so it is reported there only, not on every order
- * beside a benzodiazepine.
+ * beside a benzodiazepine; likewise a daily dose that leaves open whether a methadone order for pain raises the
+ * methadone the patient takes (the dose-increase check) is reported on such a methadone order only.
  */
 function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactGap[] {
   const gaps = new Map<string, FactGap>();
@@ -177,6 +179,11 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
         add({ purpose: `the daily opioid dose of ${drug.display}`, reason: drug.reason ?? 'the dose could not be calculated' });
       }
     }
+    if (isMethadoneForPain(order.order) && order.raisesDailyDose === null) {
+      for (const drug of order.raiseDoseUnknown) {
+        add({ purpose: `whether this order raises the daily methadone dose (the daily dose of ${drug.display})`, reason: drug.reason });
+      }
+    }
     if (ketamineSessionWithBenzodiazepine(order)) {
       for (const drug of order.benzoDoseUnknown) {
         add({ purpose: `the daily benzodiazepine dose of ${drug.display} (its effect on a ketamine session for depression)`, reason: drug.reason });
@@ -184,6 +191,11 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
     }
   }
   return [...gaps.values()];
+}
+
+/** Methadone ordered for pain (not for opioid use disorder): methadone's levels build up for days after each increase. */
+function isMethadoneForPain(m: MedicationFact): boolean {
+  return m.ingredients.includes('methadone') && m.classes.includes('opioid-analgesic');
 }
 
 /** A ketamine or esketamine session for depression beside a benzodiazepine that is not its pre-medication. */

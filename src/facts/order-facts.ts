@@ -59,6 +59,78 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   return !bothNamed && draft.sharedMedication !== undefined && draft.sharedMedication === standing.sharedMedication;
 }
 
+/** A daily amount of one ingredient of one medication: known (with its unit), or unknown and why. */
+type IngredientAmount = { readonly perDay: number; readonly unit: string } | { readonly perDay: null; readonly reason: string };
+
+/**
+ * The daily amount of `ingredient` in `med`, from its opioid or benzodiazepine dose (dose/README.md): mg/day, or
+ * mcg/hr for a fentanyl patch. Undefined when the medication has no dose entry for that ingredient.
+ */
+function ingredientAmount(med: MedicationFact, ingredient: string): IngredientAmount | undefined {
+  const entries = [...med.mme, ...med.benzoDoses].filter((d) => d.ingredient === ingredient);
+  if (entries.length === 0) return undefined;
+  let total = 0;
+  for (const d of entries) {
+    if (d.mgPerDay === null || !Number.isFinite(d.mgPerDay)) return { perDay: null, reason: d.reason ?? 'the dose could not be calculated' };
+    if (d.unit !== entries[0]!.unit) return { perDay: null, reason: 'the dose is given in two units that cannot be added' };
+    total += d.mgPerDay;
+  }
+  return { perDay: total, unit: entries[0]!.unit };
+}
+
+/** Whether an order raises a daily dose ({@link OrderFacts.raisesDailyDose}), and whose dose was unknown when it cannot be told. */
+interface DoseRaise {
+  readonly raises: boolean | null;
+  readonly unknown: readonly { readonly display: string; readonly reason: string }[];
+}
+
+/**
+ * Whether signing `order` raises the patient's daily dose of one of its opioid or benzodiazepine ingredients: the
+ * daily total of that ingredient if the order is signed (the order, plus the standing medications of that
+ * ingredient it does not replace) against the total now (every standing medication of that ingredient). The
+ * standing ones it does not replace are on both sides, so it raises the dose when its daily amount is higher than
+ * that of the ones it replaces (a renewal at a higher dose), and whenever it replaces none of them (it is taken as
+ * well: a second product, an as-needed add-on). False when no standing medication has the ingredient (a new start:
+ * `isNewTherapy`), or the renewal is at the same or a lower dose; null when a daily amount needed for the answer is
+ * unknown (the order's, or that of a medication it replaces).
+ */
+function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], replacedBy: readonly MedicationFact[]): DoseRaise {
+  const ingredients = [...new Set([...order.mme, ...order.benzoDoses].map((d) => d.ingredient))].filter((i) => ingredientRole(i) !== undefined);
+  const unknown = new Map<string, { display: string; reason: string }>();
+  let raises = false;
+  let open = false;
+  for (const ingredient of ingredients) {
+    const standing = renewalOf.filter((m) => m.ingredients.includes(ingredient));
+    if (standing.length === 0) continue;
+    const ordered = ingredientAmount(order, ingredient);
+    if (ordered === undefined) continue;
+    if (ordered.perDay === null) {
+      open = true;
+      unknown.set(order.ref, { display: order.display, reason: ordered.reason });
+      continue;
+    }
+    const replaced = standing.filter((m) => replacedBy.includes(m));
+    if (replaced.length === 0) {
+      if (ordered.perDay > 0) raises = true;
+      continue;
+    }
+    let before = 0;
+    let known = true;
+    for (const m of replaced) {
+      const amount = ingredientAmount(m, ingredient) ?? { perDay: null, reason: 'no dose was found for it' };
+      if (amount.perDay === null || amount.unit !== ordered.unit) {
+        known = false;
+        unknown.set(m.ref, { display: m.display, reason: amount.perDay === null ? amount.reason : 'its dose is given in another unit than the order' });
+      } else {
+        before += amount.perDay;
+      }
+    }
+    if (!known) open = true;
+    else if (ordered.perDay > before * (1 + 1e-9)) raises = true;
+  }
+  return raises ? { raises: true, unknown: [] } : { raises: open ? null : false, unknown: open ? [...unknown.values()] : [] };
+}
+
 /** A benzodiazepine draft of the session without refills or a week's supply: a ketamine order's pre-medication. */
 function isPremedicationDraft(m: MedicationFact): boolean {
   return m.kind === 'draft-order' && !m.ongoingSupply && m.classes.includes('benzodiazepine');
@@ -161,6 +233,8 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
     }
   }
 
+  const raise = doseRaise(order, renewalOf, replacedBy);
+
   const starts = renewalOf.map((m) => time(m.date)).filter((t): t is number => t !== undefined);
   const daysOnTherapy = renewalOf.length > 0 && starts.length > 0 ? Math.floor((now.getTime() - Math.min(...starts)) / DAY_MS) : null;
 
@@ -192,6 +266,8 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
     cnsDrugs: [...cnsDrugs.values()],
     isNewTherapy: renewalOf.length === 0,
     daysOnTherapy,
+    raisesDailyDose: raise.raises,
+    raiseDoseUnknown: raise.unknown,
     ketamineBenzoGapHours: gap === null ? null : Math.round((gap as number) * 10) / 10,
     benzoDiazepamEqPerDay,
     benzoDoseUnknown,

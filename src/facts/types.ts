@@ -110,6 +110,15 @@ export interface OrderFacts {
   readonly isNewTherapy: boolean;
   /** Days since the earliest active medication with the same ingredient started; null for a new start. */
   readonly daysOnTherapy: number | null;
+  /**
+   * Signing the order raises the patient's daily dose of one of its opioid or benzodiazepine ingredients: it renews
+   * standing medications of that ingredient at a higher daily amount than theirs, or is taken as well as them
+   * (replaces none). False for a new start and for a renewal at the same or a lower dose; null when a daily amount
+   * needed for the answer is unknown (see raiseDoseUnknown).
+   */
+  readonly raisesDailyDose: boolean | null;
+  /** When raisesDailyDose is null: the medications (the order, or one it replaces) whose daily amount is unknown, and why. */
+  readonly raiseDoseUnknown: readonly { readonly display: string; readonly reason: string }[];
   /** Hours between a ketamine session and the nearest benzodiazepine dose involving this order (a ketamine order's pre-medication not counted); null when not applicable. */
   readonly ketamineBenzoGapHours: number | null;
   /** Known total daily benzodiazepine dose in mg diazepam-equivalent (order + active; a ketamine order's pre-medication not counted), or null when none is known. */
@@ -168,6 +177,8 @@ export interface EngineFacts {
   readonly ketaminePremedicationInSession: boolean;
   /** The order is categorised for inpatient use only (its supply stays on the ward); false when uncategorised. */
   readonly orderInpatientOnly: boolean;
+  /** The order raises a daily dose of an ingredient the patient already takes; null when unknown. */
+  readonly orderRaisesDailyDose: boolean | null;
 }
 
 /** What each fact means, for rule authors (docs/rules.md and the admin console show this). */
@@ -189,6 +200,8 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   ketaminePremedicationInSession: 'A benzodiazepine is ordered as pre-medication for a ketamine session (ordered together without refills or a week of supply, or marked as such). On a ketamine order: only when every benzodiazepine beside it is that pre-medication.',
   orderInpatientOnly:
     "The order is categorised for inpatient use only (MedicationRequest.category inpatient, and not also outpatient, community or discharge): its supply stays on the ward and does not go home with the patient. False for an uncategorised order, so a rule that skips inpatient-only orders still fires when the EHR does not say.",
+  orderRaisesDailyDose:
+    "Signing the order raises the patient's daily dose of an opioid or benzodiazepine ingredient the patient already takes (an active order or a reported medication, not a dose given): it renews them at a higher daily amount (mg/day, or mcg/hr for a fentanyl patch; as needed counted at its maximum) than the ones it replaces, or it replaces none of them and is taken as well (a second product, an as-needed add-on). False for a new start (see orderIsNewTherapy) and for a renewal at the same or a lower dose. Null when a daily amount needed for the answer is unknown (the order's, or that of a medication it replaces): then both `equal true` and `equal false` are false, while `notEqual` is true.",
 };
 
 export const FACT_NAMES: readonly (keyof EngineFacts)[] = Object.keys(FACT_CATALOGUE) as (keyof EngineFacts)[];
@@ -214,4 +227,5 @@ export const FACT_KINDS: Readonly<Record<keyof EngineFacts, FactKind>> = {
   benzoDiazepamEqPerDay: 'number',
   ketaminePremedicationInSession: 'boolean',
   orderInpatientOnly: 'boolean',
+  orderRaisesDailyDose: 'boolean',
 };

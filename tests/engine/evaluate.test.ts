@@ -21,6 +21,7 @@ const BASE: EngineFacts = {
   benzoDiazepamEqPerDay: null,
   ketaminePremedicationInSession: false,
   orderInpatientOnly: false,
+  orderRaisesDailyDose: false,
 };
 const OPIOID_WITH_BENZO: EngineFacts = { ...BASE, orderClasses: ['opioid-analgesic'], concurrentClasses: ['benzodiazepine'], cnsActiveDrugCount: 2, totalMme: 20 };
 const OPIOID_ALONE: EngineFacts = { ...BASE, orderClasses: ['opioid-analgesic'], cnsActiveDrugCount: 1, totalMme: 20 };

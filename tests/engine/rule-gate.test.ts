@@ -46,6 +46,7 @@ const facts: fc.Arbitrary<EngineFacts> = fc.record({
   benzoDiazepamEqPerDay: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }),
   ketaminePremedicationInSession: fc.boolean(),
   orderInpatientOnly: fc.boolean(),
+  orderRaisesDailyDose: fc.option(fc.boolean(), { nil: null }),
 }) as fc.Arbitrary<EngineFacts>;
 
 describe('rule gate', () => {

@@ -290,3 +290,39 @@ describe('NX-01 is about patients going home with opioids (CDC 2022 recommendati
     }
   });
 });
+
+describe('MME-02: methadone caution for "new or increased methadone for pain" (CDC 2022: levels keep rising for days after each dose change)', () => {
+  const incomplete = (all: readonly Card[]) => all.filter((c) => c.source.topic?.code === 'check-incomplete');
+
+  it('a renewal raising methadone from 15 to 30 mg/day: the dose-increase card (not the new-start card), naming the new daily dose', async () => {
+    const all = await cards('rules/methadone-dose-increase/methadone-renewal-5mg-to-10mg-every-8h.json');
+    const [card, ...rest] = ofRule(all, 'methadone-dose-increase');
+    expect(rest).toEqual([]);
+    expect(card?.indicator).toBe('warning');
+    expect(card?.detail).toContain('30 mg/day methadone');
+    expect(card?.detail).toMatch(/every 5 to 7 days/);
+    expect(ofRule(all, 'methadone-for-pain')).toEqual([]);
+  });
+
+  it('a renewal at the same or a lower dose: no methadone card and nothing reported as unchecked', async () => {
+    for (const name of ['rules/methadone-dose-increase/methadone-renewal-same-dose-silent.json', 'rules/methadone-dose-increase/methadone-renewal-lower-dose-silent.json']) {
+      const all = await cards(name);
+      expect(ofRule(all, 'methadone-dose-increase'), name).toEqual([]);
+      expect(ofRule(all, 'methadone-for-pain'), name).toEqual([]);
+      expect(incomplete(all), name).toEqual([]);
+    }
+  });
+
+  it('a renewal whose active methadone order gives no dose: the check-incomplete card says the increase could not be checked', async () => {
+    const all = await cards('rules/methadone-for-pain/methadone-renewal-silent.json');
+    expect(ofRule(all, 'methadone-dose-increase')).toEqual([]);
+    const [card] = incomplete(all);
+    expect(card?.detail).toContain('whether this order raises the daily methadone dose');
+  });
+
+  it('a new start gets the new-start card only', async () => {
+    const all = await cards('rules/methadone-for-pain/new-methadone-5mg-tablet-text-only.json');
+    expect(ofRule(all, 'methadone-for-pain').map((c) => c.indicator)).toEqual(['warning']);
+    expect(ofRule(all, 'methadone-dose-increase')).toEqual([]);
+  });
+});

@@ -19,6 +19,7 @@ const OVERDOSE_RULES = [
   'naloxone-co-prescribe',
   'opioid-high-mme',
   'methadone-for-pain',
+  'methadone-dose-increase',
 ];
 
 describe('rule card content', () => {
@@ -37,6 +38,8 @@ describe('rule card content', () => {
         'benzodiazepine-older-adult',
         'cns-depressants-older-adult',
         'benzodiazepine-long-term',
+        'methadone-for-pain',
+        'methadone-dose-increase',
       ])
     );
   });
