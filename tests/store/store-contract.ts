@@ -265,6 +265,22 @@ export function registerStoreContract(name: string, target: () => StoreContractT
       });
     });
 
+    describe('the last good rule set', () => {
+      it('keeps one set, its files byte for byte; the same version again writes nothing', async () => {
+        const set = (version: string, text: string) => ({
+          version,
+          sources: { rules: [{ name: 'a.json', text }], valueSets: [{ name: 'v.json', text: '{"ü": "\\u0000 ok"}' }] },
+        });
+        const first = set(`v1-${randomUUID()}`, '{\n  "id": "a", "emoji": "💊"\n}\n');
+        expect(await store.saveLastGoodRules(first)).toBe(true);
+        expect(await store.saveLastGoodRules(first)).toBe(false);
+        expect(await store.lastGoodRules()).toMatchObject(first);
+        const second = set(`v2-${randomUUID()}`, '{"id": "a"}');
+        expect(await store.saveLastGoodRules(second)).toBe(true);
+        expect(await store.lastGoodRules()).toMatchObject(second);
+      });
+    });
+
     describe('snoozes', () => {
       it('creates, finds while active, lists and lifts', async () => {
         const patientKey = `pk-${randomUUID()}`;
