@@ -13,6 +13,12 @@ export interface RuleOverrideReason {
   readonly display: string;
   /** Choosing this reason snoozes the rule for this patient for this many days. */
   readonly snoozeDays?: number;
+  /**
+   * Choosing this reason records that the patient has rescue naloxone on hand: while the snooze it makes is
+   * active (not lifted, not expired), no card offers the order-naloxone suggestion for that patient. Only
+   * with `snoozeDays` (the snooze is the record, and its period the time it holds).
+   */
+  readonly recordsNaloxoneOnHand?: boolean;
 }
 
 export type MaterialChange = 'drug-classes' | 'mme-band';

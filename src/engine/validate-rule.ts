@@ -381,6 +381,9 @@ function explain(e: ErrorObject): string {
       return `must list at least ${String(p.limit)} item(s)`;
     case 'maxItems':
       return `must list at most ${String(p.limit)} item(s)`;
+    case 'dependencies':
+      // e.g. an override reason's recordsNaloxoneOnHand: the snooze is the record, its snoozeDays how long it holds.
+      return `"${String(p.property)}" is allowed only together with "${String(p.missingProperty)}"`;
     default:
       return e.message ?? 'is not valid';
   }

@@ -4,6 +4,7 @@
  */
 import { INCOMPLETE_TOPIC_CODE, buildIncompleteCard, buildOrderCards, dropMirroredCards, dropRepeatedSuggestions } from '../cards/index.ts';
 import type { BuiltCard } from '../cards/index.ts';
+import { dropNaloxoneOffers, offersNaloxone, reasonRecordsNaloxoneOnHand, recordsNaloxoneOnHand } from '../cards/naloxone-offers.ts';
 import { evaluateOrder } from '../engine/index.ts';
 import type { RuleFailure, RuleSet } from '../engine/index.ts';
 import { deriveFacts, engineFactsFor, selectDraftOrders } from '../facts/index.ts';
@@ -175,8 +176,9 @@ async function checkOrders(
   }
   const patientKey = patientKeyOf(request, deps, client);
   const snoozed = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
-  // After the snoozes: a suggestion is kept on the first card actually shown.
-  const shown = dropRepeatedSuggestions(snoozed.shown);
+  // Naloxone the clinician recorded as on hand (an active snooze of a reason with recordsNaloxoneOnHand): no
+  // card offers to order more. After the snoozes: a suggestion is kept on the first card actually shown.
+  const shown = dropRepeatedSuggestions(snoozed.naloxoneOnHand ? dropNaloxoneOffers(snoozed.shown, ruleSet.rules) : snoozed.shown);
   const suppressed = snoozed.suppressed.map((s) => (s.orderRef ? { ...s, orderRef: auditOrderRef(s.orderRef, key) } : s));
   const cards: Card[] = shown.map((b) => b.card);
   const factGaps = facts.gaps.map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
@@ -210,7 +212,10 @@ async function checkOrders(
 
 /**
  * Withholds cards whose rule the clinician snoozed for this patient, unless the situation changed
- * materially since. Reads the store only when a snoozable rule fired.
+ * materially since, and tells whether an active snooze records rescue naloxone on hand (its override reason
+ * has recordsNaloxoneOnHand). Reads the store only when a snoozable rule fired, or a card offers naloxone
+ * and some reason of the set can record it on hand. When the lookup fails or times out, every card is shown
+ * and nothing is recorded on hand (the naloxone offers stay).
  */
 async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   built: readonly T[],
@@ -220,10 +225,11 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   now: Date,
   timeoutMs: number,
   onLookupFailure?: () => void
-): Promise<{ shown: T[]; suppressed: SuppressedCard[] }> {
+): Promise<{ shown: T[]; suppressed: SuppressedCard[]; naloxoneOnHand: boolean }> {
   const rules = new Map(ruleSet.rules.map((r) => [r.id, r]));
-  if (!store || !patientKey || !built.some((b) => rules.get(b.ruleId) && isSnoozable(rules.get(b.ruleId)!))) {
-    return { shown: [...built], suppressed: [] };
+  const snoozable = built.some((b) => rules.get(b.ruleId) && isSnoozable(rules.get(b.ruleId)!));
+  if (!store || !patientKey || !(snoozable || (recordsNaloxoneOnHand(ruleSet.rules) && offersNaloxone(built, ruleSet.rules)))) {
+    return { shown: [...built], suppressed: [], naloxoneOnHand: false };
   }
   let snoozes: Awaited<ReturnType<Store['activeSnoozes']>>;
   let timer: NodeJS.Timeout | undefined;
@@ -238,7 +244,7 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
     // A snooze only spares alert fatigue; it is never a reason to withhold a safety card. Store down:
     // show them all, and count it so operators see that snoozes are not being honoured.
     onLookupFailure?.();
-    return { shown: [...built], suppressed: [] };
+    return { shown: [...built], suppressed: [], naloxoneOnHand: false };
   } finally {
     clearTimeout(timer);
   }
@@ -261,6 +267,8 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
       shown.push(b);
     }
   }
-  return { shown, suppressed };
+  // Any active snooze counts, whatever the state now: the naloxone was recorded for the patient, not for a situation.
+  const naloxoneOnHand = snoozes.some((s) => reasonRecordsNaloxoneOnHand(rules.get(s.ruleId), s.reasonCode));
+  return { shown, suppressed, naloxoneOnHand };
 }
 
