@@ -8,7 +8,7 @@ import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
 import { ICD10_SYSTEM, ICD10CM_SYSTEM, classifyConditionCode, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass, IngredientRole } from '../terminology/index.ts';
-import { benzodiazepineDose, dosesPerDay, opioidMme } from './dose/index.ts';
+import { benzodiazepineDose, dosesPerDay, opioidMme, runningAdministrationMme } from './dose/index.ts';
 import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
 import { own } from './dose/safe.ts';
 import { canonicalUnit, quantityUnit } from './dose/units.ts';
@@ -128,7 +128,7 @@ export function toMedicationFact(
     date: dateOf(resource),
     doseTimes: doseTimesOf(resource),
     status: typeof resource.status === 'string' ? resource.status : undefined,
-    mme: doseResource ? opioidMme(doseResource, medication, classification) : [],
+    mme: doseResource ? opioidMme(doseResource, medication, classification) : runningAdministrationMme(resource as MedicationAdministration, medication, classification),
     benzoDoses: doseResource ? benzodiazepineDose(doseResource, medication, classification) : [],
     forDepression:
       isKetamine &&
