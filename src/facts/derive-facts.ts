@@ -51,6 +51,27 @@ function dropSuperseded(active: MedicationFact[]): void {
   active.splice(0, active.length, ...kept);
 }
 
+/** A reference to a MedicationRequest in the record ("MedicationRequest/<id>", also at the end of a URL or with a version). */
+const REQUEST_REFERENCE = /(?:^|\/)(MedicationRequest\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/;
+
+/**
+ * The MedicationRequest a MedicationStatement says it records ({@link MedicationFact.recordsRequest}): named as its
+ * `basedOn` or `derivedFrom`, in the record, in use now, and the same therapy. An EHR that lists each prescription
+ * on the medication list as a statement as well counted every opioid twice (oxycodone 45 MME/day read as 90). A
+ * statement naming a request that is not in the record, not in use, or another drug still counts, as does an
+ * unlinked duplicate: the safe side.
+ */
+function requestRecorded(statement: MedicationStatement, fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>): string | undefined {
+  const links: unknown[] = [statement.basedOn, statement.derivedFrom].flatMap((list: unknown) => (Array.isArray(list) ? list : []));
+  for (const link of links) {
+    const reference: unknown = typeof link === 'object' && link !== null ? (link as { reference?: unknown }).reference : undefined;
+    const ref = typeof reference === 'string' ? REQUEST_REFERENCE.exec(reference.trim())?.[1] : undefined;
+    const request = ref === undefined ? undefined : requests.get(ref);
+    if (request !== undefined && sameTherapy(request, fact)) return request.ref;
+  }
+  return undefined;
+}
+
 export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderInput[], classifier: Classifier, now: Date): Facts {
   const conditions = conditionFacts((record.resources.get('Condition') ?? []) as Condition[], now);
   const hasDepression = conditions.some((c) => c.group === 'depression');
@@ -63,13 +84,18 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   // Orders this session ends: the record's copy of one (the same order, still active there) leaves the list.
   const endingByRef = new Map(drafts.filter((d) => d.ending === true).map((d) => toFact(d).fact).map((f) => [f.ref, f]));
   const active: MedicationFact[] = [];
+  // The record's requests in use now, by reference (also those a draft re-signs or ends).
+  const requestsInUse = new Map<string, MedicationFact>();
   const add = (type: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration', kind: MedicationFact['kind']): void => {
     const list = (record.resources.get(type) ?? []) as (MedicationRequest | MedicationStatement | MedicationAdministration)[];
     list.forEach((resource, i) => {
       if (!isActiveAt(resource, now)) {
         return;
       }
-      const fact = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression);
+      const read = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression);
+      if (type === 'MedicationRequest') requestsInUse.set(read.ref, read);
+      const recorded = type === 'MedicationStatement' ? requestRecorded(resource as MedicationStatement, read, requestsInUse) : undefined;
+      const fact = recorded === undefined ? read : { ...read, recordsRequest: recorded };
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.
       // Only when it is that same therapy: an id shared by chance must not hide another drug.
       const draft = draftByRef.get(fact.ref) ?? endingByRef.get(fact.ref);

@@ -8,10 +8,11 @@ import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
 import { ICD10_SYSTEM, ICD10CM_SYSTEM, classifyConditionCode, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass, IngredientRole } from '../terminology/index.ts';
-import { benzodiazepineDose, dosesPerDay, opioidMme } from './dose/index.ts';
+import { benzodiazepineDose, dosesPerDay, opioidMme, runningAdministrationMme } from './dose/index.ts';
 import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
 import { own } from './dose/safe.ts';
 import { canonicalUnit, quantityUnit } from './dose/units.ts';
+import { atFewest } from './dose/fewest.ts';
 import { isInpatientOnly } from './care-setting.ts';
 import { sanitizeConcept, sanitizeMedication } from './sanitize.ts';
 import type { MedicationFact, MedicationSourceKind } from './types.ts';
@@ -127,7 +128,7 @@ export function toMedicationFact(
     date: dateOf(resource),
     doseTimes: doseTimesOf(resource),
     status: typeof resource.status === 'string' ? resource.status : undefined,
-    mme: doseResource ? opioidMme(doseResource, medication, classification) : [],
+    mme: doseResource ? opioidMme(doseResource, medication, classification) : runningAdministrationMme(resource as MedicationAdministration, medication, classification),
     benzoDoses: doseResource ? benzodiazepineDose(doseResource, medication, classification) : [],
     forDepression:
       isKetamine &&
@@ -279,7 +280,10 @@ function supplyEndedBefore(resource: MedicationRequest, now: Date): boolean {
 
 /**
  * Days a dispensed quantity lasts at the prescribed daily amount (same unit), in ms; undefined when unknown.
- * An order that is only as needed is read at no more than one dose a day: its daily amount is the most the
+ * A dose or frequency range is read at its low end ("1-2 tablets three times a day" as 3 tablets a day, "every
+ * 6-8 hours" as every 8): the daily amount the dose checks use is the range's high end, the shortest time the
+ * supply can last, and an ended alprazolam order of 90 tablets at "1-2 tablets TID" fell out of the opioid check
+ * after 15 days although it may last 30. An order that is only as needed is read at no more than one dose a day: its daily amount is the most the
  * patient may take (the PRN maximum), the shortest time the supply can last, and a patient who takes PRN
  * alprazolam a few times a week still holds most of 30 tablets long after 10 days (the benzodiazepine fell
  * out of the opioid check). One dose a day (30 tablets: 30 days) is the middle reading: a far longer one (the
@@ -293,8 +297,12 @@ function supplyFromQuantity(resource: MedicationRequest): number | undefined {
   const daily = dosesPerDay(resource.dosageInstruction);
   if (daily.perDay === null || !(daily.perDay > 0) || daily.unit !== canonicalUnit(unit)) return undefined;
   let perDay = daily.perDay;
+  // A range ("1-2 tablets three times a day", "every 6-8 hours") may be taken at its low end: the supply may last that long.
+  const fewest = atFewest(resource.dosageInstruction);
+  const least = dosesPerDay(fewest);
+  if (least.perDay !== null && least.perDay > 0 && least.unit === daily.unit) perDay = Math.min(perDay, least.perDay);
   if (isAsNeededOnly(resource)) {
-    const once = dosesPerDay(onceADay(resource.dosageInstruction));
+    const once = dosesPerDay(onceADay(fewest));
     if (once.perDay !== null && once.perDay > 0 && once.unit === daily.unit) perDay = Math.min(perDay, once.perDay);
   }
   return (q.value / perDay) * 86_400_000;

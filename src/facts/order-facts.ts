@@ -199,10 +199,18 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
 
   // MME and benzodiazepine load if the session's orders are signed: a draft replaces the therapy it
   // renews (the same product, or its priorPrescription; whichever draft is being evaluated), one-off
-  // administrations do not count as daily dosing, and OUD treatment is outside MME (CDC 2022).
+  // administrations do not count as daily dosing but a running opioid infusion or PCA does (its MME entries,
+  // unknown: medication-facts.ts), a statement that records an order in use is counted as that order, and OUD
+  // treatment is outside MME (CDC 2022).
   const dosing = [
     order,
-    ...concurrent.filter((m) => m.kind !== 'medication-administration' && !replacedBy.includes(m) && !renewedInSession.has(m.ref)),
+    ...concurrent.filter(
+      (m) =>
+        (m.kind !== 'medication-administration' || m.mme.length > 0) &&
+        m.recordsRequest === undefined &&
+        !replacedBy.includes(m) &&
+        !renewedInSession.has(m.ref)
+    ),
   ];
   const mme = summariseMme(
     dosing.filter((m) => !m.classes.includes('oud-treatment') && m.mme.length > 0).map((m) => ({ ref: m.ref, display: m.display, mme: m.mme }))

@@ -71,6 +71,13 @@ export interface MedicationFact {
   readonly inpatientOnly?: boolean;
   /** For a draft order: the MedicationRequest it says it replaces (`priorPrescription`), as a reference. */
   readonly priorPrescription?: string;
+  /**
+   * For a MedicationStatement whose `basedOn` or `derivedFrom` names a MedicationRequest of the record that is in
+   * use now and is the same therapy: that request's reference. The statement records that order, whose dose is
+   * counted already (as the request, or as the draft that re-signs or renews it): it is left out of the daily
+   * totals (MME, benzodiazepine dose) and kept for the rest (classes, days on therapy).
+   */
+  readonly recordsRequest?: string;
 }
 
 /** Something the facts could not establish: the clinician is told the check is incomplete. */

@@ -4,7 +4,7 @@
  */
 export { benzodiazepineDose } from './benzodiazepine-dose.ts';
 export { dosesPerDay } from './doses-per-day.ts';
-export { opioidMme } from './opioid-mme.ts';
+export { opioidMme, runningAdministrationMme } from './opioid-mme.ts';
 export { ingredientStrength, readProduct } from './strength.ts';
 export type { Product } from './strength.ts';
 export { strengthsFromName } from './strength-from-name.ts';

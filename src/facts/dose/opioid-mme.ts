@@ -4,15 +4,16 @@
  * conversion factor, then sum". Buprenorphine is excluded (CDC 2022: partial agonist, ceiling effect);
  * an opioid without a factor, or whose dose cannot be read, is unknown (null with a reason), never 0.
  */
-import type { Medication, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import type { Medication, MedicationAdministration, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import type { DrugClassification } from '../../terminology/index.ts';
 import { MME_CONVERSION_FACTORS, MME_EXCLUDED_INGREDIENTS, type MmeConversionFactor } from '../../terminology/data/mme-conversion-factors.ts';
 import { dailyMg, patchMcgPerHour, type DailyResult } from './daily-amount.ts';
 import { isOpioidIngredient } from './ingredient-roles.ts';
 import { isTransdermal } from './product-form.ts';
-import { round } from './safe.ts';
+import { obj, positive, round } from './safe.ts';
 import { ingredientStrength, partnerStrengths, readProduct, type Product } from './strength.ts';
 import type { StrengthResult } from './strength-types.ts';
+import { quantityUnit } from './units.ts';
 import type { OpioidMme } from './types.ts';
 
 const FACTORS: ReadonlyMap<string, MmeConversionFactor> = new Map(MME_CONVERSION_FACTORS.map((f) => [f.ingredient, f]));
@@ -65,6 +66,82 @@ function mmeFor(ingredient: string, product: Product): OpioidMme {
 }
 
 /**
+ * The opioid ingredients whose MME counts (buprenorphine excluded), or the entries to give instead: none when the
+ * product is not an opioid, one unknown `opioid` when it is one whose ingredient cannot be named.
+ */
+function countedOpioids(classification: DrugClassification): { readonly counted: string[] } | { readonly entries: OpioidMme[] } {
+  try {
+    if (!Array.isArray(classification?.classes) || !Array.isArray(classification.ingredients)) return { entries: [] };
+    if (!classification.classes.some((c) => OPIOID_PRODUCT_CLASSES.has(c))) return { entries: [] };
+    const opioids = classification.ingredients.filter(isOpioidIngredient);
+    if (opioids.length === 0) {
+      // The class came from an ATC group or a site value set: an opioid whose ingredient we cannot name.
+      const painOrCough = classification.classes.some((c) => c === 'opioid-analgesic' || c === 'opioid-antitussive');
+      return { entries: painOrCough ? [unknown('opioid', 'opioid ingredient not identified')] : [] };
+    }
+    return { counted: opioids.filter((i) => !EXCLUDED.has(i)) };
+  } catch {
+    return { entries: [unknown('opioid', 'could not read the medication')] };
+  }
+}
+
+/**
+ * A MedicationAdministration in progress (a running infusion or PCA, or a patch in place) is daily dosing too:
+ * one entry per opioid ingredient, as for an order, so the total is marked incomplete rather than silently lower.
+ * Its MME is always unknown: CDC 2022 gives its factors for oral doses (and transdermal fentanyl per mcg/hr), none
+ * for a parenteral dose, and an oral factor would understate one (IV hydromorphone is more potent than oral).
+ * The amount is given when it is unambiguous: a single-ingredient product (not a patch, no partner in its name)
+ * with a rate in mass per time (`rateQuantity` "0.5 mg/h", or `rateRatio` 0.5 mg / 1 h), times 24 h. That is the
+ * set (basal) rate only: PCA demand doses and boluses are not in it. Anything else (a completed dose, another status) gives [].
+ */
+export function runningAdministrationMme(resource: MedicationAdministration, medication: Medication | undefined, classification: DrugClassification): OpioidMme[] {
+  const status: unknown = obj(resource)?.status;
+  if (typeof status !== 'string' || status.trim().toLowerCase() !== 'in-progress') return [];
+  const opioids = countedOpioids(classification);
+  if (!('counted' in opioids)) return opioids.entries;
+  let perDay: number | undefined;
+  try {
+    const only = opioids.counted.length === 1 && classification.ingredients.length === 1 ? opioids.counted[0] : undefined;
+    const product = readProduct(resource, medication);
+    const mixture = product.names.some((name) => MIXTURE.test(name));
+    perDay = only !== undefined && !mixture && !isTransdermal(product, { strength: undefined, reason: '' }) ? rateMgPerDay(obj(resource)?.dosage) : undefined;
+  } catch {
+    perDay = undefined;
+  }
+  const noFactor = 'CDC 2022 has no MME factor for a parenteral dose';
+  return opioids.counted.map((ingredient) =>
+    perDay === undefined
+      ? unknown(ingredient, `in progress (a running infusion, PCA or patch): its daily dose is not read from an administration, and ${noFactor}`)
+      : { ...unknown(ingredient, `running at ${round(perDay, 2)} mg/day of ${ingredient} (its set rate, without demand or bolus doses); ${noFactor}`), mgPerDay: perDay }
+  );
+}
+
+/**
+ * A product name that joins the drug with another ("fentanyl 2 mcg/mL in bupivacaine 0.1%", "... / ...", "with",
+ * "+"): a mass rate may then be the partner's (a local anaesthetic dosed in mg/h), so no figure is given.
+ */
+const MIXTURE = /\s(?:in|with|and|plus|\/|\+|&)\s/i;
+
+/** mg a day from an administration's rate in mass per time (rateQuantity, or rateRatio mass / time); undefined otherwise. */
+function rateMgPerDay(dosage: unknown): number | undefined {
+  const d = obj(dosage);
+  const quantity = obj(d?.rateQuantity);
+  const ratio = obj(d?.rateRatio);
+  let perDay: number | undefined;
+  if (quantity !== undefined) {
+    const value = positive(quantity.value);
+    const unit = quantityUnit(quantity);
+    if (value !== undefined && unit?.kind === 'rate') perDay = (value * unit.mcgPerHour * 24) / 1000;
+  } else if (ratio !== undefined) {
+    const amount = positive(obj(ratio.numerator)?.value);
+    const mass = quantityUnit(ratio.numerator);
+    const per = quantityUnit(ratio.denominator);
+    if (amount !== undefined && mass?.kind === 'mass' && per?.kind === 'time') perDay = (amount * mass.mg) / ((positive(obj(ratio.denominator)?.value) ?? 1) * per.days);
+  }
+  return perDay !== undefined && Number.isFinite(perDay) && perDay > 0 ? perDay : undefined;
+}
+
+/**
  * One entry per opioid ingredient of the order (buprenorphine excluded); [] when the product is not an
  * opioid or its only opioid is buprenorphine. Never throws: unreadable input gives unknown entries.
  */
@@ -73,20 +150,9 @@ export function opioidMme(
   medication: Medication | undefined,
   classification: DrugClassification
 ): OpioidMme[] {
-  let opioids: string[];
-  try {
-    if (!Array.isArray(classification?.classes) || !Array.isArray(classification.ingredients)) return [];
-    if (!classification.classes.some((c) => OPIOID_PRODUCT_CLASSES.has(c))) return [];
-    opioids = classification.ingredients.filter(isOpioidIngredient);
-    if (opioids.length === 0) {
-      // The class came from an ATC group or a site value set: an opioid whose ingredient we cannot name.
-      const painOrCough = classification.classes.some((c) => c === 'opioid-analgesic' || c === 'opioid-antitussive');
-      return painOrCough ? [unknown('opioid', 'opioid ingredient not identified')] : [];
-    }
-  } catch {
-    return [unknown('opioid', 'could not read the medication')];
-  }
-  const counted = opioids.filter((i) => !EXCLUDED.has(i));
+  const opioids = countedOpioids(classification);
+  if (!('counted' in opioids)) return opioids.entries;
+  const counted = opioids.counted;
   let product: Product | undefined;
   try {
     product = readProduct(resource, medication);

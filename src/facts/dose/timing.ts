@@ -59,15 +59,25 @@ function fromRepeat(repeat: Record<string, unknown>): TimesPerDay | undefined {
     if (days === undefined) return { perDay: null, reason: `unknown period unit '${periodUnit}'` };
     // FHIR: "frequency" defaults to 1 when only a period is given ("every 8 hours").
     const perDay = (frequency > 0 ? frequency : 1) / (period * days);
-    return { perDay: Math.max(perDay, events) };
+    return { perDay: atMostCount(Math.max(perDay, events), repeat) };
   }
-  if (events > 0) return { perDay: events };
+  if (events > 0) return { perDay: atMostCount(events, repeat) };
   // "Once" / "twice in total" (count without frequency): never more than that many a day. A larger total
   // ("20 doses") says how many in all, not how often: read as a daily figure it made "every 6 hours, 20 doses"
   // (the frequency in a code this reader does not know) 20 doses a day. Unknown unless a code gives the frequency.
   const count = totalCount(repeat);
   if (count <= 0) return undefined;
   return count <= MAX_ONE_TIME_COUNT ? { perDay: count } : { perDay: null, reason: 'timing gives only the total number of doses, not how often' };
+}
+
+/**
+ * "Every 4 hours, 3 doses": never more a day than the total count, however the frequency is written (as for a
+ * timing code with a count). The count is the whole order's, so a smaller daily figure stands ("every 6 hours,
+ * 20 doses" is 4 a day).
+ */
+function atMostCount(perDay: number, repeat: Record<string, unknown>): number {
+  const count = totalCount(repeat);
+  return count > 0 ? Math.min(perDay, count) : perDay;
 }
 
 /** repeat.count (or countMax): how many doses in all, not per day. */

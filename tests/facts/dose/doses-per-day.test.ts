@@ -132,6 +132,31 @@ describe('dosesPerDay: a code with a total count', () => {
   });
 });
 
+describe('dosesPerDay: a total count beside a structured frequency', () => {
+  // "Oxycodone 10 mg every 4 hours, 3 doses" (a post-procedure or ED discharge order) is 30 mg in all: at most
+  // 45 MME in any day, however the frequency is written. Read as 6 a day it showed "90 MME/day" and two warnings.
+  const oxycodone10 = 'Oxycodone Hydrochloride 10 MG Oral Tablet';
+  const tablet = { value: 1, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' };
+
+  it('reads "every 4 hours, 3 doses" as at most 3 doses a day, as the same order coded Q4H', () => {
+    const structured: Dosage = { timing: { repeat: { frequency: 1, period: 4, periodUnit: 'h', count: 3 } }, doseAndRate: [{ doseQuantity: tablet }] };
+    const gts: Dosage = { timing: { code: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation', code: 'Q4H' }] }, repeat: { count: 3 } }, doseAndRate: [{ doseQuantity: tablet }] };
+    expect(dosesPerDay([structured])).toEqual({ perDay: 3, unit: 'tablet' });
+    const [m] = mmeOf(order(oxycodone10, [structured]));
+    expect(m?.mgPerDay).toBe(30);
+    expect(m?.mmePerDay).toBe(45);
+    expect(mmeOf(order(oxycodone10, [gts]))[0]?.mmePerDay).toBe(45);
+  });
+
+  it('caps times of day by the count too, and leaves a count larger than a day\'s doses alone', () => {
+    const twoTimes: Dosage = { timing: { repeat: { when: ['MORN', 'HS'], count: 1 } }, doseAndRate: [{ doseQuantity: tablet }] };
+    expect(dosesPerDay([twoTimes])).toEqual({ perDay: 1, unit: 'tablet' });
+    // "Every 6 hours, 20 doses" is still 4 a day, and countMax is the upper end of the count.
+    expect(dosesPerDay([{ timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h', count: 20 } }, doseAndRate: [{ doseQuantity: tablet }] }])).toEqual({ perDay: 4, unit: 'tablet' });
+    expect(dosesPerDay([{ timing: { repeat: { frequency: 1, period: 4, periodUnit: 'h', count: 2, countMax: 4 } }, doseAndRate: [{ doseQuantity: tablet }] }])).toEqual({ perDay: 4, unit: 'tablet' });
+  });
+});
+
 describe('dosesPerDay: a total count without a readable frequency', () => {
   it('is unknown, not that many doses a day ("every 6 hr, 20 doses" with a frequency code it cannot read)', () => {
     // Oracle Health style: SNOMED CT 307468000 "Every six hours" is not a v3-GTSAbbreviation code.
