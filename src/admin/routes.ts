@@ -238,7 +238,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   );
 
   router.get('/facts', gate('viewer'), (_req, res) => {
-    res.json({ facts: FACT_CATALOGUE, placeholders: [...DETAIL_PLACEHOLDERS, 'param.<name>'], operators: OPERATORS });
+    res.json({ facts: FACT_CATALOGUE, placeholders: [...DETAIL_PLACEHOLDERS, 'param.<name>', 'param:<name>'], operators: OPERATORS });
   });
 
   router.get(

@@ -9,6 +9,7 @@ import type { MedicationRequest } from '@medplum/fhirtypes';
 import { hasRescueNaloxone } from '../facts/index.ts';
 import type { OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition, RuleHit, RuleSuggestion } from '../engine/index.ts';
+import { cardText } from '../engine/compile-rules.ts';
 import type { Action, Card, Suggestion } from '../protocol/types.ts';
 import { cardView, clipText, interactingMeds } from './card-view.ts';
 import { OVERRIDE_REASON_SYSTEM, RULE_TOPIC_SYSTEM, SOURCE_LABEL } from './codes.ts';
@@ -90,13 +91,16 @@ export function dropMirroredCards<T extends BuiltCard>(cards: readonly T[]): T[]
 
 function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patient: PatientFacts, context: CardContext, noNaloxoneOffer: boolean): Card {
   const view = cardView(rule, order, patient);
-  const detail = [`**Draft order:** ${view.order ?? ''}`, renderTemplate(rule.card.detail, view)].join('\n\n');
+  // The rule's texts with its parameters' values in place (done when the rule set was compiled); an
+  // escalation's summary comes with the hit, filled the same way.
+  const text = cardText(rule);
+  const detail = [`**Draft order:** ${view.order ?? ''}`, renderTemplate(text.detail, view)].join('\n\n');
   const suggestions = (rule.card.suggestions ?? []).filter((s) => !(s.kind === 'order-naloxone' && noNaloxoneOffer)).flatMap((s) => buildSuggestion(s, order, context));
   const overrideReasons = (rule.card.overrideReasons ?? []).map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
   const [primary] = rule.evidence;
   return {
     uuid: randomUUID(),
-    summary: hit.summary ?? rule.card.summary,
+    summary: hit.summary ?? text.summary,
     detail,
     indicator: hit.indicator,
     source: {

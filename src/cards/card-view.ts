@@ -188,10 +188,11 @@ function ketamineTiming(order: OrderFacts): string {
  * @param rule - The rule whose template is being filled.
  * @param order - The order's facts.
  * @param patient - Patient facts.
- * @returns Placeholder values.
+ * @returns Placeholder values. The parameters' placeholders ({{param:<name>}}, {{param.<name>}}) are not
+ *   among them: they are filled when the rule set is compiled (engine/compile-rules.ts, cardText).
  */
 export function cardView(rule: RuleDefinition, order: OrderFacts, patient: PatientFacts): Record<string, string> {
-  const view: Record<string, string> = {
+  return {
     order: ehr(order.order.display),
     interacting: interacting(rule, order),
     patientAge: patient.ageYears === null ? 'unknown age' : `${patient.ageYears} years`,
@@ -202,8 +203,4 @@ export function cardView(rule: RuleDefinition, order: OrderFacts, patient: Patie
     ketamineTiming: ketamineTiming(order),
     overdoseSigns: OVERDOSE_SIGNS,
   };
-  for (const [name, parameter] of Object.entries(rule.parameters ?? {})) {
-    view[`param.${name}`] = `${String(parameter.value)}${parameter.unit ? ` ${parameter.unit}` : ''}`;
-  }
-  return view;
 }

@@ -1,6 +1,8 @@
 /**
  * Validates one rule file: the JSON Schema in rules/schema/rule.schema.json first, then what a
- * schema cannot say (file name matches id, facts exist, placeholders exist, card text holds no raw HTML,
+ * schema cannot say (file name matches id, facts exist, placeholders exist (a parameter's in any card text, the
+ * patient's record's in the detail only), summaries read as one sentence under 140 characters with the
+ * parameters' values in place, card text holds no raw HTML,
  * image or non-https link, nor Markdown nested deeper than EHRs show). Errors name the file,
  * the JSON pointer and what was expected, in words an informaticist understands.
  */
@@ -14,7 +16,7 @@ import { FACT_KINDS, FACT_NAMES } from '../facts/index.ts';
 import type { FactKind } from '../facts/index.ts';
 import { isSingleSentence } from '../protocol/validate-response.ts';
 import { CONDITION_GROUPS, DRUG_CLASSES } from '../terminology/index.ts';
-import { PARAM_PREFIX, hasParameter, substituteParameters } from './compile-rules.ts';
+import { PARAM_PREFIX, hasParameter, parameterPlaceholder, substituteParameters, substituteTextParameters } from './compile-rules.ts';
 import type { RuleDefinition } from './types.ts';
 
 export const RULE_SCHEMA_PATH = fileURLToPath(new URL('../../rules/schema/rule.schema.json', import.meta.url));
@@ -41,6 +43,13 @@ export const MAX_DETAIL_LENGTH = (schema as { properties: { card: { properties: 
  */
 export const MAX_MARKDOWN_NESTING = 8;
 
+/**
+ * Most characters of a card summary or escalation summary as it reads (parameters' values in place): CDS Hooks
+ * asks for "<140". The schema holds the text as written to a looser bound, as "{{param:minimumAge}}" is longer
+ * than the "65" it becomes.
+ */
+export const MAX_SUMMARY_LENGTH = 139;
+
 export const DETAIL_PLACEHOLDERS = [
   'order',
   'interacting',
@@ -57,8 +66,6 @@ export const DETAIL_PLACEHOLDERS = [
  * `{{\s*([^}]*?)\s*}}` took cubic time on "{{" and many spaces with no "}}" (8,000 spaces: 81 s to save a rule).
  */
 const PLACEHOLDERS = /\{\{([^}]*)\}\}/g;
-/** Whether a text holds a placeholder (not global: `test` on a global regex keeps state between calls). */
-const HAS_PLACEHOLDER = /\{\{([^}]*)\}\}/;
 
 export type RuleResult = { readonly ok: true; readonly value: RuleDefinition } | { readonly ok: false; readonly errors: string[] };
 
@@ -106,35 +113,43 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
       errors.push(...checkOperator(fileName, pointer, fact, operator, value));
     }
   }
-  if (HAS_PLACEHOLDER.test(rule.card.summary)) {
-    errors.push(`${fileName}: /card/summary: placeholders are not allowed in the summary (it must stay under 140 characters)`);
-  }
-  for (const match of rule.card.detail.matchAll(PLACEHOLDERS)) {
-    const name = (match[1] ?? '').trim();
-    if (name.startsWith('param.')) {
-      if (!hasParameter(rule, name.slice('param.'.length))) {
-        errors.push(`${fileName}: /card/detail: {{${name}}} names no entry in "parameters"`);
-      }
-      continue;
-    }
-    if (!(DETAIL_PLACEHOLDERS as readonly string[]).includes(name)) {
-      errors.push(`${fileName}: /card/detail: unknown placeholder {{${name}}}; known placeholders are ${DETAIL_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`);
-    }
-  }
-  (rule.escalations ?? []).forEach((e, i) => {
-    if (e.summary && HAS_PLACEHOLDER.test(e.summary)) {
-      errors.push(`${fileName}: /escalations/${i}/summary: placeholders are not allowed in a summary`);
-    }
-  });
-  errors.push(...checkCardMarkup(fileName, rule));
-  // The EHR shows the summary as the card's headline: CDS Hooks asks for one sentence (the same check the
-  // service applies to every card it sends, protocol/validate-response.ts).
-  const summaries: [string, string | undefined][] = [['/card/summary', rule.card.summary], ...(rule.escalations ?? []).map((e, i): [string, string | undefined] => [`/escalations/${i}/summary`, e.summary])];
+  // Summaries are the card's headline, the same for every patient: only the rule's own parameters may go in.
+  // Details may also use what the card fills from the patient's record.
+  const summaries: [string, string][] = [['/card/summary', rule.card.summary], ...(rule.escalations ?? []).flatMap((e, i): [string, string][] => (e.summary === undefined ? [] : [[`/escalations/${i}/summary`, e.summary]]))];
   for (const [pointer, summary] of summaries) {
-    if (summary !== undefined && !isSingleSentence(summary)) {
+    for (const name of placeholderNames(summary)) {
+      if (parameterPlaceholder(name)) {
+        errors.push(...checkParameterPlaceholder(fileName, pointer, name, rule));
+      } else {
+        errors.push(`${fileName}: ${pointer}: {{${name}}} is not allowed in a summary, which reads the same for every patient; only the rule's parameters are ({{param:<name>}}); put patient details in /card/detail`);
+      }
+    }
+  }
+  for (const name of placeholderNames(rule.card.detail)) {
+    if (parameterPlaceholder(name)) {
+      errors.push(...checkParameterPlaceholder(fileName, '/card/detail', name, rule));
+    } else if (!(DETAIL_PLACEHOLDERS as readonly string[]).includes(name)) {
+      errors.push(`${fileName}: /card/detail: unknown placeholder {{${name}}}; known placeholders are ${DETAIL_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}, {{param:<name>}} and {{param.<name>}}`);
+    }
+  }
+  // The EHR shows the summary as the card's headline: CDS Hooks asks for one sentence under 140 characters (the
+  // same checks the service applies to every card it sends, protocol/validate-response.ts), as it will read: with
+  // the parameters' values in place.
+  for (const [pointer, summary] of summaries) {
+    const text = substituteTextParameters(summary, rule);
+    const length = [...text].length;
+    if (length > MAX_SUMMARY_LENGTH) {
+      errors.push(
+        text === summary
+          ? `${fileName}: ${pointer}: must be at most ${MAX_SUMMARY_LENGTH} characters`
+          : `${fileName}: ${pointer}: must be at most ${MAX_SUMMARY_LENGTH} characters with the parameters' values in place; it reads ${length}: ${JSON.stringify(text)}`
+      );
+    }
+    if (!isSingleSentence(text)) {
       errors.push(`${fileName}: ${pointer}: must be one sentence on one line (CDS Hooks shows it as the card's headline); put the rest in /card/detail`);
     }
   }
+  errors.push(...checkCardMarkup(fileName, rule));
   const highest = [rule.indicator, ...(rule.escalations ?? []).map((e) => e.indicator)].find((i) => i !== 'info');
   if (highest && (rule.card.overrideReasons?.length ?? 0) === 0) {
     errors.push(`${fileName}: /card/overrideReasons: ${highest} cards must offer at least one coded override reason`);
@@ -144,6 +159,23 @@ export function validateRule(json: unknown, fileName: string): RuleResult {
     errors.push(`${fileName}: /card/suggestions: at most one suggestion may be recommended`);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: rule };
+}
+
+/** The trimmed names of a text's placeholders, in order. */
+function placeholderNames(text: string): string[] {
+  return [...text.matchAll(PLACEHOLDERS)].map((m) => (m[1] ?? '').trim());
+}
+
+/** A {{param:<name>}} or {{param.<name>}} placeholder must name one of the rule's parameters. */
+function checkParameterPlaceholder(fileName: string, pointer: string, placeholder: string, rule: RuleDefinition): string[] {
+  const { parameter } = parameterPlaceholder(placeholder)!;
+  if (hasParameter(rule, parameter)) {
+    return [];
+  }
+  const known = Object.keys(rule.parameters ?? {});
+  return [
+    `${fileName}: ${pointer}: {{${placeholder}}} names no entry in "parameters"; ${known.length === 0 ? 'this rule has no parameters' : `known parameters are ${known.join(', ')}`}`,
+  ];
 }
 
 /** Stands for a placeholder filled from the patient's record while the detail is lexed (see checkCardMarkup). */
@@ -161,9 +193,9 @@ const PATIENT_DATA = 'cdspatientdata';
  */
 function checkCardMarkup(fileName: string, rule: RuleDefinition): string[] {
   const texts: [string, string][] = [
-    ['/card/summary', rule.card.summary],
+    ['/card/summary', fillPlaceholders(rule.card.summary, rule)],
     ['/card/detail', fillPlaceholders(rule.card.detail, rule)],
-    ...(rule.escalations ?? []).flatMap((e, i): [string, string][] => (e.summary === undefined ? [] : [[`/escalations/${i}/summary`, e.summary]])),
+    ...(rule.escalations ?? []).flatMap((e, i): [string, string][] => (e.summary === undefined ? [] : [[`/escalations/${i}/summary`, fillPlaceholders(e.summary, rule)]])),
   ];
   const errors: string[] = [];
   for (const [pointer, text] of texts) {
@@ -232,19 +264,13 @@ function deepestLinePrefix(text: string): number {
   return deepest;
 }
 
-function fillPlaceholders(detail: string, rule: RuleDefinition): string {
-  return detail.replace(PLACEHOLDERS, (all, raw: string) => {
-    const name = raw.trim();
-    if (!name.startsWith('param.')) {
-      return PATIENT_DATA;
-    }
-    const key = name.slice('param.'.length);
-    if (!hasParameter(rule, key)) {
-      return all;
-    }
-    const parameter = rule.parameters![key]!;
-    return `${String(parameter.value)}${parameter.unit ? ` ${parameter.unit}` : ''}`; // as cards/card-view.ts fills it
-  });
+/**
+ * A card text as the EHR gets it: the parameters' values in place as the card has them (compile-rules.ts,
+ * cardText), then each placeholder filled from the patient's record as one word (a parameter the rule does
+ * not have is reported elsewhere).
+ */
+function fillPlaceholders(text: string, rule: RuleDefinition): string {
+  return substituteTextParameters(text, rule).replace(PLACEHOLDERS, (all, raw: string) => (parameterPlaceholder(raw.trim()) ? all : PATIENT_DATA));
 }
 
 /**
@@ -354,8 +380,9 @@ function* factsUsed(node: unknown, pointer: string): Generator<[string, string, 
 }
 
 function explainSchemaErrors(errors: readonly ErrorObject[], fileName: string): string[] {
-  // oneOf failures repeat every branch's complaint; keep the most specific (deepest) messages.
-  const deepest = errors.filter((e) => e.keyword !== 'oneOf' && !errors.some((o) => o !== e && o.instancePath.startsWith(`${e.instancePath}/`)));
+  // oneOf failures repeat every branch's complaint; keep the most specific (deepest) messages. An if/else
+  // failure ("must match else schema") repeats the complaint of its branch, which is kept.
+  const deepest = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if' && !errors.some((o) => o !== e && o.instancePath.startsWith(`${e.instancePath}/`)));
   const messages = (deepest.length > 0 ? deepest : errors).map((e) => `${fileName}: ${e.instancePath || '/'}: ${explain(e)}`);
   return [...new Set(messages)];
 }

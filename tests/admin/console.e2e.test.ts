@@ -148,7 +148,9 @@ describe.skipIf(missing !== null && !inCi)('rules console (browser end to end)',
     const original = JSON.parse(readFileSync(path.join(app.rulesDir, `${RULE}.json`), 'utf8'));
     expect(original.parameters.warningThreshold.value).toBe(90);
     expect(original.indicator).toBe('info');
-    const warningSummary: string = original.escalations.find((e: { indicator: string }) => e.indicator === 'warning')?.summary ?? original.card.summary;
+    // The warning headline as it reads once warningThreshold is 80 (step 4): it names the new threshold.
+    const warningSummary: string = (original.escalations.find((e: { indicator: string }) => e.indicator === 'warning')?.summary ?? original.card.summary).replaceAll('{{param:warningThreshold}}', '80');
+    expect(warningSummary).toContain('80 MME/day');
     // Before: 85 MME/day is only "info" (warning from 90).
     expect((await highMmeCard(app))?.indicator).toBe('info');
 

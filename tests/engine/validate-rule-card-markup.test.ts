@@ -7,6 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateRule } from '../../src/engine/index.ts';
+import { cardText } from '../../src/engine/compile-rules.ts';
 import { ruleErrors } from './rule-errors.ts';
 
 const FILE = 'opioid-high-mme.json';
@@ -77,12 +78,20 @@ describe('validateRule: card text holds no raw HTML, image or non-https link', (
     expect(errors).toEqual([expect.stringMatching(/\/card\/detail: link .* puts patient data \(\{\{…\}\}\) in the address/)]);
   });
 
-  it("checks the detail with the parameters' values in place", () => {
-    const errors = errorsFor((r) => {
+  it("checks the detail with the parameters' values in place, where a text value is escaped and so cannot add HTML", () => {
+    const rule = (r: any) => {
       r.parameters.note = { value: '<img src="http://x/b">', description: 'a note' };
-      r.card.detail += '\n\n{{param.note}}';
-    });
-    expect(markupErrors(errors)).toEqual([expect.stringMatching(/^opioid-high-mme\.json: \/card\/detail: raw HTML "<img src=/)]);
+      r.card.detail += '\n\n{{param.note}} {{param:note}}';
+    };
+    expect(errorsFor(rule)).toEqual([]);
+    const shipped = JSON.parse(readFileSync(`rules/${FILE}`, 'utf8'));
+    rule(shipped);
+    const escaped = '\\<img src="http\\://x/b"\\>';
+    expect(cardText(shipped).detail).toContain(`${escaped} ${escaped}`);
+    // The author's own text is still checked as the EHR gets it.
+    expect(markupErrors(errorsFor((r) => (r.card.detail += '\n\n<img src="http://x/{{param:infoThreshold}}">')))).toEqual([
+      expect.stringMatching(/^opioid-high-mme\.json: \/card\/detail: raw HTML "<img src=\\"http:\/\/x\/50\\">"/),
+    ]);
   });
 
   it('checks the summary and escalation summaries', () => {

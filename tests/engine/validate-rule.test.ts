@@ -139,7 +139,9 @@ describe('validateRule: summaries are one sentence, as CDS Hooks shows them', ()
     };
     const first = errorsFor(withPlaceholder);
     const second = errorsFor(withPlaceholder);
-    expect(first).toContain(`${FILE}: /card/summary: placeholders are not allowed in the summary (it must stay under 140 characters)`);
+    expect(first).toContain(
+      `${FILE}: /card/summary: {{order}} is not allowed in a summary, which reads the same for every patient; only the rule's parameters are ({{param:<name>}}); put patient details in /card/detail`
+    );
     expect(second).toEqual(first);
   });
 });

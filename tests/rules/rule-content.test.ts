@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { substituteTextParameters } from '../../src/engine/compile-rules.ts';
 import type { RuleDefinition } from '../../src/engine/index.ts';
 import { isSingleSentence } from '../../src/protocol/validate-response.ts';
 import { ROOT } from '../support/test-app.ts';
@@ -45,8 +46,9 @@ describe('rule card content', () => {
   });
 
   for (const rule of rules) {
-    it(`${rule.id}: every summary is one sentence under 140 characters`, () => {
-      for (const summary of [rule.card.summary, ...(rule.escalations ?? []).flatMap((e) => (e.summary ? [e.summary] : []))]) {
+    it(`${rule.id}: every summary is one sentence under 140 characters, as it reads (parameters' values in place)`, () => {
+      const written = [rule.card.summary, ...(rule.escalations ?? []).flatMap((e) => (e.summary ? [e.summary] : []))];
+      for (const summary of written.map((s) => substituteTextParameters(s, rule))) {
         expect(summary.length).toBeLessThan(140);
         expect(isSingleSentence(summary), summary).toBe(true);
       }
