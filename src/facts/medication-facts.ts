@@ -227,7 +227,9 @@ export function isActiveAt(resource: Resource, now: Date): boolean {
       return !INACTIVE_STATEMENT_STATUSES.has(statusOf(resource.status)) && !endedBefore(resource.effectivePeriod?.end, now);
     case 'MedicationAdministration': {
       const status = statusOf(resource.status);
-      if (status !== 'completed' && status !== 'in-progress') {
+      // Only these say nothing was given. Stopped (halted part-way: it was given), on-hold (paused), unknown and a
+      // missing or unrecognised status were or may have been given: they count for the look-back like completed.
+      if (status === 'not-done' || status === 'entered-in-error') {
         return false;
       }
       // Text only: Date.parse turns anything else into text first, and an object such as {"toString":1} threw there.
@@ -237,13 +239,28 @@ export function isActiveAt(resource: Resource, now: Date): boolean {
         // Running now (an infusion, a PCA): in use however long ago it started, unless not started yet.
         return !(start > now.getTime());
       }
-      // Given: counts for the look-back after its last moment (the end of its period, when that is past).
-      const last = Number.isFinite(end) ? Math.min(end, now.getTime()) : start;
+      // Given: counts for the look-back after its last moment (the end of its period, when that is past; for a
+      // period left open, as a paused or halted infusion's may be, the record's last change: src/patient/recent-only.ts).
+      const last = Number.isFinite(end) ? Math.min(end, now.getTime()) : (openPeriodLastChange(resource, start, now) ?? start);
       return Number.isFinite(last) && last <= now.getTime() && now.getTime() - last <= ADMINISTRATION_LOOKBACK_MS;
     }
     default:
       return false;
   }
+}
+
+/**
+ * The latest moment an administration whose `effectivePeriod` has a start and no end can have been given (a
+ * paused or halted infusion whose end was never written): its record's last change (`meta.lastUpdated`), as a
+ * record is written at or after the moments it records; no later than now. Undefined when there is no such open
+ * period (the caller has found no readable end), or no readable last change at or after its start (a start still to come has none).
+ */
+function openPeriodLastChange(resource: MedicationAdministration, start: number, now: Date): number | undefined {
+  if (str(resource.effectiveDateTime) !== undefined || str(resource.effectivePeriod?.start) === undefined) {
+    return undefined;
+  }
+  const changed = Date.parse(str(resource.meta?.lastUpdated) ?? '');
+  return Number.isFinite(changed) && changed >= start && start <= now.getTime() ? Math.min(changed, now.getTime()) : undefined;
 }
 
 /**

@@ -1,0 +1,62 @@
+// How the statuses on the patient's record reach the check, through the whole hook (records review, #6).
+// A midazolam drip stopped an hour ago (status stopped), paused (on-hold) or of unknown status was dropped without
+// a word, though the drug was given: an opioid then signed got no warning and no "check incomplete" card.
+import type { Resource } from '@medplum/fhirtypes';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
+
+const HOUR = 3_600_000;
+const at = (ms: number): string => new Date(ms).toISOString();
+
+/** The oxycodone draft of a patient with no benzodiazepine on record, plus these administrations. */
+function withAdministrations(...administrations: Resource[]): Record<string, any> {
+  const body = fixture('order-sign/opioid-draft-no-benzodiazepine.json');
+  body.prefetch.medicationAdministrations = { resourceType: 'Bundle', type: 'searchset', total: administrations.length, entry: administrations.map((resource) => ({ resource })) };
+  return body;
+}
+
+function midazolamDrip(patientId: string, status: string, period: { start: string; end?: string }, lastUpdated?: string): Resource {
+  return {
+    resourceType: 'MedicationAdministration',
+    id: `ma-midazolam-${status}`,
+    ...(lastUpdated ? { meta: { lastUpdated } } : {}),
+    status,
+    subject: { reference: `Patient/${patientId}` },
+    medicationCodeableConcept: { text: 'Midazolam 1 MG/ML Injectable Solution' },
+    effectivePeriod: period,
+  } as Resource;
+}
+
+describe('administrations on the record, by status', () => {
+  it('warns about an opioid signed an hour after a midazolam drip was stopped, paused or left of unknown status', async () => {
+    const t = await createTestApp();
+    const now = Date.now();
+    for (const status of ['completed', 'stopped', 'on-hold', 'unknown']) {
+      const patientId = fixture('order-sign/opioid-draft-no-benzodiazepine.json').context.patientId as string;
+      const body = withAdministrations(midazolamDrip(patientId, status, { start: at(now - 6 * HOUR), end: at(now - HOUR) }));
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect(topics(expectConformant(res.body)), status).toContain('opioid-benzodiazepine');
+    }
+  });
+
+  it('warns for a drip paused an hour ago whose period was left open (its record changed then)', async () => {
+    const t = await createTestApp();
+    const now = Date.now();
+    const patientId = fixture('order-sign/opioid-draft-no-benzodiazepine.json').context.patientId as string;
+    const body = withAdministrations(midazolamDrip(patientId, 'on-hold', { start: at(now - 30 * HOUR) }, at(now - HOUR)));
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
+  it('says nothing of a drip not given (not-done) or recorded in error', async () => {
+    const t = await createTestApp();
+    const now = Date.now();
+    for (const status of ['not-done', 'entered-in-error']) {
+      const patientId = fixture('order-sign/opioid-draft-no-benzodiazepine.json').context.patientId as string;
+      const body = withAdministrations(midazolamDrip(patientId, status, { start: at(now - 6 * HOUR), end: at(now - HOUR) }));
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect(topics(expectConformant(res.body)), status).not.toContain('opioid-benzodiazepine');
+    }
+  });
+});
