@@ -233,15 +233,19 @@ export function isActiveAt(resource: Resource, now: Date): boolean {
         return false;
       }
       // Text only: Date.parse turns anything else into text first, and an object such as {"toString":1} threw there.
-      const start = Date.parse(str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start) ?? '');
+      const effective = str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start);
+      const start = Date.parse(effective ?? '');
       const end = endOf(resource.effectivePeriod?.end);
       if (status === 'in-progress' && !(end <= now.getTime())) {
         // Running now (an infusion, a PCA): in use however long ago it started, unless not started yet.
         return !(start > now.getTime());
       }
       // Given: counts for the look-back after its last moment (the end of its period, when that is past; for a
-      // period left open, as a paused or halted infusion's may be, the record's last change: src/patient/recent-only.ts).
-      const last = Number.isFinite(end) ? Math.min(end, now.getTime()) : (openPeriodLastChange(resource, start, now) ?? start);
+      // period left open, as a paused or halted infusion's may be, the record's last change: src/patient/recent-only.ts;
+      // else its time, where a date without a time lasts the whole day: a dose given "yesterday" may be minutes old).
+      const last = Number.isFinite(end)
+        ? Math.min(end, now.getTime())
+        : (openPeriodLastChange(resource, start, now) ?? (start > now.getTime() ? start : Math.min(endOf(effective), now.getTime())));
       return Number.isFinite(last) && last <= now.getTime() && now.getTime() - last <= ADMINISTRATION_LOOKBACK_MS;
     }
     default:

@@ -41,6 +41,15 @@ describe('isActiveAt', () => {
     expect(isActiveAt(administration('entered-in-error', { start: hoursAgo(6), end: hoursAgo(1) }), NOW)).toBe(false);
   });
 
+  it('reads a dose given on a date without a time as given at any moment of that day', () => {
+    // NOW is 15:00 on 21 November: a dose given on the 20th may have been given minutes before midnight, 15 h ago.
+    expect(isActiveAt(administration('completed', undefined, '2026-11-20'), NOW)).toBe(true);
+    expect(isActiveAt(administration('completed', undefined, '2026-11-21'), NOW)).toBe(true);
+    expect(isActiveAt(administration('completed', undefined, '2026-11-19'), NOW)).toBe(false); // over 39 h ago
+    expect(isActiveAt(administration('completed', undefined, '2026-11-22'), NOW)).toBe(false); // not given yet
+    expect(isActiveAt(administration('completed', { start: '2026-11-20' }), NOW)).toBe(true);
+  });
+
   it('reads a paused or halted infusion whose period has no end as given until its record last changed', () => {
     // Started 30 h ago, paused an hour ago (the pause is the record's last change): the drug was running until then.
     const paused = (status: string, changedHoursAgo: number): MedicationAdministration =>

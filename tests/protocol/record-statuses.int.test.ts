@@ -49,6 +49,16 @@ describe('administrations on the record, by status', () => {
     expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
   });
 
+  it('warns about an opioid signed the day after a lorazepam dose recorded with its date only (it may be minutes old)', async () => {
+    const t = await createTestApp();
+    const patientId = fixture('order-sign/opioid-draft-no-benzodiazepine.json').context.patientId as string;
+    // Yesterday's date (UTC) ended at the last midnight: less than 24 h ago, whatever the time now.
+    const yesterday = at(Date.now() - 24 * HOUR).slice(0, 10);
+    const dose = { resourceType: 'MedicationAdministration', id: 'ma-lorazepam-date-only', status: 'completed', subject: { reference: `Patient/${patientId}` }, medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' }, effectiveDateTime: yesterday } as Resource;
+    const res = await request(t.app).post(ORDER_SIGN).send(withAdministrations(dose));
+    expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
+  });
+
   it('says nothing of a drip not given (not-done) or recorded in error', async () => {
     const t = await createTestApp();
     const now = Date.now();
