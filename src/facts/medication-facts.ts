@@ -221,6 +221,8 @@ export function isActiveAt(resource: Resource, now: Date): boolean {
       return (
         !INACTIVE_REQUEST_STATUSES.has(statusOf(resource.status)) &&
         !INACTIVE_INTENTS.has(resource.intent) &&
+        // doNotPerform (a FHIR modifier element): the order says the drug is NOT to be given ("do not give").
+        resource.doNotPerform !== true &&
         !supplyEndedBefore(resource, now)
       );
     case 'MedicationStatement':

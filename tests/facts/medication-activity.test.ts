@@ -118,6 +118,11 @@ describe('isActiveAt', () => {
     expect(isActiveAt(supplied('2026-11'), NOW)).toBe(true);
   });
 
+  it('does not count an order that says not to give the drug (doNotPerform, a modifier element)', () => {
+    expect(isActiveAt({ ...request('active'), doNotPerform: true } as MedicationRequest, NOW)).toBe(false);
+    expect(isActiveAt({ ...request('active'), doNotPerform: false } as MedicationRequest, NOW)).toBe(true);
+  });
+
   it("counts a home medication the patient reports (intent plan), and not a proposal", () => {
     const reported = { ...request('active'), intent: 'plan', reportedBoolean: true } as MedicationRequest;
     expect(isActiveAt(reported, NOW)).toBe(true);

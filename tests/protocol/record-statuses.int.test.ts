@@ -70,3 +70,38 @@ describe('administrations on the record, by status', () => {
     }
   });
 });
+
+describe('orders that say not to give the drug (MedicationRequest.doNotPerform)', () => {
+  it('a "do not give alprazolam" order on the record is no benzodiazepine in use', async () => {
+    const t = await createTestApp();
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const control = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(control.body))).toContain('opioid-benzodiazepine');
+    for (const entry of body.prefetch.medicationRequests.entry) entry.resource.doNotPerform = true;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body))).not.toContain('opioid-benzodiazepine');
+  });
+
+  it('a standing "do not give methadone" order does not turn a new methadone start into a renewal', async () => {
+    const t = await createTestApp();
+    const body = fixture('order-sign/opioid-draft-no-benzodiazepine.json');
+    const draft = body.context.draftOrders.entry[0].resource;
+    draft.medicationCodeableConcept = { text: 'Methadone Hydrochloride 5 MG Oral Tablet' };
+    const control = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(control.body))).toContain('methadone-for-pain');
+    body.prefetch.medicationRequests.entry.push({
+      resource: { ...structuredClone(body.prefetch.medicationRequests.entry[0].resource), id: 'dnp-methadone', doNotPerform: true, medicationCodeableConcept: { text: 'Methadone Hydrochloride 5 MG Oral Tablet' } },
+    });
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(topics(expectConformant(res.body))).toContain('methadone-for-pain');
+  });
+
+  it('a "do not give lorazepam" draft beside an active opioid is not checked as a lorazepam prescription', async () => {
+    const t = await createTestApp();
+    const body = fixture('order-sign/benzodiazepine-draft-with-active-opioid.json');
+    body.context.draftOrders.entry[0].resource.doNotPerform = true;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    expect(res.status).toBe(200);
+    expect(expectConformant(res.body)).toEqual([]);
+  });
+});
