@@ -3,8 +3,10 @@
 // a word, though the drug was given: an opioid then signed got no warning and no "check incomplete" card.
 import type { Resource } from '@medplum/fhirtypes';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
-import { ORDER_SIGN, createTestApp, expectConformant, fixture, topics } from '../support/test-app.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFhirTestServer } from '../support/fhir-test-server.ts';
+import type { FhirTestServer } from '../support/fhir-test-server.ts';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture, prefetchResources, topics } from '../support/test-app.ts';
 
 const HOUR = 3_600_000;
 const at = (ms: number): string => new Date(ms).toISOString();
@@ -105,3 +107,50 @@ describe('orders that say not to give the drug (MedicationRequest.doNotPerform)'
     expect(expectConformant(res.body)).toEqual([]);
   });
 });
+
+describe('held and intended home medications read from the FHIR server (the prefetch templates ask for them)', () => {
+  const AUTH = { access_token: 'test-access-token', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds-service' };
+  let server: FhirTestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  /** The oxycodone draft beside the fixture's alprazolam order, changed by `change`, all read from a FHIR server that honours `status`. */
+  async function viaServer(change: (alprazolam: Record<string, any>) => Record<string, any>): Promise<{ topics: string[]; calls: string[] }> {
+    const t = await createTestApp();
+    const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+    const alprazolam = body.prefetch.medicationRequests.entry[0].resource;
+    body.prefetch.medicationRequests.entry = [];
+    server = await startFhirTestServer([...prefetchResources(body), change(structuredClone(alprazolam)) as Resource]);
+    const res = await request(t.app).post(ORDER_SIGN).send({ ...body, prefetch: {}, fhirServer: server.baseUrl, fhirAuthorization: AUTH });
+    return { topics: topics(expectConformant(res.body)), calls: server.calls.map((c) => c.url) };
+  }
+
+  it('an alprazolam order on hold during the admission (the patient still holds a supply) meets the opioid', async () => {
+    const { topics: shown, calls } = await viaServer((a) => ({ ...a, status: 'on-hold' }));
+    expect(calls.find((u) => u.startsWith('/fhir/MedicationRequest?'))).toContain('status=active,on-hold,unknown');
+    expect(shown).toContain('opioid-benzodiazepine');
+  });
+
+  it('an alprazolam order of unknown status meets the opioid', async () => {
+    expect((await viaServer((a) => ({ ...a, status: 'unknown' }))).topics).toContain('opioid-benzodiazepine');
+  });
+
+  it('an alprazolam statement the patient intends to take meets the opioid', async () => {
+    const { topics: shown, calls } = await viaServer((a) => ({
+      resourceType: 'MedicationStatement',
+      id: 'intended-alprazolam',
+      status: 'intended',
+      subject: a.subject,
+      medicationCodeableConcept: a.medicationCodeableConcept,
+    }));
+    expect(calls.find((u) => u.startsWith('/fhir/MedicationStatement?'))).toContain('status=active,intended,on-hold,unknown');
+    expect(shown).toContain('opioid-benzodiazepine');
+  });
+
+  it('a stopped one is still not asked for, nor counted', async () => {
+    expect((await viaServer((a) => ({ ...a, status: 'stopped' }))).topics).not.toContain('opioid-benzodiazepine');
+  });
+});
+
