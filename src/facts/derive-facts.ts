@@ -19,8 +19,9 @@ export interface DraftOrderInput {
   readonly evaluate: boolean;
   /**
    * The session stops, cancels or voids this order (status stopped, cancelled or entered-in-error: an EHR may
-   * send the order being discontinued among the drafts on re-sign). It is not checked as an order being started,
-   * and neither it nor the record's copy of it counts beside the other orders.
+   * send the order being discontinued among the drafts on re-sign), or the order says not to give the drug
+   * (doNotPerform). It is not checked as an order being started, and neither it nor the record's copy of it
+   * counts beside the other orders.
    */
   readonly ending?: boolean;
 }

@@ -1,7 +1,7 @@
 /**
  * Which draft orders a hook call evaluates: MedicationRequests chosen by resourceType (no reliance on
- * Bundle.type or status "draft"), except those the session ends (stopped, cancelled, entered in error); for
- * order-select only the selections, the other drafts being context. Shared by the hook pipeline and the rules `explain` tool so they cannot drift apart.
+ * Bundle.type or status "draft"), except those the session ends (stopped, cancelled, entered in error) and those
+ * that say not to give the drug (doNotPerform); for order-select only the selections, the other drafts being context. Shared by the hook pipeline and the rules `explain` tool so they cannot drift apart.
  */
 import type { Bundle, MedicationRequest } from '@medplum/fhirtypes';
 import type { DraftOrderInput } from './derive-facts.ts';
@@ -29,7 +29,8 @@ export function selectDraftOrders(draftOrders: Bundle, selections?: readonly str
     // Drafts without an id get a reference no prefetched resource can have (those use "#<index>"). An id that is
     // not text counts as none: an object one (`{"toString":1}`) threw in the template string, a 500.
     const ref = typeof resource.id === 'string' && resource.id !== '' ? `MedicationRequest/${resource.id}` : `MedicationRequest/#draft-${i}`;
-    if (ENDING_STATUSES.has(typeof resource.status === 'string' ? resource.status.trim().toLowerCase() : '')) {
+    // A "do not give" draft (doNotPerform, a FHIR modifier element) starts no drug: treated as an ending one.
+    if (ENDING_STATUSES.has(typeof resource.status === 'string' ? resource.status.trim().toLowerCase() : '') || resource.doNotPerform === true) {
       out.push({ resource: resource as MedicationRequest, fallbackRef: ref, evaluate: false, ending: true });
       return;
     }

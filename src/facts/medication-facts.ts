@@ -222,29 +222,52 @@ export function isActiveAt(resource: Resource, now: Date): boolean {
       return (
         !INACTIVE_REQUEST_STATUSES.has(statusOf(resource.status)) &&
         !INACTIVE_INTENTS.has(resource.intent) &&
+        // doNotPerform (a FHIR modifier element): the order says the drug is NOT to be given ("do not give").
+        resource.doNotPerform !== true &&
         !supplyEndedBefore(resource, now)
       );
     case 'MedicationStatement':
       return !INACTIVE_STATEMENT_STATUSES.has(statusOf(resource.status)) && !endedBefore(resource.effectivePeriod?.end, now);
     case 'MedicationAdministration': {
       const status = statusOf(resource.status);
-      if (status !== 'completed' && status !== 'in-progress') {
+      // Only these say nothing was given. Stopped (halted part-way: it was given), on-hold (paused), unknown and a
+      // missing or unrecognised status were or may have been given: they count for the look-back like completed.
+      if (status === 'not-done' || status === 'entered-in-error') {
         return false;
       }
       // Text only: Date.parse turns anything else into text first, and an object such as {"toString":1} threw there.
-      const start = Date.parse(str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start) ?? '');
+      const effective = str(resource.effectiveDateTime) ?? str(resource.effectivePeriod?.start);
+      const start = Date.parse(effective ?? '');
       const end = endOf(resource.effectivePeriod?.end);
       if (status === 'in-progress' && !(end <= now.getTime())) {
         // Running now (an infusion, a PCA): in use however long ago it started, unless not started yet.
         return !(start > now.getTime());
       }
-      // Given: counts for the look-back after its last moment (the end of its period, when that is past).
-      const last = Number.isFinite(end) ? Math.min(end, now.getTime()) : start;
+      // Given: counts for the look-back after its last moment (the end of its period, when that is past; for a
+      // period left open, as a paused or halted infusion's may be, the record's last change: src/patient/recent-only.ts;
+      // else its time, where a date without a time lasts the whole day: a dose given "yesterday" may be minutes old).
+      const last = Number.isFinite(end)
+        ? Math.min(end, now.getTime())
+        : (openPeriodLastChange(resource, start, now) ?? (start > now.getTime() ? start : Math.min(endOf(effective), now.getTime())));
       return Number.isFinite(last) && last <= now.getTime() && now.getTime() - last <= ADMINISTRATION_LOOKBACK_MS;
     }
     default:
       return false;
   }
+}
+
+/**
+ * The latest moment an administration whose `effectivePeriod` has a start and no end can have been given (a
+ * paused or halted infusion whose end was never written): its record's last change (`meta.lastUpdated`), as a
+ * record is written at or after the moments it records; no later than now. Undefined when there is no such open
+ * period (the caller has found no readable end), or no readable last change at or after its start (a start still to come has none).
+ */
+function openPeriodLastChange(resource: MedicationAdministration, start: number, now: Date): number | undefined {
+  if (str(resource.effectiveDateTime) !== undefined || str(resource.effectivePeriod?.start) === undefined) {
+    return undefined;
+  }
+  const changed = Date.parse(str(resource.meta?.lastUpdated) ?? '');
+  return Number.isFinite(changed) && changed >= start && start <= now.getTime() ? Math.min(changed, now.getTime()) : undefined;
 }
 
 /**
@@ -473,14 +496,31 @@ function isDepressionReason(concept: unknown): boolean {
 /** The Condition a reference names: contained in the resource ("#id"), or in the record by "Condition/<id>" (also at the end of a URL). */
 function referencedCondition(reference: string, resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): Condition | undefined {
   if (reference.startsWith('#')) {
-    const id = reference.slice(1);
     const contained: unknown = resource.contained;
-    return Array.isArray(contained) ? (contained.find((c: unknown) => isCondition(c) && c.id === id) as Condition | undefined) : undefined;
+    return Array.isArray(contained) ? conditionsById(contained).get(reference.slice(1)) : undefined;
   }
   const match = /(?:^|\/)Condition\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/.exec(reference);
   if (!match) return undefined;
-  const conditions = record.resources.get('Condition') ?? [];
-  return conditions.find((c): c is Condition => isCondition(c) && c.id === match[1]);
+  return conditionsById(record.resources.get('Condition') ?? []).get(match[1]!);
+}
+
+/**
+ * The Conditions of a list (the record's, or those contained in an order) by id, the first of each id, built once
+ * per list: a scan of the list for every reference took N x M time (50,000 references beside 50,000 Conditions, a
+ * 4 MiB call, held the event loop for 40 s).
+ */
+const conditionIndexes = new WeakMap<readonly unknown[], ReadonlyMap<string, Condition>>();
+function conditionsById(list: readonly unknown[]): ReadonlyMap<string, Condition> {
+  let index = conditionIndexes.get(list);
+  if (index === undefined) {
+    const byId = new Map<string, Condition>();
+    for (const c of list) {
+      if (isCondition(c) && typeof c.id === 'string' && !byId.has(c.id)) byId.set(c.id, c);
+    }
+    index = byId;
+    conditionIndexes.set(list, index);
+  }
+  return index;
 }
 
 function isCondition(value: unknown): value is Condition {

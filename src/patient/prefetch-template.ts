@@ -37,7 +37,7 @@ export function unsupportedTokens(template: string): string[] {
 
 /**
  * Replaces tokens with URL-encoded values from the hook context.
- * @param template - e.g. "MedicationRequest?patient={{context.patientId}}&status=active"
+ * @param template - e.g. "MedicationRequest?patient={{context.patientId}}&status=active,on-hold,unknown"
  * @param context - The hook context.
  * @returns The relative FHIR URL, or undefined when a token has no value (the key cannot be fetched).
  */

@@ -12,9 +12,10 @@
  *   pages read (an answer not sorted as asked is never taken for the whole list);
  * - end with a record last updated more than `hours` plus `CLOCK_MARGIN_MS` ago.
  * Every later record then changed last before that, and a record is written at or after the moments it
- * records as past: a completed administration whose record last changed before the window ended before it
- * too, and is not used. Records still in progress are searched by the key `inProgressKey`, which the loader
- * then reads (a running infusion on a later page is never silently missed).
+ * records as past: an administration not in progress (completed, stopped, paused) whose record last changed
+ * before the window was last given before it too, and is not used. Records still in progress are searched by
+ * the key `inProgressKey`, which the loader then reads (a running infusion on a later page is never silently
+ * missed).
  *
  * Sorting on the administration's own time (`effective-time`) would not do: for an `effectivePeriod` the
  * server may sort on its start (FHIR R5 search: servers have discretion for complex elements), and an

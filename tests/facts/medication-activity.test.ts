@@ -29,6 +29,40 @@ describe('isActiveAt', () => {
     expect(isActiveAt(administration('in-progress', { start: hoursAgo(40), end: hoursAgo(30) }), NOW)).toBe(false);
   });
 
+  it('counts an administration stopped, paused (on-hold) or of unknown status like a completed one: it was or may have been given', () => {
+    // A midazolam drip stopped at extubation an hour ago, then an opioid is signed.
+    expect(isActiveAt(administration('stopped', { start: hoursAgo(6), end: hoursAgo(1) }), NOW)).toBe(true);
+    expect(isActiveAt(administration('stopped', { start: hoursAgo(40), end: hoursAgo(26) }), NOW)).toBe(false);
+    expect(isActiveAt(administration('unknown', undefined, hoursAgo(2)), NOW)).toBe(true);
+    expect(isActiveAt(administration('on-hold', undefined, hoursAgo(3)), NOW)).toBe(true);
+    expect(isActiveAt({ ...administration('completed', undefined, hoursAgo(2)), status: undefined } as unknown as MedicationAdministration, NOW)).toBe(true);
+    // Nothing was given: not done, or recorded in error.
+    expect(isActiveAt(administration('not-done', undefined, hoursAgo(2)), NOW)).toBe(false);
+    expect(isActiveAt(administration('entered-in-error', { start: hoursAgo(6), end: hoursAgo(1) }), NOW)).toBe(false);
+  });
+
+  it('reads a dose given on a date without a time as given at any moment of that day', () => {
+    // NOW is 15:00 on 21 November: a dose given on the 20th may have been given minutes before midnight, 15 h ago.
+    expect(isActiveAt(administration('completed', undefined, '2026-11-20'), NOW)).toBe(true);
+    expect(isActiveAt(administration('completed', undefined, '2026-11-21'), NOW)).toBe(true);
+    expect(isActiveAt(administration('completed', undefined, '2026-11-19'), NOW)).toBe(false); // over 39 h ago
+    expect(isActiveAt(administration('completed', undefined, '2026-11-22'), NOW)).toBe(false); // not given yet
+    expect(isActiveAt(administration('completed', { start: '2026-11-20' }), NOW)).toBe(true);
+  });
+
+  it('reads a paused or halted infusion whose period has no end as given until its record last changed', () => {
+    // Started 30 h ago, paused an hour ago (the pause is the record's last change): the drug was running until then.
+    const paused = (status: string, changedHoursAgo: number): MedicationAdministration =>
+      ({ ...administration(status, { start: hoursAgo(30) }), meta: { lastUpdated: hoursAgo(changedHoursAgo) } }) as MedicationAdministration;
+    expect(isActiveAt(paused('on-hold', 1), NOW)).toBe(true);
+    expect(isActiveAt(paused('stopped', 1), NOW)).toBe(true);
+    // Paused 26 h ago and not resumed: 24 h after its last moment, like a completed dose.
+    expect(isActiveAt(paused('on-hold', 26), NOW)).toBe(false);
+    // No last change to read: its start is the last moment known.
+    expect(isActiveAt(administration('on-hold', { start: hoursAgo(30) }), NOW)).toBe(false);
+    expect(isActiveAt(administration('on-hold', { start: hoursAgo(3) }), NOW)).toBe(true);
+  });
+
   it('leaves out only statuses that say the drug is not in use', () => {
     for (const status of ['active', 'on-hold', 'unknown', 'Active', undefined]) {
       expect(isActiveAt(request(status), NOW), String(status)).toBe(true);
@@ -82,6 +116,11 @@ describe('isActiveAt', () => {
     expect(isActiveAt(supplied('2026-11-20'), NOW)).toBe(true); // ends at the end of 21 November
     expect(isActiveAt(supplied('2026-11-19'), NOW)).toBe(false);
     expect(isActiveAt(supplied('2026-11'), NOW)).toBe(true);
+  });
+
+  it('does not count an order that says not to give the drug (doNotPerform, a modifier element)', () => {
+    expect(isActiveAt({ ...request('active'), doNotPerform: true } as MedicationRequest, NOW)).toBe(false);
+    expect(isActiveAt({ ...request('active'), doNotPerform: false } as MedicationRequest, NOW)).toBe(true);
   });
 
   it("counts a home medication the patient reports (intent plan), and not a proposal", () => {

@@ -4,7 +4,7 @@
 // must not make two products the same therapy.
 import type { Medication, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts } from '../../src/facts/index.ts';
+import { deriveFacts, selectDraftOrders } from '../../src/facts/index.ts';
 import type { PatientRecord } from '../../src/patient/index.ts';
 import { createClassifier } from '../../src/terminology/index.ts';
 
@@ -175,6 +175,37 @@ describe('same therapy (renewal) in the facts', () => {
     expect(same.isNewTherapy).toBe(false);
     const other = orderOf(draft('Unlisted Herbal Sleep Tonic'), [active('a1', 'another tonic')]);
     expect(other.isNewTherapy).toBe(true);
+  });
+});
+
+describe('an order that says not to give the drug (doNotPerform)', () => {
+  const methadone = 'methadone hydrochloride 5 mg oral tablet';
+
+  it('on the record, it is no therapy a new start continues, nor a drug in use', () => {
+    // A standing "do not prescribe methadone" order made a new methadone start a renewal: no methadone-for-pain warning.
+    const order = orderOf(draft(methadone), [{ ...active('dnp', methadone), doNotPerform: true }]);
+    expect(order.isNewTherapy).toBe(true);
+    expect(order.concurrent).toEqual([]);
+    const alprazolam = orderOf(draft('oxycodone hydrochloride 5 mg oral tablet'), [{ ...active('dnp', 'alprazolam 0.5 mg oral tablet'), doNotPerform: true }]);
+    expect(alprazolam.concurrent).toEqual([]);
+  });
+
+  it('as a draft, it is not checked as a prescription and does not count beside the others, like a draft the session ends', () => {
+    const drafts = selectDraftOrders({
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [
+        { resource: draft('lorazepam 1 mg oral tablet', { id: 'dnp-lorazepam', doNotPerform: true }) },
+        { resource: draft('oxycodone hydrochloride 5 mg oral tablet', { id: 'oxy' }) },
+      ],
+    });
+    expect(drafts.map((d) => [d.fallbackRef, d.evaluate, d.ending === true])).toEqual([
+      ['MedicationRequest/dnp-lorazepam', false, true],
+      ['MedicationRequest/oxy', true, false],
+    ]);
+    const facts = deriveFacts(record([]), drafts, classifier, NOW);
+    expect(facts.orders.map((o) => o.order.ref)).toEqual(['MedicationRequest/oxy']);
+    expect(facts.orders[0]!.concurrent).toEqual([]);
   });
 });
 

@@ -8,6 +8,12 @@ describe('fillPrefetchTemplate', () => {
     );
   });
 
+  it('keeps the commas of a status list as they are (FHIR search: a comma is OR), for the FHIR-server fallback', () => {
+    expect(fillPrefetchTemplate('MedicationRequest?patient={{context.patientId}}&status=active,on-hold,unknown', { patientId: 'p1' })).toBe(
+      'MedicationRequest?patient=p1&status=active,on-hold,unknown'
+    );
+  });
+
   it('keeps the slash of a FHIR reference (context.userId), and never lets a value add a path segment', () => {
     expect(fillPrefetchTemplate('{{context.userId}}', { patientId: 'p', userId: 'Practitioner/example' })).toBe('Practitioner/example');
     expect(fillPrefetchTemplate('{{context.userId}}', { patientId: 'p', userId: 'Practitioner/..' })).toBe('Practitioner%2F..');

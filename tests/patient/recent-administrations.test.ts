@@ -247,4 +247,16 @@ describe('what the loader leaves unread is never what the check uses', () => {
     expect(isActiveAt({ ...done, status: 'in-progress', effectivePeriod: { start: at(updatedBefore - 72 * HOUR) } }, NOW)).toBe(true);
     expect(SERVICE.prefetch[policy.inProgressKey]).toMatch(/^MedicationAdministration\?.*status=in-progress/);
   });
+
+  it('nor is a stopped, paused or unknown-status one whose record changed last before the window, its period left open', () => {
+    const policy = SERVICE.prefetchPolicy[MAIN]!.recentOnly!;
+    const updatedBefore = NOW.getTime() - policy.hours * HOUR - CLOCK_MARGIN_MS;
+    for (const status of ['stopped', 'on-hold', 'unknown']) {
+      const halted: MedicationAdministration = { ...given('ma-x', 0), status: status as MedicationAdministration['status'], effectivePeriod: { start: at(updatedBefore - 72 * HOUR) }, meta: { lastUpdated: at(updatedBefore) } };
+      delete halted.effectiveDateTime;
+      expect(isActiveAt(halted, NOW), status).toBe(false);
+      // Changed within the window (paused an hour ago): given until then, it counts.
+      expect(isActiveAt({ ...halted, meta: { lastUpdated: at(NOW.getTime() - HOUR) } }, NOW), status).toBe(true);
+    }
+  });
 });
