@@ -5,10 +5,11 @@ import { calculateAge } from '@medplum/core';
 import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
 import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
-import type { Classifier, DrugClass } from '../terminology/index.ts';
+import type { Classifier, ConditionGroup, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { orderFacts, replaces, sameTherapy } from './order-facts.ts';
+import { medicationRequestRef } from './request-reference.ts';
 import type { EngineFacts, FactGap, Facts, MedicationFact, OrderFacts } from './types.ts';
 
 export interface DraftOrderInput {
@@ -52,9 +53,6 @@ function dropSuperseded(active: MedicationFact[]): void {
   active.splice(0, active.length, ...kept);
 }
 
-/** A reference to a MedicationRequest in the record ("MedicationRequest/<id>", also at the end of a URL or with a version). */
-const REQUEST_REFERENCE = /(?:^|\/)(MedicationRequest\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/;
-
 /**
  * The MedicationRequest a MedicationStatement says it records ({@link MedicationFact.recordsRequest}): named as its
  * `basedOn` or `derivedFrom`, in the record, in use now, and the same therapy. An EHR that lists each prescription
@@ -66,7 +64,7 @@ function requestRecorded(statement: MedicationStatement, fact: MedicationFact, r
   const links: unknown[] = [statement.basedOn, statement.derivedFrom].flatMap((list: unknown) => (Array.isArray(list) ? list : []));
   for (const link of links) {
     const reference: unknown = typeof link === 'object' && link !== null ? (link as { reference?: unknown }).reference : undefined;
-    const ref = typeof reference === 'string' ? REQUEST_REFERENCE.exec(reference.trim())?.[1] : undefined;
+    const ref = typeof reference === 'string' ? medicationRequestRef(reference) : undefined;
     const request = ref === undefined ? undefined : requests.get(ref);
     if (request !== undefined && sameTherapy(request, fact)) return request.ref;
   }
@@ -118,7 +116,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
     .filter((d) => d.input.evaluate)
     .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession));
   const ageYears = ageAt(record.patient, now);
-  return { patient: { ageYears, conditions }, orders, gaps: factGaps(orders, ageYears) };
+  return { patient: { ageYears, conditions }, orders, gaps: factGaps(orders, ageYears, conditions.map((c) => c.group)) };
 }
 
 /**
@@ -187,7 +185,7 @@ function isOverdoseReversal(m: MedicationFact): boolean {
  * beside a benzodiazepine; likewise a daily dose that leaves open whether a methadone order for pain raises the
  * methadone the patient takes (the dose-increase check) is reported on such a methadone order only.
  */
-function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactGap[] {
+function factGaps(orders: readonly OrderFacts[], ageYears: number | null, conditions: readonly ConditionGroup[]): FactGap[] {
   const gaps = new Map<string, FactGap>();
   const add = (gap: FactGap): void => {
     gaps.set(`${gap.purpose}|${gap.reason}`, gap);
@@ -206,7 +204,7 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
         add({ purpose: `the daily opioid dose of ${drug.display}`, reason: drug.reason ?? 'the dose could not be calculated' });
       }
     }
-    if (isMethadoneForPain(order.order) && order.raisesDailyDose === null) {
+    if (isMethadoneForPain(order.order) && order.raisesDailyDose === null && inMethadoneCheckScope(ageYears, conditions)) {
       for (const drug of order.raiseDoseUnknown) {
         add({ purpose: `whether this order raises the daily methadone dose (the daily dose of ${drug.display})`, reason: drug.reason });
       }
@@ -219,6 +217,17 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
   }
   return [...gaps.values()];
 }
+
+/**
+ * Whether the methadone-for-pain checks apply to the patient: the CDC 2022 guideline's scope, which both methadone
+ * rules take (adults; not in cancer, palliative, hospice or sickle cell care; an unknown age does not exclude). A
+ * dose that leaves the increase check open is reported only where the check would apply.
+ */
+function inMethadoneCheckScope(ageYears: number | null, conditions: readonly ConditionGroup[]): boolean {
+  return !(ageYears !== null && ageYears < 18) && !conditions.some((c) => METHADONE_SCOPE_EXCLUSIONS.has(c));
+}
+
+const METHADONE_SCOPE_EXCLUSIONS: ReadonlySet<ConditionGroup> = new Set<ConditionGroup>(['cancer', 'palliative-care', 'hospice', 'sickle-cell']);
 
 /** Methadone ordered for pain (not for opioid use disorder): methadone's levels build up for days after each increase. */
 function isMethadoneForPain(m: MedicationFact): boolean {

@@ -8,6 +8,7 @@ import { resolveMedication } from '../patient/index.ts';
 import type { PatientRecord } from '../patient/index.ts';
 import { ICD10_SYSTEM, ICD10CM_SYSTEM, classifyConditionCode, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass, IngredientRole } from '../terminology/index.ts';
+import { medicationRequestRef } from './request-reference.ts';
 import { benzodiazepineDose, dosesPerDay, opioidMme, runningAdministrationMme } from './dose/index.ts';
 import { isAsNeeded, isStructured } from './dose/doses-per-day.ts';
 import { own } from './dose/safe.ts';
@@ -144,7 +145,7 @@ export function toMedicationFact(
     ...sharedProduct(resource, resolved),
     ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),
     ...(resource.resourceType === 'MedicationRequest' && typeof resource.priorPrescription?.reference === 'string'
-      ? { priorPrescription: resource.priorPrescription.reference }
+      ? { priorPrescription: medicationRequestRef(resource.priorPrescription.reference) ?? resource.priorPrescription.reference }
       : {}),
   };
 }

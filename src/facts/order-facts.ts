@@ -111,12 +111,37 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
     }
     const replaced = standing.filter((m) => replacedBy.includes(m));
     if (replaced.length === 0) {
-      if (ordered.perDay > 0) raises = true;
+      // Taken as well as them (an as-needed order beside a scheduled one): the daily dose goes up. But one taken
+      // the same way that is not recognised as the same product may be its renewal written otherwise ("methadone
+      // 5 mg tablet" for "Methadone Hydrochloride 5 MG Oral Tablet", a taper to another strength): higher than
+      // each of them, it raises the dose either way; otherwise it cannot be told (null: the check-incomplete card).
+      const alike = standing.filter((m) => m.asNeeded === order.asNeeded);
+      if (alike.length === 0) {
+        if (ordered.perDay > 0) raises = true;
+        continue;
+      }
+      let highest = 0;
+      for (const m of alike) {
+        const amount = ingredientAmount(m, ingredient);
+        if (amount !== undefined && amount.perDay !== null && amount.unit === ordered.unit) highest = Math.max(highest, amount.perDay);
+      }
+      if (ordered.perDay > highest * (1 + 1e-9)) {
+        raises = true;
+      } else {
+        open = true;
+        for (const m of alike) unknown.set(m.ref, { display: m.display, reason: 'it cannot be told whether this order renews it or is taken as well (they are not recognised as one product)' });
+      }
       continue;
     }
+    // What the patient takes now of what the order replaces: its orders. A medication-list entry that records an
+    // order (or mirrors it without saying so) is the same dose again, and adding it would hide an increase; the
+    // entries count only when no order is replaced.
+    const replacedOrders = replaced.filter((m) => m.kind !== 'medication-statement');
+    const entries = replaced.filter((m) => m.recordsRequest === undefined);
+    const baseline = replacedOrders.length > 0 ? replacedOrders : entries.length > 0 ? entries : replaced;
     let before = 0;
     let known = true;
-    for (const m of replaced) {
+    for (const m of baseline) {
       const amount = ingredientAmount(m, ingredient) ?? { perDay: null, reason: 'no dose was found for it' };
       if (amount.perDay === null || amount.unit !== ordered.unit) {
         known = false;

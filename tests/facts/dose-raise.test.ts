@@ -114,4 +114,56 @@ describe('orderRaisesDailyDose', () => {
     const facts = factsFor(draft({ tablets: 2, everyHours: 8 }), [active(undefined)]);
     expect(facts.gaps.map((g) => g.purpose)).toContain(`whether this order raises the daily methadone dose (the daily dose of ${METHADONE_5})`);
   });
+
+  // Found by a review of the day's changes.
+  it('is true for a raise when the active order is also on the medication list (recorded from it, or mirroring it unlinked)', () => {
+    const listed = (basedOn: boolean): MedicationStatement => ({
+      resourceType: 'MedicationStatement',
+      id: `listed-methadone-${String(basedOn)}`,
+      status: 'active',
+      subject: { reference: 'Patient/p' },
+      medicationCodeableConcept: { text: METHADONE_5 },
+      ...(basedOn ? { basedOn: [{ reference: 'MedicationRequest/active-methadone' }] } : {}),
+      dosage: [{ timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+    });
+    for (const linked of [true, false]) {
+      expect(raises(draft({ tablets: 2, everyHours: 8 }), [active({ tablets: 1, everyHours: 8 })], [listed(linked)])).toBe(true);
+      expect(raises(draft({ tablets: 1, everyHours: 8 }), [active({ tablets: 1, everyHours: 8 })], [listed(linked)])).toBe(false);
+    }
+  });
+
+  it('reads priorPrescription given as an absolute URL or with a version: a same-dose renewal is no raise', () => {
+    for (const reference of ['https://ehr.example.org/fhir/MedicationRequest/active-methadone', 'MedicationRequest/active-methadone/_history/2']) {
+      const order = draft({ tablets: 1, everyHours: 8 }, 'Methadone 5 mg tablet', { priorPrescription: { reference } });
+      expect(raises(order, [active({ tablets: 1, everyHours: 8 })])).toBe(false);
+    }
+  });
+
+  it('is unknown, not a raise, for an order of another name taken the same way at the same or a lower dose (a renewal or a taper written otherwise)', () => {
+    expect(raises(draft({ tablets: 1, everyHours: 8 }, 'methadone 5 mg tablet'), [active({ tablets: 1, everyHours: 8 })])).toBeNull();
+    expect(raises(draft({ tablets: 1, everyHours: 8 }), [active({ tablets: 1, everyHours: 8 }, 'Methadone Hydrochloride 10 MG Oral Tablet')])).toBeNull();
+    // Higher than what the patient takes: a raise whether it renews it or is taken as well.
+    expect(raises(draft({ tablets: 3, everyHours: 8 }, 'methadone 5 mg tablet'), [active({ tablets: 1, everyHours: 8 })])).toBe(true);
+  });
+
+  it('reports an unknown dose only where the methadone checks apply (not under 18, nor in palliative care)', () => {
+    const gapsFor = (birthDate: string, conditions: readonly string[]): string[] => {
+      const record: PatientRecord = {
+        patientId: 'p',
+        patient: { resourceType: 'Patient', id: 'p', birthDate },
+        resources: new Map<string, unknown[]>([
+          ['MedicationRequest', [active(undefined)]],
+          ['Condition', conditions.map((code, i) => ({ resourceType: 'Condition', id: `c${i}`, subject: { reference: 'Patient/p' }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] }, code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code }] } }))],
+        ]) as PatientRecord['resources'],
+        medications: new Map(),
+        gaps: [],
+        sources: {},
+      };
+      const facts = deriveFacts(record, [{ resource: draft({ tablets: 2, everyHours: 8 }), fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+      return facts.gaps.map((g) => g.purpose).filter((p) => p.startsWith('whether this order raises'));
+    };
+    expect(gapsFor('1965-01-01', [])).toHaveLength(1);
+    expect(gapsFor('2014-01-01', [])).toEqual([]);
+    expect(gapsFor('1965-01-01', ['Z51.5'])).toEqual([]);
+  });
 });
