@@ -47,6 +47,8 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   if (draft.priorPrescription !== undefined) {
     return draft.priorPrescription === standing.ref;
   }
+  // Methadone for pain beside methadone for opioid use disorder (or the reverse) is a second therapy, taken as well.
+  if (forOpioidUseDisorder(draft) !== forOpioidUseDisorder(standing)) return false;
   // An as-needed order beside a scheduled one of the same product (breakthrough doses) is taken as well as
   // it, not instead of it: only orders both scheduled, or both as needed, are taken for a renewal.
   if (!(sameTherapy(draft, standing) && draft.asNeeded === standing.asNeeded)) return false;
@@ -57,6 +59,11 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   // without names on one side, a shared product-level Medication says they are one product.
   const bothNamed = draft.productNames.length > 0 && standing.productNames.length > 0;
   return !bothNamed && draft.sharedMedication !== undefined && draft.sharedMedication === standing.sharedMedication;
+}
+
+/** Treatment of opioid use disorder (buprenorphine, or methadone for it), as the classifier and the order's reason say. */
+function forOpioidUseDisorder(m: MedicationFact): boolean {
+  return m.classes.includes('oud-treatment');
 }
 
 /** A daily amount of one ingredient of one medication: known (with its unit), or unknown and why. */
@@ -107,6 +114,11 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
     if (ordered.perDay === null) {
       open = true;
       unknown.set(order.ref, { display: order.display, reason: ordered.reason });
+      continue;
+    }
+    // Methadone for pain on top of methadone for opioid use disorder (or the reverse): taken as well, the dose goes up.
+    if (ordered.perDay > 0 && standing.some((m) => forOpioidUseDisorder(m) !== forOpioidUseDisorder(order))) {
+      raises = true;
       continue;
     }
     const replaced = standing.filter((m) => replacedBy.includes(m));

@@ -166,4 +166,14 @@ describe('orderRaisesDailyDose', () => {
     expect(gapsFor('2014-01-01', [])).toEqual([]);
     expect(gapsFor('1965-01-01', ['Z51.5'])).toEqual([]);
   });
+
+  it('is true for methadone for pain taken on top of methadone for opioid use disorder, whatever their products', () => {
+    const oud = (text: string): MedicationRequest =>
+      request('oud-methadone', 'active', text, { tablets: 6, everyHours: 24 }, { reasonCode: [{ text: 'Opioid use disorder' }] });
+    for (const text of [METHADONE_5, 'Methadone Hydrochloride 10 MG Oral Tablet']) {
+      const facts = factsFor(draft({ tablets: 1, everyHours: 8 }), [oud(text)]);
+      expect(engineFactsFor(facts, facts.orders[0]!).orderRaisesDailyDose).toBe(true);
+      expect(facts.gaps.filter((g) => g.purpose.startsWith('whether this order raises'))).toEqual([]);
+    }
+  });
 });

@@ -300,7 +300,7 @@ describe('MME-02: methadone caution for "new or increased methadone for pain" (C
     expect(rest).toEqual([]);
     expect(card?.indicator).toBe('warning');
     expect(card?.detail).toContain('30 mg/day methadone');
-    expect(card?.detail).toMatch(/every 5 to 7 days/);
+    expect(card?.detail).toMatch(/several days between changes/);
     expect(ofRule(all, 'methadone-for-pain')).toEqual([]);
   });
 
