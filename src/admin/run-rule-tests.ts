@@ -19,6 +19,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { factsReadByActiveRules } from '../engine/index.ts';
 import type { RuleSet } from '../engine/index.ts';
 import { handleOrderHook } from '../protocol/index.ts';
 import type { HookDeps, ServiceDefinition } from '../protocol/index.ts';
@@ -153,15 +154,20 @@ export function serviceForRequest(services: readonly ServiceDefinition[], body: 
   return services.find((s) => s.hook === hook);
 }
 
-/** The set with one rule forced active (for testing a disabled rule). */
+/**
+ * The set with one rule forced active (for testing a disabled rule), the facts its active rules read included
+ * (a case's "check incomplete" card lists what the rule under test cannot establish, as it will when switched on).
+ */
 export function withRuleActive(ruleSet: RuleSet, ruleId: string): RuleSet {
   if (!ruleSet.rules.some((r) => r.id === ruleId && r.status !== 'active')) {
     return ruleSet;
   }
+  const engineRules = ruleSet.engineRules.map((r) => (r.ruleId === ruleId ? { ...r, active: true } : r));
   return {
     ...ruleSet,
     rules: ruleSet.rules.map((r) => (r.id === ruleId ? { ...r, status: 'active' as const } : r)),
-    engineRules: ruleSet.engineRules.map((r) => (r.ruleId === ruleId ? { ...r, active: true } : r)),
+    engineRules,
+    factsRead: factsReadByActiveRules(engineRules),
   };
 }
 

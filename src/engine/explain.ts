@@ -19,6 +19,7 @@ import type { EngineFacts } from '../facts/index.ts';
 import { replacedRules } from '../cards/replaced-rules.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { DataGap, FetchLike, LoadOptions } from '../patient/index.ts';
+import { factDataGaps } from '../protocol/handle-order-hook.ts';
 import { parseOrderHookRequest } from '../protocol/parse-order-hook-request.ts';
 import { recordRequestFor } from '../protocol/record-request.ts';
 import type { ServiceDefinition } from '../protocol/service-definitions.ts';
@@ -80,7 +81,10 @@ export interface RequestExplanation {
   readonly ruleSetVersion: string;
   readonly at: string;
   readonly orders: readonly OrderExplanation[];
-  /** Data that could not be obtained (the CDS endpoint would add a "check incomplete" card). */
+  /**
+   * Data that could not be obtained, and what the facts could not establish that an active rule reads: the lines
+   * of the "check incomplete" card the CDS endpoint would add (besides rules that could not run, see `failures`).
+   */
   readonly gaps: readonly DataGap[];
 }
 
@@ -131,7 +135,7 @@ export async function explainRequest(service: ServiceDefinition, body: unknown, 
       rules: await explainFacts(deps.ruleSet, engineFacts),
     });
   }
-  return { ...base, orders, gaps: record.gaps };
+  return { ...base, orders, gaps: [...record.gaps, ...factDataGaps(facts.gaps, deps.ruleSet)] };
 }
 
 /**

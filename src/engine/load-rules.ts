@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ValueSet } from '@medplum/fhirtypes';
 import { createClassifier, validateLocalValueSet } from '../terminology/index.ts';
 import { compileRules } from './compile-rules.ts';
+import { factsReadByActiveRules } from './facts-read.ts';
 import type { RuleDefinition, RuleSet } from './types.ts';
 import { validateRule } from './validate-rule.ts';
 
@@ -210,9 +211,10 @@ export function buildRuleSet(sources: RuleSources, now: Date = new Date()): Rule
   } catch (err) {
     return { ok: false, errors: [`${VALUE_SETS_DIR}: ${(err as Error).message}`] };
   }
+  const engineRules = compileRules(rules);
   return {
     ok: true,
-    value: { version: hash.digest('hex').slice(0, 12), loadedAt: now.toISOString(), rules, engineRules: compileRules(rules), classifier },
+    value: { version: hash.digest('hex').slice(0, 12), loadedAt: now.toISOString(), rules, engineRules, factsRead: factsReadByActiveRules(engineRules), classifier },
   };
 }
 

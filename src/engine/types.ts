@@ -1,4 +1,5 @@
 import type { TopLevelCondition } from 'json-rules-engine';
+import type { EngineFacts } from '../facts/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
 
 export type Indicator = 'info' | 'warning' | 'critical';
@@ -89,6 +90,12 @@ export interface RuleSet {
   readonly rules: readonly RuleDefinition[];
   /** json-rules-engine rules compiled from `rules` when the set loaded (parameters substituted). */
   readonly engineRules: readonly EngineRule[];
+  /**
+   * The facts the active engine rules read (their conditions and escalations), worked out when the set loads
+   * (facts-read.ts `factsReadByActiveRules`): a fact gap is reported only when one of these is among its facts.
+   * A set made from another with rules switched on or off must work it out again.
+   */
+  readonly factsRead: readonly (keyof EngineFacts)[];
   readonly classifier: Classifier;
 }
 

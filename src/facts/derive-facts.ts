@@ -177,11 +177,12 @@ function isOverdoseReversal(m: MedicationFact): boolean {
 }
 
 /**
- * What the facts could not establish for the orders being checked. Only gaps that can change a
- * check are reported: age matters when a CNS-active drug is ordered; a medication sent as a bare code
- * we do not recognise may be anything; an opioid dose we cannot calculate leaves MME checks open; a
- * benzodiazepine dose we cannot calculate leaves the daily-dose check of a ketamine session for
- * depression open (the only check that reads it), so it is reported there only, not on every order
+ * What the facts could not establish for the orders being checked, each naming the engine facts it leaves open
+ * (the caller reports a gap only when an active rule of its rule set reads one of them: a check switched off
+ * leaves nothing to report). Only gaps that can change a check are listed: age matters when a CNS-active drug is
+ * ordered; a medication sent as a bare code we do not recognise may be anything (always reported); an opioid
+ * dose we cannot calculate leaves MME checks open; a benzodiazepine dose we cannot calculate leaves the daily-dose
+ * check of a ketamine session for depression open (the only check that reads it), so it is reported there only, not on every order
  * beside a benzodiazepine; likewise a daily dose that leaves open whether a methadone order for pain raises the
  * methadone the patient takes (the dose-increase check) is reported on such a methadone order only.
  */
@@ -191,27 +192,27 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null, condit
     gaps.set(`${gap.purpose}|${gap.reason}`, gap);
   };
   if (ageYears === null && orders.some((o) => o.order.classes.some((c) => CNS.has(c)))) {
-    add({ purpose: "the patient's age (age-based checks for older adults)", reason: 'the record has no usable birth date' });
+    add({ purpose: "the patient's age (age-based checks for older adults)", reason: 'the record has no usable birth date', facts: ['patientAgeYears'] });
   }
   for (const order of orders) {
     for (const med of [order.order, ...order.concurrent]) {
       if (!med.named && med.classes.length === 0 && med.ingredients.length === 0) {
-        add({ purpose: `the medication ${med.display}`, reason: 'it was sent as a code only, and this service does not recognise the code (send its name, or add the code through a local value set)' });
+        add({ purpose: `the medication ${med.display}`, reason: 'it was sent as a code only, and this service does not recognise the code (send its name, or add the code through a local value set)', facts: 'all' });
       }
     }
     for (const drug of order.mme.perDrug) {
       if (drug.mmePerDay === null) {
-        add({ purpose: `the daily opioid dose of ${drug.display}`, reason: drug.reason ?? 'the dose could not be calculated' });
+        add({ purpose: `the daily opioid dose of ${drug.display}`, reason: drug.reason ?? 'the dose could not be calculated', facts: ['totalMme', 'mmeUnknownCount'] });
       }
     }
     if (isMethadoneForPain(order.order) && order.raisesDailyDose === null && inMethadoneCheckScope(ageYears, conditions)) {
       for (const drug of order.raiseDoseUnknown) {
-        add({ purpose: `whether this order raises the daily methadone dose (the daily dose of ${drug.display})`, reason: drug.reason });
+        add({ purpose: `whether this order raises the daily methadone dose (the daily dose of ${drug.display})`, reason: drug.reason, facts: ['orderRaisesDailyDose'] });
       }
     }
     if (ketamineSessionWithBenzodiazepine(order)) {
       for (const drug of order.benzoDoseUnknown) {
-        add({ purpose: `the daily benzodiazepine dose of ${drug.display} (its effect on a ketamine session for depression)`, reason: drug.reason });
+        add({ purpose: `the daily benzodiazepine dose of ${drug.display} (its effect on a ketamine session for depression)`, reason: drug.reason, facts: ['benzoDiazepamEqPerDay'] });
       }
     }
   }

@@ -80,10 +80,19 @@ export interface MedicationFact {
   readonly recordsRequest?: string;
 }
 
-/** Something the facts could not establish: the clinician is told the check is incomplete. */
+/**
+ * Something the facts could not establish: the clinician is told the check is incomplete, when a check that
+ * can run reads it (an active rule of the serving set reads one of `facts`: src/engine/facts-read.ts).
+ */
 export interface FactGap {
   readonly purpose: string;
   readonly reason: string;
+  /**
+   * The engine facts whose value the gap leaves open (the age: `patientAgeYears`; an opioid dose: `totalMme` and
+   * `mmeUnknownCount`), or `'all'` when it may change any of them (a medication sent as a code the service does not
+   * recognise may be any drug: every class, count and dose fact): always reported.
+   */
+  readonly facts: 'all' | readonly (keyof EngineFacts)[];
 }
 
 export interface ConditionFact {
