@@ -22,11 +22,22 @@ import type { MedicationFact, MedicationSourceKind } from './types.ts';
 const ADMINISTRATION_LOOKBACK_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Intents of a request that is not (yet) anyone's decision to give the drug: a proposal. `plan` is how EHRs
- * record home medications the patient reports (US Core's self-reported example is active, intent plan,
- * reportedBoolean true; Cerner returns intent order or plan), so it counts as in use like an order.
+ * Intents of a request that is no one's decision to give the drug, so no supply the patient may take (FHIR R4
+ * MedicationRequest.intent, http://hl7.org/fhir/request-intent):
+ * - `proposal`: "a suggestion made by someone/something that does not have an intention to ensure it occurs and
+ *   without providing an authorization to act" (another CDS service's or a pharmacist's suggestion);
+ * - `option`: "a component or option for a RequestGroup that establishes timing, conditionality and/or other
+ *   constraints among a set of requests" (one choice of an order set or protocol, of which at most one is ordered).
+ * Neither can be dispensed or given as it stands: what is chosen becomes an order of its own. Counting them would
+ * not only warn about drugs the patient does not have; it would also count a proposed or optional naloxone as
+ * rescue naloxone on hand (no naloxone card) and make a new start read as a renewal (no new-start cards).
+ * Every other intent counts, as does a missing or unrecognised one, or one not spelt as the code (the safe side):
+ * `plan` is how EHRs record home medications the patient reports (US Core's self-reported example is active,
+ * intent plan, reportedBoolean true; Cerner returns intent order or plan), and a plan is someone's intention to
+ * ensure the drug is taken; `order`, `original-order`, `reflex-order`, `filler-order` and `instance-order` are
+ * authorisations to give it.
  */
-const INACTIVE_INTENTS = new Set(['proposal']);
+const INACTIVE_INTENTS = new Set(['proposal', 'option']);
 
 /**
  * How long a supply a fill made on the last day of a request's fill window (`dispenseRequest.validityPeriod`)
