@@ -177,8 +177,9 @@ async function checkOrders(
   }
   const patientKey = patientKeyOf(request, deps, client);
   const snoozed = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
-  // Naloxone the clinician recorded as on hand (an active snooze of a reason with recordsNaloxoneOnHand): no
-  // card offers to order more. After the snoozes: a suggestion is kept on the first card actually shown.
+  // Naloxone the clinician recorded as on hand (an active snooze of a reason with recordsNaloxoneOnHand): its
+  // rule's cards are withheld above, and no other card offers to order more. After the snoozes: a suggestion is
+  // kept on the first card actually shown.
   const shown = dropRepeatedSuggestions(snoozed.naloxoneOnHand ? dropNaloxoneOffers(snoozed.shown, ruleSet.rules) : snoozed.shown);
   const suppressed = snoozed.suppressed.map((s) => (s.orderRef ? { ...s, orderRef: auditOrderRef(s.orderRef, key) } : s));
   const cards: Card[] = shown.map((b) => b.card);
@@ -223,9 +224,11 @@ export function factDataGaps(gaps: readonly FactGap[], ruleSet: RuleSet): DataGa
 /**
  * Withholds cards whose rule the clinician snoozed for this patient, unless the situation changed
  * materially since, and tells whether an active snooze records rescue naloxone on hand (its override reason
- * has recordsNaloxoneOnHand). Reads the store only when a snoozable rule fired, or a card offers naloxone
- * and some reason of the set can record it on hand. When the lookup fails or times out, every card is shown
- * and nothing is recorded on hand (the naloxone offers stay).
+ * has recordsNaloxoneOnHand). Such a snooze withholds its rule's cards whatever changed since: the naloxone
+ * was recorded for the patient, not for a situation, and the rule would not fire with rescue naloxone on the
+ * record (its card says none is on file). Reads the store only when a snoozable rule fired, or a card offers
+ * naloxone and some reason of the set can record it on hand. When the lookup fails or times out, every card is
+ * shown and nothing is recorded on hand (the naloxone offers stay).
  */
 async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   built: readonly T[],
@@ -258,18 +261,20 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
   } finally {
     clearTimeout(timer);
   }
+  // Active snoozes whose reason records rescue naloxone on hand (the rule's reason as it is now).
+  const onHand = snoozes.filter((s) => reasonRecordsNaloxoneOnHand(rules.get(s.ruleId), s.reasonCode));
   const shown: T[] = [];
   const suppressed: SuppressedCard[] = [];
   for (const b of built) {
     const rule = rules.get(b.ruleId);
     // Any of the rule's active snoozes whose state still holds (newest first): after a material change
     // the clinician may snooze the card again, and that newer snooze must apply although the older one
-    // no longer does.
+    // no longer does. Failing that, the newest of the rule's snoozes that recorded naloxone on hand, whatever
+    // changed since: a new drug class or MME band does not take away the patient's naloxone, and the card
+    // ("no naloxone on file: prescribe naloxone") would contradict the record.
+    const ofRule = snoozes.filter((s) => s.ruleId === b.ruleId).reverse();
     const snooze = rule
-      ? snoozes
-          .filter((s) => s.ruleId === b.ruleId)
-          .reverse()
-          .find((s) => !materiallyChanged(rule, b.materialState, s.materialState))
+      ? (ofRule.find((s) => !materiallyChanged(rule, b.materialState, s.materialState)) ?? ofRule.find((s) => onHand.includes(s)))
       : undefined;
     if (rule && snooze) {
       suppressed.push({ ruleId: b.ruleId, snoozeId: snooze.id, ...(b.orderRef ? { orderRef: b.orderRef } : {}) });
@@ -278,7 +283,6 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
     }
   }
   // Any active snooze counts, whatever the state now: the naloxone was recorded for the patient, not for a situation.
-  const naloxoneOnHand = snoozes.some((s) => reasonRecordsNaloxoneOnHand(rules.get(s.ruleId), s.reasonCode));
-  return { shown, suppressed, naloxoneOnHand };
+  return { shown, suppressed, naloxoneOnHand: onHand.length > 0 };
 }
 

@@ -2,8 +2,9 @@
  * Naloxone recorded as on hand: overriding the naloxone card with "Patient already has naloxone" (a reason with
  * recordsNaloxoneOnHand) snoozes that card for the patient, and while that snooze is active no other card (high MME,
  * opioid use disorder treatment with a benzodiazepine) offers a one-click naloxone order for the patient either:
- * the offer would contradict what the clinician just recorded. "Declined" records no naloxone: another prescriber
- * may still offer it, so the other cards keep the offer.
+ * the offer would contradict what the clinician just recorded. Nor does a material change bring the naloxone card
+ * back ("no naloxone on file: prescribe naloxone") while that record holds. "Declined" records no naloxone: another
+ * prescriber may still offer it, so the other cards keep the offer, and a material change shows the card again.
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,19 +93,58 @@ describe('naloxone recorded as on hand through an override', () => {
     expect(naloxoneOffers(await sign(fixtureForPatient(BENZO_WITH_MOUD, 'nlx-hand-1')))).toEqual(['moud-benzodiazepine']);
   });
 
-  it('a material change shows the naloxone card again, still without the order while the naloxone is on record', async () => {
-    const body = fixtureForPatient(HIGH_MME, 'nlx-hand-changed');
-    await override((await sign(body)).find((c) => c.source.topic?.code === NALOXONE_RULE), 'has-naloxone');
+  /** The request of `body` with gabapentin added to the patient's active medications: a new drug class (material). */
+  function withGabapentin(body: Record<string, any>, patientId: string): Record<string, any> {
     const changed = structuredClone(body);
     changed.prefetch.medicationRequests.entry = [
       {
-        resource: { resourceType: 'MedicationRequest', id: 'nlx-gaba', status: 'active', intent: 'order', subject: { reference: 'Patient/nlx-hand-changed' }, medicationCodeableConcept: { text: 'Gabapentin 300 MG Oral Capsule' }, authoredOn: '2026-11-20' },
+        resource: { resourceType: 'MedicationRequest', id: `${patientId}-gaba`, status: 'active', intent: 'order', subject: { reference: `Patient/${patientId}` }, medicationCodeableConcept: { text: 'Gabapentin 300 MG Oral Capsule' }, authoredOn: '2026-11-20' },
       },
     ];
     changed.prefetch.medicationRequests.total = 1;
+    return changed;
+  }
+
+  async function suppressedCount(ruleId: string): Promise<number> {
+    await store.flush();
+    return (await store.ruleStats(new Date('2000-01-01'), new Date('2100-01-01'))).find((s) => s.ruleId === ruleId)?.suppressed ?? 0;
+  }
+
+  it('a material change does not bring back the naloxone card while the naloxone is on record: withheld and counted as suppressed', async () => {
+    const body = fixtureForPatient(HIGH_MME, 'nlx-hand-changed');
+    const card = (await sign(body)).find((c) => c.source.topic?.code === NALOXONE_RULE);
+    await override(card, 'has-naloxone');
+    // A new drug class (gabapentin) is a material change, but it does not take away the patient's naloxone: a card
+    // saying "no naloxone on file: prescribe naloxone" would contradict the record the clinician just made.
+    const before = await suppressedCount(NALOXONE_RULE);
+    const changed = withGabapentin(body, 'nlx-hand-changed');
     const cards = await sign(changed);
-    expect(rulesOf(cards)).toContain(NALOXONE_RULE); // a new drug class: the card is shown again, as before
+    expect(rulesOf(cards)).not.toContain(NALOXONE_RULE);
+    expect(rulesOf(cards)).toContain('opioid-high-mme'); // the other warnings still show
     expect(naloxoneOffers(cards)).toEqual([]);
+    expect(await suppressedCount(NALOXONE_RULE)).toBe(before + 1); // in the audit and analytics, as a snoozed card
+
+    // Another patient in the same situation gets the card and its offer.
+    const other = await sign(withGabapentin(fixtureForPatient(HIGH_MME, 'nlx-hand-changed-other'), 'nlx-hand-changed-other'));
+    expect(rulesOf(other)).toContain(NALOXONE_RULE);
+    expect(naloxoneOffers(other)).toHaveLength(1);
+
+    // The record lifted, the changed situation shows the card and its order again.
+    const [snooze] = await store.listSnoozes({ cardUuid: card!.uuid });
+    expect(snooze?.reasonCode).toBe('has-naloxone');
+    expect(await store.liftSnooze(snooze!.id, 'admin', new Date())).toBe(true);
+    const lifted = await sign(changed);
+    expect(rulesOf(lifted)).toContain(NALOXONE_RULE);
+    expect(naloxoneOffers(lifted)).toHaveLength(1);
+  });
+
+  it('"declined" is no naloxone on hand: a material change shows the naloxone card again, with its order', async () => {
+    const body = fixtureForPatient(HIGH_MME, 'nlx-declined-changed');
+    await override((await sign(body)).find((c) => c.source.topic?.code === NALOXONE_RULE), 'declined');
+    expect(rulesOf(await sign(body))).not.toContain(NALOXONE_RULE);
+    const cards = await sign(withGabapentin(body, 'nlx-declined-changed'));
+    expect(rulesOf(cards)).toContain(NALOXONE_RULE);
+    expect(naloxoneOffers(cards)).toHaveLength(1);
   });
 
   it('"declined" snoozes the naloxone card but leaves the offer on other cards: declining is not having naloxone', async () => {
