@@ -16,8 +16,9 @@ export interface RuleOverrideReason {
   readonly snoozeDays?: number;
   /**
    * Choosing this reason records that the patient has rescue naloxone on hand: while the snooze it makes is
-   * active (not lifted, not expired), no card offers the order-naloxone suggestion for that patient. Only
-   * with `snoozeDays` (the snooze is the record, and its period the time it holds).
+   * active (not lifted, not expired), no card offers the order-naloxone suggestion for that patient, and the
+   * rule's own cards stay withheld even after a material change (having naloxone does not change with the drug
+   * classes). Only with `snoozeDays` (the snooze is the record, and its period the time it holds).
    */
   readonly recordsNaloxoneOnHand?: boolean;
 }
