@@ -22,7 +22,9 @@ export interface DraftOrderInput {
    * The session stops, cancels or voids this order (status stopped, cancelled or entered-in-error: an EHR may
    * send the order being discontinued among the drafts on re-sign), or the order says not to give the drug
    * (doNotPerform). It is not checked as an order being started, and neither it nor the record's copy of it
-   * counts beside the other orders.
+   * counts beside the other orders (totals, interactions). The record's copy of a stopped one, in use until now,
+   * stays the baseline of a re-order of the same drug: stopping the current methadone order and signing a higher
+   * dose is a dose increase, not a new start (order-facts.ts).
    */
   readonly ending?: boolean;
 }
@@ -81,7 +83,12 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   const draftFacts = drafts.filter((d) => d.ending !== true).map(toFact);
   const draftByRef = new Map(draftFacts.map((d) => [d.fact.ref, d.fact]));
   // Orders this session ends: the record's copy of one (the same order, still active there) leaves the list.
-  const endingByRef = new Map(drafts.filter((d) => d.ending === true).map((d) => toFact(d).fact).map((f) => [f.ref, f]));
+  const ending = drafts.filter((d) => d.ending === true).map(toFact);
+  const endingByRef = new Map(ending.map((d) => [d.fact.ref, d.fact]));
+  const stoppedRefs = new Set(ending.filter((d) => isStopped(d.input.resource)).map((d) => d.fact.ref));
+  // The record's copies of the orders the session stops: what the patient took until now. Out of every total and
+  // interaction, but the baseline of a re-order of the same drug (new start or not, days on therapy, dose raised).
+  const endedInSession: MedicationFact[] = [];
   const active: MedicationFact[] = [];
   // The record's requests in use now, by reference (also those a draft re-signs or ends).
   const requestsInUse = new Map<string, MedicationFact>();
@@ -100,6 +107,8 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
       const draft = draftByRef.get(fact.ref) ?? endingByRef.get(fact.ref);
       if (!(draft && sameTherapy(draft, fact))) {
         active.push(fact);
+      } else if (type === 'MedicationRequest' && !draftByRef.has(fact.ref) && stoppedRefs.has(fact.ref)) {
+        endedInSession.push(fact);
       }
     });
   };
@@ -114,9 +123,19 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   );
   const orders: OrderFacts[] = draftFacts
     .filter((d) => d.input.evaluate)
-    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession));
+    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession, endedInSession));
   const ageYears = ageAt(record.patient, now);
   return { patient: { ageYears, conditions }, orders, gaps: factGaps(orders, ageYears, conditions.map((c) => c.group)) };
+}
+
+/**
+ * An ending draft that stops an order the patient has been taking (status `stopped`: halted after it started, the
+ * usual way an EHR sends the current order when a dose is changed by "stop and re-order"). A cancelled order was
+ * withdrawn before anything was given and one entered in error was never valid, and a "do not give" order
+ * (doNotPerform) is no therapy at all: none of these is a baseline for the orders of the session.
+ */
+function isStopped(resource: MedicationRequest): boolean {
+  return typeof resource.status === 'string' && resource.status.trim().toLowerCase() === 'stopped' && resource.doNotPerform !== true;
 }
 
 /**

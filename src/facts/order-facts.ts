@@ -97,11 +97,13 @@ interface DoseRaise {
  * ingredient it does not replace) against the total now (every standing medication of that ingredient). The
  * standing ones it does not replace are on both sides, so it raises the dose when its daily amount is higher than
  * that of the ones it replaces (a renewal at a higher dose), and whenever it replaces none of them (it is taken as
- * well: a second product, an as-needed add-on). False when no standing medication has the ingredient (a new start:
- * `isNewTherapy`), or the renewal is at the same or a lower dose; null when a daily amount needed for the answer is
- * unknown (the order's, or that of a medication it replaces).
+ * well: a second product, an as-needed add-on). An order of the record that the session stops (`ended`, also in
+ * `renewalOf`) is replaced whatever its product: "stop the current order, sign a new one" is how many EHRs change a
+ * dose. False when no standing medication has the ingredient (a new start: `isNewTherapy`), or the renewal is at the
+ * same or a lower dose; null when a daily amount needed for the answer is unknown (the order's, or that of a
+ * medication it replaces).
  */
-function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], replacedBy: readonly MedicationFact[]): DoseRaise {
+function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], replacedBy: readonly MedicationFact[], ended: readonly MedicationFact[]): DoseRaise {
   const ingredients = [...new Set([...order.mme, ...order.benzoDoses].map((d) => d.ingredient))].filter((i) => ingredientRole(i) !== undefined);
   const unknown = new Map<string, { display: string; reason: string }>();
   let raises = false;
@@ -117,11 +119,13 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
       continue;
     }
     // Methadone for pain on top of methadone for opioid use disorder (or the reverse): taken as well, the dose goes up.
-    if (ordered.perDay > 0 && standing.some((m) => forOpioidUseDisorder(m) !== forOpioidUseDisorder(order))) {
+    // One the session stops is not taken as well.
+    if (ordered.perDay > 0 && standing.some((m) => !ended.includes(m) && forOpioidUseDisorder(m) !== forOpioidUseDisorder(order))) {
       raises = true;
       continue;
     }
-    const replaced = standing.filter((m) => replacedBy.includes(m));
+    // An order the session stops is replaced, whatever the product: the patient takes this order instead of it.
+    const replaced = standing.filter((m) => replacedBy.includes(m) || ended.includes(m));
     if (replaced.length === 0) {
       // Taken as well as them (an as-needed order beside a scheduled one): the daily dose goes up. But one taken
       // the same way that is not recognised as the same product may be its renewal written otherwise ("methadone
@@ -226,12 +230,24 @@ function time(value: string | undefined): number | undefined {
  * @param order - The draft order under evaluation.
  * @param concurrent - Active medications and the other draft orders.
  * @param now - Time of the request.
+ * @param renewedInSession - References of active medications a draft of the session replaces (counted as the draft).
+ * @param endedInSession - The record's orders (in use until now) that the session stops: not in `concurrent`, so
+ *   out of every total and interaction, but what the patient took until now for a re-order of the same drug (a
+ *   renewal, not a new start; days on therapy; whether the dose goes up).
  * @returns The order's facts.
  */
-export function orderFacts(order: MedicationFact, concurrent: readonly MedicationFact[], now: Date, renewedInSession: ReadonlySet<string> = new Set()): OrderFacts {
+export function orderFacts(
+  order: MedicationFact,
+  concurrent: readonly MedicationFact[],
+  now: Date,
+  renewedInSession: ReadonlySet<string> = new Set(),
+  endedInSession: readonly MedicationFact[] = []
+): OrderFacts {
   const standing = concurrent.filter((m) => m.kind !== 'draft-order');
-  // Same ingredient: a continuation of that therapy (new start or not, days on therapy).
-  const renewalOf = standing.filter((m) => m.kind !== 'medication-administration' && sameTherapy(order, m));
+  // Same ingredient: a continuation of that therapy (new start or not, days on therapy). An order the session stops
+  // counts: stopping the current order and signing another of the same drug continues the therapy.
+  const ended = endedInSession.filter((m) => sameTherapy(order, m));
+  const renewalOf = [...standing.filter((m) => m.kind !== 'medication-administration' && sameTherapy(order, m)), ...ended];
   const replacedBy = renewalOf.filter((m) => replaces(order, m));
 
   // MME and benzodiazepine load if the session's orders are signed: a draft replaces the therapy it
@@ -278,7 +294,7 @@ export function orderFacts(order: MedicationFact, concurrent: readonly Medicatio
     }
   }
 
-  const raise = doseRaise(order, renewalOf, replacedBy);
+  const raise = doseRaise(order, renewalOf, replacedBy, ended);
 
   const starts = renewalOf.map((m) => time(m.date)).filter((t): t is number => t !== undefined);
   const daysOnTherapy = renewalOf.length > 0 && starts.length > 0 ? Math.floor((now.getTime() - Math.min(...starts)) / DAY_MS) : null;

@@ -122,9 +122,12 @@ export interface OrderFacts {
   readonly mme: MmeSummary;
   /** Distinct CNS-active drugs among the order and the concurrent medications. */
   readonly cnsDrugs: readonly MedicationFact[];
-  /** No active medication shares an ingredient with the order (a new start rather than a renewal). */
+  /**
+   * No active medication shares an ingredient with the order, nor does an order of the record that the session
+   * stops (stop the current order and sign a new one: a renewal, not a new start); a new start rather than a renewal.
+   */
   readonly isNewTherapy: boolean;
-  /** Days since the earliest active medication with the same ingredient started; null for a new start. */
+  /** Days since the earliest active medication with the same ingredient (or an order the session stops) started; null for a new start. */
   readonly daysOnTherapy: number | null;
   /**
    * Signing the order raises the patient's daily dose of one of its opioid or benzodiazepine ingredients: it renews
@@ -208,8 +211,9 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   totalMme: 'Known total MME/day including the order (CDC 2022 factors); a lower bound when mmeUnknownCount > 0.',
   mmeUnknownCount: 'Opioids whose daily MME could not be computed (buprenorphine is excluded, not unknown).',
   hasRescueNaloxone: 'An overdose-reversal agent is active or ordered in this session: rescue naloxone, or a nalmefene product that is not oral (buprenorphine/naloxone, naltrexone, oral nalmefene and doses already given do not count, nor an order for inpatient use only beside an order that is not for inpatient use only).',
-  orderIsNewTherapy: 'No active medication shares an active ingredient with the order (a new start, not a renewal).',
-  orderDaysOnTherapy: 'Days since the earliest active medication with the same ingredient started; null for a new start.',
+  orderIsNewTherapy:
+    'No active medication shares an active ingredient with the order (a new start, not a renewal). An active order the session stops (sent among the drafts as stopped) counts as active here: stopping the current order and signing a new one of the same drug is not a new start.',
+  orderDaysOnTherapy: 'Days since the earliest active medication with the same ingredient started (an active order the session stops included); null for a new start.',
   orderForDepression: 'The order is ketamine/esketamine for depression, or a benzodiazepine while such a ketamine is active.',
   ketamineBenzoGapHours: 'Hours between the nearest ketamine session (any the order lists) and the nearest benzodiazepine dose involving the order (on a ketamine order, not counting its pre-medication; a date without a time is the whole day); null when not applicable.',
   benzoDiazepamEqPerDay: 'Known total daily benzodiazepine dose in mg diazepam-equivalent (Ashton; on a ketamine order, not counting its pre-medication); null when unknown.',
@@ -217,7 +221,7 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   orderInpatientOnly:
     "The order is categorised for inpatient use only (MedicationRequest.category inpatient, and not also outpatient, community or discharge): its supply stays on the ward and does not go home with the patient. False for an uncategorised order, so a rule that skips inpatient-only orders still fires when the EHR does not say.",
   orderRaisesDailyDose:
-    "Signing the order raises the patient's daily dose of an opioid or benzodiazepine ingredient the patient already takes (an active order or a reported medication, not a dose given): it renews them at a higher daily amount (mg/day, or mcg/hr for a fentanyl patch; as needed counted at its maximum) than the ones it replaces, or it replaces none of them and is taken as well (an as-needed add-on beside a scheduled order, or any order higher than each of them). False for a new start (see orderIsNewTherapy) and for a renewal at the same or a lower dose (a medication-list entry mirroring an order is not added to it). Null when a daily amount needed for the answer is unknown (the order's, or that of a medication it replaces), or when an order taken the same way as one the patient takes, at the same or a lower dose, is not recognised as its renewal (it may be taken as well): then both `equal true` and `equal false` are false, while `notEqual` is true.",
+    "Signing the order raises the patient's daily dose of an opioid or benzodiazepine ingredient the patient already takes (an active order or a reported medication, not a dose given): it renews them at a higher daily amount (mg/day, or mcg/hr for a fentanyl patch; as needed counted at its maximum) than the ones it replaces, or it replaces none of them and is taken as well (an as-needed add-on beside a scheduled order, or any order higher than each of them). An active order the session stops (sent among the drafts as stopped) is one the order replaces: stopping 15 mg/day and signing 30 mg/day raises the dose. False for a new start (see orderIsNewTherapy) and for a renewal at the same or a lower dose (a medication-list entry mirroring an order is not added to it). Null when a daily amount needed for the answer is unknown (the order's, or that of a medication it replaces), or when an order taken the same way as one the patient takes, at the same or a lower dose, is not recognised as its renewal (it may be taken as well): then both `equal true` and `equal false` are false, while `notEqual` is true.",
 };
 
 export const FACT_NAMES: readonly (keyof EngineFacts)[] = Object.keys(FACT_CATALOGUE) as (keyof EngineFacts)[];
