@@ -26,6 +26,10 @@ COPY tsconfig.json ./
 RUN node --no-wasm-tier-up --no-wasm-dynamic-tiering scripts/pglite-template.ts \
  && mkdir -p /app/node_modules/.cache && chown -R node:node /app/node_modules/.cache
 RUN mkdir -p /var/lib/cns-cds && chown -R node:node /var/lib/cns-cds /app/rules
+# The embedded database, the audit key and the development keys live in DATA_DIR: a volume, so they are not lost
+# with the container's own layer (`docker run -v cns-cds-data:/var/lib/cns-cds ...` names it; a new volume starts
+# as a copy of this empty, node-owned folder).
+VOLUME ["/var/lib/cns-cds"]
 USER node
 EXPOSE 8080
 # The port the service listens on (PORT, 8080 when unset), not a fixed 8080.
