@@ -64,6 +64,24 @@ function dropSuperseded(active: MedicationFact[]): void {
  */
 function requestRecorded(statement: MedicationStatement, fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>): string | undefined {
   const links: unknown[] = [statement.basedOn, statement.derivedFrom].flatMap((list: unknown) => (Array.isArray(list) ? list : []));
+  return linkedRequest(links, fact, requests);
+}
+
+/**
+ * The MedicationRequest a MedicationAdministration says it carries out ({@link MedicationFact.recordsRequest}): its
+ * `request`, in the record, in use now, not ended by the session, and the same therapy. A fentanyl patch or a PCA
+ * charted on the MAR beside its active order was counted twice (the order's MME, and the administration as an
+ * unknown second entry: every opioid order then read "at least" with a check-incomplete line about a dose that was
+ * counted). An administration without a `request`, or naming an order that is not in use, is ended by the session
+ * (a patch stays on after its order is stopped), or is another drug, still counts: the safe side.
+ */
+function requestGiven(administration: MedicationAdministration, fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>, ended: ReadonlySet<string>): string | undefined {
+  const ref = linkedRequest([administration.request], fact, requests);
+  return ref === undefined || ended.has(ref) ? undefined : ref;
+}
+
+/** The first of `links` (FHIR References) that names a request of `requests` of the same therapy as `fact`. */
+function linkedRequest(links: readonly unknown[], fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>): string | undefined {
   for (const link of links) {
     const reference: unknown = typeof link === 'object' && link !== null ? (link as { reference?: unknown }).reference : undefined;
     const ref = typeof reference === 'string' ? medicationRequestRef(reference) : undefined;
@@ -92,6 +110,8 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   const active: MedicationFact[] = [];
   // The record's requests in use now, by reference (also those a draft re-signs or ends).
   const requestsInUse = new Map<string, MedicationFact>();
+  // Those the session ends (stops, cancels, voids): not counted, and no administration is left out for them.
+  const endedRequests = new Set<string>();
   const add = (type: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration', kind: MedicationFact['kind']): void => {
     const list = (record.resources.get(type) ?? []) as (MedicationRequest | MedicationStatement | MedicationAdministration)[];
     list.forEach((resource, i) => {
@@ -100,15 +120,21 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
       }
       const read = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression);
       if (type === 'MedicationRequest') requestsInUse.set(read.ref, read);
-      const recorded = type === 'MedicationStatement' ? requestRecorded(resource as MedicationStatement, read, requestsInUse) : undefined;
+      const recorded =
+        type === 'MedicationStatement'
+          ? requestRecorded(resource as MedicationStatement, read, requestsInUse)
+          : type === 'MedicationAdministration'
+            ? requestGiven(resource as MedicationAdministration, read, requestsInUse, endedRequests)
+            : undefined;
       const fact = recorded === undefined ? read : { ...read, recordsRequest: recorded };
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.
       // Only when it is that same therapy: an id shared by chance must not hide another drug.
       const draft = draftByRef.get(fact.ref) ?? endingByRef.get(fact.ref);
       if (!(draft && sameTherapy(draft, fact))) {
         active.push(fact);
-      } else if (type === 'MedicationRequest' && !draftByRef.has(fact.ref) && stoppedRefs.has(fact.ref)) {
-        endedInSession.push(fact);
+      } else if (type === 'MedicationRequest' && !draftByRef.has(fact.ref)) {
+        endedRequests.add(fact.ref);
+        if (stoppedRefs.has(fact.ref)) endedInSession.push(fact);
       }
     });
   };

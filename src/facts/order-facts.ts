@@ -253,7 +253,8 @@ export function orderFacts(
   // MME and benzodiazepine load if the session's orders are signed: a draft replaces the therapy it
   // renews (the same product, or its priorPrescription; whichever draft is being evaluated), one-off
   // administrations do not count as daily dosing but a running opioid infusion or PCA does (its MME entries,
-  // unknown: medication-facts.ts), a statement that records an order in use is counted as that order, and OUD
+  // unknown but a fentanyl patch's: medication-facts.ts), a statement that records an order in use, or an
+  // administration that carries one out (its `request`), is counted as that order, and OUD
   // treatment is outside MME (CDC 2022).
   const dosing = [
     order,

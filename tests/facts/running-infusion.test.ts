@@ -2,9 +2,11 @@
 // not drop out of the MME total silently. Its MME is unknown (CDC 2022 has no factor for a parenteral dose),
 // so the total is marked incomplete and the "check incomplete" card names it, with the basal rate per day
 // when the rate is a mass per time. Before, a hydromorphone PCA beside a new oxycodone order gave no card at all.
+// A fentanyl patch in place is computed as a patch order is (mcg/hr x 2.4: CDC 2022 has that factor), and an
+// administration that names the active order it carries out (its `request`) is that order, counted once.
 import type { MedicationAdministration, MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
+import { deriveFacts, engineFactsFor, selectDraftOrders } from '../../src/facts/index.ts';
 import type { PatientRecord } from '../../src/patient/index.ts';
 import { createClassifier } from '../../src/terminology/index.ts';
 
@@ -35,16 +37,19 @@ const oxycodone: MedicationRequest = {
   dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 4, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } }] }],
 };
 
-function factsWith(administrations: MedicationAdministration[]) {
+function factsWith(administrations: MedicationAdministration[], requests: MedicationRequest[] = [], sessionDrafts: MedicationRequest[] = []) {
   const record: PatientRecord = {
     patientId: 'p',
     patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-    resources: new Map([['MedicationAdministration', administrations]]),
+    resources: new Map<string, (MedicationAdministration | MedicationRequest)[]>([
+      ['MedicationAdministration', administrations],
+      ['MedicationRequest', requests],
+    ]) as PatientRecord['resources'],
     medications: new Map(),
     gaps: [],
     sources: {},
   };
-  const facts = deriveFacts(record, [{ resource: oxycodone, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  const facts = deriveFacts(record, selectDraftOrders({ resourceType: 'Bundle', type: 'collection', entry: [oxycodone, ...sessionDrafts].map((resource) => ({ resource })) }), classifier, NOW);
   return { facts, order: facts.orders[0]! };
 }
 
@@ -75,7 +80,7 @@ describe('a running opioid infusion or PCA in the MME total', () => {
     const { order, facts } = factsWith([millilitres]);
     expect(order.mme.unknownCount).toBe(1);
     expect(order.mme.perDrug.find((d) => d.ingredient === 'hydromorphone')?.mgPerDay).toBeNull();
-    expect(facts.gaps.some((g) => g.reason.includes('in progress (a running infusion, PCA or patch)'))).toBe(true);
+    expect(facts.gaps.some((g) => g.reason.includes('in progress (a running infusion or PCA)'))).toBe(true);
     // A mass rate on a mixture may be the partner's (bupivacaine in mg/h): no figure, still unknown.
     const epidural = administration('fentanyl 2 MCG/ML in bupivacaine 0.1 % Injectable Solution', 'in-progress', { rateQuantity: { value: 12, unit: 'mg/h', code: 'mg/h' } });
     expect(factsWith([epidural]).order.mme.perDrug.find((d) => d.ingredient === 'fentanyl')).toMatchObject({ mgPerDay: null, mmePerDay: null });
@@ -83,10 +88,7 @@ describe('a running opioid infusion or PCA in the MME total', () => {
     expect(factsWith([administration('Morphine Sulfate 1 MG/ML Injectable Solution', 'in-progress', undefined)]).order.mme.unknownCount).toBe(1);
   });
 
-  it('gives no figure for a patch in place, and leaves completed doses and non-opioids out as before', () => {
-    const patch = administration('fentanyl 25 MCG/HR 72 HR Transdermal System', 'in-progress', { rateQuantity: { value: 25, unit: 'mcg/h', code: 'ug/h' } });
-    const patchEntry = factsWith([patch]).order.mme.perDrug.find((d) => d.ingredient === 'fentanyl');
-    expect(patchEntry).toMatchObject({ mgPerDay: null, mmePerDay: null });
+  it('leaves completed doses and non-opioids out as before', () => {
     // A dose given 2 hours ago is not daily dosing (by design); a running midazolam drip is not an opioid.
     const given = administration(HYDROMORPHONE_PCA, 'completed', { route: intravenous, dose: { value: 0.5, unit: 'mg' } }, hoursAgo(2));
     const midazolam = administration('Midazolam 1 MG/ML Injectable Solution', 'in-progress', { route: intravenous, rateQuantity: { value: 2, unit: 'mg/h', code: 'mg/h' } });
@@ -94,5 +96,75 @@ describe('a running opioid infusion or PCA in the MME total', () => {
     expect(order.mme.totalKnown).toBe(45);
     expect(order.mme.unknownCount).toBe(0);
     expect(order.concurrent).toHaveLength(2); // both still count for the interaction checks
+  });
+});
+
+const FENTANYL_100 = 'fentanyl 100 MCG/HR 72 HR Transdermal System';
+const transdermal = { text: 'Transdermal' };
+
+/** The active order for a fentanyl 100 mcg/hr patch, one patch every 72 hours: 100 x 2.4 = 240 MME/day. */
+const patchOrder: MedicationRequest = {
+  resourceType: 'MedicationRequest',
+  id: 'patch-order',
+  status: 'active',
+  intent: 'order',
+  subject: { reference: 'Patient/p' },
+  authoredOn: '2026-11-20',
+  medicationCodeableConcept: { text: FENTANYL_100 },
+  dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 72, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'patch' } }] }],
+};
+
+const patchInPlace = (extra: Partial<MedicationAdministration> = {}, dosage: MedicationAdministration['dosage'] = { route: transdermal }): MedicationAdministration => ({
+  ...administration(FENTANYL_100, 'in-progress', dosage),
+  ...extra,
+});
+
+describe('a fentanyl patch in place (an administration in progress)', () => {
+  it('is 240 MME/day for a 100 mcg/hr patch, as a patch order is: 285 with the new oxycodone, complete, no parenteral reason', () => {
+    for (const dosage of [{ route: transdermal }, { route: transdermal, rateQuantity: { value: 100, unit: 'mcg/h', system: 'http://unitsofmeasure.org', code: 'ug/h' } }]) {
+      const { facts, order } = factsWith([patchInPlace({}, dosage)]);
+      expect(order.mme.perDrug.find((d) => d.ingredient === 'fentanyl')).toMatchObject({ mgPerDay: 100, unit: 'mcg/hr', factor: 2.4, mmePerDay: 240 });
+      expect(order.mme.totalKnown).toBe(285);
+      expect(order.mme.complete).toBe(true);
+      expect(facts.gaps).toEqual([]);
+    }
+  });
+
+  it('counts the patches applied, and gives an unknown with a reason true for a patch when their number cannot be read', () => {
+    const two = patchInPlace({}, { route: transdermal, dose: { value: 2, unit: 'patch' } });
+    expect(factsWith([two]).order.mme.totalKnown).toBe(45 + 480);
+    const unreadable = patchInPlace({}, { route: transdermal, dose: { value: 2, unit: 'application' } });
+    const { facts, order } = factsWith([unreadable]);
+    expect(order.mme.unknownCount).toBe(1);
+    const gap = facts.gaps.find((g) => g.purpose.includes('fentanyl'));
+    expect(gap?.reason).toBeDefined();
+    expect(gap?.reason).not.toContain('parenteral');
+  });
+
+  it('is counted once with its active order when it names that order as its request: 285 MME/day, not "at least"', () => {
+    const linked = patchInPlace({ request: { reference: 'MedicationRequest/patch-order' } });
+    const { facts, order } = factsWith([linked], [patchOrder]);
+    expect(order.mme.totalKnown).toBe(285);
+    expect(order.mme.unknownCount).toBe(0);
+    expect(order.mme.perDrug.filter((d) => d.ingredient === 'fentanyl')).toHaveLength(1);
+    expect(facts.gaps).toEqual([]);
+    // Still a medication in use for the interaction checks.
+    expect(order.concurrent.some((m) => m.kind === 'medication-administration')).toBe(true);
+    // An absolute or versioned reference names the same order.
+    const absolute = patchInPlace({ request: { reference: 'http://localhost:8080/fhir/MedicationRequest/patch-order/_history/3' } });
+    expect(factsWith([absolute], [patchOrder]).order.mme.totalKnown).toBe(285);
+  });
+
+  it('still counts when the link does not show the dose is counted: no request, an order not on the record, another drug, an order the session stops', () => {
+    // No request: possibly a second patch; counting both is the safe side (240 + 240 + 45).
+    expect(factsWith([patchInPlace()], [patchOrder]).order.mme.totalKnown).toBe(525);
+    expect(factsWith([patchInPlace({ request: { reference: 'MedicationRequest/elsewhere' } })], [patchOrder]).order.mme.totalKnown).toBe(525);
+    const morphine: MedicationRequest = { ...patchOrder, id: 'morphine-order', medicationCodeableConcept: { text: 'Morphine Sulfate 15 MG Oral Tablet' } };
+    expect(factsWith([patchInPlace({ request: { reference: 'MedicationRequest/morphine-order' } })], [morphine]).order.mme.perDrug.some((d) => d.ingredient === 'fentanyl')).toBe(true);
+    // The session stops the order; the patch stays on until it is removed: still counted, the order is not.
+    const stopped = { ...patchOrder, status: 'stopped' as const };
+    const { order } = factsWith([patchInPlace({ request: { reference: 'MedicationRequest/patch-order' } })], [patchOrder], [stopped]);
+    expect(order.mme.totalKnown).toBe(285);
+    expect(order.mme.perDrug.filter((d) => d.ingredient === 'fentanyl').map((d) => d.ref)).toEqual([expect.stringMatching(/^MedicationAdministration\//)]);
   });
 });

@@ -88,32 +88,73 @@ function countedOpioids(classification: DrugClassification): { readonly counted:
 /**
  * A MedicationAdministration in progress (a running infusion or PCA, or a patch in place) is daily dosing too:
  * one entry per opioid ingredient, as for an order, so the total is marked incomplete rather than silently lower.
- * Its MME is always unknown: CDC 2022 gives its factors for oral doses (and transdermal fentanyl per mcg/hr), none
- * for a parenteral dose, and an oral factor would understate one (IV hydromorphone is more potent than oral).
- * The amount is given when it is unambiguous: a single-ingredient product (not a patch, no partner in its name)
- * with a rate in mass per time (`rateQuantity` "0.5 mg/h", or `rateRatio` 0.5 mg / 1 h), times 24 h. That is the
- * set (basal) rate only: PCA demand doses and boluses are not in it. Anything else (a completed dose, another status) gives [].
+ * - **A fentanyl patch in place** is computed as a patch order is: the product's strength in mcg/hr (its name or
+ *   its Medication, as for orders) times the patches applied (`dosage.dose` in patches, or a dose or rate written
+ *   in mcg/h, read as mcg/hr; no dose at all is one patch; a dose that cannot be read is unknown), times the CDC
+ *   2022 transdermal factor 2.4. A patch is recognised only by a transdermal word or code (name, form, route), not
+ *   by a per-hour strength alone as for orders: an infusion too is labelled per hour. Another opioid in a patch has
+ *   no CDC 2022 factor for that form (buprenorphine, the only other one, is excluded).
+ * - **Any other administration** (an infusion, a PCA) has an unknown MME: CDC 2022 gives its factors for oral doses
+ *   (and transdermal fentanyl per mcg/hr), none for a parenteral dose, and an oral factor would understate one (IV
+ *   hydromorphone is more potent than oral). The amount is given when it is unambiguous: a single-ingredient
+ *   product (no partner in its name) with a rate in mass per time (`rateQuantity` "0.5 mg/h", or `rateRatio`
+ *   0.5 mg / 1 h), times 24 h. That is the set (basal) rate only: PCA demand doses and boluses are not in it.
+ * Anything else (a completed dose, another status) gives [].
  */
 export function runningAdministrationMme(resource: MedicationAdministration, medication: Medication | undefined, classification: DrugClassification): OpioidMme[] {
   const status: unknown = obj(resource)?.status;
   if (typeof status !== 'string' || status.trim().toLowerCase() !== 'in-progress') return [];
   const opioids = countedOpioids(classification);
   if (!('counted' in opioids)) return opioids.entries;
+  let product: Product | undefined;
+  let patch = false;
+  try {
+    product = readProduct(resource, medication);
+    patch = isTransdermal(product, { strength: undefined, reason: '' });
+  } catch {
+    product = undefined;
+  }
+  if (product !== undefined && patch) {
+    const applied = product;
+    return opioids.counted.map((ingredient) => {
+      try {
+        return patchInPlaceMme(ingredient, applied, obj(resource)?.dosage);
+      } catch {
+        return unknown(ingredient, 'a patch in place: could not read the administration');
+      }
+    });
+  }
   let perDay: number | undefined;
   try {
     const only = opioids.counted.length === 1 && classification.ingredients.length === 1 ? opioids.counted[0] : undefined;
-    const product = readProduct(resource, medication);
-    const mixture = product.names.some((name) => MIXTURE.test(name));
-    perDay = only !== undefined && !mixture && !isTransdermal(product, { strength: undefined, reason: '' }) ? rateMgPerDay(obj(resource)?.dosage) : undefined;
+    const mixture = product === undefined || product.names.some((name) => MIXTURE.test(name));
+    perDay = only !== undefined && !mixture ? rateMgPerDay(obj(resource)?.dosage) : undefined;
   } catch {
     perDay = undefined;
   }
   const noFactor = 'CDC 2022 has no MME factor for a parenteral dose';
   return opioids.counted.map((ingredient) =>
     perDay === undefined
-      ? unknown(ingredient, `in progress (a running infusion, PCA or patch): its daily dose is not read from an administration, and ${noFactor}`)
+      ? unknown(ingredient, `in progress (a running infusion or PCA): its daily dose is not read from an administration, and ${noFactor}`)
       : { ...unknown(ingredient, `running at ${round(perDay, 2)} mg/day of ${ingredient} (its set rate, without demand or bolus doses); ${noFactor}`), mgPerDay: perDay }
   );
+}
+
+/**
+ * The MME of one opioid of a patch in place: as for a patch order (mmeFor), with the administration's one
+ * `dosage` read as a dosage instruction whose dose is `dosage.dose`, or else its `rateQuantity` (a rate in mcg/h
+ * is read as the patch's mcg/hr, as a patch order's dose "25 mcg/h" is).
+ */
+function patchInPlaceMme(ingredient: string, product: Product, dosage: unknown): OpioidMme {
+  const factor = FACTORS.get(ingredient);
+  if (factor?.onlyForm !== 'transdermal') {
+    return unknown(ingredient, `a patch in place: no CDC 2022 conversion factor for transdermal ${ingredient}`);
+  }
+  const d = obj(dosage);
+  const dose = d?.dose ?? d?.rateQuantity;
+  const instruction = dose === undefined ? [] : [{ doseAndRate: [{ doseQuantity: dose }] }];
+  const strength = asPatchRate(ingredientStrength(product, ingredient, isOpioidIngredient), product);
+  return withFactor(ingredient, patchMcgPerHour(instruction, strength), 'mcg/hr', factor);
 }
 
 /**
