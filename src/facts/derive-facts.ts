@@ -234,7 +234,7 @@ function isOverdoseReversal(m: MedicationFact): boolean {
 function factGaps(orders: readonly OrderFacts[], ageYears: number | null, conditions: readonly ConditionGroup[]): FactGap[] {
   const gaps = new Map<string, FactGap>();
   const add = (gap: FactGap): void => {
-    gaps.set(`${gap.purpose}|${gap.reason}`, gap);
+    gaps.set(gapKey(gap), gap);
   };
   if (ageYears === null && orders.some((o) => o.order.classes.some((c) => CNS.has(c)))) {
     add({ purpose: "the patient's age (age-based checks for older adults)", reason: 'the record has no usable birth date', facts: ['patientAgeYears'] });
@@ -247,12 +247,20 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null, condit
     }
     for (const drug of order.mme.perDrug) {
       if (drug.mmePerDay === null) {
-        add({ purpose: `the daily opioid dose of ${drug.display}`, reason: drug.reason ?? 'the dose could not be calculated', facts: ['totalMme', 'mmeUnknownCount'] });
+        add(opioidDoseGap(drug));
       }
     }
     if (isMethadoneForPain(order.order) && order.raisesDailyDose === null && inMethadoneCheckScope(ageYears, conditions)) {
       for (const drug of order.raiseDoseUnknown) {
-        add({ purpose: `whether this order raises the daily methadone dose (the daily dose of ${drug.display})`, reason: drug.reason, facts: ['orderRaisesDailyDose'] });
+        // The order's own dose unknown: its line "the daily opioid dose of <order>" says so already; it then also
+        // stands for this check (reported while either check is active), rather than a second line saying the same.
+        const own = drug.ref === order.order.ref ? ownDoseGap(gaps, order) : undefined;
+        if (own !== undefined) {
+          const [key, gap] = own;
+          if (gap.facts !== 'all' && !gap.facts.includes('orderRaisesDailyDose')) gaps.set(key, { ...gap, facts: [...gap.facts, 'orderRaisesDailyDose'] });
+          continue;
+        }
+        add({ purpose: `whether this order raises the daily methadone dose (the daily dose of ${drug.record})`, reason: drug.reason, facts: ['orderRaisesDailyDose'] });
       }
     }
     if (ketamineSessionWithBenzodiazepine(order)) {
@@ -262,6 +270,24 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null, condit
     }
   }
   return [...gaps.values()];
+}
+
+const gapKey = (gap: FactGap): string => `${gap.purpose}|${gap.reason}`;
+
+/** The gap an opioid dose without MME leaves. */
+function opioidDoseGap(drug: OrderFacts['mme']['perDrug'][number]): FactGap {
+  return { purpose: `the daily opioid dose of ${drug.display}`, reason: drug.reason ?? 'the dose could not be calculated', facts: ['totalMme', 'mmeUnknownCount'] };
+}
+
+/** The gap (and its key) already listed for the order's own opioid dose, when its MME is unknown. */
+function ownDoseGap(gaps: ReadonlyMap<string, FactGap>, order: OrderFacts): [string, FactGap] | undefined {
+  for (const drug of order.mme.perDrug) {
+    if (drug.ref !== order.order.ref || drug.mmePerDay !== null) continue;
+    const key = gapKey(opioidDoseGap(drug));
+    const gap = gaps.get(key);
+    if (gap !== undefined) return [key, gap];
+  }
+  return undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { IngredientRole } from '../terminology/index.ts';
 import { summariseMme } from './dose/index.ts';
 import { CNS_ROLES } from './medication-facts.ts';
 import { canonicalProductName } from './product-name.ts';
-import type { MedicationFact, OrderFacts } from './types.ts';
+import type { MedicationFact, OrderFacts, RaiseDoseUnknown } from './types.ts';
 
 const CNS_CLASSES: ReadonlySet<string> = new Set(CNS_DEPRESSANT_CLASSES);
 const PREMEDICATION_HINT = /\b(pre-?medication|premed|pre-?procedur\w*|before (?:the |each |every |your |next )?(?:ketamine |esketamine |spravato )?(ketamine|esketamine|spravato|session|infusion|procedure|treatment|dose))/;
@@ -88,7 +88,25 @@ function ingredientAmount(med: MedicationFact, ingredient: string): IngredientAm
 /** Whether an order raises a daily dose ({@link OrderFacts.raisesDailyDose}), and whose dose was unknown when it cannot be told. */
 interface DoseRaise {
   readonly raises: boolean | null;
-  readonly unknown: readonly { readonly display: string; readonly reason: string }[];
+  readonly unknown: readonly RaiseDoseUnknown[];
+}
+
+/**
+ * Which record a dose belongs to, in the words of a check-incomplete line: the order being signed and the current
+ * order often have the same name ("Methadone Hydrochloride 5 MG Oral Tablet"), so the name alone does not say
+ * which of the two lacks a readable dose.
+ */
+function whichRecord(m: MedicationFact, order: MedicationFact, ended: readonly MedicationFact[]): string {
+  if (m === order) return `this order, ${m.display}`;
+  const date = typeof m.date === 'string' && m.date.length >= 10 ? m.date.slice(0, 10) : undefined;
+  switch (m.kind) {
+    case 'medication-request':
+      return `${ended.includes(m) ? 'the current order being stopped in this session' : 'the current order'}, ${m.display}${date ? `, ordered ${date}` : ''}`;
+    case 'medication-statement':
+      return `the medication the patient reports taking, ${m.display}${date ? `, since ${date}` : ''}`;
+    default:
+      return `${m.display}${date ? `, ${date}` : ''}`;
+  }
 }
 
 /**
@@ -105,7 +123,10 @@ interface DoseRaise {
  */
 function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], replacedBy: readonly MedicationFact[], ended: readonly MedicationFact[]): DoseRaise {
   const ingredients = [...new Set([...order.mme, ...order.benzoDoses].map((d) => d.ingredient))].filter((i) => ingredientRole(i) !== undefined);
-  const unknown = new Map<string, { display: string; reason: string }>();
+  const unknown = new Map<string, RaiseDoseUnknown>();
+  const note = (m: MedicationFact, reason: string): void => {
+    unknown.set(m.ref, { ref: m.ref, display: m.display, record: whichRecord(m, order, ended), reason });
+  };
   let raises = false;
   let open = false;
   for (const ingredient of ingredients) {
@@ -115,7 +136,7 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
     if (ordered === undefined) continue;
     if (ordered.perDay === null) {
       open = true;
-      unknown.set(order.ref, { display: order.display, reason: ordered.reason });
+      note(order, ordered.reason);
       continue;
     }
     // Methadone for pain on top of methadone for opioid use disorder (or the reverse): taken as well, the dose goes up.
@@ -145,7 +166,7 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
         raises = true;
       } else {
         open = true;
-        for (const m of alike) unknown.set(m.ref, { display: m.display, reason: 'it cannot be told whether this order renews it or is taken as well (they are not recognised as one product)' });
+        for (const m of alike) note(m, 'it cannot be told whether this order renews it or is taken as well (they are not recognised as one product)');
       }
       continue;
     }
@@ -161,7 +182,7 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
       const amount = ingredientAmount(m, ingredient) ?? { perDay: null, reason: 'no dose was found for it' };
       if (amount.perDay === null || amount.unit !== ordered.unit) {
         known = false;
-        unknown.set(m.ref, { display: m.display, reason: amount.perDay === null ? amount.reason : 'its dose is given in another unit than the order' });
+        note(m, amount.perDay === null ? amount.reason : 'its dose is given in another unit than the order');
       } else {
         before += amount.perDay;
       }

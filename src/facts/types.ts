@@ -139,7 +139,7 @@ export interface OrderFacts {
    */
   readonly raisesDailyDose: boolean | null;
   /** When raisesDailyDose is null: the medications (the order, or one it replaces) whose daily amount is unknown, and why. */
-  readonly raiseDoseUnknown: readonly { readonly display: string; readonly reason: string }[];
+  readonly raiseDoseUnknown: readonly RaiseDoseUnknown[];
   /** Hours between a ketamine session and the nearest benzodiazepine dose involving this order (a ketamine order's pre-medication not counted); null when not applicable. */
   readonly ketamineBenzoGapHours: number | null;
   /** Known total daily benzodiazepine dose in mg diazepam-equivalent (order + active; a ketamine order's pre-medication not counted), or null when none is known. */
@@ -154,6 +154,20 @@ export interface OrderFacts {
    * maintenance one keeps the ketamine order's safety and timing checks).
    */
   readonly isKetaminePremedication: boolean;
+}
+
+/** A medication whose daily amount leaves open whether an order raises the daily dose ({@link OrderFacts.raiseDoseUnknown}). */
+export interface RaiseDoseUnknown {
+  /** The medication's reference (the order's own when its dose is the one unknown). */
+  readonly ref: string;
+  readonly display: string;
+  /**
+   * Which record it is, for the clinician: "this order, <name>", "the current order, <name>, ordered <date>", "the
+   * current order being stopped in this session, ...", "the medication the patient reports taking, <name>, since
+   * <date>". The order and the current order often share a name.
+   */
+  readonly record: string;
+  readonly reason: string;
 }
 
 export interface Facts {

@@ -112,7 +112,40 @@ describe('orderRaisesDailyDose', () => {
     expect(raises(draft({ tablets: 2, everyHours: 8 }), [active(undefined)])).toBeNull();
     expect(raises(draft(undefined), [active({ tablets: 1, everyHours: 8 })])).toBeNull();
     const facts = factsFor(draft({ tablets: 2, everyHours: 8 }), [active(undefined)]);
-    expect(facts.gaps.map((g) => g.purpose)).toContain(`whether this order raises the daily methadone dose (the daily dose of ${METHADONE_5})`);
+    expect(facts.gaps.map((g) => g.purpose)).toContain(`whether this order raises the daily methadone dose (the daily dose of the current order, ${METHADONE_5}, ordered 2026-11-01)`);
+  });
+
+  // Found by the card text review (F5): the order and the current order share a name, so the line must say which
+  // record lacks the dose; and the order's own unknown dose is said once, not twice.
+  it('names the record whose dose is unknown: the current order with its date, not the name the order being signed shares', () => {
+    const facts = factsFor(draft({ tablets: 2, everyHours: 8 }), [active(undefined)]);
+    const lines = facts.gaps.filter((g) => g.purpose.startsWith('whether this order raises'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.purpose).toContain('the current order');
+    expect(lines[0]!.purpose).toContain('ordered 2026-11-01');
+    expect(lines[0]!.reason).toBe('no dosage instructions');
+    // A reported medication is named as such.
+    const reported: MedicationStatement = {
+      resourceType: 'MedicationStatement',
+      id: 'reported-methadone',
+      status: 'active',
+      subject: { reference: 'Patient/p' },
+      effectivePeriod: { start: '2026-06-01' },
+      medicationCodeableConcept: { text: METHADONE_5 },
+    };
+    const fromList = factsFor(draft({ tablets: 2, everyHours: 8 }), [], [reported]).gaps.find((g) => g.purpose.startsWith('whether this order raises'));
+    expect(fromList?.purpose).toContain('the medication the patient reports taking');
+    expect(fromList?.purpose).toContain('since 2026-06-01');
+  });
+
+  it("gives one line when the order's own dose is unknown: its opioid-dose line, which also stands for the increase check", () => {
+    const facts = factsFor(draft({ tablets: 2, everyHours: 8 }, METHADONE_5, { dosageInstruction: [{ text: 'as directed' }] }), [active({ tablets: 1, everyHours: 8 })]);
+    expect(engineFactsFor(facts, facts.orders[0]!).orderRaisesDailyDose).toBeNull();
+    const about = facts.gaps.filter((g) => g.purpose.includes(METHADONE_5) || g.purpose.startsWith('whether this order raises'));
+    expect(about).toHaveLength(1);
+    expect(about[0]!.purpose).toBe(`the daily opioid dose of ${METHADONE_5}`);
+    // Listed while either the MME checks or the increase check is active.
+    expect(about[0]!.facts).toEqual(['totalMme', 'mmeUnknownCount', 'orderRaisesDailyDose']);
   });
 
   // Found by a review of the day's changes.

@@ -89,6 +89,24 @@ describe('an order the session stops, re-ordered in the same session', () => {
     expect(engine.concurrentClasses).toEqual([]);
   });
 
+  it('a stopped order without a readable dose leaves the increase open, and the check-incomplete line names it as the order being stopped', () => {
+    const { dosageInstruction: _none, ...doseless } = currentMethadone(1);
+    const record: PatientRecord = {
+      patientId: 'p',
+      patient: { resourceType: 'Patient', id: 'p', birthDate: '1950-01-01' },
+      resources: new Map([['MedicationRequest', [doseless]]]) as PatientRecord['resources'],
+      medications: new Map(),
+      gaps: [],
+      sources: {},
+    };
+    const drafts = selectDraftOrders({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: newMethadone(2) }, { resource: { ...doseless, status: 'stopped' } }] });
+    const facts = deriveFacts(record, drafts, classifier, NOW);
+    expect(engineFactsFor(facts, facts.orders[0]!)).toMatchObject({ orderIsNewTherapy: false, orderRaisesDailyDose: null });
+    expect(facts.gaps.map((g) => g.purpose)).toEqual([
+      `whether this order raises the daily methadone dose (the daily dose of the current order being stopped in this session, ${METHADONE_5}, ordered 2026-11-07)`,
+    ]);
+  });
+
   it('an order cancelled or entered in error is not what the patient took: the re-order is still a new start', () => {
     expect(reorder(currentMethadone(1), newMethadone(2), 'cancelled').engine.orderIsNewTherapy).toBe(true);
     expect(reorder(currentMethadone(1), newMethadone(2), 'entered-in-error').engine.orderIsNewTherapy).toBe(true);
