@@ -76,8 +76,24 @@ function requestRecorded(statement: MedicationStatement, fact: MedicationFact, r
  * (a patch stays on after its order is stopped), or is another drug, still counts: the safe side.
  */
 function requestGiven(administration: MedicationAdministration, fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>, ended: ReadonlySet<string>): string | undefined {
-  const ref = linkedRequest([administration.request], fact, requests);
+  const ref = administration.request === undefined ? patchOrderOf(fact, requests, ended) : linkedRequest([administration.request], fact, requests);
   return ref === undefined || ended.has(ref) ? undefined : ref;
+}
+
+/**
+ * A patch in place charted without its order (`request`): the one active patch order of the same drug, when there
+ * is exactly one. The order's dose covers the patches it says are applied; counting the chart entry as well doubled
+ * a fentanyl 100 mcg/hr patch (240 MME/day read as 480). Two patch orders of the drug, or none, leave it counted.
+ */
+function patchOrderOf(fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>, ended: ReadonlySet<string>): string | undefined {
+  if (!isPatch(fact)) return undefined;
+  const orders = [...requests.values()].filter((r) => !ended.has(r.ref) && isPatch(r) && sameTherapy(r, fact));
+  return orders.length === 1 ? orders[0]!.ref : undefined;
+}
+
+/** Dosed as a patch: its opioid dose is read in mcg/hr (dose/opioid-mme.ts). */
+function isPatch(m: MedicationFact): boolean {
+  return m.mme.some((d) => d.unit === 'mcg/hr');
 }
 
 /** The first of `links` (FHIR References) that names a request of `requests` of the same therapy as `fact`. */

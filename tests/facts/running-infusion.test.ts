@@ -155,9 +155,16 @@ describe('a fentanyl patch in place (an administration in progress)', () => {
     expect(factsWith([absolute], [patchOrder]).order.mme.totalKnown).toBe(285);
   });
 
-  it('still counts when the link does not show the dose is counted: no request, an order not on the record, another drug, an order the session stops', () => {
-    // No request: possibly a second patch; counting both is the safe side (240 + 240 + 45).
-    expect(factsWith([patchInPlace()], [patchOrder]).order.mme.totalKnown).toBe(525);
+  it('without a request, is the one active patch order of the drug (285, not 525); with two patch orders of it, it still counts', () => {
+    const { order } = factsWith([patchInPlace()], [patchOrder]);
+    expect(order.mme.totalKnown).toBe(285);
+    expect(order.mme.perDrug.filter((d) => d.ingredient === 'fentanyl')).toHaveLength(1);
+    const second: MedicationRequest = { ...patchOrder, id: 'patch-order-2' };
+    expect(factsWith([patchInPlace()], [patchOrder, second]).order.mme.totalKnown).toBe(45 + 3 * 240);
+  });
+
+  it('still counts when the link does not show the dose is counted: an order not on the record, another drug, an order the session stops', () => {
+    // A request naming an order that is not on the record: possibly a second patch; counting both is the safe side (240 + 240 + 45).
     expect(factsWith([patchInPlace({ request: { reference: 'MedicationRequest/elsewhere' } })], [patchOrder]).order.mme.totalKnown).toBe(525);
     const morphine: MedicationRequest = { ...patchOrder, id: 'morphine-order', medicationCodeableConcept: { text: 'Morphine Sulfate 15 MG Oral Tablet' } };
     expect(factsWith([patchInPlace({ request: { reference: 'MedicationRequest/morphine-order' } })], [morphine]).order.mme.perDrug.some((d) => d.ingredient === 'fentanyl')).toBe(true);
