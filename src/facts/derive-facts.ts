@@ -8,7 +8,7 @@ import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
 import type { Classifier, ConditionGroup, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
-import { orderFacts, replaces, sameTherapy } from './order-facts.ts';
+import { orderFacts, reordersStopped, replaces, sameTherapy } from './order-facts.ts';
 import { medicationRequestRef } from './request-reference.ts';
 import type { EngineFacts, FactGap, Facts, MedicationFact, OrderFacts } from './types.ts';
 
@@ -87,8 +87,17 @@ function requestGiven(administration: MedicationAdministration, fact: Medication
  */
 function patchOrderOf(fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>, ended: ReadonlySet<string>): string | undefined {
   if (!isPatch(fact)) return undefined;
-  const orders = [...requests.values()].filter((r) => !ended.has(r.ref) && isPatch(r) && sameTherapy(r, fact));
+  // Only an order for the same patch (same mcg/hr applied): a patch of another strength is a second patch.
+  const rate = patchRate(fact);
+  if (rate === undefined) return undefined;
+  const orders = [...requests.values()].filter((r) => !ended.has(r.ref) && isPatch(r) && sameTherapy(r, fact) && patchRate(r) === rate);
   return orders.length === 1 ? orders[0]!.ref : undefined;
+}
+
+/** The known mcg/hr of a patch (all its patches), or undefined. */
+function patchRate(m: MedicationFact): number | undefined {
+  const d = m.mme.find((e) => e.unit === 'mcg/hr');
+  return typeof d?.mgPerDay === 'number' ? d.mgPerDay : undefined;
 }
 
 /** Dosed as a patch: its opioid dose is read in mcg/hr (dose/opioid-mme.ts). */
@@ -161,7 +170,9 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
 
   // Active therapies that one of the session's drafts replaces: counted once, as the draft, in every order's totals.
   const renewedInSession = new Set(
-    active.filter((a) => a.kind !== 'medication-administration' && draftFacts.some((d) => replaces(d.fact, a))).map((a) => a.ref)
+    active
+      .filter((a) => a.kind !== 'medication-administration' && draftFacts.some((d) => !reordersStopped(d.fact, endedInSession) && replaces(d.fact, a)))
+      .map((a) => a.ref)
   );
   const orders: OrderFacts[] = draftFacts
     .filter((d) => d.input.evaluate)

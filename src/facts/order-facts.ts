@@ -61,6 +61,17 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   return !bothNamed && draft.sharedMedication !== undefined && draft.sharedMedication === standing.sharedMedication;
 }
 
+/**
+ * A draft that re-orders a drug the session stops an order of, without naming another order it replaces
+ * (`priorPrescription`): the usual way to change a dose (stop the current order, sign a new one). It replaces the
+ * stopped order, not the patient's other orders of the same product.
+ * @param draft - The draft.
+ * @param endedInSession - The record's copies of the orders the session stops.
+ */
+export function reordersStopped(draft: MedicationFact, endedInSession: readonly MedicationFact[]): boolean {
+  return draft.priorPrescription === undefined && endedInSession.some((m) => sameTherapy(draft, m));
+}
+
 /** Treatment of opioid use disorder (buprenorphine, or methadone for it), as the classifier and the order's reason say. */
 function forOpioidUseDisorder(m: MedicationFact): boolean {
   return m.classes.includes('oud-treatment');
@@ -130,8 +141,10 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
   let raises = false;
   let open = false;
   for (const ingredient of ingredients) {
-    const standing = renewalOf.filter((m) => m.ingredients.includes(ingredient));
-    if (standing.length === 0) continue;
+    const all = renewalOf.filter((m) => m.ingredients.includes(ingredient));
+    if (all.length === 0) continue;
+    // Standing medications for the same purpose (pain, or OUD) as the order: the ones it may renew or replace.
+    const standing = all.filter((m) => forOpioidUseDisorder(m) === forOpioidUseDisorder(order));
     const ordered = ingredientAmount(order, ingredient);
     if (ordered === undefined) continue;
     if (ordered.perDay === null) {
@@ -141,12 +154,14 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
     }
     // Methadone for pain on top of methadone for opioid use disorder (or the reverse): taken as well, the dose goes up.
     // One the session stops is not taken as well.
-    if (ordered.perDay > 0 && standing.some((m) => !ended.includes(m) && forOpioidUseDisorder(m) !== forOpioidUseDisorder(order))) {
+    if (ordered.perDay > 0 && standing.length === 0 && all.some((m) => !ended.includes(m))) {
       raises = true;
       continue;
     }
     // An order the session stops is replaced, whatever the product: the patient takes this order instead of it.
-    const replaced = standing.filter((m) => replacedBy.includes(m) || ended.includes(m));
+    // An order the session stops is what a re-order replaces (the others of the product continue), unless it says otherwise.
+    const stoppedHere = standing.filter((m) => ended.includes(m));
+    const replaced = stoppedHere.length > 0 && order.priorPrescription === undefined ? stoppedHere : standing.filter((m) => replacedBy.includes(m));
     if (replaced.length === 0) {
       // Taken as well as them (an as-needed order beside a scheduled one): the daily dose goes up. But one taken
       // the same way that is not recognised as the same product may be its renewal written otherwise ("methadone
@@ -269,7 +284,9 @@ export function orderFacts(
   // counts: stopping the current order and signing another of the same drug continues the therapy.
   const ended = endedInSession.filter((m) => sameTherapy(order, m));
   const renewalOf = [...standing.filter((m) => m.kind !== 'medication-administration' && sameTherapy(order, m)), ...ended];
-  const replacedBy = renewalOf.filter((m) => replaces(order, m));
+  // A re-order of a drug the session stops an order of takes the place of that order only: the patient's other
+  // orders of the drug (the morning dose when the night dose is changed) go on and still count.
+  const replacedBy = reordersStopped(order, endedInSession) ? ended : renewalOf.filter((m) => replaces(order, m));
 
   // MME and benzodiazepine load if the session's orders are signed: a draft replaces the therapy it
   // renews (the same product, or its priorPrescription; whichever draft is being evaluated), one-off
