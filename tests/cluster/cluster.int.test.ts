@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadOrCreateDevKeys, mintDevToken } from '../../src/security/index.ts';
+import { hookOnNewConnection } from '../support/hook-call.ts';
+import type { HookCallResult } from '../support/hook-call.ts';
 import { npmStartCommand } from '../support/npm-start.ts';
 import { freePort, startStalledServer, until } from '../support/processes.ts';
 import type { StalledServer } from '../support/processes.ts';
@@ -261,33 +263,11 @@ async function copyOfRules(dir: string): Promise<string> {
   return rulesDir;
 }
 
-/** A hook call on a connection of its own (Node's cluster hands new connections to the workers in turn): status, rule set version, card topics. */
-function hookOnNewConnection(base: string): Promise<{ status: number; version: string | undefined; topics: string[] }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${SIGN}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        const version = res.headers['x-rule-set-version'];
-        let topics: string[] = [];
-        try {
-          topics = ((JSON.parse(text) as { cards?: { source?: { topic?: { code?: string } } }[] }).cards ?? []).map((c) => c.source?.topic?.code ?? '');
-        } catch {
-          // not JSON: no cards
-        }
-        resolve({ status: res.statusCode ?? 0, version: typeof version === 'string' ? version : undefined, topics });
-      });
-    });
-    req.on('error', reject);
-    req.end(FIXTURE);
-  });
-}
 
 /** `n` hook calls, one after the other, each on a new connection. */
-async function hookCalls(base: string, n: number): Promise<{ status: number; version: string | undefined; topics: string[] }[]> {
+async function hookCalls(base: string, n: number): Promise<HookCallResult[]> {
   const out = [];
-  for (let i = 0; i < n; i++) out.push(await hookOnNewConnection(base));
+  for (let i = 0; i < n; i++) out.push(await hookOnNewConnection(`${base}${SIGN}`, FIXTURE));
   return out;
 }
 
@@ -331,7 +311,7 @@ describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2, a worker dies
       await until(`a serving worker in place of ${gone}`, async () => {
         const now = childrenOf(child.pid!);
         if (now.length !== 2 || now.includes(gone)) return undefined;
-        const calls = await Promise.all([0, 1, 2, 3].map(() => hookOnNewConnection(base).catch(() => undefined)));
+        const calls = await Promise.all([0, 1, 2, 3].map(() => hookOnNewConnection(`${base}${SIGN}`, FIXTURE).catch(() => undefined)));
         return calls.every((c) => c?.status === 200) ? true : undefined;
       });
     }

@@ -6,10 +6,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hookOnNewConnection } from '../support/hook-call.ts';
+import type { HookCallResult } from '../support/hook-call.ts';
 import { npmStartCommand } from '../support/npm-start.ts';
 import { freePort, until } from '../support/processes.ts';
 
@@ -45,28 +46,9 @@ async function startCluster(dataDir: string, rulesDir: string): Promise<Cluster>
   return { child, base: `http://127.0.0.1:${port}`, output: () => out, exited };
 }
 
+
 /** A hook call on a connection of its own (the cluster hands new connections to the workers in turn). */
-function sign(base: string): Promise<{ status: number; version: string | undefined; topics: string[] }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${SIGN}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        let topics: string[] = [];
-        try {
-          topics = ((JSON.parse(text) as { cards?: { source?: { topic?: { code?: string } } }[] }).cards ?? []).map((c) => c.source?.topic?.code ?? '');
-        } catch {
-          // not JSON: no cards
-        }
-        const version = res.headers['x-rule-set-version'];
-        resolve({ status: res.statusCode ?? 0, version: typeof version === 'string' ? version : undefined, topics });
-      });
-    });
-    req.on('error', reject);
-    req.end(FIXTURE);
-  });
-}
+const sign = (base: string): Promise<HookCallResult> => hookOnNewConnection(`${base}${SIGN}`, FIXTURE);
 
 describe.skipIf(process.platform !== 'linux')('cluster: WORKERS=2, the primary restarts while a rule file is broken', () => {
   let work: string;
