@@ -23,6 +23,8 @@ export interface BuiltCard {
   readonly orderRef?: string;
   /** References of the medications the card names as interacting. */
   readonly interactingRefs: readonly string[];
+  /** The uuids of its suggestions that order naloxone (withheld later when naloxone is recorded on hand). */
+  readonly naloxoneOffers?: readonly string[];
 }
 
 export interface CardContext {
@@ -61,12 +63,16 @@ export function buildOrderCards(
   return fired
     .filter((f) => !replaced.has(f.rule.id))
     .sort((a, b) => RANK[b.hit.indicator] - RANK[a.hit.indicator] || (b.rule.priority ?? 50) - (a.rule.priority ?? 50) || a.rule.id.localeCompare(b.rule.id))
-    .map(({ hit, rule }) => ({
-      card: buildCard(rule, hit, order, patient, context, noNaloxoneOffer),
-      ruleId: rule.id,
-      orderRef: order.order.ref,
-      interactingRefs: interactingMeds(rule, order).map((m) => m.ref),
-    }));
+    .map(({ hit, rule }) => {
+      const { card, naloxoneOffers } = buildCard(rule, hit, order, patient, context, noNaloxoneOffer);
+      return {
+        card,
+        ruleId: rule.id,
+        orderRef: order.order.ref,
+        interactingRefs: interactingMeds(rule, order).map((m) => m.ref),
+        ...(naloxoneOffers.length > 0 ? { naloxoneOffers } : {}),
+      };
+    });
 }
 
 /**
@@ -89,16 +95,18 @@ export function dropMirroredCards<T extends BuiltCard>(cards: readonly T[]): T[]
   return kept;
 }
 
-function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patient: PatientFacts, context: CardContext, noNaloxoneOffer: boolean): Card {
+function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patient: PatientFacts, context: CardContext, noNaloxoneOffer: boolean): { card: Card; naloxoneOffers: string[] } {
   const view = cardView(rule, order, patient);
   // The rule's texts with its parameters' values in place (done when the rule set was compiled); an
   // escalation's summary comes with the hit, filled the same way.
   const text = cardText(rule);
   const detail = [`**Draft order:** ${view.order ?? ''}`, renderTemplate(text.detail, view)].join('\n\n');
-  const suggestions = (rule.card.suggestions ?? []).filter((s) => !(s.kind === 'order-naloxone' && noNaloxoneOffer)).flatMap((s) => buildSuggestion(s, order, context));
+  const built = (rule.card.suggestions ?? []).filter((s) => !(s.kind === 'order-naloxone' && noNaloxoneOffer)).map((s) => ({ kind: s.kind, made: buildSuggestion(s, order, context) }));
+  const suggestions = built.flatMap((b) => b.made);
+  const naloxoneOffers = built.filter((b) => b.kind === 'order-naloxone').flatMap((b) => b.made.flatMap((m) => (m.uuid ? [m.uuid] : [])));
   const overrideReasons = (rule.card.overrideReasons ?? []).map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
   const [primary] = rule.evidence;
-  return {
+  const card: Card = {
     uuid: randomUUID(),
     summary: hit.summary ?? text.summary,
     detail,
@@ -112,6 +120,7 @@ function buildCard(rule: RuleDefinition, hit: RuleHit, order: OrderFacts, patien
     ...(overrideReasons.length > 0 ? { overrideReasons } : {}),
     links: rule.evidence.map((e) => ({ label: e.label, url: e.url, type: 'absolute' as const })),
   };
+  return { card, naloxoneOffers };
 }
 
 function buildSuggestion(s: RuleSuggestion, order: OrderFacts, context: CardContext): Suggestion[] {

@@ -180,7 +180,7 @@ async function checkOrders(
   // Naloxone the clinician recorded as on hand (an active snooze of a reason with recordsNaloxoneOnHand): its
   // rule's cards are withheld above, and no other card offers to order more. After the snoozes: a suggestion is
   // kept on the first card actually shown.
-  const shown = dropRepeatedSuggestions(snoozed.naloxoneOnHand ? dropNaloxoneOffers(snoozed.shown, ruleSet.rules) : snoozed.shown);
+  const shown = dropRepeatedSuggestions(snoozed.naloxoneOnHand ? dropNaloxoneOffers(snoozed.shown) : snoozed.shown);
   const suppressed = snoozed.suppressed.map((s) => (s.orderRef ? { ...s, orderRef: auditOrderRef(s.orderRef, key) } : s));
   const cards: Card[] = shown.map((b) => b.card);
   // What the record lacks is always said; what the facts could not establish, only where an active rule reads it.
@@ -241,7 +241,7 @@ async function applySnoozes<T extends BuiltCard & { materialState: string }>(
 ): Promise<{ shown: T[]; suppressed: SuppressedCard[]; naloxoneOnHand: boolean }> {
   const rules = new Map(ruleSet.rules.map((r) => [r.id, r]));
   const snoozable = built.some((b) => rules.get(b.ruleId) && isSnoozable(rules.get(b.ruleId)!));
-  if (!store || !patientKey || !(snoozable || (recordsNaloxoneOnHand(ruleSet.rules) && offersNaloxone(built, ruleSet.rules)))) {
+  if (!store || !patientKey || !(snoozable || (recordsNaloxoneOnHand(ruleSet.rules) && offersNaloxone(built)))) {
     return { shown: [...built], suppressed: [], naloxoneOnHand: false };
   }
   let snoozes: Awaited<ReturnType<Store['activeSnoozes']>>;
