@@ -117,8 +117,10 @@ export async function explainRequest(service: ServiceDefinition, body: unknown, 
   );
   const facts = deriveFacts(record, drafts, deps.ruleSet.classifier, now);
   const orders: OrderExplanation[] = [];
+  const checked: EngineFacts[] = [];
   for (const order of facts.orders) {
     const engineFacts = engineFactsFor(facts, order);
+    checked.push(engineFacts);
     const evaluation = await evaluateOrder(deps.ruleSet, engineFacts);
     // The same decision as the cards': a rule is replaced only by one whose card names all its medicines.
     const replaced = replacedRules(deps.ruleSet.rules, evaluation.hits.map((h) => h.ruleId), order);
@@ -135,7 +137,7 @@ export async function explainRequest(service: ServiceDefinition, body: unknown, 
       rules: await explainFacts(deps.ruleSet, engineFacts),
     });
   }
-  return { ...base, orders, gaps: [...record.gaps, ...factDataGaps(facts.gaps, deps.ruleSet)] };
+  return { ...base, orders, gaps: [...record.gaps, ...factDataGaps(facts.gaps, deps.ruleSet, checked)] };
 }
 
 /**

@@ -7,6 +7,8 @@
  */
 import type { EngineFacts, FactGap } from '../facts/index.ts';
 import { FACT_NAMES } from '../facts/index.ts';
+import { couldFireWithOpenFacts, factsReadByRule } from './rule-gate.ts';
+import type { GateFacts } from './rule-gate.ts';
 import type { EngineRule } from './types.ts';
 
 const KNOWN_FACTS: ReadonlySet<string> = new Set(FACT_NAMES);
@@ -54,11 +56,28 @@ export function factsReadByActiveRules(rules: readonly EngineRule[]): readonly (
 }
 
 /**
- * The fact gaps a check of this rule set leaves open: those naming a fact an active rule reads, and those that
- * may change any fact (a medication the service does not recognise).
+ * The fact gaps a check of this rule set leaves open: those that may change any fact (a medication the service
+ * does not recognise), and those naming a fact that an active rule reads and that rule could fire for one of the
+ * request's orders if the open facts were known. A rule its other facts rule out changes nothing whatever the
+ * open fact is: the methadone dose-increase check for a patient under 18 or in hospice care, an age check for
+ * an order of a class it does not look at. Every gap's facts are taken as open together, so one unknown fact
+ * never hides another's gap (an unknown age beside an unknown dose).
  * @param gaps - The request's fact gaps (Facts.gaps).
+ * @param rules - The set's compiled engine rules (RuleSet.engineRules; disabled ones are skipped).
  * @param factsRead - The facts the set's active rules read (RuleSet.factsRead).
+ * @param orders - The engine facts of each order checked (engineFactsFor).
  */
-export function gapsForActiveRules(gaps: readonly FactGap[], factsRead: readonly (keyof EngineFacts)[]): FactGap[] {
-  return gaps.filter((gap) => gap.facts === 'all' || gap.facts.some((fact) => factsRead.includes(fact)));
+export function gapsForActiveRules(gaps: readonly FactGap[], rules: readonly EngineRule[], factsRead: readonly (keyof EngineFacts)[], orders: readonly EngineFacts[]): FactGap[] {
+  const open = gaps.flatMap((gap) => (gap.facts === 'all' ? [] : gap.facts));
+  return gaps.filter((gap) => {
+    if (gap.facts === 'all') return true;
+    const gapFacts = gap.facts;
+    if (!gapFacts.some((fact) => factsRead.includes(fact))) return false;
+    return rules.some((rule) => {
+      if (!rule.active) return false;
+      const read = factsReadByRule(rule.conditions);
+      if (read !== 'all' && !gapFacts.some((fact) => read.has(fact))) return false;
+      return orders.some((facts) => couldFireWithOpenFacts(rule.conditions, facts as unknown as GateFacts, open));
+    });
+  });
 }

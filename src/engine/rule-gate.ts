@@ -31,6 +31,7 @@ const CUSTOM_OPERATORS = new Set(['containsAny', 'containsNone']);
 const KNOWN_FACTS: ReadonlySet<string> = new Set(FACT_NAMES);
 
 const UNKNOWN: RuleGate = () => undefined;
+const NONE_OPEN: ReadonlySet<string> = new Set();
 
 type Node = Record<string, unknown>;
 
@@ -83,21 +84,23 @@ function combine(parts: readonly RuleGate[], decisive: boolean): RuleGate {
   };
 }
 
-function compile(node: unknown): RuleGate {
+function compile(node: unknown, open: ReadonlySet<string> = NONE_OPEN): RuleGate {
   const n = node as Node;
   // json-rules-engine treats an empty all/any as true: leave such a node undecided.
   if ((Array.isArray(n.all) && n.all.length === 0) || (Array.isArray(n.any) && n.any.length === 0)) return UNKNOWN;
   // all: false as soon as a part is false; any: true as soon as a part is true; otherwise unknown if a part is.
-  if (Array.isArray(n.all)) return combine((n.all as unknown[]).map(compile), false);
-  if (Array.isArray(n.any)) return combine((n.any as unknown[]).map(compile), true);
+  if (Array.isArray(n.all)) return combine((n.all as unknown[]).map((c) => compile(c, open)), false);
+  if (Array.isArray(n.any)) return combine((n.any as unknown[]).map((c) => compile(c, open)), true);
   if ('not' in n) {
-    const inner = compile(n.not);
+    const inner = compile(n.not, open);
     return (facts) => {
       const v = inner(facts);
       return v === undefined ? undefined : !v;
     };
   }
   const fact = n.fact as string;
+  // A fact left open (its value unknown to the service): any value may be the real one.
+  if (open.has(fact)) return UNKNOWN;
   const value = n.value;
   // A fact that is not an array at run time is left to the engine (its operators then answer false).
   const list = (facts: GateFacts): readonly unknown[] | undefined => {
@@ -203,3 +206,49 @@ function withFactsPresent(facts: ReadonlySet<string>, gate: RuleGate): RuleGate 
     return gate(values);
   };
 }
+
+const openCache = new WeakMap<object, Map<string, RuleGate>>();
+
+/**
+ * Whether a rule could fire for an order if the facts the service could not establish were known: false only
+ * when its other facts decide that it cannot, whatever values the open facts take (a patient under 18 for an
+ * adult check, an excluded condition, a drug class the order does not have). A fact gap that only such rules
+ * read changes no check. Decided by the same exact three-valued reading as the gate, with each condition on an
+ * open fact undecided; a rule the gate cannot read (see above) may always fire.
+ * @param conditions - The rule's top-level condition (compiled).
+ * @param facts - The order's facts.
+ * @param open - The facts left open (FactGap.facts of every gap of the request).
+ */
+export function couldFireWithOpenFacts(conditions: TopLevelCondition, facts: GateFacts, open: readonly string[]): boolean {
+  if (!safeRoot(conditions)) return true;
+  const names = [...new Set(open)].sort();
+  const key = names.join('\u0000');
+  let byOpen = openCache.get(conditions);
+  if (!byOpen) {
+    byOpen = new Map();
+    openCache.set(conditions, byOpen);
+  }
+  let gate = byOpen.get(key);
+  if (!gate) {
+    const openSet = new Set(names);
+    gate = withFactsPresent(new Set([...factsUsed(conditions)].filter((f) => !openSet.has(f))), compile(conditions, openSet));
+    byOpen.set(key, gate);
+  }
+  return gate(facts) !== false;
+}
+
+/**
+ * The facts a rule's condition tree reads, or `'all'` when the gate cannot read the tree (it may then read
+ * anything: references to named conditions, values taken from other facts).
+ * @param conditions - The rule's top-level condition (compiled).
+ */
+export function factsReadByRule(conditions: TopLevelCondition): ReadonlySet<string> | 'all' {
+  let read = readCache.get(conditions);
+  if (read === undefined) {
+    read = safeRoot(conditions) ? factsUsed(conditions) : 'all';
+    readCache.set(conditions, read);
+  }
+  return read;
+}
+
+const readCache = new WeakMap<object, ReadonlySet<string> | 'all'>();

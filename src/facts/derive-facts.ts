@@ -5,7 +5,7 @@ import { calculateAge } from '@medplum/core';
 import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
 import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
-import type { Classifier, ConditionGroup, DrugClass } from '../terminology/index.ts';
+import type { Classifier, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { orderFacts, reordersStopped, replaces, sameTherapy } from './order-facts.ts';
@@ -178,7 +178,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
     .filter((d) => d.input.evaluate)
     .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession, endedInSession));
   const ageYears = ageAt(record.patient, now);
-  return { patient: { ageYears, conditions }, orders, gaps: factGaps(orders, ageYears, conditions.map((c) => c.group)) };
+  return { patient: { ageYears, conditions }, orders, gaps: factGaps(orders, ageYears) };
 }
 
 /**
@@ -250,15 +250,16 @@ function isOverdoseReversal(m: MedicationFact): boolean {
 
 /**
  * What the facts could not establish for the orders being checked, each naming the engine facts it leaves open
- * (the caller reports a gap only when an active rule of its rule set reads one of them: a check switched off
- * leaves nothing to report). Only gaps that can change a check are listed: age matters when a CNS-active drug is
+ * (the caller reports a gap only when an active rule of its rule set reads one of them and could fire if they
+ * were known, src/engine/facts-read.ts: a check switched off, or one the patient is outside of, leaves nothing to
+ * report). Only gaps that can change a check are listed: age matters when a CNS-active drug is
  * ordered; a medication sent as a bare code we do not recognise may be anything (always reported); an opioid
  * dose we cannot calculate leaves MME checks open; a benzodiazepine dose we cannot calculate leaves the daily-dose
  * check of a ketamine session for depression open (the only check that reads it), so it is reported there only, not on every order
  * beside a benzodiazepine; likewise a daily dose that leaves open whether a methadone order for pain raises the
  * methadone the patient takes (the dose-increase check) is reported on such a methadone order only.
  */
-function factGaps(orders: readonly OrderFacts[], ageYears: number | null, conditions: readonly ConditionGroup[]): FactGap[] {
+function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactGap[] {
   const gaps = new Map<string, FactGap>();
   const add = (gap: FactGap): void => {
     gaps.set(gapKey(gap), gap);
@@ -277,7 +278,7 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null, condit
         add(opioidDoseGap(drug));
       }
     }
-    if (isMethadoneForPain(order.order) && order.raisesDailyDose === null && inMethadoneCheckScope(ageYears, conditions)) {
+    if (isMethadoneForPain(order.order) && order.raisesDailyDose === null) {
       for (const drug of order.raiseDoseUnknown) {
         // The order's own dose unknown: its line "the daily opioid dose of <order>" says so already; it then also
         // stands for this check (reported while either check is active), rather than a second line saying the same.
@@ -317,16 +318,6 @@ function ownDoseGap(gaps: ReadonlyMap<string, FactGap>, order: OrderFacts): [str
   return undefined;
 }
 
-/**
- * Whether the methadone-for-pain checks apply to the patient: the CDC 2022 guideline's scope, which both methadone
- * rules take (adults; not in cancer, palliative, hospice or sickle cell care; an unknown age does not exclude). A
- * dose that leaves the increase check open is reported only where the check would apply.
- */
-function inMethadoneCheckScope(ageYears: number | null, conditions: readonly ConditionGroup[]): boolean {
-  return !(ageYears !== null && ageYears < 18) && !conditions.some((c) => METHADONE_SCOPE_EXCLUSIONS.has(c));
-}
-
-const METHADONE_SCOPE_EXCLUSIONS: ReadonlySet<ConditionGroup> = new Set<ConditionGroup>(['cancer', 'palliative-care', 'hospice', 'sickle-cell']);
 
 /** Methadone ordered for pain (not for opioid use disorder): methadone's levels build up for days after each increase. */
 function isMethadoneForPain(m: MedicationFact): boolean {

@@ -8,7 +8,7 @@ import { dropNaloxoneOffers, offersNaloxone, reasonRecordsNaloxoneOnHand, record
 import { evaluateOrder, gapsForActiveRules } from '../engine/index.ts';
 import type { RuleFailure, RuleSet } from '../engine/index.ts';
 import { deriveFacts, engineFactsFor, selectDraftOrders } from '../facts/index.ts';
-import type { FactGap } from '../facts/index.ts';
+import type { EngineFacts, FactGap } from '../facts/index.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { CircuitBreakers, DataGap, FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
 import { OperationOutcomeError } from '../shared/index.ts';
@@ -161,8 +161,11 @@ async function checkOrders(
   const facts = deriveFacts(record, drafts, ruleSet.classifier, now);
   const built: (BuiltCard & { materialState: string })[] = [];
   const failures: (RuleFailure & { title: string })[] = [];
+  const checked: EngineFacts[] = [];
   for (const order of facts.orders) {
-    const evaluation = await evaluateOrder(ruleSet, engineFactsFor(facts, order));
+    const engineFacts = engineFactsFor(facts, order);
+    checked.push(engineFacts);
+    const evaluation = await evaluateOrder(ruleSet, engineFacts);
     const conditionGroups = facts.patient.conditions.map((c) => c.group);
     const context = { patientId: request.context.patientId, encounterId: request.context.encounterId, userId: request.context.userId };
     built.push(
@@ -184,7 +187,7 @@ async function checkOrders(
   const suppressed = snoozed.suppressed.map((s) => (s.orderRef ? { ...s, orderRef: auditOrderRef(s.orderRef, key) } : s));
   const cards: Card[] = shown.map((b) => b.card);
   // What the record lacks is always said; what the facts could not establish, only where an active rule reads it.
-  const incomplete = buildIncompleteCard([...record.gaps, ...factDataGaps(facts.gaps, ruleSet)], failures);
+  const incomplete = buildIncompleteCard([...record.gaps, ...factDataGaps(facts.gaps, ruleSet, checked)], failures);
   if (incomplete) {
     cards.push(incomplete);
   }
@@ -214,11 +217,11 @@ async function checkOrders(
 
 /**
  * The fact gaps a check with this rule set leaves open, as the "check incomplete" card lists them: a gap whose
- * facts no active rule reads (its rule disabled in the console) is no part of any check (the admin explain view
- * lists the same).
+ * facts no active rule reads (its rule disabled in the console), or read only by rules the orders' other facts
+ * rule out, is no part of any check (facts-read.ts; the admin explain view lists the same).
  */
-export function factDataGaps(gaps: readonly FactGap[], ruleSet: RuleSet): DataGap[] {
-  return gapsForActiveRules(gaps, ruleSet.factsRead).map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
+export function factDataGaps(gaps: readonly FactGap[], ruleSet: RuleSet, orders: readonly EngineFacts[]): DataGap[] {
+  return gapsForActiveRules(gaps, ruleSet.engineRules, ruleSet.factsRead, orders).map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
 }
 
 /**

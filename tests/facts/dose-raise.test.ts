@@ -6,7 +6,11 @@
 // order or of the medication it renews cannot be read, the answer is unknown (null) and the check-incomplete card
 // says so, rather than a silent "no increase".
 import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildRuleSet, readRuleSources } from '../../src/engine/index.ts';
+import { factDataGaps } from '../../src/protocol/handle-order-hook.ts';
+import { ROOT } from '../support/test-app.ts';
 import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
 import type { Facts } from '../../src/facts/index.ts';
 import type { PatientRecord } from '../../src/patient/index.ts';
@@ -179,7 +183,11 @@ describe('orderRaisesDailyDose', () => {
     expect(raises(draft({ tablets: 3, everyHours: 8 }, 'methadone 5 mg tablet'), [active({ tablets: 1, everyHours: 8 })])).toBe(true);
   });
 
-  it('reports an unknown dose only where the methadone checks apply (not under 18, nor in palliative care)', () => {
+  it('an unknown dose is listed on the card only where the dose-increase check applies (not under 18, nor in palliative care)', async () => {
+    const sources = await readRuleSources(path.join(ROOT, 'rules'));
+    const built = buildRuleSet(sources, NOW);
+    if (!built.ok) throw new Error(built.errors.join('\n'));
+    const ruleSet = built.value;
     const gapsFor = (birthDate: string, conditions: readonly string[]): string[] => {
       const record: PatientRecord = {
         patientId: 'p',
@@ -193,7 +201,10 @@ describe('orderRaisesDailyDose', () => {
         sources: {},
       };
       const facts = deriveFacts(record, [{ resource: draft({ tablets: 2, everyHours: 8 }), fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
-      return facts.gaps.map((g) => g.purpose).filter((p) => p.startsWith('whether this order raises'));
+      // The facts leave the increase open whoever the patient is; the rule's own scope decides whether it is a gap.
+      expect(facts.gaps.map((g) => g.purpose).filter((p) => p.startsWith('whether this order raises'))).toHaveLength(1);
+      const listed = factDataGaps(facts.gaps, ruleSet, facts.orders.map((o) => engineFactsFor(facts, o)));
+      return listed.map((g) => g.purpose).filter((p) => p.startsWith('whether this order raises'));
     };
     expect(gapsFor('1965-01-01', [])).toHaveLength(1);
     expect(gapsFor('2014-01-01', [])).toEqual([]);

@@ -15,6 +15,7 @@ import { explainRequest } from '../../src/engine/explain.ts';
 import { factsReadByActiveRules, gapsForActiveRules } from '../../src/engine/facts-read.ts';
 import { handleOrderHook, loadServiceDefinitions } from '../../src/protocol/index.ts';
 import type { ServiceDefinition } from '../../src/protocol/index.ts';
+import type { EngineFacts } from '../../src/facts/index.ts';
 import { ORDER_SIGN, ROOT, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
@@ -25,6 +26,21 @@ const config = testConfig();
 /** The shipped rules, with the given rules' status set to "disabled". */
 function disabling(sources: RuleSources, ...ids: string[]): RuleSet {
   const rules = sources.rules.map((f) => (ids.includes(f.name.replace(/\.json$/, '')) ? { name: f.name, text: JSON.stringify({ ...JSON.parse(f.text), status: 'disabled' }) } : f));
+  const built = buildRuleSet({ rules, valueSets: sources.valueSets }, NOW);
+  if (!built.ok) {
+    throw new Error(built.errors.join('\n'));
+  }
+  return built.value;
+}
+
+/** The shipped rules, with one parameter of one rule set to another value. */
+function withParameter(sources: RuleSources, id: string, name: string, value: number): RuleSet {
+  const rules = sources.rules.map((f) => {
+    if (f.name !== `${id}.json`) return f;
+    const rule = JSON.parse(f.text);
+    rule.parameters[name].value = value;
+    return { name: f.name, text: JSON.stringify(rule) };
+  });
   const built = buildRuleSet({ rules, valueSets: sources.valueSets }, NOW);
   if (!built.ok) {
     throw new Error(built.errors.join('\n'));
@@ -72,6 +88,29 @@ describe('fact gaps on the check-incomplete card follow the active rules', () =>
     expect(await incompleteDetail(shipped, methadoneRenewal())).toContain(METHADONE_LINE);
     const off = disabling(sources, 'methadone-dose-increase');
     expect(await incompleteDetail(off, methadoneRenewal()) ?? '').not.toContain(METHADONE_LINE);
+  });
+
+  // The line used to follow a copy of the dose-increase rule's scope in derive-facts.ts (under 18; cancer,
+  // palliative, hospice, sickle cell): an admin raising adultAge did not move it. Now the rule itself decides.
+  it('a dose-less methadone renewal outside the dose-increase check (a minor, hospice care, under a raised adultAge): no increase line', async () => {
+    const minor = methadoneRenewal();
+    minor.prefetch.patient.birthDate = '2010-01-01';
+    expect((await incompleteDetail(shipped, minor)) ?? '').not.toContain(METHADONE_LINE);
+    const hospice = methadoneRenewal();
+    hospice.prefetch.conditions.entry.push({
+      resource: {
+        resourceType: 'Condition',
+        id: 'condition-hospice-gap',
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+        code: { text: 'Hospice care' },
+        subject: { reference: 'Patient/mtd-pain-5' },
+      },
+    });
+    expect((await incompleteDetail(shipped, hospice)) ?? '').not.toContain(METHADONE_LINE);
+    // The patient is 60: with the check's adult age raised to 65 the check does not apply, nor its line.
+    const raised = withParameter(sources, 'methadone-dose-increase', 'adultAge', 65);
+    expect((await incompleteDetail(raised, methadoneRenewal())) ?? '').not.toContain(METHADONE_LINE);
+    expect(await incompleteDetail(withParameter(sources, 'methadone-dose-increase', 'adultAge', 50), methadoneRenewal())).toContain(METHADONE_LINE);
   });
 
   it('a benzodiazepine dose beside a ketamine session: the dose line only while a rule reads benzoDiazepamEqPerDay', async () => {
@@ -141,7 +180,19 @@ describe('facts read by the active rules', () => {
       { purpose: 'dose', reason: 'r', facts: ['totalMme', 'mmeUnknownCount'] as const },
       { purpose: 'code', reason: 'r', facts: 'all' as const },
     ];
-    expect(gapsForActiveRules(gaps, ['mmeUnknownCount']).map((g) => g.purpose)).toEqual(['dose', 'code']);
-    expect(gapsForActiveRules(gaps, []).map((g) => g.purpose)).toEqual(['code']);
+    const rules = compileRules([rule('a', 'active', 'mmeUnknownCount')]);
+    const opioidOrder = { orderClasses: ['opioid-analgesic'] } as unknown as EngineFacts;
+    expect(gapsForActiveRules(gaps, rules, factsReadByActiveRules(rules), [opioidOrder]).map((g) => g.purpose)).toEqual(['dose', 'code']);
+    expect(gapsForActiveRules(gaps, [], [], [opioidOrder]).map((g) => g.purpose)).toEqual(['code']);
+  });
+
+  it('drops a gap whose readers the other facts of every order rule out, keeps it while one of them could fire', () => {
+    const gaps = [{ purpose: 'dose', reason: 'r', facts: ['totalMme', 'mmeUnknownCount'] as const }];
+    const rules = compileRules([rule('a', 'active', 'mmeUnknownCount')]);
+    const read = factsReadByActiveRules(rules);
+    const benzodiazepineOrder = { orderClasses: ['benzodiazepine'] } as unknown as EngineFacts;
+    const opioidOrder = { orderClasses: ['opioid-analgesic'] } as unknown as EngineFacts;
+    expect(gapsForActiveRules(gaps, rules, read, [benzodiazepineOrder])).toEqual([]);
+    expect(gapsForActiveRules(gaps, rules, read, [benzodiazepineOrder, opioidOrder]).map((g) => g.purpose)).toEqual(['dose']);
   });
 });
