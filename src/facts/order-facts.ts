@@ -52,13 +52,29 @@ export function replaces(draft: MedicationFact, standing: MedicationFact): boole
   // An as-needed order beside a scheduled one of the same product (breakthrough doses) is taken as well as
   // it, not instead of it: only orders both scheduled, or both as needed, are taken for a renewal.
   if (!(sameTherapy(draft, standing) && draft.asNeeded === standing.asNeeded)) return false;
-  // Spelt one way only here, for the few pairs of one therapy (product-name.ts): not for every medication read.
-  const standingNames = new Set(standing.productNames.map(canonicalProductName));
-  if (draft.productNames.some((name) => standingNames.has(canonicalProductName(name)))) return true;
+  // Spelt one way only for medications that meet a pair of one therapy (product-name.ts), not for every
+  // medication read, and once per medication, not once per pair (a call of many same-drug orders compares each
+  // draft with each of them).
+  const standingNames = canonicalNames(standing);
+  for (const name of canonicalNames(draft)) {
+    if (standingNames.has(name)) return true;
+  }
   // Names the EHR wrote that share nothing tell two products apart, even when both orders name one Medication;
   // without names on one side, a shared product-level Medication says they are one product.
   const bothNamed = draft.productNames.length > 0 && standing.productNames.length > 0;
   return !bothNamed && draft.sharedMedication !== undefined && draft.sharedMedication === standing.sharedMedication;
+}
+
+const canonicalNameCache = new WeakMap<MedicationFact, ReadonlySet<string>>();
+
+/** A medication's product names in their canonical spelling, worked out at its first comparison. */
+function canonicalNames(m: MedicationFact): ReadonlySet<string> {
+  let names = canonicalNameCache.get(m);
+  if (names === undefined) {
+    names = new Set(m.productNames.map(canonicalProductName));
+    canonicalNameCache.set(m, names);
+  }
+  return names;
 }
 
 /**
