@@ -32,8 +32,23 @@ export function ingredientsOfConcept(concept: unknown): readonly string[] {
 
 /** Canonical ingredients named in a piece of text (a brand gives all of its ingredients). */
 export function ingredientsNamedIn(text: string): readonly string[] {
-  return classifier().classify({ text }).ingredients;
+  // Product names are read word by word (strength-from-name.ts): the same short words recur in every name, and
+  // the classifier's own cache costs a key built from a CodeableConcept on each lookup.
+  if (text.length <= WORD_MEMO_KEY_LENGTH) {
+    const known = wordMemo.get(text);
+    if (known !== undefined) return known;
+  }
+  const ingredients = classifier().classify({ text }).ingredients;
+  if (text.length <= WORD_MEMO_KEY_LENGTH) {
+    if (wordMemo.size >= WORD_MEMO_LIMIT) wordMemo.clear();
+    wordMemo.set(text, ingredients);
+  }
+  return ingredients;
 }
+
+const WORD_MEMO_KEY_LENGTH = 64;
+const WORD_MEMO_LIMIT = 20_000;
+const wordMemo = new Map<string, readonly string[]>();
 
 function classesOf(ingredient: string): readonly DrugClass[] {
   return classifier().classify({ text: ingredient }).classes;
