@@ -7,6 +7,7 @@ import { setupAdmin } from './admin/index.ts';
 import { startRuleSync } from './admin/rule-sync.ts';
 import { createProcessLogger, exitProcess, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
+import { trustProxyWarning } from './config/index.ts';
 import type { RulesFanOutResult } from './cluster/index.ts';
 import { lastGoodRecorder, startFromLastGood } from './engine/last-good-rules.ts';
 import { createRuleSetHolder } from './engine/rule-set-holder.ts';

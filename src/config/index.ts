@@ -1,4 +1,4 @@
 export { loadConfig, testConfig } from './config.ts';
 export type { AdminConfig, AdminOidcConfig, AuthConfig, Config, ConfigResult, FhirFallbackConfig, MetricsAccess, RulesWatchConfig, StoreConfig } from './config.ts';
-export { parseTrustProxy } from './trust-proxy.ts';
+export { parseTrustProxy, trustProxyWarning } from './trust-proxy.ts';
 export type { TrustProxy } from './trust-proxy.ts';

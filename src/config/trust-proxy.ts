@@ -71,3 +71,23 @@ export function parseTrustProxy(raw: string | undefined): { ok: true; value: Tru
   }
   return { ok: true, value: entries };
 }
+
+/**
+ * A warning for a setting that trusts whole networks rather than the proxies themselves: every host in a trusted
+ * network can write any X-Forwarded-For, so a caller inside it can escape the per-client limits or have another
+ * client throttled. Right only where no caller reaches the service from inside such a network except through
+ * the proxy; said at start-up so the operator checks.
+ * @param value - The parsed setting.
+ * @returns The warning, or undefined for a hop count, single addresses and `loopback`.
+ */
+export function trustProxyWarning(value: TrustProxy): string | undefined {
+  if (value === false || typeof value === 'number') return undefined;
+  const wide = value.filter((entry) => {
+    if (entry === 'linklocal' || entry === 'uniquelocal') return true;
+    const [address = '', prefix] = entry.split('/');
+    return prefix !== undefined && Number(prefix) < (isIP(address) === 4 ? 32 : 128);
+  });
+  return wide.length === 0
+    ? undefined
+    : `TRUST_PROXY trusts whole networks (${wide.join(', ')}): any host in them can choose the address it is counted by (X-Forwarded-For), escaping the per-client limits or getting another client throttled. Name the proxies' own addresses unless callers reach the service from these networks only through the proxy`;
+}

@@ -67,10 +67,13 @@ export interface RequireCdsJwtOptions {
 /**
  * The `aud` a client must use for this request: public base URL + the path as called, without query.
  * @param publicBaseUrl - e.g. `https://cds.example.org/base` (trailing slashes are dropped).
- * @param originalUrl - `req.originalUrl`, e.g. `/cds-services/x?y=1`.
+ * @param originalUrl - `req.originalUrl`, e.g. `/cds-services/x?y=1` (or `http://host/cds-services/x` from a request line in absolute form).
  */
 export function audienceFor(publicBaseUrl: string, originalUrl: string): string {
-  const pathOnly = originalUrl.split(/[?#]/, 1)[0] ?? '';
+  // A request line in absolute form ("POST http://host/cds-services/x HTTP/1.1", which servers must accept,
+  // RFC 9112 section 3.2.2) names the path after its scheme and authority; Express routes it by that path.
+  const target = originalUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  const pathOnly = target.split(/[?#]/, 1)[0] ?? '';
   return `${publicBaseUrl.replace(/\/+$/, '')}${pathOnly.startsWith('/') ? '' : '/'}${pathOnly}`;
 }
 

@@ -1,7 +1,7 @@
 // TRUST_PROXY names the proxies whose X-Forwarded-For gives a caller's address (the failed-authentication
 // and rate limits count by it). "true" would let any caller pick its own address, so it is refused.
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseTrustProxy } from '../../src/config/index.ts';
+import { loadConfig, parseTrustProxy, trustProxyWarning } from '../../src/config/index.ts';
 
 describe('TRUST_PROXY', () => {
   it('is off unless set', () => {
@@ -27,6 +27,29 @@ describe('TRUST_PROXY', () => {
       const config = loadConfig({ TRUST_PROXY: raw });
       expect(config.ok, raw).toBe(false);
       expect(!config.ok && config.errors.join('\n'), raw).toMatch(/TRUST_PROXY/);
+    }
+  });
+});
+
+// Security review 2, finding 2: with TRUST_PROXY=uniquelocal a caller inside 10.0.0.0/8 forged X-Forwarded-For,
+// escaped the failed-authentication limit and got the EHR's address throttled. Such a setting is allowed (callers
+// may reach the service from those networks only through the proxy) but is now said at start-up.
+describe('TRUST_PROXY start-up warning', () => {
+  const warningFor = (raw: string): string | undefined => {
+    const parsed = parseTrustProxy(raw);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return trustProxyWarning(parsed.value);
+  };
+
+  it('warns for whole networks and the named private ranges', () => {
+    expect(warningFor('10.0.0.0/8')).toMatch(/whole networks \(10\.0\.0\.0\/8\).*X-Forwarded-For/);
+    expect(warningFor('uniquelocal')).toContain('uniquelocal');
+    expect(warningFor('10.1.2.3, fd00::/8')).toContain('fd00::/8');
+  });
+
+  it('is silent for a hop count, the proxies own addresses and loopback', () => {
+    for (const raw of ['', '1', '10.1.2.3', '10.1.2.3/32', '::1', 'loopback', '10.1.2.3, 10.1.2.4']) {
+      expect(warningFor(raw), raw).toBeUndefined();
     }
   });
 });

@@ -2,6 +2,8 @@
  * The Express middleware: bare 401 with nothing about why, the reason logged without the token, the
  * audience built from the public base URL (so proxies work), preflights untouched.
  */
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +36,41 @@ describe('requireCdsJwt', () => {
   it('audienceFor joins the public base URL and the path, dropping the query', () => {
     expect(audienceFor('https://x.example/base/', '/cds-services/a?x=1')).toBe('https://x.example/base/cds-services/a');
     expect(audienceFor('https://x.example', '/cds-services')).toBe('https://x.example/cds-services');
+  });
+
+  // A request line in absolute form (RFC 9112 section 3.2.2), as some proxies and clients send it, made the expected
+  // audience "<base>/http://host/cds-services/..."; every valid token was refused, and each refusal counted towards
+  // the client's failed-authentication limit (security review 2, finding 1).
+  it('audienceFor reads the path of a request line in absolute form', () => {
+    expect(audienceFor('https://x.example/base', 'http://127.0.0.1:8080/cds-services/a?x=1')).toBe('https://x.example/base/cds-services/a');
+    expect(audienceFor('https://x.example', 'HTTPS://cds.example.org/cds-services')).toBe('https://x.example/cds-services');
+  });
+
+  it('passes a valid token sent with a request line in absolute form', async () => {
+    const token = await signToken(key, { nowMs: Date.now(), claims: { aud: `${PUBLIC}/cds-services/svc` } });
+    const server = app().listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(`POST http://127.0.0.1:${port}/cds-services/svc HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+        });
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk.toString();
+          if (text.includes('\r\n')) {
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(reply.split('\r\n', 1)[0]).toBe('HTTP/1.1 200 OK');
+    } finally {
+      server.close();
+    }
   });
 
   it('passes a valid token and exposes the identity', async () => {
