@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   // JWT jti replay state lives in the store: shared by every worker and replica, and kept across
   // restarts, so a token cannot be replayed within its lifetime anywhere (CDS Hooks 2.0 security).
   const replayStore = replayStoreFrom(store);
-  const auth = await createCdsAuth(config.auth, replayStore);
+  const auth = await createCdsAuth(config.auth, replayStore, logger);
   if (!auth.ok) {
     logger.fatal({ errors: auth.errors }, 'invalid CDS client trust configuration');
     process.exit(1);
