@@ -5,9 +5,9 @@
  */
 import { setupAdmin } from './admin/index.ts';
 import { startRuleSync } from './admin/rule-sync.ts';
-import { createProcessLogger, exitProcess, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
+import nodeCluster from 'node:cluster';
+import { createProcessLogger, exitProcess, loadConfigOrExit, logSettingWarnings, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
-import { trustProxyWarning } from './config/index.ts';
 import type { RulesFanOutResult } from './cluster/index.ts';
 import { lastGoodRecorder, startFromLastGood } from './engine/last-good-rules.ts';
 import { createRuleSetHolder } from './engine/rule-set-holder.ts';
@@ -75,8 +75,9 @@ async function reloadEverywhere(holder: RuleSetHolder, clusterRules: { reloadOth
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const { config, warnings } = loadConfigOrExit();
   const logger = createProcessLogger(config);
+  logSettingWarnings(logger, warnings, nodeCluster.isWorker);
 
   // WORKERS > 1 (default: every core in production): this process becomes the cluster primary and forks
   // workers that run everything below (src/cluster/). Embedded PGlite can be opened by one process only,
