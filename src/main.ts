@@ -8,6 +8,7 @@ import { startRuleSync } from './admin/rule-sync.ts';
 import nodeCluster from 'node:cluster';
 import { createProcessLogger, exitProcess, loadConfigOrExit, logSettingWarnings, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
+import { trustProxyWarning } from './config/index.ts';
 import type { RulesFanOutResult } from './cluster/index.ts';
 import { lastGoodRecorder, startFromLastGood } from './engine/last-good-rules.ts';
 import { createRuleSetHolder } from './engine/rule-set-holder.ts';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { unknownSettingWarnings } from './setting-names.ts';
-import { parseTrustProxy, trustProxyWarning } from './trust-proxy.ts';
+import { parseTrustProxy } from './trust-proxy.ts';
 import type { TrustProxy } from './trust-proxy.ts';
 
 export interface FhirFallbackConfig {
@@ -148,7 +148,7 @@ export interface Config {
 
 /**
  * `warnings`: what start-up logs but does not refuse (a variable that looks like a setting but is not one, a
- * per-call FHIR timeout longer than the whole budget, TRUST_PROXY naming whole networks).
+ * per-call FHIR timeout longer than the whole budget).
  */
 export type ConfigResult = { readonly ok: true; readonly value: Config; readonly warnings: readonly string[] } | { readonly ok: false; readonly errors: string[] };
 
@@ -350,10 +350,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     warnings.push(
       `FHIR_TIMEOUT_MS (${config.fhir.requestTimeoutMs}) is longer than FHIR_BUDGET_MS (${config.fhir.budgetMs}): every FHIR-server call is cut off by the request's budget first, so the timeout has no effect; set it at most the budget`
     );
-  }
-  const proxyWarning = trustProxyWarning(config.trustProxy);
-  if (proxyWarning !== undefined) {
-    warnings.push(proxyWarning);
   }
   return { ok: true, value: config, warnings };
 }
