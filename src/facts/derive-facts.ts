@@ -4,7 +4,7 @@
 import { calculateAge } from '@medplum/core';
 import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
-import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
+import { CNS_DEPRESSANT_CLASSES, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
@@ -41,18 +41,54 @@ export interface DraftOrderInput {
  * Leaves out a standing request that another standing request of the same therapy renews (names it as its
  * `priorPrescription`): a monthly renewal chain whose older links still say active, or still have supply
  * (medication-facts.ts), is one therapy, counted once, as its newest link. A priorPrescription naming another
- * drug hides nothing.
+ * drug hides nothing. Requests whose renewal links go round in a cycle (A renews B and B renews A, or A, B, C in
+ * turn: corrupt data, or an EHR that links an order it modifies both ways) have no newest link: every member of the
+ * cycle is kept, as it cannot be told which one is in use (dropping them all hid a benzodiazepine the patient
+ * takes). Two entries over-count, the safe side. A link into a cycle from outside (a renewal of one member) still
+ * leaves nothing of the cycle out.
+ * @returns The requests kept that are on such a cycle, one group per cycle (for the dose-increase check).
  */
-function dropSuperseded(active: MedicationFact[]): void {
+function dropSuperseded(active: MedicationFact[]): MedicationFact[][] {
   const byRef = new Map(active.map((a) => [a.ref, a]));
-  const superseded = new Set<MedicationFact>();
+  // The request each one renews (of the same therapy, not itself): at most one each, so the links form chains that
+  // end, or end in one cycle.
+  const renews = new Map<MedicationFact, MedicationFact>();
   for (const a of active) {
     const prior = a.priorPrescription === undefined ? undefined : byRef.get(a.priorPrescription);
-    if (prior && prior !== a && sameTherapy(a, prior)) superseded.add(prior);
+    if (prior && prior !== a && sameTherapy(a, prior)) renews.set(a, prior);
   }
-  if (superseded.size === 0) return;
-  const kept = active.filter((a) => !superseded.has(a));
-  active.splice(0, active.length, ...kept);
+  if (renews.size === 0) return [];
+  const cycles = cyclesOf(active, renews);
+  const onCycle = new Set(cycles.flat());
+  const superseded = new Set([...renews.values()].filter((prior) => !onCycle.has(prior)));
+  if (superseded.size > 0) {
+    const kept = active.filter((a) => !superseded.has(a));
+    active.splice(0, active.length, ...kept);
+  }
+  return cycles;
+}
+
+/**
+ * The cycles of renewal links (each request names at most one), in one pass: each walk follows links from an
+ * unvisited request until it meets a request seen before; when that request is on the walk itself, the walk from
+ * it onwards is a cycle. Linear in the number of requests, however long the chains.
+ */
+function cyclesOf(nodes: readonly MedicationFact[], next: ReadonlyMap<MedicationFact, MedicationFact>): MedicationFact[][] {
+  const done = new Set<MedicationFact>();
+  const cycles: MedicationFact[][] = [];
+  for (const start of nodes) {
+    const walk: MedicationFact[] = [];
+    const onWalk = new Map<MedicationFact, number>();
+    let node: MedicationFact | undefined = start;
+    while (node !== undefined && !done.has(node) && !onWalk.has(node)) {
+      onWalk.set(node, walk.length);
+      walk.push(node);
+      node = next.get(node);
+    }
+    if (node !== undefined && onWalk.has(node)) cycles.push(walk.slice(onWalk.get(node)));
+    for (const m of walk) done.add(m);
+  }
+  return cycles;
 }
 
 /**
@@ -164,7 +200,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
     });
   };
   add('MedicationRequest', 'medication-request');
-  dropSuperseded(active);
+  const renewalCycles = dropSuperseded(active);
   add('MedicationStatement', 'medication-statement');
   add('MedicationAdministration', 'medication-administration');
 
@@ -176,9 +212,65 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   );
   const orders: OrderFacts[] = draftFacts
     .filter((d) => d.input.evaluate)
-    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession, endedInSession));
+    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession, endedInSession))
+    .map((o) => withRenewalCycleBaseline(o, renewalCycles, endedInSession));
   const ageYears = ageAt(record.patient, now);
   return { patient: { ageYears, conditions }, orders, gaps: factGaps(orders, ageYears) };
+}
+
+/**
+ * An order's `raisesDailyDose` when it renews two or more requests of one renewal cycle (dropSuperseded keeps them
+ * all). The daily dose now is then read as theirs added up (order-facts.ts), which is right if they are orders taken
+ * together, but if they are one therapy written twice (what naming each other as the order renewed suggests), the
+ * dose now is one of them, and an order above that raises the dose: "no increase" is then unsure, and is made
+ * unknown (null, the check-incomplete card) naming them. An order no higher than each of them stays "no increase".
+ */
+function withRenewalCycleBaseline(o: OrderFacts, cycles: readonly MedicationFact[][], endedInSession: readonly MedicationFact[]): OrderFacts {
+  if (o.raisesDailyDose !== false || cycles.length === 0 || reordersStopped(o.order, endedInSession)) return o;
+  const unsure: MedicationFact[] = [];
+  for (const cycle of cycles) {
+    // The cycle's members are all in the order's concurrent medications (they are standing requests in use).
+    const renewed = cycle.filter((m) => sameTherapy(o.order, m) && replaces(o.order, m));
+    if (renewed.length < 2) continue;
+    unsure.push(...renewed.filter((m) => aboveAnyIngredient(o.order, m)));
+  }
+  if (unsure.length === 0) return o;
+  const names = (m: MedicationFact): string => {
+    const date = typeof m.date === 'string' && m.date.length >= 10 ? `, ordered ${m.date.slice(0, 10)}` : '';
+    return `the current order, ${m.display}${date}`;
+  };
+  return {
+    ...o,
+    raisesDailyDose: null,
+    raiseDoseUnknown: unsure.map((m) => ({
+      ref: m.ref,
+      display: m.display,
+      record: names(m),
+      reason:
+        'it and another current order of the drug each name the other as the order they renew (priorPrescription), so it cannot be told whether they are one order or taken together; this order raises the daily dose if they are one',
+    })),
+  };
+}
+
+/** The order's daily amount of one of its opioid or benzodiazepine ingredients is higher than that of `m`. */
+function aboveAnyIngredient(order: MedicationFact, m: MedicationFact): boolean {
+  const amount = (med: MedicationFact, ingredient: string): { perDay: number; unit: string } | undefined => {
+    const entries = [...med.mme, ...med.benzoDoses].filter((d) => d.ingredient === ingredient);
+    let perDay = 0;
+    for (const d of entries) {
+      if (typeof d.mgPerDay !== 'number' || !Number.isFinite(d.mgPerDay) || d.unit !== entries[0]!.unit) return undefined;
+      perDay += d.mgPerDay;
+    }
+    return entries.length === 0 ? undefined : { perDay, unit: entries[0]!.unit };
+  };
+  const ingredients = new Set([...order.mme, ...order.benzoDoses].map((d) => d.ingredient).filter((i) => ingredientRole(i) !== undefined));
+  for (const ingredient of ingredients) {
+    const ordered = amount(order, ingredient);
+    const before = amount(m, ingredient);
+    // An amount that cannot be read on either side: the dose-increase check already says unknown (null) then.
+    if (ordered !== undefined && before !== undefined && ordered.unit === before.unit && ordered.perDay > before.perDay * (1 + 1e-9)) return true;
+  }
+  return false;
 }
 
 /**
