@@ -104,16 +104,64 @@ function requestRecorded(statement: MedicationStatement, fact: MedicationFact, r
 }
 
 /**
- * The MedicationRequest a MedicationAdministration says it carries out ({@link MedicationFact.recordsRequest}): its
- * `request`, in the record, in use now, not ended by the session, and the same therapy. A fentanyl patch or a PCA
- * charted on the MAR beside its active order was counted twice (the order's MME, and the administration as an
+ * The MedicationRequest each MedicationAdministration says it carries out ({@link MedicationFact.recordsRequest}):
+ * its `request`, in the record, in use now, not ended by the session, and the same therapy. A fentanyl patch or a
+ * PCA charted on the MAR beside its active order was counted twice (the order's MME, and the administration as an
  * unknown second entry: every opioid order then read "at least" with a check-incomplete line about a dose that was
  * counted). An administration without a `request`, or naming an order that is not in use, is ended by the session
  * (a patch stays on after its order is stopped), or is another drug, still counts: the safe side.
+ *
+ * A patch order's dose covers the patches it orders, not every patch charted in place: it stands for patches in
+ * place up to its own mcg/hr ("apply 2 patches" of 25 mcg/hr covers two 25 mcg/hr patches, or one 50), taken newest
+ * first, and a further patch counts (an old patch not removed is a classic fentanyl error: two 25 mcg/hr patches
+ * on the skin under an order for one were read as the one order, 60 MME/day instead of 120). A patch whose mcg/hr
+ * cannot be read, or an order whose mcg/hr cannot be read, stands for one patch only. Over-counting is the safe side.
  */
-function requestGiven(administration: MedicationAdministration, fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>, ended: ReadonlySet<string>): string | undefined {
-  const ref = administration.request === undefined ? patchOrderOf(fact, requests, ended) : linkedRequest([administration.request], fact, requests);
-  return ref === undefined || ended.has(ref) ? undefined : ref;
+function requestsGiven(
+  administrations: readonly { resource: MedicationAdministration; read: MedicationFact }[],
+  requests: ReadonlyMap<string, MedicationFact>,
+  ended: ReadonlySet<string>
+): Map<MedicationFact, string> {
+  const given = new Map<MedicationFact, string>();
+  // What each patch order still covers: the mcg/hr it orders, less the patches in place it already stands for.
+  const covers = new Map<string, number | 'claimed'>();
+  const claim = (ref: string, patch: MedicationFact): boolean => {
+    const left = covers.get(ref) ?? orderedPatchRate(requests.get(ref));
+    const rate = patchRate(patch);
+    if (left === 'claimed' || left === undefined || rate === undefined) {
+      // An mcg/hr that cannot be read on either side: the order stands for one patch in place.
+      if (covers.has(ref)) return false;
+      covers.set(ref, 'claimed');
+      return true;
+    }
+    if (rate > left * (1 + 1e-9)) return false;
+    covers.set(ref, left - rate);
+    return true;
+  };
+  for (const { resource, read } of newestFirst(administrations)) {
+    const ref = resource.request === undefined ? patchOrderOf(read, requests, ended) : linkedRequest([resource.request], read, requests);
+    if (ref === undefined || ended.has(ref)) continue;
+    if (isPatch(read) && !claim(ref, read)) continue;
+    given.set(read, ref);
+  }
+  return given;
+}
+
+/** The mcg/hr a patch order orders (all its patches), undefined when unknown or not a patch order. */
+function orderedPatchRate(order: MedicationFact | undefined): number | undefined {
+  return order !== undefined && isPatch(order) ? patchRate(order) : undefined;
+}
+
+/** Administrations by start, the newest first (an unreadable start last); the record's order among equals. */
+function newestFirst<T extends { read: MedicationFact }>(administrations: readonly T[]): T[] {
+  const start = (m: MedicationFact): number => {
+    const t = typeof m.date === 'string' ? Date.parse(m.date) : Number.NaN;
+    return Number.isFinite(t) ? t : Number.NEGATIVE_INFINITY;
+  };
+  return administrations
+    .map((a, i) => ({ a, i, t: start(a.read) }))
+    .sort((x, y) => (x.t === y.t ? x.i - y.i : y.t > x.t ? 1 : -1))
+    .map(({ a }) => a);
 }
 
 /**
@@ -175,18 +223,12 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   const endedRequests = new Set<string>();
   const add = (type: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration', kind: MedicationFact['kind']): void => {
     const list = (record.resources.get(type) ?? []) as (MedicationRequest | MedicationStatement | MedicationAdministration)[];
-    list.forEach((resource, i) => {
-      if (!isActiveAt(resource, now)) {
-        return;
-      }
-      const read = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression);
+    const reads = list.flatMap((resource, i) => (isActiveAt(resource, now) ? [{ resource, read: toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression) }] : []));
+    // Administrations are matched with their orders all together: an order stands for as many patches as it orders.
+    const given = type === 'MedicationAdministration' ? requestsGiven(reads as { resource: MedicationAdministration; read: MedicationFact }[], requestsInUse, endedRequests) : undefined;
+    for (const { resource, read } of reads) {
       if (type === 'MedicationRequest') requestsInUse.set(read.ref, read);
-      const recorded =
-        type === 'MedicationStatement'
-          ? requestRecorded(resource as MedicationStatement, read, requestsInUse)
-          : type === 'MedicationAdministration'
-            ? requestGiven(resource as MedicationAdministration, read, requestsInUse, endedRequests)
-            : undefined;
+      const recorded = type === 'MedicationStatement' ? requestRecorded(resource as MedicationStatement, read, requestsInUse) : given?.get(read);
       const fact = recorded === undefined ? read : { ...read, recordsRequest: recorded };
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.
       // Only when it is that same therapy: an id shared by chance must not hide another drug.
@@ -197,7 +239,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
         endedRequests.add(fact.ref);
         if (stoppedRefs.has(fact.ref)) endedInSession.push(fact);
       }
-    });
+    }
   };
   add('MedicationRequest', 'medication-request');
   const renewalCycles = dropSuperseded(active);

@@ -77,7 +77,9 @@ export interface MedicationFact {
    * not end: that request's reference. The statement records that order, and the administration (a patch in place,
    * a running PCA) carries it out; the order's dose is counted already (as the request, or as the draft that
    * re-signs or renews it): the statement or administration is left out of the daily totals (MME, benzodiazepine
-   * dose) and kept for the rest (classes, interactions, days on therapy).
+   * dose) and kept for the rest (classes, interactions, days on therapy). A patch order stands for as many patches in
+   * place as it orders (its mcg/hr), newest first: a further patch in place, linked to it or not, has no
+   * recordsRequest and counts (derive-facts.ts).
    */
   readonly recordsRequest?: string;
 }
