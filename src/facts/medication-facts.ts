@@ -151,7 +151,7 @@ export function toMedicationFact(
     hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
     asNeeded: isAsNeededOnly(resource),
-    named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
+    named: [classification.display, concept?.text, medication?.code?.text].some(hasText),
     productNames: productNamesOf(concept, medication),
     ...sharedProduct(resource, resolved),
     ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),
@@ -364,6 +364,11 @@ function durationMs(duration: unknown): number | undefined {
 function endedBefore(end: unknown, now: Date): boolean {
   const t = endOf(end);
   return Number.isFinite(t) && t <= now.getTime();
+}
+
+/** A string that is not blank (whitespace, non-breaking spaces and line breaks say nothing). */
+function hasText(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() !== '';
 }
 
 function str(value: unknown): string | undefined {

@@ -5,7 +5,12 @@
  */
 import type { CodeableConcept, Coding, Medication, MedicationIngredient } from '@medplum/fhirtypes';
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+/**
+ * A string that says something: a blank one (" ", "\n", a non-breaking space, as EHR mappers send beside codes) is
+ * absent. Kept, a blank text made a bare code "named", and an unrecognised code then gave no "check incomplete"
+ * line (src/facts/derive-facts.ts factGaps).
+ */
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim().length > 0 ? v : undefined);
 
 function toArray(value: unknown): unknown[] {
   if (Array.isArray(value)) {

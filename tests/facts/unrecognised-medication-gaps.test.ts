@@ -1,0 +1,74 @@
+// A medication the service cannot read must never pass in silence: beside an opioid or a benzodiazepine it may be
+// the other half of a dangerous combination, so the clinician is told that the check is incomplete (the fact gap
+// of src/facts/derive-facts.ts factGaps, shown as the "check incomplete" card). These cases were each silent: no
+// warning and no gap (review classify2).
+import type { Medication, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { deriveFacts } from '../../src/facts/index.ts';
+import type { PatientRecord } from '../../src/patient/index.ts';
+import { createClassifier } from '../../src/terminology/index.ts';
+
+const classifier = createClassifier();
+const NOW = new Date('2026-11-22T12:00:00Z');
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
+type Concept = NonNullable<MedicationRequest['medicationCodeableConcept']>;
+
+function draft(concept: Concept): MedicationRequest {
+  return { resourceType: 'MedicationRequest', id: 'draft-1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: concept };
+}
+
+/** An active order of the record, by concept or by a (contained) Medication. */
+function active(concept: Concept | undefined, contained?: Medication[]): MedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    id: 'rec-1',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/p' },
+    ...(concept ? { medicationCodeableConcept: concept } : { medicationReference: { reference: `#${contained?.[0]?.id ?? 'm'}` }, contained }),
+  };
+}
+
+function factsFor(order: MedicationRequest, requests: MedicationRequest[], statements: MedicationStatement[] = []): ReturnType<typeof deriveFacts> {
+  const record: PatientRecord = {
+    patientId: 'p',
+    patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
+    resources: new Map<string, unknown[]>([
+      ['MedicationRequest', requests],
+      ['MedicationStatement', statements],
+    ]) as PatientRecord['resources'],
+    medications: new Map(),
+    gaps: [],
+    sources: {},
+  };
+  return deriveFacts(record, [{ resource: order, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+}
+
+const gapsFor = (order: MedicationRequest, requests: MedicationRequest[], statements: MedicationStatement[] = []): string[] =>
+  factsFor(order, requests, statements).gaps.map((g) => `${g.purpose}: ${g.reason}`);
+
+const OXYCODONE = draft({ text: 'oxycodone 5 mg oral tablet' });
+const ALPRAZOLAM = draft({ text: 'alprazolam 0.5 mg oral tablet' });
+/** RxNorm 308048, alprazolam 0.5 MG oral tablet: a product code the service does not know. */
+const PRODUCT_CODE = { system: RXNORM, code: '308048' };
+
+describe('a blank text beside an unknown code', () => {
+  for (const blank of [' ', '\n', '\u00a0', ' \t ']) {
+    it(`${JSON.stringify(blank)} is no name: the bare code is reported`, () => {
+      const gaps = gapsFor(OXYCODONE, [active({ coding: [PRODUCT_CODE], text: blank })]);
+      expect(gaps.some((g) => g.includes('RxNorm 308048') && g.includes('code only'))).toBe(true);
+    });
+  }
+
+  it('a blank code text of a contained Medication is no name either', () => {
+    const medication: Medication = { resourceType: 'Medication', id: 'm', code: { coding: [PRODUCT_CODE], text: ' ' } };
+    const gaps = gapsFor(OXYCODONE, [active(undefined, [medication])]);
+    expect(gaps.some((g) => g.includes('RxNorm 308048'))).toBe(true);
+  });
+
+  it('a blank display is no name: the card does not name the medication " "', () => {
+    const facts = factsFor(ALPRAZOLAM, [active({ coding: [{ ...PRODUCT_CODE, display: '  ' }] })]);
+    expect(facts.gaps.map((g) => g.purpose)).toContain('the medication medication with RxNorm 308048');
+  });
+});
