@@ -95,7 +95,10 @@ export function toMedicationFact(
   patientHasDepression = false
 ): MedicationFact {
   const resolved = resolveMedication(resource, record.medications);
-  const medication = sanitizeMedication(resolved);
+  // An ingredient's "#id" names a resource contained beside the Medication: in the order when the Medication is
+  // contained in it, else in the Medication itself.
+  const medicationRef: unknown = resource.medicationReference?.reference;
+  const medication = sanitizeMedication(resolved, typeof medicationRef === 'string' && medicationRef.startsWith('#') ? resource.contained : resolved?.contained);
   // A medicationReference names the drug in its display too: read when the Medication is not in the record,
   // and beside it when it is (a Medication coded only with a local code, no name, is known by that display).
   const referenceDisplay = resource.medicationReference?.display;

@@ -72,3 +72,70 @@ describe('a blank text beside an unknown code', () => {
     expect(facts.gaps.map((g) => g.purpose)).toContain('the medication medication with RxNorm 308048');
   });
 });
+
+describe('an ingredient that references another contained Medication (a compounded product, a PCA)', () => {
+  /**
+   * A named outer Medication whose one ingredient is `#ing1`, and `ing1`: a Medication coded as the drug (RxNorm
+   * ingredients 6470 lorazepam and 3423 hydromorphone with their displays, as in the review's repro
+   * /tmp/rev-classify2/repro/finding4_item_reference.py; lorazepam's code alone is not known, its display is read).
+   */
+  function mixture(outerName: string, inner: { code: string; display: string }, referenceDisplay?: string): Medication[] {
+    return [
+      {
+        resourceType: 'Medication',
+        id: 'mix',
+        code: { text: outerName },
+        ingredient: [
+          {
+            itemReference: { reference: '#ing1', ...(referenceDisplay ? { display: referenceDisplay } : {}) },
+            strength: { numerator: { value: 1, unit: 'mg' }, denominator: { value: 1, unit: 'mL' } },
+          },
+        ],
+      },
+      { resourceType: 'Medication', id: 'ing1', code: { coding: [{ system: RXNORM, ...inner }] } },
+    ];
+  }
+  const classesOf = (order: MedicationRequest, requests: MedicationRequest[], statements: MedicationStatement[] = []): string[] =>
+    factsFor(order, requests, statements).orders[0]!.concurrent.flatMap((m) => [...m.classes]);
+
+  it('an IV push syringe naming contained lorazepam is a benzodiazepine beside an opioid', () => {
+    const classes = classesOf(OXYCODONE, [active(undefined, mixture('IV PUSH SYRINGE (compounded)', { code: '6470', display: 'lorazepam' }))]);
+    expect(classes).toContain('benzodiazepine');
+  });
+
+  it('a reported PCA syringe naming contained hydromorphone is an opioid beside a benzodiazepine', () => {
+    const pca: MedicationStatement = {
+      resourceType: 'MedicationStatement',
+      id: 'ms-1',
+      status: 'active',
+      subject: { reference: 'Patient/p' },
+      medicationReference: { reference: '#mix' },
+      contained: mixture('PCA syringe 30 mL', { code: '3423', display: 'HYDROmorphone' }),
+    };
+    expect(classesOf(ALPRAZOLAM, [], [pca])).toContain('opioid-analgesic');
+  });
+
+  it('the contained Medication of a record Medication resolves against that Medication', () => {
+    const [outer, inner] = mixture('Compounded capsule', { code: '6470', display: 'lorazepam' });
+    const recordMedication: Medication = { ...outer!, id: 'compound-1', contained: [inner!] };
+    const order: MedicationRequest = { ...active({ text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/compound-1' } };
+    const record: PatientRecord = {
+      patientId: 'p',
+      patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
+      resources: new Map<string, unknown[]>([['MedicationRequest', [order]]]) as PatientRecord['resources'],
+      medications: new Map([['Medication/compound-1', recordMedication]]),
+      gaps: [],
+      sources: {},
+    };
+    const facts = deriveFacts(record, [{ resource: OXYCODONE, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+    expect(facts.orders[0]!.concurrent.flatMap((m) => [...m.classes])).toContain('benzodiazepine');
+  });
+
+  it('a self reference or a reference cycle is harmless: no class, and the gap is reported', () => {
+    const self: Medication = { resourceType: 'Medication', id: 'mix', ingredient: [{ itemReference: { reference: '#mix' } }] };
+    const a: Medication = { resourceType: 'Medication', id: 'a', ingredient: [{ itemReference: { reference: '#b' } }] };
+    const b: Medication = { resourceType: 'Medication', id: 'b', ingredient: [{ itemReference: { reference: '#a' } }] };
+    expect(classesOf(OXYCODONE, [active(undefined, [self])])).toEqual([]);
+    expect(gapsFor(OXYCODONE, [active(undefined, [a, b])]).some((g) => g.includes('code only'))).toBe(true);
+  });
+});
