@@ -155,6 +155,7 @@ export function toMedicationFact(
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
     asNeeded: isAsNeededOnly(resource),
     named: [classification.display, concept?.text, medication?.code?.text].some(hasText),
+    ...(classification.unreadCode === true ? { unreadCode: true } : {}),
     productNames: productNamesOf(concept, medication),
     ...sharedProduct(resource, resolved),
     ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),

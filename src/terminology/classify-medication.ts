@@ -27,6 +27,13 @@ export interface DrugClassification {
   readonly methadoneOudForm: boolean;
   /** First coding display, else text, else the Medication's code display/text. */
   readonly display?: string;
+  /**
+   * Present (true) when a coding's code matched no RxNorm ingredient, ATC code or local value set: the medication
+   * holds something this service cannot read by code (a product code, an NDC, an ingredient code not listed). A
+   * medication sent as codes only whose one recognised code is a partner such as acetaminophen may hold an
+   * unrecognised CNS drug (src/facts/derive-facts.ts factGaps reports it).
+   */
+  readonly unreadCode?: true;
 }
 
 export interface Classifier {
@@ -146,6 +153,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     const localClasses = new Set<DrugClass>();
     const infoIngredients = new Set<string>();
     let codeMatched = false;
+    let unreadCode = false;
     let atcMethadone = false;
     const texts: string[] = [];
 
@@ -165,9 +173,14 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
           for (const i of atc.ingredients) infoIngredients.add(i);
           if (atc.methadone) atcMethadone = true;
         }
+        let localHit = false;
         if (coding.system !== undefined && coding.code !== undefined) {
-          for (const c of local.get(codeKey(coding.system, coding.code.trim())) ?? []) localClasses.add(c);
+          for (const c of local.get(codeKey(coding.system, coding.code.trim())) ?? []) {
+            localClasses.add(c);
+            localHit = true;
+          }
         }
+        if (coding.code !== undefined && coding.code.trim() !== '' && ingredient === undefined && atc === undefined && !localHit) unreadCode = true;
         if (nonEmpty(coding.display)) texts.push(coding.display);
       }
       if (nonEmpty(cc.text)) texts.push(cc.text);
@@ -195,6 +208,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
       isMethadone: product.isMethadone || atcMethadone,
       methadoneOudForm: product.methadoneOudForm,
       ...(display === undefined ? {} : { display }),
+      ...(unreadCode ? { unreadCode: true as const } : {}),
     };
     return Object.freeze(result);
   };

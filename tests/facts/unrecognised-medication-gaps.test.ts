@@ -139,3 +139,36 @@ describe('an ingredient that references another contained Medication (a compound
     expect(gapsFor(OXYCODONE, [active(undefined, [a, b])]).some((g) => g.includes('code only'))).toBe(true);
   });
 });
+
+describe('a medication sent as codes only, with a recognised partner ingredient beside an unrecognised code', () => {
+  // RxNorm codes as in the review's repro (/tmp/rev-classify2/repro/finding2_partner_code_only.py): 856792 the
+  // amitriptyline/chlordiazepoxide tablet (product code, not known here), 704 amitriptyline and 161 acetaminophen
+  // (ingredient codes the service knows, src/terminology/data/rxnorm-ingredients.ts), 2356 chlordiazepoxide (not known).
+  const code = (c: string): { system: string; code: string } => ({ system: RXNORM, code: c });
+  const limbitrol = (ingredientCodes: string[]): Medication[] => [
+    { resourceType: 'Medication', id: 'm', code: { coding: [code('856792')] }, ingredient: ingredientCodes.map((c) => ({ itemCodeableConcept: { coding: [code(c)] } })) },
+  ];
+  const codeOnlyGaps = (gaps: string[]): string[] => gaps.filter((g) => g.includes('codes only') || g.includes('code only'));
+
+  it('amitriptyline (704) + chlordiazepoxide (2356) beside an opioid: reported', () => {
+    const gaps = codeOnlyGaps(gapsFor(OXYCODONE, [active(undefined, limbitrol(['704', '2356']))]));
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toContain('amitriptyline');
+  });
+
+  it('one concept [product 856792, 704, 2356] beside an opioid: reported', () => {
+    expect(codeOnlyGaps(gapsFor(OXYCODONE, [active({ coding: [code('856792'), code('704'), code('2356')] })]))).toHaveLength(1);
+  });
+
+  it('a product code not known here (308048) beside acetaminophen (161), beside an opioid: reported', () => {
+    expect(codeOnlyGaps(gapsFor(OXYCODONE, [active({ coding: [code('308048'), code('161')] })]))).toHaveLength(1);
+  });
+
+  it('acetaminophen by its ingredient code alone is acetaminophen: not reported', () => {
+    expect(codeOnlyGaps(gapsFor(OXYCODONE, [active({ coding: [code('161')] })]))).toEqual([]);
+  });
+
+  it('a named medication is read by its name: not reported as code only', () => {
+    expect(codeOnlyGaps(gapsFor(OXYCODONE, [active({ coding: [code('308048'), code('161')], text: 'acetaminophen 500 mg tablet' })]))).toEqual([]);
+  });
+});
