@@ -156,6 +156,7 @@ export function toMedicationFact(
     asNeeded: isAsNeededOnly(resource),
     named: [classification.display, concept?.text, medication?.code?.text].some(hasText),
     ...(classification.unreadCode === true ? { unreadCode: true } : {}),
+    ...(classification.unreadName === undefined ? {} : { unreadName: classification.unreadName }),
     productNames: productNamesOf(concept, medication),
     ...sharedProduct(resource, resolved),
     ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),

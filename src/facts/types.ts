@@ -52,6 +52,12 @@ export interface MedicationFact {
   /** A code of the medication matched nothing this service knows (the classifier's `unreadCode`). */
   readonly unreadCode?: boolean;
   /**
+   * A word of its names that is probably a CNS drug this service could not read (a misspelling, a truncated
+   * pharmacy-label name, an abbreviated part of a combination), and the ingredients it may be (the classifier's
+   * `unreadName`): reported as "check incomplete".
+   */
+  readonly unreadName?: { readonly word: string; readonly mayBe: readonly string[] };
+  /**
    * The names the EHR gave this product that can tell one product from another: every text and coding display
    * of the order's medication concept and of the Medication's code that carries a strength (a digit), as written;
    * compared in one spelling (product-name.ts: "Oxycodone HCl 5mg tab" = "oxycodone hydrochloride 5 MG Oral

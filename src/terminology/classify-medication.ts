@@ -13,6 +13,7 @@ import { codeKey, compileLocalValueSets } from './local-value-sets.ts';
 import { createNameMatcher } from './name-patterns.ts';
 import { classifyProduct, detectForms } from './product-rules.ts';
 import { normaliseText } from './text-normalise.ts';
+import { createUnreadNameFinder, type UnreadName } from './unread-names.ts';
 
 export type MatchSource = 'code' | 'text' | 'local-value-set';
 
@@ -34,6 +35,12 @@ export interface DrugClassification {
    * unrecognised CNS drug (src/facts/derive-facts.ts factGaps reports it).
    */
   readonly unreadCode?: true;
+  /**
+   * Present when a word of the names is probably a CNS drug this service could not read: a misspelling, a truncated
+   * pharmacy-label name or an abbreviated part of a combination (unread-names.ts). The facts layer reports it as
+   * "check incomplete".
+   */
+  readonly unreadName?: UnreadName;
 }
 
 export interface Classifier {
@@ -144,6 +151,7 @@ function nonEmpty(value: string | undefined): value is string {
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
   const codes = createCodeMaps();
   const names = createNameMatcher();
+  const unreadNames = createUnreadNameFinder((word) => names.isName(word));
   const local = compileLocalValueSets(options.localValueSets ?? []);
   const cache = new BoundedCache<DrugClassification>(options.cacheSize ?? 10_000);
 
@@ -196,6 +204,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     });
 
     const classes = new Set<DrugClass>([...product.classes, ...directClasses, ...localClasses]);
+    const unreadName = unreadNames.find(normalised, fromText.unmatched, new Set([...ingredients, ...infoIngredients]));
     const matched = new Set<MatchSource>();
     if (codeMatched) matched.add('code');
     if (fromText.ingredients.size > 0) matched.add('text');
@@ -209,6 +218,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
       methadoneOudForm: product.methadoneOudForm,
       ...(display === undefined ? {} : { display }),
       ...(unreadCode ? { unreadCode: true as const } : {}),
+      ...(unreadName === undefined ? {} : { unreadName: Object.freeze({ word: unreadName.word, mayBe: Object.freeze([...unreadName.mayBe]) }) }),
     };
     return Object.freeze(result);
   };

@@ -172,3 +172,40 @@ describe('a medication sent as codes only, with a recognised partner ingredient 
     expect(codeOnlyGaps(gapsFor(OXYCODONE, [active({ coding: [code('308048'), code('161')], text: 'acetaminophen 500 mg tablet' })]))).toEqual([]);
   });
 });
+
+describe('a named product whose name the service cannot read (F7)', () => {
+  const unreadGaps = (gaps: string[]): string[] => gaps.filter((g) => g.includes('cannot read'));
+
+  it('a misspelt benzodiazepine with its RxNorm product code, beside an opioid: reported, naming what it may be', () => {
+    const gaps = unreadGaps(gapsFor(OXYCODONE, [active({ coding: [{ ...PRODUCT_CODE, display: 'alprazolem 0.5 mg tab' }] })]));
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toContain('"alprazolem", perhaps alprazolam');
+  });
+
+  it('the draft itself written as its pharmacy label, beside a benzodiazepine: reported', () => {
+    const gaps = unreadGaps(gapsFor(draft({ text: 'ACETAMINOPHEN-COD #3 TABLET' }), [active({ text: 'alprazolam 0.5 mg oral tablet' })]));
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toContain('perhaps codeine');
+  });
+
+  for (const label of ['HYDROCOD/APAP 5-325', 'OXYCOD/APAP 5-325', 'PROMETHAZINE-COD 6.25-10/5', 'APAP #3']) {
+    it(`a reported ${label} beside a benzodiazepine: reported`, () => {
+      const statement: MedicationStatement = { resourceType: 'MedicationStatement', id: 'ms-1', status: 'active', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text: label } };
+      expect(unreadGaps(gapsFor(ALPRAZOLAM, [], [statement]))).toHaveLength(1);
+    });
+  }
+
+  for (const label of ['BUTALB/APAP/CAFF 50-325-40', 'BUTALBIT-ASA-CAFF-CODEINE 30MG']) {
+    it(`${label} beside an opioid: reported (the barbiturate is not read)`, () => {
+      const gaps = unreadGaps(gapsFor(OXYCODONE, [active({ text: label })]));
+      expect(gaps).toHaveLength(1);
+      expect(gaps[0]).toContain('butalbital');
+    });
+  }
+
+  for (const name of ['lisinopril 10 mg tablet', 'metformin 500 mg tablet', 'acetaminophen 500 mg tablet', 'amlodipine-benazepril 5-20 mg', 'aspirin-dipyridamole ER 25-200 mg', 'nizatidine 150 mg', 'povidone-iodine 10% solution', 'Chlor-Trimeton 4 mg']) {
+    it(`${name}: silent (an unrecognised name alone is not reported)`, () => {
+      expect(gapsFor(OXYCODONE, [active({ text: name })]).filter((g) => g.includes(name))).toEqual([]);
+    });
+  }
+});
