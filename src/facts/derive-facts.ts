@@ -387,7 +387,9 @@ function isOverdoseReversal(m: MedicationFact): boolean {
  * (the caller reports a gap only when an active rule of its rule set reads one of them and could fire if they
  * were known, src/engine/facts-read.ts: a check switched off, or one the patient is outside of, leaves nothing to
  * report). Only gaps that can change a check are listed: age matters when a CNS-active drug is
- * ordered; a medication sent as a bare code we do not recognise may be anything (always reported); an opioid
+ * ordered; a medication sent as a bare code we do not recognise may be anything (always reported, also when a
+ * partner ingredient such as acetaminophen is recognised beside the unrecognised code), and so may a medication
+ * whose name has a word that is probably a CNS drug the service could not read (misspelt or abbreviated); an opioid
  * dose we cannot calculate leaves MME checks open; a benzodiazepine dose we cannot calculate leaves the daily-dose
  * check of a ketamine session for depression open (the only check that reads it), so it is reported there only, not on every order
  * beside a benzodiazepine; likewise a daily dose that leaves open whether a methadone order for pain raises the
@@ -403,8 +405,29 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
   }
   for (const order of orders) {
     for (const med of [order.order, ...order.concurrent]) {
-      if (!med.named && med.classes.length === 0 && med.ingredients.length === 0) {
-        add({ purpose: `the medication ${med.display}`, reason: 'it was sent as a code only, and this service does not recognise the code (send its name, or add the code through a local value set)', facts: 'all' });
+      // Sent as codes only, with no class and no CNS-active, naloxone or antagonist ingredient recognised: unknown
+      // when no code was recognised at all, and also when one was (a partner such as acetaminophen or
+      // amitriptyline) beside a code that was not, which may be the CNS drug (chlordiazepoxide/amitriptyline,
+      // benzhydrocodone/acetaminophen by their codes).
+      if (!med.named && med.classes.length === 0 && med.activeIngredients.length === 0 && (med.ingredients.length === 0 || med.unreadCode === true)) {
+        add({
+          purpose: `the medication ${med.display}`,
+          reason:
+            med.ingredients.length === 0
+              ? 'it was sent as a code only, and this service does not recognise the code (send its name, or add the code through a local value set)'
+              : `it was sent as codes only, and this service recognises only ${med.ingredients.join(', ')} among them, not what else it contains (send its name, or add the code through a local value set)`,
+          facts: 'all',
+        });
+      }
+      // A name the service cannot read but that is probably a CNS drug ("alprazolem", "HYDROCOD/APAP",
+      // "ACETAMINOPHEN-COD #3"): the medication may be the other half of a dangerous combination, whatever else
+      // was recognised in it ("BUTALBIT-ASA-CAFF-CODEINE" reads as codeine, not as butalbital).
+      if (med.unreadName !== undefined) {
+        add({
+          purpose: `the medication ${med.display}`,
+          reason: `its name has a word this service cannot read ("${med.unreadName.word}", perhaps ${med.unreadName.mayBe.join(' or ')}), so what it contains is not known (send the standard name or an RxNorm ingredient code)`,
+          facts: 'all',
+        });
       }
     }
     for (const drug of order.mme.perDrug) {

@@ -47,8 +47,16 @@ export interface MedicationFact {
    * therapy, not the session's pre-medication. False for the rest of the record.
    */
   readonly ongoingSupply: boolean;
-  /** The EHR sent a name (display or text), not only a code. */
+  /** The EHR sent a name (display or text, not blank), not only a code. */
   readonly named: boolean;
+  /** A code of the medication matched nothing this service knows (the classifier's `unreadCode`). */
+  readonly unreadCode?: boolean;
+  /**
+   * A word of its names that is probably a CNS drug this service could not read (a misspelling, a truncated
+   * pharmacy-label name, an abbreviated part of a combination), and the ingredients it may be (the classifier's
+   * `unreadName`): reported as "check incomplete".
+   */
+  readonly unreadName?: { readonly word: string; readonly mayBe: readonly string[] };
   /**
    * The names the EHR gave this product that can tell one product from another: every text and coding display
    * of the order's medication concept and of the Medication's code that carries a strength (a digit), as written;
