@@ -172,6 +172,10 @@ async function main(): Promise<void> {
   } else if (config.auth.trustDevIssuer) {
     logger.warn({ issuers: auth.value.issuers }, 'the local development issuer is trusted (tokens from node scripts/mint-token.ts); configure CDS_TRUSTED_CLIENTS_FILE for real EHRs');
   }
+  const proxyWarning = trustProxyWarning(config.trustProxy);
+  if (proxyWarning !== undefined) {
+    logger.warn(proxyWarning);
+  }
   if (config.fhir.allowAnyServer) {
     logger.warn(
       'FHIR_SERVER_ALLOWLIST=*: the service calls any FHIR server a CDS client names (internal addresses included, https only in production); list your EHRs\' FHIR base URLs instead'

@@ -9,8 +9,10 @@
  *   every worker opens its own pool and the primary opens none.
  * - JWT replay: each worker checks a token's jti with the store (`rememberJti`), the one every worker
  *   shares, so a token used once is refused by all of them.
- * - SIGTERM/SIGINT: stop restarting, send SIGTERM to every worker (each stops accepting, finishes its
- *   in-flight requests and exits, see main.ts), wait for them (SIGKILL after the grace period), then
+ * - SIGTERM/SIGINT: stop restarting, close the listening socket (it is the primary's in Node's round-robin
+ *   cluster: new connections are refused from then on, listening-sockets.ts), send SIGTERM to every worker
+ *   (each takes the connections already queued for it, stops listening, finishes its in-flight requests and
+ *   exits, see main.ts and src/server/http-server.ts), wait for them (SIGKILL after the grace period), then
  *   flush and close the store. Exit code 0, or 1 when a worker had to cut requests off (its exit code was not 0).
  * - A worker that does not start listening within `workerStartTimeoutMs` is killed (see below).
  * - Watchdog: a serving worker that has sent nothing for `workerWatchdogMs` (it answers a ping every few
@@ -37,6 +39,7 @@ import { performance } from 'node:perf_hooks';
 import { callHandler } from './call-handler.ts';
 import type { HorizonSource } from './call-handler.ts';
 import type { AuditQueueStats, InvocationRecord, Store } from '../store/index.ts';
+import { recordListeningSockets } from './listening-sockets.ts';
 import { MetricsCollector } from './metrics-collector.ts';
 import { primaryProcessMetrics } from './primary-process-metrics.ts';
 import { RateLimitHub } from './rate-limit-sync.ts';
@@ -142,6 +145,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
   });
 
   cluster.setupPrimary({ serialization: 'advanced', ...(options.exec ? { exec: options.exec } : {}) });
+  // The listening socket the workers share lives here: a stop closes it first (listening-sockets.ts).
+  const listeningSockets = recordListeningSockets();
 
   let shuttingDown = false;
   let everListening = false;
@@ -395,6 +400,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       if (!everListening) {
         everListening = true;
         logger.info({ workers: options.workers, storeMode: options.storeMode }, 'cluster: first worker listening');
+        if (listeningSockets.count() === 0 && cluster.schedulingPolicy === cluster.SCHED_RR) {
+          logger.warn({}, 'cluster: the listening socket was not found (a Node version that no longer reports it): on a stop, connections the primary accepted but had not yet handed to a worker may be reset');
+        }
       }
       watchServing();
     });
@@ -444,8 +452,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<PrimaryHandle
       if (statsTimer) clearInterval(statsTimer);
       clearInterval(rateTimer);
       ownFigures.stop();
+      // Stop accepting first: new connections are refused at once (a proxy retries them elsewhere), while
+      // those already accepted are still handed to the workers, which take them until none comes.
+      const sockets = listeningSockets.closeAll();
       const workers = live();
-      logger.info({ signal, workers: workers.length }, 'cluster: shutting down: workers finish their in-flight requests');
+      logger.info({ signal, workers: workers.length, listeningSocketsClosed: sockets }, 'cluster: shutting down: new connections refused, workers finish their in-flight requests');
       await Promise.all(
         workers.map(
           (w) =>

@@ -4,7 +4,7 @@
 import { calculateAge } from '@medplum/core';
 import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement, Patient } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
-import { CNS_DEPRESSANT_CLASSES } from '../terminology/index.ts';
+import { CNS_DEPRESSANT_CLASSES, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
@@ -41,18 +41,54 @@ export interface DraftOrderInput {
  * Leaves out a standing request that another standing request of the same therapy renews (names it as its
  * `priorPrescription`): a monthly renewal chain whose older links still say active, or still have supply
  * (medication-facts.ts), is one therapy, counted once, as its newest link. A priorPrescription naming another
- * drug hides nothing.
+ * drug hides nothing. Requests whose renewal links go round in a cycle (A renews B and B renews A, or A, B, C in
+ * turn: corrupt data, or an EHR that links an order it modifies both ways) have no newest link: every member of the
+ * cycle is kept, as it cannot be told which one is in use (dropping them all hid a benzodiazepine the patient
+ * takes). Two entries over-count, the safe side. A link into a cycle from outside (a renewal of one member) still
+ * leaves nothing of the cycle out.
+ * @returns The requests kept that are on such a cycle, one group per cycle (for the dose-increase check).
  */
-function dropSuperseded(active: MedicationFact[]): void {
+function dropSuperseded(active: MedicationFact[]): MedicationFact[][] {
   const byRef = new Map(active.map((a) => [a.ref, a]));
-  const superseded = new Set<MedicationFact>();
+  // The request each one renews (of the same therapy, not itself): at most one each, so the links form chains that
+  // end, or end in one cycle.
+  const renews = new Map<MedicationFact, MedicationFact>();
   for (const a of active) {
     const prior = a.priorPrescription === undefined ? undefined : byRef.get(a.priorPrescription);
-    if (prior && prior !== a && sameTherapy(a, prior)) superseded.add(prior);
+    if (prior && prior !== a && sameTherapy(a, prior)) renews.set(a, prior);
   }
-  if (superseded.size === 0) return;
-  const kept = active.filter((a) => !superseded.has(a));
-  active.splice(0, active.length, ...kept);
+  if (renews.size === 0) return [];
+  const cycles = cyclesOf(active, renews);
+  const onCycle = new Set(cycles.flat());
+  const superseded = new Set([...renews.values()].filter((prior) => !onCycle.has(prior)));
+  if (superseded.size > 0) {
+    const kept = active.filter((a) => !superseded.has(a));
+    active.splice(0, active.length, ...kept);
+  }
+  return cycles;
+}
+
+/**
+ * The cycles of renewal links (each request names at most one), in one pass: each walk follows links from an
+ * unvisited request until it meets a request seen before; when that request is on the walk itself, the walk from
+ * it onwards is a cycle. Linear in the number of requests, however long the chains.
+ */
+function cyclesOf(nodes: readonly MedicationFact[], next: ReadonlyMap<MedicationFact, MedicationFact>): MedicationFact[][] {
+  const done = new Set<MedicationFact>();
+  const cycles: MedicationFact[][] = [];
+  for (const start of nodes) {
+    const walk: MedicationFact[] = [];
+    const onWalk = new Map<MedicationFact, number>();
+    let node: MedicationFact | undefined = start;
+    while (node !== undefined && !done.has(node) && !onWalk.has(node)) {
+      onWalk.set(node, walk.length);
+      walk.push(node);
+      node = next.get(node);
+    }
+    if (node !== undefined && onWalk.has(node)) cycles.push(walk.slice(onWalk.get(node)));
+    for (const m of walk) done.add(m);
+  }
+  return cycles;
 }
 
 /**
@@ -68,16 +104,64 @@ function requestRecorded(statement: MedicationStatement, fact: MedicationFact, r
 }
 
 /**
- * The MedicationRequest a MedicationAdministration says it carries out ({@link MedicationFact.recordsRequest}): its
- * `request`, in the record, in use now, not ended by the session, and the same therapy. A fentanyl patch or a PCA
- * charted on the MAR beside its active order was counted twice (the order's MME, and the administration as an
+ * The MedicationRequest each MedicationAdministration says it carries out ({@link MedicationFact.recordsRequest}):
+ * its `request`, in the record, in use now, not ended by the session, and the same therapy. A fentanyl patch or a
+ * PCA charted on the MAR beside its active order was counted twice (the order's MME, and the administration as an
  * unknown second entry: every opioid order then read "at least" with a check-incomplete line about a dose that was
  * counted). An administration without a `request`, or naming an order that is not in use, is ended by the session
  * (a patch stays on after its order is stopped), or is another drug, still counts: the safe side.
+ *
+ * A patch order's dose covers the patches it orders, not every patch charted in place: it stands for patches in
+ * place up to its own mcg/hr ("apply 2 patches" of 25 mcg/hr covers two 25 mcg/hr patches, or one 50), taken newest
+ * first, and a further patch counts (an old patch not removed is a classic fentanyl error: two 25 mcg/hr patches
+ * on the skin under an order for one were read as the one order, 60 MME/day instead of 120). A patch whose mcg/hr
+ * cannot be read, or an order whose mcg/hr cannot be read, stands for one patch only. Over-counting is the safe side.
  */
-function requestGiven(administration: MedicationAdministration, fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>, ended: ReadonlySet<string>): string | undefined {
-  const ref = administration.request === undefined ? patchOrderOf(fact, requests, ended) : linkedRequest([administration.request], fact, requests);
-  return ref === undefined || ended.has(ref) ? undefined : ref;
+function requestsGiven(
+  administrations: readonly { resource: MedicationAdministration; read: MedicationFact }[],
+  requests: ReadonlyMap<string, MedicationFact>,
+  ended: ReadonlySet<string>
+): Map<MedicationFact, string> {
+  const given = new Map<MedicationFact, string>();
+  // What each patch order still covers: the mcg/hr it orders, less the patches in place it already stands for.
+  const covers = new Map<string, number | 'claimed'>();
+  const claim = (ref: string, patch: MedicationFact): boolean => {
+    const left = covers.get(ref) ?? orderedPatchRate(requests.get(ref));
+    const rate = patchRate(patch);
+    if (left === 'claimed' || left === undefined || rate === undefined) {
+      // An mcg/hr that cannot be read on either side: the order stands for one patch in place.
+      if (covers.has(ref)) return false;
+      covers.set(ref, 'claimed');
+      return true;
+    }
+    if (rate > left * (1 + 1e-9)) return false;
+    covers.set(ref, left - rate);
+    return true;
+  };
+  for (const { resource, read } of newestFirst(administrations)) {
+    const ref = resource.request === undefined ? patchOrderOf(read, requests, ended) : linkedRequest([resource.request], read, requests);
+    if (ref === undefined || ended.has(ref)) continue;
+    if (isPatch(read) && !claim(ref, read)) continue;
+    given.set(read, ref);
+  }
+  return given;
+}
+
+/** The mcg/hr a patch order orders (all its patches), undefined when unknown or not a patch order. */
+function orderedPatchRate(order: MedicationFact | undefined): number | undefined {
+  return order !== undefined && isPatch(order) ? patchRate(order) : undefined;
+}
+
+/** Administrations by start, the newest first (an unreadable start last); the record's order among equals. */
+function newestFirst<T extends { read: MedicationFact }>(administrations: readonly T[]): T[] {
+  const start = (m: MedicationFact): number => {
+    const t = typeof m.date === 'string' ? Date.parse(m.date) : Number.NaN;
+    return Number.isFinite(t) ? t : Number.NEGATIVE_INFINITY;
+  };
+  return administrations
+    .map((a, i) => ({ a, i, t: start(a.read) }))
+    .sort((x, y) => (x.t === y.t ? x.i - y.i : y.t > x.t ? 1 : -1))
+    .map(({ a }) => a);
 }
 
 /**
@@ -139,18 +223,12 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   const endedRequests = new Set<string>();
   const add = (type: 'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration', kind: MedicationFact['kind']): void => {
     const list = (record.resources.get(type) ?? []) as (MedicationRequest | MedicationStatement | MedicationAdministration)[];
-    list.forEach((resource, i) => {
-      if (!isActiveAt(resource, now)) {
-        return;
-      }
-      const read = toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression);
+    const reads = list.flatMap((resource, i) => (isActiveAt(resource, now) ? [{ resource, read: toMedicationFact(resource, kind, record, classifier, `${type}/#${i}`, hasDepression) }] : []));
+    // Administrations are matched with their orders all together: an order stands for as many patches as it orders.
+    const given = type === 'MedicationAdministration' ? requestsGiven(reads as { resource: MedicationAdministration; read: MedicationFact }[], requestsInUse, endedRequests) : undefined;
+    for (const { resource, read } of reads) {
       if (type === 'MedicationRequest') requestsInUse.set(read.ref, read);
-      const recorded =
-        type === 'MedicationStatement'
-          ? requestRecorded(resource as MedicationStatement, read, requestsInUse)
-          : type === 'MedicationAdministration'
-            ? requestGiven(resource as MedicationAdministration, read, requestsInUse, endedRequests)
-            : undefined;
+      const recorded = type === 'MedicationStatement' ? requestRecorded(resource as MedicationStatement, read, requestsInUse) : given?.get(read);
       const fact = recorded === undefined ? read : { ...read, recordsRequest: recorded };
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.
       // Only when it is that same therapy: an id shared by chance must not hide another drug.
@@ -161,10 +239,10 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
         endedRequests.add(fact.ref);
         if (stoppedRefs.has(fact.ref)) endedInSession.push(fact);
       }
-    });
+    }
   };
   add('MedicationRequest', 'medication-request');
-  dropSuperseded(active);
+  const renewalCycles = dropSuperseded(active);
   add('MedicationStatement', 'medication-statement');
   add('MedicationAdministration', 'medication-administration');
 
@@ -176,9 +254,65 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   );
   const orders: OrderFacts[] = draftFacts
     .filter((d) => d.input.evaluate)
-    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession, endedInSession));
+    .map((d) => orderFacts(d.fact, [...active, ...draftFacts.filter((o) => o !== d).map((o) => o.fact)], now, renewedInSession, endedInSession))
+    .map((o) => withRenewalCycleBaseline(o, renewalCycles, endedInSession));
   const ageYears = ageAt(record.patient, now);
   return { patient: { ageYears, conditions }, orders, gaps: factGaps(orders, ageYears) };
+}
+
+/**
+ * An order's `raisesDailyDose` when it renews two or more requests of one renewal cycle (dropSuperseded keeps them
+ * all). The daily dose now is then read as theirs added up (order-facts.ts), which is right if they are orders taken
+ * together, but if they are one therapy written twice (what naming each other as the order renewed suggests), the
+ * dose now is one of them, and an order above that raises the dose: "no increase" is then unsure, and is made
+ * unknown (null, the check-incomplete card) naming them. An order no higher than each of them stays "no increase".
+ */
+function withRenewalCycleBaseline(o: OrderFacts, cycles: readonly MedicationFact[][], endedInSession: readonly MedicationFact[]): OrderFacts {
+  if (o.raisesDailyDose !== false || cycles.length === 0 || reordersStopped(o.order, endedInSession)) return o;
+  const unsure: MedicationFact[] = [];
+  for (const cycle of cycles) {
+    // The cycle's members are all in the order's concurrent medications (they are standing requests in use).
+    const renewed = cycle.filter((m) => sameTherapy(o.order, m) && replaces(o.order, m));
+    if (renewed.length < 2) continue;
+    unsure.push(...renewed.filter((m) => aboveAnyIngredient(o.order, m)));
+  }
+  if (unsure.length === 0) return o;
+  const names = (m: MedicationFact): string => {
+    const date = typeof m.date === 'string' && m.date.length >= 10 ? `, ordered ${m.date.slice(0, 10)}` : '';
+    return `the current order, ${m.display}${date}`;
+  };
+  return {
+    ...o,
+    raisesDailyDose: null,
+    raiseDoseUnknown: unsure.map((m) => ({
+      ref: m.ref,
+      display: m.display,
+      record: names(m),
+      reason:
+        'it and another current order of the drug each name the other as the order they renew (priorPrescription), so it cannot be told whether they are one order or taken together; this order raises the daily dose if they are one',
+    })),
+  };
+}
+
+/** The order's daily amount of one of its opioid or benzodiazepine ingredients is higher than that of `m`. */
+function aboveAnyIngredient(order: MedicationFact, m: MedicationFact): boolean {
+  const amount = (med: MedicationFact, ingredient: string): { perDay: number; unit: string } | undefined => {
+    const entries = [...med.mme, ...med.benzoDoses].filter((d) => d.ingredient === ingredient);
+    let perDay = 0;
+    for (const d of entries) {
+      if (typeof d.mgPerDay !== 'number' || !Number.isFinite(d.mgPerDay) || d.unit !== entries[0]!.unit) return undefined;
+      perDay += d.mgPerDay;
+    }
+    return entries.length === 0 ? undefined : { perDay, unit: entries[0]!.unit };
+  };
+  const ingredients = new Set([...order.mme, ...order.benzoDoses].map((d) => d.ingredient).filter((i) => ingredientRole(i) !== undefined));
+  for (const ingredient of ingredients) {
+    const ordered = amount(order, ingredient);
+    const before = amount(m, ingredient);
+    // An amount that cannot be read on either side: the dose-increase check already says unknown (null) then.
+    if (ordered !== undefined && before !== undefined && ordered.unit === before.unit && ordered.perDay > before.perDay * (1 + 1e-9)) return true;
+  }
+  return false;
 }
 
 /**
@@ -253,7 +387,9 @@ function isOverdoseReversal(m: MedicationFact): boolean {
  * (the caller reports a gap only when an active rule of its rule set reads one of them and could fire if they
  * were known, src/engine/facts-read.ts: a check switched off, or one the patient is outside of, leaves nothing to
  * report). Only gaps that can change a check are listed: age matters when a CNS-active drug is
- * ordered; a medication sent as a bare code we do not recognise may be anything (always reported); an opioid
+ * ordered; a medication sent as a bare code we do not recognise may be anything (always reported, also when a
+ * partner ingredient such as acetaminophen is recognised beside the unrecognised code), and so may a medication
+ * whose name has a word that is probably a CNS drug the service could not read (misspelt or abbreviated); an opioid
  * dose we cannot calculate leaves MME checks open; a benzodiazepine dose we cannot calculate leaves the daily-dose
  * check of a ketamine session for depression open (the only check that reads it), so it is reported there only, not on every order
  * beside a benzodiazepine; likewise a daily dose that leaves open whether a methadone order for pain raises the
@@ -269,8 +405,29 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
   }
   for (const order of orders) {
     for (const med of [order.order, ...order.concurrent]) {
-      if (!med.named && med.classes.length === 0 && med.ingredients.length === 0) {
-        add({ purpose: `the medication ${med.display}`, reason: 'it was sent as a code only, and this service does not recognise the code (send its name, or add the code through a local value set)', facts: 'all' });
+      // Sent as codes only, with no class and no CNS-active, naloxone or antagonist ingredient recognised: unknown
+      // when no code was recognised at all, and also when one was (a partner such as acetaminophen or
+      // amitriptyline) beside a code that was not, which may be the CNS drug (chlordiazepoxide/amitriptyline,
+      // benzhydrocodone/acetaminophen by their codes).
+      if (!med.named && med.classes.length === 0 && med.activeIngredients.length === 0 && (med.ingredients.length === 0 || med.unreadCode === true)) {
+        add({
+          purpose: `the medication ${med.display}`,
+          reason:
+            med.ingredients.length === 0
+              ? 'it was sent as a code only, and this service does not recognise the code (send its name, or add the code through a local value set)'
+              : `it was sent as codes only, and this service recognises only ${med.ingredients.join(', ')} among them, not what else it contains (send its name, or add the code through a local value set)`,
+          facts: 'all',
+        });
+      }
+      // A name the service cannot read but that is probably a CNS drug ("alprazolem", "HYDROCOD/APAP",
+      // "ACETAMINOPHEN-COD #3"): the medication may be the other half of a dangerous combination, whatever else
+      // was recognised in it ("BUTALBIT-ASA-CAFF-CODEINE" reads as codeine, not as butalbital).
+      if (med.unreadName !== undefined) {
+        add({
+          purpose: `the medication ${med.display}`,
+          reason: `its name has a word this service cannot read ("${med.unreadName.word}", perhaps ${med.unreadName.mayBe.join(' or ')}), so what it contains is not known (send the standard name or an RxNorm ingredient code)`,
+          facts: 'all',
+        });
       }
     }
     for (const drug of order.mme.perDrug) {

@@ -95,7 +95,10 @@ export function toMedicationFact(
   patientHasDepression = false
 ): MedicationFact {
   const resolved = resolveMedication(resource, record.medications);
-  const medication = sanitizeMedication(resolved);
+  // An ingredient's "#id" names a resource contained beside the Medication: in the order when the Medication is
+  // contained in it, else in the Medication itself.
+  const medicationRef: unknown = resource.medicationReference?.reference;
+  const medication = sanitizeMedication(resolved, typeof medicationRef === 'string' && medicationRef.startsWith('#') ? resource.contained : resolved?.contained);
   // A medicationReference names the drug in its display too: read when the Medication is not in the record,
   // and beside it when it is (a Medication coded only with a local code, no name, is known by that display).
   const referenceDisplay = resource.medicationReference?.display;
@@ -151,7 +154,9 @@ export function toMedicationFact(
     hintText: kind === 'draft-order' ? hintTextOf(resource, reasonText()) : '',
     ongoingSupply: kind === 'draft-order' && resource.resourceType === 'MedicationRequest' && suppliesOngoingUse(resource),
     asNeeded: isAsNeededOnly(resource),
-    named: Boolean(classification.display ?? concept?.text ?? medication?.code?.text),
+    named: [classification.display, concept?.text, medication?.code?.text].some(hasText),
+    ...(classification.unreadCode === true ? { unreadCode: true } : {}),
+    ...(classification.unreadName === undefined ? {} : { unreadName: classification.unreadName }),
     productNames: productNamesOf(concept, medication),
     ...sharedProduct(resource, resolved),
     ...(isInpatientOnly(resource.category) ? { inpatientOnly: true } : {}),
@@ -364,6 +369,11 @@ function durationMs(duration: unknown): number | undefined {
 function endedBefore(end: unknown, now: Date): boolean {
   const t = endOf(end);
   return Number.isFinite(t) && t <= now.getTime();
+}
+
+/** A string that is not blank (whitespace, non-breaking spaces and line breaks say nothing). */
+function hasText(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() !== '';
 }
 
 function str(value: unknown): string | undefined {

@@ -5,7 +5,12 @@
  */
 import type { CodeableConcept, Coding, Medication, MedicationIngredient } from '@medplum/fhirtypes';
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+/**
+ * A string that says something: a blank one (" ", "\n", a non-breaking space, as EHR mappers send beside codes) is
+ * absent. Kept, a blank text made a bare code "named", and an unrecognised code then gave no "check incomplete"
+ * line (src/facts/derive-facts.ts factGaps).
+ */
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim().length > 0 ? v : undefined);
 
 function toArray(value: unknown): unknown[] {
   if (Array.isArray(value)) {
@@ -50,8 +55,15 @@ export const MAX_MEDICATION_INGREDIENTS = 64;
  */
 const reduced = new WeakMap<object, Medication>();
 
-/** A Medication reduced to code, form and ingredient concepts (what classification reads). */
-export function sanitizeMedication(value: Medication | undefined): Medication | undefined {
+/**
+ * A Medication reduced to code, form and ingredient concepts (what classification reads).
+ * @param value - The Medication.
+ * @param contained - The resources contained beside it, against which its ingredients' "#id" references are
+ *   resolved: the order's `contained` for a Medication contained in the order (FHIR contained resources are one
+ *   flat list in their container), the Medication's own `contained` for one of the record. A Medication object
+ *   sits in one container, so the reduction is still kept per object.
+ */
+export function sanitizeMedication(value: Medication | undefined, contained?: unknown): Medication | undefined {
   if (!value || typeof value !== 'object') {
     return undefined;
   }
@@ -59,20 +71,44 @@ export function sanitizeMedication(value: Medication | undefined): Medication | 
   if (known !== undefined) {
     return known;
   }
-  const result = Object.freeze(reduceMedication(value));
+  const result = Object.freeze(reduceMedication(value, Array.isArray(contained) ? contained : []));
   reduced.set(value, result);
   return result;
 }
 
-function reduceMedication(value: Medication): Medication {
+/**
+ * The code of the contained Medication or Substance an ingredient's `itemReference` names by "#id" (a compounded
+ * product, an IV push syringe or a PCA mixture names its drugs that way; FHIR R4 allows Substance | Medication).
+ * One level only: the referenced Medication's own ingredients are not followed, so no chain or cycle of references
+ * is walked, and a reference to the Medication itself is ignored.
+ */
+function referencedCode(reference: unknown, outer: Medication, contained: readonly unknown[]): CodeableConcept | undefined {
+  if (typeof reference !== 'string' || !reference.startsWith('#') || reference.length < 2) return undefined;
+  const id = reference.slice(1);
+  for (const candidate of contained) {
+    if (candidate === outer || typeof candidate !== 'object' || candidate === null) continue;
+    const { resourceType, id: candidateId, code } = candidate as { resourceType?: unknown; id?: unknown; code?: unknown };
+    if ((resourceType === 'Medication' || resourceType === 'Substance') && candidateId === id) {
+      return sanitizeConcept(code);
+    }
+  }
+  return undefined;
+}
+
+function reduceMedication(value: Medication, contained: readonly unknown[]): Medication {
   const ingredient: MedicationIngredient[] = [];
+  // A reference to the Medication itself ("#" + its own id) names nothing new.
+  const own = typeof value.id === 'string' ? `#${value.id}` : undefined;
   for (const i of toArray(value.ingredient).slice(0, MAX_MEDICATION_INGREDIENTS)) {
     const raw = i as Record<string, unknown> | null;
-    // An ingredient given as a reference (itemReference to a Substance or Medication) is read by its
-    // display: dropped, a lorazepam ingredient went unrecognised.
-    const referenced = raw?.itemReference as { display?: unknown } | null | undefined;
+    // An ingredient given as a reference (itemReference to a Substance or Medication) is read by the code of the
+    // contained resource it names, and by its display: dropped, a lorazepam ingredient went unrecognised.
+    const referenced = raw?.itemReference as { reference?: unknown; display?: unknown } | null | undefined;
+    const display = typeof referenced?.display === 'string' && referenced.display.trim() ? referenced.display : undefined;
+    const code = referenced?.reference === own ? undefined : referencedCode(referenced?.reference, value, contained);
     const item =
-      sanitizeConcept(raw?.itemCodeableConcept) ?? (typeof referenced?.display === 'string' && referenced.display.trim() ? sanitizeConcept({ text: referenced.display }) : undefined);
+      sanitizeConcept(raw?.itemCodeableConcept) ??
+      (code !== undefined ? (display !== undefined && code.text === undefined ? { ...code, text: display } : code) : display !== undefined ? sanitizeConcept({ text: display }) : undefined);
     if (item) {
       ingredient.push({ itemCodeableConcept: item, ...(strengthOf(i) ? { strength: strengthOf(i) } : {}) });
     }

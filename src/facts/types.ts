@@ -47,8 +47,16 @@ export interface MedicationFact {
    * therapy, not the session's pre-medication. False for the rest of the record.
    */
   readonly ongoingSupply: boolean;
-  /** The EHR sent a name (display or text), not only a code. */
+  /** The EHR sent a name (display or text, not blank), not only a code. */
   readonly named: boolean;
+  /** A code of the medication matched nothing this service knows (the classifier's `unreadCode`). */
+  readonly unreadCode?: boolean;
+  /**
+   * A word of its names that is probably a CNS drug this service could not read (a misspelling, a truncated
+   * pharmacy-label name, an abbreviated part of a combination), and the ingredients it may be (the classifier's
+   * `unreadName`): reported as "check incomplete".
+   */
+  readonly unreadName?: { readonly word: string; readonly mayBe: readonly string[] };
   /**
    * The names the EHR gave this product that can tell one product from another: every text and coding display
    * of the order's medication concept and of the Medication's code that carries a strength (a digit), as written;
@@ -77,7 +85,9 @@ export interface MedicationFact {
    * not end: that request's reference. The statement records that order, and the administration (a patch in place,
    * a running PCA) carries it out; the order's dose is counted already (as the request, or as the draft that
    * re-signs or renews it): the statement or administration is left out of the daily totals (MME, benzodiazepine
-   * dose) and kept for the rest (classes, interactions, days on therapy).
+   * dose) and kept for the rest (classes, interactions, days on therapy). A patch order stands for as many patches in
+   * place as it orders (its mcg/hr), newest first: a further patch in place, linked to it or not, has no
+   * recordsRequest and counts (derive-facts.ts).
    */
   readonly recordsRequest?: string;
 }
@@ -237,7 +247,7 @@ export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   orderInpatientOnly:
     "The order is categorised for inpatient use only (MedicationRequest.category inpatient, and not also outpatient, community or discharge): its supply stays on the ward and does not go home with the patient. False for an uncategorised order, so a rule that skips inpatient-only orders still fires when the EHR does not say.",
   orderRaisesDailyDose:
-    "Signing the order raises the patient's daily dose of an opioid or benzodiazepine ingredient the patient already takes (an active order or a reported medication, not a dose given): it renews them at a higher daily amount (mg/day, or mcg/hr for a fentanyl patch; as needed counted at its maximum) than the ones it replaces, or it replaces none of them and is taken as well (an as-needed add-on beside a scheduled order, or any order higher than each of them). An active order the session stops (sent among the drafts as stopped) is one the order replaces: stopping 15 mg/day and signing 30 mg/day raises the dose. False for a new start (see orderIsNewTherapy) and for a renewal at the same or a lower dose (a medication-list entry mirroring an order is not added to it). Null when a daily amount needed for the answer is unknown (the order's, or that of a medication it replaces), or when an order taken the same way as one the patient takes, at the same or a lower dose, is not recognised as its renewal (it may be taken as well): then both `equal true` and `equal false` are false, while `notEqual` is true.",
+    "Signing the order raises the patient's daily dose of an opioid or benzodiazepine ingredient the patient already takes (an active order or a reported medication, not a dose given): it renews them at a higher daily amount (mg/day, or mcg/hr for a fentanyl patch; as needed counted at its maximum) than the ones it replaces, or it replaces none of them and is taken as well (an as-needed add-on beside a scheduled order, or any order higher than each of them). An active order the session stops (sent among the drafts as stopped) is one the order replaces: stopping 15 mg/day and signing 30 mg/day raises the dose. False for a new start (see orderIsNewTherapy) and for a renewal at the same or a lower dose (a medication-list entry mirroring an order is not added to it). Null when a daily amount needed for the answer is unknown (the order's, or that of a medication it replaces), or when an order taken the same way as one the patient takes, at the same or a lower dose, is not recognised as its renewal (it may be taken as well), or when it renews current orders whose priorPrescriptions name each other (a cycle: one therapy written twice, or orders taken together) and is above one of them but not above their sum: then both `equal true` and `equal false` are false, while `notEqual` is true.",
 };
 
 export const FACT_NAMES: readonly (keyof EngineFacts)[] = Object.keys(FACT_CATALOGUE) as (keyof EngineFacts)[];

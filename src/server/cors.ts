@@ -7,6 +7,11 @@ import type { NextFunction, Request, Response } from 'express';
 
 const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Request-Id';
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
+/**
+ * Response headers a page may read beyond the few browsers always show: the back-off of a 429 or 503 (the README
+ * asks clients to honour it, feedback included), the rule set that answered, and the rate limit's own headers.
+ */
+const EXPOSED_HEADERS = 'X-Request-Id, X-Rule-Set-Version, Retry-After, RateLimit, RateLimit-Policy';
 
 /**
  * @param allowedOrigins - Origins allowed to call from a browser; "*" allows any (the JWT, not the origin, authenticates).
@@ -21,7 +26,7 @@ export function cors(allowedOrigins: readonly string[] = ['*']) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
     }
-    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
       res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);

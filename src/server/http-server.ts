@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { RequestListener } from 'node:http';
+import cluster from 'node:cluster';
 import net from 'node:net';
 import type { Socket } from 'node:net';
 
@@ -24,6 +25,11 @@ export interface HttpServerTimeouts {
    * from it) before it is closed, ms. Default {@link DRAIN_QUIET_MS}.
    */
   readonly drainQuietMs?: number;
+  /**
+   * In a cluster worker, on a shutdown: the longest time it goes on taking the connections the primary had
+   * queued for it before it stops listening, ms. Default {@link DRAIN_LISTENER_MAX_MS}.
+   */
+  readonly drainListenerMaxMs?: number;
 }
 
 export const HTTP_TIMEOUTS: HttpServerTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, checkIntervalMs: 1_000 };
@@ -34,6 +40,11 @@ export const HTTP_TIMEOUTS: HttpServerTimeouts = { headersTimeoutMs: 10_000, req
  * client resends by itself). A client that has sent nothing for this long is not in the middle of sending.
  */
 export const DRAIN_QUIET_MS = 250;
+/**
+ * A cluster worker stops listening once no connection has been handed to it for `drainQuietMs`, or after
+ * this long in any case (the primary kept accepting: a worker stopped on its own), ms.
+ */
+export const DRAIN_LISTENER_MAX_MS = 2_000;
 /** How often a draining server looks for connections that have gone quiet, ms. */
 const DRAIN_SWEEP_MS = 50;
 
@@ -78,7 +89,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket, sta
   );
 }
 
-const drains = new WeakMap<http.Server, () => void>();
+const drains = new WeakMap<http.Server, () => Promise<void>>();
 
 export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeouts = HTTP_TIMEOUTS): http.Server {
   const server = http.createServer(
@@ -87,6 +98,7 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
   );
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   const quietMs = timeouts.drainQuietMs ?? DRAIN_QUIET_MS;
+  const listenerMaxMs = timeouts.drainListenerMaxMs ?? DRAIN_LISTENER_MAX_MS;
   // The answers being worked on, so that a shutdown can tell their clients not to reuse the connection,
   // and every open connection with what it is doing, so that a shutdown closes only the quiet ones.
   const inFlight = new Set<http.ServerResponse>();
@@ -116,43 +128,103 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   });
+  // Connections handed to this process, for a cluster worker's drain (see stopListening below).
+  let connectionsSeen = 0;
+  let lastConnectionAt = 0;
+  server.on('connection', () => {
+    connectionsSeen++;
+    lastConnectionAt = performance.now();
+  });
+  let drainStartedAt = 0;
   /**
-   * Closes the connections with no request on them and nothing read for at least quietMs. Bytes read while
-   * no request is open restart the clock rather than keep the connection open for good: the rest of a body
-   * after an early answer (a 415 or 401 sent before the body was read), or a stray CRLF after a request,
-   * which HTTP servers ignore, would otherwise hold the stop until its deadline.
+   * Closes the connections with no request on them and nothing read for at least quietMs, counted from the
+   * later of their last activity and the start of the drain. Bytes read while no request is open restart the
+   * clock rather than keep the connection open for good: the rest of a body after an early answer (a 415 or
+   * 401 sent before the body was read), or a stray CRLF after a request, which HTTP servers ignore, would
+   * otherwise hold the stop until its deadline.
+   *
+   * The clock is wall-clock time, which runs on while this process's event loop is busy and reads nothing:
+   * a request already waiting in the socket is not yet counted in bytesRead. So no connection is closed in
+   * the turn that finds it quiet (the drain's own turn included): it is looked at again after the event
+   * loop has read what was waiting (setImmediate runs after the poll phase), and closed only if nothing came.
    */
   const closeQuiet = (): void => {
     const now = performance.now();
+    const quiet: [Socket, ConnectionState, number][] = [];
     for (const [socket, state] of connections) {
       if (state.busy > 0) continue;
       if (socket.bytesRead !== state.bytesAtIdle) {
         state.bytesAtIdle = socket.bytesRead;
         state.idleSince = now;
-      } else if (now - state.idleSince >= quietMs) {
-        socket.destroy();
+      } else if (now - Math.max(state.idleSince, drainStartedAt) >= quietMs) {
+        quiet.push([socket, state, state.bytesAtIdle]);
       }
     }
+    if (quiet.length === 0) return;
+    setImmediate(() => {
+      for (const [socket, state, bytes] of quiet) {
+        if (state.busy === 0 && socket.bytesRead === bytes && connections.get(socket) === state) socket.destroy();
+      }
+    });
   };
+  /**
+   * Stops accepting connections. One process closes its listening socket at once (new connections are then
+   * refused). A cluster worker does not own the listening socket: the primary accepts the connections and
+   * queues them for the workers (Node's round-robin cluster), and closes the queued ones, which resets
+   * them, when the last worker stops listening. On a stop the primary closes its listening socket first
+   * (src/cluster/primary.ts); a worker then goes on taking the connections already queued for it, and stops
+   * listening once none has been handed to it for quietMs (checked again after the event loop has read
+   * its IPC channel), or after listenerMaxMs in any case (a worker stopped on its own, while the
+   * primary keeps accepting: the other workers take the connections).
+   */
+  const stopListening = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const close = (): void => {
+        net.Server.prototype.close.call(server, (err?: Error) => (err ? reject(err) : resolve()));
+      };
+      if (!cluster.isWorker || !server.listening) {
+        close();
+        return;
+      }
+      let looking = false;
+      const check = setInterval(() => {
+        const now = performance.now();
+        const overdue = now - drainStartedAt >= listenerMaxMs;
+        if (looking || (!overdue && now - Math.max(lastConnectionAt, drainStartedAt) < quietMs)) return;
+        looking = true;
+        const seen = connectionsSeen;
+        setImmediate(() => {
+          looking = false;
+          if (!overdue && connectionsSeen !== seen) return;
+          clearInterval(check);
+          close();
+        });
+      }, Math.min(DRAIN_SWEEP_MS, quietMs));
+    });
   drains.set(server, () => {
-    draining = true;
-    for (const res of inFlight) {
-      if (!res.headersSent) res.setHeader('Connection', 'close');
+    if (!draining) {
+      draining = true;
+      drainStartedAt = performance.now();
+      for (const res of inFlight) {
+        if (!res.headersSent) res.setHeader('Connection', 'close');
+      }
+      const sweep = setInterval(closeQuiet, Math.min(DRAIN_SWEEP_MS, quietMs));
+      sweep.unref();
+      server.once('close', () => clearInterval(sweep));
     }
-    closeQuiet();
-    const sweep = setInterval(closeQuiet, Math.min(DRAIN_SWEEP_MS, quietMs));
-    sweep.unref();
-    server.once('close', () => clearInterval(sweep));
+    return stopListening();
   });
   return server;
 }
 
 /**
  * Stops a server made by createHttpServer cleanly while clients keep their connections open (EHRs and
- * proxies do): it stops accepting connections; every answer not yet sent, and every later one, says
+ * proxies do): it stops accepting connections (a cluster worker once the connections the primary queued
+ * for it have been handed over, see stopListening above); every answer not yet sent, and every later one, says
  * "Connection: close" (the client then opens a new connection, to another replica, instead of sending on
- * this one as it closes); and connections are closed once they have been quiet for `drainQuietMs` (a
- * request that arrives before that is answered, with "Connection: close").
+ * this one as it closes); and connections are closed once they have been quiet for `drainQuietMs` since
+ * the drain began or their last activity, whichever is later (a request that arrives before that is
+ * answered, with "Connection: close").
  *
  * Not `server.close()`: since Node 19 it also closes every idle connection at once, which resets a request
  * the client sent just after its previous answer. The listening socket is closed as net.Server closes it
@@ -165,8 +237,5 @@ export function closeHttpServer(server: http.Server): Promise<void> {
   if (!drain) {
     return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   }
-  return new Promise((resolve, reject) => {
-    net.Server.prototype.close.call(server, (err?: Error) => (err ? reject(err) : resolve()));
-    drain();
-  });
+  return drain();
 }

@@ -13,6 +13,7 @@ import { codeKey, compileLocalValueSets } from './local-value-sets.ts';
 import { createNameMatcher } from './name-patterns.ts';
 import { classifyProduct, detectForms } from './product-rules.ts';
 import { normaliseText } from './text-normalise.ts';
+import { createUnreadNameFinder, type UnreadName } from './unread-names.ts';
 
 export type MatchSource = 'code' | 'text' | 'local-value-set';
 
@@ -27,6 +28,19 @@ export interface DrugClassification {
   readonly methadoneOudForm: boolean;
   /** First coding display, else text, else the Medication's code display/text. */
   readonly display?: string;
+  /**
+   * Present (true) when a coding's code matched no RxNorm ingredient, ATC code or local value set: the medication
+   * holds something this service cannot read by code (a product code, an NDC, an ingredient code not listed). A
+   * medication sent as codes only whose one recognised code is a partner such as acetaminophen may hold an
+   * unrecognised CNS drug (src/facts/derive-facts.ts factGaps reports it).
+   */
+  readonly unreadCode?: true;
+  /**
+   * Present when a word of the names is probably a CNS drug this service could not read: a misspelling, a truncated
+   * pharmacy-label name or an abbreviated part of a combination (unread-names.ts). The facts layer reports it as
+   * "check incomplete".
+   */
+  readonly unreadName?: UnreadName;
 }
 
 export interface Classifier {
@@ -137,6 +151,7 @@ function nonEmpty(value: string | undefined): value is string {
 export function createClassifier(options: ClassifierOptions = {}): Classifier {
   const codes = createCodeMaps();
   const names = createNameMatcher();
+  const unreadNames = createUnreadNameFinder((word) => names.isName(word));
   const local = compileLocalValueSets(options.localValueSets ?? []);
   const cache = new BoundedCache<DrugClassification>(options.cacheSize ?? 10_000);
 
@@ -146,6 +161,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     const localClasses = new Set<DrugClass>();
     const infoIngredients = new Set<string>();
     let codeMatched = false;
+    let unreadCode = false;
     let atcMethadone = false;
     const texts: string[] = [];
 
@@ -165,9 +181,14 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
           for (const i of atc.ingredients) infoIngredients.add(i);
           if (atc.methadone) atcMethadone = true;
         }
+        let localHit = false;
         if (coding.system !== undefined && coding.code !== undefined) {
-          for (const c of local.get(codeKey(coding.system, coding.code.trim())) ?? []) localClasses.add(c);
+          for (const c of local.get(codeKey(coding.system, coding.code.trim())) ?? []) {
+            localClasses.add(c);
+            localHit = true;
+          }
         }
+        if (coding.code !== undefined && coding.code.trim() !== '' && ingredient === undefined && atc === undefined && !localHit) unreadCode = true;
         if (nonEmpty(coding.display)) texts.push(coding.display);
       }
       if (nonEmpty(cc.text)) texts.push(cc.text);
@@ -183,6 +204,7 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
     });
 
     const classes = new Set<DrugClass>([...product.classes, ...directClasses, ...localClasses]);
+    const unreadName = unreadNames.find(normalised, fromText.unmatched, new Set([...ingredients, ...infoIngredients]));
     const matched = new Set<MatchSource>();
     if (codeMatched) matched.add('code');
     if (fromText.ingredients.size > 0) matched.add('text');
@@ -195,6 +217,8 @@ export function createClassifier(options: ClassifierOptions = {}): Classifier {
       isMethadone: product.isMethadone || atcMethadone,
       methadoneOudForm: product.methadoneOudForm,
       ...(display === undefined ? {} : { display }),
+      ...(unreadCode ? { unreadCode: true as const } : {}),
+      ...(unreadName === undefined ? {} : { unreadName: Object.freeze({ word: unreadName.word, mayBe: Object.freeze([...unreadName.mayBe]) }) }),
     };
     return Object.freeze(result);
   };

@@ -15,9 +15,17 @@ export interface NameMatch {
 }
 
 export interface NameMatcher {
-  /** Scan normalised text; returns every ingredient and brand hint found. */
-  match(normalised: string): { ingredients: Set<string>; hints: Set<BrandHint> };
+  /**
+   * Scan normalised text; returns every ingredient and brand hint found, and the words of letters that no name of
+   * the dictionary took (read by unread-names.ts for a drug name the service nearly knows).
+   */
+  match(normalised: string): { ingredients: Set<string>; hints: Set<BrandHint>; unmatched: string[] };
+  /** Whether a single word is a name of the dictionary ("apap", "oxycodone", "percocet"). */
+  isName(word: string): boolean;
 }
+
+/** A word of letters only (not a number). */
+const LETTERS = /^[a-z]+$/;
 
 /** Compile the name dictionary from the data files. */
 export function createNameMatcher(): NameMatcher {
@@ -45,6 +53,7 @@ export function createNameMatcher(): NameMatcher {
     match(normalised) {
       const ingredients = new Set<string>();
       const hints = new Set<BrandHint>();
+      const unmatched: string[] = [];
       const words = tokenise(normalised);
       let i = 0;
       while (i < words.length) {
@@ -57,6 +66,7 @@ export function createNameMatcher(): NameMatcher {
             consumed = length;
             break;
           }
+          if (length === 1 && LETTERS.test(words[i] ?? '')) unmatched.push(words[i] ?? '');
         }
         i += consumed;
       }
@@ -66,7 +76,10 @@ export function createNameMatcher(): NameMatcher {
           for (const name of entry.ingredients) ingredients.add(name);
         }
       }
-      return { ingredients, hints };
+      return { ingredients, hints, unmatched };
+    },
+    isName(word) {
+      return dictionary.has(word);
     },
   };
 }

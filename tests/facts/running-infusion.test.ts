@@ -163,6 +163,39 @@ describe('a fentanyl patch in place (an administration in progress)', () => {
     expect(factsWith([patchInPlace()], [patchOrder, second]).order.mme.totalKnown).toBe(45 + 3 * 240);
   });
 
+  // An order's dose covers the patches it orders, not every patch charted in place (review hostile2, finding 2): an
+  // old patch not removed is a classic fentanyl error. Each case gave 285 before (the second patch absorbed).
+  it('stands for one patch in place only: a second patch of the same strength, with or without a request, counts (525, not 285)', () => {
+    const older = hoursAgo(80);
+    expect(factsWith([patchInPlace(), patchInPlace({ effectivePeriod: { start: older } })], [patchOrder]).order.mme.totalKnown).toBe(45 + 2 * 240);
+    const linked = { request: { reference: 'MedicationRequest/patch-order' } };
+    const { order } = factsWith([patchInPlace({ ...linked, id: 'stale-patch', effectivePeriod: { start: older } }), patchInPlace({ ...linked, id: 'current-patch' })], [patchOrder]);
+    expect(order.mme.totalKnown).toBe(45 + 2 * 240);
+    expect(order.mme.complete).toBe(true);
+    // The order stands for the newest patch; the older one is the surplus and is the one counted.
+    const counted = order.mme.perDrug.filter((d) => d.ingredient === 'fentanyl').map((d) => d.ref);
+    expect(counted.sort()).toEqual(['MedicationAdministration/stale-patch', 'MedicationRequest/patch-order']);
+    // One linked, one charted without its order: still two patches on the skin.
+    expect(factsWith([patchInPlace(linked), patchInPlace()], [patchOrder]).order.mme.totalKnown).toBe(45 + 2 * 240);
+  });
+
+  it('stands for as many patches as it orders: "apply 2 patches" covers two patches linked to it, a third counts', () => {
+    const twoPatches: MedicationRequest = {
+      ...patchOrder,
+      dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 72, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 2, unit: 'patch' } }] }],
+    };
+    const linked = { request: { reference: 'MedicationRequest/patch-order' } };
+    // 2 x 100 mcg/hr ordered: 480 MME/day, the two patches in place are that dose.
+    expect(factsWith([patchInPlace(linked), patchInPlace(linked)], [twoPatches]).order.mme.totalKnown).toBe(45 + 480);
+    expect(factsWith([patchInPlace(linked), patchInPlace(linked), patchInPlace(linked)], [twoPatches]).order.mme.totalKnown).toBe(45 + 480 + 240);
+    // One administration of two patches is the order's dose too; a patch whose strength cannot be read is one patch only.
+    expect(factsWith([patchInPlace(linked, { route: transdermal, dose: { value: 2, unit: 'patch' } })], [twoPatches]).order.mme.totalKnown).toBe(45 + 480);
+    const unreadable = patchInPlace({ ...linked, medicationCodeableConcept: { text: 'fentanyl transdermal patch' } });
+    const { order } = factsWith([unreadable, patchInPlace({ ...linked, medicationCodeableConcept: { text: 'fentanyl transdermal patch' } })], [twoPatches]);
+    expect(order.mme.totalKnown).toBe(45 + 480);
+    expect(order.mme.unknownCount).toBe(1);
+  });
+
   it('still counts when the link does not show the dose is counted: an order not on the record, another drug, an order the session stops', () => {
     // A request naming an order that is not on the record: possibly a second patch; counting both is the safe side (240 + 240 + 45).
     expect(factsWith([patchInPlace({ request: { reference: 'MedicationRequest/elsewhere' } })], [patchOrder]).order.mme.totalKnown).toBe(525);

@@ -77,4 +77,21 @@ describe('medicines as EHRs record them', () => {
     const codes = expectConformant(res.body).map((c) => c.source.topic?.code);
     expect(codes).not.toContain('opioid-high-mme');
   });
+
+  it('keeps alprazolam orders whose priorPrescriptions name each other (a cycle, no newest link): the opioid-benzodiazepine warning is shown', async () => {
+    for (const length of [2, 3]) {
+      const body = fixture('order-sign/opioid-draft-with-active-benzodiazepine.json');
+      const entries = body.prefetch.medicationRequests.entry;
+      const alprazolam = entries[0].resource;
+      // A renews the last, each other one renews the one before: A -> C -> B -> A for three.
+      const ids = Array.from({ length }, (_, i) => (i === 0 ? alprazolam.id : `${alprazolam.id}-${i}`));
+      const orders = ids.map((id, i) => ({ ...structuredClone(alprazolam), id, priorPrescription: { reference: `MedicationRequest/${ids[(i + length - 1) % length]}` } }));
+      body.prefetch.medicationRequests = { ...body.prefetch.medicationRequests, total: length, entry: orders.map((resource) => ({ resource })) };
+      const res = await request(t.app).post(ORDER_SIGN).send(body);
+      expect(res.status).toBe(200);
+      const codes = expectConformant(res.body).map((c) => c.source.topic?.code);
+      // Both members were dropped before: no card at all, not even the check-incomplete one.
+      expect(codes, `a cycle of ${length}`).toContain('opioid-benzodiazepine');
+    }
+  });
 });

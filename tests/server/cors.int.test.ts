@@ -40,6 +40,16 @@ describe('CORS for browser-based CDS clients', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
   });
 
+  // Conformance review 2: only X-Request-Id was exposed, so a browser-based EHR read null for Retry-After on a
+  // 429 or 503 (the back-off the README asks for) and for the rule set version of every answer.
+  it('lets the page read the rule set version, the back-off and the rate limit headers', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).set('Origin', 'https://sandbox.example.org').set('Authorization', await bearer()).send(fixture('order-sign/opioid-draft-with-active-benzodiazepine.json'));
+    expect(res.status).toBe(200);
+    expect(res.headers['x-rule-set-version']).toBeDefined();
+    const exposed = (res.headers['access-control-expose-headers'] ?? '').toLowerCase().split(/\s*,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['x-request-id', 'x-rule-set-version', 'retry-after', 'ratelimit', 'ratelimit-policy']));
+  });
+
   it('puts Access-Control-Allow-Origin on a 400 too, so the browser shows the error', async () => {
     const res = await request(t.app).post(ORDER_SIGN).set('Origin', 'https://sandbox.example.org').set('Authorization', await bearer()).send({ hook: 'order-sign' });
     expect(res.status).toBe(400);

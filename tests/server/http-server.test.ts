@@ -141,6 +141,36 @@ describe('HTTP server drain on shutdown', () => {
     await drained.closed;
   }, 15_000);
 
+  // Under load the event loop is busy for longer than the quiet period: a request sent right after an answer
+  // can wait unread in the socket while the clock runs. The stop must not count that time as quiet and reset
+  // the request (a cluster worker did, during a burst: ops review 2, F2).
+  it('answers a request that was waiting unread while the event loop was busy when the stop began', async () => {
+    const srv = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    }, { ...LIMITS, drainQuietMs: 100 });
+    server = srv;
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const socket = connect((srv.address() as AddressInfo).port, '127.0.0.1');
+    const all = untilClosed(socket);
+    let closed: Promise<void> | undefined;
+    socket.once('data', () => {
+      // The next request reaches the server's socket, then this process (the server's too) is busy for three
+      // quiet periods before the stop begins: the server has not read the request yet.
+      socket.write(REQUEST);
+      const busyUntil = performance.now() + 300;
+      while (performance.now() < busyUntil) {
+        // busy
+      }
+      closed = closeHttpServer(srv);
+    });
+    socket.write(REQUEST);
+    const text = await all;
+    expect(text.match(/HTTP\/1\.1 \d+ /g)).toEqual(['HTTP/1.1 200 ', 'HTTP/1.1 200 ']);
+    expect(text.slice(text.lastIndexOf('HTTP/1.1')).toLowerCase()).toContain('connection: close');
+    await closed;
+  }, 15_000);
+
   it('closes a kept-alive connection that stays quiet, so the server can finish closing', async () => {
     const drained = await drainingAfterFirstAnswer(50);
     const socket = connect(drained.port, '127.0.0.1');
