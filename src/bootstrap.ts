@@ -10,14 +10,28 @@ import type { Logger } from './shared/logger.ts';
 import { createStore } from './store/index.ts';
 import type { ServiceStore } from './store/index.ts';
 
-/** The configuration from the environment; on errors, lists them on stderr and exits 1. */
-export function loadConfigOrExit(): Config {
+/**
+ * The configuration from the environment, and its warnings (log them with logSettingWarnings once the
+ * logger exists); on errors, lists them on stderr and exits 1.
+ */
+export function loadConfigOrExit(): { readonly config: Config; readonly warnings: readonly string[] } {
   const configResult = loadConfig(process.env);
   if (!configResult.ok) {
     console.error(`Configuration errors:\n- ${configResult.errors.join('\n- ')}`);
     process.exit(1);
   }
-  return configResult.value;
+  return { config: configResult.value, warnings: configResult.warnings };
+}
+
+/**
+ * Logs the configuration's warnings (a misspelt setting, a FHIR timeout above the budget), each on a line of
+ * its own. A cluster worker reads the same environment as its primary, which has said them already.
+ */
+export function logSettingWarnings(logger: Logger, warnings: readonly string[], isClusterWorker: boolean): void {
+  if (isClusterWorker) return;
+  for (const warning of warnings) {
+    logger.warn({ setting: true }, warning);
+  }
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { setupAdmin } from './admin/index.ts';
 import { startRuleSync } from './admin/rule-sync.ts';
-import { createProcessLogger, exitProcess, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
+import nodeCluster from 'node:cluster';
+import { createProcessLogger, exitProcess, loadConfigOrExit, logSettingWarnings, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
 import { trustProxyWarning } from './config/index.ts';
 import type { RulesFanOutResult } from './cluster/index.ts';
@@ -75,8 +76,9 @@ async function reloadEverywhere(holder: RuleSetHolder, clusterRules: { reloadOth
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const { config, warnings } = loadConfigOrExit();
   const logger = createProcessLogger(config);
+  logSettingWarnings(logger, warnings, nodeCluster.isWorker);
 
   // WORKERS > 1 (default: every core in production): this process becomes the cluster primary and forks
   // workers that run everything below (src/cluster/). Embedded PGlite can be opened by one process only,
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
   // JWT jti replay state lives in the store: shared by every worker and replica, and kept across
   // restarts, so a token cannot be replayed within its lifetime anywhere (CDS Hooks 2.0 security).
   const replayStore = replayStoreFrom(store);
-  const auth = await createCdsAuth(config.auth, replayStore);
+  const auth = await createCdsAuth(config.auth, replayStore, logger);
   if (!auth.ok) {
     logger.fatal({ errors: auth.errors }, 'invalid CDS client trust configuration');
     process.exit(1);

@@ -10,11 +10,12 @@
  * main.ts still works as a primary too (`node src/main.ts` with WORKERS > 1), loading everything.
  */
 import { fileURLToPath } from 'node:url';
-import { createProcessLogger, exitProcess, loadConfigOrExit, openStore, stopOnUncaughtException } from './bootstrap.ts';
+import { createProcessLogger, exitProcess, loadConfigOrExit, logSettingWarnings, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
 
-const config = loadConfigOrExit();
+const { config, warnings } = loadConfigOrExit();
 const logger = createProcessLogger(config);
+logSettingWarnings(logger, warnings, false);
 const role = await startCluster({
   logger,
   workerWatchdogMs: config.workerWatchdogMs,

@@ -52,7 +52,8 @@ export function workerCount(
   if (raw === 'auto') {
     return everyCore('WORKERS=auto');
   }
-  const n = Number(raw);
+  // Plain digits only, as every whole-number setting (config.ts): Number() would also read "0x2", "2e0", "2.0".
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
     return { ok: false, error: `WORKERS must be "auto" or a whole number between 1 and ${MAX_WORKERS} (got "${env.WORKERS}")` };
   }

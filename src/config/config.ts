@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { unknownSettingWarnings } from './setting-names.ts';
 import { parseTrustProxy } from './trust-proxy.ts';
 import type { TrustProxy } from './trust-proxy.ts';
 
@@ -145,7 +146,11 @@ export interface Config {
   readonly metrics: MetricsAccess;
 }
 
-export type ConfigResult = { readonly ok: true; readonly value: Config } | { readonly ok: false; readonly errors: string[] };
+/**
+ * `warnings`: what start-up logs but does not refuse (a variable that looks like a setting but is not one, a
+ * per-call FHIR timeout longer than the whole budget).
+ */
+export type ConfigResult = { readonly ok: true; readonly value: Config; readonly warnings: readonly string[] } | { readonly ok: false; readonly errors: string[] };
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -170,7 +175,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     if (raw === undefined || raw.trim() === '') {
       return fallback;
     }
-    const value = Number(raw);
+    // Plain digits only: Number() also reads "0x1f90", "8e3", "8080.0" and "0b1", which no operator means.
+    const text = raw.trim();
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
       errors.push(`${name} must be a whole number between ${min} and ${max} (got "${raw}")`);
       return fallback;
@@ -335,7 +342,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     workerWatchdogMs: int('WORKER_WATCHDOG_MS', 30_000, 2_000, 3_600_000),
     metrics,
   };
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: config };
+  if (errors.length > 0) {
+    return { ok: false, errors };
+  }
+  const warnings = unknownSettingWarnings(env);
+  if (config.fhir.requestTimeoutMs > config.fhir.budgetMs) {
+    warnings.push(
+      `FHIR_TIMEOUT_MS (${config.fhir.requestTimeoutMs}) is longer than FHIR_BUDGET_MS (${config.fhir.budgetMs}): every FHIR-server call is cut off by the request's budget first, so the timeout has no effect; set it at most the budget`
+    );
+  }
+  return { ok: true, value: config, warnings };
 }
 
 /** Shortest METRICS_TOKEN accepted: a guessable token would be no guard. */

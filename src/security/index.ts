@@ -4,6 +4,8 @@
  */
 export { createCdsJwtVerifier } from './verifier.ts';
 export { createMemoryReplayStore, ReplayStoreFullError } from './replay-store.ts';
+export { createReplayStoreHealth, READINESS_PROBE_KEY_PREFIX } from './replay-health.ts';
+export type { ReplayHealthLogger, ReplayStoreHealth, ReplayStoreHealthOptions, ReplayWriteStatus } from './replay-health.ts';
 export type { MemoryReplayStore, MemoryReplayStoreOptions } from './replay-store.ts';
 export { loadTrustedClients, readJwksFile } from './trusted-clients.ts';
 export type { TrustedClientsResult } from './trusted-clients.ts';
@@ -17,6 +19,7 @@ export type {
   CdsJwtVerifierOptions,
   JSONWebKeySet,
   ReplayStore,
+  ReplayStoreOutcome,
   TrustedClient,
   VerifyFailureReason,
   VerifyResult,

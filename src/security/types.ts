@@ -35,6 +35,9 @@ export interface ReplayStore {
   remember(key: string, expiresAtMs: number): Promise<boolean>;
 }
 
+/** How one write of a token's `jti` to the replay store went, as the verifier saw it. */
+export type ReplayStoreOutcome = { readonly ok: true } | { readonly ok: false; readonly timedOut: boolean; readonly error: unknown };
+
 export interface CdsJwtVerifierOptions {
   readonly clients: readonly TrustedClient[];
   /** Allowed clock difference for exp/iat/nbf, seconds. Default 60. */
@@ -48,6 +51,11 @@ export interface CdsJwtVerifierOptions {
    * may still record the jti afterwards, so the 503 asks the client to retry with a new token.
    */
   readonly replayTimeoutMs?: number;
+  /**
+   * Told how each write to the replay store went (an answer, a failure with the store's error, or no answer
+   * within replayTimeoutMs): replay-health.ts logs the failures and tells /readyz. Must be quick and not throw.
+   */
+  readonly onReplayStoreOutcome?: (outcome: ReplayStoreOutcome) => void;
   /** fetch used for `jwksUrl` (tests inject one). Default globalThis.fetch. */
   readonly fetch?: typeof fetch;
   /** Clock, epoch ms. Default Date.now. */

@@ -278,18 +278,26 @@ export async function createCdsJwtVerifier(options: CdsJwtVerifierOptions): Prom
 
     let firstUse: boolean;
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     try {
       firstUse = await Promise.race([
         options.replayStore.remember(`${client.iss}|${jti}`, (exp + skew) * 1000),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('the replay store did not answer in time')), replayTimeoutMs);
+          timer = setTimeout(() => {
+            timedOut = true;
+            reject(new Error(`the replay store did not answer within ${replayTimeoutMs} ms`));
+          }, replayTimeoutMs);
         }),
       ]);
-    } catch {
+    } catch (error) {
+      // The store's own error (a full disk: ENOSPC) goes to whoever watches the store (replay-health.ts logs
+      // it and /readyz reports it); the call's refusal names only the reason.
+      options.onReplayStoreOutcome?.({ ok: false, timedOut, error });
       return fail('replay-store-unavailable', client.iss);
     } finally {
       clearTimeout(timer);
     }
+    options.onReplayStoreOutcome?.({ ok: true });
     if (!firstUse) {
       return fail('replayed', client.iss);
     }

@@ -163,12 +163,18 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // With auth on every call writes its token's jti to the store before it is answered: when those writes
+  // fail (a full disk) the store still answers a ping, but every call is refused (503), so the service is
+  // not ready (replay-health.ts: the calls' own writes tell, or a write of its own when none is recent).
+  const replayWrites = deps.auth.mode === 'required' ? deps.auth.replayWrites : undefined;
   app.get('/readyz', async (_req, res) => {
     const ruleSet = deps.ruleSet();
-    const store = deps.store ? await storeReadiness(deps.store, READINESS_STORE_TIMEOUT_MS) : undefined;
+    const [pinged, written] = await Promise.all([deps.store ? storeReadiness(deps.store, READINESS_STORE_TIMEOUT_MS) : undefined, replayWrites?.status()]);
+    const store = pinged !== undefined && pinged !== 'ok' ? pinged : written !== undefined && written !== 'ok' ? written : pinged;
     const ready = ruleSet.rules.length > 0 && (store === undefined || store === 'ok');
-    // An audit that cannot be written (a full disk) is shown, but does not make the service unready:
-    // taking it out of the load balancer would stop every safety check to protect the audit trail.
+    // An audit that cannot be written (a full disk) is shown, but does not make the service unready by
+    // itself: with auth off, taking it out of the load balancer would stop every safety check to protect
+    // the audit trail (with auth on, the same full disk stops the calls' jti writes: "not writable" above).
     const audit = (deps.store as Partial<StoreDiagnostics> | undefined)?.auditQueueStats?.();
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not-ready',
