@@ -54,6 +54,11 @@ export function describeSource(m: MedicationFact): string {
       return date ? `patient reports taking it, since ${date}` : 'patient reports taking it';
     case 'medication-administration':
       return date ? `given ${date.replace('T', ' ')}` : 'recently given';
+    case 'medication-dispense': {
+      const days = m.supplyDays === undefined ? undefined : round(m.supplyDays);
+      const supply = days === undefined ? '' : days === '1' ? ", 1 day's supply" : `, ${days} days' supply`;
+      return `${date ? `dispensed ${date}` : 'dispensed by a pharmacy'}${supply}`;
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import type { PatientRecord } from '../patient/index.ts';
 import { CNS_DEPRESSANT_CLASSES, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
+import { dispensesInUse } from './dispense-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { orderFacts, reordersStopped, replaces, sameTherapy } from './order-facts.ts';
 import { medicationRequestRef } from './request-reference.ts';
@@ -245,6 +246,8 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   const renewalCycles = dropSuperseded(active);
   add('MedicationStatement', 'medication-statement');
   add('MedicationAdministration', 'medication-administration');
+  // Pharmacy fills while their supply may last; a fill of an order in use is that order's (dispense-facts.ts).
+  active.push(...dispensesInUse(record, requestsInUse, classifier, now, hasDepression));
 
   // Active therapies that one of the session's drafts replaces: counted once, as the draft, in every order's totals.
   const renewedInSession = new Set(

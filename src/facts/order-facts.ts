@@ -131,6 +131,8 @@ function whichRecord(m: MedicationFact, order: MedicationFact, ended: readonly M
       return `${ended.includes(m) ? 'the current order being stopped in this session' : 'the current order'}, ${m.display}${date ? `, ordered ${date}` : ''}`;
     case 'medication-statement':
       return `the medication the patient reports taking, ${m.display}${date ? `, since ${date}` : ''}`;
+    case 'medication-dispense':
+      return `the supply dispensed by a pharmacy, ${m.display}${date ? `, dispensed ${date}` : ''}`;
     default:
       return `${m.display}${date ? `, ${date}` : ''}`;
   }
@@ -201,10 +203,10 @@ function doseRaise(order: MedicationFact, renewalOf: readonly MedicationFact[], 
       }
       continue;
     }
-    // What the patient takes now of what the order replaces: its orders. A medication-list entry that records an
-    // order (or mirrors it without saying so) is the same dose again, and adding it would hide an increase; the
+    // What the patient takes now of what the order replaces: its orders. A medication-list entry or a pharmacy fill
+    // that records an order (or mirrors it without saying so) is the same dose again, and adding it would hide an increase; the
     // entries count only when no order is replaced.
-    const replacedOrders = replaced.filter((m) => m.kind !== 'medication-statement');
+    const replacedOrders = replaced.filter((m) => m.kind !== 'medication-statement' && m.kind !== 'medication-dispense');
     const entries = replaced.filter((m) => m.recordsRequest === undefined);
     const baseline = replacedOrders.length > 0 ? replacedOrders : entries.length > 0 ? entries : replaced;
     let before = 0;

@@ -1,7 +1,7 @@
 import type { ConditionGroup, DrugClass } from '../terminology/index.ts';
 import type { BenzoDose, MmeSummary, OpioidMme } from './dose/index.ts';
 
-export type MedicationSourceKind = 'draft-order' | 'medication-request' | 'medication-statement' | 'medication-administration';
+export type MedicationSourceKind = 'draft-order' | 'medication-request' | 'medication-statement' | 'medication-administration' | 'medication-dispense';
 
 /** One medication the patient has or is about to get, classified once. */
 export interface MedicationFact {
@@ -87,9 +87,13 @@ export interface MedicationFact {
    * re-signs or renews it): the statement or administration is left out of the daily totals (MME, benzodiazepine
    * dose) and kept for the rest (classes, interactions, days on therapy). A patch order stands for as many patches in
    * place as it orders (its mcg/hr), newest first: a further patch in place, linked to it or not, has no
-   * recordsRequest and counts (derive-facts.ts).
+   * recordsRequest and counts (derive-facts.ts). For a MedicationDispense: the order in use it fills (its
+   * `authorizingPrescription`, the same therapy), or, for an earlier fill of an order not in use whose newer fill is
+   * in use too, that order (counted as the newer fill) (dispense-facts.ts).
    */
   readonly recordsRequest?: string;
+  /** For a MedicationDispense: the days' supply the pharmacy stated (`daysSupply`), when readable. */
+  readonly supplyDays?: number;
 }
 
 /**
@@ -230,7 +234,7 @@ export interface EngineFacts {
 export const FACT_CATALOGUE: Readonly<Record<keyof EngineFacts, string>> = {
   orderClasses: 'Drug classes of the draft order under evaluation (e.g. opioid-analgesic, benzodiazepine).',
   orderIngredients: 'Lower-case ingredients of the draft order the classifier recognised (e.g. methadone, oxycodone).',
-  concurrentClasses: "Drug classes of the patient's medications in use (orders and patient-reported ones not stopped, completed or cancelled; given in the last 24 h or running now) and of the session's other draft orders.",
+  concurrentClasses: "Drug classes of the patient's medications in use (orders and patient-reported ones not stopped, completed or cancelled; given in the last 24 h or running now; dispensed by a pharmacy while the supply may last) and of the session's other draft orders.",
   patientAgeYears: 'Age in whole years at the time of the request; null when the birth date is unknown.',
   conditions: 'Condition groups that count: active COPD, sleep apnea, alcohol use disorder, cancer, palliative care, hospice, sickle cell, depression; and any recorded opioid or other substance use disorder or overdose.',
   cnsActiveDrugCount: 'Distinct CNS-active drugs (opioids, benzodiazepines, Z-drugs, barbiturates, gabapentinoids, muscle relaxants, ketamine) including the order.',

@@ -394,6 +394,7 @@ async function resolveServerMedications(
     ...(resources.get('MedicationRequest') ?? []),
     ...(resources.get('MedicationStatement') ?? []),
     ...(resources.get('MedicationAdministration') ?? []),
+    ...(resources.get('MedicationDispense') ?? []),
   ];
   const { toRead, elsewhere } = unresolvedMedicationReferences(users, medications, fhirServer);
   for (const ref of elsewhere) {

@@ -15,7 +15,8 @@
  * records as past: an administration not in progress (completed, stopped, paused) whose record last changed
  * before the window was last given before it too, and is not used. Records still in progress are searched by
  * the key `inProgressKey`, which the loader then reads (a running infusion on a later page is never silently
- * missed).
+ * missed). A key without one (the dispenses) holds records used only from a moment at or before their last change
+ * (a fill's handover or preparation: src/facts/dispense-facts.ts), so none still in use is past the window.
  *
  * Sorting on the administration's own time (`effective-time`) would not do: for an `effectivePeriod` the
  * server may sort on its start (FHIR R5 search: servers have discretion for complex elements), and an

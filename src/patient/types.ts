@@ -26,8 +26,12 @@ export interface PrefetchKeyPolicy {
 export interface RecentOnlyPolicy {
   /** Records whose last change is older than this many hours (and not in progress) are never used. */
   readonly hours: number;
-  /** The prefetch key searching the same type with `status=in-progress`, needed only when this key's result was cut at the window. */
-  readonly inProgressKey: string;
+  /**
+   * The prefetch key searching the same type with `status=in-progress`, needed only when this key's result was cut at
+   * the window. None for a type whose records are used only from a moment at or before their last change (a
+   * dispense's handover or preparation: src/facts/dispense-facts.ts), so none in progress is older than the window.
+   */
+  readonly inProgressKey?: string;
 }
 
 /** What the patient module needs from a request; deliberately not the protocol type. */

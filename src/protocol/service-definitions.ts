@@ -4,7 +4,8 @@
  * plus `prefetchPolicy`, which says per prefetch key whether the data is required (412 when it
  * cannot be had) and what it is for (shown on the "check incomplete" card), and, for a search of which
  * only recent records are used, `recentOnly` (src/patient/recent-only.ts): its template sorts newest-updated
- * first, and a second key searches the records still in progress. Discovery publishes only the spec's fields.
+ * first, and a second key searches the records still in progress (when records in progress may be older than the
+ * window: administrations, not dispenses). Discovery publishes only the spec's fields.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -49,7 +50,7 @@ const SCHEMA = {
           purpose: { type: 'string', minLength: 3 },
           recentOnly: {
             type: 'object',
-            required: ['hours', 'inProgressKey'],
+            required: ['hours'],
             additionalProperties: false,
             properties: { hours: { type: 'number', exclusiveMinimum: 0, maximum: 8784 }, inProgressKey: { type: 'string', minLength: 1 } },
           },
@@ -106,8 +107,8 @@ export async function loadServiceDefinitions(dir: string): Promise<ServicesResul
 
 /**
  * What is wrong with the `recentOnly` policies of a service (src/patient/recent-only.ts): the key's template
- * must search newest-updated first, and its in-progress key must search the same type for `status=in-progress`
- * only and have no `recentOnly` itself. Otherwise the loader could stop at a window the answer is not sorted
+ * must search newest-updated first, and its in-progress key (when it names one) must search the same type for
+ * `status=in-progress` only and have no `recentOnly` itself. Otherwise the loader could stop at a window the answer is not sorted
  * by, or miss records still in progress.
  */
 function recentOnlyProblems(def: ServiceDefinition): string[] {
@@ -123,6 +124,10 @@ function recentOnlyProblems(def: ServiceDefinition): string[] {
     const type = /^([A-Z][A-Za-z]{1,63})\?/.exec(template)?.[1];
     if (type === undefined || !asksNewestUpdatedFirst(template)) {
       problems.push(`${at}: the template of "${key}" must be a search sorted newest-updated first (_sort=${NEWEST_UPDATED_FIRST})`);
+    }
+    if (recent.inProgressKey === undefined) {
+      // Records used only from a moment at or before their last change (dispenses): none in progress is missed.
+      continue;
     }
     const other = def.prefetch[recent.inProgressKey];
     const query = other?.split('?')[1];

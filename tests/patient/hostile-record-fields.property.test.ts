@@ -54,7 +54,7 @@ const KEY_FIELDS = ['id', 'subject', 'patient', 'medicationReference', 'medicati
 const OTHER_FIELDS = [
   'status', 'intent', 'authoredOn', 'effectiveDateTime', 'effectivePeriod', 'dosageInstruction', 'dosage', 'dispenseRequest',
   'ingredient', 'form', 'amount', 'clinicalStatus', 'verificationStatus', 'category', 'onsetDateTime', 'abatementDateTime',
-  'birthDate', 'meta', 'text', 'note', 'resourceType',
+  'birthDate', 'meta', 'text', 'note', 'resourceType', 'whenHandedOver', 'whenPrepared', 'daysSupply', 'quantity', 'authorizingPrescription',
 ] as const;
 const INNER = ['reference', 'coding', 'text', 'code', 'system', 'display', 'value', 'start', 'end', 'toString', 'valueOf'] as const;
 
@@ -65,7 +65,7 @@ const change = fc.record({
   value: hostileValue,
 });
 
-const TYPES = ['MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'Condition', 'Medication', 'Patient'] as const;
+const TYPES = ['MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'MedicationDispense', 'Condition', 'Medication', 'Patient'] as const;
 
 /** A plausible record of the type, so the cases reach past the first check. */
 function baseRecord(type: (typeof TYPES)[number], i: number): Record<string, unknown> {
@@ -88,6 +88,9 @@ function baseRecord(type: (typeof TYPES)[number], i: number): Record<string, unk
         ...(i % 2 === 0 ? { medicationCodeableConcept: coding } : { medicationReference: { reference: 'Medication/med1' } }),
         authoredOn: '2026-11-01',
         effectiveDateTime: '2026-11-20',
+        ...(type === 'MedicationDispense'
+          ? { whenHandedOver: '2026-11-10', daysSupply: { value: 30, unit: 'day' }, quantity: { value: 60, unit: 'tablet' }, authorizingPrescription: [{ reference: `MedicationRequest/r${(i + 1) % 3}` }] }
+          : {}),
       };
   }
 }
@@ -119,6 +122,7 @@ function requestFor(records: readonly Record<string, unknown>[], drafts: readonl
     medicationRequests: searchset(byType('MedicationRequest')),
     medicationStatements: searchset(byType('MedicationStatement')),
     medicationAdministrations: searchset(byType('MedicationAdministration')),
+    medicationDispenses: searchset(byType('MedicationDispense')),
     conditions: searchset(byType('Condition')),
   };
   const request: PatientRecordRequest = {

@@ -245,7 +245,7 @@ describe('what the loader leaves unread is never what the check uses', () => {
     expect(isActiveAt({ ...done, effectivePeriod: { start: at(updatedBefore - 72 * HOUR), end: at(updatedBefore + CLOCK_MARGIN_MS + 60_000) } }, NOW)).toBe(true);
     // Still in progress, it counts however old: those come from the in-progress key.
     expect(isActiveAt({ ...done, status: 'in-progress', effectivePeriod: { start: at(updatedBefore - 72 * HOUR) } }, NOW)).toBe(true);
-    expect(SERVICE.prefetch[policy.inProgressKey]).toMatch(/^MedicationAdministration\?.*status=in-progress/);
+    expect(SERVICE.prefetch[policy.inProgressKey!]).toMatch(/^MedicationAdministration\?.*status=in-progress/);
   });
 
   it('nor is a stopped, paused or unknown-status one whose record changed last before the window, its period left open', () => {

@@ -38,7 +38,7 @@ describe('FHIR-server fallback (absent prefetch keys)', () => {
     expect(topics(expectConformant(res.body))).toContain('opioid-benzodiazepine');
     const paths = server!.calls.map((c) => c.url.split('?')[0]).sort();
     expect(paths).toEqual(
-      ['/fhir/Condition', '/fhir/MedicationAdministration', '/fhir/MedicationRequest', '/fhir/MedicationStatement', `/fhir/Patient/${body.context.patientId}`].sort()
+      ['/fhir/Condition', '/fhir/MedicationAdministration', '/fhir/MedicationDispense', '/fhir/MedicationRequest', '/fhir/MedicationStatement', `/fhir/Patient/${body.context.patientId}`].sort()
     );
     expect(server!.calls.every((c) => c.authorization === 'Bearer test-access-token')).toBe(true);
     expect(server!.calls.find((c) => c.url.startsWith('/fhir/MedicationRequest'))!.url).toContain(`patient=${body.context.patientId}`);

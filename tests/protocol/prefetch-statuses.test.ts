@@ -5,9 +5,11 @@
 // card (records review, finding 5).
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import type { MedicationDispense, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { MAX_DISPENSE_SUPPLY_DAYS, dispenseInUseAt } from '../../src/facts/dispense-facts.ts';
 import { isActiveAt } from '../../src/facts/medication-facts.ts';
+import { asksNewestUpdatedFirst } from '../../src/patient/index.ts';
 import { ROOT } from '../support/test-app.ts';
 
 const NOW = new Date('2026-11-21T15:00:00Z');
@@ -53,5 +55,35 @@ describe('the prefetch templates ask for every status the check counts, and only
         expect(asked).toEqual(STATUSES[type].filter((status) => counted(type, status)).sort());
       });
     }
+  }
+});
+
+/**
+ * Every code of http://hl7.org/fhir/ValueSet/medicationdispense-status. A dispense is counted from its handover
+ * (src/facts/dispense-facts.ts); a stopped one only when it was handed over before it stopped, so the template asks
+ * for `stopped` too.
+ */
+const DISPENSE_STATUSES = ['preparation', 'in-progress', 'cancelled', 'on-hold', 'completed', 'entered-in-error', 'stopped', 'declined', 'unknown'];
+
+describe('the dispense template asks for every status a fill counts in, newest-updated first, far enough back', () => {
+  const handedOver = (status: string): boolean =>
+    dispenseInUseAt(
+      { resourceType: 'MedicationDispense', status: status as MedicationDispense['status'], subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text: 'Clonazepam 0.5 MG Oral Tablet' }, whenHandedOver: '2026-11-20', daysSupply: { value: 30, unit: 'd' } },
+      NOW
+    );
+
+  for (const definition of definitions) {
+    it(`${definition.id}: medicationDispenses`, () => {
+      const template = definition.prefetch['medicationDispenses']!;
+      expect(template.startsWith('MedicationDispense?')).toBe(true);
+      const params = new URLSearchParams(template.split('?')[1]);
+      expect(params.getAll('status')).toHaveLength(1);
+      expect(params.get('status')!.split(',').sort()).toEqual(DISPENSE_STATUSES.filter(handedOver).sort());
+      expect(asksNewestUpdatedFirst(template)).toBe(true);
+      // Read back as far as a fill can count (its handover day, a time zone's day on either side): a fill last updated
+      // before the window was handed over before it, and its supply is over.
+      const hours = (definition as unknown as { prefetchPolicy: Record<string, { recentOnly?: { hours: number } }> }).prefetchPolicy['medicationDispenses']?.recentOnly?.hours;
+      expect(hours).toBeGreaterThanOrEqual((MAX_DISPENSE_SUPPLY_DAYS + 2) * 24);
+    });
   }
 });

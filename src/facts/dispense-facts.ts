@@ -1,0 +1,214 @@
+/**
+ * MedicationDispense: a pharmacy fill (the EHR's own pharmacy, or outside fill history). A benzodiazepine filled on
+ * another prescriber's order that the EHR holds only as a dispense was invisible: an opioid signed beside it got no
+ * card. A dispense is a supply in the patient's hands, so it counts as a medication in use while that supply may
+ * last, read as the order it fills would be (medication-facts.ts), with these differences:
+ *
+ * - **Status** (FHIR R4 http://hl7.org/fhir/ValueSet/medicationdispense-status): `completed`, `in-progress` and
+ *   `unknown` (and a missing or unrecognised status: the safe side) count. `cancelled`, `declined`,
+ *   `entered-in-error`, `preparation` and `on-hold` do not (nothing was handed over), nor does `stopped` ("halted
+ *   before all of them occurred") unless a `whenHandedOver` says the drug reached the patient before it stopped.
+ * - **When**: from `whenHandedOver`, else `whenPrepared`, else the record's last change (`meta.lastUpdated`: a record
+ *   is written at or after what it records, so a supply counted from it ends no earlier than the real one). A date
+ *   without a time is the whole day. A dispense with none of these counts (the safe side).
+ * - **How long**: its `daysSupply` (a Quantity in days), else the days its `quantity` lasts at the dose of its
+ *   `dosageInstruction`, else 90 days: the same reading, and the same grace, as the supply of an order whose fill
+ *   window ended (medication-facts.ts `supplyEndedBefore`: a range read at its low end, an as-needed order at no more
+ *   than one dose a day). Never more than {@link MAX_DISPENSE_SUPPLY_DAYS} after it was handed over: the prefetch
+ *   reads dispenses newest-updated first only that far back (cds-hooks/*.json `recentOnly`).
+ * - **Dose** (MME, diazepam equivalents): from its `dosageInstruction`, with the readers of orders; when that gives
+ *   no daily amount, from `quantity` / `daysSupply` a day (a pharmacy works out the days' supply from the daily dose)
+ *   where the product's strength is known; else unknown, and the check-incomplete card says so, as for orders.
+ * - **Counted once**: a dispense whose `authorizingPrescription` names a MedicationRequest of the record in use now,
+ *   of the same therapy, is that order's fill: its dose is the order's, counted as the order (`recordsRequest`). A
+ *   dispense of an order no longer in use (ended, or not sent) counts on its own while its supply lasts; of several
+ *   such fills of one order whose supplies overlap (an early refill), the newest is counted in the daily totals and the
+ *   others name the order as recorded (one regimen, not two).
+ */
+import type { Dosage, MedicationDispense, MedicationRequest, Quantity, Resource } from '@medplum/fhirtypes';
+import type { PatientRecord } from '../patient/index.ts';
+import type { Classifier } from '../terminology/index.ts';
+import { isActiveAt, toMedicationFact } from './medication-facts.ts';
+import { sameTherapy } from './order-facts.ts';
+import { medicationRequestRef } from './request-reference.ts';
+import type { MedicationFact } from './types.ts';
+
+/** The longest a dispense counts after its handover, whatever supply it states: about six months. */
+export const MAX_DISPENSE_SUPPLY_DAYS = 180;
+
+const DAY_MS = 86_400_000;
+const UCUM = 'http://unitsofmeasure.org';
+
+/** Statuses that say nothing was, or will be, handed over. */
+const NOT_HANDED_OVER = new Set(['cancelled', 'declined', 'entered-in-error', 'preparation', 'on-hold']);
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+
+/** Days of a `daysSupply` (in days by definition: a value without a unit is days); undefined when unreadable. */
+function supplyDays(quantity: unknown): number | undefined {
+  if (typeof quantity !== 'object' || quantity === null) return undefined;
+  const { value, unit, code } = quantity as { value?: unknown; unit?: unknown; code?: unknown };
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0)) return undefined;
+  const words = [code, unit].filter((u): u is string => typeof u === 'string' && u.trim() !== '').map((u) => u.trim().toLowerCase());
+  if (words.length === 0 || words.some((u) => u === 'd' || u === 'day' || u === 'days')) return value;
+  if (words.some((u) => u === 'wk' || u === 'week' || u === 'weeks')) return value * 7;
+  return undefined;
+}
+
+/** When the supply started: handover, else preparation, else the record's last change. */
+function startOf(dispense: MedicationDispense): string | undefined {
+  return str(dispense.whenHandedOver) ?? str(dispense.whenPrepared) ?? str(dispense.meta?.lastUpdated);
+}
+
+/**
+ * The dispense as the order it fills: its drug, dosage, quantity and days' supply, with a fill window that ended at
+ * its handover. The supply and dose readers of orders then read it as they read an order whose window ended.
+ */
+function asOrder(dispense: MedicationDispense, dosage?: Dosage[]): MedicationRequest {
+  const start = startOf(dispense);
+  const days = supplyDays(dispense.daysSupply);
+  return {
+    resourceType: 'MedicationRequest',
+    ...(dispense.id === undefined ? {} : { id: dispense.id }),
+    status: 'active',
+    intent: 'order',
+    subject: dispense.subject ?? { reference: 'Patient/unknown' },
+    ...(dispense.medicationCodeableConcept === undefined ? {} : { medicationCodeableConcept: dispense.medicationCodeableConcept }),
+    ...(dispense.medicationReference === undefined ? {} : { medicationReference: dispense.medicationReference }),
+    ...(dispense.contained === undefined ? {} : { contained: dispense.contained }),
+    ...(start === undefined ? {} : { authoredOn: start }),
+    ...((dosage ?? dispense.dosageInstruction) === undefined ? {} : { dosageInstruction: dosage ?? dispense.dosageInstruction }),
+    dispenseRequest: {
+      ...(start === undefined ? {} : { validityPeriod: { end: start } }),
+      ...(dispense.quantity === undefined ? {} : { quantity: dispense.quantity }),
+      ...(days === undefined ? {} : { expectedSupplyDuration: { value: days, unit: 'd', system: UCUM, code: 'd' } }),
+    },
+  };
+}
+
+/**
+ * True when the dispense's supply may still be in use at `now` (see the file's comment).
+ * @param dispense - A MedicationDispense of the record.
+ * @param now - The time of the check.
+ */
+export function dispenseInUseAt(dispense: MedicationDispense, now: Date): boolean {
+  const status = typeof dispense.status === 'string' ? dispense.status.trim().toLowerCase() : '';
+  if (NOT_HANDED_OVER.has(status) || (status === 'stopped' && str(dispense.whenHandedOver) === undefined)) return false;
+  const start = startOf(dispense);
+  const started = start === undefined ? Number.NaN : Date.parse(start);
+  if (Number.isFinite(started) && now.getTime() - started > (MAX_DISPENSE_SUPPLY_DAYS + 1) * DAY_MS) return false;
+  return isActiveAt(asOrder(dispense), now);
+}
+
+/** A daily dose worked out from the quantity and the stated days' supply: once a day, quantity / days. */
+function dosageFromSupply(dispense: MedicationDispense): Dosage[] | undefined {
+  const days = supplyDays(dispense.daysSupply);
+  const q: Partial<Quantity> | undefined = typeof dispense.quantity === 'object' && dispense.quantity !== null ? dispense.quantity : undefined;
+  if (days === undefined || typeof q?.value !== 'number' || !Number.isFinite(q.value) || !(q.value > 0)) return undefined;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const perDay: Quantity = {
+    value: q.value / days,
+    ...(text(q.unit) === undefined ? {} : { unit: text(q.unit) }),
+    ...(text(q.system) === undefined ? {} : { system: text(q.system) }),
+    ...(text(q.code) === undefined ? {} : { code: text(q.code) }),
+  };
+  return [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: perDay }] }];
+}
+
+const unknownDose = (doses: readonly { mgPerDay: number | null }[]): boolean => doses.some((d) => d.mgPerDay === null);
+
+/**
+ * The fact of one dispense in use: classified and dosed as the order it fills, named as a dispense.
+ * @param dispense - The dispense.
+ * @param record - For resolving medicationReference and reasons.
+ * @param classifier - Terminology of the current rule set.
+ * @param fallbackRef - Reference to use when it has no usable id.
+ * @param patientHasDepression - For ketamine.
+ */
+export function dispenseFact(
+  dispense: MedicationDispense,
+  record: Pick<PatientRecord, 'medications' | 'resources'>,
+  classifier: Classifier,
+  fallbackRef: string,
+  patientHasDepression = false
+): MedicationFact {
+  const read = (dosage?: Dosage[]): MedicationFact => toMedicationFact(asOrder(dispense, dosage), 'medication-dispense', record, classifier, fallbackRef, patientHasDepression);
+  let fact = read();
+  if (unknownDose(fact.mme) || unknownDose(fact.benzoDoses)) {
+    const fromSupply = dosageFromSupply(dispense);
+    const bySupply = fromSupply === undefined ? undefined : read(fromSupply);
+    if (bySupply !== undefined) {
+      fact = {
+        ...fact,
+        mme: unknownDose(fact.mme) && !unknownDose(bySupply.mme) ? bySupply.mme : fact.mme,
+        benzoDoses: unknownDose(fact.benzoDoses) && !unknownDose(bySupply.benzoDoses) ? bySupply.benzoDoses : fact.benzoDoses,
+      };
+    }
+  }
+  const days = supplyDays(dispense.daysSupply);
+  return {
+    ...fact,
+    ref: fact.id === undefined ? fallbackRef : `MedicationDispense/${fact.id}`,
+    status: typeof dispense.status === 'string' ? dispense.status : undefined,
+    ...(days === undefined ? {} : { supplyDays: days }),
+  };
+}
+
+/** The MedicationRequests a dispense names as its `authorizingPrescription`, as "MedicationRequest/<id>". */
+function prescriptionsOf(dispense: MedicationDispense): string[] {
+  const links: unknown = dispense.authorizingPrescription;
+  if (!Array.isArray(links)) return [];
+  return links.flatMap((link: unknown) => {
+    const reference: unknown = typeof link === 'object' && link !== null ? (link as { reference?: unknown }).reference : undefined;
+    const ref = typeof reference === 'string' ? medicationRequestRef(reference) : undefined;
+    return ref === undefined ? [] : [ref];
+  });
+}
+
+/**
+ * The record's dispenses in use at `now`, as facts: each linked to the order in use it fills (`recordsRequest`), or,
+ * for earlier fills of an order not in use whose newer fill is in use too, to that order.
+ * @param record - The patient record.
+ * @param requestsInUse - The record's MedicationRequests in use now, by reference.
+ * @param classifier - Terminology of the current rule set.
+ * @param now - The time of the check.
+ * @param patientHasDepression - For ketamine.
+ */
+export function dispensesInUse(
+  record: PatientRecord,
+  requestsInUse: ReadonlyMap<string, MedicationFact>,
+  classifier: Classifier,
+  now: Date,
+  patientHasDepression = false
+): MedicationFact[] {
+  const list = (record.resources.get('MedicationDispense') ?? []) as readonly (Resource & MedicationDispense)[];
+  const reads = list.flatMap((dispense, i) =>
+    dispenseInUseAt(dispense, now) ? [{ prescriptions: prescriptionsOf(dispense), fact: dispenseFact(dispense, record, classifier, `MedicationDispense/#${i}`, patientHasDepression) }] : []
+  );
+  // Fills of an order not in use, by that order, the newest first.
+  const fillsOf = new Map<string, MedicationFact[]>();
+  const out = reads.map(({ prescriptions, fact }) => {
+    const filled = prescriptions.find((ref) => {
+      const request = requestsInUse.get(ref);
+      return request !== undefined && sameTherapy(request, fact);
+    });
+    if (filled !== undefined) return { ...fact, recordsRequest: filled };
+    const order = prescriptions[0];
+    if (order !== undefined) fillsOf.set(order, [...(fillsOf.get(order) ?? []), fact]);
+    return fact;
+  });
+  const earlier = new Map<MedicationFact, string>();
+  for (const [order, fills] of fillsOf) {
+    const newest = [...fills].sort((a, b) => startMs(b) - startMs(a))[0]!;
+    for (const fill of fills) {
+      if (fill !== newest && sameTherapy(newest, fill)) earlier.set(fill, order);
+    }
+  }
+  return out.map((fact) => (earlier.has(fact) ? { ...fact, recordsRequest: earlier.get(fact)! } : fact));
+}
+
+/** When a fill was handed over, ms (an unreadable time sorts last). */
+function startMs(m: MedicationFact): number {
+  const t = typeof m.date === 'string' ? Date.parse(m.date) : Number.NaN;
+  return Number.isFinite(t) ? t : Number.NEGATIVE_INFINITY;
+}

@@ -1,0 +1,161 @@
+// A benzodiazepine filled at a pharmacy on another prescriber's order, that the EHR holds only as a dispense
+// (MedicationDispense: pharmacy fill history, outside dispense data), was invisible: the service never read
+// dispenses, and an opioid signed beside it got no card. A dispense counts as in use while its supply may last,
+// dosed as the order it fills, and a fill of an order in use is counted once, as that order.
+import type { MedicationDispense, MedicationRequest, Resource } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { deriveFacts } from '../../src/facts/index.ts';
+import { dispenseInUseAt } from '../../src/facts/dispense-facts.ts';
+import type { PatientRecord } from '../../src/patient/index.ts';
+import { createClassifier } from '../../src/terminology/index.ts';
+
+const NOW = new Date('2026-11-21T15:00:00Z');
+const classifier = createClassifier();
+const tablets = (value: number) => ({ value, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' });
+const days = (value: number) => ({ value, unit: 'day', system: 'http://unitsofmeasure.org', code: 'd' });
+const ALPRAZOLAM = 'Alprazolam 0.5 MG Oral Tablet';
+const OXYCODONE = 'Oxycodone Hydrochloride 5 MG Oral Tablet';
+const twiceADay = [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
+const everySixHours = [{ timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
+
+function dispense(id: string, text: string, fields: Partial<MedicationDispense> = {}): MedicationDispense {
+  return {
+    resourceType: 'MedicationDispense',
+    id,
+    status: 'completed',
+    subject: { reference: 'Patient/p' },
+    medicationCodeableConcept: { text },
+    whenHandedOver: '2026-11-10T16:00:00Z',
+    quantity: tablets(60),
+    daysSupply: days(30),
+    dosageInstruction: twiceADay,
+    ...fields,
+  };
+}
+
+function request(id: string, text: string, fields: Partial<MedicationRequest> = {}): MedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    id,
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/p' },
+    medicationCodeableConcept: { text },
+    authoredOn: '2026-11-01',
+    dosageInstruction: everySixHours,
+    ...fields,
+  };
+}
+
+function record(resources: Resource[]): PatientRecord {
+  const byType = new Map<string, Resource[]>();
+  for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
+  return { patientId: 'p', resources: byType, medications: new Map(), gaps: [], sources: {} };
+}
+
+/** The facts of one draft order beside the record's resources. */
+function factsFor(draft: MedicationRequest, resources: Resource[]) {
+  const facts = deriveFacts(record(resources), [{ resource: { ...draft, status: 'draft' }, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  return { facts, order: facts.orders[0]! };
+}
+
+describe('a dispense is in use while its supply may last', () => {
+  it('from its handover for its days of supply', () => {
+    // Handed over 11 days ago with 30 days' supply: in use. 50 days ago with 30 days: used up.
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM), NOW)).toBe(true);
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { whenHandedOver: '2026-10-02T16:00:00Z' }), NOW)).toBe(false);
+    // A date without a time is the whole day: handed over on 22 October with 30 days lasts through 21 November.
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { whenHandedOver: '2026-10-22' }), NOW)).toBe(true);
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { whenHandedOver: '2026-10-21' }), NOW)).toBe(false);
+  });
+
+  it('from when it was prepared when no handover is recorded', () => {
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { whenHandedOver: undefined, whenPrepared: '2026-11-10' }), NOW)).toBe(true);
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { whenHandedOver: undefined, whenPrepared: '2026-09-10' }), NOW)).toBe(false);
+  });
+
+  it('without a days supply, for as long as its quantity lasts at its dose, read as an ended order\'s supply is', () => {
+    // 60 tablets twice a day: 30 days; handed over 25 days ago it is still in use, 35 days ago it is not.
+    const noDays = { daysSupply: undefined };
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { ...noDays, whenHandedOver: '2026-10-27' }), NOW)).toBe(true);
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { ...noDays, whenHandedOver: '2026-10-17' }), NOW)).toBe(false);
+    // As needed "1 tablet up to 3 times a day": read at one a day, 60 tablets last 60 days.
+    const prn = [{ asNeededBoolean: true, timing: { repeat: { frequency: 3, period: 1, periodUnit: 'd' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { ...noDays, dosageInstruction: prn, whenHandedOver: '2026-10-01' }), NOW)).toBe(true);
+    // Neither days nor a dose to divide the quantity by: 90 days, as for an ended order.
+    const bare = { ...noDays, dosageInstruction: undefined };
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { ...bare, whenHandedOver: '2026-09-01' }), NOW)).toBe(true);
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { ...bare, whenHandedOver: '2026-08-20' }), NOW)).toBe(false);
+  });
+
+  it('counts completed, in-progress and unknown fills; not cancelled, declined, voided or unfilled ones', () => {
+    for (const status of ['completed', 'in-progress', 'unknown'] as const) {
+      expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { status }), NOW), status).toBe(true);
+    }
+    for (const status of ['cancelled', 'declined', 'entered-in-error', 'preparation', 'on-hold'] as const) {
+      expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { status }), NOW), status).toBe(false);
+    }
+    // Stopped before the handover: nothing reached the patient. Stopped after it (a handover is recorded): it did.
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { status: 'stopped', whenHandedOver: undefined, whenPrepared: '2026-11-10' }), NOW)).toBe(false);
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { status: 'stopped' }), NOW)).toBe(true);
+  });
+
+  it('never for longer than six months after its handover', () => {
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { whenHandedOver: '2026-06-01', daysSupply: days(365) }), NOW)).toBe(true);
+    expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { whenHandedOver: '2026-05-01', daysSupply: days(365) }), NOW)).toBe(false);
+  });
+});
+
+describe('a dispense beside the orders', () => {
+  it('makes a benzodiazepine filled elsewhere concurrent with an opioid being ordered, and names it as a dispense', () => {
+    const { order } = factsFor(request('draft', OXYCODONE), [dispense('fill-1', ALPRAZOLAM)]);
+    expect(order.concurrent.map((m) => m.classes).flat()).toContain('benzodiazepine');
+    const fill = order.concurrent.find((m) => m.ref === 'MedicationDispense/fill-1');
+    expect(fill).toMatchObject({ kind: 'medication-dispense', supplyDays: 30, date: '2026-11-10T16:00:00Z' });
+  });
+
+  it('counts the fill of an order in use once, as the order (authorizingPrescription)', () => {
+    // Oxycodone 5 mg every 6 hours: 30 MME/day. Ordered and filled, it is one supply, not 60 MME/day.
+    const oxycodone = request('oxy-order', OXYCODONE);
+    const fill = dispense('oxy-fill', OXYCODONE, { dosageInstruction: everySixHours, quantity: tablets(120), authorizingPrescription: [{ reference: 'MedicationRequest/oxy-order' }] });
+    const { order: facts } = factsFor(request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay }), [oxycodone, fill]);
+    expect(facts.mme.totalKnown).toBe(30);
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/oxy-fill')?.recordsRequest).toBe('MedicationRequest/oxy-order');
+  });
+
+  it('counts the fill of an ended order while its supply lasts, and overlapping fills of that order once', () => {
+    const fill = (id: string, when: string) =>
+      dispense(id, OXYCODONE, { dosageInstruction: everySixHours, quantity: tablets(120), whenHandedOver: when, authorizingPrescription: [{ reference: 'MedicationRequest/ended-order' }] });
+    // The order is not in the record (completed); its fill of 10 days ago still lasts.
+    expect(factsFor(request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay }), [fill('f1', '2026-11-11')]).order.mme.totalKnown).toBe(30);
+    // An early refill: both supplies last, one regimen (30 MME/day, not 60).
+    const { order: facts } = factsFor(request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay }), [fill('f1', '2026-10-30'), fill('f2', '2026-11-18')]);
+    expect(facts.mme.totalKnown).toBe(30);
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/f1')?.recordsRequest).toBe('MedicationRequest/ended-order');
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/f2')?.recordsRequest).toBeUndefined();
+  });
+});
+
+describe('the daily dose of a dispense', () => {
+  it('is read from its dosage instruction, as an order\'s', () => {
+    const { order } = factsFor(request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay }), [dispense('oxy', OXYCODONE, { dosageInstruction: everySixHours, quantity: tablets(120) })]);
+    expect(order.mme.totalKnown).toBe(30);
+    expect(order.mme.complete).toBe(true);
+  });
+
+  it('else from its quantity over its days of supply where the strength is known', () => {
+    // 120 tablets of oxycodone 5 mg for 30 days: 4 a day, 20 mg, 30 MME/day.
+    const { order } = factsFor(request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay }), [dispense('oxy', OXYCODONE, { dosageInstruction: undefined, quantity: tablets(120) })]);
+    expect(order.mme.totalKnown).toBe(30);
+    expect(order.mme.complete).toBe(true);
+    // 60 tablets of alprazolam 0.5 mg for 30 days: 1 mg a day, 20 mg diazepam-equivalent (Ashton: 0.5 mg = 10 mg).
+    const benzo = factsFor(request('draft', OXYCODONE), [dispense('alp', ALPRAZOLAM, { dosageInstruction: undefined })]);
+    expect(benzo.order.concurrent.find((m) => m.ref === 'MedicationDispense/alp')?.benzoDoses[0]).toMatchObject({ mgPerDay: 1, diazepamEqMgPerDay: 20 });
+  });
+
+  it('else is unknown, and the check says it could not be calculated', () => {
+    const { facts, order } = factsFor(request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay }), [dispense('oxy', OXYCODONE, { dosageInstruction: undefined, daysSupply: undefined })]);
+    expect(order.mme.complete).toBe(false);
+    expect(facts.gaps.map((g) => g.purpose)).toContain(`the daily opioid dose of ${OXYCODONE}`);
+  });
+});
