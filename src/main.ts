@@ -8,7 +8,6 @@ import { startRuleSync } from './admin/rule-sync.ts';
 import nodeCluster from 'node:cluster';
 import { createProcessLogger, exitProcess, loadConfigOrExit, logSettingWarnings, openStore, stopOnUncaughtException } from './bootstrap.ts';
 import { startCluster } from './cluster/index.ts';
-import { trustProxyWarning } from './config/index.ts';
 import type { RulesFanOutResult } from './cluster/index.ts';
 import { lastGoodRecorder, startFromLastGood } from './engine/last-good-rules.ts';
 import { createRuleSetHolder } from './engine/rule-set-holder.ts';
@@ -171,10 +170,6 @@ async function main(): Promise<void> {
     console.error(`\n*** ${banner} ***\n`);
   } else if (config.auth.trustDevIssuer) {
     logger.warn({ issuers: auth.value.issuers }, 'the local development issuer is trusted (tokens from node scripts/mint-token.ts); configure CDS_TRUSTED_CLIENTS_FILE for real EHRs');
-  }
-  const proxyWarning = trustProxyWarning(config.trustProxy);
-  if (proxyWarning !== undefined) {
-    logger.warn(proxyWarning);
   }
   if (config.fhir.allowAnyServer) {
     logger.warn(

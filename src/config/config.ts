@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { unknownSettingWarnings } from './setting-names.ts';
-import { parseTrustProxy } from './trust-proxy.ts';
+import { parseTrustProxy, trustProxyWarning } from './trust-proxy.ts';
 import type { TrustProxy } from './trust-proxy.ts';
 
 export interface FhirFallbackConfig {
@@ -350,6 +350,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     warnings.push(
       `FHIR_TIMEOUT_MS (${config.fhir.requestTimeoutMs}) is longer than FHIR_BUDGET_MS (${config.fhir.budgetMs}): every FHIR-server call is cut off by the request's budget first, so the timeout has no effect; set it at most the budget`
     );
+  }
+  const proxyWarning = trustProxyWarning(config.trustProxy);
+  if (proxyWarning !== undefined) {
+    warnings.push(proxyWarning);
   }
   return { ok: true, value: config, warnings };
 }

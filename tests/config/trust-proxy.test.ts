@@ -47,6 +47,14 @@ describe('TRUST_PROXY start-up warning', () => {
     expect(warningFor('10.1.2.3, fd00::/8')).toContain('fd00::/8');
   });
 
+  it('is among the configuration warnings, logged once at start-up (by the primary in a cluster)', () => {
+    const result = loadConfig({ TRUST_PROXY: 'uniquelocal' });
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.warnings.some((w) => w.includes('TRUST_PROXY trusts whole networks'))).toBe(true);
+    const single = loadConfig({ TRUST_PROXY: '10.1.2.3' });
+    expect(single.ok && single.warnings.some((w) => w.includes('TRUST_PROXY'))).toBe(false);
+  });
+
   it('is silent for a hop count, the proxies own addresses and loopback', () => {
     for (const raw of ['', '1', '10.1.2.3', '10.1.2.3/32', '::1', 'loopback', '10.1.2.3, 10.1.2.4']) {
       expect(warningFor(raw), raw).toBeUndefined();
