@@ -220,6 +220,12 @@ describe('real responses conform to docs/openapi.json', () => {
       conforms('post', `${A}/rules/{id}/${action}`, ok);
     }
 
+    // Disabling a rule that replaces another makes that rule's cases fail: 409 unless acknowledged.
+    const replacing = 'opioid-benzodiazepine-copd-older-adult';
+    const refusedDisable = await request(t.app).post(`${A}/rules/${replacing}/disable`).set('Authorization', E()).set('If-Match', etagOf(readFileSync(path.join(t.rulesDir, `${replacing}.json`), 'utf8')));
+    expect(refusedDisable.status).toBe(409);
+    conforms('post', `${A}/rules/{id}/disable`, refusedDisable);
+
     const copy = { ...shippedRule(RULE), id: 'openapi-copy' };
     const created = await request(t.app).post(`${A}/rules`).set('Authorization', E()).send(copy);
     expect(created.status).toBe(201);

@@ -715,7 +715,7 @@ export function createRulesView(ctx) {
       saveProblems = [];
       await Promise.all([loadRules(), ctx.refreshStatus()]);
       const version = ctx.status()?.ruleSetVersion;
-      announce(`Saved ${id}${version ? `: rule set ${version.slice(0, 12)} is now serving` : ''}.`, 'success');
+      announce(`Saved ${id}${version ? `: rule set ${version.slice(0, 12)} is now serving` : ''}.${failingNote(res.failingTests, 'already failing before this change')}`, 'success');
       if (rule.isNew) {
         ctx.navigate(`#/rules/${encodeURIComponent(id)}`, { skipGuard: true });
         renderChrome();
@@ -777,6 +777,36 @@ export function createRulesView(ctx) {
     }
   }
 
+  /**
+   * " N test cases of other rules fail (…)" after a change that saved although they fail.
+   * @param {string[]} failing @param {string} why
+   */
+  const failingNote = (failing, why) =>
+    failing.length === 0 ? '' : ` ${failing.length} test case${failing.length === 1 ? '' : 's'} of other rules fail (${why}): ${failing.slice(0, 6).join(', ')}${failing.length > 6 ? ', …' : ''}.`;
+
+  /**
+   * A disable or delete refused because it makes other rules' test cases fail (409 acknowledge-failing-tests):
+   * names the cases and asks whether to go ahead.
+   * @param {unknown} err @param {'Disable' | 'Delete'} verb @param {string} id
+   * @returns {Promise<boolean | null>} null when `err` is not that refusal.
+   */
+  async function confirmFailingTests(err, verb, id) {
+    if (!(err instanceof ApiError && err.status === 409 && err.body && /** @type {any} */ (err.body).id === 'acknowledge-failing-tests')) {
+      return null;
+    }
+    const cases = err.problems.slice(1);
+    return confirmDialog({
+      title: `${verb === 'Disable' ? 'Disabling' : 'Deleting'} ${id} makes ${cases.length} test case${cases.length === 1 ? '' : 's'} of other rules fail`,
+      body: [
+        `With ${id} ${verb === 'Disable' ? 'disabled' : 'deleted'}, these cases of other rules no longer give the card they expect: a rule that ${id} replaced fires again (clinicians see its card instead), or a rule falls silent.`,
+        h('ul', { class: 'failing-tests', id: 'failing-tests-list' }, cases.map((p) => h('li', {}, h('code', {}, `${(p.file ?? '').replace(/\.json$/, '')}${p.pointer ?? ''}`), ` ${p.message}`))),
+        'Nothing has changed yet. Go ahead only if those cards are what clinicians should see now; the cases are reported on later saves (not counted against them) until they pass again.',
+      ],
+      confirmLabel: `${verb} anyway`,
+      danger: true,
+    });
+  }
+
   async function toggleStatus() {
     if (!current || current.isNew) {
       return;
@@ -799,13 +829,31 @@ export function createRulesView(ctx) {
     }
     saving = true;
     renderChrome();
+    const id = current.id;
+    const etag = current.etag;
     try {
-      const res = await api('POST', `${rulePath(current.id)}/${action}`, { ifMatch: current.etag });
+      /** @param {boolean} acknowledge */
+      const send = (acknowledge) => api('POST', `${rulePath(id)}/${action}${acknowledge ? '?acknowledgeFailingTests=true' : ''}`, { ifMatch: etag });
+      let res;
+      try {
+        res = await send(false);
+      } catch (err) {
+        const go = action === 'disable' ? await confirmFailingTests(err, 'Disable', id) : null;
+        if (go === null) {
+          throw err;
+        }
+        if (!go) {
+          saving = false;
+          renderChrome();
+          announce(`${id} was not disabled.`);
+          return;
+        }
+        res = await send(true);
+      }
       saving = false;
       await reloadCurrent(null, null);
-      void res;
       await Promise.all([loadRules(), ctx.refreshStatus()]);
-      announce(`${current?.id ?? 'Rule'} is now ${action === 'enable' ? 'active' : 'disabled'}.`, 'success');
+      announce(`${current?.id ?? 'Rule'} is now ${action === 'enable' ? 'active' : 'disabled'}.${failingNote(res.failingTests, action === 'disable' ? 'acknowledged, or already failing' : 'already failing before this change')}`, 'success');
     } catch (err) {
       saving = false;
       if (err instanceof ApiError && err.status === 412) {
@@ -833,13 +881,29 @@ export function createRulesView(ctx) {
     if (!ok) {
       return;
     }
+    const etag = current.etag;
     try {
-      await api('DELETE', rulePath(id), { ifMatch: current.etag });
+      /** @param {boolean} acknowledge */
+      const send = (acknowledge) => api('DELETE', `${rulePath(id)}${acknowledge ? '?acknowledgeFailingTests=true' : ''}`, { ifMatch: etag });
+      let res;
+      try {
+        res = await send(false);
+      } catch (err) {
+        const go = await confirmFailingTests(err, 'Delete', id);
+        if (go === null) {
+          throw err;
+        }
+        if (!go) {
+          announce(`${id} was not deleted.`);
+          return;
+        }
+        res = await send(true);
+      }
       current = null;
       await Promise.all([loadRules(), ctx.refreshStatus()]);
       ctx.navigate('#/rules');
       renderEmpty();
-      announce(`Deleted ${id}.`, 'success');
+      announce(`Deleted ${id}.${failingNote(res.failingTests, 'acknowledged, or already failing')}`, 'success');
     } catch (err) {
       if (err instanceof ApiError && err.status === 412) {
         conflict = true;
