@@ -707,38 +707,10 @@ export function createRulesView(ctx) {
     renderChrome();
     const sentText = editor.getValue();
     const rule = current;
+    /** @type {import('./api.js').ApiResponse} */
+    let res;
     try {
-      const res = rule.isNew ? await api('POST', 'rules', { body: d.value }) : await api('PUT', rulePath(rule.id), { body: d.value, ifMatch: rule.etag });
-      const id = rule.isNew ? String(d.value?.id ?? rule.id) : rule.id;
-      saving = false;
-      current = { ...rule, id, isNew: false, etag: res.etag, savedText: sentText, title: String(d.value?.title ?? id), status: String(d.value?.status ?? rule.status), version: String(d.value?.version ?? ''), indicator: String(d.value?.indicator ?? '') };
-      saveProblems = [];
-      await Promise.all([loadRules(), ctx.refreshStatus()]);
-      const version = ctx.status()?.ruleSetVersion;
-      announce(`Saved ${id}${version ? `: rule set ${version.slice(0, 12)} is now serving` : ''}.${failingNote(res.failingTests, 'already failing before this change')}`, 'success');
-      if (rule.isNew) {
-        ctx.navigate(`#/rules/${encodeURIComponent(id)}`, { skipGuard: true });
-        renderChrome();
-        renderList();
-        document.getElementById(`rule-option-${id}`)?.scrollIntoView({ block: 'nearest' });
-      } else {
-        // Pick up the stored text (the service may format it differently) and the new ETag.
-        const fresh = await api('GET', rulePath(id));
-        if (current?.id === id && editor.getValue() === sentText) {
-          const text = displayText(fresh.text);
-          if (text !== sentText) {
-            const scroll = editor.textarea.scrollTop;
-            editor.setValue(text);
-            editor.textarea.scrollTop = scroll;
-          }
-          current = { ...current, savedText: text, etag: fresh.etag };
-          parseDraft();
-        }
-        renderChrome();
-        renderList();
-        panels.history.ruleChanged();
-        panels[tab].activate();
-      }
+      res = rule.isNew ? await api('POST', 'rules', { body: d.value }) : await api('PUT', rulePath(rule.id), { body: d.value, ifMatch: rule.etag });
     } catch (err) {
       saving = false;
       if (err instanceof ApiError && err.status === 412) {
@@ -754,6 +726,46 @@ export function createRulesView(ctx) {
       }
       renderProblems();
       renderChrome();
+      return;
+    }
+    // The PUT (or POST) answered 2xx: the version is stored and serving, whatever happens next. Its answer is
+    // the stored text with its ETag, so nothing more is asked of the service to show it (a failed follow-up
+    // GET reported the saved change as "Could not save").
+    const id = rule.isNew ? String(d.value?.id ?? rule.id) : rule.id;
+    saving = false;
+    saveProblems = [];
+    const stored = typeof res.text === 'string' && res.text !== '' ? displayText(res.text) : sentText;
+    current = { ...rule, id, isNew: false, etag: res.etag, savedText: sentText, title: String(d.value?.title ?? id), status: String(d.value?.status ?? rule.status), version: String(d.value?.version ?? ''), indicator: String(d.value?.indicator ?? '') };
+    if (editor.getValue() === sentText && stored !== sentText) {
+      // The service may format the rule differently: show it as stored.
+      const scroll = editor.textarea.scrollTop;
+      editor.setValue(stored);
+      editor.textarea.scrollTop = scroll;
+    }
+    if (editor.getValue() === stored || editor.getValue() === sentText) {
+      current = { ...current, savedText: editor.getValue() === stored ? stored : sentText };
+    }
+    parseDraft();
+    renderProblems();
+    renderChrome();
+    let refreshNote = '';
+    try {
+      await Promise.all([loadRules(), ctx.refreshStatus()]);
+    } catch (err) {
+      refreshNote = ` Saved, but the view could not be refreshed: ${ctx.describeError(err)}`;
+    }
+    const version = ctx.status()?.ruleSetVersion;
+    announce(`Saved ${id}${version ? `: rule set ${version.slice(0, 12)} is now serving` : ''}.${failingNote(res.failingTests, 'already failing before this change')}${refreshNote}`, 'success');
+    if (rule.isNew) {
+      ctx.navigate(`#/rules/${encodeURIComponent(id)}`, { skipGuard: true });
+      renderChrome();
+      renderList();
+      document.getElementById(`rule-option-${id}`)?.scrollIntoView({ block: 'nearest' });
+    } else {
+      renderChrome();
+      renderList();
+      panels.history.ruleChanged();
+      panels[tab].activate();
     }
   }
 
