@@ -90,6 +90,13 @@ export interface HistoryPage {
   readonly olderChanges: number;
   /** The `before` that asks for the page of older changes; absent when there are none. */
   readonly nextBefore?: number;
+  /**
+   * Whether the rule's file in rules/ holds the content of its newest recorded change (compared as JSON, key order
+   * aside; no file after a delete also matches). False after a hand edit, a deployment or a git pull since the
+   * last change through the API: that content serves but enters the history only at the next API change.
+   * Absent when the rule has no recorded change.
+   */
+  readonly fileMatchesLatest?: boolean;
 }
 
 export interface HistoryEntry {
@@ -569,6 +576,19 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     if (changes.length === 0 && (await readRule(id)) === undefined) {
       throw notFound(`Rule "${id}"`);
     }
+    const newest = changes.at(-1);
+    let fileMatchesLatest: boolean | undefined;
+    if (newest) {
+      const file = await readRule(id);
+      let content: unknown = null;
+      try {
+        content = file === undefined ? null : (JSON.parse(file) as unknown);
+      } catch {
+        content = undefined; // not valid JSON: matches nothing recorded
+      }
+      const recorded = newest.content ?? null;
+      fileMatchesLatest = content !== undefined && (recorded === null || content === null ? recorded === content : sortedJson(recorded) === sortedJson(content));
+    }
     const firstNotBefore = before === undefined ? -1 : changes.findIndex((c) => c.seq >= before);
     const end = firstNotBefore === -1 ? changes.length : firstNotBefore;
     const start = Math.max(0, end - limit);
@@ -579,7 +599,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       // Hook calls get their turn between two diffs.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return { changes: entries, olderChanges: start, ...(start > 0 ? { nextBefore: changes[start]!.seq } : {}) };
+    return { changes: entries, olderChanges: start, ...(start > 0 ? { nextBefore: changes[start]!.seq } : {}), ...(fileMatchesLatest === undefined ? {} : { fileMatchesLatest }) };
   }
 
   return {

@@ -6,7 +6,7 @@
  * - finding 4: after a hand edit of the rule file, the History tab does not call the last API change "current",
  *   says the file was changed outside the console, and offers a rollback to that change.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -93,5 +93,44 @@ describe.skipIf(missing !== null && !inCi)('rules console: what it says was save
     await expect.poll(() => summaryOf(id), { timeout: 10_000 }).toBe(`SAVED TWICE ${summary}`);
     await see.count(page.locator('#dirty-flag')).toBe(0);
     expect(await page.locator('#conflict-banner').count()).toBe(0);
+  });
+
+  it('after a hand edit of the rule file, History does not call the last API change current, and rolls back to it', async () => {
+    const id = 'opioid-high-mme';
+    const api = (method: string, p: string, init: { body?: unknown; ifMatch?: string } = {}) =>
+      fetch(`${session.app.baseUrl}/admin/api/${p}`, {
+        method,
+        headers: { Authorization: `Bearer ${session.app.tokens.editor}`, 'Content-Type': 'application/json', ...(init.ifMatch ? { 'If-Match': init.ifMatch } : {}) },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+    const got = await api('GET', `rules/${id}`);
+    const rule = (await got.json()) as Record<string, any>;
+    const summary = String(rule.card.summary);
+    const put = await api('PUT', `rules/${id}`, { body: { ...rule, card: { ...rule.card, summary: `API EDIT ${summary}` } }, ifMatch: String(got.headers.get('etag')) });
+    expect(put.status).toBe(200);
+    // The hand edit, served after a reload (the test app does not watch the folder; the service does, within a second).
+    const handEdited = { ...rule, card: { ...rule.card, summary: `HAND EDIT ${summary}` } };
+    writeFileSync(path.join(session.app.rulesDir, `${id}.json`), `${JSON.stringify(handEdited, null, 2)}\n`);
+    expect((await api('POST', 'reload')).status).toBe(200);
+    await expect
+      .poll(async () => ((await (await api('GET', 'rules')).json()) as { rules: { id: string; loaded: boolean }[] }).rules.find((r) => r.id === id)?.loaded, { timeout: 10_000 })
+      .toBe(true);
+
+    const page = await session.newPage();
+    await signIn(page);
+    await openRule(page, id);
+    await page.getByRole('tab', { name: 'History' }).click();
+    const newest = page.locator('.history-item').first();
+    await see.text(newest).toContain('Updated');
+    await see.text(page.locator('#history-changed-outside')).toContain('The rule file was changed outside the console since #');
+    expect(await page.locator('.history-item .badge-current').count()).toBe(0);
+    const rollback = newest.getByRole('button', { name: 'Roll back to this version' });
+    await see.count(rollback).toBe(1);
+
+    await rollback.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll back' }).click();
+    await expect.poll(() => summaryOf(id), { timeout: 10_000 }).toBe(`API EDIT ${summary}`);
+    await see.count(page.locator('#history-changed-outside')).toBe(0);
+    await see.count(page.locator('.history-item').first().locator('.badge-current')).toBe(1);
   });
 });

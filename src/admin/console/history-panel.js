@@ -73,6 +73,19 @@ export function createHistoryPanel(ctx, host) {
       }
       const canEdit = ctx.canEdit();
       const older = Number(res.data?.olderChanges) || 0;
+      // The newest recorded change is what serves only if the file still holds it: a hand edit, a deployment or a
+      // git pull since then serves without being in the history yet (recorded at the next change through the API).
+      const changedOutside = res.data?.fileMatchesLatest === false;
+      const newest = changes[0];
+      const outsideNote = changedOutside
+        ? h(
+            'div',
+            { class: 'note history-outside', id: 'history-changed-outside', role: 'note' },
+            h('strong', {}, `The rule file was changed outside the console since #${newest?.seq}. `),
+            'What the editor shows is what is stored (and serving, if the rule set loaded it); that version is not in the history yet: it is recorded, credited to the rules/ folder, at the next change made here. ',
+            canEdit && newest?.action !== 'delete' ? `To undo the outside change, roll back to #${newest?.seq}.` : null
+          )
+        : null;
       // A long history comes a page at a time: say what is left out, and offer the next older changes.
       const more =
         older === 0
@@ -92,7 +105,9 @@ export function createHistoryPanel(ctx, host) {
           { class: 'history-list', reversed: true },
           changes.map((/** @type {any} */ c, /** @type {number} */ i) => {
             const latest = i === 0;
-            const canRollBack = canEdit && !latest && c.action !== 'delete';
+            // "current" only when the file holds it; otherwise rolling back to it undoes the outside change.
+            const current = latest && !changedOutside;
+            const canRollBack = canEdit && !current && c.action !== 'delete';
             return h(
               'li',
               { class: 'history-item', dataset: { seq: String(c.seq) } },
@@ -106,7 +121,8 @@ export function createHistoryPanel(ctx, host) {
                   h('span', { class: `badge badge-action action-${c.action}` }, ACTION_LABEL[c.action] ?? String(c.action)),
                   h('span', { class: 'history-author' }, String(c.author ?? 'unknown')),
                   h('time', { class: 'history-time', dateTime: String(c.at ?? '') }, formatTime(c.at)),
-                  latest ? h('span', { class: 'badge badge-current' }, 'current') : null
+                  current ? h('span', { class: 'badge badge-current' }, 'current') : null,
+                  latest && changedOutside ? h('span', { class: 'badge badge-outside' }, 'file changed since') : null
                 ),
                 h(
                   'div',
@@ -119,7 +135,7 @@ export function createHistoryPanel(ctx, host) {
                       : h('p', { class: 'muted small' }, 'No textual change.'),
                   canRollBack
                     ? h('button', { type: 'button', class: 'button-secondary button-small rollback-button', onclick: () => void rollback(c) }, 'Roll back to this version')
-                    : !canEdit && !latest && c.action !== 'delete'
+                    : !canEdit && !current && c.action !== 'delete'
                       ? h('p', { class: 'muted small' }, 'Editors can roll back to this version.')
                       : null
                 )
@@ -129,6 +145,9 @@ export function createHistoryPanel(ctx, host) {
         ),
         more
       );
+      if (outsideNote) {
+        list.prepend(outsideNote);
+      }
     } catch (err) {
       if (mine !== seq) {
         return;
