@@ -272,6 +272,14 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     })
   );
 
+  router.get(
+    '/deleted-rules',
+    gate('viewer'),
+    handle(async (_req, res) => {
+      res.json({ rules: await deps.admin.deletedRules() });
+    })
+  );
+
   router.post(
     '/rules',
     gate('editor'),

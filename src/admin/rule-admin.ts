@@ -115,6 +115,19 @@ export interface HistoryEntry {
   readonly content: unknown;
 }
 
+/** A rule whose newest recorded change is its deletion and whose file is gone ({@link RuleAdmin.deletedRules}). */
+export interface DeletedRule {
+  readonly id: string;
+  /** The title of its last recorded content, when it had one. */
+  readonly title?: string;
+  /** The deletion: its seq, author and time. */
+  readonly seq: number;
+  readonly deletedBy: string;
+  readonly deletedAt: string;
+  /** The seq of its last recorded content (what "restore" would bring back). */
+  readonly lastVersionSeq?: number;
+}
+
 export interface DryRunInput {
   readonly rule?: unknown;
   readonly fixture?: unknown;
@@ -728,6 +741,33 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
         tests: status === 'active' ? 'all' : 'others',
         ...options,
       })) as SavedRule;
+    },
+
+    /**
+     * The rules deleted through the API (their newest recorded change is a delete) whose file is still gone, newest
+     * deletion first: the console lists them so that one deleted by mistake can be found and restored (rollback).
+     */
+    async deletedRules(): Promise<DeletedRule[]> {
+      const store = requireStore('Deleted rules');
+      const latest = new Map<string, RuleChange>();
+      const lastContent = new Map<string, RuleChange>();
+      for (const change of [...(await store.ruleChangesSince(0))].sort((a, b) => a.seq - b.seq)) {
+        latest.set(change.ruleId, change);
+        if (change.content !== null && change.content !== undefined) {
+          lastContent.set(change.ruleId, change);
+        }
+      }
+      const present = new Set(await listRuleIds(rulesDir));
+      const out: DeletedRule[] = [];
+      for (const [id, change] of latest) {
+        if (change.action !== 'delete' || !isRuleId(id) || present.has(id)) {
+          continue;
+        }
+        const last = lastContent.get(id);
+        const title = last && typeof (last.content as { title?: unknown }).title === 'string' ? (last.content as { title: string }).title : undefined;
+        out.push({ id, ...(title ? { title } : {}), seq: change.seq, deletedBy: change.author, deletedAt: change.at, ...(last ? { lastVersionSeq: last.seq } : {}) });
+      }
+      return out.sort((a, b) => b.seq - a.seq);
     },
 
     async history(id: string): Promise<HistoryEntry[]> {

@@ -133,4 +133,34 @@ describe.skipIf(missing !== null && !inCi)('rules console: what it says was save
     await see.count(page.locator('#history-changed-outside')).toBe(0);
     await see.count(page.locator('.history-item').first().locator('.badge-current')).toBe(1);
   });
+
+  it('lists a rule deleted in the console under "Deleted rules", opens it read-only with its history, and restores it', async () => {
+    const id = 'benzodiazepine-long-term';
+    const page = await session.newPage();
+    await signIn(page);
+    await openRule(page, id);
+    await page.locator('#delete-button').click();
+    await page.getByRole('dialog', { name: `Delete ${id}?` }).getByRole('button', { name: 'Delete rule' }).click();
+    await see.liveStatus(page).toContain(`Deleted ${id}.`);
+    await see.count(page.locator(`#rule-option-${id}`)).toBe(0);
+
+    // Found under "Deleted rules", and opened read-only with its history.
+    await page.locator('#deleted-rules summary').click();
+    await page.locator(`#deleted-rules a[data-rule-id="${id}"]`).click();
+    await page.waitForURL(`**/admin/#/rules/${id}`);
+    await see.text(page.locator('#deleted-workspace h1')).toBe(`Deleted rule: ${id}`);
+    const items = page.locator('#deleted-workspace .history-item');
+    await see.text(items.first()).toContain('Deleted');
+    await items.nth(1).locator('summary').click();
+    const restore = items.nth(1).getByRole('button', { name: 'Restore this version' });
+    await see.count(restore).toBe(1);
+
+    await restore.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Restore rule' }).click();
+    await see.liveStatus(page).toContain(`Restored ${id} from #`);
+    await see.count(page.locator(`#rule-option-${id}`)).toBe(1);
+    await page.locator('.editor-status.is-valid').waitFor({ timeout: STEP_TIMEOUT });
+    expect(JSON.parse(fileOf(id)).id).toBe(id);
+    await see.count(page.locator('#deleted-rules a')).toBe(0);
+  });
 });

@@ -252,6 +252,10 @@ describe('real responses conform to docs/openapi.json', () => {
     expect(deleted.status).toBe(204);
     conforms('delete', `${A}/rules/{id}`, deleted);
     conforms('delete', `${A}/rules/{id}`, await request(t.app).delete(`${A}/rules/openapi-copy`).set('Authorization', E()).set('If-Match', '"x"'));
+    const deletedRules = await request(t.app).get(`${A}/deleted-rules`).set('Authorization', V());
+    expect(deletedRules.body.rules.map((r: { id: string }) => r.id)).toContain('openapi-copy');
+    conforms('get', `${A}/deleted-rules`, deletedRules);
+    conforms('get', `${A}/deleted-rules`, await request(t.app).get(`${A}/deleted-rules`));
   });
 
   it('admin: analytics and snoozes (with errors)', async () => {

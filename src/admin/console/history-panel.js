@@ -77,6 +77,8 @@ export function createHistoryPanel(ctx, host) {
       // git pull since then serves without being in the history yet (recorded at the next change through the API).
       const changedOutside = res.data?.fileMatchesLatest === false;
       const newest = changes[0];
+      // A deleted rule (no file; its newest change the delete): every version with content can be restored.
+      const deleted = newest?.action === 'delete' && !changedOutside;
       const outsideNote = changedOutside
         ? h(
             'div',
@@ -134,7 +136,7 @@ export function createHistoryPanel(ctx, host) {
                       ? h('p', { class: 'note small' }, `No diff: ${c.diffOmitted}.`)
                       : h('p', { class: 'muted small' }, 'No textual change.'),
                   canRollBack
-                    ? h('button', { type: 'button', class: 'button-secondary button-small rollback-button', onclick: () => void rollback(c) }, 'Roll back to this version')
+                    ? h('button', { type: 'button', class: 'button-secondary button-small rollback-button', onclick: () => void rollback(c, deleted) }, deleted ? 'Restore this version' : 'Roll back to this version')
                     : !canEdit && !current && c.action !== 'delete'
                       ? h('p', { class: 'muted small' }, 'Editors can roll back to this version.')
                       : null
@@ -161,30 +163,37 @@ export function createHistoryPanel(ctx, host) {
     }
   }
 
-  /** @param {any} change */
-  async function rollback(change) {
+  /**
+   * @param {any} change
+   * @param {boolean} restore - The rule is deleted: the rollback re-creates it (no If-Match).
+   */
+  async function rollback(change, restore) {
     const rule = host.rule();
     if (!rule) {
       return;
     }
     const ok = await confirmDialog({
-      title: `Roll back ${rule.id} to #${change.seq}?`,
-      body: [
-        `The rule's content from ${formatTime(change.at)} (by ${change.author}) becomes the current version after it passes validation and its tests. The rollback is recorded in the history.`,
-        ...(host.isDirty() ? ['Your unsaved changes in the editor will be replaced.'] : []),
-      ],
-      confirmLabel: 'Roll back',
-      danger: true,
+      title: restore ? `Restore ${rule.id} from #${change.seq}?` : `Roll back ${rule.id} to #${change.seq}?`,
+      body: restore
+        ? [
+            h('span', {}, `The rule's content from ${formatTime(change.at)} (by ${change.author}) is written back to `, h('code', {}, `rules/${rule.id}.json`), ' after it passes validation and its tests; if it is active, clinicians see its cards again. The restore is recorded in the history.'),
+          ]
+        : [
+            `The rule's content from ${formatTime(change.at)} (by ${change.author}) becomes the current version after it passes validation and its tests. The rollback is recorded in the history.`,
+            ...(host.isDirty() ? ['Your unsaved changes in the editor will be replaced.'] : []),
+          ],
+      confirmLabel: restore ? 'Restore rule' : 'Roll back',
+      danger: !restore,
     });
     if (!ok) {
       return;
     }
     try {
-      const res = await api('POST', `${rulePath(rule.id)}/rollback`, { body: { seq: change.seq }, ifMatch: rule.etag });
+      const res = await api('POST', `${rulePath(rule.id)}/rollback`, { body: { seq: change.seq }, ...(restore ? {} : { ifMatch: rule.etag }) });
       await host.replaceRule(res.data, null, null);
       await host.refreshRules();
       await load();
-      announce(`Rolled back ${rule.id} to #${change.seq}.`, 'success');
+      announce(`${restore ? 'Restored' : 'Rolled back'} ${rule.id} ${restore ? 'from' : 'to'} #${change.seq}.`, 'success');
     } catch (err) {
       const details = err instanceof ApiError && err.problems.length > 1 ? `: ${err.problems.slice(1).map((p) => p.message).join('; ')}` : '';
       announce(`${ctx.describeError(err, 'roll back')}${details}`, 'error');

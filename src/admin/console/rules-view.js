@@ -6,7 +6,7 @@
  * to reload), create, enable/disable, delete, and the Preview / Tests / History panels.
  */
 import { ApiError, api, problemsOf, rulePath } from './api.js';
-import { debounce, h, replace } from './dom.js';
+import { debounce, formatTime, h, replace } from './dom.js';
 import { createEditor } from './editor.js';
 import { JsonSyntaxError, lineOfPointer, parseWithPointers } from './json-source-map.js';
 import { announce, confirmDialog, formDialog, indicatorBadge, statusBadge } from './ui.js';
@@ -75,6 +75,8 @@ export function createRulesView(ctx) {
   });
   const list = h('ul', { id: 'rule-list', class: 'rule-list', role: 'listbox', tabindex: 0, 'aria-label': 'Rules', 'aria-describedby': 'rule-list-help' });
   const listCount = h('p', { class: 'list-count muted', id: 'rule-list-count', 'aria-live': 'polite' });
+  /** Rules deleted through the console or the API (GET deleted-rules, from the history): each opens read-only, to restore. */
+  const deletedBox = h('details', { class: 'deleted-rules', id: 'deleted-rules', hidden: true });
   const newButton = h('button', { type: 'button', class: 'button-secondary button-small', id: 'new-rule-button' }, '+ New rule');
   const sidebar = h(
     'aside',
@@ -82,7 +84,8 @@ export function createRulesView(ctx) {
     h('div', { class: 'sidebar-head' }, h('div', { class: 'sidebar-title-row' }, h('h2', { class: 'sidebar-title' }, 'Rules'), newButton), h('label', { for: 'rule-filter', class: 'visually-hidden' }, 'Filter rules'), filterInput),
     h('p', { id: 'rule-list-help', class: 'visually-hidden' }, 'Use the up and down arrow keys to move through the rules and Enter to open one. Press slash to come back to the filter.'),
     list,
-    listCount
+    listCount,
+    deletedBox
   );
 
   /** @returns {RuleSummary[]} */
@@ -199,7 +202,39 @@ export function createRulesView(ctx) {
   });
   newButton.addEventListener('click', () => createNewRule());
 
+  /** The "Deleted rules" list under the rule list (hidden when there are none or there is no store). */
+  const loadDeleted = async () => {
+    /** @type {{ id: string, title?: string, deletedBy?: string, deletedAt?: string }[]} */
+    let deleted = [];
+    try {
+      const res = await api('GET', 'deleted-rules');
+      deleted = Array.isArray(res.data?.rules) ? res.data.rules : [];
+    } catch {
+      deleted = []; // no store (503), or an older service: nothing to list
+    }
+    deletedBox.hidden = deleted.length === 0;
+    replace(
+      deletedBox,
+      h('summary', {}, `Deleted rules (${deleted.length})`),
+      h(
+        'ul',
+        { class: 'deleted-rule-list', 'aria-label': 'Deleted rules' },
+        deleted.map((r) =>
+          h(
+            'li',
+            {},
+            h('a', { href: `#/rules/${encodeURIComponent(r.id)}`, class: 'deleted-rule-link', dataset: { ruleId: r.id } }, r.title || r.id),
+            ' ',
+            h('code', {}, r.id),
+            r.deletedAt ? h('span', { class: 'muted small' }, ` deleted ${formatTime(r.deletedAt)}${r.deletedBy ? ` by ${r.deletedBy}` : ''}`) : null
+          )
+        )
+      )
+    );
+  };
+
   const loadRules = async () => {
+    void loadDeleted();
     try {
       const res = await api('GET', 'rules');
       rules = (Array.isArray(res.data?.rules) ? res.data.rules : []).slice().sort((/** @type {RuleSummary} */ a, /** @type {RuleSummary} */ b) => a.id.localeCompare(b.id));
@@ -263,6 +298,24 @@ export function createRulesView(ctx) {
       await Promise.all([loadRules(), ctx.refreshStatus()]);
     },
   };
+  /** @type {OpenRule | null} The deleted rule shown read-only (its history, to restore a version). */
+  let deletedRule = null;
+  /** @type {PanelHost} */
+  const deletedHost = {
+    draft: () => host.draft(),
+    rule: () => deletedRule,
+    isDirty: () => false,
+    replaceRule: async () => {
+      // Restored: open it as any rule.
+      const id = deletedRule?.id;
+      deletedRule = null;
+      if (id) {
+        await load(id);
+      }
+    },
+    refreshRules: () => host.refreshRules(),
+  };
+  const deletedHistory = createHistoryPanel(ctx, deletedHost);
   const panels = {
     preview: createPreviewPanel(ctx, host),
     tests: createTestsPanel(ctx, host),
@@ -652,8 +705,55 @@ export function createRulesView(ctx) {
         return;
       }
       current = null;
+      // A rule deleted through the console or the API still has its history: show it read-only, to restore.
+      if (err instanceof ApiError && err.status === 404) {
+        /** @type {any[]} */
+        let changes = [];
+        try {
+          const res = await api('GET', `${rulePath(id)}/history?limit=1`);
+          changes = Array.isArray(res.data?.changes) ? res.data.changes : [];
+        } catch {
+          changes = [];
+        }
+        if (seq !== loadSeq) {
+          return;
+        }
+        const last = changes[changes.length - 1];
+        if (last && last.action === 'delete') {
+          renderDeleted(id, last);
+          return;
+        }
+      }
       replace(workspace, h('div', { class: 'empty-state' }, h('h1', {}, `Cannot open ${id}`), h('p', { class: 'form-error', role: 'alert' }, ctx.describeError(err)), h('p', {}, h('a', { href: '#/rules' }, 'Back to the rule list'))));
     }
+  }
+
+  /**
+   * The read-only workspace of a deleted rule: what happened, and its History with "Restore this version".
+   * @param {string} id
+   * @param {any} deletion - Its newest history entry (the delete).
+   */
+  function renderDeleted(id, deletion) {
+    deletedRule = { id, isNew: false, etag: null, savedText: '', title: id, status: 'deleted', version: '', indicator: '' };
+    const canEdit = ctx.canEdit();
+    replace(
+      workspace,
+      h(
+        'div',
+        { class: 'deleted-workspace', id: 'deleted-workspace' },
+        h('div', { class: 'rule-heading' }, h('h1', { id: 'rule-title' }, `Deleted rule: ${id}`), h('p', { class: 'rule-subtitle' }, h('code', {}, id), h('span', { class: 'badge badge-error' }, 'Deleted'))),
+        h(
+          'div',
+          { class: 'note', role: 'note' },
+          h('strong', {}, `This rule was deleted (#${deletion.seq}, by ${String(deletion.author ?? 'unknown')}, ${formatTime(deletion.at)}). `),
+          `Clinicians do not see its cards. ${canEdit ? 'To bring it back, restore a version from its history below: it is validated and tested like any change, and the restore is recorded in the history.' : 'An editor can restore a version from its history below.'}`
+        ),
+        h('div', { class: 'inspector deleted-history' }, deletedHistory.el)
+      )
+    );
+    deletedHistory.ruleChanged();
+    deletedHistory.activate();
+    renderList();
   }
 
   /**
