@@ -85,18 +85,33 @@ export function invalid(summary: string, issues: readonly ValidationIssue[], cod
   return new AdminError(400, {
     resourceType: 'OperationOutcome',
     id: 'rule-invalid',
-    issue: [
-      { severity: 'error', code: 'processing', details: { text: summary } },
-      ...issues.map(
-        (i): OperationOutcomeIssue => ({
-          severity: 'error',
-          code,
-          details: { text: i.message },
-          expression: [i.pointer],
-          ...(i.file ? { diagnostics: i.file } : {}),
-        })
-      ),
-    ],
+    issue: [{ severity: 'error', code: 'processing', details: { text: summary } }, ...issues.map((i) => issueOf(i, code, 'error'))],
+  });
+}
+
+function issueOf(i: ValidationIssue, code: IssueCode, severity: 'error' | 'warning'): OperationOutcomeIssue {
+  return { severity, code, details: { text: i.message }, expression: [i.pointer], ...(i.file ? { diagnostics: i.file } : {}) };
+}
+
+/**
+ * 400 for failing rule test cases (code business-rule), followed by `warnings`: other rules' cases that were
+ * already failing before the change (severity warning, not what refused it).
+ */
+export function invalidWithWarnings(summary: string, failures: readonly ValidationIssue[], warnings: readonly ValidationIssue[]): AdminError {
+  const error = invalid(summary, failures, 'business-rule');
+  error.outcome.issue = [...(error.outcome.issue ?? []), ...warnings.map((w) => issueOf(w, 'business-rule', 'warning'))];
+  return error;
+}
+
+/**
+ * 409 for a change that runs no tests of its own (disable) but makes other rules' test cases fail (a rule it
+ * replaces fires again): refused unless the editor acknowledges it (`{ "acknowledgeFailingTests": true }`).
+ */
+export function failingTestsNeedAcknowledgement(summary: string, failures: readonly ValidationIssue[]): AdminError {
+  return new AdminError(409, {
+    resourceType: 'OperationOutcome',
+    id: 'acknowledge-failing-tests',
+    issue: [{ severity: 'error', code: 'business-rule', details: { text: summary } }, ...failures.map((i) => issueOf(i, 'business-rule', 'error'))],
   });
 }
 

@@ -11,6 +11,7 @@ import { jsonDepthExceeds, requestPath } from '../shared/index.ts';
 import { allows } from './auth.ts';
 import type { AdminAuthenticator, AdminPrincipal, AdminRole } from './auth.ts';
 import { AdminError, badRequest, crossSiteRefused, forbidden, noSuchId, notFound, unauthorized, unavailable } from './outcomes.ts';
+import type { ValidationIssue } from './outcomes.ts';
 import type { AdminLogger, RuleAdmin } from './rule-admin.ts';
 import { isRuleId } from './rule-files.ts';
 
@@ -34,6 +35,28 @@ function sendError(res: Response, err: AdminError): void {
     res.setHeader(name, value);
   }
   res.status(err.status).type('application/fhir+json').json(err.outcome);
+}
+
+/**
+ * X-Rule-Tests-Failing on a saved change: the other rules' test cases that fail on the set now serving
+ * (`<rule-id>/tests/<index>`, comma-separated), because they already failed before it or were acknowledged.
+ */
+function setFailingTests(res: Response, failing: readonly ValidationIssue[]): void {
+  if (failing.length > 0) {
+    res.setHeader('X-Rule-Tests-Failing', failing.map((f) => `${(f.file ?? '').replace(/\.json$/, '')}${f.pointer}`).join(', '));
+  }
+}
+
+/** `?acknowledgeFailingTests=true` on a disable or delete: go ahead although other rules' test cases fail. */
+function acknowledged(req: Request): { acknowledgeFailingTests: boolean } {
+  const value = req.query.acknowledgeFailingTests;
+  if (value === undefined || value === 'false') {
+    return { acknowledgeFailingTests: false };
+  }
+  if (value === 'true') {
+    return { acknowledgeFailingTests: true };
+  }
+  throw badRequest('"acknowledgeFailingTests" must be true or false.', 'acknowledgeFailingTests');
 }
 
 function principalOf(res: Response): AdminPrincipal {
@@ -249,6 +272,14 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     })
   );
 
+  router.get(
+    '/deleted-rules',
+    gate('viewer'),
+    handle(async (_req, res) => {
+      res.json({ rules: await deps.admin.deletedRules() });
+    })
+  );
+
   router.post(
     '/rules',
     gate('editor'),
@@ -256,6 +287,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     handle(async (req, res) => {
       const saved = await deps.admin.createRule(req.body, principalOf(res).name);
       const created = JSON.parse(saved.text) as { id: string };
+      setFailingTests(res, saved.failingTests);
       res
         .status(201)
         .setHeader('ETag', saved.etag)
@@ -282,6 +314,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     ...body,
     handle(async (req, res) => {
       const saved = await deps.admin.updateRule(ruleId(req), req.body, header(req, 'if-match'), principalOf(res).name);
+      setFailingTests(res, saved.failingTests);
       res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
     })
   );
@@ -290,7 +323,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     '/rules/:id',
     gate('editor'),
     handle(async (req, res) => {
-      const result = await deps.admin.deleteRule(ruleId(req), header(req, 'if-match'), principalOf(res).name);
+      const result = await deps.admin.deleteRule(ruleId(req), header(req, 'if-match'), principalOf(res).name, acknowledged(req));
+      setFailingTests(res, result.failingTests);
       res.setHeader('X-Rule-Set-Version', result.ruleSetVersion).status(204).end();
     })
   );
@@ -304,7 +338,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
       gate('editor'),
       optionalBody,
       handle(async (req, res) => {
-        const saved = await deps.admin.setStatus(ruleId(req), status, header(req, 'if-match'), principalOf(res).name);
+        const saved = await deps.admin.setStatus(ruleId(req), status, header(req, 'if-match'), principalOf(res).name, status === 'disabled' ? acknowledged(req) : {});
+        setFailingTests(res, saved.failingTests);
         res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
       })
     );
@@ -382,6 +417,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     handle(async (req, res) => {
       const seq = (req.body as { seq?: unknown } | undefined)?.seq;
       const saved = await deps.admin.rollback(ruleId(req), seq, header(req, 'if-match'), principalOf(res).name);
+      setFailingTests(res, saved.failingTests);
       res.setHeader('ETag', saved.etag).setHeader('X-Rule-Set-Version', saved.ruleSetVersion).type('application/json').send(saved.text);
     })
   );

@@ -6,8 +6,11 @@
  * 1. preconditions: the rule exists (or not, for a create), `If-Match` equals its ETag (428 / 412);
  * 2. the serving set plus the change is built with the loader's own code (schema, facts,
  *    parameters, placeholders, value sets, `replaces` targets): any error answers 400, nothing saved;
- * 3. for create, update, enable and rollback, the rule's own `tests` cases run on that set;
- *    a failing case answers 400, nothing saved;
+ * 3. for create, update, enable and rollback, the rule's own `tests` cases and the other active rules' run on
+ *    that set; a failing case of its own, or another rule's case that passes on the serving set (or fails there
+ *    differently), answers 400, nothing saved (another rule's case already failing is reported, not charged).
+ *    For disable and delete, the other active rules' cases run: a case they make fail answers 409 unless the
+ *    editor acknowledges it (?acknowledgeFailingTests=true);
  * 4. the file is written atomically (temp file + rename) and the holder reloads the folder; if the
  *    folder does not load (someone else broke another file meanwhile), the previous file is put back,
  *    the holder reloads again and the answer is 400;
@@ -30,12 +33,12 @@ import type { Card, HookDeps, ServiceDefinition } from '../protocol/index.ts';
 import { OperationOutcomeError, mapBounded } from '../shared/index.ts';
 import { isRuleChangeConflict } from '../store/sql-store.ts';
 import type { RuleChange, RuleChangeAction, RuleStats, Snooze, Store } from '../store/types.ts';
-import { AdminError, badRequest, changedElsewhere, conflict, invalid, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
+import { AdminError, badRequest, changedElsewhere, conflict, failingTestsNeedAcknowledgement, invalid, invalidWithWarnings, notFound, preconditionFailed, preconditionRequired, toIssues, unavailable } from './outcomes.ts';
 import { unsyncedChangeOf } from './rule-sync.ts';
 import type { ValidationIssue } from './outcomes.ts';
 import { NotARuleFile, RulesLockTimeout, canonicalText, deleteRuleFile, etagOf, ifMatchSatisfied, isRuleFileLink, isRuleId, listRuleIds, readRuleText, withRulesLock, writeRuleText } from './rule-files.ts';
 import { RULE_TEST_CONCURRENCY, RULE_TEST_NOW, fixturePath, fixtureReader, offlineFetch, readFixture, runRuleTests, serviceForRequest } from './run-rule-tests.ts';
-import type { RuleTestReport } from './run-rule-tests.ts';
+import type { RuleTestReport, RuleTestResult } from './run-rule-tests.ts';
 
 export interface AdminLogger {
   info(obj: object, msg: string): void;
@@ -71,6 +74,8 @@ export interface SavedRule {
   readonly text: string;
   readonly etag: string;
   readonly ruleSetVersion: string;
+  /** Other rules' test cases that fail on the set now serving: already failing before, or acknowledged (disable). */
+  readonly failingTests: readonly ValidationIssue[];
 }
 
 /** Changes of a rule's history answered at once by default, and at most. */
@@ -85,6 +90,13 @@ export interface HistoryPage {
   readonly olderChanges: number;
   /** The `before` that asks for the page of older changes; absent when there are none. */
   readonly nextBefore?: number;
+  /**
+   * Whether the rule's file in rules/ holds the content of its newest recorded change (compared as JSON, key order
+   * aside; no file after a delete also matches). False after a hand edit, a deployment or a git pull since the
+   * last change through the API: that content serves but enters the history only at the next API change.
+   * Absent when the rule has no recorded change.
+   */
+  readonly fileMatchesLatest?: boolean;
 }
 
 export interface HistoryEntry {
@@ -101,6 +113,19 @@ export interface HistoryEntry {
   readonly diffOmitted?: string;
   /** The rule JSON after the change; null after a delete. */
   readonly content: unknown;
+}
+
+/** A rule whose newest recorded change is its deletion and whose file is gone ({@link RuleAdmin.deletedRules}). */
+export interface DeletedRule {
+  readonly id: string;
+  /** The title of its last recorded content, when it had one. */
+  readonly title?: string;
+  /** The deletion: its seq, author and time. */
+  readonly seq: number;
+  readonly deletedBy: string;
+  readonly deletedAt: string;
+  /** The seq of its last recorded content (what "restore" would bring back). */
+  readonly lastVersionSeq?: number;
 }
 
 export interface DryRunInput {
@@ -236,28 +261,62 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
   }
 
   /**
-   * Runs the changed rule's own test cases and those of every other active rule in the candidate set:
-   * a change can silence another rule (for example through "replaces"), and that must not be saved.
+   * Runs the test cases of every active rule other than `id` (with cases) on the candidate set and, for a rule
+   * with failing cases, on the serving set too: a case that fails the same way (same outcome) on the serving
+   * set was already failing before this change (for example since a rule that replaces another was disabled)
+   * and is not charged to it; any other failure is one this change introduces.
    */
-  async function testsOrThrow(id: string, set: RuleSet): Promise<void> {
-    const ids = [id, ...set.rules.filter((r) => r.id !== id && r.status === 'active' && (r.tests?.length ?? 0) > 0).map((r) => r.id)];
-    const failures: { file: string; pointer: string; message: string }[] = [];
+  async function otherRulesCases(id: string, set: RuleSet): Promise<{ total: number; introduced: ValidationIssue[]; alreadyFailing: ValidationIssue[] }> {
+    const options = { services: deps.services, fixturesDir: deps.fixturesDir, fhir: deps.fhir };
+    const serving = deps.holder.current();
+    const introduced: ValidationIssue[] = [];
+    const alreadyFailing: ValidationIssue[] = [];
     let total = 0;
-    for (const ruleId of ids) {
-      const report = await runRuleTests(ruleId, set, { services: deps.services, fixturesDir: deps.fixturesDir, fhir: deps.fhir });
+    for (const rule of set.rules.filter((r) => r.id !== id && r.status === 'active' && (r.tests?.length ?? 0) > 0)) {
+      const report = await runRuleTests(rule.id, set, options);
       total += report.results.length;
-      for (const r of report.results.filter((x) => !x.pass)) {
-        failures.push({ file: `${ruleId}.json`, pointer: `/tests/${r.index}`, message: r.error ?? `${r.fixture}: expected ${r.expect}, got ${r.got}` });
+      const failing = report.results.filter((x) => !x.pass);
+      if (failing.length === 0) {
+        continue;
+      }
+      const before = serving.rules.some((r) => r.id === rule.id) ? (await runRuleTests(rule.id, serving, options)).results : [];
+      for (const r of failing) {
+        const issue = { file: `${rule.id}.json`, pointer: `/tests/${r.index}`, message: caseMessage(r) };
+        const old = before.find((b) => b.index === r.index && b.fixture === r.fixture && b.expect === r.expect);
+        if (old && !old.pass && old.got === r.got) {
+          alreadyFailing.push({ ...issue, message: `already failing before this change: ${issue.message}` });
+        } else {
+          introduced.push(issue);
+        }
       }
     }
+    return { total, introduced, alreadyFailing };
+  }
+
+  /**
+   * Runs the changed rule's own test cases and those of every other active rule in the candidate set: a change
+   * can silence another rule, or make a replaced rule fire again (through "replaces"), and that must not be
+   * saved. Only failures this change introduces refuse it: another rule's case that fails the same way on the
+   * serving set is reported (as a warning in a refusal, in X-Rule-Tests-Failing on success), not charged.
+   * @returns The other rules' cases that were already failing (and still fail).
+   */
+  async function testsOrThrow(id: string, set: RuleSet): Promise<ValidationIssue[]> {
+    const own = await runRuleTests(id, set, { services: deps.services, fixturesDir: deps.fixturesDir, fhir: deps.fhir });
+    const ownFailures = own.results.filter((x) => !x.pass).map((r): ValidationIssue => ({ file: `${id}.json`, pointer: `/tests/${r.index}`, message: caseMessage(r) }));
+    const others = await otherRulesCases(id, set);
+    const failures = [...ownFailures, ...others.introduced];
     if (failures.length > 0) {
-      const others = failures.filter((f) => f.file !== `${id}.json`).length;
-      throw invalid(
-        `${failures.length} of ${total} rule test cases fail with this change${others > 0 ? ` (${others} of them belong to other rules this change affects)` : ''}; nothing was saved.`,
+      const total = own.results.length + others.total;
+      const already = others.alreadyFailing.length;
+      throw invalidWithWarnings(
+        `${failures.length} of ${total} rule test cases fail with this change${others.introduced.length > 0 ? ` (${others.introduced.length} of them belong to other rules this change affects)` : ''}; nothing was saved.${
+          already > 0 ? ` ${already} other case${already === 1 ? ' was' : 's were'} already failing before this change (listed as warnings, not counted).` : ''
+        }`,
         failures,
-        'business-rule'
+        others.alreadyFailing
       );
     }
+    return others.alreadyFailing;
   }
 
   /**
@@ -297,10 +356,16 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     readonly ifMatch: string | undefined;
     /** create: must not exist. modify: must exist (If-Match required). either: If-Match required only if it exists. */
     readonly mode: 'create' | 'modify' | 'either';
-    readonly runTests: boolean;
+    /**
+     * all: the rule's own test cases and the other rules' (create, update, enable, rollback); others: only the
+     * other active rules' cases (disable, delete: a rule it replaced fires again), refused unless acknowledged.
+     */
+    readonly tests: 'all' | 'others';
+    /** The editor accepts that the change makes other rules' test cases fail (disable, delete). */
+    readonly acknowledgeFailingTests?: boolean;
   }
 
-  async function applyChange(req: ChangeRequest): Promise<SavedRule | { deleted: true; ruleSetVersion: string }> {
+  async function applyChange(req: ChangeRequest): Promise<SavedRule | { deleted: true; ruleSetVersion: string; failingTests: readonly ValidationIssue[] }> {
     return exclusive(async () => {
       const current = await readRule(req.id);
       if (req.mode === 'create' && current !== undefined) {
@@ -346,8 +411,24 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       const next = req.derive && current !== undefined ? req.derive(JSON.parse(current) as Record<string, unknown>) : req.next;
       const text = next === null ? null : canonicalText(next);
       const set = candidateOrThrow(req.id, text, next === null ? `Deleting "${req.id}" would leave an invalid rule set; nothing was changed.` : 'The rule is not valid; nothing was saved.');
-      if (req.runTests && text !== null) {
-        await testsOrThrow(req.id, set);
+      let failingTests: readonly ValidationIssue[] = [];
+      if (req.tests === 'all' && text !== null) {
+        failingTests = await testsOrThrow(req.id, set);
+      } else if (req.tests === 'others') {
+        const others = await otherRulesCases(req.id, set);
+        const n = others.introduced.length;
+        if (n > 0 && req.acknowledgeFailingTests !== true) {
+          const rulesHit = [...new Set(others.introduced.map((f) => (f.file ?? '').replace(/\.json$/, '')))].join(', ');
+          const verb = text === null ? 'Deleting' : 'Disabling';
+          throw failingTestsNeedAcknowledgement(
+            `${verb} "${req.id}" makes ${n} test case${n === 1 ? '' : 's'} of other rules fail (${rulesHit}): a rule it replaced may fire again, or a rule may fall silent. Nothing was changed. To go ahead anyway, repeat the request with ?acknowledgeFailingTests=true.`,
+            others.introduced
+          );
+        }
+        if (n > 0) {
+          deps.logger.warn({ ruleId: req.id, action: req.action, author: req.author, failingTests: others.introduced.map((f) => `${f.file}${f.pointer}`) }, 'rule change acknowledged although it makes other rules\' test cases fail');
+        }
+        failingTests = [...others.introduced, ...others.alreadyFailing];
       }
       let basedOnSeq = history.at(-1)?.seq ?? 0;
       if (store && current !== undefined) {
@@ -417,7 +498,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
         deps.logger.warn({ ruleId: req.id, action: req.action }, 'rule change applied; no store configured, so it is not recorded in the history');
       }
       deps.logger.info({ ruleId: req.id, action: req.action, author: req.author, ruleSetVersion }, 'rule changed');
-      return text === null ? { deleted: true as const, ruleSetVersion } : { text, etag: etagOf(text), ruleSetVersion };
+      return text === null ? { deleted: true as const, ruleSetVersion, failingTests } : { text, etag: etagOf(text), ruleSetVersion, failingTests };
     });
   }
 
@@ -508,6 +589,19 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
     if (changes.length === 0 && (await readRule(id)) === undefined) {
       throw notFound(`Rule "${id}"`);
     }
+    const newest = changes.at(-1);
+    let fileMatchesLatest: boolean | undefined;
+    if (newest) {
+      const file = await readRule(id);
+      let content: unknown = null;
+      try {
+        content = file === undefined ? null : (JSON.parse(file) as unknown);
+      } catch {
+        content = undefined; // not valid JSON: matches nothing recorded
+      }
+      const recorded = newest.content ?? null;
+      fileMatchesLatest = content !== undefined && (recorded === null || content === null ? recorded === content : sortedJson(recorded) === sortedJson(content));
+    }
     const firstNotBefore = before === undefined ? -1 : changes.findIndex((c) => c.seq >= before);
     const end = firstNotBefore === -1 ? changes.length : firstNotBefore;
     const start = Math.max(0, end - limit);
@@ -518,7 +612,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       // Hook calls get their turn between two diffs.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return { changes: entries, olderChanges: start, ...(start > 0 ? { nextBefore: changes[start]!.seq } : {}) };
+    return { changes: entries, olderChanges: start, ...(start > 0 ? { nextBefore: changes[start]!.seq } : {}), ...(fileMatchesLatest === undefined ? {} : { fileMatchesLatest }) };
   }
 
   return {
@@ -608,7 +702,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
 
     async createRule(rule: unknown, author: string): Promise<SavedRule> {
       const id = draftId(rule);
-      return (await applyChange({ id, next: rule, action: 'create', author, ifMatch: undefined, mode: 'create', runTests: true })) as SavedRule;
+      return (await applyChange({ id, next: rule, action: 'create', author, ifMatch: undefined, mode: 'create', tests: 'all' })) as SavedRule;
     },
 
     async updateRule(id: string, rule: unknown, ifMatch: string | undefined, author: string): Promise<SavedRule> {
@@ -619,18 +713,22 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       if (bodyId !== id) {
         throw invalid('The rule is not valid; nothing was saved.', [{ file: `${id}.json`, pointer: '/id', message: `the id "${bodyId}" must equal the rule being updated ("${id}"); ids cannot be renamed` }]);
       }
-      return (await applyChange({ id, next: rule, action: 'update', author, ifMatch, mode: 'modify', runTests: true })) as SavedRule;
+      return (await applyChange({ id, next: rule, action: 'update', author, ifMatch, mode: 'modify', tests: 'all' })) as SavedRule;
     },
 
-    async deleteRule(id: string, ifMatch: string | undefined, author: string): Promise<{ ruleSetVersion: string }> {
+    async deleteRule(id: string, ifMatch: string | undefined, author: string, options: { acknowledgeFailingTests?: boolean } = {}): Promise<{ ruleSetVersion: string; failingTests: readonly ValidationIssue[] }> {
       if (!isRuleId(id)) {
         throw notFound(`Rule "${id}"`);
       }
-      const result = await applyChange({ id, next: null, action: 'delete', author, ifMatch, mode: 'modify', runTests: false });
-      return { ruleSetVersion: result.ruleSetVersion };
+      const result = await applyChange({ id, next: null, action: 'delete', author, ifMatch, mode: 'modify', tests: 'others', ...options });
+      return { ruleSetVersion: result.ruleSetVersion, failingTests: result.failingTests };
     },
 
-    async setStatus(id: string, status: 'active' | 'disabled', ifMatch: string | undefined, author: string): Promise<SavedRule> {
+    /**
+     * Enabling runs the rule's tests and the other rules' (like an update); disabling runs the other active
+     * rules' cases, and is refused (409) when it makes some fail unless `acknowledgeFailingTests` is set.
+     */
+    async setStatus(id: string, status: 'active' | 'disabled', ifMatch: string | undefined, author: string, options: { acknowledgeFailingTests?: boolean } = {}): Promise<SavedRule> {
       await currentRule(id); // 404 for an unknown rule
       return (await applyChange({
         id,
@@ -640,8 +738,36 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
         author,
         ifMatch,
         mode: 'modify',
-        runTests: status === 'active',
+        tests: status === 'active' ? 'all' : 'others',
+        ...options,
       })) as SavedRule;
+    },
+
+    /**
+     * The rules deleted through the API (their newest recorded change is a delete) whose file is still gone, newest
+     * deletion first: the console lists them so that one deleted by mistake can be found and restored (rollback).
+     */
+    async deletedRules(): Promise<DeletedRule[]> {
+      const store = requireStore('Deleted rules');
+      const latest = new Map<string, RuleChange>();
+      const lastContent = new Map<string, RuleChange>();
+      for (const change of [...(await store.ruleChangesSince(0))].sort((a, b) => a.seq - b.seq)) {
+        latest.set(change.ruleId, change);
+        if (change.content !== null && change.content !== undefined) {
+          lastContent.set(change.ruleId, change);
+        }
+      }
+      const present = new Set(await listRuleIds(rulesDir));
+      const out: DeletedRule[] = [];
+      for (const [id, change] of latest) {
+        if (change.action !== 'delete' || !isRuleId(id) || present.has(id)) {
+          continue;
+        }
+        const last = lastContent.get(id);
+        const title = last && typeof (last.content as { title?: unknown }).title === 'string' ? (last.content as { title: string }).title : undefined;
+        out.push({ id, ...(title ? { title } : {}), seq: change.seq, deletedBy: change.author, deletedAt: change.at, ...(last ? { lastVersionSeq: last.seq } : {}) });
+      }
+      return out.sort((a, b) => b.seq - a.seq);
     },
 
     async history(id: string): Promise<HistoryEntry[]> {
@@ -665,7 +791,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       if (change.content === null || change.content === undefined) {
         throw badRequest(`Version ${seq} is a deletion; delete the rule with DELETE /admin/api/rules/${id} instead.`, '/seq');
       }
-      return (await applyChange({ id, next: change.content, action: 'rollback', author, ifMatch, mode: 'either', runTests: true })) as SavedRule;
+      return (await applyChange({ id, next: change.content, action: 'rollback', author, ifMatch, mode: 'either', tests: 'all' })) as SavedRule;
     },
 
     async dryRun(input: DryRunInput): Promise<DryRunResult> {
@@ -775,6 +901,11 @@ function parseDate(value: unknown, fallback: Date, name: string, end = false): D
     throw badRequest(`"${name}" must be a date (YYYY-MM-DD) or a date-time with its offset (2026-11-21T08:00:00Z).`, name);
   }
   return end && DATE_ONLY.test(text) ? new Date(date.getTime() + 86_400_000) : date;
+}
+
+/** A failing case as the refusal lists it. */
+function caseMessage(r: RuleTestResult): string {
+  return r.error ?? `${r.fixture}: expected ${r.expect}, got ${r.got}`;
 }
 
 function contentText(content: unknown): string {

@@ -2,7 +2,8 @@
  * The console's Snoozes table in headless Chromium (Debian's, see console-support/browser.ts): the API
  * answers at most `limit` snoozes (100 by default), newest first. The table says when the list goes
  * on, shows more on request, and filters by rule, so an older snooze can still be found and lifted
- * (console review, finding 4).
+ * (console review, finding 4). A period in which every card was withheld by snoozes shows its figures
+ * (console review 2, finding 5: it said "No cards were shown in this period" and hid them).
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -82,5 +83,28 @@ describe.skipIf(missing !== null && !inCi)('rules console: the Snoozes table nev
     await page.getByRole('dialog', { name: 'Lift this snooze?' }).getByRole('button', { name: 'Lift snooze' }).click();
     await see.count(rows(page)).toBe(2);
     expect(await listed(page, 'old2')).toBe(false);
+  });
+
+  it('shows a period whose cards were all withheld by snoozes, with its figures, not "No cards were shown"', async () => {
+    const page = await session.newPage();
+    // What GET analytics answers for such a period (suppressed-only.sh of the review, on the real service).
+    const stat = (ruleId: string) => ({ ruleId, fired: 0, suppressed: 3, accepted: 0, overridden: 0, acceptedRate: 0, overriddenRate: 0, topOverrideReasons: [], comments: 0 });
+    await page.route('**/admin/api/analytics?**', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ from: '2026-10-22T00:00:00.000Z', to: '2026-11-22T00:00:00.000Z', rules: [stat('naloxone-co-prescribe'), stat('opioid-benzodiazepine')] }),
+      })
+    );
+    await page.goto(`${session.app.baseUrl}/admin/#/analytics`);
+    await page.locator('#token-input').fill(session.app.tokens.viewer);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const stats = page.locator('#analytics-stats');
+    await see.text(stats).toContain('No cards were shown; 6 were withheld by snoozes.');
+    await see.count(stats.locator('tbody tr')).toBe(2);
+    const row = stats.locator('tbody tr', { hasText: 'opioid-benzodiazepine' });
+    // Rule, Fired, Accepted, Overridden, Snoozed away
+    expect(await row.locator('td').nth(3).innerText()).toBe('3');
+    expect(await stats.innerText()).not.toContain('No cards were shown in this period');
   });
 });

@@ -220,6 +220,12 @@ describe('real responses conform to docs/openapi.json', () => {
       conforms('post', `${A}/rules/{id}/${action}`, ok);
     }
 
+    // Disabling a rule that replaces another makes that rule's cases fail: 409 unless acknowledged.
+    const replacing = 'opioid-benzodiazepine-copd-older-adult';
+    const refusedDisable = await request(t.app).post(`${A}/rules/${replacing}/disable`).set('Authorization', E()).set('If-Match', etagOf(readFileSync(path.join(t.rulesDir, `${replacing}.json`), 'utf8')));
+    expect(refusedDisable.status).toBe(409);
+    conforms('post', `${A}/rules/{id}/disable`, refusedDisable);
+
     const copy = { ...shippedRule(RULE), id: 'openapi-copy' };
     const created = await request(t.app).post(`${A}/rules`).set('Authorization', E()).send(copy);
     expect(created.status).toBe(201);
@@ -246,6 +252,10 @@ describe('real responses conform to docs/openapi.json', () => {
     expect(deleted.status).toBe(204);
     conforms('delete', `${A}/rules/{id}`, deleted);
     conforms('delete', `${A}/rules/{id}`, await request(t.app).delete(`${A}/rules/openapi-copy`).set('Authorization', E()).set('If-Match', '"x"'));
+    const deletedRules = await request(t.app).get(`${A}/deleted-rules`).set('Authorization', V());
+    expect(deletedRules.body.rules.map((r: { id: string }) => r.id)).toContain('openapi-copy');
+    conforms('get', `${A}/deleted-rules`, deletedRules);
+    conforms('get', `${A}/deleted-rules`, await request(t.app).get(`${A}/deleted-rules`));
   });
 
   it('admin: analytics and snoozes (with errors)', async () => {

@@ -166,12 +166,16 @@ export function createAnalyticsView(ctx) {
       const data = res.data ?? {};
       /** @type {RuleStats[]} */
       const stats = (Array.isArray(data) ? data : Array.isArray(data.rules) ? data.rules : Array.isArray(data.stats) ? data.stats : []).slice().sort((/** @type {RuleStats} */ a, /** @type {RuleStats} */ b) => b.fired - a.fired || a.ruleId.localeCompare(b.ruleId));
-      if (stats.every((s) => !s.fired && !s.accepted && !s.overridden)) {
+      if (stats.every((s) => !s.fired && !s.accepted && !s.overridden && !s.suppressed)) {
         replace(statsBox, h('p', { class: 'muted' }, 'No cards were shown in this period.'));
         return;
       }
+      // Cards withheld by snoozes are warnings clinicians did not see: never hidden behind "no cards".
+      const withheld = stats.reduce((n, s) => n + (Number(s.suppressed) || 0), 0);
+      const onlyWithheld = stats.every((s) => !s.fired && !s.accepted && !s.overridden);
       replace(
         statsBox,
+        onlyWithheld ? h('p', { class: 'note', id: 'stats-only-withheld' }, `No cards were shown; ${withheld} ${withheld === 1 ? 'was' : 'were'} withheld by snoozes.`) : null,
         h('div', { class: 'chart-legend', 'aria-hidden': 'true' }, SERIES.map(([key, name]) => h('span', { class: 'legend-item' }, h('span', { class: `legend-swatch bar-${key}` }), name))),
         h('div', { class: 'chart-wrap' }, barChart(stats)),
         h(

@@ -124,7 +124,9 @@ function explain(status, problems) {
 }
 
 /**
- * @typedef {{ status: number, data: any, text: string, etag: string | null }} ApiResponse
+ * @typedef {{ status: number, data: any, text: string, etag: string | null, failingTests: string[] }} ApiResponse
+ * `failingTests`: other rules' test cases that fail on the set now serving after a saved change
+ * (X-Rule-Tests-Failing: `<rule-id>/tests/<index>`), because they already failed before it or were acknowledged.
  */
 
 /**
@@ -177,7 +179,8 @@ export async function api(method, path, options = {}) {
     const problems = problemsOf(data);
     throw new ApiError(res.status, explain(res.status, problems), problems, data);
   }
-  return { status: res.status, data, text, etag: res.headers.get('ETag') };
+  const failing = res.headers.get('X-Rule-Tests-Failing');
+  return { status: res.status, data, text, etag: res.headers.get('ETag'), failingTests: failing ? failing.split(',').map((s) => s.trim()).filter(Boolean) : [] };
 }
 
 /** @param {string} id */

@@ -73,6 +73,21 @@ export function createHistoryPanel(ctx, host) {
       }
       const canEdit = ctx.canEdit();
       const older = Number(res.data?.olderChanges) || 0;
+      // The newest recorded change is what serves only if the file still holds it: a hand edit, a deployment or a
+      // git pull since then serves without being in the history yet (recorded at the next change through the API).
+      const changedOutside = res.data?.fileMatchesLatest === false;
+      const newest = changes[0];
+      // A deleted rule (no file; its newest change the delete): every version with content can be restored.
+      const deleted = newest?.action === 'delete' && !changedOutside;
+      const outsideNote = changedOutside
+        ? h(
+            'div',
+            { class: 'note history-outside', id: 'history-changed-outside', role: 'note' },
+            h('strong', {}, `The rule file was changed outside the console since #${newest?.seq}. `),
+            'What the editor shows is what is stored (and serving, if the rule set loaded it); that version is not in the history yet: it is recorded, credited to the rules/ folder, at the next change made here. ',
+            canEdit && newest?.action !== 'delete' ? `To undo the outside change, roll back to #${newest?.seq}.` : null
+          )
+        : null;
       // A long history comes a page at a time: say what is left out, and offer the next older changes.
       const more =
         older === 0
@@ -92,7 +107,9 @@ export function createHistoryPanel(ctx, host) {
           { class: 'history-list', reversed: true },
           changes.map((/** @type {any} */ c, /** @type {number} */ i) => {
             const latest = i === 0;
-            const canRollBack = canEdit && !latest && c.action !== 'delete';
+            // "current" only when the file holds it; otherwise rolling back to it undoes the outside change.
+            const current = latest && !changedOutside;
+            const canRollBack = canEdit && !current && c.action !== 'delete';
             return h(
               'li',
               { class: 'history-item', dataset: { seq: String(c.seq) } },
@@ -106,7 +123,8 @@ export function createHistoryPanel(ctx, host) {
                   h('span', { class: `badge badge-action action-${c.action}` }, ACTION_LABEL[c.action] ?? String(c.action)),
                   h('span', { class: 'history-author' }, String(c.author ?? 'unknown')),
                   h('time', { class: 'history-time', dateTime: String(c.at ?? '') }, formatTime(c.at)),
-                  latest ? h('span', { class: 'badge badge-current' }, 'current') : null
+                  current ? h('span', { class: 'badge badge-current' }, 'current') : null,
+                  latest && changedOutside ? h('span', { class: 'badge badge-outside' }, 'file changed since') : null
                 ),
                 h(
                   'div',
@@ -118,8 +136,8 @@ export function createHistoryPanel(ctx, host) {
                       ? h('p', { class: 'note small' }, `No diff: ${c.diffOmitted}.`)
                       : h('p', { class: 'muted small' }, 'No textual change.'),
                   canRollBack
-                    ? h('button', { type: 'button', class: 'button-secondary button-small rollback-button', onclick: () => void rollback(c) }, 'Roll back to this version')
-                    : !canEdit && !latest && c.action !== 'delete'
+                    ? h('button', { type: 'button', class: 'button-secondary button-small rollback-button', onclick: () => void rollback(c, deleted) }, deleted ? 'Restore this version' : 'Roll back to this version')
+                    : !canEdit && !current && c.action !== 'delete'
                       ? h('p', { class: 'muted small' }, 'Editors can roll back to this version.')
                       : null
                 )
@@ -129,6 +147,9 @@ export function createHistoryPanel(ctx, host) {
         ),
         more
       );
+      if (outsideNote) {
+        list.prepend(outsideNote);
+      }
     } catch (err) {
       if (mine !== seq) {
         return;
@@ -142,30 +163,37 @@ export function createHistoryPanel(ctx, host) {
     }
   }
 
-  /** @param {any} change */
-  async function rollback(change) {
+  /**
+   * @param {any} change
+   * @param {boolean} restore - The rule is deleted: the rollback re-creates it (no If-Match).
+   */
+  async function rollback(change, restore) {
     const rule = host.rule();
     if (!rule) {
       return;
     }
     const ok = await confirmDialog({
-      title: `Roll back ${rule.id} to #${change.seq}?`,
-      body: [
-        `The rule's content from ${formatTime(change.at)} (by ${change.author}) becomes the current version after it passes validation and its tests. The rollback is recorded in the history.`,
-        ...(host.isDirty() ? ['Your unsaved changes in the editor will be replaced.'] : []),
-      ],
-      confirmLabel: 'Roll back',
-      danger: true,
+      title: restore ? `Restore ${rule.id} from #${change.seq}?` : `Roll back ${rule.id} to #${change.seq}?`,
+      body: restore
+        ? [
+            h('span', {}, `The rule's content from ${formatTime(change.at)} (by ${change.author}) is written back to `, h('code', {}, `rules/${rule.id}.json`), ' after it passes validation and its tests; if it is active, clinicians see its cards again. The restore is recorded in the history.'),
+          ]
+        : [
+            `The rule's content from ${formatTime(change.at)} (by ${change.author}) becomes the current version after it passes validation and its tests. The rollback is recorded in the history.`,
+            ...(host.isDirty() ? ['Your unsaved changes in the editor will be replaced.'] : []),
+          ],
+      confirmLabel: restore ? 'Restore rule' : 'Roll back',
+      danger: !restore,
     });
     if (!ok) {
       return;
     }
     try {
-      const res = await api('POST', `${rulePath(rule.id)}/rollback`, { body: { seq: change.seq }, ifMatch: rule.etag });
+      const res = await api('POST', `${rulePath(rule.id)}/rollback`, { body: { seq: change.seq }, ...(restore ? {} : { ifMatch: rule.etag }) });
       await host.replaceRule(res.data, null, null);
       await host.refreshRules();
       await load();
-      announce(`Rolled back ${rule.id} to #${change.seq}.`, 'success');
+      announce(`${restore ? 'Restored' : 'Rolled back'} ${rule.id} ${restore ? 'from' : 'to'} #${change.seq}.`, 'success');
     } catch (err) {
       const details = err instanceof ApiError && err.problems.length > 1 ? `: ${err.problems.slice(1).map((p) => p.message).join('; ')}` : '';
       announce(`${ctx.describeError(err, 'roll back')}${details}`, 'error');

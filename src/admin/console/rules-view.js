@@ -6,7 +6,7 @@
  * to reload), create, enable/disable, delete, and the Preview / Tests / History panels.
  */
 import { ApiError, api, problemsOf, rulePath } from './api.js';
-import { debounce, h, replace } from './dom.js';
+import { debounce, formatTime, h, replace } from './dom.js';
 import { createEditor } from './editor.js';
 import { JsonSyntaxError, lineOfPointer, parseWithPointers } from './json-source-map.js';
 import { announce, confirmDialog, formDialog, indicatorBadge, statusBadge } from './ui.js';
@@ -75,6 +75,8 @@ export function createRulesView(ctx) {
   });
   const list = h('ul', { id: 'rule-list', class: 'rule-list', role: 'listbox', tabindex: 0, 'aria-label': 'Rules', 'aria-describedby': 'rule-list-help' });
   const listCount = h('p', { class: 'list-count muted', id: 'rule-list-count', 'aria-live': 'polite' });
+  /** Rules deleted through the console or the API (GET deleted-rules, from the history): each opens read-only, to restore. */
+  const deletedBox = h('details', { class: 'deleted-rules', id: 'deleted-rules', hidden: true });
   const newButton = h('button', { type: 'button', class: 'button-secondary button-small', id: 'new-rule-button' }, '+ New rule');
   const sidebar = h(
     'aside',
@@ -82,7 +84,8 @@ export function createRulesView(ctx) {
     h('div', { class: 'sidebar-head' }, h('div', { class: 'sidebar-title-row' }, h('h2', { class: 'sidebar-title' }, 'Rules'), newButton), h('label', { for: 'rule-filter', class: 'visually-hidden' }, 'Filter rules'), filterInput),
     h('p', { id: 'rule-list-help', class: 'visually-hidden' }, 'Use the up and down arrow keys to move through the rules and Enter to open one. Press slash to come back to the filter.'),
     list,
-    listCount
+    listCount,
+    deletedBox
   );
 
   /** @returns {RuleSummary[]} */
@@ -199,7 +202,39 @@ export function createRulesView(ctx) {
   });
   newButton.addEventListener('click', () => createNewRule());
 
+  /** The "Deleted rules" list under the rule list (hidden when there are none or there is no store). */
+  const loadDeleted = async () => {
+    /** @type {{ id: string, title?: string, deletedBy?: string, deletedAt?: string }[]} */
+    let deleted = [];
+    try {
+      const res = await api('GET', 'deleted-rules');
+      deleted = Array.isArray(res.data?.rules) ? res.data.rules : [];
+    } catch {
+      deleted = []; // no store (503), or an older service: nothing to list
+    }
+    deletedBox.hidden = deleted.length === 0;
+    replace(
+      deletedBox,
+      h('summary', {}, `Deleted rules (${deleted.length})`),
+      h(
+        'ul',
+        { class: 'deleted-rule-list', 'aria-label': 'Deleted rules' },
+        deleted.map((r) =>
+          h(
+            'li',
+            {},
+            h('a', { href: `#/rules/${encodeURIComponent(r.id)}`, class: 'deleted-rule-link', dataset: { ruleId: r.id } }, r.title || r.id),
+            ' ',
+            h('code', {}, r.id),
+            r.deletedAt ? h('span', { class: 'muted small' }, ` deleted ${formatTime(r.deletedAt)}${r.deletedBy ? ` by ${r.deletedBy}` : ''}`) : null
+          )
+        )
+      )
+    );
+  };
+
   const loadRules = async () => {
+    void loadDeleted();
     try {
       const res = await api('GET', 'rules');
       rules = (Array.isArray(res.data?.rules) ? res.data.rules : []).slice().sort((/** @type {RuleSummary} */ a, /** @type {RuleSummary} */ b) => a.id.localeCompare(b.id));
@@ -263,6 +298,24 @@ export function createRulesView(ctx) {
       await Promise.all([loadRules(), ctx.refreshStatus()]);
     },
   };
+  /** @type {OpenRule | null} The deleted rule shown read-only (its history, to restore a version). */
+  let deletedRule = null;
+  /** @type {PanelHost} */
+  const deletedHost = {
+    draft: () => host.draft(),
+    rule: () => deletedRule,
+    isDirty: () => false,
+    replaceRule: async () => {
+      // Restored: open it as any rule.
+      const id = deletedRule?.id;
+      deletedRule = null;
+      if (id) {
+        await load(id);
+      }
+    },
+    refreshRules: () => host.refreshRules(),
+  };
+  const deletedHistory = createHistoryPanel(ctx, deletedHost);
   const panels = {
     preview: createPreviewPanel(ctx, host),
     tests: createTestsPanel(ctx, host),
@@ -652,8 +705,55 @@ export function createRulesView(ctx) {
         return;
       }
       current = null;
+      // A rule deleted through the console or the API still has its history: show it read-only, to restore.
+      if (err instanceof ApiError && err.status === 404) {
+        /** @type {any[]} */
+        let changes = [];
+        try {
+          const res = await api('GET', `${rulePath(id)}/history?limit=1`);
+          changes = Array.isArray(res.data?.changes) ? res.data.changes : [];
+        } catch {
+          changes = [];
+        }
+        if (seq !== loadSeq) {
+          return;
+        }
+        const last = changes[changes.length - 1];
+        if (last && last.action === 'delete') {
+          renderDeleted(id, last);
+          return;
+        }
+      }
       replace(workspace, h('div', { class: 'empty-state' }, h('h1', {}, `Cannot open ${id}`), h('p', { class: 'form-error', role: 'alert' }, ctx.describeError(err)), h('p', {}, h('a', { href: '#/rules' }, 'Back to the rule list'))));
     }
+  }
+
+  /**
+   * The read-only workspace of a deleted rule: what happened, and its History with "Restore this version".
+   * @param {string} id
+   * @param {any} deletion - Its newest history entry (the delete).
+   */
+  function renderDeleted(id, deletion) {
+    deletedRule = { id, isNew: false, etag: null, savedText: '', title: id, status: 'deleted', version: '', indicator: '' };
+    const canEdit = ctx.canEdit();
+    replace(
+      workspace,
+      h(
+        'div',
+        { class: 'deleted-workspace', id: 'deleted-workspace' },
+        h('div', { class: 'rule-heading' }, h('h1', { id: 'rule-title' }, `Deleted rule: ${id}`), h('p', { class: 'rule-subtitle' }, h('code', {}, id), h('span', { class: 'badge badge-error' }, 'Deleted'))),
+        h(
+          'div',
+          { class: 'note', role: 'note' },
+          h('strong', {}, `This rule was deleted (#${deletion.seq}, by ${String(deletion.author ?? 'unknown')}, ${formatTime(deletion.at)}). `),
+          `Clinicians do not see its cards. ${canEdit ? 'To bring it back, restore a version from its history below: it is validated and tested like any change, and the restore is recorded in the history.' : 'An editor can restore a version from its history below.'}`
+        ),
+        h('div', { class: 'inspector deleted-history' }, deletedHistory.el)
+      )
+    );
+    deletedHistory.ruleChanged();
+    deletedHistory.activate();
+    renderList();
   }
 
   /**
@@ -707,38 +807,10 @@ export function createRulesView(ctx) {
     renderChrome();
     const sentText = editor.getValue();
     const rule = current;
+    /** @type {import('./api.js').ApiResponse} */
+    let res;
     try {
-      const res = rule.isNew ? await api('POST', 'rules', { body: d.value }) : await api('PUT', rulePath(rule.id), { body: d.value, ifMatch: rule.etag });
-      const id = rule.isNew ? String(d.value?.id ?? rule.id) : rule.id;
-      saving = false;
-      current = { ...rule, id, isNew: false, etag: res.etag, savedText: sentText, title: String(d.value?.title ?? id), status: String(d.value?.status ?? rule.status), version: String(d.value?.version ?? ''), indicator: String(d.value?.indicator ?? '') };
-      saveProblems = [];
-      await Promise.all([loadRules(), ctx.refreshStatus()]);
-      const version = ctx.status()?.ruleSetVersion;
-      announce(`Saved ${id}${version ? `: rule set ${version.slice(0, 12)} is now serving` : ''}.`, 'success');
-      if (rule.isNew) {
-        ctx.navigate(`#/rules/${encodeURIComponent(id)}`, { skipGuard: true });
-        renderChrome();
-        renderList();
-        document.getElementById(`rule-option-${id}`)?.scrollIntoView({ block: 'nearest' });
-      } else {
-        // Pick up the stored text (the service may format it differently) and the new ETag.
-        const fresh = await api('GET', rulePath(id));
-        if (current?.id === id && editor.getValue() === sentText) {
-          const text = displayText(fresh.text);
-          if (text !== sentText) {
-            const scroll = editor.textarea.scrollTop;
-            editor.setValue(text);
-            editor.textarea.scrollTop = scroll;
-          }
-          current = { ...current, savedText: text, etag: fresh.etag };
-          parseDraft();
-        }
-        renderChrome();
-        renderList();
-        panels.history.ruleChanged();
-        panels[tab].activate();
-      }
+      res = rule.isNew ? await api('POST', 'rules', { body: d.value }) : await api('PUT', rulePath(rule.id), { body: d.value, ifMatch: rule.etag });
     } catch (err) {
       saving = false;
       if (err instanceof ApiError && err.status === 412) {
@@ -754,6 +826,46 @@ export function createRulesView(ctx) {
       }
       renderProblems();
       renderChrome();
+      return;
+    }
+    // The PUT (or POST) answered 2xx: the version is stored and serving, whatever happens next. Its answer is
+    // the stored text with its ETag, so nothing more is asked of the service to show it (a failed follow-up
+    // GET reported the saved change as "Could not save").
+    const id = rule.isNew ? String(d.value?.id ?? rule.id) : rule.id;
+    saving = false;
+    saveProblems = [];
+    const stored = typeof res.text === 'string' && res.text !== '' ? displayText(res.text) : sentText;
+    current = { ...rule, id, isNew: false, etag: res.etag, savedText: sentText, title: String(d.value?.title ?? id), status: String(d.value?.status ?? rule.status), version: String(d.value?.version ?? ''), indicator: String(d.value?.indicator ?? '') };
+    if (editor.getValue() === sentText && stored !== sentText) {
+      // The service may format the rule differently: show it as stored.
+      const scroll = editor.textarea.scrollTop;
+      editor.setValue(stored);
+      editor.textarea.scrollTop = scroll;
+    }
+    if (editor.getValue() === stored || editor.getValue() === sentText) {
+      current = { ...current, savedText: editor.getValue() === stored ? stored : sentText };
+    }
+    parseDraft();
+    renderProblems();
+    renderChrome();
+    let refreshNote = '';
+    try {
+      await Promise.all([loadRules(), ctx.refreshStatus()]);
+    } catch (err) {
+      refreshNote = ` Saved, but the view could not be refreshed: ${ctx.describeError(err)}`;
+    }
+    const version = ctx.status()?.ruleSetVersion;
+    announce(`Saved ${id}${version ? `: rule set ${version.slice(0, 12)} is now serving` : ''}.${failingNote(res.failingTests, 'already failing before this change')}${refreshNote}`, 'success');
+    if (rule.isNew) {
+      ctx.navigate(`#/rules/${encodeURIComponent(id)}`, { skipGuard: true });
+      renderChrome();
+      renderList();
+      document.getElementById(`rule-option-${id}`)?.scrollIntoView({ block: 'nearest' });
+    } else {
+      renderChrome();
+      renderList();
+      panels.history.ruleChanged();
+      panels[tab].activate();
     }
   }
 
@@ -775,6 +887,36 @@ export function createRulesView(ctx) {
       renderEmpty();
       renderList();
     }
+  }
+
+  /**
+   * " N test cases of other rules fail (…)" after a change that saved although they fail.
+   * @param {string[]} failing @param {string} why
+   */
+  const failingNote = (failing, why) =>
+    failing.length === 0 ? '' : ` ${failing.length} test case${failing.length === 1 ? '' : 's'} of other rules fail (${why}): ${failing.slice(0, 6).join(', ')}${failing.length > 6 ? ', …' : ''}.`;
+
+  /**
+   * A disable or delete refused because it makes other rules' test cases fail (409 acknowledge-failing-tests):
+   * names the cases and asks whether to go ahead.
+   * @param {unknown} err @param {'Disable' | 'Delete'} verb @param {string} id
+   * @returns {Promise<boolean | null>} null when `err` is not that refusal.
+   */
+  async function confirmFailingTests(err, verb, id) {
+    if (!(err instanceof ApiError && err.status === 409 && err.body && /** @type {any} */ (err.body).id === 'acknowledge-failing-tests')) {
+      return null;
+    }
+    const cases = err.problems.slice(1);
+    return confirmDialog({
+      title: `${verb === 'Disable' ? 'Disabling' : 'Deleting'} ${id} makes ${cases.length} test case${cases.length === 1 ? '' : 's'} of other rules fail`,
+      body: [
+        `With ${id} ${verb === 'Disable' ? 'disabled' : 'deleted'}, these cases of other rules no longer give the card they expect: a rule that ${id} replaced fires again (clinicians see its card instead), or a rule falls silent.`,
+        h('ul', { class: 'failing-tests', id: 'failing-tests-list' }, cases.map((p) => h('li', {}, h('code', {}, `${(p.file ?? '').replace(/\.json$/, '')}${p.pointer ?? ''}`), ` ${p.message}`))),
+        'Nothing has changed yet. Go ahead only if those cards are what clinicians should see now; the cases are reported on later saves (not counted against them) until they pass again.',
+      ],
+      confirmLabel: `${verb} anyway`,
+      danger: true,
+    });
   }
 
   async function toggleStatus() {
@@ -799,13 +941,31 @@ export function createRulesView(ctx) {
     }
     saving = true;
     renderChrome();
+    const id = current.id;
+    const etag = current.etag;
     try {
-      const res = await api('POST', `${rulePath(current.id)}/${action}`, { ifMatch: current.etag });
+      /** @param {boolean} acknowledge */
+      const send = (acknowledge) => api('POST', `${rulePath(id)}/${action}${acknowledge ? '?acknowledgeFailingTests=true' : ''}`, { ifMatch: etag });
+      let res;
+      try {
+        res = await send(false);
+      } catch (err) {
+        const go = action === 'disable' ? await confirmFailingTests(err, 'Disable', id) : null;
+        if (go === null) {
+          throw err;
+        }
+        if (!go) {
+          saving = false;
+          renderChrome();
+          announce(`${id} was not disabled.`);
+          return;
+        }
+        res = await send(true);
+      }
       saving = false;
       await reloadCurrent(null, null);
-      void res;
       await Promise.all([loadRules(), ctx.refreshStatus()]);
-      announce(`${current?.id ?? 'Rule'} is now ${action === 'enable' ? 'active' : 'disabled'}.`, 'success');
+      announce(`${current?.id ?? 'Rule'} is now ${action === 'enable' ? 'active' : 'disabled'}.${failingNote(res.failingTests, action === 'disable' ? 'acknowledged, or already failing' : 'already failing before this change')}`, 'success');
     } catch (err) {
       saving = false;
       if (err instanceof ApiError && err.status === 412) {
@@ -833,13 +993,29 @@ export function createRulesView(ctx) {
     if (!ok) {
       return;
     }
+    const etag = current.etag;
     try {
-      await api('DELETE', rulePath(id), { ifMatch: current.etag });
+      /** @param {boolean} acknowledge */
+      const send = (acknowledge) => api('DELETE', `${rulePath(id)}${acknowledge ? '?acknowledgeFailingTests=true' : ''}`, { ifMatch: etag });
+      let res;
+      try {
+        res = await send(false);
+      } catch (err) {
+        const go = await confirmFailingTests(err, 'Delete', id);
+        if (go === null) {
+          throw err;
+        }
+        if (!go) {
+          announce(`${id} was not deleted.`);
+          return;
+        }
+        res = await send(true);
+      }
       current = null;
       await Promise.all([loadRules(), ctx.refreshStatus()]);
       ctx.navigate('#/rules');
       renderEmpty();
-      announce(`Deleted ${id}.`, 'success');
+      announce(`Deleted ${id}.${failingNote(res.failingTests, 'acknowledged, or already failing')}`, 'success');
     } catch (err) {
       if (err instanceof ApiError && err.status === 412) {
         conflict = true;
