@@ -45,9 +45,11 @@ export interface DraftOrderInput {
  * drug hides nothing. Requests whose renewal links go round in a cycle (A renews B and B renews A, or A, B, C in
  * turn: corrupt data, or an EHR that links an order it modifies both ways) have no newest link: every member of the
  * cycle is kept, as it cannot be told which one is in use (dropping them all hid a benzodiazepine the patient
- * takes). Two entries over-count, the safe side. A link into a cycle from outside (a renewal of one member) still
- * leaves nothing of the cycle out.
- * @returns The requests kept that are on such a cycle, one group per cycle (for the dose-increase check).
+ * takes). Two entries over-count, the safe side. A cycle that a request off the cycle renews (this month's renewal
+ * C naming A, where A and B name each other) is superseded as a whole: C is the newest link of the therapy, and
+ * is counted once, not beside A and B (keeping them all read one oxycodone regimen three times).
+ * @returns The requests kept that are on such a cycle (one that nothing renews), one group per cycle (for the
+ * dose-increase check).
  */
 function dropSuperseded(active: MedicationFact[]): MedicationFact[][] {
   const byRef = new Map(active.map((a) => [a.ref, a]));
@@ -60,13 +62,22 @@ function dropSuperseded(active: MedicationFact[]): MedicationFact[][] {
   }
   if (renews.size === 0) return [];
   const cycles = cyclesOf(active, renews);
-  const onCycle = new Set(cycles.flat());
-  const superseded = new Set([...renews.values()].filter((prior) => !onCycle.has(prior)));
-  if (superseded.size > 0) {
-    const kept = active.filter((a) => !superseded.has(a));
-    active.splice(0, active.length, ...kept);
+  const cycleOf = new Map(cycles.flatMap((cycle) => cycle.map((m) => [m, cycle] as const)));
+  // Cycles renewed from off the cycle: a request renews a member and is not itself on that cycle (a member renews
+  // only the member before it, so any other renewal of a member comes from outside).
+  const renewedCycles = new Set<MedicationFact[]>();
+  for (const [a, prior] of renews) {
+    const cycle = cycleOf.get(prior);
+    if (cycle !== undefined && cycleOf.get(a) !== cycle) renewedCycles.add(cycle);
   }
-  return cycles;
+  const kept = cycles.filter((cycle) => !renewedCycles.has(cycle));
+  const onKeptCycle = new Set(kept.flat());
+  const superseded = new Set([...renews.values()].filter((prior) => !onKeptCycle.has(prior)));
+  if (superseded.size > 0) {
+    const left = active.filter((a) => !superseded.has(a));
+    active.splice(0, active.length, ...left);
+  }
+  return kept;
 }
 
 /**
