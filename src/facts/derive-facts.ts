@@ -128,6 +128,8 @@ function requestRecorded(statement: MedicationStatement, fact: MedicationFact, r
  * first, and a further patch counts (an old patch not removed is a classic fentanyl error: two 25 mcg/hr patches
  * on the skin under an order for one were read as the one order, 60 MME/day instead of 120). A patch whose mcg/hr
  * cannot be read, or an order whose mcg/hr cannot be read, stands for one patch only. Over-counting is the safe side.
+ * The fentanyl 12 mcg/hr strength is 12.5 mcg/hr here ({@link fentanylDeliveredRate}): a 12 mcg/hr order covers its
+ * own patch charted as 12.5 mcg/hr (it was counted as a second patch, 28.8 + 30 MME/day).
  */
 function requestsGiven(
   administrations: readonly { resource: MedicationAdministration; read: MedicationFact }[],
@@ -190,10 +192,32 @@ function patchOrderOf(fact: MedicationFact, requests: ReadonlyMap<string, Medica
   return orders.length === 1 ? orders[0]!.ref : undefined;
 }
 
-/** The known mcg/hr of a patch (all its patches), or undefined. */
+/**
+ * The known mcg/hr of a patch (all its patches), or undefined, as delivered: for matching patches in place with their
+ * orders only (the MME stays the one read from each record).
+ */
 function patchRate(m: MedicationFact): number | undefined {
   const d = m.mme.find((e) => e.unit === 'mcg/hr');
-  return typeof d?.mgPerDay === 'number' ? d.mgPerDay : undefined;
+  if (typeof d?.mgPerDay !== 'number') return undefined;
+  return d.ingredient === 'fentanyl' ? fentanylDeliveredRate(d.mgPerDay) : d.mgPerDay;
+}
+
+/**
+ * The lowest fentanyl patch strength is labelled "12 mcg/hr" but delivers 12.5 mcg/hr (FDA prescribing information of
+ * fentanyl transdermal system, Duragesic, "Dosage Forms and Strengths": the 12 mcg/hr system's actual dosage is
+ * 12.5 mcg/hr, named 12 so as not to be read as 125), and orders, products and MARs write it either way: an order
+ * "Fentanyl 12 MCG/HR Transdermal System" and its patch charted as 12.5 mcg/hr are one strength. A whole number of
+ * 12 mcg/hr patches (12, 24, 36: "apply 2 patches" of 12) that is not also a whole number of 12.5 mcg/hr ones is read
+ * as that many 12.5 mcg/hr patches. Fentanyl patch strengths differ by 12.5 mcg/hr at least, so no other strength
+ * is made equal to one it is not.
+ */
+function fentanylDeliveredRate(rate: number): number {
+  const wholeOf = (step: number): number | undefined => {
+    const n = Math.round(rate / step);
+    return n >= 1 && Math.abs(rate - n * step) < 1e-9 * step ? n : undefined;
+  };
+  const twelves = wholeOf(12);
+  return twelves !== undefined && wholeOf(12.5) === undefined ? twelves * 12.5 : rate;
 }
 
 /** Dosed as a patch: its opioid dose is read in mcg/hr (dose/opioid-mme.ts). */
