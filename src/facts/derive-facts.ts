@@ -45,9 +45,11 @@ export interface DraftOrderInput {
  * drug hides nothing. Requests whose renewal links go round in a cycle (A renews B and B renews A, or A, B, C in
  * turn: corrupt data, or an EHR that links an order it modifies both ways) have no newest link: every member of the
  * cycle is kept, as it cannot be told which one is in use (dropping them all hid a benzodiazepine the patient
- * takes). Two entries over-count, the safe side. A link into a cycle from outside (a renewal of one member) still
- * leaves nothing of the cycle out.
- * @returns The requests kept that are on such a cycle, one group per cycle (for the dose-increase check).
+ * takes). Two entries over-count, the safe side. A cycle that a request off the cycle renews (this month's renewal
+ * C naming A, where A and B name each other) is superseded as a whole: C is the newest link of the therapy, and
+ * is counted once, not beside A and B (keeping them all read one oxycodone regimen three times).
+ * @returns The requests kept that are on such a cycle (one that nothing renews), one group per cycle (for the
+ * dose-increase check).
  */
 function dropSuperseded(active: MedicationFact[]): MedicationFact[][] {
   const byRef = new Map(active.map((a) => [a.ref, a]));
@@ -60,13 +62,22 @@ function dropSuperseded(active: MedicationFact[]): MedicationFact[][] {
   }
   if (renews.size === 0) return [];
   const cycles = cyclesOf(active, renews);
-  const onCycle = new Set(cycles.flat());
-  const superseded = new Set([...renews.values()].filter((prior) => !onCycle.has(prior)));
-  if (superseded.size > 0) {
-    const kept = active.filter((a) => !superseded.has(a));
-    active.splice(0, active.length, ...kept);
+  const cycleOf = new Map(cycles.flatMap((cycle) => cycle.map((m) => [m, cycle] as const)));
+  // Cycles renewed from off the cycle: a request renews a member and is not itself on that cycle (a member renews
+  // only the member before it, so any other renewal of a member comes from outside).
+  const renewedCycles = new Set<MedicationFact[]>();
+  for (const [a, prior] of renews) {
+    const cycle = cycleOf.get(prior);
+    if (cycle !== undefined && cycleOf.get(a) !== cycle) renewedCycles.add(cycle);
   }
-  return cycles;
+  const kept = cycles.filter((cycle) => !renewedCycles.has(cycle));
+  const onKeptCycle = new Set(kept.flat());
+  const superseded = new Set([...renews.values()].filter((prior) => !onKeptCycle.has(prior)));
+  if (superseded.size > 0) {
+    const left = active.filter((a) => !superseded.has(a));
+    active.splice(0, active.length, ...left);
+  }
+  return kept;
 }
 
 /**
@@ -117,6 +128,8 @@ function requestRecorded(statement: MedicationStatement, fact: MedicationFact, r
  * first, and a further patch counts (an old patch not removed is a classic fentanyl error: two 25 mcg/hr patches
  * on the skin under an order for one were read as the one order, 60 MME/day instead of 120). A patch whose mcg/hr
  * cannot be read, or an order whose mcg/hr cannot be read, stands for one patch only. Over-counting is the safe side.
+ * The fentanyl 12 mcg/hr strength is 12.5 mcg/hr here ({@link fentanylDeliveredRate}): a 12 mcg/hr order covers its
+ * own patch charted as 12.5 mcg/hr (it was counted as a second patch, 28.8 + 30 MME/day).
  */
 function requestsGiven(
   administrations: readonly { resource: MedicationAdministration; read: MedicationFact }[],
@@ -179,10 +192,32 @@ function patchOrderOf(fact: MedicationFact, requests: ReadonlyMap<string, Medica
   return orders.length === 1 ? orders[0]!.ref : undefined;
 }
 
-/** The known mcg/hr of a patch (all its patches), or undefined. */
+/**
+ * The known mcg/hr of a patch (all its patches), or undefined, as delivered: for matching patches in place with their
+ * orders only (the MME stays the one read from each record).
+ */
 function patchRate(m: MedicationFact): number | undefined {
   const d = m.mme.find((e) => e.unit === 'mcg/hr');
-  return typeof d?.mgPerDay === 'number' ? d.mgPerDay : undefined;
+  if (typeof d?.mgPerDay !== 'number') return undefined;
+  return d.ingredient === 'fentanyl' ? fentanylDeliveredRate(d.mgPerDay) : d.mgPerDay;
+}
+
+/**
+ * The lowest fentanyl patch strength is labelled "12 mcg/hr" but delivers 12.5 mcg/hr (FDA prescribing information of
+ * fentanyl transdermal system, Duragesic, "Dosage Forms and Strengths": the 12 mcg/hr system's actual dosage is
+ * 12.5 mcg/hr, named 12 so as not to be read as 125), and orders, products and MARs write it either way: an order
+ * "Fentanyl 12 MCG/HR Transdermal System" and its patch charted as 12.5 mcg/hr are one strength. A whole number of
+ * 12 mcg/hr patches (12, 24, 36: "apply 2 patches" of 12) that is not also a whole number of 12.5 mcg/hr ones is read
+ * as that many 12.5 mcg/hr patches. Fentanyl patch strengths differ by 12.5 mcg/hr at least, so no other strength
+ * is made equal to one it is not.
+ */
+function fentanylDeliveredRate(rate: number): number {
+  const wholeOf = (step: number): number | undefined => {
+    const n = Math.round(rate / step);
+    return n >= 1 && Math.abs(rate - n * step) < 1e-9 * step ? n : undefined;
+  };
+  const twelves = wholeOf(12);
+  return twelves !== undefined && wholeOf(12.5) === undefined ? twelves * 12.5 : rate;
 }
 
 /** Dosed as a patch: its opioid dose is read in mcg/hr (dose/opioid-mme.ts). */

@@ -1,7 +1,8 @@
 // Standing requests whose priorPrescription links go round in a cycle (A renews B and B renews A, or A, B, C in turn:
 // corrupt data, or an EHR linking an order it modifies both ways). A renewal chain is one therapy counted as its
 // newest link, but a cycle has no newest link: every member of it stays (over-counting is the safe side). Before,
-// every member was dropped: the patient's alprazolam vanished and an opioid being signed got no card at all.
+// every member was dropped: the patient's alprazolam vanished and an opioid being signed got no card at all. A cycle
+// that a request off it renews (this month's renewal naming one member) is superseded by that renewal, counted once.
 import type { MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
@@ -67,10 +68,29 @@ describe('a cycle of priorPrescription links among standing requests', () => {
     expect(f.concurrentClasses).toContain('benzodiazepine');
   });
 
-  it('a renewal of one member of a cycle (D renews A, A and B name each other): nothing of the cycle is left out', () => {
-    const requests = [request('alp-a', ALPRAZOLAM, 'alp-b'), request('alp-b', ALPRAZOLAM, 'alp-a'), request('alp-d', ALPRAZOLAM, 'alp-a')];
-    const facts = factsFor(oxycodoneDraft, requests);
-    expect(facts.orders[0]!.concurrent.map((m) => m.ref).sort()).toEqual(['MedicationRequest/alp-a', 'MedicationRequest/alp-b', 'MedicationRequest/alp-d']);
+  // Review diff8, finding 5: keeping the cycle beside its renewal counted one oxycodone regimen three times (a 65
+  // MME/day info card read as a 155 MME/day warning).
+  it('a renewal of a cycle member is the one entry counted (C renews A, A and B name each other)', () => {
+    const lorazepam = { ...oxycodoneDraft, id: 'draft-lorazepam', medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' } };
+    const requests = [request('oxy-a', OXYCODONE_5, 'oxy-b'), request('oxy-b', OXYCODONE_5, 'oxy-a'), request('oxy-c', OXYCODONE_5, 'oxy-a')];
+    const facts = factsFor(lorazepam, requests);
+    expect(facts.orders[0]!.concurrent.map((m) => m.ref)).toEqual(['MedicationRequest/oxy-c']);
+    // One oxycodone 5 mg every 8 hours: 22.5 MME/day, not 67.5.
+    expect(engineFactsFor(facts, facts.orders[0]!).totalMme).toBeCloseTo(22.5);
+    // Through a chain (D renews C, C renews A): D alone.
+    const chain = [...requests, request('oxy-d', OXYCODONE_5, 'oxy-c')];
+    expect(factsFor(lorazepam, chain).orders[0]!.concurrent.map((m) => m.ref)).toEqual(['MedicationRequest/oxy-d']);
+    // A benzodiazepine cycle renewed the same way: the renewal is still there for the opioid being signed.
+    const alprazolam = [request('alp-a', ALPRAZOLAM, 'alp-b'), request('alp-b', ALPRAZOLAM, 'alp-a'), request('alp-d', ALPRAZOLAM, 'alp-a')];
+    const f = engineFacts(oxycodoneDraft, alprazolam);
+    expect(f.concurrentClasses).toContain('benzodiazepine');
+    expect(factsFor(oxycodoneDraft, alprazolam).orders[0]!.concurrent.map((m) => m.ref)).toEqual(['MedicationRequest/alp-d']);
+  });
+
+  it('a request naming a cycle member but of another drug renews nothing: the cycle is kept', () => {
+    const requests = [request('alp-a', ALPRAZOLAM, 'alp-b'), request('alp-b', ALPRAZOLAM, 'alp-a'), request('oxy-x', OXYCODONE_5, 'alp-a')];
+    const lorazepam = { ...oxycodoneDraft, id: 'draft-lorazepam', medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' } };
+    expect(factsFor(lorazepam, requests).orders[0]!.concurrent.map((m) => m.ref).sort()).toEqual(['MedicationRequest/alp-a', 'MedicationRequest/alp-b', 'MedicationRequest/oxy-x']);
   });
 
   it('counts every opioid order of a cycle in the MME total (over-counting, not 0)', () => {
@@ -86,9 +106,9 @@ describe('a cycle of priorPrescription links among standing requests', () => {
     const lorazepam = { ...oxycodoneDraft, id: 'draft-lorazepam', medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' } };
     const facts = factsFor(lorazepam, chain);
     expect(facts.orders[0]!.concurrent.map((m) => m.ref)).toEqual(['MedicationRequest/oxy-1999']);
-    // A chain ending in a cycle: the chain's older links are dropped only where they are not on the cycle.
+    // A chain ending in a cycle (A renews B, B and C name each other): A is the newest link, the cycle it renews goes.
     const tail = [request('oxy-a', OXYCODONE_5, 'oxy-b'), request('oxy-b', OXYCODONE_5, 'oxy-c'), request('oxy-c', OXYCODONE_5, 'oxy-b')];
-    expect(factsFor(lorazepam, tail).orders[0]!.concurrent.map((m) => m.ref).sort()).toEqual(['MedicationRequest/oxy-a', 'MedicationRequest/oxy-b', 'MedicationRequest/oxy-c']);
+    expect(factsFor(lorazepam, tail).orders[0]!.concurrent.map((m) => m.ref)).toEqual(['MedicationRequest/oxy-a']);
   });
 });
 

@@ -196,6 +196,31 @@ describe('a fentanyl patch in place (an administration in progress)', () => {
     expect(order.mme.unknownCount).toBe(1);
   });
 
+  // Review diff8, finding 6: the "12 mcg/hr" strength delivers 12.5 mcg/hr (FDA label of fentanyl transdermal system)
+  // and records write it either way; the order's own patch charted as 12.5 was counted as a second patch (+30 MME/day).
+  it('a 12 mcg/hr order covers its patch charted as 12.5 mcg/hr, and the other way round; a further or stronger patch still counts', () => {
+    const order12: MedicationRequest = { ...patchOrder, id: 'patch-order-12', medicationCodeableConcept: { text: 'Fentanyl 12 MCG/HR Transdermal System' } };
+    const linked = { request: { reference: 'MedicationRequest/patch-order-12' } };
+    const charted = (text: string, extra: Partial<MedicationAdministration> = {}): MedicationAdministration => ({ ...administration(text, 'in-progress', { route: transdermal }), ...extra });
+    const patch125 = 'fentanyl 12.5 mcg/hr transdermal patch';
+    // The order's 12 x 2.4 = 28.8 MME/day, beside the new oxycodone's 45: the patch is that order, counted once.
+    const { facts, order } = factsWith([charted(patch125, linked)], [order12]);
+    expect(order.mme.totalKnown).toBeCloseTo(45 + 28.8);
+    expect(order.mme.perDrug.filter((d) => d.ingredient === 'fentanyl').map((d) => d.ref)).toEqual(['MedicationRequest/patch-order-12']);
+    expect(engineFactsFor(facts, order).totalMme).toBeCloseTo(73.8);
+    // Charted without its order: the one patch order of the drug, at that strength.
+    expect(factsWith([charted(patch125)], [order12]).order.mme.totalKnown).toBeCloseTo(45 + 28.8);
+    // An order written as 12.5 and its patch charted as 12.
+    const order125: MedicationRequest = { ...order12, medicationCodeableConcept: { text: 'fentanyl 12.5 MCG/HR Transdermal System' } };
+    expect(factsWith([charted('Fentanyl 12 MCG/HR Transdermal System', linked)], [order125]).order.mme.totalKnown).toBeCloseTo(45 + 30);
+    // "Apply 2 patches" of 12 covers two patches charted as 12.5.
+    const two12: MedicationRequest = { ...order12, dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 72, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 2, unit: 'patch' } }] }] };
+    expect(factsWith([charted(patch125, linked), charted(patch125, linked)], [two12]).order.mme.totalKnown).toBeCloseTo(45 + 57.6);
+    // A second 12.5 patch under an order for one, and a 25 mcg/hr patch under a 12 order, are patches beyond the order.
+    expect(factsWith([charted(patch125, linked), charted(patch125, linked)], [order12]).order.mme.totalKnown).toBeCloseTo(45 + 28.8 + 30);
+    expect(factsWith([charted('fentanyl 25 mcg/hr transdermal patch', linked)], [order12]).order.mme.totalKnown).toBeCloseTo(45 + 28.8 + 60);
+  });
+
   it('still counts when the link does not show the dose is counted: an order not on the record, another drug, an order the session stops', () => {
     // A request naming an order that is not on the record: possibly a second patch; counting both is the safe side (240 + 240 + 45).
     expect(factsWith([patchInPlace({ request: { reference: 'MedicationRequest/elsewhere' } })], [patchOrder]).order.mme.totalKnown).toBe(525);
