@@ -77,6 +77,29 @@ describe('names that are not flagged', () => {
   }
 });
 
+describe('a short or truncated word that is as much the start of a common ingredient of no class (review diff8, F7)', () => {
+  // Each of these put the "check incomplete" card on every order of the patient who takes it, with no CNS drug in
+  // sight: carbidopa/levodopa read as levorphanol or levomethadyl, phenazopyridine as phenazocine, bupropion/naltrexone
+  // (Contrave) as buprenorphine, the penicillin skin test Pre-Pen as pregabalin.
+  for (const text of ['CARB/LEVO 25-100', 'Carb-Levo', 'CARB/LEVO ER 50-200', 'CARBIDOPA/LEVO 25/100', 'PHENAZO 200MG TAB', 'Phenazo', 'Phenazo-Urin', 'BUP/NALTREX', 'BUPROP/NALTREX', 'Pre-Pen']) {
+    it(`"${text}" is not flagged`, () => {
+      expect(unread(text)).toBeUndefined();
+    });
+  }
+
+  // The same ambiguous starts still flag when only the CNS reading makes a product the brands list.
+  const kept: [string, string, string][] = [
+    ['bup/nal 8/2 SL film', 'bup', 'buprenorphine'], // Suboxone (bupropion/naloxone is no product)
+    ['OXY/APAP 5-325', 'oxy', 'oxycodone'], // Percocet (oxybutynin/acetaminophen is none)
+    ['HYDROCO/APAP 5-325', 'hydroco', 'hydrocodone'], // Norco (hydrocortisone/acetaminophen is none)
+  ];
+  for (const [text, word, mayBe] of kept) {
+    it(`"${text}": "${word}" still may be ${mayBe}`, () => {
+      expect(unread(text)).toEqual({ word, mayBe: [mayBe] });
+    });
+  }
+});
+
 describe('editDistance', () => {
   it('counts edits, an adjacent transposition as one, and stops past the bound', () => {
     expect(editDistance('alprazolem', 'alprazolam', 2)).toBe(1);
