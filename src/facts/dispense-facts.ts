@@ -20,7 +20,9 @@
  *   no daily amount, from `quantity` / `daysSupply` a day (a pharmacy works out the days' supply from the daily dose)
  *   where the product's strength is known; else unknown, and the check-incomplete card says so, as for orders.
  * - **Counted once**: a dispense whose `authorizingPrescription` names a MedicationRequest of the record in use now,
- *   of the same therapy, is that order's fill: its dose is the order's, counted as the order (`recordsRequest`). A
+ *   of the same therapy (by reference; by `identifier`, the prescription number an outside pharmacy feed sends, with
+ *   the same system and value; or by "#id" to an order contained in the dispense, matched by that order's
+ *   identifiers), is that order's fill: its dose is the order's, counted as the order (`recordsRequest`). A
  *   dispense of an order no longer in use (ended, or not sent) counts on its own while its supply lasts; of several
  *   such fills of one order whose supplies overlap (an early refill), the newest is counted in the daily totals and the
  *   others name the order as recorded (one regimen, not two).
@@ -28,7 +30,7 @@
 import type { Dosage, MedicationDispense, MedicationRequest, Quantity, Resource } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
 import type { Classifier } from '../terminology/index.ts';
-import { isActiveAt, toMedicationFact } from './medication-facts.ts';
+import { FHIR_ID, isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { sameTherapy } from './order-facts.ts';
 import { medicationRequestRef } from './request-reference.ts';
 import type { MedicationFact } from './types.ts';
@@ -154,15 +156,89 @@ export function dispenseFact(
   };
 }
 
-/** The MedicationRequests a dispense names as its `authorizingPrescription`, as "MedicationRequest/<id>". */
-function prescriptionsOf(dispense: MedicationDispense): string[] {
+/** The record's MedicationRequests by their business identifiers (`identifier`: a prescription number). */
+interface RecordRequests {
+  /** "system|value" to the references of the requests carrying that identifier. */
+  readonly bySystemAndValue: ReadonlyMap<string, readonly string[]>;
+  /** A value alone to the references of the requests carrying it, whatever the system. */
+  readonly byValue: ReadonlyMap<string, readonly string[]>;
+}
+
+/** An Identifier's system (when given) and value; undefined without a value. */
+function identifierOf(identifier: unknown): { system?: string; value: string } | undefined {
+  if (typeof identifier !== 'object' || identifier === null) return undefined;
+  const { system, value } = identifier as { system?: unknown; value?: unknown };
+  const v = str(value)?.trim();
+  if (v === undefined) return undefined;
+  const s = str(system)?.trim();
+  return s === undefined ? { value: v } : { system: s, value: v };
+}
+
+const identifiersOf = (resource: unknown): { system?: string; value: string }[] => {
+  const list: unknown = typeof resource === 'object' && resource !== null ? (resource as { identifier?: unknown }).identifier : undefined;
+  return Array.isArray(list) ? list.flatMap((i: unknown) => identifierOf(i) ?? []) : [];
+};
+
+/**
+ * The record's MedicationRequests, named as their facts are ("MedicationRequest/<id>", else by their place in the
+ * list, as derive-facts.ts names them), by identifier.
+ */
+function recordRequests(record: PatientRecord): RecordRequests {
+  const bySystemAndValue = new Map<string, string[]>();
+  const byValue = new Map<string, string[]>();
+  const list = (record.resources.get('MedicationRequest') ?? []) as readonly MedicationRequest[];
+  list.forEach((request, i) => {
+    const ref = typeof request.id === 'string' && FHIR_ID.test(request.id) ? `MedicationRequest/${request.id}` : `MedicationRequest/#${i}`;
+    for (const { system, value } of identifiersOf(request)) {
+      if (system !== undefined) bySystemAndValue.set(`${system}|${value}`, [...(bySystemAndValue.get(`${system}|${value}`) ?? []), ref]);
+      if (!(byValue.get(value) ?? []).includes(ref)) byValue.set(value, [...(byValue.get(value) ?? []), ref]);
+    }
+  });
+  return { bySystemAndValue, byValue };
+}
+
+/**
+ * The record's MedicationRequests an Identifier names: those with the same system and value; an identifier without a
+ * system only when one request of the record has that value (else it cannot be told which). When it names none of
+ * them, a key for the prescription number itself ("identifier:<system>|<value>"), so that fills naming one number are
+ * known as fills of one prescription.
+ */
+function requestsIdentified(identifier: { system?: string; value: string }, requests: RecordRequests): string[] {
+  const found =
+    identifier.system !== undefined
+      ? (requests.bySystemAndValue.get(`${identifier.system}|${identifier.value}`) ?? [])
+      : (requests.byValue.get(identifier.value) ?? []).length === 1
+        ? requests.byValue.get(identifier.value)!
+        : [];
+  return found.length > 0 ? [...found] : [`identifier:${identifier.system ?? ''}|${identifier.value}`];
+}
+
+/**
+ * The MedicationRequests a dispense names as its `authorizingPrescription`, as "MedicationRequest/<id>": by
+ * `reference` (relative, absolute or versioned), by `identifier` (the prescription number an outside pharmacy feed
+ * sends), or by "#id" naming a MedicationRequest contained in the dispense, matched by that order's identifiers.
+ */
+function prescriptionsOf(dispense: MedicationDispense, requests: RecordRequests): string[] {
   const links: unknown = dispense.authorizingPrescription;
   if (!Array.isArray(links)) return [];
-  return links.flatMap((link: unknown) => {
-    const reference: unknown = typeof link === 'object' && link !== null ? (link as { reference?: unknown }).reference : undefined;
-    const ref = typeof reference === 'string' ? medicationRequestRef(reference) : undefined;
-    return ref === undefined ? [] : [ref];
+  const contained: unknown[] = Array.isArray(dispense.contained) ? dispense.contained : [];
+  const refs = links.flatMap((link: unknown) => {
+    if (typeof link !== 'object' || link === null) return [];
+    const { reference, identifier } = link as { reference?: unknown; identifier?: unknown };
+    const named: string[] = [];
+    if (typeof reference === 'string' && reference.trim().startsWith('#')) {
+      const id = reference.trim().slice(1);
+      const order = contained.find((r) => typeof r === 'object' && r !== null && (r as Resource).resourceType === 'MedicationRequest' && (r as Resource).id === id);
+      for (const i of identifiersOf(order)) named.push(...requestsIdentified(i, requests));
+    } else if (typeof reference === 'string') {
+      const ref = medicationRequestRef(reference);
+      if (ref !== undefined) named.push(ref);
+    }
+    const byNumber = identifierOf(identifier);
+    if (byNumber !== undefined) named.push(...requestsIdentified(byNumber, requests));
+    return named;
   });
+  return [...new Set(refs)];
 }
 
 /**
@@ -182,8 +258,9 @@ export function dispensesInUse(
   patientHasDepression = false
 ): MedicationFact[] {
   const list = (record.resources.get('MedicationDispense') ?? []) as readonly (Resource & MedicationDispense)[];
+  const requests = recordRequests(record);
   const reads = list.flatMap((dispense, i) =>
-    dispenseInUseAt(dispense, now) ? [{ prescriptions: prescriptionsOf(dispense), fact: dispenseFact(dispense, record, classifier, `MedicationDispense/#${i}`, patientHasDepression) }] : []
+    dispenseInUseAt(dispense, now) ? [{ prescriptions: prescriptionsOf(dispense, requests), fact: dispenseFact(dispense, record, classifier, `MedicationDispense/#${i}`, patientHasDepression) }] : []
   );
   // Fills of an order not in use, by that order, the newest first.
   const fillsOf = new Map<string, MedicationFact[]>();

@@ -159,3 +159,39 @@ describe('the daily dose of a dispense', () => {
     expect(facts.gaps.map((g) => g.purpose)).toContain(`the daily opioid dose of ${OXYCODONE}`);
   });
 });
+
+// Review diff8 F1-F4: one regimen held as a fill and as another record (a renewal, a medication-list entry, an order
+// named by its number, an early refill with no order named) was counted twice, and the 50 MME/day info card became
+// a wrong 90 MME/day warning. Oxycodone 10 mg every 8 hours is 45 MME/day.
+const OXYCODONE_10 = 'Oxycodone Hydrochloride 10 MG Oral Tablet';
+const everyEightHours = [{ timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
+const alprazolamDraft = () => request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay });
+const oxyFill = (id: string, fields: Partial<MedicationDispense> = {}) => dispense(id, OXYCODONE_10, { dosageInstruction: everyEightHours, quantity: tablets(90), ...fields });
+const oxyOrder = (id: string, fields: Partial<MedicationRequest> = {}) => request(id, OXYCODONE_10, { dosageInstruction: everyEightHours, ...fields });
+const mmeWith = (resources: Resource[]) => factsFor(alprazolamDraft(), resources).order;
+
+describe('a fill naming its order by its number (review diff8 F3)', () => {
+  const RX_NUMBER = { system: 'urn:oid:2.16.840.1.113883.3.999', value: 'RX-778' };
+
+  it('a fill naming its order by identifier counts once, as the order', () => {
+    const order = oxyOrder('rx-1', { identifier: [RX_NUMBER] });
+    const fill = oxyFill('d1', { authorizingPrescription: [{ identifier: RX_NUMBER }] });
+    const facts = mmeWith([order, fill]);
+    expect(facts.mme.totalKnown).toBe(45);
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/d1')?.recordsRequest).toBe('MedicationRequest/rx-1');
+  });
+
+  it('a fill naming a contained order ("#id") is linked by that order\'s identifier', () => {
+    const order = oxyOrder('rx-1', { identifier: [RX_NUMBER] });
+    const contained = { resourceType: 'MedicationRequest', id: 'rx', status: 'completed', intent: 'order', subject: { reference: 'Patient/p' }, identifier: [RX_NUMBER] } as MedicationRequest;
+    const fill = oxyFill('d1', { contained: [contained], authorizingPrescription: [{ reference: '#rx' }] });
+    expect(mmeWith([order, fill]).mme.totalKnown).toBe(45);
+  });
+
+  it('still counts a fill whose number belongs to no order of the record in use, or to another system', () => {
+    const order = oxyOrder('rx-1', { identifier: [RX_NUMBER] });
+    expect(mmeWith([order, oxyFill('d1', { authorizingPrescription: [{ identifier: { ...RX_NUMBER, system: 'urn:oid:1.2.3' } }] })]).mme.totalKnown).toBe(90);
+    expect(mmeWith([order, oxyFill('d1', { authorizingPrescription: [{ identifier: { ...RX_NUMBER, value: 'RX-779' } }] })]).mme.totalKnown).toBe(90);
+  });
+});
+
