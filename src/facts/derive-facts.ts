@@ -246,8 +246,9 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   const renewalCycles = dropSuperseded(active);
   add('MedicationStatement', 'medication-statement');
   add('MedicationAdministration', 'medication-administration');
-  // Pharmacy fills while their supply may last; a fill of an order in use is that order's (dispense-facts.ts).
-  active.push(...dispensesInUse(record, requestsInUse, classifier, now, hasDepression));
+  // Pharmacy fills while their supply may last; a fill of an order in use, or of one it or a draft renews, is that
+  // order's (dispense-facts.ts).
+  active.push(...dispensesInUse(record, requestsInUse, classifier, now, hasDepression, draftFacts.map((d) => d.fact)));
 
   // Active therapies that one of the session's drafts replaces: counted once, as the draft, in every order's totals.
   const renewedInSession = new Set(

@@ -22,7 +22,10 @@
  * - **Counted once**: a dispense whose `authorizingPrescription` names a MedicationRequest of the record in use now,
  *   of the same therapy (by reference; by `identifier`, the prescription number an outside pharmacy feed sends, with
  *   the same system and value; or by "#id" to an order contained in the dispense, matched by that order's
- *   identifiers), is that order's fill: its dose is the order's, counted as the order (`recordsRequest`). A
+ *   identifiers), is that order's fill: its dose is the order's, counted as the order (`recordsRequest`). So is a
+ *   dispense of an order no longer in use that a request in use of the same therapy, or a draft of the session,
+ *   renews (names as its `priorPrescription`, directly or through a chain of the record's requests): October's fill,
+ *   still lasting, while November's renewal is active (or being signed) is the renewal's, one regimen. Any other
  *   dispense of an order no longer in use (ended, or not sent) counts on its own while its supply lasts; of several
  *   such fills of one order whose supplies overlap (an early refill), the newest is counted in the daily totals and the
  *   others name the order as recorded (one regimen, not two).
@@ -156,8 +159,10 @@ export function dispenseFact(
   };
 }
 
-/** The record's MedicationRequests by their business identifiers (`identifier`: a prescription number). */
+/** The record's MedicationRequests by their business identifiers (`identifier`: a prescription number), and their renewals. */
 interface RecordRequests {
+  /** A request's reference to those of the requests that name it as their `priorPrescription` (its renewals). */
+  readonly renewals: ReadonlyMap<string, readonly string[]>;
   /** "system|value" to the references of the requests carrying that identifier. */
   readonly bySystemAndValue: ReadonlyMap<string, readonly string[]>;
   /** A value alone to the references of the requests carrying it, whatever the system. */
@@ -181,11 +186,12 @@ const identifiersOf = (resource: unknown): { system?: string; value: string }[] 
 
 /**
  * The record's MedicationRequests, named as their facts are ("MedicationRequest/<id>", else by their place in the
- * list, as derive-facts.ts names them), by identifier.
+ * list, as derive-facts.ts names them), by identifier, and the renewals of each (among them the session's drafts).
  */
-function recordRequests(record: PatientRecord): RecordRequests {
+function recordRequests(record: PatientRecord, drafts: readonly MedicationFact[]): RecordRequests {
   const bySystemAndValue = new Map<string, string[]>();
   const byValue = new Map<string, string[]>();
+  const renewals = new Map<string, string[]>();
   const list = (record.resources.get('MedicationRequest') ?? []) as readonly MedicationRequest[];
   list.forEach((request, i) => {
     const ref = typeof request.id === 'string' && FHIR_ID.test(request.id) ? `MedicationRequest/${request.id}` : `MedicationRequest/#${i}`;
@@ -193,8 +199,16 @@ function recordRequests(record: PatientRecord): RecordRequests {
       if (system !== undefined) bySystemAndValue.set(`${system}|${value}`, [...(bySystemAndValue.get(`${system}|${value}`) ?? []), ref]);
       if (!(byValue.get(value) ?? []).includes(ref)) byValue.set(value, [...(byValue.get(value) ?? []), ref]);
     }
+    const prior: unknown = request.priorPrescription?.reference;
+    const renewed = typeof prior === 'string' ? medicationRequestRef(prior) : undefined;
+    if (renewed !== undefined && renewed !== ref) renewals.set(renewed, [...(renewals.get(renewed) ?? []), ref]);
   });
-  return { bySystemAndValue, byValue };
+  for (const draft of drafts) {
+    if (draft.priorPrescription !== undefined && draft.priorPrescription !== draft.ref) {
+      renewals.set(draft.priorPrescription, [...(renewals.get(draft.priorPrescription) ?? []), draft.ref]);
+    }
+  }
+  return { bySystemAndValue, byValue, renewals };
 }
 
 /**
@@ -249,16 +263,20 @@ function prescriptionsOf(dispense: MedicationDispense, requests: RecordRequests)
  * @param classifier - Terminology of the current rule set.
  * @param now - The time of the check.
  * @param patientHasDepression - For ketamine.
+ * @param drafts - The session's draft orders (not those it ends): one renewing a fill's order is its renewal too.
  */
 export function dispensesInUse(
   record: PatientRecord,
   requestsInUse: ReadonlyMap<string, MedicationFact>,
   classifier: Classifier,
   now: Date,
-  patientHasDepression = false
+  patientHasDepression = false,
+  drafts: readonly MedicationFact[] = []
 ): MedicationFact[] {
   const list = (record.resources.get('MedicationDispense') ?? []) as readonly (Resource & MedicationDispense)[];
-  const requests = recordRequests(record);
+  const requests = recordRequests(record, drafts);
+  // The requests a fill may be counted as: the record's in use, and the session's drafts.
+  const renewing = new Map([...drafts.map((d): [string, MedicationFact] => [d.ref, d]), ...requestsInUse]);
   const reads = list.flatMap((dispense, i) =>
     dispenseInUseAt(dispense, now) ? [{ prescriptions: prescriptionsOf(dispense, requests), fact: dispenseFact(dispense, record, classifier, `MedicationDispense/#${i}`, patientHasDepression) }] : []
   );
@@ -270,6 +288,10 @@ export function dispensesInUse(
       return request !== undefined && sameTherapy(request, fact);
     });
     if (filled !== undefined) return { ...fact, recordsRequest: filled };
+    // A fill of an order that an order in use renews (October's fill while November's renewal is active, or is
+    // being signed): the renewal's therapy, counted once, as the renewal.
+    const renewal = renewalInUse(prescriptions, fact, requests, renewing);
+    if (renewal !== undefined) return { ...fact, recordsRequest: renewal };
     const order = prescriptions[0];
     if (order !== undefined) fillsOf.set(order, [...(fillsOf.get(order) ?? []), fact]);
     return fact;
@@ -282,6 +304,26 @@ export function dispensesInUse(
     }
   }
   return out.map((fact) => (earlier.has(fact) ? { ...fact, recordsRequest: earlier.get(fact)! } : fact));
+}
+
+/**
+ * The first request in use (or draft), of the fill's therapy, that renews one of `orders` (names it as its
+ * `priorPrescription`), directly or through a chain of renewals among the record's requests (in use or not). Each
+ * request is visited once: a chain that goes round in a cycle ends.
+ */
+function renewalInUse(orders: readonly string[], fill: MedicationFact, requests: RecordRequests, requestsInUse: ReadonlyMap<string, MedicationFact>): string | undefined {
+  const seen = new Set(orders);
+  const queue = [...orders];
+  for (let ref = queue.shift(); ref !== undefined; ref = queue.shift()) {
+    for (const renewal of requests.renewals.get(ref) ?? []) {
+      if (seen.has(renewal)) continue;
+      seen.add(renewal);
+      const request = requestsInUse.get(renewal);
+      if (request !== undefined && sameTherapy(request, fill)) return renewal;
+      queue.push(renewal);
+    }
+  }
+  return undefined;
 }
 
 /** When a fill was handed over, ms (an unreadable time sorts last). */

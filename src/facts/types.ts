@@ -88,7 +88,8 @@ export interface MedicationFact {
    * dose) and kept for the rest (classes, interactions, days on therapy). A patch order stands for as many patches in
    * place as it orders (its mcg/hr), newest first: a further patch in place, linked to it or not, has no
    * recordsRequest and counts (derive-facts.ts). For a MedicationDispense: the order in use it fills (its
-   * `authorizingPrescription`, the same therapy), or, for an earlier fill of an order not in use whose newer fill is
+   * `authorizingPrescription`, the same therapy), or the request in use or draft that renews the order it fills
+   * (`priorPrescription`, directly or through a chain), or, for an earlier fill of an order not in use whose newer fill is
    * in use too, that order (counted as the newer fill) (dispense-facts.ts).
    */
   readonly recordsRequest?: string;

@@ -170,6 +170,47 @@ const oxyFill = (id: string, fields: Partial<MedicationDispense> = {}) => dispen
 const oxyOrder = (id: string, fields: Partial<MedicationRequest> = {}) => request(id, OXYCODONE_10, { dosageInstruction: everyEightHours, ...fields });
 const mmeWith = (resources: Resource[]) => factsFor(alprazolamDraft(), resources).order;
 
+describe('a fill of an order that an order in use renews (review diff8 F1)', () => {
+  it('a fill of the previous order in a renewal chain is counted once, as the renewal', () => {
+    // October's order is completed; November's renewal (priorPrescription: October's) is active and not yet filled;
+    // October's fill, handed over on 10 November with 30 days' supply, still lasts. One regimen: 45, not 90.
+    const october = oxyOrder('rx-oct', { status: 'completed', authoredOn: '2026-10-20' });
+    const november = oxyOrder('rx-nov', { authoredOn: '2026-11-18', priorPrescription: { reference: 'MedicationRequest/rx-oct' } });
+    const fill = oxyFill('d-oct', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-oct' }] });
+    const order = mmeWith([october, november, fill]);
+    expect(order.mme.totalKnown).toBe(45);
+    expect(order.concurrent.find((m) => m.ref === 'MedicationDispense/d-oct')?.recordsRequest).toBe('MedicationRequest/rx-nov');
+    // Through a chain: September's fill, October's order renewed by November's (only November's is in use).
+    const september = oxyOrder('rx-sep', { status: 'completed', authoredOn: '2026-09-20' });
+    const octoberRenewal = { ...october, priorPrescription: { reference: 'MedicationRequest/rx-sep' } };
+    const septemberFill = oxyFill('d-sep', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-sep' }] });
+    expect(mmeWith([september, octoberRenewal, november, septemberFill]).mme.totalKnown).toBe(45);
+  });
+
+  it('still counts the fill when the renewal is of another drug, or renews another order', () => {
+    const october = oxyOrder('rx-oct', { status: 'completed' });
+    const fill = oxyFill('d-oct', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-oct' }] });
+    // Morphine 15 mg every 6 hours (60 MME/day) naming the oxycodone order as its prior: the oxycodone supply counts.
+    const morphine = request('rx-mor', 'Morphine Sulfate 15 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/rx-oct' } });
+    expect(mmeWith([october, morphine, fill]).mme.totalKnown).toBe(60 + 45);
+    // An oxycodone order renewing another order: the fill of October's is a second supply.
+    const other = oxyOrder('rx-nov', { priorPrescription: { reference: 'MedicationRequest/rx-else' } });
+    expect(mmeWith([october, other, fill]).mme.totalKnown).toBe(90);
+  });
+});
+
+
+describe('a fill of the order that the draft renews (review diff8 F1, signed in the session)', () => {
+  it('signing November\'s renewal while October\'s fill lasts counts the regimen once, as the draft', () => {
+    const october = oxyOrder('rx-oct', { status: 'completed', authoredOn: '2026-10-20' });
+    const fill = oxyFill('d-oct', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-oct' }] });
+    const renewal = oxyOrder('rx-nov', { priorPrescription: { reference: 'MedicationRequest/rx-oct' } });
+    expect(factsFor(renewal, [october, fill]).order.mme.totalKnown).toBe(45);
+    // A draft of another drug naming it is taken as well: 60 + 45.
+    const morphine = request('rx-mor', 'Morphine Sulfate 15 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/rx-oct' } });
+    expect(factsFor(morphine, [october, fill]).order.mme.totalKnown).toBe(105);
+  });
+});
 describe('a fill naming its order by its number (review diff8 F3)', () => {
   const RX_NUMBER = { system: 'urn:oid:2.16.840.1.113883.3.999', value: 'RX-778' };
 
