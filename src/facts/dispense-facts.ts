@@ -28,13 +28,16 @@
  *   still lasting, while November's renewal is active (or being signed) is the renewal's, one regimen. Any other
  *   dispense of an order no longer in use (ended, or not sent) counts on its own while its supply lasts; of several
  *   such fills of one order whose supplies overlap (an early refill), the newest is counted in the daily totals and the
- *   others name the order as recorded (one regimen, not two).
+ *   others name the order as recorded (one regimen, not two). Of fills that name no order (outside fill history often
+ *   does not) whose supplies overlap (all in use now) and that are one product (order-facts.ts `replaces`: its name
+ *   with its strength, taken the same way) at the same known daily dose, the newest is counted and the others name it
+ *   as recorded; another strength, product or dose, or a dose that cannot be read, counts as well (the safe side).
  */
 import type { Dosage, MedicationDispense, MedicationRequest, Quantity, Resource } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
 import type { Classifier } from '../terminology/index.ts';
 import { FHIR_ID, isActiveAt, toMedicationFact } from './medication-facts.ts';
-import { sameTherapy } from './order-facts.ts';
+import { replaces, sameTherapy } from './order-facts.ts';
 import { medicationRequestRef } from './request-reference.ts';
 import type { MedicationFact } from './types.ts';
 
@@ -303,6 +306,20 @@ export function dispensesInUse(
       if (fill !== newest && sameTherapy(newest, fill)) earlier.set(fill, order);
     }
   }
+  // Fills that name no order (outside fill history often does not): all in use now, so their supplies overlap. Of
+  // those of one product taken at one known daily dose (an early refill), the newest is counted and the others name it
+  // as recorded. Another strength, product or dose, or a dose that cannot be read, is taken as well: both count.
+  const unlinked = out
+    .map((fact, i) => ({ fact, i }))
+    .filter(({ i }) => reads[i]!.prescriptions.length === 0)
+    .sort((a, b) => startMs(b.fact) - startMs(a.fact) || a.i - b.i)
+    .map(({ fact }) => fact);
+  const counted: MedicationFact[] = [];
+  for (const fill of unlinked) {
+    const newer = counted.find((n) => oneRegimen(n, fill));
+    if (newer === undefined) counted.push(fill);
+    else earlier.set(fill, newer.ref);
+  }
   return out.map((fact) => (earlier.has(fact) ? { ...fact, recordsRequest: earlier.get(fact)! } : fact));
 }
 
@@ -324,6 +341,21 @@ function renewalInUse(orders: readonly string[], fill: MedicationFact, requests:
     }
   }
   return undefined;
+}
+
+/**
+ * Two fills of one regimen: the same product taken the same way (order-facts.ts `replaces`: a shared product name
+ * with its strength, both scheduled or both as needed), at the same known daily dose of each ingredient.
+ */
+function oneRegimen(newer: MedicationFact, older: MedicationFact): boolean {
+  const doses = (m: MedicationFact): string[] | undefined => {
+    const all = [...m.mme, ...m.benzoDoses];
+    if (all.some((d) => typeof d.mgPerDay !== 'number' || !Number.isFinite(d.mgPerDay))) return undefined;
+    return all.map((d) => `${d.ingredient} ${d.unit} ${d.mgPerDay}`).sort();
+  };
+  const a = doses(newer);
+  const b = doses(older);
+  return a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]) && replaces(newer, older);
 }
 
 /** When a fill was handed over, ms (an unreadable time sorts last). */

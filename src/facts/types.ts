@@ -90,7 +90,8 @@ export interface MedicationFact {
    * recordsRequest and counts (derive-facts.ts). For a MedicationDispense: the order in use it fills (its
    * `authorizingPrescription`, the same therapy), or the request in use or draft that renews the order it fills
    * (`priorPrescription`, directly or through a chain), or, for an earlier fill of an order not in use whose newer fill is
-   * in use too, that order (counted as the newer fill) (dispense-facts.ts).
+   * in use too, that order (counted as the newer fill), or, for an earlier fill naming no order of a newer one of the
+   * same product and daily dose in use too, that newer fill ("MedicationDispense/<id>") (dispense-facts.ts).
    */
   readonly recordsRequest?: string;
   /** For a MedicationDispense: the days' supply the pharmacy stated (`daysSupply`), when readable. */

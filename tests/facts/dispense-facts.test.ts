@@ -236,3 +236,24 @@ describe('a fill naming its order by its number (review diff8 F3)', () => {
   });
 });
 
+describe('fills that name no order (review diff8 F4)', () => {
+  it('two unlinked overlapping fills of one product count once, the newest', () => {
+    // 27 October and an early refill on 18 November, 30 days each: both supplies last today. One regimen: 45.
+    const facts = mmeWith([oxyFill('d-a', { whenHandedOver: '2026-10-27' }), oxyFill('d-b', { whenHandedOver: '2026-11-18' })]);
+    expect(facts.mme.totalKnown).toBe(45);
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/d-b')?.recordsRequest).toBeUndefined();
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/d-a')?.recordsRequest).toBe('MedicationDispense/d-b');
+  });
+
+  it('counts both fills of different strengths, products or doses: two regimens', () => {
+    const oxy5 = dispense('d-a', OXYCODONE, { dosageInstruction: everyEightHours, quantity: tablets(90), whenHandedOver: '2026-10-27' });
+    // Oxycodone 5 mg every 8 hours (22.5) beside 10 mg every 8 hours (45).
+    expect(mmeWith([oxy5, oxyFill('d-b', { whenHandedOver: '2026-11-18' })]).mme.totalKnown).toBe(67.5);
+    // Morphine 15 mg every 6 hours (60) beside oxycodone (45).
+    const morphine = dispense('d-a', 'Morphine Sulfate 15 MG Oral Tablet', { dosageInstruction: everySixHours, quantity: tablets(120), whenHandedOver: '2026-10-27' });
+    expect(mmeWith([morphine, oxyFill('d-b', { whenHandedOver: '2026-11-18' })]).mme.totalKnown).toBe(105);
+    // The same product every 6 hours (60) beside every 8 hours (45).
+    const more = oxyFill('d-a', { dosageInstruction: everySixHours, quantity: tablets(120), whenHandedOver: '2026-10-27' });
+    expect(mmeWith([more, oxyFill('d-b', { whenHandedOver: '2026-11-18' })]).mme.totalKnown).toBe(105);
+  });
+});
