@@ -33,12 +33,12 @@
  *   with its strength, taken the same way) at the same known daily dose, the newest is counted and the others name it
  *   as recorded; another strength, product or dose, or a dose that cannot be read, counts as well (the safe side).
  */
-import type { Dosage, MedicationDispense, MedicationRequest, Quantity, Resource } from '@medplum/fhirtypes';
+import type { Dosage, MedicationDispense, MedicationRequest, MedicationStatement, Quantity, Resource } from '@medplum/fhirtypes';
 import type { PatientRecord } from '../patient/index.ts';
 import type { Classifier } from '../terminology/index.ts';
 import { FHIR_ID, isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { replaces, sameTherapy } from './order-facts.ts';
-import { medicationRequestRef } from './request-reference.ts';
+import { medicationDispenseRef, medicationRequestRef } from './request-reference.ts';
 import type { MedicationFact } from './types.ts';
 
 /** The longest a dispense counts after its handover, whatever supply it states: about six months. */
@@ -321,6 +321,28 @@ export function dispensesInUse(
     else earlier.set(fill, newer.ref);
   }
   return out.map((fact) => (earlier.has(fact) ? { ...fact, recordsRequest: earlier.get(fact)! } : fact));
+}
+
+/**
+ * The fill in use a MedicationStatement says it was made from: named as its `derivedFrom` (where FHIR R4 says a
+ * statement's source, such as a MedicationDispense, goes) or its `partOf`, and the same therapy. A medication list
+ * reconciled from fill history counted each such drug twice (oxycodone 45 MME/day read as 90): the statement is
+ * left out of the daily totals as its fill's, which counts (or is counted as its order). A statement naming a fill
+ * that is not in use, or of another drug, still counts.
+ * @param statement - The MedicationStatement.
+ * @param fact - Its fact.
+ * @param fills - The record's dispenses in use ({@link dispensesInUse}).
+ * @returns The fill's reference ("MedicationDispense/<id>"), or undefined.
+ */
+export function fillRecorded(statement: MedicationStatement, fact: MedicationFact, fills: readonly MedicationFact[]): string | undefined {
+  const links: unknown[] = [statement.derivedFrom, statement.partOf].flatMap((list: unknown) => (Array.isArray(list) ? list : []));
+  for (const link of links) {
+    const reference: unknown = typeof link === 'object' && link !== null ? (link as { reference?: unknown }).reference : undefined;
+    const ref = typeof reference === 'string' ? medicationDispenseRef(reference) : undefined;
+    const fill = ref === undefined ? undefined : fills.find((f) => f.ref === ref);
+    if (fill !== undefined && sameTherapy(fill, fact)) return fill.ref;
+  }
+  return undefined;
 }
 
 /**

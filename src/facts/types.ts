@@ -82,7 +82,9 @@ export interface MedicationFact {
   /**
    * For a MedicationStatement whose `basedOn` or `derivedFrom` names a MedicationRequest of the record that is in
    * use now and is the same therapy, or a MedicationAdministration whose `request` names one that the session does
-   * not end: that request's reference. The statement records that order, and the administration (a patch in place,
+   * not end: that request's reference. For a MedicationStatement whose `derivedFrom` or `partOf` names a
+   * MedicationDispense in use of the same therapy (and no such request): that fill's reference
+   * ("MedicationDispense/<id>"), counted as the fill. The statement records that order, and the administration (a patch in place,
    * a running PCA) carries it out; the order's dose is counted already (as the request, or as the draft that
    * re-signs or renews it): the statement or administration is left out of the daily totals (MME, benzodiazepine
    * dose) and kept for the rest (classes, interactions, days on therapy). A patch order stands for as many patches in

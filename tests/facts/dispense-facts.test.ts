@@ -2,7 +2,7 @@
 // (MedicationDispense: pharmacy fill history, outside dispense data), was invisible: the service never read
 // dispenses, and an opioid signed beside it got no card. A dispense counts as in use while its supply may last,
 // dosed as the order it fills, and a fill of an order in use is counted once, as that order.
-import type { MedicationDispense, MedicationRequest, Resource } from '@medplum/fhirtypes';
+import type { MedicationDispense, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts } from '../../src/facts/index.ts';
 import { dispenseInUseAt } from '../../src/facts/dispense-facts.ts';
@@ -257,3 +257,32 @@ describe('fills that name no order (review diff8 F4)', () => {
     expect(mmeWith([more, oxyFill('d-b', { whenHandedOver: '2026-11-18' })]).mme.totalKnown).toBe(105);
   });
 });
+describe('a medication-list entry derived from a fill (review diff8 F2)', () => {
+  const statement = (links: Partial<MedicationStatement>, text = OXYCODONE_10): MedicationStatement => ({
+    resourceType: 'MedicationStatement',
+    id: 's1',
+    status: 'active',
+    subject: { reference: 'Patient/p' },
+    medicationCodeableConcept: { text },
+    effectivePeriod: { start: '2026-10-01' },
+    dosage: everyEightHours,
+    ...links,
+  });
+
+  it('a statement derivedFrom or partOf a fill in use is counted once with it', () => {
+    const fill = oxyFill('d1');
+    expect(mmeWith([statement({ derivedFrom: [{ reference: 'MedicationDispense/d1' }] }), fill]).mme.totalKnown).toBe(45);
+    expect(mmeWith([statement({ partOf: [{ reference: 'https://ehr.example.org/fhir/MedicationDispense/d1/_history/2' }] }), fill]).mme.totalKnown).toBe(45);
+    // The fill of an order in use, and the list entry made from that fill: one regimen.
+    const linked = oxyFill('d1', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-1' }] });
+    expect(mmeWith([oxyOrder('rx-1'), statement({ derivedFrom: [{ reference: 'MedicationDispense/d1' }] }), linked]).mme.totalKnown).toBe(45);
+  });
+
+  it('counts the statement when the fill it names is used up, or is another drug', () => {
+    const usedUp = oxyFill('d1', { whenHandedOver: '2026-09-01' });
+    expect(mmeWith([statement({ derivedFrom: [{ reference: 'MedicationDispense/d1' }] }), usedUp]).mme.totalKnown).toBe(45);
+    const morphine = dispense('d1', 'Morphine Sulfate 15 MG Oral Tablet', { dosageInstruction: everySixHours, quantity: tablets(120) });
+    expect(mmeWith([statement({ derivedFrom: [{ reference: 'MedicationDispense/d1' }] }), morphine]).mme.totalKnown).toBe(45 + 60);
+  });
+});
+
