@@ -7,7 +7,7 @@ import type { PatientRecord } from '../patient/index.ts';
 import { CNS_DEPRESSANT_CLASSES, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
-import { dispensesInUse } from './dispense-facts.ts';
+import { dispensesInUse, fillRecorded } from './dispense-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { orderFacts, reordersStopped, replaces, sameTherapy } from './order-facts.ts';
 import { medicationRequestRef } from './request-reference.ts';
@@ -264,7 +264,10 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
     const given = type === 'MedicationAdministration' ? requestsGiven(reads as { resource: MedicationAdministration; read: MedicationFact }[], requestsInUse, endedRequests) : undefined;
     for (const { resource, read } of reads) {
       if (type === 'MedicationRequest') requestsInUse.set(read.ref, read);
-      const recorded = type === 'MedicationStatement' ? requestRecorded(resource as MedicationStatement, read, requestsInUse) : given?.get(read);
+      const recorded =
+        type === 'MedicationStatement'
+          ? (requestRecorded(resource as MedicationStatement, read, requestsInUse) ?? fillRecorded(resource as MedicationStatement, read, fills))
+          : given?.get(read);
       const fact = recorded === undefined ? read : { ...read, recordsRequest: recorded };
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.
       // Only when it is that same therapy: an id shared by chance must not hide another drug.
@@ -279,10 +282,12 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
   };
   add('MedicationRequest', 'medication-request');
   const renewalCycles = dropSuperseded(active);
+  // Pharmacy fills while their supply may last; a fill of an order in use, or of one it or a draft renews, is that
+  // order's (dispense-facts.ts). Read before the statements: a medication-list entry made from a fill is the fill's.
+  const fills = dispensesInUse(record, requestsInUse, classifier, now, hasDepression, draftFacts.map((d) => d.fact));
   add('MedicationStatement', 'medication-statement');
   add('MedicationAdministration', 'medication-administration');
-  // Pharmacy fills while their supply may last; a fill of an order in use is that order's (dispense-facts.ts).
-  active.push(...dispensesInUse(record, requestsInUse, classifier, now, hasDepression));
+  active.push(...fills);
 
   // Active therapies that one of the session's drafts replaces: counted once, as the draft, in every order's totals.
   const renewedInSession = new Set(

@@ -72,7 +72,7 @@ export const CNS_ROLES: ReadonlySet<IngredientRole> = new Set(['opioid', 'oud-op
 const ACTIVE_ROLES: ReadonlySet<IngredientRole> = new Set([...CNS_ROLES, 'naloxone', 'antagonist']);
 
 /** FHIR R4 id datatype. */
-const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export type MedicationResource = MedicationRequest | MedicationStatement | MedicationAdministration;
 

@@ -11,3 +11,14 @@ const REQUEST_REFERENCE = /(?:^|\/)(MedicationRequest\/[A-Za-z0-9\-.]{1,64})(?:\
 export function medicationRequestRef(reference: string): string | undefined {
   return REQUEST_REFERENCE.exec(reference.trim())?.[1];
 }
+
+/** The same for a MedicationDispense ("MedicationDispense/<id>"). */
+const DISPENSE_REFERENCE = /(?:^|\/)(MedicationDispense\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/;
+
+/**
+ * @param reference - A Reference.reference as sent.
+ * @returns "MedicationDispense/<id>", or undefined when it names no MedicationDispense.
+ */
+export function medicationDispenseRef(reference: string): string | undefined {
+  return DISPENSE_REFERENCE.exec(reference.trim())?.[1];
+}

@@ -82,14 +82,18 @@ export interface MedicationFact {
   /**
    * For a MedicationStatement whose `basedOn` or `derivedFrom` names a MedicationRequest of the record that is in
    * use now and is the same therapy, or a MedicationAdministration whose `request` names one that the session does
-   * not end: that request's reference. The statement records that order, and the administration (a patch in place,
+   * not end: that request's reference. For a MedicationStatement whose `derivedFrom` or `partOf` names a
+   * MedicationDispense in use of the same therapy (and no such request): that fill's reference
+   * ("MedicationDispense/<id>"), counted as the fill. The statement records that order, and the administration (a patch in place,
    * a running PCA) carries it out; the order's dose is counted already (as the request, or as the draft that
    * re-signs or renews it): the statement or administration is left out of the daily totals (MME, benzodiazepine
    * dose) and kept for the rest (classes, interactions, days on therapy). A patch order stands for as many patches in
    * place as it orders (its mcg/hr), newest first: a further patch in place, linked to it or not, has no
    * recordsRequest and counts (derive-facts.ts). For a MedicationDispense: the order in use it fills (its
-   * `authorizingPrescription`, the same therapy), or, for an earlier fill of an order not in use whose newer fill is
-   * in use too, that order (counted as the newer fill) (dispense-facts.ts).
+   * `authorizingPrescription`, the same therapy), or the request in use or draft that renews the order it fills
+   * (`priorPrescription`, directly or through a chain), or, for an earlier fill of an order not in use whose newer fill is
+   * in use too, that order (counted as the newer fill), or, for an earlier fill naming no order of a newer one of the
+   * same product and daily dose in use too, that newer fill ("MedicationDispense/<id>") (dispense-facts.ts).
    */
   readonly recordsRequest?: string;
   /** For a MedicationDispense: the days' supply the pharmacy stated (`daysSupply`), when readable. */

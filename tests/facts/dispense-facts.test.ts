@@ -2,7 +2,7 @@
 // (MedicationDispense: pharmacy fill history, outside dispense data), was invisible: the service never read
 // dispenses, and an opioid signed beside it got no card. A dispense counts as in use while its supply may last,
 // dosed as the order it fills, and a fill of an order in use is counted once, as that order.
-import type { MedicationDispense, MedicationRequest, Resource } from '@medplum/fhirtypes';
+import type { MedicationDispense, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts } from '../../src/facts/index.ts';
 import { dispenseInUseAt } from '../../src/facts/dispense-facts.ts';
@@ -159,3 +159,130 @@ describe('the daily dose of a dispense', () => {
     expect(facts.gaps.map((g) => g.purpose)).toContain(`the daily opioid dose of ${OXYCODONE}`);
   });
 });
+
+// Review diff8 F1-F4: one regimen held as a fill and as another record (a renewal, a medication-list entry, an order
+// named by its number, an early refill with no order named) was counted twice, and the 50 MME/day info card became
+// a wrong 90 MME/day warning. Oxycodone 10 mg every 8 hours is 45 MME/day.
+const OXYCODONE_10 = 'Oxycodone Hydrochloride 10 MG Oral Tablet';
+const everyEightHours = [{ timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
+const alprazolamDraft = () => request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay });
+const oxyFill = (id: string, fields: Partial<MedicationDispense> = {}) => dispense(id, OXYCODONE_10, { dosageInstruction: everyEightHours, quantity: tablets(90), ...fields });
+const oxyOrder = (id: string, fields: Partial<MedicationRequest> = {}) => request(id, OXYCODONE_10, { dosageInstruction: everyEightHours, ...fields });
+const mmeWith = (resources: Resource[]) => factsFor(alprazolamDraft(), resources).order;
+
+describe('a fill of an order that an order in use renews (review diff8 F1)', () => {
+  it('a fill of the previous order in a renewal chain is counted once, as the renewal', () => {
+    // October's order is completed; November's renewal (priorPrescription: October's) is active and not yet filled;
+    // October's fill, handed over on 10 November with 30 days' supply, still lasts. One regimen: 45, not 90.
+    const october = oxyOrder('rx-oct', { status: 'completed', authoredOn: '2026-10-20' });
+    const november = oxyOrder('rx-nov', { authoredOn: '2026-11-18', priorPrescription: { reference: 'MedicationRequest/rx-oct' } });
+    const fill = oxyFill('d-oct', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-oct' }] });
+    const order = mmeWith([october, november, fill]);
+    expect(order.mme.totalKnown).toBe(45);
+    expect(order.concurrent.find((m) => m.ref === 'MedicationDispense/d-oct')?.recordsRequest).toBe('MedicationRequest/rx-nov');
+    // Through a chain: September's fill, October's order renewed by November's (only November's is in use).
+    const september = oxyOrder('rx-sep', { status: 'completed', authoredOn: '2026-09-20' });
+    const octoberRenewal = { ...october, priorPrescription: { reference: 'MedicationRequest/rx-sep' } };
+    const septemberFill = oxyFill('d-sep', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-sep' }] });
+    expect(mmeWith([september, octoberRenewal, november, septemberFill]).mme.totalKnown).toBe(45);
+  });
+
+  it('still counts the fill when the renewal is of another drug, or renews another order', () => {
+    const october = oxyOrder('rx-oct', { status: 'completed' });
+    const fill = oxyFill('d-oct', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-oct' }] });
+    // Morphine 15 mg every 6 hours (60 MME/day) naming the oxycodone order as its prior: the oxycodone supply counts.
+    const morphine = request('rx-mor', 'Morphine Sulfate 15 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/rx-oct' } });
+    expect(mmeWith([october, morphine, fill]).mme.totalKnown).toBe(60 + 45);
+    // An oxycodone order renewing another order: the fill of October's is a second supply.
+    const other = oxyOrder('rx-nov', { priorPrescription: { reference: 'MedicationRequest/rx-else' } });
+    expect(mmeWith([october, other, fill]).mme.totalKnown).toBe(90);
+  });
+});
+
+
+describe('a fill of the order that the draft renews (review diff8 F1, signed in the session)', () => {
+  it('signing November\'s renewal while October\'s fill lasts counts the regimen once, as the draft', () => {
+    const october = oxyOrder('rx-oct', { status: 'completed', authoredOn: '2026-10-20' });
+    const fill = oxyFill('d-oct', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-oct' }] });
+    const renewal = oxyOrder('rx-nov', { priorPrescription: { reference: 'MedicationRequest/rx-oct' } });
+    expect(factsFor(renewal, [october, fill]).order.mme.totalKnown).toBe(45);
+    // A draft of another drug naming it is taken as well: 60 + 45.
+    const morphine = request('rx-mor', 'Morphine Sulfate 15 MG Oral Tablet', { priorPrescription: { reference: 'MedicationRequest/rx-oct' } });
+    expect(factsFor(morphine, [october, fill]).order.mme.totalKnown).toBe(105);
+  });
+});
+describe('a fill naming its order by its number (review diff8 F3)', () => {
+  const RX_NUMBER = { system: 'urn:oid:2.16.840.1.113883.3.999', value: 'RX-778' };
+
+  it('a fill naming its order by identifier counts once, as the order', () => {
+    const order = oxyOrder('rx-1', { identifier: [RX_NUMBER] });
+    const fill = oxyFill('d1', { authorizingPrescription: [{ identifier: RX_NUMBER }] });
+    const facts = mmeWith([order, fill]);
+    expect(facts.mme.totalKnown).toBe(45);
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/d1')?.recordsRequest).toBe('MedicationRequest/rx-1');
+  });
+
+  it('a fill naming a contained order ("#id") is linked by that order\'s identifier', () => {
+    const order = oxyOrder('rx-1', { identifier: [RX_NUMBER] });
+    const contained = { resourceType: 'MedicationRequest', id: 'rx', status: 'completed', intent: 'order', subject: { reference: 'Patient/p' }, identifier: [RX_NUMBER] } as MedicationRequest;
+    const fill = oxyFill('d1', { contained: [contained], authorizingPrescription: [{ reference: '#rx' }] });
+    expect(mmeWith([order, fill]).mme.totalKnown).toBe(45);
+  });
+
+  it('still counts a fill whose number belongs to no order of the record in use, or to another system', () => {
+    const order = oxyOrder('rx-1', { identifier: [RX_NUMBER] });
+    expect(mmeWith([order, oxyFill('d1', { authorizingPrescription: [{ identifier: { ...RX_NUMBER, system: 'urn:oid:1.2.3' } }] })]).mme.totalKnown).toBe(90);
+    expect(mmeWith([order, oxyFill('d1', { authorizingPrescription: [{ identifier: { ...RX_NUMBER, value: 'RX-779' } }] })]).mme.totalKnown).toBe(90);
+  });
+});
+
+describe('fills that name no order (review diff8 F4)', () => {
+  it('two unlinked overlapping fills of one product count once, the newest', () => {
+    // 27 October and an early refill on 18 November, 30 days each: both supplies last today. One regimen: 45.
+    const facts = mmeWith([oxyFill('d-a', { whenHandedOver: '2026-10-27' }), oxyFill('d-b', { whenHandedOver: '2026-11-18' })]);
+    expect(facts.mme.totalKnown).toBe(45);
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/d-b')?.recordsRequest).toBeUndefined();
+    expect(facts.concurrent.find((m) => m.ref === 'MedicationDispense/d-a')?.recordsRequest).toBe('MedicationDispense/d-b');
+  });
+
+  it('counts both fills of different strengths, products or doses: two regimens', () => {
+    const oxy5 = dispense('d-a', OXYCODONE, { dosageInstruction: everyEightHours, quantity: tablets(90), whenHandedOver: '2026-10-27' });
+    // Oxycodone 5 mg every 8 hours (22.5) beside 10 mg every 8 hours (45).
+    expect(mmeWith([oxy5, oxyFill('d-b', { whenHandedOver: '2026-11-18' })]).mme.totalKnown).toBe(67.5);
+    // Morphine 15 mg every 6 hours (60) beside oxycodone (45).
+    const morphine = dispense('d-a', 'Morphine Sulfate 15 MG Oral Tablet', { dosageInstruction: everySixHours, quantity: tablets(120), whenHandedOver: '2026-10-27' });
+    expect(mmeWith([morphine, oxyFill('d-b', { whenHandedOver: '2026-11-18' })]).mme.totalKnown).toBe(105);
+    // The same product every 6 hours (60) beside every 8 hours (45).
+    const more = oxyFill('d-a', { dosageInstruction: everySixHours, quantity: tablets(120), whenHandedOver: '2026-10-27' });
+    expect(mmeWith([more, oxyFill('d-b', { whenHandedOver: '2026-11-18' })]).mme.totalKnown).toBe(105);
+  });
+});
+describe('a medication-list entry derived from a fill (review diff8 F2)', () => {
+  const statement = (links: Partial<MedicationStatement>, text = OXYCODONE_10): MedicationStatement => ({
+    resourceType: 'MedicationStatement',
+    id: 's1',
+    status: 'active',
+    subject: { reference: 'Patient/p' },
+    medicationCodeableConcept: { text },
+    effectivePeriod: { start: '2026-10-01' },
+    dosage: everyEightHours,
+    ...links,
+  });
+
+  it('a statement derivedFrom or partOf a fill in use is counted once with it', () => {
+    const fill = oxyFill('d1');
+    expect(mmeWith([statement({ derivedFrom: [{ reference: 'MedicationDispense/d1' }] }), fill]).mme.totalKnown).toBe(45);
+    expect(mmeWith([statement({ partOf: [{ reference: 'https://ehr.example.org/fhir/MedicationDispense/d1/_history/2' }] }), fill]).mme.totalKnown).toBe(45);
+    // The fill of an order in use, and the list entry made from that fill: one regimen.
+    const linked = oxyFill('d1', { authorizingPrescription: [{ reference: 'MedicationRequest/rx-1' }] });
+    expect(mmeWith([oxyOrder('rx-1'), statement({ derivedFrom: [{ reference: 'MedicationDispense/d1' }] }), linked]).mme.totalKnown).toBe(45);
+  });
+
+  it('counts the statement when the fill it names is used up, or is another drug', () => {
+    const usedUp = oxyFill('d1', { whenHandedOver: '2026-09-01' });
+    expect(mmeWith([statement({ derivedFrom: [{ reference: 'MedicationDispense/d1' }] }), usedUp]).mme.totalKnown).toBe(45);
+    const morphine = dispense('d1', 'Morphine Sulfate 15 MG Oral Tablet', { dosageInstruction: everySixHours, quantity: tablets(120) });
+    expect(mmeWith([statement({ derivedFrom: [{ reference: 'MedicationDispense/d1' }] }), morphine]).mme.totalKnown).toBe(45 + 60);
+  });
+});
+

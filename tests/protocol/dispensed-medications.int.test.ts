@@ -41,6 +41,43 @@ function withDispensedAlprazolam(when: string): Record<string, any> {
   return body;
 }
 
+/**
+ * Draft oxycodone 5 mg every 6 hours as needed (30 MME/day), beside oxycodone 10 mg every 8 hours (45 MME/day): last
+ * month's order completed, this month's renewal of it active, and last month's fill still lasting (review diff8 F1).
+ */
+function withRenewalAndFillOfPreviousOrder(): Record<string, any> {
+  const body = fixture('order-sign/opioid-draft-no-benzodiazepine.json');
+  const patient = body.context.patientId as string;
+  const oxycodone = {
+    medicationCodeableConcept: { text: 'Oxycodone Hydrochloride 10 MG Oral Tablet' },
+    subject: { reference: `Patient/${patient}` },
+    dosageInstruction: [{ text: '1 tablet every 8 hours', timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } }] }],
+  };
+  body.prefetch.medicationRequests.entry.push(
+    { resource: { resourceType: 'MedicationRequest', id: 'oxycodone-october', status: 'completed', intent: 'order', authoredOn: '2026-10-20', ...oxycodone } },
+    { resource: { resourceType: 'MedicationRequest', id: 'oxycodone-november', status: 'active', intent: 'order', authoredOn: '2026-11-18', priorPrescription: { reference: 'MedicationRequest/oxycodone-october' }, ...oxycodone } }
+  );
+  body.prefetch.medicationDispenses = {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    entry: [
+      {
+        resource: {
+          resourceType: 'MedicationDispense',
+          id: 'oxycodone-october-fill',
+          status: 'completed',
+          authorizingPrescription: [{ reference: 'MedicationRequest/oxycodone-october' }],
+          quantity: { value: 90, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' },
+          daysSupply: { value: 30, unit: 'day', system: 'http://unitsofmeasure.org', code: 'd' },
+          whenHandedOver: '2026-11-10',
+          ...oxycodone,
+        },
+      },
+    ],
+  };
+  return body;
+}
+
 describe('medications dispensed by a pharmacy', () => {
   let t: TestApp;
   let server: FhirTestServer | undefined;
@@ -94,5 +131,13 @@ describe('medications dispensed by a pharmacy', () => {
     expect(incomplete?.detail).toContain('Could not check medications dispensed by a pharmacy (fill history)');
     const none = await request(t.app).post(ORDER_SIGN).send({ ...body, prefetch: { ...body.prefetch, medicationDispenses: null } });
     expect(topics(expectConformant(none.body))).not.toContain('check-incomplete');
+  });
+
+  it('counts last month\'s fill once with this month\'s renewal of its order: 75 MME/day, not a 120 MME/day warning', async () => {
+    const res = await request(t.app).post(ORDER_SIGN).send(withRenewalAndFillOfPreviousOrder());
+    expect(res.status).toBe(200);
+    const card = expectConformant(res.body).find((c) => c.source.topic?.code === 'opioid-high-mme');
+    expect(card?.indicator).toBe('info');
+    expect(card?.detail).toContain('75 MME/day');
   });
 });
