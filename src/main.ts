@@ -259,7 +259,9 @@ async function main(): Promise<void> {
     // not yet sent says "Connection: close", and connections are closed once quiet (http-server.ts).
     // A server that was not listening any more (ERR_SERVER_NOT_RUNNING) has nothing to drain: the store is still written.
     // A set loaded just before the stop (a save, then a restart) is kept before the store closes.
-    void closeHttpServer(server).catch(() => undefined).then(() => lastGood.idle()).then(() => {
+    // After an uncaught exception this worker stops on its own while the primary goes on accepting: it stops
+    // listening at once (http-server.ts CloseOptions), so new calls go to the other workers.
+    void closeHttpServer(server, { takeQueued: !failed }).catch(() => undefined).then(() => lastGood.idle()).then(() => {
       const done = ownsStore ? store.close() : store.flush();
       done.then(
         () => {

@@ -89,7 +89,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket, sta
   );
 }
 
-const drains = new WeakMap<http.Server, () => Promise<void>>();
+const drains = new WeakMap<http.Server, (options: CloseOptions) => Promise<void>>();
 
 export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeouts = HTTP_TIMEOUTS): http.Server {
   const server = http.createServer(
@@ -177,12 +177,12 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
    * its IPC channel), or after listenerMaxMs in any case (a worker stopped on its own, while the
    * primary keeps accepting: the other workers take the connections).
    */
-  const stopListening = (): Promise<void> =>
+  const stopListening = (takeQueued: boolean): Promise<void> =>
     new Promise((resolve, reject) => {
       const close = (): void => {
         net.Server.prototype.close.call(server, (err?: Error) => (err ? reject(err) : resolve()));
       };
-      if (!cluster.isWorker || !server.listening) {
+      if (!cluster.isWorker || !server.listening || !takeQueued) {
         close();
         return;
       }
@@ -201,7 +201,7 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
         });
       }, Math.min(DRAIN_SWEEP_MS, quietMs));
     });
-  drains.set(server, () => {
+  drains.set(server, (options) => {
     if (!draining) {
       draining = true;
       drainStartedAt = performance.now();
@@ -212,7 +212,7 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
       sweep.unref();
       server.once('close', () => clearInterval(sweep));
     }
-    return stopListening();
+    return stopListening(options.takeQueued ?? true);
   });
   return server;
 }
@@ -232,10 +232,22 @@ export function createHttpServer(app: RequestListener, timeouts: HttpServerTimeo
  * @param server - From {@link createHttpServer} (another server is closed with `server.close()`).
  * @returns Resolves when the last connection has closed.
  */
-export function closeHttpServer(server: http.Server): Promise<void> {
+export function closeHttpServer(server: http.Server, options: CloseOptions = {}): Promise<void> {
   const drain = drains.get(server);
   if (!drain) {
     return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   }
-  return drain();
+  return drain(options);
+}
+
+/** How {@link closeHttpServer} stops. */
+export interface CloseOptions {
+  /**
+   * A cluster worker goes on taking the connections the primary queued for it before it stops listening (default
+   * true): right for a stop of the whole service, where the primary closed its listening socket first. False for a
+   * worker stopping on its own (an uncaught exception): the primary goes on accepting and would keep handing it
+   * new connections until its deadline cut them off (reset, or never answered); it stops listening at once, and the
+   * primary gives new connections to the other workers.
+   */
+  readonly takeQueued?: boolean;
 }
