@@ -19,7 +19,7 @@ import type { EngineFacts } from '../facts/index.ts';
 import { replacedRules } from '../cards/replaced-rules.ts';
 import { loadPatientRecord } from '../patient/index.ts';
 import type { DataGap, FetchLike, LoadOptions } from '../patient/index.ts';
-import { factDataGaps } from '../protocol/handle-order-hook.ts';
+import { checkDataGaps } from '../protocol/check-gaps.ts';
 import { parseOrderHookRequest } from '../protocol/parse-order-hook-request.ts';
 import { recordRequestFor } from '../protocol/record-request.ts';
 import type { ServiceDefinition } from '../protocol/service-definitions.ts';
@@ -137,7 +137,7 @@ export async function explainRequest(service: ServiceDefinition, body: unknown, 
       rules: await explainFacts(deps.ruleSet, engineFacts),
     });
   }
-  return { ...base, orders, gaps: [...record.gaps, ...factDataGaps(facts.gaps, deps.ruleSet, checked)] };
+  return { ...base, orders, gaps: checkDataGaps(record.gaps, facts.gaps, deps.ruleSet, checked) };
 }
 
 /**

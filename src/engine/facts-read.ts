@@ -14,6 +14,14 @@ import type { EngineRule } from './types.ts';
 const KNOWN_FACTS: ReadonlySet<string> = new Set(FACT_NAMES);
 
 /**
+ * What a gap that may change "any fact" (FactGap.facts `'all'`: a medication the service does not recognise or could
+ * not resolve, maybe the draft's own) leaves open beside it: every fact but the patient's age and conditions, which
+ * no medication changes. A lisinopril-looking draft whose drug is unknown may be an opioid: the other gaps a check of
+ * an opioid would list (its dose, the pharmacy fills) are listed too.
+ */
+const OPENED_BY_ANY_MEDICATION: readonly (keyof EngineFacts)[] = FACT_NAMES.filter((name) => name !== 'patientAgeYears' && name !== 'conditions');
+
+/**
  * The facts the active engine rules read: every `fact` of their condition trees (a rule's base conditions and,
  * as compiled, each escalation's). Anything the walk cannot read as a plain fact condition (a reference to a
  * named condition, a value taken from another fact: the schema allows neither today) counts as reading every
@@ -61,14 +69,14 @@ export function factsReadByActiveRules(rules: readonly EngineRule[]): readonly (
  * request's orders if the open facts were known. A rule its other facts rule out changes nothing whatever the
  * open fact is: the methadone dose-increase check for a patient under 18 or in hospice care, an age check for
  * an order of a class it does not look at. Every gap's facts are taken as open together, so one unknown fact
- * never hides another's gap (an unknown age beside an unknown dose).
+ * never hides another's gap (an unknown age beside an unknown dose, an unknown drug beside an unknown dose).
  * @param gaps - The request's fact gaps (Facts.gaps).
  * @param rules - The set's compiled engine rules (RuleSet.engineRules; disabled ones are skipped).
  * @param factsRead - The facts the set's active rules read (RuleSet.factsRead).
  * @param orders - The engine facts of each order checked (engineFactsFor).
  */
 export function gapsForActiveRules(gaps: readonly FactGap[], rules: readonly EngineRule[], factsRead: readonly (keyof EngineFacts)[], orders: readonly EngineFacts[]): FactGap[] {
-  const open = gaps.flatMap((gap) => (gap.facts === 'all' ? [] : gap.facts));
+  const open = gaps.flatMap((gap) => (gap.facts === 'all' ? OPENED_BY_ANY_MEDICATION : gap.facts));
   return gaps.filter((gap) => {
     if (gap.facts === 'all') return true;
     const gapFacts = gap.facts;

@@ -19,6 +19,9 @@
  * - **Dose** (MME, diazepam equivalents): from its `dosageInstruction`, with the readers of orders; when that gives
  *   no daily amount, from `quantity` / `daysSupply` a day (a pharmacy works out the days' supply from the daily dose)
  *   where the product's strength is known; else unknown, and the check-incomplete card says so, as for orders.
+ * - **Where**: a fill categorised for inpatient use only (`category` inpatient: the ward's supply) is read as an order
+ *   for inpatient use only (care-setting.ts): naloxone filled for the ward is no rescue supply the patient has beside
+ *   an order for home (derive-facts.ts `hasRescueNaloxone`), as for orders.
  * - **Counted once**: a dispense whose `authorizingPrescription` names a MedicationRequest of the record in use now,
  *   of the same therapy (by reference; by `identifier`, the prescription number an outside pharmacy feed sends, with
  *   the same system and value; or by "#id" to an order contained in the dispense, matched by that order's
@@ -86,6 +89,8 @@ function asOrder(dispense: MedicationDispense, dosage?: Dosage[]): MedicationReq
     ...(dispense.contained === undefined ? {} : { contained: dispense.contained }),
     ...(start === undefined ? {} : { authoredOn: start }),
     ...((dosage ?? dispense.dosageInstruction) === undefined ? {} : { dosageInstruction: dosage ?? dispense.dosageInstruction }),
+    // A fill for the ward (category inpatient) is read as an order for inpatient use only (care-setting.ts).
+    ...(dispense.category === undefined ? {} : { category: [dispense.category] }),
     dispenseRequest: {
       ...(start === undefined ? {} : { validityPeriod: { end: start } }),
       ...(dispense.quantity === undefined ? {} : { quantity: dispense.quantity }),

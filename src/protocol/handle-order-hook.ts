@@ -5,15 +5,16 @@
 import { INCOMPLETE_TOPIC_CODE, buildIncompleteCard, buildOrderCards, dropMirroredCards, dropRepeatedSuggestions } from '../cards/index.ts';
 import type { BuiltCard } from '../cards/index.ts';
 import { dropNaloxoneOffers, offersNaloxone, reasonRecordsNaloxoneOnHand, recordsNaloxoneOnHand } from '../cards/naloxone-offers.ts';
-import { evaluateOrder, gapsForActiveRules } from '../engine/index.ts';
+import { evaluateOrder } from '../engine/index.ts';
 import type { RuleFailure, RuleSet } from '../engine/index.ts';
 import { deriveFacts, engineFactsFor, selectDraftOrders } from '../facts/index.ts';
-import type { EngineFacts, FactGap } from '../facts/index.ts';
+import type { EngineFacts } from '../facts/index.ts';
 import { loadPatientRecord } from '../patient/index.ts';
-import type { CircuitBreakers, DataGap, FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
+import type { CircuitBreakers, FetchLike, LoadOptions, PatientRecord } from '../patient/index.ts';
 import { OperationOutcomeError } from '../shared/index.ts';
 import type { Metrics } from '../shared/index.ts';
 import { auditOrderRef } from './audit-order-ref.ts';
+import { checkDataGaps } from './check-gaps.ts';
 import type { AuditTextKey } from './audit-text-key.ts';
 import { parseOrderHookRequest } from './parse-order-hook-request.ts';
 import { recordRequestFor } from './record-request.ts';
@@ -186,8 +187,8 @@ async function checkOrders(
   const shown = dropRepeatedSuggestions(snoozed.naloxoneOnHand ? dropNaloxoneOffers(snoozed.shown) : snoozed.shown);
   const suppressed = snoozed.suppressed.map((s) => (s.orderRef ? { ...s, orderRef: auditOrderRef(s.orderRef, key) } : s));
   const cards: Card[] = shown.map((b) => b.card);
-  // What the record lacks is always said; what the facts could not establish, only where an active rule reads it.
-  const incomplete = buildIncompleteCard([...record.gaps, ...factDataGaps(facts.gaps, ruleSet, checked)], failures);
+  // What the record lacks and what the facts could not establish, where it could change the check (check-gaps.ts).
+  const incomplete = buildIncompleteCard(checkDataGaps(record.gaps, facts.gaps, ruleSet, checked), failures);
   if (incomplete) {
     cards.push(incomplete);
   }
@@ -213,15 +214,6 @@ async function checkOrders(
     failedRules: [...new Set(failures.map((f) => f.ruleId))],
     ruleFailures: failures.map((f) => ({ ruleId: f.ruleId, message: f.message })),
   };
-}
-
-/**
- * The fact gaps a check with this rule set leaves open, as the "check incomplete" card lists them: a gap whose
- * facts no active rule reads (its rule disabled in the console), or read only by rules the orders' other facts
- * rule out, is no part of any check (facts-read.ts; the admin explain view lists the same).
- */
-export function factDataGaps(gaps: readonly FactGap[], ruleSet: RuleSet, orders: readonly EngineFacts[]): DataGap[] {
-  return gapsForActiveRules(gaps, ruleSet.engineRules, ruleSet.factsRead, orders).map((g) => ({ key: 'facts', purpose: g.purpose, reason: g.reason, required: false }));
 }
 
 /**

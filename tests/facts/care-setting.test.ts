@@ -11,6 +11,13 @@ describe('isInpatientOnly', () => {
     expect(isInpatientOnly(concept(STATEMENT, ' Inpatient '))).toBe(true);
   });
 
+  it('reads a pharmacy fill\'s category (MedicationDispense Category Codes, the R4 system and the later one)', () => {
+    for (const system of ['http://terminology.hl7.org/fhir/CodeSystem/medicationdispense-category', 'http://terminology.hl7.org/CodeSystem/medicationdispense-category']) {
+      expect(isInpatientOnly(concept(system, 'inpatient'))).toBe(true);
+      expect(isInpatientOnly(concept(system, 'discharge'))).toBe(false);
+    }
+  });
+
   it('is false when also categorised for use outside the hospital (discharge, outpatient, community)', () => {
     for (const other of ['discharge', 'outpatient', 'community']) {
       expect(isInpatientOnly([concept(REQUEST, 'inpatient'), concept(REQUEST, other)])).toBe(false);

@@ -4,7 +4,7 @@
 // dosed as the order it fills, and a fill of an order in use is counted once, as that order.
 import type { MedicationDispense, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts } from '../../src/facts/index.ts';
+import { deriveFacts, hasRescueNaloxone } from '../../src/facts/index.ts';
 import { dispenseInUseAt } from '../../src/facts/dispense-facts.ts';
 import type { PatientRecord } from '../../src/patient/index.ts';
 import { createClassifier } from '../../src/terminology/index.ts';
@@ -286,3 +286,25 @@ describe('a medication-list entry derived from a fill (review diff8 F2)', () => 
   });
 });
 
+
+// A ward's naloxone fill (category inpatient) counted as rescue naloxone the patient has: an opioid for home signed
+// beside it got no naloxone card. It is read as an order for inpatient use only, as an inpatient naloxone order is.
+describe('a fill for the ward (category inpatient)', () => {
+  const NALOXONE = 'Naloxone Hydrochloride 4 MG/ACTUAT Nasal Spray';
+  const category = (code: string) => ({ coding: [{ system: 'http://terminology.hl7.org/fhir/CodeSystem/medicationdispense-category', code }] });
+  const naloxoneFill = (fields: Partial<MedicationDispense> = {}) => dispense('naloxone-fill', NALOXONE, { quantity: { value: 2, unit: 'spray' }, daysSupply: days(30), dosageInstruction: undefined, ...fields });
+
+  it('is no rescue naloxone on hand beside an order for home; a fill for the community or uncategorised is', () => {
+    const draft = request('draft-oxy', OXYCODONE);
+    expect(hasRescueNaloxone(factsFor(draft, [naloxoneFill({ category: category('inpatient') })]).order)).toBe(false);
+    expect(hasRescueNaloxone(factsFor(draft, [naloxoneFill({ category: category('community') })]).order)).toBe(true);
+    expect(hasRescueNaloxone(factsFor(draft, [naloxoneFill()]).order)).toBe(true);
+  });
+
+  it('counts as naloxone at hand beside an order for inpatient use only, and a ward benzodiazepine fill still counts', () => {
+    const inpatient = { category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/medicationrequest-category', code: 'inpatient' }] }] };
+    expect(hasRescueNaloxone(factsFor(request('draft-oxy-ward', OXYCODONE, inpatient), [naloxoneFill({ category: category('inpatient') })]).order)).toBe(true);
+    const ward = factsFor(request('draft-oxy-2', OXYCODONE), [dispense('alp-ward', ALPRAZOLAM, { category: category('inpatient') })]);
+    expect(ward.order.concurrent.flatMap((m) => m.classes)).toContain('benzodiazepine');
+  });
+});

@@ -9,7 +9,7 @@ import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes'
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRuleSet, readRuleSources } from '../../src/engine/index.ts';
-import { factDataGaps } from '../../src/protocol/handle-order-hook.ts';
+import { checkDataGaps } from '../../src/protocol/check-gaps.ts';
 import { ROOT } from '../support/test-app.ts';
 import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
 import type { Facts } from '../../src/facts/index.ts';
@@ -203,7 +203,7 @@ describe('orderRaisesDailyDose', () => {
       const facts = deriveFacts(record, [{ resource: draft({ tablets: 2, everyHours: 8 }), fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
       // The facts leave the increase open whoever the patient is; the rule's own scope decides whether it is a gap.
       expect(facts.gaps.map((g) => g.purpose).filter((p) => p.startsWith('whether this order raises'))).toHaveLength(1);
-      const listed = factDataGaps(facts.gaps, ruleSet, facts.orders.map((o) => engineFactsFor(facts, o)));
+      const listed = checkDataGaps([], facts.gaps, ruleSet, facts.orders.map((o) => engineFactsFor(facts, o)));
       return listed.map((g) => g.purpose).filter((p) => p.startsWith('whether this order raises'));
     };
     expect(gapsFor('1965-01-01', [])).toHaveLength(1);
