@@ -4,58 +4,29 @@
 // dosed as the order it fills, and a fill of an order in use is counted once, as that order.
 import type { MedicationDispense, MedicationRequest, MedicationStatement, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts, hasRescueNaloxone } from '../../src/facts/index.ts';
+import { hasRescueNaloxone } from '../../src/facts/index.ts';
 import { dispenseInUseAt } from '../../src/facts/dispense-facts.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { days, draftFacts, everyHours, medicationDispense, medicationRequest, medicationStatement, patientRecord, tablets, timesADay } from '../support/fhir-builders.ts';
 
 const NOW = new Date('2026-11-21T15:00:00Z');
-const classifier = createClassifier();
-const tablets = (value: number) => ({ value, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' });
-const days = (value: number) => ({ value, unit: 'day', system: 'http://unitsofmeasure.org', code: 'd' });
 const ALPRAZOLAM = 'Alprazolam 0.5 MG Oral Tablet';
 const OXYCODONE = 'Oxycodone Hydrochloride 5 MG Oral Tablet';
-const twiceADay = [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
-const everySixHours = [{ timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
+const twiceADay = [timesADay(2, tablets(1))];
+const everySixHours = [everyHours(6, tablets(1))];
 
+/** A completed fill handed over on 10 November: 60 tablets, one twice a day, for 30 days. */
 function dispense(id: string, text: string, fields: Partial<MedicationDispense> = {}): MedicationDispense {
-  return {
-    resourceType: 'MedicationDispense',
-    id,
-    status: 'completed',
-    subject: { reference: 'Patient/p' },
-    medicationCodeableConcept: { text },
-    whenHandedOver: '2026-11-10T16:00:00Z',
-    quantity: tablets(60),
-    daysSupply: days(30),
-    dosageInstruction: twiceADay,
-    ...fields,
-  };
+  return medicationDispense(id, 'completed', text, { whenHandedOver: '2026-11-10T16:00:00Z', quantity: tablets(60), daysSupply: days(30), dosageInstruction: twiceADay, ...fields });
 }
 
+/** An active order of 1 November: one tablet every 6 hours. */
 function request(id: string, text: string, fields: Partial<MedicationRequest> = {}): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id,
-    status: 'active',
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
-    medicationCodeableConcept: { text },
-    authoredOn: '2026-11-01',
-    dosageInstruction: everySixHours,
-    ...fields,
-  };
-}
-
-function record(resources: Resource[]): PatientRecord {
-  const byType = new Map<string, Resource[]>();
-  for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
-  return { patientId: 'p', resources: byType, medications: new Map(), gaps: [], sources: {} };
+  return medicationRequest(id, 'active', text, { authoredOn: '2026-11-01', dosageInstruction: everySixHours, ...fields });
 }
 
 /** The facts of one draft order beside the record's resources. */
 function factsFor(draft: MedicationRequest, resources: Resource[]) {
-  const facts = deriveFacts(record(resources), [{ resource: { ...draft, status: 'draft' }, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  const facts = draftFacts(patientRecord(resources), { ...draft, status: 'draft' }, NOW);
   return { facts, order: facts.orders[0]! };
 }
 
@@ -80,7 +51,7 @@ describe('a dispense is in use while its supply may last', () => {
     expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { ...noDays, whenHandedOver: '2026-10-27' }), NOW)).toBe(true);
     expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { ...noDays, whenHandedOver: '2026-10-17' }), NOW)).toBe(false);
     // As needed "1 tablet up to 3 times a day": read at one a day, 60 tablets last 60 days.
-    const prn = [{ asNeededBoolean: true, timing: { repeat: { frequency: 3, period: 1, periodUnit: 'd' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
+    const prn = [{ asNeededBoolean: true, ...timesADay(3, tablets(1)) }];
     expect(dispenseInUseAt(dispense('d', ALPRAZOLAM, { ...noDays, dosageInstruction: prn, whenHandedOver: '2026-10-01' }), NOW)).toBe(true);
     // Neither days nor a dose to divide the quantity by: 90 days, as for an ended order.
     const bare = { ...noDays, dosageInstruction: undefined };
@@ -164,7 +135,7 @@ describe('the daily dose of a dispense', () => {
 // named by its number, an early refill with no order named) was counted twice, and the 50 MME/day info card became
 // a wrong 90 MME/day warning. Oxycodone 10 mg every 8 hours is 45 MME/day.
 const OXYCODONE_10 = 'Oxycodone Hydrochloride 10 MG Oral Tablet';
-const everyEightHours = [{ timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' as const } }, doseAndRate: [{ doseQuantity: tablets(1) }] }];
+const everyEightHours = [everyHours(8, tablets(1))];
 const alprazolamDraft = () => request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay });
 const oxyFill = (id: string, fields: Partial<MedicationDispense> = {}) => dispense(id, OXYCODONE_10, { dosageInstruction: everyEightHours, quantity: tablets(90), ...fields });
 const oxyOrder = (id: string, fields: Partial<MedicationRequest> = {}) => request(id, OXYCODONE_10, { dosageInstruction: everyEightHours, ...fields });
@@ -258,16 +229,8 @@ describe('fills that name no order (review diff8 F4)', () => {
   });
 });
 describe('a medication-list entry derived from a fill (review diff8 F2)', () => {
-  const statement = (links: Partial<MedicationStatement>, text = OXYCODONE_10): MedicationStatement => ({
-    resourceType: 'MedicationStatement',
-    id: 's1',
-    status: 'active',
-    subject: { reference: 'Patient/p' },
-    medicationCodeableConcept: { text },
-    effectivePeriod: { start: '2026-10-01' },
-    dosage: everyEightHours,
-    ...links,
-  });
+  const statement = (links: Partial<MedicationStatement>, text = OXYCODONE_10): MedicationStatement =>
+    medicationStatement('s1', 'active', text, { effectivePeriod: { start: '2026-10-01' }, dosage: everyEightHours, ...links });
 
   it('a statement derivedFrom or partOf a fill in use is counted once with it', () => {
     const fill = oxyFill('d1');

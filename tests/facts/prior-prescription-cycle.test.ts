@@ -5,31 +5,22 @@
 // that a request off it renews (this month's renewal naming one member) is superseded by that renewal, counted once.
 import type { MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
+import { engineFactsFor } from '../../src/facts/index.ts';
 import type { EngineFacts, Facts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, everyHours, medicationRequest, patientRecord, plainTablets } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-21T12:00:00Z');
 
-const every = (tablets: number, hours: number): MedicationRequest['dosageInstruction'] => [
-  { timing: { repeat: { frequency: 1, period: hours, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: tablets, unit: 'tablet' } }] },
-];
+const every = (tablets: number, hours: number): MedicationRequest['dosageInstruction'] => [everyHours(hours, plainTablets(tablets))];
 
+/** An active order of 1 November, one tablet every 8 hours, renewing the order `prior` when there is one. */
 function request(id: string, text: string, prior: string | undefined, extra: Partial<MedicationRequest> = {}): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id,
-    status: 'active',
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
+  return medicationRequest(id, 'active', text, {
     authoredOn: '2026-11-01',
-    medicationCodeableConcept: { text },
     dosageInstruction: every(1, 8),
     ...(prior === undefined ? {} : { priorPrescription: { reference: `MedicationRequest/${prior}` } }),
     ...extra,
-  };
+  });
 }
 
 const OXYCODONE_5 = 'Oxycodone Hydrochloride 5 MG Oral Tablet';
@@ -40,15 +31,7 @@ const METHADONE_5 = 'Methadone Hydrochloride 5 MG Oral Tablet';
 const oxycodoneDraft: MedicationRequest = { ...request('draft-oxy', OXYCODONE_5, undefined), status: 'draft', authoredOn: '2026-11-21' };
 
 function factsFor(draft: MedicationRequest, requests: readonly MedicationRequest[]): Facts {
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1965-01-01' },
-    resources: new Map([['MedicationRequest', [...requests]]]) as PatientRecord['resources'],
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
-  return deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  return draftFacts(patientRecord(requests, { birthDate: '1965-01-01' }), draft, NOW);
 }
 
 function engineFacts(draft: MedicationRequest, requests: readonly MedicationRequest[]): EngineFacts {

@@ -4,28 +4,18 @@
 // benzodiazepine fell out of the opioid-benzodiazepine and naloxone checks of a new opioid.
 import type { Dosage, MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts } from '../../src/facts/index.ts';
 import { isActiveAt } from '../../src/facts/medication-facts.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, everyHours, medicationRequest, patientRecord, tablets } from '../support/fhir-builders.ts';
 
 const NOW = new Date('2026-11-21T15:00:00Z');
-const classifier = createClassifier();
-const tablets = (value: number) => ({ value, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' });
 
 /** An active order of `text` whose fill window ended on `end`, `quantity` tablets dispensed. */
 function ended(id: string, text: string, dosage: Dosage, end: string, quantity: number): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id,
-    status: 'active',
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
+  return medicationRequest(id, 'active', text, {
     authoredOn: '2026-09-01',
-    medicationCodeableConcept: { text },
     dosageInstruction: [dosage],
     dispenseRequest: { validityPeriod: { start: '2026-09-01', end }, quantity: tablets(quantity) },
-  };
+  });
 }
 
 const tid = { frequency: 3, period: 1, periodUnit: 'd' as const };
@@ -60,33 +50,16 @@ describe('an ended order with a dose or frequency range counts while its supply 
   });
 
   it('keeps the benzodiazepine beside a new opioid, and a ranged opioid in the MME total at its high end', () => {
-    const record: PatientRecord = {
-      patientId: 'p',
-      patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-      resources: new Map([
-        [
-          'MedicationRequest',
-          [
-            ended('alp', alprazolam, { timing: { repeat: tid }, doseAndRate: oneToTwo }, '2026-11-01', 90),
-            // Oxycodone 5 mg 1-2 tablets every 6 hours, 120 tablets, window ended 20 days ago: 30 days at 4 a day.
-            ended('oxy', 'Oxycodone Hydrochloride 5 MG Oral Tablet', { timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }, doseAndRate: oneToTwo }, '2026-11-01', 120),
-          ],
-        ],
-      ]),
-      medications: new Map(),
-      gaps: [],
-      sources: {},
-    };
-    const draft: MedicationRequest = {
-      resourceType: 'MedicationRequest',
-      id: 'new',
-      status: 'draft',
-      intent: 'order',
-      subject: { reference: 'Patient/p' },
-      medicationCodeableConcept: { text: 'Hydrocodone Bitartrate 5 MG / Acetaminophen 325 MG Oral Tablet' },
-      dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: tablets(1) }] }],
-    };
-    const [order] = deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW).orders;
+    const record = patientRecord(
+      [
+        ended('alp', alprazolam, { timing: { repeat: tid }, doseAndRate: oneToTwo }, '2026-11-01', 90),
+        // Oxycodone 5 mg 1-2 tablets every 6 hours, 120 tablets, window ended 20 days ago: 30 days at 4 a day.
+        ended('oxy', 'Oxycodone Hydrochloride 5 MG Oral Tablet', { timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }, doseAndRate: oneToTwo }, '2026-11-01', 120),
+      ],
+      { birthDate: '1970-01-01' }
+    );
+    const draft = medicationRequest('new', 'draft', 'Hydrocodone Bitartrate 5 MG / Acetaminophen 325 MG Oral Tablet', { dosageInstruction: [everyHours(6, tablets(1))] });
+    const [order] = draftFacts(record, draft, NOW).orders;
     expect(order?.concurrent.map((m) => m.ref).sort()).toEqual(['MedicationRequest/alp', 'MedicationRequest/oxy']);
     // The dose check still reads the high end: 2 tablets x 4 x 5 mg x 1.5 = 60, plus 20 for the hydrocodone.
     expect(order?.mme.totalKnown).toBe(80);
