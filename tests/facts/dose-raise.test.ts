@@ -5,18 +5,16 @@
 // as-needed add-on) does; a new start is not an increase (the new-start card covers it); and when the dose of the
 // order or of the medication it renews cannot be read, the answer is unknown (null) and the check-incomplete card
 // says so, rather than a silent "no increase".
-import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import type { Condition, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRuleSet, readRuleSources } from '../../src/engine/index.ts';
 import { checkDataGaps } from '../../src/protocol/check-gaps.ts';
 import { ROOT } from '../support/test-app.ts';
-import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
+import { engineFactsFor } from '../../src/facts/index.ts';
 import type { Facts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, everyHours, medicationRequest, medicationStatement, patientRecord, plainTablets } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-21T12:00:00Z');
 const METHADONE_5 = 'Methadone Hydrochloride 5 MG Oral Tablet';
 
@@ -28,45 +26,21 @@ interface Dose {
 
 function dosage(dose: Dose | undefined): Pick<MedicationRequest, 'dosageInstruction'> {
   if (dose === undefined) return {};
-  return {
-    dosageInstruction: [
-      {
-        timing: { repeat: { frequency: 1, period: dose.everyHours, periodUnit: 'h' } },
-        doseAndRate: [{ doseQuantity: { value: dose.tablets, unit: 'tablet' } }],
-        ...(dose.asNeeded ? { asNeededBoolean: true } : {}),
-      },
-    ],
-  };
+  return { dosageInstruction: [{ ...everyHours(dose.everyHours, plainTablets(dose.tablets)), ...(dose.asNeeded ? { asNeededBoolean: true } : {}) }] };
 }
 
+/** Methadone for chronic pain: a draft is of today, a standing order of 1 November. */
 function request(id: string, status: MedicationRequest['status'], text: string, dose: Dose | undefined, extra: Partial<MedicationRequest> = {}): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id,
-    status,
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
+  return medicationRequest(id, status, text, {
     authoredOn: status === 'draft' ? '2026-11-21' : '2026-11-01',
-    medicationCodeableConcept: { text },
     reasonCode: [{ text: 'Chronic low back pain' }],
     ...dosage(dose),
     ...extra,
-  };
+  });
 }
 
 function factsFor(draft: MedicationRequest, requests: readonly MedicationRequest[], statements: readonly MedicationStatement[] = []): Facts {
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1965-01-01' },
-    resources: new Map<string, (MedicationRequest | MedicationStatement)[]>([
-      ['MedicationRequest', [...requests]],
-      ['MedicationStatement', [...statements]],
-    ]) as PatientRecord['resources'],
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
-  return deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  return draftFacts(patientRecord([...requests, ...statements], { birthDate: '1965-01-01' }), draft, NOW);
 }
 
 function raises(draft: MedicationRequest, requests: readonly MedicationRequest[], statements: readonly MedicationStatement[] = []): boolean | null {
@@ -92,14 +66,7 @@ describe('orderRaisesDailyDose', () => {
   });
 
   it('is true when the patient reports a lower methadone dose than the one ordered', () => {
-    const reported: MedicationStatement = {
-      resourceType: 'MedicationStatement',
-      id: 'reported-methadone',
-      status: 'active',
-      subject: { reference: 'Patient/p' },
-      medicationCodeableConcept: { text: METHADONE_5 },
-      dosage: [{ timing: { repeat: { frequency: 1, period: 12, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
-    };
+    const reported = medicationStatement('reported-methadone', 'active', METHADONE_5, { dosage: [everyHours(12, plainTablets(1))] });
     expect(raises(draft({ tablets: 1, everyHours: 8 }), [], [reported])).toBe(true);
   });
 
@@ -129,14 +96,7 @@ describe('orderRaisesDailyDose', () => {
     expect(lines[0]!.purpose).toContain('ordered 2026-11-01');
     expect(lines[0]!.reason).toBe('no dosage instructions');
     // A reported medication is named as such.
-    const reported: MedicationStatement = {
-      resourceType: 'MedicationStatement',
-      id: 'reported-methadone',
-      status: 'active',
-      subject: { reference: 'Patient/p' },
-      effectivePeriod: { start: '2026-06-01' },
-      medicationCodeableConcept: { text: METHADONE_5 },
-    };
+    const reported = medicationStatement('reported-methadone', 'active', METHADONE_5, { effectivePeriod: { start: '2026-06-01' } });
     const fromList = factsFor(draft({ tablets: 2, everyHours: 8 }), [], [reported]).gaps.find((g) => g.purpose.startsWith('whether this order raises'));
     expect(fromList?.purpose).toContain('the medication the patient reports taking');
     expect(fromList?.purpose).toContain('since 2026-06-01');
@@ -154,15 +114,11 @@ describe('orderRaisesDailyDose', () => {
 
   // Found by a review of the day's changes.
   it('is true for a raise when the active order is also on the medication list (recorded from it, or mirroring it unlinked)', () => {
-    const listed = (basedOn: boolean): MedicationStatement => ({
-      resourceType: 'MedicationStatement',
-      id: `listed-methadone-${String(basedOn)}`,
-      status: 'active',
-      subject: { reference: 'Patient/p' },
-      medicationCodeableConcept: { text: METHADONE_5 },
-      ...(basedOn ? { basedOn: [{ reference: 'MedicationRequest/active-methadone' }] } : {}),
-      dosage: [{ timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
-    });
+    const listed = (basedOn: boolean): MedicationStatement =>
+      medicationStatement(`listed-methadone-${String(basedOn)}`, 'active', METHADONE_5, {
+        ...(basedOn ? { basedOn: [{ reference: 'MedicationRequest/active-methadone' }] } : {}),
+        dosage: [everyHours(8, plainTablets(1))],
+      });
     for (const linked of [true, false]) {
       expect(raises(draft({ tablets: 2, everyHours: 8 }), [active({ tablets: 1, everyHours: 8 })], [listed(linked)])).toBe(true);
       expect(raises(draft({ tablets: 1, everyHours: 8 }), [active({ tablets: 1, everyHours: 8 })], [listed(linked)])).toBe(false);
@@ -189,18 +145,15 @@ describe('orderRaisesDailyDose', () => {
     if (!built.ok) throw new Error(built.errors.join('\n'));
     const ruleSet = built.value;
     const gapsFor = (birthDate: string, conditions: readonly string[]): string[] => {
-      const record: PatientRecord = {
-        patientId: 'p',
-        patient: { resourceType: 'Patient', id: 'p', birthDate },
-        resources: new Map<string, unknown[]>([
-          ['MedicationRequest', [active(undefined)]],
-          ['Condition', conditions.map((code, i) => ({ resourceType: 'Condition', id: `c${i}`, subject: { reference: 'Patient/p' }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] }, code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code }] } }))],
-        ]) as PatientRecord['resources'],
-        medications: new Map(),
-        gaps: [],
-        sources: {},
-      };
-      const facts = deriveFacts(record, [{ resource: draft({ tablets: 2, everyHours: 8 }), fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+      const condition = (code: string, i: number): Condition => ({
+        resourceType: 'Condition',
+        id: `c${i}`,
+        subject: { reference: 'Patient/p' },
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+        code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code }] },
+      });
+      const record = patientRecord([active(undefined), ...conditions.map(condition)], { birthDate });
+      const facts = draftFacts(record, draft({ tablets: 2, everyHours: 8 }), NOW);
       // The facts leave the increase open whoever the patient is; the rule's own scope decides whether it is a gap.
       expect(facts.gaps.map((g) => g.purpose).filter((p) => p.startsWith('whether this order raises'))).toHaveLength(1);
       const listed = checkDataGaps([], facts.gaps, ruleSet, facts.orders.map((o) => engineFactsFor(facts, o)));

@@ -7,27 +7,17 @@
 import type { MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { everyHours, medicationRequest, patientRecord, testClassifier } from '../support/fhir-builders.ts';
 
 const NOW = new Date('2026-11-21T15:00:00Z');
 const DRAFTS = 100;
 const ACTIVE = 500;
-const classifier = createClassifier();
 /** About 1,500 characters of words that tell the names apart only at their end. */
 const padding = (tag: string): string => `${'lot batch '.repeat(150)}${tag}`;
 
+/** Oxycodone 5 mg every 6 hours, ordered on 1 November. */
 function oxycodone(id: string, status: 'draft' | 'active', name: string): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id,
-    status,
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
-    authoredOn: '2026-11-01',
-    medicationCodeableConcept: { text: name },
-    dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg' } }] }],
-  };
+  return medicationRequest(id, status, name, { authoredOn: '2026-11-01', dosageInstruction: [everyHours(6, { value: 5, unit: 'mg' })] });
 }
 
 describe('product names of many drafts beside many orders of the same drug', () => {
@@ -37,15 +27,8 @@ describe('product names of many drafts beside many orders of the same drug', () 
       oxycodone('renewed', 'active', `oxycodone HCl 5mg tab ${padding('d0')}`),
       ...Array.from({ length: ACTIVE - 1 }, (_, i) => oxycodone(`a${i}`, 'active', `Oxycodone Hydrochloride 5 MG Oral Tablet ${padding(`a${i}`)}`)),
     ];
-    const record: PatientRecord = {
-      patientId: 'p',
-      patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-      resources: new Map([['MedicationRequest', active]]),
-      medications: new Map(),
-      gaps: [],
-      sources: {},
-    };
-    const facts = deriveFacts(record, drafts.map((d) => ({ resource: d, fallbackRef: `MedicationRequest/${d.id}`, evaluate: true })), classifier, NOW);
+    const record = patientRecord(active, { birthDate: '1970-01-01' });
+    const facts = deriveFacts(record, drafts.map((d) => ({ resource: d, fallbackRef: `MedicationRequest/${d.id}`, evaluate: true })), testClassifier(), NOW);
     const refs = facts.orders[0]!.mme.perDrug.map((d) => d.ref);
     expect(refs).not.toContain('MedicationRequest/renewed');
     expect(refs).toContain('MedicationRequest/a0');

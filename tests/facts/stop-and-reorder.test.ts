@@ -9,44 +9,29 @@ import type { MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts, engineFactsFor, selectDraftOrders } from '../../src/facts/index.ts';
 import type { DraftOrderInput, EngineFacts, OrderFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { everyHours, medicationRequest, patientRecord, plainTablets, testClassifier } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-21T12:00:00Z');
 const METHADONE_5 = 'Methadone Hydrochloride 5 MG Oral Tablet';
 const LORAZEPAM_1 = 'Lorazepam 1 MG Oral Tablet';
 
-function order(id: string, status: MedicationRequest['status'], text: string, tablets: number, everyHours: number, authoredOn: string): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id,
-    status,
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
+function order(id: string, status: MedicationRequest['status'], text: string, tablets: number, hours: number, authoredOn: string): MedicationRequest {
+  return medicationRequest(id, status, text, {
     authoredOn,
-    medicationCodeableConcept: { text },
     reasonCode: [{ text: text.startsWith('Methadone') ? 'Chronic low back pain' : 'Anxiety' }],
-    dosageInstruction: [{ timing: { repeat: { frequency: 1, period: everyHours, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: tablets, unit: 'tablet' } }] }],
-  };
+    dosageInstruction: [everyHours(hours, plainTablets(tablets))],
+  });
 }
 
 /** The record holds `current` (active); the session sends it with `endingStatus` beside the new draft. */
 function reorder(current: MedicationRequest, draft: MedicationRequest, endingStatus: MedicationRequest['status'] = 'stopped'): { order: OrderFacts; engine: EngineFacts } {
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1950-01-01' },
-    resources: new Map([['MedicationRequest', [current]]]) as PatientRecord['resources'],
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
+  const record = patientRecord([current], { birthDate: '1950-01-01' });
   const drafts: DraftOrderInput[] = selectDraftOrders({
     resourceType: 'Bundle',
     type: 'collection',
     entry: [{ resource: draft }, { resource: { ...current, status: endingStatus } }],
   });
-  const facts = deriveFacts(record, drafts, classifier, NOW);
+  const facts = deriveFacts(record, drafts, testClassifier(), NOW);
   expect(facts.orders).toHaveLength(1);
   const only = facts.orders[0]!;
   return { order: only, engine: engineFactsFor(facts, only) };
@@ -91,16 +76,9 @@ describe('an order the session stops, re-ordered in the same session', () => {
 
   it('a stopped order without a readable dose leaves the increase open, and the check-incomplete line names it as the order being stopped', () => {
     const { dosageInstruction: _none, ...doseless } = currentMethadone(1);
-    const record: PatientRecord = {
-      patientId: 'p',
-      patient: { resourceType: 'Patient', id: 'p', birthDate: '1950-01-01' },
-      resources: new Map([['MedicationRequest', [doseless]]]) as PatientRecord['resources'],
-      medications: new Map(),
-      gaps: [],
-      sources: {},
-    };
+    const record = patientRecord([doseless], { birthDate: '1950-01-01' });
     const drafts = selectDraftOrders({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: newMethadone(2) }, { resource: { ...doseless, status: 'stopped' } }] });
-    const facts = deriveFacts(record, drafts, classifier, NOW);
+    const facts = deriveFacts(record, drafts, testClassifier(), NOW);
     expect(engineFactsFor(facts, facts.orders[0]!)).toMatchObject({ orderIsNewTherapy: false, orderRaisesDailyDose: null });
     expect(facts.gaps.map((g) => g.purpose)).toEqual([
       `whether this order raises the daily methadone dose (the daily dose of the current order being stopped in this session, ${METHADONE_5}, ordered 2026-11-07)`,
