@@ -2,35 +2,16 @@
 // (naloxone-co-prescribe: a take-home kit, CDC 2022 recommendation 8) skip an order for use on the ward only. Only
 // an order categorised inpatient and nothing that goes home is inpatient only: a discharge, outpatient or community
 // order, or one the EHR did not categorise, is not, so the card still fires when the EHR does not say.
-import type { MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { engineFactsFor } from '../../src/facts/index.ts';
+import { draftFacts, medicationRequest, patientRecord } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-21T12:00:00Z');
 const CATEGORY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-category';
 
 function inpatientOnly(codes: readonly string[] | undefined): boolean {
-  const draft: MedicationRequest = {
-    resourceType: 'MedicationRequest',
-    id: 'draft-1',
-    status: 'draft',
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
-    medicationCodeableConcept: { text: 'Oxycodone Hydrochloride 5 MG Oral Tablet' },
-    ...(codes === undefined ? {} : { category: codes.map((code) => ({ coding: [{ system: CATEGORY, code }] })) }),
-  };
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-    resources: new Map(),
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
-  const facts = deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  const draft = medicationRequest('draft-1', 'draft', 'Oxycodone Hydrochloride 5 MG Oral Tablet', codes === undefined ? {} : { category: codes.map((code) => ({ coding: [{ system: CATEGORY, code }] })) });
+  const facts = draftFacts(patientRecord([], { birthDate: '1970-01-01' }), draft, NOW);
   return engineFactsFor(facts, facts.orders[0]!).orderInpatientOnly;
 }
 

@@ -2,38 +2,21 @@
 // it must be true when the patient already has an opioid-overdose reversal agent, whether named by an OTC
 // brand only (RiVive, Rextovy) or a nalmefene rescue product (Opvee nasal spray, nalmefene injection).
 // Naltrexone (an antagonist for OUD or alcohol, not a reversal kit) and buprenorphine/naloxone never count.
-import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
+import type { MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { engineFactsFor } from '../../src/facts/index.ts';
+import { draftFacts, medicationRequest, medicationStatement, patientRecord } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-22T12:00:00Z');
 
-const draft: MedicationRequest = {
-  resourceType: 'MedicationRequest',
-  id: 'draft-1',
-  status: 'draft',
-  intent: 'order',
-  subject: { reference: 'Patient/p' },
-  medicationCodeableConcept: { text: 'oxycodone 5 mg tablet' },
-};
+const draft = medicationRequest('draft-1', 'draft', 'oxycodone 5 mg tablet');
 
 function reported(text: string): MedicationStatement {
-  return { resourceType: 'MedicationStatement', id: `s-${text.length}`, status: 'active', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text } };
+  return medicationStatement(`s-${text.length}`, 'active', text);
 }
 
 function hasRescue(statementText: string): boolean {
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-    resources: new Map([['MedicationStatement', [reported(statementText)]]]),
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
-  const facts = deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  const facts = draftFacts(patientRecord([reported(statementText)], { birthDate: '1970-01-01' }), draft, NOW);
   return engineFactsFor(facts, facts.orders[0]!).hasRescueNaloxone;
 }
 

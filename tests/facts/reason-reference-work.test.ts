@@ -7,41 +7,21 @@
 import type { Condition, MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { medicationRequest, patientRecord, testClassifier } from '../support/fhir-builders.ts';
 
 const NOW = new Date('2026-11-21T15:00:00Z');
 const MANY = 40_000;
-const classifier = createClassifier();
 
 const condition = (id: string, text?: string): Condition =>
   ({ resourceType: 'Condition', id, subject: { reference: 'Patient/p' }, ...(text ? { code: { text } } : {}) }) as Condition;
 
 function methadoneDraft(extra: Partial<MedicationRequest>): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id: 'draft',
-    status: 'draft',
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
-    medicationCodeableConcept: { text: 'Methadone Hydrochloride 10 MG Oral Tablet' },
-    ...extra,
-  };
-}
-
-function record(conditions: Condition[]): PatientRecord {
-  return {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-    resources: new Map([['Condition', conditions]]),
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
+  return medicationRequest('draft', 'draft', 'Methadone Hydrochloride 10 MG Oral Tablet', extra);
 }
 
 function classesOf(draft: MedicationRequest, conditions: Condition[]): readonly string[] {
-  const facts = deriveFacts(record(conditions), [{ resource: draft, fallbackRef: 'MedicationRequest/draft', evaluate: true }], classifier, NOW);
+  const record = patientRecord(conditions, { birthDate: '1970-01-01' });
+  const facts = deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/draft', evaluate: true }], testClassifier(), NOW);
   return facts.orders[0]!.order.classes;
 }
 

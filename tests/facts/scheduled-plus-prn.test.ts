@@ -4,31 +4,27 @@
 // dose), 20 + 30 = 50 mg = 75 MME/day. Taking the higher one (30 mg = 45 MME) put the order under the
 // 50 MME/day line used beside a benzodiazepine. Instructions of the same kind stay alternatives and
 // sequenced steps stay a taper (src/facts/dose/doses-per-day.ts, combineDaily).
-import type { Dosage, MedicationRequest } from '@medplum/fhirtypes';
+import type { Dosage } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts, engineFactsFor } from '../../src/facts/index.ts';
+import { engineFactsFor } from '../../src/facts/index.ts';
 import { dosesPerDay } from '../../src/facts/dose/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, everyHours, medicationRequest, patientRecord, plainTablets } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-22T12:00:00Z');
 
-const tabs = (value: number) => [{ doseQuantity: { value, unit: 'tablet' } }];
-const q12h: Dosage = { timing: { repeat: { frequency: 1, period: 12, periodUnit: 'h' } }, doseAndRate: tabs(1) };
+const q12h: Dosage = everyHours(12, plainTablets(1));
 const q4hPrnMax3: Dosage = {
   asNeededBoolean: true,
-  timing: { repeat: { frequency: 1, period: 4, periodUnit: 'h' } },
-  doseAndRate: tabs(1),
+  ...everyHours(4, plainTablets(1)),
   maxDosePerPeriod: { numerator: { value: 3, unit: 'tablet' }, denominator: { value: 1, unit: 'd' } },
 };
-const q6hPrnNoMax: Dosage = { asNeededBoolean: true, timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }, doseAndRate: tabs(1) };
+const q6hPrnNoMax: Dosage = { asNeededBoolean: true, ...everyHours(6, plainTablets(1)) };
 
 describe('daily dose of a scheduled plus an as-needed instruction in one order (no sequence)', () => {
   it('adds them (2 scheduled + at most 3 as needed = 5 tablets a day); same-kind instructions stay alternatives, sequenced ones a taper', () => {
     expect(dosesPerDay([q12h, q4hPrnMax3])).toEqual({ perDay: 5, unit: 'tablet' });
     expect(dosesPerDay([q4hPrnMax3, q12h])).toEqual({ perDay: 5, unit: 'tablet' });
-    const q6h: Dosage = { timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }, doseAndRate: tabs(1) };
+    const q6h: Dosage = everyHours(6, plainTablets(1));
     expect(dosesPerDay([q12h, q6h])).toEqual({ perDay: 4, unit: 'tablet' });
     expect(dosesPerDay([q4hPrnMax3, q6hPrnNoMax])).toEqual({ perDay: 4, unit: 'tablet' });
     expect(dosesPerDay([{ ...q12h, sequence: 1 }, { ...q4hPrnMax3, sequence: 2 }])).toEqual({ perDay: 3, unit: 'tablet' });
@@ -37,32 +33,17 @@ describe('daily dose of a scheduled plus an as-needed instruction in one order (
   it('counts an as-needed instruction without a maximum as it would on its own (its frequency; unknown without one)', () => {
     // 2 a day scheduled + q6h PRN (4 a day) = 6.
     expect(dosesPerDay([q12h, q6hPrnNoMax])).toEqual({ perDay: 6, unit: 'tablet' });
-    const prnBare: Dosage = { asNeededBoolean: true, doseAndRate: tabs(1) };
+    const prnBare: Dosage = { asNeededBoolean: true, doseAndRate: [{ doseQuantity: plainTablets(1) }] };
     expect(dosesPerDay([q12h, prnBare])).toEqual({ perDay: null, reason: 'as-needed dose with no frequency and no maximum per period' });
   });
 });
 
 describe('MME fact of that order', () => {
-  const draft: MedicationRequest = {
-    resourceType: 'MedicationRequest',
-    id: 'draft-1',
-    status: 'draft',
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
-    medicationCodeableConcept: { text: 'oxycodone hydrochloride 10 mg oral tablet' },
-    dosageInstruction: [q12h, q4hPrnMax3],
-  };
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1976-01-01' },
-    resources: new Map(),
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
+  const draft = medicationRequest('draft-1', 'draft', 'oxycodone hydrochloride 10 mg oral tablet', { dosageInstruction: [q12h, q4hPrnMax3] });
+  const record = patientRecord([], { birthDate: '1976-01-01' });
 
   it('is 75 MME/day (50 mg oxycodone x 1.5), at or above the 50 MME/day line, not 45', () => {
-    const facts = deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+    const facts = draftFacts(record, draft, NOW);
     const order = facts.orders[0]!;
     expect(order.mme.totalKnown).toBe(75);
     expect(order.mme.unknownCount).toBe(0);

@@ -4,18 +4,15 @@
 // warning and no gap (review classify2).
 import type { Medication, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, medicationRequest, medicationStatement, patientRecord } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-22T12:00:00Z');
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
 type Concept = NonNullable<MedicationRequest['medicationCodeableConcept']>;
 
 function draft(concept: Concept): MedicationRequest {
-  return { resourceType: 'MedicationRequest', id: 'draft-1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: concept };
+  return medicationRequest('draft-1', 'draft', concept);
 }
 
 /** An active order of the record, by concept or by a (contained) Medication. */
@@ -30,19 +27,8 @@ function active(concept: Concept | undefined, contained?: Medication[]): Medicat
   };
 }
 
-function factsFor(order: MedicationRequest, requests: MedicationRequest[], statements: MedicationStatement[] = []): ReturnType<typeof deriveFacts> {
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-    resources: new Map<string, unknown[]>([
-      ['MedicationRequest', requests],
-      ['MedicationStatement', statements],
-    ]) as PatientRecord['resources'],
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
-  return deriveFacts(record, [{ resource: order, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+function factsFor(order: MedicationRequest, requests: MedicationRequest[], statements: MedicationStatement[] = []): ReturnType<typeof draftFacts> {
+  return draftFacts(patientRecord([...requests, ...statements], { birthDate: '1970-01-01' }), order, NOW);
 }
 
 const gapsFor = (order: MedicationRequest, requests: MedicationRequest[], statements: MedicationStatement[] = []): string[] =>
@@ -119,15 +105,8 @@ describe('an ingredient that references another contained Medication (a compound
     const [outer, inner] = mixture('Compounded capsule', { code: '6470', display: 'lorazepam' });
     const recordMedication: Medication = { ...outer!, id: 'compound-1', contained: [inner!] };
     const order: MedicationRequest = { ...active({ text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/compound-1' } };
-    const record: PatientRecord = {
-      patientId: 'p',
-      patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-      resources: new Map<string, unknown[]>([['MedicationRequest', [order]]]) as PatientRecord['resources'],
-      medications: new Map([['Medication/compound-1', recordMedication]]),
-      gaps: [],
-      sources: {},
-    };
-    const facts = deriveFacts(record, [{ resource: OXYCODONE, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+    const record = patientRecord([order], { birthDate: '1970-01-01', medications: new Map([['Medication/compound-1', recordMedication]]) });
+    const facts = draftFacts(record, OXYCODONE, NOW);
     expect(facts.orders[0]!.concurrent.flatMap((m) => [...m.classes])).toContain('benzodiazepine');
   });
 
@@ -190,7 +169,7 @@ describe('a named product whose name the service cannot read (F7)', () => {
 
   for (const label of ['HYDROCOD/APAP 5-325', 'OXYCOD/APAP 5-325', 'PROMETHAZINE-COD 6.25-10/5', 'APAP #3']) {
     it(`a reported ${label} beside a benzodiazepine: reported`, () => {
-      const statement: MedicationStatement = { resourceType: 'MedicationStatement', id: 'ms-1', status: 'active', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text: label } };
+      const statement = medicationStatement('ms-1', 'active', label);
       expect(unreadGaps(gapsFor(ALPRAZOLAM, [], [statement]))).toHaveLength(1);
     });
   }

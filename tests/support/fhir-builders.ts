@@ -77,8 +77,13 @@ export interface RecordOptions {
  * them: no data gaps, no sources.
  */
 export function patientRecord(resources: readonly Resource[], options: RecordOptions = {}): PatientRecord {
+  // Pushed in place, not copied per resource: a work test's record holds tens of thousands of resources.
   const byType = new Map<string, Resource[]>();
-  for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
+  for (const r of resources) {
+    const list = byType.get(r.resourceType);
+    if (list) list.push(r);
+    else byType.set(r.resourceType, [r]);
+  }
   return {
     patientId: PATIENT_ID,
     ...(options.birthDate === undefined ? {} : { patient: { resourceType: 'Patient', id: PATIENT_ID, birthDate: options.birthDate } }),
