@@ -4,38 +4,27 @@
 // there: an unknown benzodiazepine dose beside an opioid changes no check and would only add noise.
 import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, medicationRequest, medicationStatement, patientRecord, plainTablets, timesADay } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-22T12:00:00Z');
 
 function draft(text: string, extra: Partial<MedicationRequest> = {}): MedicationRequest {
-  return { resourceType: 'MedicationRequest', id: 'draft-1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text }, ...extra };
+  return medicationRequest('draft-1', 'draft', text, extra);
 }
 
 /** A benzodiazepine the patient reports taking, with no dose, or with one. */
 function reported(text: string, dosage?: MedicationStatement['dosage']): MedicationStatement {
-  return { resourceType: 'MedicationStatement', id: 'ms-1', status: 'active', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text }, ...(dosage ? { dosage } : {}) };
+  return medicationStatement('ms-1', 'active', text, dosage ? { dosage } : {});
 }
 
 function gapsFor(order: MedicationRequest, others: MedicationStatement[]): string[] {
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1980-01-01' },
-    resources: new Map([['MedicationStatement', others]]),
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
-  const facts = deriveFacts(record, [{ resource: order, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
+  const facts = draftFacts(patientRecord(others, { birthDate: '1980-01-01' }), order, NOW);
   return facts.gaps.map((g) => `${g.purpose}: ${g.reason}`);
 }
 
 const SPRAVATO = 'esketamine 28 MG nasal spray (Spravato)';
 const LORAZEPAM = 'Lorazepam 1 MG Oral Tablet';
-const ONE_TWICE_A_DAY: MedicationStatement['dosage'] = [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }];
+const ONE_TWICE_A_DAY: MedicationStatement['dosage'] = [timesADay(2, plainTablets(1))];
 const benzoGaps = (gaps: string[]): string[] => gaps.filter((g) => g.startsWith('the daily benzodiazepine dose'));
 
 describe('an unknown benzodiazepine dose beside a ketamine session for depression', () => {

@@ -5,42 +5,26 @@
 import type { Condition, MedicationAdministration, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts } from '../../src/facts/index.ts';
 import { smallestGapHours } from '../../src/facts/order-facts.ts';
 import type { OrderFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, medicationRequest, medicationStatement, patientRecord, plainTablets, timesADay } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-21T12:00:00Z');
 
 type Standing = MedicationRequest | MedicationStatement | MedicationAdministration | Condition;
 
 function draft(id: string, text: string, extra: Partial<MedicationRequest> = {}): MedicationRequest {
-  return { resourceType: 'MedicationRequest', id, status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text }, ...extra };
-}
-
-function record(resources: Standing[]): PatientRecord {
-  const byType = new Map<string, Standing[]>();
-  for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
-  return { patientId: 'p', patient: { resourceType: 'Patient', id: 'p', birthDate: '1972-03-14' }, resources: byType, medications: new Map(), gaps: [], sources: {} };
+  return medicationRequest(id, 'draft', text, extra);
 }
 
 /** The facts of every draft of the session, each evaluated beside the others and the record. */
 function session(drafts: MedicationRequest[], standing: Standing[] = []): { facts: OrderFacts[]; gaps: string[] } {
-  const facts = deriveFacts(
-    record(standing),
-    drafts.map((resource, i) => ({ resource, fallbackRef: `MedicationRequest/#${i}`, evaluate: true })),
-    classifier,
-    NOW
-  );
+  const facts = draftFacts(patientRecord(standing, { birthDate: '1972-03-14' }), drafts, NOW);
   return { facts: [...facts.orders], gaps: facts.gaps.map((g) => `${g.purpose}: ${g.reason}`) };
 }
 
 const SPRAVATO = 'esketamine (SPRAVATO) 56 MG dose nasal spray kit';
-const twiceDaily = (tablets = 1): MedicationRequest['dosageInstruction'] => [
-  { timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: tablets, unit: 'tablet' } }] },
-];
+const twiceDaily = (tablets = 1): MedicationRequest['dosageInstruction'] => [timesADay(2, plainTablets(tablets))];
 
 describe('a benzodiazepine signed with the session: pre-medication or maintenance (ongoingSupply)', () => {
   const clonazepam = (dispenseRequest: MedicationRequest['dispenseRequest']): MedicationRequest =>
@@ -65,16 +49,7 @@ describe('a benzodiazepine signed with the session: pre-medication or maintenanc
 });
 
 describe('a pre-medication draft beside a standing benzodiazepine', () => {
-  const standingClonazepam: MedicationRequest = {
-    resourceType: 'MedicationRequest',
-    id: 'clonazepam-standing',
-    status: 'active',
-    intent: 'order',
-    subject: { reference: 'Patient/p' },
-    authoredOn: '2026-09-01',
-    medicationCodeableConcept: { text: 'clonazePAM (KLONOPIN) 1 MG tablet' },
-    dosageInstruction: twiceDaily(),
-  };
+  const standingClonazepam = medicationRequest('clonazepam-standing', 'active', 'clonazePAM (KLONOPIN) 1 MG tablet', { authoredOn: '2026-09-01', dosageInstruction: twiceDaily() });
   const premed = draft('lorazepam-premed', 'Lorazepam 0.5 MG Oral Tablet', {
     dosageInstruction: [
       { text: 'Take 1 tablet by mouth once, 30 minutes before the session', timing: { event: ['2026-11-21T11:30:00Z'] }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] },
@@ -188,14 +163,7 @@ describe('hours between a ketamine session and the nearest benzodiazepine dose (
     medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' },
     effectiveDateTime,
   });
-  const taken = (effectiveDateTime: string): MedicationStatement => ({
-    resourceType: 'MedicationStatement',
-    id: 'lorazepam-taken',
-    status: 'active',
-    subject: { reference: 'Patient/p' },
-    medicationCodeableConcept: { text: 'Lorazepam 1 MG Oral Tablet' },
-    effectiveDateTime,
-  });
+  const taken = (effectiveDateTime: string): MedicationStatement => medicationStatement('lorazepam-taken', 'active', 'Lorazepam 1 MG Oral Tablet', { effectiveDateTime });
   const spravato = (...dosageInstruction: MedicationRequest['dosageInstruction'] & object): MedicationRequest => draft('spravato', SPRAVATO, { dosageInstruction });
   const at = (...event: string[]) => ({ timing: { event } });
   const gap = (order: MedicationRequest, standing: Standing[]): number | null => session([order], standing).facts[0]!.ketamineBenzoGapHours;

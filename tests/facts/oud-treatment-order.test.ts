@@ -5,29 +5,18 @@
 // opioid-high-mme) key on these classes: the wrong one shows a pain card on MOUD, or hides one on pain.
 import type { Condition, MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, medicationRequest, patientRecord } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-21T12:00:00Z');
 const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
 const SNOMED = 'http://snomed.info/sct';
 
 function draft(text: string, extra: Partial<MedicationRequest> = {}): MedicationRequest {
-  return { resourceType: 'MedicationRequest', id: 'draft-1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text }, ...extra };
+  return medicationRequest('draft-1', 'draft', text, extra);
 }
 
 function classesOf(order: MedicationRequest, conditions: Condition[] = []): readonly string[] {
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1980-01-01' },
-    resources: new Map([['Condition', conditions]]),
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
-  return deriveFacts(record, [{ resource: order, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW).orders[0]!.order.classes;
+  return draftFacts(patientRecord(conditions, { birthDate: '1980-01-01' }), order, NOW).orders[0]!.order.classes;
 }
 
 const METHADONE = 'Methadone Hydrochloride 10 MG Oral Tablet';

@@ -4,45 +4,25 @@
 // Only a link to a request that is in the record and in use removes the statement; otherwise both count.
 import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { deriveFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, everyHours, medicationRequest, medicationStatement, patientRecord, tablets } from '../support/fhir-builders.ts';
 
 const NOW = new Date('2026-11-21T15:00:00Z');
-const classifier = createClassifier();
 const OXYCODONE = 'Oxycodone Hydrochloride 10 MG Oral Tablet';
-const tablet = { value: 1, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' };
-const every = (hours: number) => [{ timing: { repeat: { frequency: 1, period: hours, periodUnit: 'h' as const } }, doseAndRate: [{ doseQuantity: tablet }] }];
+const every = (hours: number) => [everyHours(hours, tablets(1))];
 
-const request = (id: string, text: string, status: MedicationRequest['status'] = 'active', hours = 8): MedicationRequest => ({
-  resourceType: 'MedicationRequest',
-  id,
-  status,
-  intent: 'order',
-  subject: { reference: 'Patient/p' },
-  authoredOn: '2026-10-01',
-  medicationCodeableConcept: { text },
-  dosageInstruction: every(hours),
-});
+/** An order of 1 October: one tablet every `hours` hours. */
+const request = (id: string, text: string, status: MedicationRequest['status'] = 'active', hours = 8): MedicationRequest =>
+  medicationRequest(id, status, text, { authoredOn: '2026-10-01', dosageInstruction: every(hours) });
 
-const statement = (links: Pick<MedicationStatement, 'basedOn' | 'derivedFrom'>, text = OXYCODONE): MedicationStatement => ({
-  resourceType: 'MedicationStatement',
-  id: 'stmt',
-  status: 'active',
-  subject: { reference: 'Patient/p' },
-  medicationCodeableConcept: { text },
-  dosage: every(8),
-  ...links,
-});
+/** The patient reports taking `text`, one tablet every 8 hours. */
+const statement = (links: Pick<MedicationStatement, 'basedOn' | 'derivedFrom'>, text = OXYCODONE): MedicationStatement =>
+  medicationStatement('stmt', 'active', text, { dosage: every(8), ...links });
 
 // The order being signed: hydrocodone/acetaminophen 5/325 every 6 hours, 20 MME/day.
 const hydrocodone: MedicationRequest = { ...request('draft-hc', 'Hydrocodone Bitartrate 5 MG / Acetaminophen 325 MG Oral Tablet', 'draft', 6) };
 
 function orderOf(resources: (MedicationRequest | MedicationStatement)[], draft: MedicationRequest = hydrocodone) {
-  const byType = new Map<string, (MedicationRequest | MedicationStatement)[]>();
-  for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
-  const record: PatientRecord = { patientId: 'p', patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' }, resources: byType, medications: new Map(), gaps: [], sources: {} };
-  const [order] = deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW).orders;
+  const [order] = draftFacts(patientRecord(resources, { birthDate: '1970-01-01' }), draft, NOW).orders;
   return order!;
 }
 const mmeOf = (resources: (MedicationRequest | MedicationStatement)[], draft: MedicationRequest = hydrocodone) => orderOf(resources, draft).mme;

@@ -5,35 +5,28 @@
 import type { Medication, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts, selectDraftOrders } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, everyHours, medicationRequest, patientRecord, plainTablets, testClassifier, timesADay } from '../support/fhir-builders.ts';
 
-const classifier = createClassifier();
 const NOW = new Date('2026-11-22T12:00:00Z');
 
 function draft(text: string, extra: Partial<MedicationRequest> = {}): MedicationRequest {
-  return { resourceType: 'MedicationRequest', id: 'draft-1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text }, ...extra };
+  return medicationRequest('draft-1', 'draft', text, extra);
 }
 
 function active(id: string, text: string, authoredOn = '2026-09-01'): MedicationRequest {
-  return { resourceType: 'MedicationRequest', id, status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, authoredOn, medicationCodeableConcept: { text } };
+  return medicationRequest(id, 'active', text, { authoredOn });
 }
 
-function record(resources: (MedicationRequest | MedicationStatement)[]): PatientRecord {
-  const byType = new Map<string, (MedicationRequest | MedicationStatement)[]>();
-  for (const r of resources) byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
-  return { patientId: 'p', patient: { resourceType: 'Patient', id: 'p', birthDate: '1950-01-01' }, resources: byType, medications: new Map(), gaps: [], sources: {} };
-}
+const record = (resources: (MedicationRequest | MedicationStatement)[]) => patientRecord(resources, { birthDate: '1950-01-01' });
 
 function orderOf(order: MedicationRequest, others: (MedicationRequest | MedicationStatement)[]) {
-  const facts = deriveFacts(record(others), [{ resource: order, fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW);
-  return facts.orders[0]!;
+  return draftFacts(record(others), order, NOW).orders[0]!;
 }
 
 describe('which standing therapy a draft replaces in the daily totals', () => {
   const withDose = (m: MedicationRequest, frequency: number): MedicationRequest => ({
     ...m,
-    dosageInstruction: [{ timing: { repeat: { frequency, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+    dosageInstruction: [timesADay(frequency, plainTablets(1))],
   });
   const er = withDose(active('er', 'oxycodone hydrochloride 40 mg 12 hr extended release oral tablet'), 2);
 
@@ -60,7 +53,7 @@ describe('a renewal is the same product, not only the same ingredient name', () 
   });
   const dosed = (m: MedicationRequest, hours: number): MedicationRequest => ({
     ...m,
-    dosageInstruction: [{ timing: { repeat: { frequency: 1, period: hours, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
+    dosageInstruction: [everyHours(hours, plainTablets(1))],
   });
   const oxycontin = dosed(ingredientCoded(active('oxycontin', ''), 'OxyContin 40 MG 12 HR Extended Release Oral Tablet'), 12);
 
@@ -121,7 +114,7 @@ describe('a renewal is the same product, not only the same ingredient name', () 
     const byRef = (m: MedicationRequest, id: string): MedicationRequest => dosed({ ...m, medicationCodeableConcept: undefined, medicationReference: { reference: `Medication/${id}` } }, 6);
     const rec = record([byRef(active('standing', ''), 'ox5')]);
     const withMeds = { ...rec, medications: new Map([['Medication/ox5', medication('ox5', 5)], ['Medication/ox10', medication('ox10', 10)]]) };
-    const facts = (id: string) => deriveFacts(withMeds, [{ resource: byRef(draft(''), id), fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW).orders[0]!;
+    const facts = (id: string) => draftFacts(withMeds, byRef(draft(''), id), NOW).orders[0]!;
     expect(facts('ox5').mme.totalKnown).toBe(30); // 5 mg x 4 x 1.5, once
     expect(facts('ox10').mme.totalKnown).toBe(90); // 30 + 10 mg x 4 x 1.5
   });
@@ -133,11 +126,11 @@ describe('a renewal is the same product, not only the same ingredient name', () 
       ...m,
       medicationCodeableConcept: undefined,
       medicationReference: { reference: 'Medication/oxycodone', ...(display ? { display } : {}) },
-      dosageInstruction: [{ timing: { repeat: { frequency: 1, period: hours, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: mg, unit: 'mg' } }] }],
+      dosageInstruction: [everyHours(hours, { value: mg, unit: 'mg' })],
     });
     const total = (names: [string, string] | undefined): number | null => {
       const rec = { ...record([mgOrder(active('er', ''), 40, 12, names?.[0])]), medications: new Map([['Medication/oxycodone', oxycodone]]) };
-      return deriveFacts(rec, [{ resource: mgOrder(draft(''), 5, 6, names?.[1]), fallbackRef: 'MedicationRequest/#0', evaluate: true }], classifier, NOW).orders[0]!.mme.totalKnown;
+      return draftFacts(rec, mgOrder(draft(''), 5, 6, names?.[1]), NOW).orders[0]!.mme.totalKnown;
     };
     // 40 mg x 2 x 1.5 = 120 standing, 5 mg x 4 x 1.5 = 30 drafted.
     expect(total(undefined)).toBe(150);
@@ -203,7 +196,7 @@ describe('an order that says not to give the drug (doNotPerform)', () => {
       ['MedicationRequest/dnp-lorazepam', false, true],
       ['MedicationRequest/oxy', true, false],
     ]);
-    const facts = deriveFacts(record([]), drafts, classifier, NOW);
+    const facts = deriveFacts(record([]), drafts, testClassifier(), NOW);
     expect(facts.orders.map((o) => o.order.ref)).toEqual(['MedicationRequest/oxy']);
     expect(facts.orders[0]!.concurrent).toEqual([]);
   });
