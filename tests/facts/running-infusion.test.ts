@@ -7,12 +7,10 @@
 import type { MedicationAdministration, MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts, engineFactsFor, selectDraftOrders } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { everyHours, medicationRequest, patientRecord, tablets, testClassifier } from '../support/fhir-builders.ts';
 
 const NOW = new Date('2026-11-21T15:00:00Z');
 const hoursAgo = (h: number): string => new Date(NOW.getTime() - h * 3_600_000).toISOString();
-const classifier = createClassifier();
 const HYDROMORPHONE_PCA = 'hydromorphone hydrochloride 0.2 MG/ML Injectable Solution';
 
 let ids = 0;
@@ -27,29 +25,11 @@ const administration = (text: string, status: string, dosage: MedicationAdminist
 });
 
 // The order being signed: oxycodone 5 mg every 4 hours, 30 mg x 1.5 = 45 MME/day.
-const oxycodone: MedicationRequest = {
-  resourceType: 'MedicationRequest',
-  id: 'draft-oxy',
-  status: 'draft',
-  intent: 'order',
-  subject: { reference: 'Patient/p' },
-  medicationCodeableConcept: { text: 'Oxycodone Hydrochloride 5 MG Oral Tablet' },
-  dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 4, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } }] }],
-};
+const oxycodone = medicationRequest('draft-oxy', 'draft', 'Oxycodone Hydrochloride 5 MG Oral Tablet', { dosageInstruction: [everyHours(4, tablets(1))] });
 
 function factsWith(administrations: MedicationAdministration[], requests: MedicationRequest[] = [], sessionDrafts: MedicationRequest[] = []) {
-  const record: PatientRecord = {
-    patientId: 'p',
-    patient: { resourceType: 'Patient', id: 'p', birthDate: '1970-01-01' },
-    resources: new Map<string, (MedicationAdministration | MedicationRequest)[]>([
-      ['MedicationAdministration', administrations],
-      ['MedicationRequest', requests],
-    ]) as PatientRecord['resources'],
-    medications: new Map(),
-    gaps: [],
-    sources: {},
-  };
-  const facts = deriveFacts(record, selectDraftOrders({ resourceType: 'Bundle', type: 'collection', entry: [oxycodone, ...sessionDrafts].map((resource) => ({ resource })) }), classifier, NOW);
+  const record = patientRecord([...administrations, ...requests], { birthDate: '1970-01-01' });
+  const facts = deriveFacts(record, selectDraftOrders({ resourceType: 'Bundle', type: 'collection', entry: [oxycodone, ...sessionDrafts].map((resource) => ({ resource })) }), testClassifier(), NOW);
   return { facts, order: facts.orders[0]! };
 }
 
@@ -103,16 +83,7 @@ const FENTANYL_100 = 'fentanyl 100 MCG/HR 72 HR Transdermal System';
 const transdermal = { text: 'Transdermal' };
 
 /** The active order for a fentanyl 100 mcg/hr patch, one patch every 72 hours: 100 x 2.4 = 240 MME/day. */
-const patchOrder: MedicationRequest = {
-  resourceType: 'MedicationRequest',
-  id: 'patch-order',
-  status: 'active',
-  intent: 'order',
-  subject: { reference: 'Patient/p' },
-  authoredOn: '2026-11-20',
-  medicationCodeableConcept: { text: FENTANYL_100 },
-  dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 72, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'patch' } }] }],
-};
+const patchOrder = medicationRequest('patch-order', 'active', FENTANYL_100, { authoredOn: '2026-11-20', dosageInstruction: [everyHours(72, { value: 1, unit: 'patch' })] });
 
 const patchInPlace = (extra: Partial<MedicationAdministration> = {}, dosage: MedicationAdministration['dosage'] = { route: transdermal }): MedicationAdministration => ({
   ...administration(FENTANYL_100, 'in-progress', dosage),
@@ -180,10 +151,7 @@ describe('a fentanyl patch in place (an administration in progress)', () => {
   });
 
   it('stands for as many patches as it orders: "apply 2 patches" covers two patches linked to it, a third counts', () => {
-    const twoPatches: MedicationRequest = {
-      ...patchOrder,
-      dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 72, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 2, unit: 'patch' } }] }],
-    };
+    const twoPatches: MedicationRequest = { ...patchOrder, dosageInstruction: [everyHours(72, { value: 2, unit: 'patch' })] };
     const linked = { request: { reference: 'MedicationRequest/patch-order' } };
     // 2 x 100 mcg/hr ordered: 480 MME/day, the two patches in place are that dose.
     expect(factsWith([patchInPlace(linked), patchInPlace(linked)], [twoPatches]).order.mme.totalKnown).toBe(45 + 480);
@@ -214,7 +182,7 @@ describe('a fentanyl patch in place (an administration in progress)', () => {
     const order125: MedicationRequest = { ...order12, medicationCodeableConcept: { text: 'fentanyl 12.5 MCG/HR Transdermal System' } };
     expect(factsWith([charted('Fentanyl 12 MCG/HR Transdermal System', linked)], [order125]).order.mme.totalKnown).toBeCloseTo(45 + 30);
     // "Apply 2 patches" of 12 covers two patches charted as 12.5.
-    const two12: MedicationRequest = { ...order12, dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 72, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 2, unit: 'patch' } }] }] };
+    const two12: MedicationRequest = { ...order12, dosageInstruction: [everyHours(72, { value: 2, unit: 'patch' })] };
     expect(factsWith([charted(patch125, linked), charted(patch125, linked)], [two12]).order.mme.totalKnown).toBeCloseTo(45 + 57.6);
     // A second 12.5 patch under an order for one, and a 25 mcg/hr patch under a 12 order, are patches beyond the order.
     expect(factsWith([charted(patch125, linked), charted(patch125, linked)], [order12]).order.mme.totalKnown).toBeCloseTo(45 + 28.8 + 30);

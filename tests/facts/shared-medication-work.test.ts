@@ -6,7 +6,7 @@ import type { Medication, MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { deriveFacts } from '../../src/facts/index.ts';
 import { MAX_MEDICATION_INGREDIENTS, sanitizeMedication } from '../../src/facts/sanitize.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
+import { patientRecord } from '../support/fhir-builders.ts';
 import { createClassifier } from '../../src/terminology/index.ts';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -27,14 +27,7 @@ describe('a Medication with many ingredients named by many orders', () => {
     const ingredient = [{ itemCodeableConcept: { text: 'lorazepam' } }, ...Array.from({ length: 40_000 }, (_, i) => ({ itemCodeableConcept: { text: `excipient ${i % 10}` } }))];
     const big: Medication = { resourceType: 'Medication', id: 'big', code: { text: 'lorazepam 1 mg tablet' }, ingredient };
     const orders = Array.from({ length: 1_500 }, (_, i) => order(`o${i}`, { reference: 'Medication/big' }));
-    const record: PatientRecord = {
-      patientId: 'p',
-      patient: { resourceType: 'Patient', id: 'p', birthDate: '1960-01-01' },
-      resources: new Map([['MedicationRequest', orders]]),
-      medications: new Map([['Medication/big', big]]),
-      gaps: [],
-      sources: {},
-    };
+    const record = patientRecord(orders, { birthDate: '1960-01-01', medications: new Map([['Medication/big', big]]) });
     const draft = order('draft', undefined, 'oxycodone hydrochloride 5 mg oral tablet');
     const facts = deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/draft', evaluate: true }], createClassifier(), NOW);
     expect(facts.orders[0]!.cnsDrugs.map((d) => d.classes).flat()).toEqual(expect.arrayContaining(['opioid-analgesic', 'benzodiazepine']));
