@@ -1,12 +1,9 @@
 // EHR text that names what every JavaScript object has ("constructor", "__proto__") as a unit, a period
 // unit or a code system: read as unrecognised, with the reason, never as a number of milligrams or days
 // (which made a daily dose NaN: neither a figure nor a gap, a check that silently failed).
-import type { MedicationRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { dosesPerDay } from '../../src/facts/dose/index.ts';
-import { deriveFacts } from '../../src/facts/index.ts';
-import type { PatientRecord } from '../../src/patient/index.ts';
-import { createClassifier } from '../../src/terminology/index.ts';
+import { draftFacts, medicationRequest, patientRecord } from '../support/fhir-builders.ts';
 
 const INHERITED = ['constructor', '__proto__', 'Constructor'];
 
@@ -26,23 +23,9 @@ describe('names every object has, in EHR text', () => {
   });
 
   it('are no code system: a bare code is named as a code, not as a JavaScript function', () => {
-    const draft: MedicationRequest = {
-      resourceType: 'MedicationRequest',
-      id: 'd',
-      status: 'draft',
-      intent: 'order',
-      subject: { reference: 'Patient/p' },
-      medicationCodeableConcept: { text: 'oxycodone 5 MG Oral Tablet' },
-    };
-    const record: PatientRecord = {
-      patientId: 'p',
-      patient: { resourceType: 'Patient', id: 'p', birthDate: '1960-01-01' },
-      resources: new Map([['MedicationRequest', INHERITED.map((system, i) => ({ resourceType: 'MedicationRequest', id: `a${i}`, status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { coding: [{ system, code: `99${i}` }] } }))]]),
-      medications: new Map(),
-      gaps: [],
-      sources: {},
-    };
-    const facts = deriveFacts(record, [{ resource: draft, fallbackRef: 'MedicationRequest/#0', evaluate: true }], createClassifier(), new Date('2026-11-22T12:00:00Z'));
+    const draft = medicationRequest('d', 'draft', 'oxycodone 5 MG Oral Tablet');
+    const orders = INHERITED.map((system, i) => medicationRequest(`a${i}`, 'active', { coding: [{ system, code: `99${i}` }] }));
+    const facts = draftFacts(patientRecord(orders, { birthDate: '1960-01-01' }), draft, new Date('2026-11-22T12:00:00Z'));
     const purposes = facts.gaps.map((g) => g.purpose).filter((p) => p.startsWith('the medication'));
     expect(purposes).toHaveLength(INHERITED.length);
     for (const purpose of purposes) {
