@@ -4,6 +4,7 @@
  * order a rule could fire for; a medication the service does not recognise or resolve (it may be any drug), always. The admin explain view and
  * the rule test runner list the same as the served card.
  */
+import type { MedicationStatement } from '@medplum/fhirtypes';
 import path from 'node:path';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { factsReadByActiveRules, gapsForActiveRules } from '../../src/engine/fac
 import { handleOrderHook, loadServiceDefinitions } from '../../src/protocol/index.ts';
 import type { ServiceDefinition } from '../../src/protocol/index.ts';
 import type { EngineFacts } from '../../src/facts/index.ts';
-import { ORDER_SIGN, ROOT, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import { ORDER_SIGN, ROOT, createTestApp, expectConformant, fixture, prefetchResources } from '../support/test-app.ts';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const METHADONE_LINE = 'whether this order raises the daily methadone dose';
@@ -54,12 +55,9 @@ const methadoneRenewal = (): Record<string, any> => fixture('rules/methadone-for
 /** Spravato beside a reported lorazepam whose dose is not given (the ketamine daily-dose check is open). */
 function ketamineWithDoselessLorazepam(): Record<string, any> {
   const body = fixture('rules/ketamine-benzodiazepine-timing/spravato-lorazepam-statement-36h-before-session.json');
-  const statements = Object.values(body.prefetch as Record<string, any>)
-    .flatMap((bundle) => bundle?.entry ?? [])
-    .map((e: any) => e.resource)
-    .filter((r: any) => r.resourceType === 'MedicationStatement');
+  const statements = prefetchResources(body).filter((r): r is MedicationStatement => r.resourceType === 'MedicationStatement');
   expect(statements).toHaveLength(1);
-  delete statements[0].dosage;
+  delete statements[0]!.dosage;
   return body;
 }
 

@@ -3,9 +3,10 @@
  * we do not recognise, an opioid dose we cannot calculate, a benzodiazepine dose beside a ketamine session
  * for depression) the clinician gets the "incomplete" card.
  */
+import type { MedicationStatement } from '@medplum/fhirtypes';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
+import { ORDER_SIGN, createTestApp, expectConformant, fixture, prefetchResources } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
 describe('incomplete-check card for facts that cannot be established', () => {
@@ -43,12 +44,9 @@ describe('incomplete-check card for facts that cannot be established', () => {
   it('says so when a benzodiazepine dose beside a ketamine session for depression cannot be calculated (the timing rule stays silent)', async () => {
     const body = fixture('rules/ketamine-benzodiazepine-timing/spravato-lorazepam-statement-36h-before-session.json');
     expect(await incompleteDetail(body)).toBeUndefined();
-    const statements = Object.values(body.prefetch as Record<string, any>)
-      .flatMap((bundle) => bundle?.entry ?? [])
-      .map((e: any) => e.resource)
-      .filter((r: any) => r.resourceType === 'MedicationStatement');
+    const statements = prefetchResources(body).filter((r): r is MedicationStatement => r.resourceType === 'MedicationStatement');
     expect(statements).toHaveLength(1);
-    delete statements[0].dosage;
+    delete statements[0]!.dosage;
     const res = await request(t.app).post(ORDER_SIGN).send(body);
     expect(expectConformant(res.body).map((c) => c.source.topic?.code)).not.toContain('ketamine-benzodiazepine-timing');
     expect(await incompleteDetail(body)).toMatch(/daily benzodiazepine dose of Lorazepam.*ketamine session for depression/);
