@@ -8,6 +8,7 @@ import request from 'supertest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFhirTestServer } from '../support/fhir-test-server.ts';
 import type { FhirTestServer } from '../support/fhir-test-server.ts';
+import { days, everyHours, plainTablets, searchset, tablets, timesADay } from '../support/fhir-builders.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture, prefetchResources, topics } from '../support/test-app.ts';
 import type { TestApp } from '../support/test-app.ts';
 
@@ -17,27 +18,21 @@ const AUTH = { access_token: 'test-access-token', token_type: 'Bearer', expires_
 function withDispensedAlprazolam(when: string): Record<string, any> {
   const body = fixture('order-sign/opioid-draft-no-benzodiazepine.json');
   const patient = body.context.patientId as string;
-  body.prefetch.medicationDispenses = {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    entry: [
-      {
-        resource: {
-          resourceType: 'MedicationDispense',
-          id: 'outside-alprazolam-fill',
-          status: 'completed',
-          subject: { reference: `Patient/${patient}` },
-          medicationCodeableConcept: { text: 'Alprazolam 0.5 MG Oral Tablet' },
-          performer: [{ actor: { display: 'Community pharmacy' } }],
-          authorizingPrescription: [{ reference: 'MedicationRequest/other-prescriber-alprazolam', display: 'Alprazolam from another prescriber' }],
-          quantity: { value: 60, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' },
-          daysSupply: { value: 30, unit: 'day', system: 'http://unitsofmeasure.org', code: 'd' },
-          whenHandedOver: when,
-          dosageInstruction: [{ text: 'Take 1 tablet twice a day', timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet' } }] }],
-        },
-      },
-    ],
-  };
+  body.prefetch.medicationDispenses = searchset([
+    {
+      resourceType: 'MedicationDispense',
+      id: 'outside-alprazolam-fill',
+      status: 'completed',
+      subject: { reference: `Patient/${patient}` },
+      medicationCodeableConcept: { text: 'Alprazolam 0.5 MG Oral Tablet' },
+      performer: [{ actor: { display: 'Community pharmacy' } }],
+      authorizingPrescription: [{ reference: 'MedicationRequest/other-prescriber-alprazolam', display: 'Alprazolam from another prescriber' }],
+      quantity: tablets(60),
+      daysSupply: days(30),
+      whenHandedOver: when,
+      dosageInstruction: [{ text: 'Take 1 tablet twice a day', ...timesADay(2, plainTablets(1)) }],
+    },
+  ]);
   return body;
 }
 
@@ -51,30 +46,24 @@ function withRenewalAndFillOfPreviousOrder(): Record<string, any> {
   const oxycodone = {
     medicationCodeableConcept: { text: 'Oxycodone Hydrochloride 10 MG Oral Tablet' },
     subject: { reference: `Patient/${patient}` },
-    dosageInstruction: [{ text: '1 tablet every 8 hours', timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' } }] }],
+    dosageInstruction: [{ text: '1 tablet every 8 hours', ...everyHours(8, tablets(1)) }],
   };
   body.prefetch.medicationRequests.entry.push(
     { resource: { resourceType: 'MedicationRequest', id: 'oxycodone-october', status: 'completed', intent: 'order', authoredOn: '2026-10-20', ...oxycodone } },
     { resource: { resourceType: 'MedicationRequest', id: 'oxycodone-november', status: 'active', intent: 'order', authoredOn: '2026-11-18', priorPrescription: { reference: 'MedicationRequest/oxycodone-october' }, ...oxycodone } }
   );
-  body.prefetch.medicationDispenses = {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    entry: [
-      {
-        resource: {
-          resourceType: 'MedicationDispense',
-          id: 'oxycodone-october-fill',
-          status: 'completed',
-          authorizingPrescription: [{ reference: 'MedicationRequest/oxycodone-october' }],
-          quantity: { value: 90, unit: 'tablet', system: 'http://unitsofmeasure.org', code: '{tbl}' },
-          daysSupply: { value: 30, unit: 'day', system: 'http://unitsofmeasure.org', code: 'd' },
-          whenHandedOver: '2026-11-10',
-          ...oxycodone,
-        },
-      },
-    ],
-  };
+  body.prefetch.medicationDispenses = searchset([
+    {
+      resourceType: 'MedicationDispense',
+      id: 'oxycodone-october-fill',
+      status: 'completed',
+      authorizingPrescription: [{ reference: 'MedicationRequest/oxycodone-october' }],
+      quantity: tablets(90),
+      daysSupply: days(30),
+      whenHandedOver: '2026-11-10',
+      ...oxycodone,
+    },
+  ]);
   return body;
 }
 

@@ -1,13 +1,14 @@
 /**
  * Building FHIR R4 test resources and patient records for the fact tests (tests/facts): the medication resources
  * of one patient ("Patient/p"), the quantities and dosage shapes they carry, the PatientRecord the facts are derived
- * from, and the call of deriveFacts on a session's drafts. Each fact test used to write these again.
+ * from, and the call of deriveFacts on a session's drafts; and the searchset Bundle a hook test's prefetch key
+ * holds. Each test used to write these again.
  *
  * The builders fill in only what makes a resource valid and tie it to the patient. What a test turns on (the
  * status, the dose, the dates, the supply) is an argument or an override at the call site, or a named default in
  * the test file's own wrapper, so a reader still sees a test's key input where the test is.
  */
-import type { CodeableConcept, Dosage, Medication, MedicationDispense, MedicationRequest, MedicationStatement, Quantity, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CodeableConcept, Dosage, Medication, MedicationDispense, MedicationRequest, MedicationStatement, Quantity, Resource } from '@medplum/fhirtypes';
 import { deriveFacts } from '../../src/facts/index.ts';
 import type { Facts } from '../../src/facts/index.ts';
 import type { PatientRecord } from '../../src/patient/index.ts';
@@ -62,6 +63,11 @@ export function timesADay(frequency: number, dose: Quantity): Dosage {
 /** `dose` taken once every `hours` hours ("every six hours": 6). */
 export function everyHours(hours: number, dose: Quantity): Dosage {
   return { timing: { repeat: { frequency: 1, period: hours, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: dose }] };
+}
+
+/** A searchset Bundle of `resources`, as a prefetch key or a FHIR search answers them. */
+export function searchset(resources: readonly Resource[]): Bundle {
+  return { resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) };
 }
 
 /** What a record holds beside its resources. */
