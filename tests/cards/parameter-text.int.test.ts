@@ -4,27 +4,12 @@
 // when the rule set loads. These cases go through the real pipeline: rule files -> rule set -> hook call -> card.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildRuleSet, readRuleSources } from '../../src/engine/index.ts';
 import type { RuleSet } from '../../src/engine/index.ts';
-import { testConfig } from '../../src/config/index.ts';
+import { shippedRulesWith } from '../support/shipped-rules-with.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
 
 /** Fixtures assume today is 2026-11-21. */
 const NOW = () => new Date('2026-11-21T12:00:00Z');
-
-/** The shipped rule set with some of one rule's parameter values changed. */
-async function ruleSetWith(ruleId: string, values: Record<string, number | string>): Promise<RuleSet> {
-  const sources = await readRuleSources(testConfig().rulesDir);
-  const rules = sources.rules.map((file) => {
-    if (file.name !== `${ruleId}.json`) return file;
-    const rule = JSON.parse(file.text);
-    for (const [name, value] of Object.entries(values)) rule.parameters[name].value = value;
-    return { ...file, text: JSON.stringify(rule) };
-  });
-  const built = buildRuleSet({ ...sources, rules });
-  if (!built.ok) throw new Error(built.errors.join('\n'));
-  return built.value;
-}
 
 /** The card `ruleId` gives for a fixture's request, or undefined when it stays silent. */
 async function cardFor(ruleId: string, fixturePath: string, ruleSet?: RuleSet, birthDate?: string): Promise<{ indicator: string; summary: string; detail: string } | undefined> {
@@ -44,13 +29,13 @@ const CNS_70 = 'rules/cns-depressants-older-adult/gabapentin-with-oxycodone-and-
 
 describe('a changed parameter changes what the card says, not only when it fires', () => {
   it('benzodiazepine-older-adult with minimumAge raised to 70: the headline says 70', async () => {
-    const card = await cardFor('benzodiazepine-older-adult', BENZO_78, await ruleSetWith('benzodiazepine-older-adult', { minimumAge: 70 }));
+    const card = await cardFor('benzodiazepine-older-adult', BENZO_78, await shippedRulesWith('benzodiazepine-older-adult', { minimumAge: 70 }));
     expect(card?.indicator).toBe('warning');
     expect(card?.summary).toBe('Benzodiazepines and sleep medicines raise the risk of falls, fractures and confusion in patients 70 and over.');
   });
 
   it('opioid-high-mme with its thresholds changed: the info headline and the warning escalation headline say the new doses', async () => {
-    const set = await ruleSetWith('opioid-high-mme', { infoThreshold: 40, warningThreshold: 80 });
+    const set = await shippedRulesWith('opioid-high-mme', { infoThreshold: 40, warningThreshold: 80 });
     const info = await cardFor('opioid-high-mme', MME_60, set);
     expect(info?.indicator).toBe('info');
     expect(info?.summary).toBe('Total opioid dose is 40 MME/day or more: weigh the added overdose risk before increasing.');
@@ -60,12 +45,12 @@ describe('a changed parameter changes what the card says, not only when it fires
   });
 
   it('a decimal threshold reads as written (42.5, not 42.50 or 4.25e1)', async () => {
-    const card = await cardFor('opioid-high-mme', MME_60, await ruleSetWith('opioid-high-mme', { infoThreshold: 42.5 }));
+    const card = await cardFor('opioid-high-mme', MME_60, await shippedRulesWith('opioid-high-mme', { infoThreshold: 42.5 }));
     expect(card?.summary).toBe('Total opioid dose is 42.5 MME/day or more: weigh the added overdose risk before increasing.');
   });
 
   it('cns-depressants-older-adult with minimumAge 70 and drugThreshold 3: the headline says both', async () => {
-    const card = await cardFor('cns-depressants-older-adult', CNS_70, await ruleSetWith('cns-depressants-older-adult', { minimumAge: 70 }));
+    const card = await cardFor('cns-depressants-older-adult', CNS_70, await shippedRulesWith('cns-depressants-older-adult', { minimumAge: 70 }));
     expect(card?.indicator).toBe('warning');
     expect(card?.summary).toBe('3 or more CNS-active medicines in a patient 70 or over raise the risk of falls and fractures; deprescribe one.');
   });

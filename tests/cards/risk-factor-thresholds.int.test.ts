@@ -3,26 +3,12 @@
 // that was a plain warning (age 70 under a threshold of 75) still named "Age 70" as the high-risk factor.
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildRuleSet, readRuleSources } from '../../src/engine/index.ts';
 import type { RuleSet } from '../../src/engine/index.ts';
-import { testConfig } from '../../src/config/index.ts';
+import { shippedRulesWith } from '../support/shipped-rules-with.ts';
 import { ORDER_SIGN, createTestApp, expectConformant, fixture } from '../support/test-app.ts';
 
-const RULE = 'opioid-benzodiazepine.json';
-
 /** The shipped rule set with some of opioid-benzodiazepine's parameter values changed. */
-async function ruleSetWith(values: Record<string, number>): Promise<RuleSet> {
-  const sources = await readRuleSources(testConfig().rulesDir);
-  const rules = sources.rules.map((file) => {
-    if (file.name !== RULE) return file;
-    const rule = JSON.parse(file.text);
-    for (const [name, value] of Object.entries(values)) rule.parameters[name].value = value;
-    return { ...file, text: JSON.stringify(rule) };
-  });
-  const built = buildRuleSet({ ...sources, rules });
-  if (!built.ok) throw new Error(built.errors.join('\n'));
-  return built.value;
-}
+const ruleSetWith = (values: Record<string, number>): Promise<RuleSet> => shippedRulesWith('opioid-benzodiazepine', values);
 
 /** The opioid + benzodiazepine card for a 70-year-old without other risk factors. */
 async function cardAt70(ruleSet?: RuleSet): Promise<{ indicator: string; detail: string }> {
