@@ -374,7 +374,7 @@ function renewalInUse(orders: readonly string[], fill: MedicationFact, requests:
  * Two fills of one regimen: the same product taken the same way (order-facts.ts `replaces`: a shared product name
  * with its strength, both scheduled or both as needed), at the same known daily dose of each ingredient.
  */
-function oneRegimen(newer: MedicationFact, older: MedicationFact): boolean {
+export function oneRegimen(newer: MedicationFact, older: MedicationFact): boolean {
   const doses = (m: MedicationFact): string[] | undefined => {
     const all = [...m.mme, ...m.benzoDoses];
     if (all.some((d) => typeof d.mgPerDay !== 'number' || !Number.isFinite(d.mgPerDay))) return undefined;
