@@ -317,16 +317,26 @@ export function dispensesInUse(
       if (fill !== newest && sameTherapy(newest, fill)) earlier.set(fill, order);
     }
   }
-  // Fills that name no order (outside fill history often does not): all in use now, so their supplies overlap. Of
-  // those of one product taken at one known daily dose (an early refill), the newest is counted and the others name it
-  // as recorded. Another strength, product or dose, or a dose that cannot be read, is taken as well: both count.
+  // Fills that name no order (outside fill history often does not): all in use now, so their supplies overlap. One of
+  // the same regimen as an order in use (the same product and strength, taken the same way, at the same known daily
+  // dose) is that order's fill: counted as it, once (oxycodone 5 mg every 6 hours ordered and filled read as 60
+  // MME/day instead of 30). Of the others, those of one product taken at one known daily dose (an early refill): the
+  // newest is counted and the others name it as recorded. Another strength, product or dose, or a dose that cannot be
+  // read, is taken as well: both count. A fill naming an order that is not in use is never taken for another order
+  // (a second prescriber's supply of the same drug is two supplies).
   const unlinked = out
     .map((fact, i) => ({ fact, i }))
     .filter(({ i }) => reads[i]!.prescriptions.length === 0)
     .sort((a, b) => startMs(b.fact) - startMs(a.fact) || a.i - b.i)
     .map(({ fact }) => fact);
   const counted: MedicationFact[] = [];
+  const orders = [...requestsInUse.values()];
   for (const fill of unlinked) {
+    const order = orders.find((r) => sameTherapy(r, fill) && oneRegimen(fill, r));
+    if (order !== undefined) {
+      earlier.set(fill, order.ref);
+      continue;
+    }
     const newer = counted.find((n) => oneRegimen(n, fill));
     if (newer === undefined) counted.push(fill);
     else earlier.set(fill, newer.ref);
