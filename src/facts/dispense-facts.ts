@@ -31,8 +31,9 @@
  *   still lasting, while November's renewal is active (or being signed) is the renewal's, one regimen. Any other
  *   dispense of an order no longer in use (ended, or not sent) counts on its own while its supply lasts; of several
  *   such fills of one order whose supplies overlap (an early refill), the newest is counted in the daily totals and the
- *   others name the order as recorded (one regimen, not two). Of fills that name no order (outside fill history often
- *   does not) whose supplies overlap (all in use now) and that are one product (order-facts.ts `replaces`: its name
+ *   others name the order as recorded (one regimen, not two). A fill that names no order (outside fill history often
+ *   does not) of the same regimen as an order in use (`oneRegimen`) is that order's fill. Of the other fills that name
+ *   no order, whose supplies overlap (all in use now) and that are one product (order-facts.ts `replaces`: its name
  *   with its strength, taken the same way) at the same known daily dose, the newest is counted and the others name it
  *   as recorded; another strength, product or dose, or a dose that cannot be read, counts as well (the safe side).
  */
