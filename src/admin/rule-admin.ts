@@ -113,6 +113,11 @@ export interface HistoryEntry {
   readonly diffOmitted?: string;
   /** The rule JSON after the change; null after a delete. */
   readonly content: unknown;
+  /**
+   * Other rules' test cases the change made fail, acknowledged by its author (a disable or delete made with
+   * `?acknowledgeFailingTests=true`), as "<rule file>/tests/<index>"; absent when none.
+   */
+  readonly acknowledgedFailingTests?: readonly string[];
 }
 
 /** A rule whose newest recorded change is its deletion and whose file is gone ({@link RuleAdmin.deletedRules}). */
@@ -412,6 +417,8 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
       const text = next === null ? null : canonicalText(next);
       const set = candidateOrThrow(req.id, text, next === null ? `Deleting "${req.id}" would leave an invalid rule set; nothing was changed.` : 'The rule is not valid; nothing was saved.');
       let failingTests: readonly ValidationIssue[] = [];
+      /** Other rules' cases this change makes fail, acknowledged by its author: kept with the change in the history. */
+      let acknowledgedFailingTests: readonly string[] = [];
       if (req.tests === 'all' && text !== null) {
         failingTests = await testsOrThrow(req.id, set);
       } else if (req.tests === 'others') {
@@ -426,7 +433,8 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
           );
         }
         if (n > 0) {
-          deps.logger.warn({ ruleId: req.id, action: req.action, author: req.author, failingTests: others.introduced.map((f) => `${f.file}${f.pointer}`) }, 'rule change acknowledged although it makes other rules\' test cases fail');
+          acknowledgedFailingTests = others.introduced.map((f) => `${f.file}${f.pointer}`);
+          deps.logger.warn({ ruleId: req.id, action: req.action, author: req.author, failingTests: acknowledgedFailingTests }, 'rule change acknowledged although it makes other rules\' test cases fail');
         }
         failingTests = [...others.introduced, ...others.alreadyFailing];
       }
@@ -476,6 +484,7 @@ export function createRuleAdmin(deps: RuleAdminDeps) {
           at: now().toISOString(),
           ruleSetVersion,
           basedOnSeq,
+          ...(acknowledgedFailingTests.length > 0 ? { acknowledgedFailingTests } : {}),
         };
         try {
           // The file is written and serving: the history (and, through it, other replicas: rule-sync.ts)
@@ -947,6 +956,7 @@ function toHistoryEntry(id: string, change: RuleChange, previous: RuleChange | u
     ...(change.ruleSetVersion ? { ruleSetVersion: change.ruleSetVersion } : {}),
     ...(diff === undefined ? { diff: null, diffOmitted: DIFF_OMITTED } : { diff }),
     content: change.content ?? null,
+    ...(change.acknowledgedFailingTests?.length ? { acknowledgedFailingTests: change.acknowledgedFailingTests } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import type { PatientRecord } from '../patient/index.ts';
 import { CNS_DEPRESSANT_CLASSES, ingredientRole } from '../terminology/index.ts';
 import type { Classifier, DrugClass } from '../terminology/index.ts';
 import { conditionFacts } from './condition-facts.ts';
-import { dispensesInUse, fillRecorded } from './dispense-facts.ts';
+import { dispensesInUse, fillRecorded, oneRegimen } from './dispense-facts.ts';
 import { isActiveAt, toMedicationFact } from './medication-facts.ts';
 import { orderFacts, reordersStopped, replaces, sameTherapy } from './order-facts.ts';
 import { medicationRequestRef } from './request-reference.ts';
@@ -107,12 +107,27 @@ function cyclesOf(nodes: readonly MedicationFact[], next: ReadonlyMap<Medication
  * The MedicationRequest a MedicationStatement says it records ({@link MedicationFact.recordsRequest}): named as its
  * `basedOn` or `derivedFrom`, in the record, in use now, and the same therapy. An EHR that lists each prescription
  * on the medication list as a statement as well counted every opioid twice (oxycodone 45 MME/day read as 90). A
- * statement naming a request that is not in the record, not in use, or another drug still counts, as does an
- * unlinked duplicate: the safe side.
+ * statement naming a request that is not in the record, not in use, or another drug still counts, unless it repeats
+ * a request or fill in use ({@link regimenRepeated}).
  */
 function requestRecorded(statement: MedicationStatement, fact: MedicationFact, requests: ReadonlyMap<string, MedicationFact>): string | undefined {
   const links: unknown[] = [statement.basedOn, statement.derivedFrom].flatMap((list: unknown) => (Array.isArray(list) ? list : []));
   return linkedRequest(links, fact, requests);
+}
+
+/**
+ * The MedicationRequest in use, or else the pharmacy fill in use, that a medication-list entry linked to neither
+ * repeats: one regimen (dispense-facts.ts `oneRegimen`: the same product with its strength, taken the same way, at
+ * the same known daily dose of each ingredient) of the same therapy. EHRs list each prescription on the medication list as a statement, often without
+ * `basedOn` or `derivedFrom`: oxycodone 5 mg every 6 hours ordered and listed read as 60 MME/day instead of 30, and
+ * beside a benzodiazepine the card escalated to critical on the doubled figure. Another strength, schedule or dose,
+ * or a dose that cannot be read, still counts on its own (the safe side).
+ */
+function regimenRepeated(statement: MedicationFact, requests: ReadonlyMap<string, MedicationFact>, fills: readonly MedicationFact[]): string | undefined {
+  for (const supply of [...requests.values(), ...fills]) {
+    if (sameTherapy(supply, statement) && oneRegimen(statement, supply)) return supply.ref;
+  }
+  return undefined;
 }
 
 /**
@@ -266,7 +281,7 @@ export function deriveFacts(record: PatientRecord, drafts: readonly DraftOrderIn
       if (type === 'MedicationRequest') requestsInUse.set(read.ref, read);
       const recorded =
         type === 'MedicationStatement'
-          ? (requestRecorded(resource as MedicationStatement, read, requestsInUse) ?? fillRecorded(resource as MedicationStatement, read, fills))
+          ? (requestRecorded(resource as MedicationStatement, read, requestsInUse) ?? fillRecorded(resource as MedicationStatement, read, fills) ?? regimenRepeated(read, requestsInUse, fills))
           : given?.get(read);
       const fact = recorded === undefined ? read : { ...read, recordsRequest: recorded };
       // On re-sign the order being signed may also be on the active list: count it once, as the draft.

@@ -110,8 +110,10 @@ export function toMedicationFact(
   let reason: string | undefined;
   const reasonText = (): string => (reason ??= reasonTextOf(resource));
   let classes: DrugClass[] = [...classification.classes];
-  if (classification.isMethadone && (classification.methadoneOudForm || orderedForOud(resource, record))) {
-    // Methadone in an OUD-only form, or ordered for opioid use disorder, is OUD treatment, not a pain opioid.
+  if (classification.isMethadone && ((classification.methadoneOudForm && !orderedForPain(resource, record)) || orderedForOud(resource, record))) {
+    // Methadone in an OUD-only form, or ordered for opioid use disorder, is OUD treatment, not a pain opioid. An
+    // OUD-only form ordered for pain (and not for OUD) is what its order says: a pain opioid, whose interaction and
+    // dose cards must not give way to the "do not withhold OUD treatment" card.
     classes = classes.filter((c) => c !== 'opioid-analgesic');
     if (!classes.includes('oud-treatment')) {
       classes.push('oud-treatment');
@@ -434,6 +436,26 @@ function textsOf(value: unknown, key: string): string[] {
  */
 function orderedForOud(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): boolean {
   return orderedFor(resource, record, (concept) => classifyConditionCode(sanitizeConcept(concept)).includes('opioid-use-disorder'));
+}
+
+/**
+ * True when the order names pain as its reason: ICD-10-CM G89 "Pain, not elsewhere classified" (G89.0-G89.4) or
+ * R52 "Pain, unspecified" (ICD-10-CM tabular list, CMS/NCHS), or a reason whose text or display says "pain".
+ */
+function orderedForPain(resource: MedicationResource, record: Pick<PatientRecord, 'resources'>): boolean {
+  return orderedFor(resource, record, isPainReason);
+}
+
+const PAIN_CODE = /^(?:G89(?:\.?[0-4][0-9]?)?|R52)$/i;
+const PAIN_WORD = /\bpain(?:ful)?\b/i;
+
+function isPainReason(concept: unknown): boolean {
+  const reason = sanitizeConcept(concept);
+  const codings = reason?.coding ?? [];
+  if (codings.some((c) => (c.system === ICD10CM_SYSTEM || c.system === ICD10_SYSTEM || c.system === undefined) && typeof c.code === 'string' && PAIN_CODE.test(c.code.trim()))) {
+    return true;
+  }
+  return [reason?.text, ...codings.map((c) => c.display)].some((text) => typeof text === 'string' && PAIN_WORD.test(text));
 }
 
 /**

@@ -56,6 +56,9 @@ const TOP_REASONS = 5;
 export const MAX_LAST_GOOD_RULES_BYTES = 4 * 1024 * 1024;
 /** Longest rule set version kept (a version is a short hash). */
 const MAX_RULE_SET_VERSION = 200;
+/** Acknowledged failing test cases kept with one rule change (a rule set has far fewer), and a name's length. */
+const MAX_ACKNOWLEDGED_TESTS = 10_000;
+const MAX_TEST_CASE_NAME = 300;
 
 /** Bad input to the store (an unparseable timestamp, an unknown outcome): the caller's 400, not a 500. */
 export class StoreInputError extends TypeError {
@@ -280,6 +283,9 @@ function snoozeFromRow(row: SqlRow): Snooze {
 function ruleChangeFromRow(row: SqlRow): RuleChange {
   const ruleSetVersion = textOrUndefined(row.rule_set_version);
   const text = textOrUndefined(row.content_text);
+  // jsonb comes back parsed (PGlite and node-postgres); a text array is kept, anything else read as none.
+  const raw: unknown = typeof row.acknowledged_failing_tests === 'string' ? JSON.parse(row.acknowledged_failing_tests) : row.acknowledged_failing_tests;
+  const acknowledged = Array.isArray(raw) ? raw.filter((t): t is string => typeof t === 'string') : [];
   return {
     seq: toInt(row.seq),
     ruleId: String(row.rule_id),
@@ -288,6 +294,7 @@ function ruleChangeFromRow(row: SqlRow): RuleChange {
     author: String(row.author),
     at: toIso(row.at),
     ...(ruleSetVersion === undefined ? {} : { ruleSetVersion }),
+    ...(acknowledged.length === 0 ? {} : { acknowledgedFailingTests: acknowledged }),
   };
 }
 
@@ -299,7 +306,7 @@ interface PendingJti {
 }
 
 const SNOOZE_COLUMNS = 'id, rule_id, patient_key, created_at, expires_at, reason_code, card_uuid, material_state, lifted_at, lifted_by';
-const RULE_CHANGE_COLUMNS = 'seq, rule_id, action, content_text, author, at, rule_set_version';
+const RULE_CHANGE_COLUMNS = 'seq, rule_id, action, content_text, author, at, rule_set_version, acknowledged_failing_tests';
 
 export class SqlStore implements Store, StoreDiagnostics {
   readonly kind: 'pglite' | 'postgres';
@@ -902,6 +909,10 @@ export class SqlStore implements Store, StoreDiagnostics {
     if (changeId !== null && !isUuid(changeId)) {
       throw new StoreInputError('changeId must be a UUID');
     }
+    const acknowledged = change.acknowledgedFailingTests ?? [];
+    if (!Array.isArray(acknowledged) || acknowledged.length > MAX_ACKNOWLEDGED_TESTS || !acknowledged.every((t) => typeof t === 'string' && t.length > 0 && t.length <= MAX_TEST_CASE_NAME)) {
+      throw new StoreInputError(`acknowledgedFailingTests must be at most ${MAX_ACKNOWLEDGED_TESTS} test case names of 1 to ${MAX_TEST_CASE_NAME} characters`);
+    }
     const basedOnSeq = change.basedOnSeq;
     if (basedOnSeq !== undefined && (!Number.isSafeInteger(basedOnSeq) || basedOnSeq < 0)) {
       throw new StoreInputError('basedOnSeq must be a whole number, 0 or more');
@@ -923,11 +934,11 @@ export class SqlStore implements Store, StoreDiagnostics {
         }
       }
       const rows = await tx.query(
-        `INSERT INTO rule_changes (rule_id, action, content, content_text, author, at, rule_set_version, change_id)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8)
+        `INSERT INTO rule_changes (rule_id, action, content, content_text, author, at, rule_set_version, change_id, acknowledged_failing_tests)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9::jsonb)
          ON CONFLICT (change_id) DO NOTHING
          RETURNING ${RULE_CHANGE_COLUMNS}`,
-        [change.ruleId, change.action, contentText, contentText, change.author, at, change.ruleSetVersion ?? null, changeId]
+        [change.ruleId, change.action, contentText, contentText, change.author, at, change.ruleSetVersion ?? null, changeId, acknowledged.length === 0 ? null : JSON.stringify(acknowledged)]
       );
       if (rows[0] !== undefined) {
         return ruleChangeFromRow(rows[0]);

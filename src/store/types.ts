@@ -148,6 +148,11 @@ export interface RuleChange {
   readonly at: string;
   /** The rule set version that the change produced (on the replica that made it). */
   readonly ruleSetVersion?: string;
+  /**
+   * Other rules' test cases the change made fail and its author acknowledged (a disable or delete made with
+   * `acknowledgeFailingTests`), as "<rule file>/tests/<index>"; absent when none.
+   */
+  readonly acknowledgedFailingTests?: readonly string[];
 }
 
 /**

@@ -25,6 +25,8 @@ export interface FormHints {
   readonly injection: boolean;
   readonly methadoneDispersible: boolean;
   readonly concentrate: boolean;
+  /** Hikma's Intensol line ("Methadone Hydrochloride Intensol"), labelled for pain as well as for OUD. */
+  readonly intensol: boolean;
   readonly tenMgPerMl: boolean;
 }
 
@@ -39,6 +41,7 @@ const NO_FORM: FormHints = Object.freeze({
   injection: false,
   methadoneDispersible: false,
   concentrate: false,
+  intensol: false,
   tenMgPerMl: false,
 });
 
@@ -67,6 +70,7 @@ const ER_WORDS = /\b(?:extended|prolonged|modified)[- ]release\b|\b(?:er|xr)\b|\
 const INJECTION = /\binject(?:ion|able)|\binj\b|\bcartridge\b|\bampoule?\b|\bvial\b/;
 const DISPERSIBLE = /\bdispersible\b|\btablets? for (?:oral )?suspension\b/;
 const CONCENTRATE = /\bconcentrate\b/;
+const INTENSOL = /\bintensol\b/;
 const TEN_MG_PER_ML = /(?:^|[^0-9.])10 ?mg ?\/ ?ml\b/;
 
 /** Detect the dose-form words that change a product's class. */
@@ -83,6 +87,7 @@ export function detectForms(normalised: string): FormHints {
     injection: INJECTION.test(normalised),
     methadoneDispersible: DISPERSIBLE.test(normalised),
     concentrate: CONCENTRATE.test(normalised),
+    intensol: INTENSOL.test(normalised),
     tenMgPerMl: TEN_MG_PER_ML.test(normalised),
   };
 }
@@ -157,11 +162,15 @@ export function classifyProduct(evidence: ProductEvidence): ProductClasses {
   }
 
   const isMethadone = ingredients.has('methadone');
+  // A methadone concentrate is OUD-only (Methadose, the generic oral concentrates dispensed by opioid treatment
+  // programmes), except Hikma's Methadone Hydrochloride Intensol oral concentrate, whose label (DailyMed setid
+  // d0e6a966-179a-45e0-8444-4c1b8523f8d2) indicates it for pain severe enough to need around-the-clock opioid
+  // treatment as well as for OUD: read as methadone tablets are (the order's reason decides, in the facts).
   const methadoneOudForm =
     isMethadone &&
     (hints.has('methadone-oud-form') ||
       forms.methadoneDispersible ||
-      forms.concentrate ||
+      (forms.concentrate && !forms.intensol) ||
       (hints.has('methadose') && forms.tenMgPerMl));
   return { classes, isMethadone, methadoneOudForm };
 }

@@ -50,4 +50,35 @@ describe.skipIf(missing !== null && !inCi)('rules console: a long rule history c
     await see.count(page.locator('.history-more')).toBe(0);
     await see.text(page.locator('.history-item').last()).toContain('editor-0');
   });
+
+  it('shows the failing test cases of other rules the author acknowledged with a disable', async () => {
+    const store = session.app.store;
+    if (!store) {
+      throw new Error('the console app has no store');
+    }
+    const rule = 'methadone-for-pain';
+    const content = JSON.parse(readFileSync(path.join(session.app.rulesDir, `${rule}.json`), 'utf8'));
+    await store.appendRuleChange({ ruleId: rule, action: 'update', content, author: 'editor-plain', at: new Date(Date.now() - 60_000).toISOString() });
+    await store.appendRuleChange({
+      ruleId: rule,
+      action: 'disable',
+      content,
+      author: 'editor-ack',
+      at: new Date().toISOString(),
+      acknowledgedFailingTests: ['opioid-benzodiazepine.json/tests/2', 'naloxone-co-prescribe.json/tests/0'],
+    });
+    const page = await session.newPage();
+    await page.goto(`${session.app.baseUrl}/admin/`);
+    await page.locator('#token-input').fill(session.app.tokens.viewer);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator(`#rule-option-${rule}`).click();
+    await page.waitForURL(`**/admin/#/rules/${rule}`);
+    await page.getByRole('tab', { name: 'History' }).click();
+
+    const newest = page.locator('.history-item').first();
+    await see.text(newest).toContain('editor-ack');
+    await see.text(newest.locator('.history-acknowledged')).toContain('Made 2 test cases of other rules fail, acknowledged by the author: opioid-benzodiazepine.json/tests/2, naloxone-co-prescribe.json/tests/0');
+    // A change without an acknowledgement says nothing of the kind.
+    await see.count(page.locator('.history-item').nth(1).locator('.history-acknowledged')).toBe(0);
+  });
 });

@@ -29,6 +29,12 @@ describe('disabling a rule that replaces another (admin API)', () => {
   });
 
   const get = (id: string) => request(t.app).get(`${API}/rules/${id}`).set('Authorization', bearer(t.editor));
+  /** The rule's recorded changes, newest first. */
+  const historyOf = async (id: string): Promise<{ action: string; acknowledgedFailingTests?: string[] }[]> => {
+    const res = await request(t.app).get(`${API}/rules/${id}/history`).set('Authorization', bearer(t.editor));
+    expect(res.status).toBe(200);
+    return [...res.body.changes].sort((a, b) => b.seq - a.seq);
+  };
 
   it('is refused (409) naming the replaced rule\'s cases it makes fail, and nothing changes, unless acknowledged', async () => {
     const before = await get(REPLACING);
@@ -50,6 +56,10 @@ describe('disabling a rule that replaces another (admin API)', () => {
     expect(acknowledged.status).toBe(200);
     expect(acknowledged.body.status).toBe('disabled');
     expect(String(acknowledged.headers['x-rule-tests-failing'])).toContain(`${REPLACED}/tests/`);
+    // The history keeps what the editor acknowledged with the disable (it was only logged).
+    const newest = (await historyOf(REPLACING)).at(0);
+    expect(newest?.action).toBe('disable');
+    expect(newest?.acknowledgedFailingTests).toEqual(cases.map((i) => `${i.diagnostics}${i.expression?.[0]}`));
   });
 
   it('then saves an unrelated rule (the replaced rule\'s cases were already failing: reported, not charged)', async () => {
@@ -96,5 +106,9 @@ describe('disabling a rule that replaces another (admin API)', () => {
     expect(deleted.status).toBe(204);
     expect(String(deleted.headers['x-rule-tests-failing'])).toMatch(/\/tests\/\d+/);
     expect((await get(id)).status).toBe(404);
+    const deletion = (await historyOf(id)).at(0);
+    expect(deletion?.action).toBe('delete');
+    expect(deletion?.acknowledgedFailingTests?.length).toBeGreaterThan(0);
+    expect(deletion?.acknowledgedFailingTests?.every((c) => /^[a-z0-9-]+\.json\/tests\/\d+$/.test(c))).toBe(true);
   });
 });

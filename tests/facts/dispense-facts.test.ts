@@ -271,3 +271,37 @@ describe('a fill for the ward (category inpatient)', () => {
     expect(ward.order.concurrent.flatMap((m) => m.classes)).toContain('benzodiazepine');
   });
 });
+
+// Outside fill history rarely names the order it fills: an oxycodone ordered here and filled at a pharmacy read as
+// two supplies (60 MME/day instead of 30, a critical card beside a benzodiazepine).
+describe('a fill naming no order, of the same regimen as an order in use', () => {
+  const oxycodoneOrder = () => request('oxy-order', OXYCODONE);
+  const oxycodoneFill = (fields: Partial<MedicationDispense> = {}) => dispense('oxy-fill', OXYCODONE, { dosageInstruction: everySixHours, quantity: tablets(120), ...fields });
+  const draft = () => request('draft', ALPRAZOLAM, { dosageInstruction: twiceADay });
+
+  it('is that order\'s fill: counted once, as the order', () => {
+    const { order } = factsFor(draft(), [oxycodoneOrder(), oxycodoneFill()]);
+    expect(order.mme.totalKnown).toBe(30);
+    expect(order.concurrent.find((m) => m.ref === 'MedicationDispense/oxy-fill')?.recordsRequest).toBe('MedicationRequest/oxy-order');
+  });
+
+  it('counts on its own at another dose or strength, or when it names another order (a second prescriber\'s supply)', () => {
+    expect(factsFor(draft(), [oxycodoneOrder(), oxycodoneFill({ dosageInstruction: [{ ...everySixHours[0]!, doseAndRate: [{ doseQuantity: tablets(2) }] }] })]).order.mme.totalKnown).toBe(90);
+    expect(factsFor(draft(), [oxycodoneOrder(), dispense('oxy10-fill', 'Oxycodone Hydrochloride 10 MG Oral Tablet', { dosageInstruction: everySixHours, quantity: tablets(120) })]).order.mme.totalKnown).toBe(90);
+    expect(factsFor(draft(), [oxycodoneOrder(), oxycodoneFill({ authorizingPrescription: [{ reference: 'MedicationRequest/elsewhere' }] })]).order.mme.totalKnown).toBe(60);
+  });
+
+  it('a medication-list entry repeating that fill, with no order in use, is counted once with the fill', () => {
+    const listed: MedicationStatement = {
+      resourceType: 'MedicationStatement',
+      id: 'oxy-listed',
+      status: 'active',
+      subject: { reference: 'Patient/p' },
+      medicationCodeableConcept: { text: OXYCODONE },
+      dosage: everySixHours,
+    };
+    const { order } = factsFor(draft(), [oxycodoneFill(), listed]);
+    expect(order.mme.totalKnown).toBe(30);
+    expect(order.concurrent.find((m) => m.ref === 'MedicationStatement/oxy-listed')?.recordsRequest).toBe('MedicationDispense/oxy-fill');
+  });
+});

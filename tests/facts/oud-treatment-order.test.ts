@@ -59,6 +59,31 @@ describe('methadone ordered for opioid use disorder', () => {
   });
 });
 
+// An OUD-only methadone form (a generic oral concentrate, Methadose) ordered for pain was OUD treatment whatever
+// the order said: beside a benzodiazepine the critical pain card gave way to "do not withhold OUD treatment".
+describe('an OUD-only methadone form ordered for pain', () => {
+  const CONCENTRATE = 'methadone oral concentrate 10 mg/mL';
+
+  it.each([
+    ['ICD-10-CM G89.29 Other chronic pain', { coding: [{ system: ICD10CM, code: 'G89.29' }] }],
+    ['ICD-10-CM R52 Pain, unspecified', { coding: [{ system: ICD10CM, code: 'R52', display: 'Pain, unspecified' }] }],
+    ['text "Chronic low back pain"', { text: 'Chronic low back pain' }],
+  ])('is a pain opioid when the reason says %s', (_label, reason) => {
+    expect(classesOf(draft(CONCENTRATE, { reasonCode: [reason] }))).toEqual(['opioid-analgesic']);
+  });
+
+  it('is a pain opioid when reasonReference names a pain Condition', () => {
+    const pain: Condition = { ...oudCondition, id: 'pain-2', code: { text: 'Chronic pain syndrome' } };
+    expect(classesOf(draft(CONCENTRATE, { reasonReference: [{ reference: 'Condition/pain-2' }] }), [pain])).toEqual(['opioid-analgesic']);
+  });
+
+  it('stays OUD treatment with no reason, another reason, or OUD named beside the pain', () => {
+    expect(classesOf(draft(CONCENTRATE))).toEqual(['oud-treatment']);
+    expect(classesOf(draft(CONCENTRATE, { reasonCode: [{ text: 'Maintenance' }] }))).toEqual(['oud-treatment']);
+    expect(classesOf(draft(CONCENTRATE, { reasonCode: [{ text: 'Chronic pain' }, { coding: [{ system: ICD10CM, code: 'F11.20' }] }] }))).toEqual(['oud-treatment']);
+  });
+});
+
 describe('buprenorphine by the route of the order', () => {
   const route = (coding: { code: string; display: string } | undefined, text?: string) => ({
     dosageInstruction: [{ text: '0.3 mg every 6 hours as needed', route: { ...(coding ? { coding: [{ system: SNOMED, ...coding }] } : {}), ...(text ? { text } : {}) } }],

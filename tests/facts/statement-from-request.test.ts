@@ -1,7 +1,8 @@
 // A MedicationStatement that says it records a MedicationRequest of the record (basedOn / derivedFrom) is that
 // therapy, counted once: an EHR that puts each prescription on the medication list as a statement too doubled
 // every opioid in the MME total (oxycodone 45 + hydrocodone 20 read as 110 MME/day, a warning instead of info).
-// Only a link to a request that is in the record and in use removes the statement; otherwise both count.
+// A link to a request that is in the record and in use removes the statement, as does an unlinked statement of the
+// same regimen (product, strength, schedule and daily dose) as a request in use; otherwise both count.
 import type { MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { draftFacts, everyHours, medicationRequest, medicationStatement, patientRecord, tablets } from '../support/fhir-builders.ts';
@@ -47,8 +48,23 @@ describe('a statement recorded from an active request counts once', () => {
     expect(mmeOf([request('oxy-rx', OXYCODONE, 'completed'), statement(link)]).totalKnown).toBe(65);
     // The linked request is another drug (a data error): both count.
     expect(mmeOf([request('oxy-rx', 'Morphine Sulfate 15 MG Oral Tablet'), statement(link)]).totalKnown).toBe(45 + 45 + 20);
-    // No link: an unlinked duplicate still counts twice (the safe side).
-    expect(mmeOf([oxyRx, statement({})]).totalKnown).toBe(110);
+  });
+
+  // EHRs often list a prescription on the medication list with no basedOn or derivedFrom: the same oxycodone at the
+  // same dose read as two supplies (110 MME/day instead of 65, and a critical card beside a benzodiazepine).
+  it('counts an unlinked statement of the same regimen as a request in use once; another dose, strength or schedule twice', () => {
+    expect(mmeOf([oxyRx, statement({})]).totalKnown).toBe(65);
+    expect(orderOf([oxyRx, statement({})]).concurrent.find((m) => m.ref === 'MedicationStatement/stmt')?.recordsRequest).toBe('MedicationRequest/oxy-rx');
+    // Every 12 hours on the list, every 8 ordered: two regimens, both count (30 + 45 + 20).
+    expect(mmeOf([oxyRx, { ...statement({}), dosage: every(12) }]).totalKnown).toBe(95);
+    // Another strength (5 mg every 8 hours: 22.5 MME/day): both count.
+    expect(mmeOf([oxyRx, statement({}, 'Oxycodone Hydrochloride 5 MG Oral Tablet')]).totalKnown).toBe(87.5);
+    // A dose that cannot be read: both count (the known total is the order's, the statement's is unknown).
+    const doseless = mmeOf([oxyRx, { ...statement({}), dosage: [{ text: 'as directed' }] }]);
+    expect(doseless.totalKnown).toBe(65);
+    expect(doseless.unknownCount).toBe(1);
+    // The request ended: the statement is the supply, counted.
+    expect(mmeOf([request('oxy-rx', OXYCODONE, 'completed'), statement({})]).totalKnown).toBe(65);
   });
 
   it('follows the request when the session re-signs it: counted once, as the draft', () => {

@@ -589,6 +589,21 @@ export function registerStoreContract(name: string, target: () => StoreContractT
         expect(await store.ruleChangesSince(c3.seq)).toEqual([]);
       });
 
+      it('keeps the failing test cases an author acknowledged with the change, and refuses ones that are not names', async () => {
+        const base = { ruleId: 'r-ack', content: { id: 'r-ack' }, author: 'dana', at: '2026-04-03T10:00:00Z' };
+        const acknowledgedFailingTests = ['opioid-benzodiazepine.json/tests/2', 'naloxone-co-prescribe.json/tests/0'];
+        const disabled = await store.appendRuleChange({ ...base, action: 'disable', acknowledgedFailingTests });
+        expect(disabled.acknowledgedFailingTests).toEqual(acknowledgedFailingTests);
+        const plain = await store.appendRuleChange({ ...base, action: 'enable', acknowledgedFailingTests: [] });
+        expect(plain).not.toHaveProperty('acknowledgedFailingTests');
+        expect((await store.ruleHistory('r-ack')).map((c) => c.acknowledgedFailingTests)).toEqual([acknowledgedFailingTests, undefined]);
+        expect((await store.ruleChangesSince(disabled.seq - 1))[0]?.acknowledgedFailingTests).toEqual(acknowledgedFailingTests);
+        for (const bad of [[''], [42], ['x'.repeat(301)], 'opioid-benzodiazepine.json/tests/2']) {
+          await expect(store.appendRuleChange({ ...base, action: 'disable', acknowledgedFailingTests: bad as unknown as string[] })).rejects.toThrow('acknowledgedFailingTests');
+        }
+        expect(await store.ruleHistory('r-ack')).toHaveLength(2);
+      });
+
       it('records a change once when it is appended again with the same change id (a retry), and refuses an id that is not a UUID', async () => {
         const changeId = randomUUID();
         const change = { changeId, ruleId: 'r-retry', action: 'update' as const, content: { id: 'r-retry' }, author: 'alice', at: '2026-04-02T10:00:00Z', ruleSetVersion: 'v3' };

@@ -119,6 +119,16 @@ describe('methadone flags', () => {
     expect(result.methadoneOudForm).toBe(true);
   });
 
+  // Its label indicates it for pain as well as for OUD (DailyMed setid d0e6a966-179a-45e0-8444-4c1b8523f8d2): an
+  // Intensol ordered for pain beside a benzodiazepine was read as OUD treatment, and the critical card gave way.
+  it('Methadone Hydrochloride Intensol (an oral concentrate labelled for pain too) is not an OUD-only form', () => {
+    for (const value of ['Methadone Hydrochloride Intensol 10 MG/ML Oral Concentrate', 'methadone hydrochloride oral concentrate (Intensol) 10 mg/mL']) {
+      const result = classifier.classify(text(value));
+      expect(result.classes, value).toEqual(['opioid-analgesic']);
+      expect(result.methadoneOudForm, value).toBe(false);
+    }
+  });
+
   it('Methadose tablets and the 1 mg/mL oral solution are not OUD-only forms', () => {
     expect(classifier.classify(text('methadone hydrochloride 10 MG Oral Tablet [Methadose]')).methadoneOudForm).toBe(false);
     expect(classifier.classify(text('methadone hydrochloride 1 MG/ML Oral Solution')).methadoneOudForm).toBe(false);

@@ -130,6 +130,7 @@ export function createHistoryPanel(ctx, host) {
                   'div',
                   { class: 'history-body' },
                   c.ruleSetVersion ? h('p', { class: 'muted small' }, `Rule set ${String(c.ruleSetVersion).slice(0, 12)}`) : null,
+                  acknowledgedNote(c.acknowledgedFailingTests),
                   typeof c.diff === 'string' && c.diff.trim() !== ''
                     ? renderDiff(c.diff)
                     : typeof c.diffOmitted === 'string'
@@ -214,4 +215,22 @@ export function createHistoryPanel(ctx, host) {
       replace(list, h('p', { class: 'muted' }, 'Loading…'));
     },
   };
+}
+
+/**
+ * What the author acknowledged with a disable or delete: other rules' test cases it made fail (a rule it replaced
+ * fires again, or a rule falls silent). Nothing when none were.
+ * @param {unknown} cases - The change's `acknowledgedFailingTests` ("<rule file>/tests/<index>").
+ */
+function acknowledgedNote(cases) {
+  if (!Array.isArray(cases) || cases.length === 0) {
+    return null;
+  }
+  const n = cases.length;
+  return h(
+    'p',
+    { class: 'note small history-acknowledged' },
+    `Made ${n} test case${n === 1 ? '' : 's'} of other rules fail, acknowledged by the author: `,
+    ...cases.flatMap((c, i) => [i > 0 ? ', ' : '', h('code', {}, String(c))])
+  );
 }
