@@ -3,7 +3,7 @@
  * facts of one order. Everything that came from the EHR is cut to MAX_TEXT characters and escaped;
  * numbers are rounded for reading.
  */
-import type { MedicationFact, OrderFacts, PatientFacts } from '../facts/index.ts';
+import type { ConditionFact, MedicationFact, OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition } from '../engine/index.ts';
 import { RISK_CONDITION_GROUPS } from '../terminology/index.ts';
 import { escapeMarkdown } from './markdown.ts';
@@ -156,19 +156,50 @@ function riskThresholds(rule: RuleDefinition): RiskThresholds {
   };
 }
 
+/**
+ * Groups that hold the more specific ones: a Condition coded as alcohol (or opioid) use disorder is also in the
+ * substance use disorder group, and named once, by the specific one.
+ */
+const UMBRELLA_GROUPS: Readonly<Record<string, readonly string[]>> = { 'substance-use-disorder': ['alcohol-use-disorder', 'opioid-use-disorder'] };
+
+/**
+ * One line per recorded Condition in `groups`: a Condition in several groups is one line naming them (the
+ * fact list has one entry per Condition and group, one Condition's entries next to each other), not two lines
+ * that read as two diagnoses. A group already named by an earlier Condition is not named again (a problem-list
+ * entry and a visit diagnosis of the same COPD give one line).
+ * @param conditions - The patient's condition facts, in the order derived.
+ * @param groups - The groups to name.
+ */
+export function conditionLines(conditions: readonly ConditionFact[], groups: ReadonlySet<string>): string[] {
+  const records: { display: string; recordedDate?: string; groups: string[]; labels: Map<string, string> }[] = [];
+  for (const c of conditions) {
+    const last = records.at(-1);
+    const record = last && last.display === c.display && last.recordedDate === c.recordedDate ? last : undefined;
+    const target = record ?? { display: c.display, ...(c.recordedDate === undefined ? {} : { recordedDate: c.recordedDate }), groups: [], labels: new Map<string, string>() };
+    if (!record) records.push(target);
+    if (groups.has(c.group) && !target.labels.has(c.group)) {
+      target.groups.push(c.group);
+      target.labels.set(c.group, c.label);
+    }
+  }
+  const named = new Set<string>();
+  const lines: string[] = [];
+  for (const record of records) {
+    if (record.groups.length === 0 || record.groups.every((g) => named.has(g))) continue;
+    const shown = record.groups.filter((g) => !(UMBRELLA_GROUPS[g] ?? []).some((specific) => record.groups.includes(specific)));
+    for (const g of record.groups) named.add(g);
+    lines.push(`${shown.map((g) => ehr(record.labels.get(g) ?? g)).join(' and ')} (recorded as "${ehr(record.display)}")`);
+  }
+  return lines;
+}
+
 function riskFactors(rule: RuleDefinition, order: OrderFacts, patient: PatientFacts): string {
   const limits = riskThresholds(rule);
   const lines: string[] = [];
   if (patient.ageYears !== null && patient.ageYears >= limits.age) {
     lines.push(`Age ${patient.ageYears}`);
   }
-  const seen = new Set<string>();
-  for (const c of patient.conditions) {
-    if (RISK_GROUPS.has(c.group) && !seen.has(c.group)) {
-      seen.add(c.group);
-      lines.push(`${ehr(c.label)} (recorded as "${ehr(c.display)}")`);
-    }
-  }
+  lines.push(...conditionLines(patient.conditions, RISK_GROUPS));
   if (order.mme.totalKnown >= limits.mme) {
     lines.push(`Opioid dose ${totalMme(order)}`);
   }
