@@ -6,7 +6,10 @@
 import type { ConditionFact, MedicationFact, OrderFacts, PatientFacts } from '../facts/index.ts';
 import type { RuleDefinition } from '../engine/index.ts';
 import { RISK_CONDITION_GROUPS } from '../terminology/index.ts';
+import { formatNumber } from '../engine/compile-rules.ts';
 import { escapeMarkdown } from './markdown.ts';
+import { ruleTriggers } from './rule-triggers.ts';
+import type { Trigger } from './rule-triggers.ts';
 
 export const OVERDOSE_SIGNS =
   '**Teach the patient and family the signs of an overdose:** pinpoint pupils; extreme sleepiness or confusion; ' +
@@ -188,7 +191,8 @@ export function conditionLines(conditions: readonly ConditionFact[], groups: Rea
     if (record.groups.length === 0 || record.groups.every((g) => named.has(g))) continue;
     const shown = record.groups.filter((g) => !(UMBRELLA_GROUPS[g] ?? []).some((specific) => record.groups.includes(specific)));
     for (const g of record.groups) named.add(g);
-    lines.push(`${shown.map((g) => ehr(record.labels.get(g) ?? g)).join(' and ')} (recorded as "${ehr(record.display)}")`);
+    const label = shown.map((g) => ehr(record.labels.get(g) ?? g)).join(' and ');
+    lines.push(`${label.charAt(0).toUpperCase()}${label.slice(1)} (recorded as "${ehr(record.display)}")`);
   }
   return lines;
 }
@@ -207,6 +211,118 @@ function riskFactors(rule: RuleDefinition, order: OrderFacts, patient: PatientFa
     lines.push(`${order.cnsDrugs.length} CNS-active medicines together`);
   }
   return lines.length === 0 ? '- None recorded beyond the combination itself' : lines.map((l) => `- ${l}`).join('\n');
+}
+
+/** What a drug class is, as the subject of a sentence ("This order is treatment for opioid use disorder"). */
+const CLASS_WORDS: Readonly<Record<string, string>> = {
+  'opioid-analgesic': 'an opioid for pain',
+  'opioid-antitussive': 'an opioid cough medicine',
+  'oud-treatment': 'treatment for opioid use disorder',
+  benzodiazepine: 'a benzodiazepine',
+  'z-drug': 'a Z-drug sleep medicine',
+  barbiturate: 'a barbiturate',
+  gabapentinoid: 'gabapentin or pregabalin',
+  'muscle-relaxant': 'a muscle relaxant',
+  ketamine: 'ketamine or esketamine',
+  'naloxone-rescue': 'rescue naloxone',
+  'opioid-antagonist': 'an opioid antagonist',
+};
+
+/** A drug class heading one medicine of the list ("Benzodiazepine: Lorazepam 1 mg tablet (...)"). */
+const CLASS_NOUNS: Readonly<Record<string, string>> = {
+  'opioid-analgesic': 'Opioid',
+  'opioid-antitussive': 'Opioid cough medicine',
+  'oud-treatment': 'Opioid use disorder treatment',
+  benzodiazepine: 'Benzodiazepine',
+  'z-drug': 'Z-drug sleep medicine',
+  barbiturate: 'Barbiturate',
+  gabapentinoid: 'Gabapentinoid',
+  'muscle-relaxant': 'Muscle relaxant',
+  ketamine: 'Ketamine or esketamine',
+  'naloxone-rescue': 'Rescue naloxone',
+  'opioid-antagonist': 'Opioid antagonist',
+};
+
+/** The strings a list condition compares with (contains: one; containsAny, in: several). */
+function listed(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+}
+
+const POSITIVE_LIST = new Set(['contains', 'containsAny', 'in', 'equal']);
+const AT_LEAST = new Set(['greaterThan', 'greaterThanInclusive']);
+const AT_MOST = new Set(['lessThan', 'lessThanInclusive']);
+
+/** A threshold as it reads after a value: "(50 MME/day or more)", "(over 50 MME/day)". */
+function threshold(t: Trigger, unit: string): string {
+  const value = typeof t.value === 'number' ? formatNumber(t.value) : '?';
+  return t.operator === 'greaterThan' ? `over ${value}${unit}` : t.operator === 'lessThan' ? `under ${value}${unit}` : t.operator === 'lessThanInclusive' ? `${value}${unit} or less` : `${value}${unit} or more`;
+}
+
+/**
+ * The {{triggers}} list: the conditions of the rule that made it fire for this patient (rule-triggers.ts), in
+ * clinicians' words: the order's class, each medicine on file in the classes the rule names, each recorded
+ * Condition it names, the age, the MME at or over its threshold, and so on. A condition that only limits the
+ * rule's scope (not for the ward only, no naloxone on file) names nothing.
+ */
+function triggers(rule: RuleDefinition, order: OrderFacts, patient: PatientFacts): string {
+  const lines: string[] = [];
+  const meds: string[] = [];
+  let medsAt = -1;
+  const groups = new Set<string>();
+  let conditionsAt = -1;
+  for (const t of ruleTriggers(rule, order, patient)) {
+    const positive = POSITIVE_LIST.has(t.operator);
+    if (t.fact === 'orderClasses' && positive) {
+      const matched = listed(t.value).filter((c) => order.order.classes.includes(c as never));
+      if (matched.length > 0) lines.push(`This order is ${matched.map((c) => CLASS_WORDS[c] ?? c).join(' and ')}`);
+    } else if (t.fact === 'concurrentClasses' && positive) {
+      const wanted = listed(t.value);
+      if (medsAt < 0) medsAt = lines.length;
+      for (const m of order.concurrent) {
+        const cls = wanted.find((c) => m.classes.includes(c as never));
+        const line = cls === undefined ? undefined : `${CLASS_NOUNS[cls] ?? cls}: ${ehr(m.display)} (${describeSource(m)})`;
+        if (line !== undefined && !meds.includes(line)) meds.push(line);
+      }
+    } else if (t.fact === 'conditions' && positive) {
+      if (conditionsAt < 0) conditionsAt = lines.length;
+      for (const g of listed(t.value)) groups.add(g);
+    } else if (t.fact === 'orderIngredients' && positive) {
+      const matched = listed(t.value).filter((i) => order.order.ingredients.includes(i));
+      if (matched.length > 0) lines.push(`This order contains ${matched.map(ehr).join(' and ')}`);
+    } else if (t.fact === 'patientAgeYears' && AT_LEAST.has(t.operator) && patient.ageYears !== null) {
+      lines.push(`Age ${patient.ageYears} (${threshold(t, '')})`);
+    } else if (t.fact === 'totalMme' && AT_LEAST.has(t.operator)) {
+      lines.push(`Total opioid dose ${totalMme(order)} (${threshold(t, ' MME/day')})`);
+    } else if (t.fact === 'cnsActiveDrugCount' && AT_LEAST.has(t.operator)) {
+      lines.push(`${order.cnsDrugs.length} CNS-active medicines together (${threshold(t, '')})`);
+    } else if (t.fact === 'orderDaysOnTherapy' && AT_LEAST.has(t.operator) && order.daysOnTherapy !== null) {
+      lines.push(`Taken for ${round(order.daysOnTherapy)} days (${threshold(t, ' days')})`);
+    } else if (t.fact === 'benzoDiazepamEqPerDay' && AT_LEAST.has(t.operator) && order.benzoDiazepamEqPerDay !== null) {
+      lines.push(`Daily benzodiazepine dose about ${round(order.benzoDiazepamEqPerDay)} mg diazepam-equivalent (${threshold(t, ' mg')})`);
+    } else if (t.fact === 'ketamineBenzoGapHours' && AT_MOST.has(t.operator) && order.ketamineBenzoGapHours !== null) {
+      lines.push(`The ketamine session and a benzodiazepine dose are about ${round(order.ketamineBenzoGapHours)} hours apart (${threshold(t, ' hours')})`);
+    } else if (t.operator === 'equal' && t.value === true) {
+      const words: Readonly<Record<string, string>> = {
+        orderIsNewTherapy: 'A new start: no medicine the patient takes has the same ingredient',
+        orderRaisesDailyDose: 'This order raises a daily dose the patient already takes',
+        orderForDepression: 'Ketamine or esketamine for depression',
+      };
+      if (words[t.fact]) lines.push(words[t.fact]!);
+    }
+  }
+  // The medicines and the Conditions, each listed once, where the rule first names them.
+  const parts = lines.map((l) => [`- ${l}`]);
+  const inserts: [number, string[]][] = [];
+  if (medsAt >= 0 && meds.length > 0) inserts.push([medsAt, capped(meds.map((l) => `- ${l}`))]);
+  if (conditionsAt >= 0) {
+    const recorded = conditionLines(patient.conditions, groups);
+    if (recorded.length > 0) inserts.push([conditionsAt, recorded.map((l) => `- ${l}`)]);
+  }
+  for (const [at, block] of inserts.sort((a, b) => b[0] - a[0])) {
+    parts.splice(at, 0, block);
+  }
+  const out = [...new Set(parts.flat())];
+  return out.length === 0 ? '- None recorded beyond the order itself' : out.join('\n');
 }
 
 function ketamineTiming(order: OrderFacts): string {
@@ -233,6 +349,7 @@ export function cardView(rule: RuleDefinition, order: OrderFacts, patient: Patie
     interacting: interacting(rule, order),
     patientAge: patient.ageYears === null ? 'unknown age' : `${patient.ageYears} years`,
     riskFactors: riskFactors(rule, order, patient),
+    triggers: triggers(rule, order, patient),
     mmeBreakdown: mmeBreakdown(order),
     totalMme: totalMme(order),
     cnsDrugs: list(order.cnsDrugs, 'none', order.order),

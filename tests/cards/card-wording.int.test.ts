@@ -67,7 +67,7 @@ describe('the risk factors a card lists', () => {
   it('one recorded Condition is one line (alcohol use disorder is not also listed as a substance use disorder)', async () => {
     const all = await cards('rules/opioid-benzodiazepine/oxycodone-with-diazepam-alcohol-use-disorder.json');
     const card = all.find((c) => c.source.topic?.code === 'opioid-benzodiazepine');
-    expect(conditionLinesOf(card)).toEqual(['- alcohol use disorder (recorded as "Alcohol use disorder, moderate")']);
+    expect(conditionLinesOf(card)).toEqual(['- Alcohol use disorder (recorded as "Alcohol use disorder, moderate")']);
   });
 
   it('an opioid use disorder is one line too, and two Conditions stay two lines', async () => {
@@ -82,6 +82,6 @@ describe('the risk factors a card lists', () => {
     body.prefetch.conditions.total = 2;
     const res = await request(t.app).post(ORDER_SIGN).send(body);
     const card = expectConformant(res.body).find((c) => c.source.topic?.code === 'opioid-benzodiazepine');
-    expect(conditionLinesOf(card)).toEqual(['- alcohol use disorder (recorded as "Alcohol use disorder, moderate")', '- opioid use disorder (recorded as "Opioid use disorder, moderate")']);
+    expect(conditionLinesOf(card)).toEqual(['- Alcohol use disorder (recorded as "Alcohol use disorder, moderate")', '- Opioid use disorder (recorded as "Opioid use disorder, moderate")']);
   });
 });
