@@ -46,17 +46,36 @@ export function clipText(text: string): string {
 /** EHR text as it goes on a card: cut, then escaped. */
 const ehr = (text: string): string => escapeMarkdown(clipText(text));
 
+/** An ISO 8601 date-time as written: its date, then its time and offset when it has them. */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * A record's date with its time when it has one ("2026-11-23 11:28 UTC", "2026-11-23 06:28 UTC-05:00"): a dose
+ * given or reported taken hours ago, on a card that reasons in hours (a benzodiazepine before a ketamine
+ * session), read "given 2026-11-23" (the date was cut to 10 characters before the 'T' was replaced). The time
+ * stays in the offset the EHR wrote it in, the clinician's own, not converted to the server's.
+ */
+function dateAndTime(value: string): string {
+  const parts = DATE_TIME.exec(value);
+  if (!parts) return ehr(value.slice(0, 10));
+  const [, day = '', time = '', zone] = parts;
+  const offset = zone === undefined ? '' : zone === 'Z' || zone === '+00:00' || zone === '-00:00' ? ' UTC' : ` UTC${zone}`;
+  return `${day} ${time}${offset}`;
+}
+
 export function describeSource(m: MedicationFact): string {
   const date = m.date ? ehr(m.date.slice(0, 10)) : undefined;
+  // Doses given or taken: their time matters (orders and fills: the day does).
+  const taken = m.date ? dateAndTime(m.date) : undefined;
   switch (m.kind) {
     case 'draft-order':
       return 'another unsigned order in this session';
     case 'medication-request':
       return date ? `active prescription, ordered ${date}` : 'active prescription';
     case 'medication-statement':
-      return date ? `patient reports taking it, since ${date}` : 'patient reports taking it';
+      return taken ? `patient reports taking it, since ${taken}` : 'patient reports taking it';
     case 'medication-administration':
-      return date ? `given ${date.replace('T', ' ')}` : 'recently given';
+      return taken ? `given ${taken}` : 'recently given';
     case 'medication-dispense': {
       const days = m.supplyDays === undefined ? undefined : round(m.supplyDays);
       const supply = days === undefined ? '' : days === '1' ? ", 1 day's supply" : `, ${days} days' supply`;
