@@ -97,6 +97,39 @@ function capped(lines: readonly string[]): string[] {
 }
 
 /**
+ * The medicines of a list, each record counted as another of the list (a statement or a pharmacy fill of an order
+ * in use: `recordsRequest`, followed through a fill counted as a newer fill) folded into that one: one medicine
+ * counted once in the totals was listed three times (the order, the patient's report of it, its fill), which
+ * reads as three opioids. The record it is counted as heads the line; the others follow it ("also ...").
+ */
+function folded(meds: readonly MedicationFact[]): { med: MedicationFact; also: MedicationFact[] }[] {
+  const byRef = new Map(meds.map((m) => [m.ref, m]));
+  const anchorOf = (m: MedicationFact): MedicationFact => {
+    let anchor = m;
+    const seen = new Set([m.ref]);
+    for (let next = anchor.recordsRequest ? byRef.get(anchor.recordsRequest) : undefined; next && !seen.has(next.ref); next = next.recordsRequest ? byRef.get(next.recordsRequest) : undefined) {
+      seen.add(next.ref);
+      anchor = next;
+    }
+    return anchor;
+  };
+  const lines = new Map<MedicationFact, MedicationFact[]>();
+  const anchors = meds.map(anchorOf);
+  for (const anchor of anchors) {
+    if (!lines.has(anchor)) lines.set(anchor, []);
+  }
+  meds.forEach((m, i) => {
+    if (anchors[i] !== m) lines.get(anchors[i]!)!.push(m);
+  });
+  return [...lines].map(([med, also]) => ({ med, also }));
+}
+
+/** Where a listed medicine comes from, with the records counted as it. */
+function sources(med: MedicationFact, also: readonly MedicationFact[]): string {
+  return [describeSource(med), ...also.map((m, i) => `${i === 0 ? 'also ' : ''}${describeSource(m)}`)].join('; ');
+}
+
+/**
  * @param meds - Medicines to list.
  * @param empty - The line shown when there are none.
  * @param self - The order the card is about, when it is in the list: named "this order", not as another
@@ -109,8 +142,9 @@ function list(meds: readonly MedicationFact[], empty: string, self?: MedicationF
   // The order itself, then the other orders being signed in this session: they are what the clinician can
   // still change, and must never be the ones counted in "and N more".
   const rank = (m: MedicationFact): number => (m === self ? 0 : m.kind === 'draft-order' ? 1 : 2);
-  const ordered = meds.length > MAX_LISTED ? [...meds].sort((a, b) => rank(a) - rank(b)) : meds;
-  return capped(ordered.map((m) => `- ${ehr(m.display)} (${m === self ? 'this order' : describeSource(m)})`)).join('\n');
+  const entries = folded(meds);
+  const ordered = entries.length > MAX_LISTED ? [...entries].sort((a, b) => rank(a.med) - rank(b.med)) : entries;
+  return capped(ordered.map(({ med, also }) => `- ${ehr(med.display)} (${med === self ? 'this order' : sources(med, also)})`)).join('\n');
 }
 
 /** The patient's medications from the group of `interactingClasses` the draft order is not in. */
@@ -138,8 +172,13 @@ function mmeBreakdown(order: OrderFacts): string {
   // When the list is cut, the doses that could not be calculated and the largest doses come first; the
   // total below still counts every one.
   const drugs = order.mme.perDrug.length > MAX_LISTED ? [...order.mme.perDrug].sort((a, b) => (b.mmePerDay ?? Number.POSITIVE_INFINITY) - (a.mmePerDay ?? Number.POSITIVE_INFINITY)) : order.mme.perDrug;
+  // Each line says which record it is ("this order", "active prescription, ordered ..."): a renewal and the order
+  // it adds to often share a name, and two lines "Methadone 5 MG Oral Tablet" read as one drug listed twice.
+  const records = new Map([order.order, ...order.concurrent].map((m) => [m.ref, m]));
   const lines = drugs.map((d): string => {
-    const name = ehr(d.display);
+    const record = records.get(d.ref);
+    const source = d.ref === order.order.ref ? 'this order' : record ? describeSource(record) : undefined;
+    const name = `${ehr(d.display)}${source ? ` (${source})` : ''}`;
     if (d.mmePerDay === null) {
       return `- ${name}: unknown (${ehr(d.reason ?? 'dose could not be calculated')})`;
     }
@@ -297,10 +336,10 @@ function triggers(rule: RuleDefinition, order: OrderFacts, patient: PatientFacts
     } else if (t.fact === 'concurrentClasses' && positive) {
       const wanted = listed(t.value);
       if (medsAt < 0) medsAt = lines.length;
-      for (const m of order.concurrent) {
-        const cls = wanted.find((c) => m.classes.includes(c as never));
-        const line = cls === undefined ? undefined : `${CLASS_NOUNS[cls] ?? cls}: ${ehr(m.display)} (${describeSource(m)})`;
-        if (line !== undefined && !meds.includes(line)) meds.push(line);
+      for (const { med, also } of folded(order.concurrent.filter((m) => wanted.some((c) => m.classes.includes(c as never))))) {
+        const cls = wanted.find((c) => med.classes.includes(c as never)) ?? '';
+        const line = `${CLASS_NOUNS[cls] ?? cls}: ${ehr(med.display)} (${sources(med, also)})`;
+        if (!meds.includes(line)) meds.push(line);
       }
     } else if (t.fact === 'conditions' && positive) {
       if (conditionsAt < 0) conditionsAt = lines.length;
