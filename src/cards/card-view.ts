@@ -165,7 +165,8 @@ function interacting(rule: RuleDefinition, order: OrderFacts): string {
 
 function totalMme(order: OrderFacts): string {
   const total = round(order.mme.totalKnown);
-  return order.mme.complete ? `${total} MME/day` : `at least ${total} MME/day (${order.mme.unknownCount} opioid dose(s) could not be calculated)`;
+  const unknown = order.mme.unknownCount === 1 ? '1 opioid dose could not be calculated' : `${order.mme.unknownCount} opioid doses could not be calculated`;
+  return order.mme.complete ? `${total} MME/day` : `at least ${total} MME/day (${unknown})`;
 }
 
 function mmeBreakdown(order: OrderFacts): string {
