@@ -25,6 +25,11 @@ export interface BuiltCard {
   readonly interactingRefs: readonly string[];
   /** The uuids of its suggestions that order naloxone (withheld later when naloxone is recorded on hand). */
   readonly naloxoneOffers?: readonly string[];
+  /**
+   * Its rule has an override reason that records naloxone on hand (naloxone-co-prescribe's "has-naloxone"): the
+   * card about naloxone itself, which keeps an order suggestion that several cards of a response repeat.
+   */
+  readonly recordsNaloxoneOnHand?: true;
 }
 
 export interface CardContext {
@@ -71,6 +76,7 @@ export function buildOrderCards(
         orderRef: order.order.ref,
         interactingRefs: interactingMeds(rule, order).map((m) => m.ref),
         ...(naloxoneOffers.length > 0 ? { naloxoneOffers } : {}),
+        ...((rule.card.overrideReasons ?? []).some((r) => r.recordsNaloxoneOnHand === true) ? { recordsNaloxoneOnHand: true as const } : {}),
       };
     });
 }

@@ -31,8 +31,19 @@ export function buildIncompleteCard(gaps: readonly DataGap[], failures: readonly
   for (const failure of new Map(failures.map((f) => [f.ruleId, f])).values()) {
     lines.push(`- The check "${escapeMarkdown(failure.title)}" could not run, so its warning (if any) is missing.`);
   }
+  // One line per thing not checked: the patient's age the EHR did not send and the birth date the record then
+  // lacks were two lines about one gap (the same line repeats too, once per order it concerns).
+  const reasons = new Map<string, string[]>();
   for (const gap of gaps) {
-    lines.push(`- Could not check ${escapeMarkdown(clipText(gap.purpose))}: ${escapeMarkdown(clipText(gap.reason))}.`);
+    const known = reasons.get(gap.purpose);
+    if (!known) {
+      reasons.set(gap.purpose, [gap.reason]);
+    } else if (!known.includes(gap.reason)) {
+      known.push(gap.reason);
+    }
+  }
+  for (const [purpose, why] of reasons) {
+    lines.push(`- Could not check ${escapeMarkdown(clipText(purpose))}: ${why.map((r) => escapeMarkdown(clipText(r))).join('; ')}.`);
   }
   if (lines.length > MAX_INCOMPLETE_LINES) {
     const more = lines.length - (MAX_INCOMPLETE_LINES - 1);

@@ -1,8 +1,14 @@
 /**
  * One response offers each new order once. Several cards can suggest the same order: the naloxone card of
  * each opioid draft, and the high-MME card beside it, each carried "order naloxone". A clinician who
- * accepted every card's suggestion got several naloxone orders. The first card (in the order shown) keeps
- * the suggestion; later cards lose that suggestion only, and keep their text, links and other suggestions.
+ * accepted every card's suggestion got several naloxone orders. One card keeps the suggestion; the others
+ * lose that suggestion only, and keep their text, links and other suggestions.
+ *
+ * The card that keeps it is the naloxone card (its rule has an override reason that records naloxone on hand)
+ * when it offers the order, else the first card in the order shown. Cards are sorted by severity and priority,
+ * so the high-MME card came first and kept "order naloxone" while the card saying "prescribe naloxone", with
+ * its "patient already has naloxone" override, had no button: the clinician looked for the order on the card
+ * that asked for it.
  */
 import type { Action, Suggestion } from '../protocol/types.ts';
 import type { BuiltCard } from './build-cards.ts';
@@ -25,11 +31,12 @@ function createsOnly(suggestion: Suggestion): string[] | undefined {
 
 /**
  * @param cards - The cards to show, in order.
- * @returns The same cards, with a suggestion that only creates orders already offered by an earlier card removed.
+ * @returns The same cards in the same order, with a suggestion that only creates orders another card offers
+ *   removed: the naloxone cards are looked at first (in the order shown), then the others.
  */
 export function dropRepeatedSuggestions<T extends BuiltCard>(cards: readonly T[]): T[] {
   const offered = new Set<string>();
-  return cards.map((built) => {
+  const visit = (built: T): T => {
     const suggestions = built.card.suggestions;
     if (!suggestions) {
       return built;
@@ -50,5 +57,12 @@ export function dropRepeatedSuggestions<T extends BuiltCard>(cards: readonly T[]
     }
     const { suggestions: _dropped, selectionBehavior: _behaviour, ...rest } = built.card;
     return { ...built, card: kept.length > 0 ? { ...rest, suggestions: kept, selectionBehavior: built.card.selectionBehavior ?? 'at-most-one' } : rest };
-  });
+  };
+  const out = [...cards];
+  const first = out.flatMap((b, i) => (b.recordsNaloxoneOnHand === true ? [i] : []));
+  const rest = out.flatMap((b, i) => (b.recordsNaloxoneOnHand === true ? [] : [i]));
+  for (const i of [...first, ...rest]) {
+    out[i] = visit(out[i]!);
+  }
+  return out;
 }

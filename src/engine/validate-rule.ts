@@ -55,6 +55,7 @@ export const DETAIL_PLACEHOLDERS = [
   'interacting',
   'patientAge',
   'riskFactors',
+  'triggers',
   'mmeBreakdown',
   'totalMme',
   'cnsDrugs',

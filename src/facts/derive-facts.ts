@@ -459,7 +459,7 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
     gaps.set(gapKey(gap), gap);
   };
   if (ageYears === null && orders.some((o) => o.order.classes.some((c) => CNS.has(c)))) {
-    add({ purpose: "the patient's age (age-based checks for older adults)", reason: 'the record has no usable birth date', facts: ['patientAgeYears'] });
+    add({ purpose: "the patient's age", reason: 'no usable birth date is recorded, so the checks for older adults could not be done', facts: ['patientAgeYears'] });
   }
   for (const order of orders) {
     for (const med of [order.order, ...order.concurrent]) {
@@ -469,11 +469,11 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
       // benzhydrocodone/acetaminophen by their codes).
       if (!med.named && med.classes.length === 0 && med.activeIngredients.length === 0 && (med.ingredients.length === 0 || med.unreadCode === true)) {
         add({
-          purpose: `the medication ${med.display}`,
+          purpose: medicationPurpose(med),
           reason:
             med.ingredients.length === 0
-              ? 'it was sent as a code only, and this service does not recognise the code (send its name, or add the code through a local value set)'
-              : `it was sent as codes only, and this service recognises only ${med.ingredients.join(', ')} among them, not what else it contains (send its name, or add the code through a local value set)`,
+              ? 'it was sent as a code only, without a name, and this service does not recognise the code, so what it is is not known'
+              : `it was sent as codes only, without a name, and this service recognises only ${med.ingredients.join(', ')} among them, not what else it contains`,
           facts: 'all',
         });
       }
@@ -482,8 +482,8 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
       // was recognised in it ("BUTALBIT-ASA-CAFF-CODEINE" reads as codeine, not as butalbital).
       if (med.unreadName !== undefined) {
         add({
-          purpose: `the medication ${med.display}`,
-          reason: `its name has a word this service cannot read ("${med.unreadName.word}", perhaps ${med.unreadName.mayBe.join(' or ')}), so what it contains is not known (send the standard name or an RxNorm ingredient code)`,
+          purpose: medicationPurpose(med),
+          reason: `its name has a word this service cannot read ("${med.unreadName.word}", perhaps ${med.unreadName.mayBe.join(' or ')}), so what it contains is not known`,
           facts: 'all',
         });
       }
@@ -513,6 +513,15 @@ function factGaps(orders: readonly OrderFacts[], ageYears: number | null): FactG
     }
   }
   return [...gaps.values()];
+}
+
+/**
+ * A medication as the subject of "Could not check ...": "the medication Alprazolem 0.5 mg", but "the medication
+ * with RxNorm 99999999" for one sent as a code only (its display already says "medication with ..."), not "the
+ * medication medication with RxNorm 99999999".
+ */
+function medicationPurpose(med: MedicationFact): string {
+  return med.display.startsWith('medication with ') || med.display === 'unnamed medication' ? `the ${med.display}` : `the medication ${med.display}`;
 }
 
 const gapKey = (gap: FactGap): string => `${gap.purpose}|${gap.reason}`;

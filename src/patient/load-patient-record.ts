@@ -107,9 +107,9 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
       const completed = completes.get(key);
       const spare = completed !== undefined && (await readInFull.get(completed)!.promise);
       const keyReader = spare ? undefined : reader;
-      const gap = (reason: string, required = policy.required): void => {
+      const gap = (reason: string, required = policy.required, detail?: string): void => {
         if (!spare) {
-          gaps.push({ key, purpose: policy.purpose, reason, required });
+          gaps.push({ key, purpose: policy.purpose, reason, required, ...(detail === undefined ? {} : { detail }) });
         }
       };
       const sent = Object.hasOwn(request.prefetch, key) ? request.prefetch[key] : undefined;
@@ -184,7 +184,7 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         }
         if (!keyReader) {
           use([], first);
-          gap(`the EHR sent only the first page and ${serverProblem ?? 'gave no FHIR server to fetch the rest from'}`, false);
+          gap(`the EHR sent only the first page and ${serverProblem?.words ?? 'gave this service no way to look up the rest'}`, false, `the EHR sent only the first page and ${serverProblem?.detail ?? 'gave no FHIR server to fetch the rest from'}`);
           return;
         }
         const result = await keyReader.followPages(sent, budget(), options.maxPages, searchedType, enough);
@@ -200,16 +200,16 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
         }
         return;
       }
-      const why = mismatch ? `the EHR sent something other than what was asked for (${mismatch})` : sent ? 'the EHR reported an error for it' : 'the EHR did not send it';
+      const why = mismatch ? `the EHR sent something other than what was asked for (${mismatch})` : sent ? 'the EHR reported an error instead of this data' : 'the EHR did not send this data';
       if (!keyReader) {
         sources[key] = spare ? 'not-needed' : 'missing';
-        gap(`${why} and ${serverProblem ?? 'gave no FHIR server to fetch it from'}`);
+        gap(`${why} and ${serverProblem?.words ?? 'gave this service no way to look it up'}`, policy.required, `${why} and ${serverProblem?.detail ?? 'gave no FHIR server to fetch it from'}`);
         return;
       }
       const url = fillPrefetchTemplate(template, request);
       if (!url) {
         sources[key] = 'missing';
-        gap(`${why} and the context lacks a value needed to fetch it`);
+        gap(`${why} and did not say enough about this visit for this service to look it up`, policy.required, `${why} and the context lacks a value needed to fetch it`);
         return;
       }
       try {
@@ -260,30 +260,38 @@ export async function loadPatientRecord(request: PatientRecordRequest, options: 
   const required = gaps.filter((g) => g.required);
   if (required.length > 0) {
     throw preconditionFailedError(
-      required.map((g) => `Required data unavailable: ${g.purpose} (prefetch key "${g.key}"): ${g.reason}.`).join(' ')
+      required.map((g) => `Required data unavailable: ${g.purpose} (prefetch key "${g.key}"): ${g.detail ?? g.reason}.`).join(' ')
     );
   }
   const patient = resources.get('Patient')?.find((p) => p.id === request.patientId) as Patient | undefined;
   return { patientId: request.patientId, patient, resources, medications, gaps, sources };
 }
 
-/** Why we may not call this server, or undefined when we may. */
+/**
+ * Why the EHR's FHIR server cannot be used for this call: in the clinician's words for the "check incomplete" card,
+ * and in the integrator's (`detail`) for a 412 and its log line.
+ */
+interface ServerProblem {
+  readonly words: string;
+  readonly detail: string;
+}
+
 /** Why the EHR's FHIR server cannot be used for this call, or undefined when it can. */
-function checkServer(fhirServer: string | undefined, accessToken: string | undefined, options: Pick<LoadOptions, 'allowedServers' | 'requireHttps'>): string | undefined {
+function checkServer(fhirServer: string | undefined, accessToken: string | undefined, options: Pick<LoadOptions, 'allowedServers' | 'requireHttps'>): ServerProblem | undefined {
   if (!fhirServer) {
     return undefined;
   }
   if (!accessToken) {
     // CDS Hooks 2.0: the service may use fhirServer when the EHR also gives fhirAuthorization. Without
     // it, a call would go out unauthenticated to a host the client chose.
-    return 'gave no access token (fhirAuthorization) for its FHIR server';
+    return { words: 'did not give this service access to look it up', detail: 'gave no access token (fhirAuthorization) for its FHIR server' };
   }
   if (options.requireHttps && !fhirServer.startsWith('https://')) {
-    return 'its FHIR server is not https, and the access token is sent only over https';
+    return { words: 'its connection for looking it up is not secure, so this service did not use it', detail: 'its FHIR server is not https, and the access token is sent only over https' };
   }
   const allowed = options.allowedServers;
   if (allowed.length > 0 && !allowed.some((prefix) => serverAllowed(fhirServer, prefix))) {
-    return 'its FHIR server is not on this service\'s allowlist';
+    return { words: 'this service is not set up to look it up from this EHR', detail: 'its FHIR server is not on this service\'s allowlist' };
   }
   return undefined;
 }

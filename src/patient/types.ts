@@ -8,6 +8,11 @@ export interface DataGap {
   readonly purpose: string;
   /** Why it is missing, e.g. "the EHR's FHIR server did not answer within 2.5 s". Never contains tokens or PHI. */
   readonly reason: string;
+  /**
+   * The same reason in the EHR integrator's terms ("gave no access token (fhirAuthorization) for its FHIR server"),
+   * when the clinician's words of `reason` leave them out: the 412 of a required key, and its log line, say this.
+   */
+  readonly detail?: string;
   /** True when the data was required: the caller turns required gaps into a 412. */
   readonly required: boolean;
 }

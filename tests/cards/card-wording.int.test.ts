@@ -59,3 +59,29 @@ describe("the patient's age", () => {
     expect(card?.detail).toContain('This patient (72 years) has COPD');
   });
 });
+
+describe('the risk factors a card lists', () => {
+  /** The lines of a card's detail that quote a recorded Condition. */
+  const conditionLinesOf = (card: Card | undefined): string[] => (card?.detail ?? '').split('\n').filter((l) => l.includes('(recorded as'));
+
+  it('one recorded Condition is one line (alcohol use disorder is not also listed as a substance use disorder)', async () => {
+    const all = await cards('rules/opioid-benzodiazepine/oxycodone-with-diazepam-alcohol-use-disorder.json');
+    const card = all.find((c) => c.source.topic?.code === 'opioid-benzodiazepine');
+    expect(conditionLinesOf(card)).toEqual(['- Alcohol use disorder (recorded as "Alcohol use disorder, moderate")']);
+  });
+
+  it('an opioid use disorder is one line too, and two Conditions stay two lines', async () => {
+    const body = fixture('rules/opioid-benzodiazepine/oxycodone-with-diazepam-alcohol-use-disorder.json');
+    body.hookInstance = crypto.randomUUID();
+    const aud = body.prefetch.conditions.entry[0];
+    const oud = structuredClone(aud);
+    oud.fullUrl = oud.fullUrl.replace('condition-aud', 'condition-oud');
+    oud.resource.id = 'condition-oud';
+    oud.resource.code = { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'F11.20', display: 'Opioid dependence, uncomplicated' }], text: 'Opioid use disorder, moderate' };
+    body.prefetch.conditions.entry.push(oud);
+    body.prefetch.conditions.total = 2;
+    const res = await request(t.app).post(ORDER_SIGN).send(body);
+    const card = expectConformant(res.body).find((c) => c.source.topic?.code === 'opioid-benzodiazepine');
+    expect(conditionLinesOf(card)).toEqual(['- Alcohol use disorder (recorded as "Alcohol use disorder, moderate")', '- Opioid use disorder (recorded as "Opioid use disorder, moderate")']);
+  });
+});

@@ -55,7 +55,7 @@ describe('a blank text beside an unknown code', () => {
 
   it('a blank display is no name: the card does not name the medication " "', () => {
     const facts = factsFor(ALPRAZOLAM, [active({ coding: [{ ...PRODUCT_CODE, display: '  ' }] })]);
-    expect(facts.gaps.map((g) => g.purpose)).toContain('the medication medication with RxNorm 308048');
+    expect(facts.gaps.map((g) => g.purpose)).toContain('the medication with RxNorm 308048');
   });
 });
 

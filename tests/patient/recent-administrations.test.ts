@@ -148,7 +148,7 @@ describe('administrations asked for newest-updated first: the rest is not read o
 
   it('the in-progress key not sent and no FHIR server: the card says the running ones could not be checked', async () => {
     const record = await load(requestWith({ [MAIN]: historyPage(0, 8) }, false));
-    expect(record.gaps).toEqual([expect.objectContaining({ key: RUNNING, required: false, purpose: expect.stringMatching(/still being given/), reason: expect.stringMatching(/did not send it/) })]);
+    expect(record.gaps).toEqual([expect.objectContaining({ key: RUNNING, required: false, purpose: expect.stringMatching(/still being given/), reason: expect.stringMatching(/did not send this data/) })]);
   });
 
   it('the in-progress key sent with a next page and no FHIR server: the card says so (a running drip may be on it)', async () => {

@@ -130,7 +130,7 @@ describe('a long administration history, prefetched as the service asks', () => 
     body.prefetch[MAIN] = historyPage(body.context.patientId, 0, 8);
     const res = await request(t.app).post(ORDER_SIGN).send(body);
     expect(res.status).toBe(200);
-    expect(incomplete(res.body)).toMatch(/medications still being given \(a running infusion or PCA\).*did not send it/);
+    expect(incomplete(res.body)).toMatch(/medications still being given \(a running infusion or PCA\).*did not send this data/);
   });
 
   it('an EHR that ignored _sort (its self link does not show it) still gets the card: the list may go on', async () => {
