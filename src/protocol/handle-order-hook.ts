@@ -182,8 +182,8 @@ async function checkOrders(
   const patientKey = patientKeyOf(request, deps, client);
   const snoozed = await applySnoozes(dropMirroredCards(built), ruleSet, deps.store, patientKey, now, deps.snoozeLookupTimeoutMs ?? SNOOZE_LOOKUP_TIMEOUT_MS, deps.metrics?.countSnoozeLookupFailure);
   // Naloxone the clinician recorded as on hand (an active snooze of a reason with recordsNaloxoneOnHand): its
-  // rule's cards are withheld above, and no other card offers to order more. After the snoozes: a suggestion is
-  // kept on the first card actually shown.
+  // rule's cards are withheld above, and no other card offers to order more. After the snoozes: a repeated suggestion
+  // is kept on a card actually shown (the naloxone card first, else the first: repeated-suggestions.ts).
   const shown = dropRepeatedSuggestions(snoozed.naloxoneOnHand ? dropNaloxoneOffers(snoozed.shown) : snoozed.shown);
   const suppressed = snoozed.suppressed.map((s) => (s.orderRef ? { ...s, orderRef: auditOrderRef(s.orderRef, key) } : s));
   const cards: Card[] = shown.map((b) => b.card);
