@@ -326,3 +326,37 @@ describe('MME-02: methadone caution for "new or increased methadone for pain" (C
     expect(ofRule(all, 'methadone-dose-increase')).toEqual([]);
   });
 });
+
+describe('NX-01 with a sedative draft (clinical-evidence.md 1.2: CDC 2022 recommendation 8 offers naloxone; concurrent benzodiazepines raise the risk): a card that asks for naloxone offers the order', () => {
+  const naloxoneOrders = (all: readonly Card[]) =>
+    all.flatMap((c) => (c.suggestions ?? []).filter((s) => (s.actions ?? []).some((a) => a.type === 'create')).map((s) => ({ rule: c.source.topic?.code, s })));
+
+  for (const [name, rule] of [
+    ['rules/opioid-benzodiazepine/lorazepam-draft-with-active-hydrocodone-no-naloxone.json', 'opioid-benzodiazepine'],
+    ['rules/opioid-benzodiazepine-copd-older-adult/alprazolam-draft-hydrocodone-copd-65th-birthday.json', 'opioid-benzodiazepine-copd-older-adult'],
+    ['rules/opioid-cns-depressant/lyrica-draft-with-active-norco.json', 'opioid-cns-depressant'],
+  ] as const) {
+    it(`${name}: the ${rule} card says to prescribe naloxone and offers it, once, for this patient`, async () => {
+      const body = fixture(name);
+      const all = await cards(name);
+      // The order is not an opioid: the naloxone card does not fire, so this card is the only one that can offer it.
+      expect(ofRule(all, 'naloxone-co-prescribe')).toEqual([]);
+      const [card] = ofRule(all, rule);
+      expect(card?.detail).toMatch(/make sure the patient has naloxone \((prescribe|offer) it if none is on file\)/);
+      const offers = naloxoneOrders(all);
+      expect(offers.map((o) => o.rule)).toEqual([rule]);
+      const [action] = offers[0]?.s.actions ?? [];
+      const resource = action?.resource as { resourceType: string; subject: { reference: string }; medicationCodeableConcept: { coding: { code: string }[] } };
+      expect(resource.resourceType).toBe('MedicationRequest');
+      expect(resource.subject.reference).toBe(`Patient/${body.context.patientId}`);
+      expect(resource.medicationCodeableConcept.coding.map((c) => c.code)).toEqual(['1725059']);
+    });
+  }
+
+  it('an opioid draft beside a benzodiazepine, no naloxone on file: the offer is made once in the response, not once per card', async () => {
+    const all = await cards('rules/opioid-benzodiazepine/percocet-brand-with-active-xanax.json');
+    expect(ofRule(all, 'opioid-benzodiazepine').map((c) => c.indicator)).toEqual(['warning']);
+    expect(ofRule(all, 'naloxone-co-prescribe').map((c) => c.indicator)).toEqual(['warning']);
+    expect(naloxoneOrders(all)).toHaveLength(1);
+  });
+});
