@@ -30,7 +30,7 @@ describe('OB-02: opioid plus benzodiazepine is critical with any one escalator',
     const [card, ...rest] = ofRule(await cards('rules/opioid-benzodiazepine/oxycodone-lorazepam-65th-birthday-no-other-risk.json'), 'opioid-benzodiazepine');
     expect(rest).toEqual([]);
     expect(card?.indicator).toBe('critical');
-    expect(card?.summary).toMatch(/older age/);
+    expect(card?.summary).toMatch(/one or more other risk factors/);
     expect(card?.detail).toContain('- Age 65');
     expect(card?.detail).toContain('age 65 years or over');
   });
@@ -40,7 +40,7 @@ describe('OB-02: opioid plus benzodiazepine is critical with any one escalator',
     const [card, ...rest] = ofRule(all, 'opioid-benzodiazepine');
     expect(rest).toEqual([]);
     expect(card?.indicator).toBe('critical');
-    expect(card?.summary).toMatch(/COPD/);
+    expect(card?.summary).toMatch(/one or more other risk factors/);
     expect(card?.detail).toContain('- COPD (recorded as');
     expect(ofRule(all, 'opioid-benzodiazepine-copd-older-adult')).toEqual([]);
   });
@@ -359,4 +359,32 @@ describe('NX-01 with a sedative draft (clinical-evidence.md 1.2: CDC 2022 recomm
     expect(ofRule(all, 'naloxone-co-prescribe').map((c) => c.indicator)).toEqual(['warning']);
     expect(naloxoneOrders(all)).toHaveLength(1);
   });
+});
+
+describe('OB-02: the critical headline is true for every patient it fires for; the detail says which risk factors this patient has', () => {
+  const HEADLINE = 'High overdose risk: opioid plus benzodiazepine or barbiturate with one or more other risk factors (see details); avoid if possible.';
+  const cases: [string, string[]][] = [
+    // 58 years old, 90 MME/day, nothing else: the old headline read "with risk factors such as older age, COPD or sleep apnea".
+    ['rules/opioid-benzodiazepine/oxycodone-90-mme-with-reported-lorazepam.json', ['- Opioid dose 90 MME/day']],
+    ['rules/moud-benzodiazepine/methadone-pain-with-temazepam.json', ['- Opioid dose 70.5 MME/day']],
+    ['rules/opioid-benzodiazepine/tramadol-with-alprazolam-and-cyclobenzaprine.json', ['- 3 CNS-active medicines together']],
+    ['rules/opioid-benzodiazepine/norco-with-klonopin-sleep-apnea.json', ['sleep apnea (recorded as']],
+    ['rules/opioid-benzodiazepine/oxycodone-alprazolam-opioid-use-disorder-in-remission.json', ['opioid use disorder (recorded as']],
+    ['rules/opioid-benzodiazepine/oxycodone-with-diazepam-alcohol-use-disorder.json', ['alcohol use disorder (recorded as']],
+    ['rules/opioid-benzodiazepine-copd-older-adult/oxycodone-lorazepam-copd-age-64.json', ['- COPD (recorded as']],
+    ['rules/opioid-benzodiazepine/oxycodone-lorazepam-65th-birthday-no-other-risk.json', ['- Age 65']],
+    ['rules/opioid-benzodiazepine/oxycodone-90-mme-lorazepam-past-overdose-age-69.json', ['- Age 69', 'overdose (recorded as "Accidental opioid overdose")', '- Opioid dose 90 MME/day']],
+  ];
+  for (const [name, lines] of cases) {
+    it(`${name}: critical, a headline naming no risk factor, and the detail naming this patient's`, async () => {
+      const [card, ...rest] = ofRule(await cards(name), 'opioid-benzodiazepine');
+      expect(rest).toEqual([]);
+      expect(card?.indicator).toBe('critical');
+      expect(card?.summary).toBe(HEADLINE);
+      const listed = (card?.detail ?? '').split('**Other risk factors recorded for this patient:**')[1]?.split('Any one of the following')[0] ?? '';
+      for (const line of lines) {
+        expect(listed, name).toContain(line);
+      }
+    });
+  }
 });
