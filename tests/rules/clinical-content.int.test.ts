@@ -388,3 +388,24 @@ describe('OB-02: the critical headline is true for every patient it fires for; t
     });
   }
 });
+
+describe('CGH-01 in an older adult with COPD: the opioid cough cards stand in for the COPD card, so they name the COPD and the age', () => {
+  for (const [name, rule] of [
+    ['rules/opioid-cough-benzodiazepine/tussionex-with-active-alprazolam-copd-age-72.json', 'opioid-cough-benzodiazepine'],
+    ['rules/sedative-with-opioid-cough-medicine/lorazepam-draft-reported-cheratussin-copd-age-70.json', 'sedative-with-opioid-cough-medicine'],
+  ] as const) {
+    it(`${name}: the ${rule} card lists the age and the COPD among this patient's risk factors`, async () => {
+      const all = await cards(name);
+      expect(ofRule(all, 'opioid-benzodiazepine-copd-older-adult')).toEqual([]);
+      const [card, ...rest] = ofRule(all, rule);
+      expect(rest).toEqual([]);
+      expect(card?.indicator).toBe('critical');
+      expect(card?.detail).toMatch(/\*\*Other risk factors recorded for this patient:\*\*\n\n- Age 7[02]\n- COPD \(recorded as "Chronic obstructive pulmonary disease, unspecified"\)/);
+    });
+  }
+
+  it('without any: the cough card says none is recorded beyond the combination', async () => {
+    const [card] = ofRule(await cards('rules/opioid-cough-benzodiazepine/tussionex-with-active-alprazolam.json'), 'opioid-cough-benzodiazepine');
+    expect(card?.detail).toContain('**Other risk factors recorded for this patient:**\n\n- None recorded beyond the combination itself');
+  });
+});
