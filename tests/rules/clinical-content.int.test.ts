@@ -409,3 +409,26 @@ describe('CGH-01 in an older adult with COPD: the opioid cough cards stand in fo
     expect(card?.detail).toContain('**Other risk factors recorded for this patient:**\n\n- None recorded beyond the combination itself');
   });
 });
+
+describe('card texts stay true for every patient the rule fires for', () => {
+  it('an opioid cough medicine for a patient with alcohol use disorder and no sedating medicine: the headline does not say the patient takes one', async () => {
+    const [card] = ofRule(await cards('rules/opioid-cough-benzodiazepine/contained-hydrocodone-chlorpheniramine-codes-alcohol-use-disorder.json'), 'opioid-cough-benzodiazepine');
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toMatch(/alcohol use disorder/);
+    expect(card?.summary).not.toMatch(/patients taking/);
+  });
+
+  it('ketamine timing card fired by the daily dose alone (session about 70 hours away): the headline does not say "near", and the esketamine is not listed as a benzodiazepine', async () => {
+    const [card] = ofRule(await cards('rules/ketamine-benzodiazepine-timing/clonazepam-draft-with-active-spravato.json'), 'ketamine-benzodiazepine-timing');
+    expect(card?.detail).toContain('about 70 hours apart');
+    expect(card?.summary).toMatch(/or at a higher daily dose/);
+    expect(card?.summary).not.toMatch(/\bnear\b/);
+    expect(card?.detail).toMatch(/\*\*Interacting medication\(s\):\*\*\n\n- Spravato/);
+    expect(card?.detail).not.toContain('**Benzodiazepine(s):**');
+  });
+
+  it('ketamine timing card on a ketamine draft: the benzodiazepine is listed as the interacting medication', async () => {
+    const [card] = ofRule(await cards('rules/ketamine-benzodiazepine-timing/ketamine-depression-reason-alprazolam-30-mg-diazepam-eq.json'), 'ketamine-benzodiazepine-timing');
+    expect(card?.detail).toMatch(/\*\*Interacting medication\(s\):\*\*\n\n- Alprazolam 0\.5 MG Oral Tablet/);
+  });
+});
