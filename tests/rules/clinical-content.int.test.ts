@@ -431,4 +431,13 @@ describe('card texts stay true for every patient the rule fires for', () => {
     const [card] = ofRule(await cards('rules/ketamine-benzodiazepine-timing/ketamine-depression-reason-alprazolam-30-mg-diazepam-eq.json'), 'ketamine-benzodiazepine-timing');
     expect(card?.detail).toMatch(/\*\*Interacting medication\(s\):\*\*\n\n- Alprazolam 0\.5 MG Oral Tablet/);
   });
+
+  it('an older adult with COPD starting oxycodone while on esketamine: the new-start card does not say no sedating medicine is active, and the ketamine card names the esketamine', async () => {
+    const all = await cards('rules/opioid-new-start-copd-older-adult/oxycodone-new-copd-age-72-with-active-spravato.json');
+    const [card] = ofRule(all, 'opioid-new-start-copd-older-adult');
+    expect(card?.indicator).toBe('info');
+    expect(card?.detail).not.toMatch(/no other opioid or sedating medicine/);
+    expect(card?.detail).toContain('no benzodiazepine, barbiturate, Z-drug, gabapentinoid or muscle relaxant');
+    expect(ofRule(all, 'ketamine-cns-depressant')[0]?.detail).toContain('- Spravato');
+  });
 });
