@@ -30,7 +30,7 @@ describe('OB-02: opioid plus benzodiazepine is critical with any one escalator',
     const [card, ...rest] = ofRule(await cards('rules/opioid-benzodiazepine/oxycodone-lorazepam-65th-birthday-no-other-risk.json'), 'opioid-benzodiazepine');
     expect(rest).toEqual([]);
     expect(card?.indicator).toBe('critical');
-    expect(card?.summary).toMatch(/older age/);
+    expect(card?.summary).toMatch(/one or more other risk factors/);
     expect(card?.detail).toContain('- Age 65');
     expect(card?.detail).toContain('age 65 years or over');
   });
@@ -40,7 +40,7 @@ describe('OB-02: opioid plus benzodiazepine is critical with any one escalator',
     const [card, ...rest] = ofRule(all, 'opioid-benzodiazepine');
     expect(rest).toEqual([]);
     expect(card?.indicator).toBe('critical');
-    expect(card?.summary).toMatch(/COPD/);
+    expect(card?.summary).toMatch(/one or more other risk factors/);
     expect(card?.detail).toContain('- COPD (recorded as');
     expect(ofRule(all, 'opioid-benzodiazepine-copd-older-adult')).toEqual([]);
   });
@@ -324,5 +324,120 @@ describe('MME-02: methadone caution for "new or increased methadone for pain" (C
     const all = await cards('rules/methadone-for-pain/new-methadone-5mg-tablet-text-only.json');
     expect(ofRule(all, 'methadone-for-pain').map((c) => c.indicator)).toEqual(['warning']);
     expect(ofRule(all, 'methadone-dose-increase')).toEqual([]);
+  });
+});
+
+describe('NX-01 with a sedative draft (clinical-evidence.md 1.2: CDC 2022 recommendation 8 offers naloxone; concurrent benzodiazepines raise the risk): a card that asks for naloxone offers the order', () => {
+  const naloxoneOrders = (all: readonly Card[]) =>
+    all.flatMap((c) => (c.suggestions ?? []).filter((s) => (s.actions ?? []).some((a) => a.type === 'create')).map((s) => ({ rule: c.source.topic?.code, s })));
+
+  for (const [name, rule] of [
+    ['rules/opioid-benzodiazepine/lorazepam-draft-with-active-hydrocodone-no-naloxone.json', 'opioid-benzodiazepine'],
+    ['rules/opioid-benzodiazepine-copd-older-adult/alprazolam-draft-hydrocodone-copd-65th-birthday.json', 'opioid-benzodiazepine-copd-older-adult'],
+    ['rules/opioid-cns-depressant/lyrica-draft-with-active-norco.json', 'opioid-cns-depressant'],
+  ] as const) {
+    it(`${name}: the ${rule} card says to prescribe naloxone and offers it, once, for this patient`, async () => {
+      const body = fixture(name);
+      const all = await cards(name);
+      // The order is not an opioid: the naloxone card does not fire, so this card is the only one that can offer it.
+      expect(ofRule(all, 'naloxone-co-prescribe')).toEqual([]);
+      const [card] = ofRule(all, rule);
+      expect(card?.detail).toMatch(/make sure the patient has naloxone \((prescribe|offer) it if none is on file\)/);
+      const offers = naloxoneOrders(all);
+      expect(offers.map((o) => o.rule)).toEqual([rule]);
+      const [action] = offers[0]?.s.actions ?? [];
+      const resource = action?.resource as { resourceType: string; subject: { reference: string }; medicationCodeableConcept: { coding: { code: string }[] } };
+      expect(resource.resourceType).toBe('MedicationRequest');
+      expect(resource.subject.reference).toBe(`Patient/${body.context.patientId}`);
+      expect(resource.medicationCodeableConcept.coding.map((c) => c.code)).toEqual(['1725059']);
+    });
+  }
+
+  it('an opioid draft beside a benzodiazepine, no naloxone on file: the offer is made once in the response, not once per card', async () => {
+    const all = await cards('rules/opioid-benzodiazepine/percocet-brand-with-active-xanax.json');
+    expect(ofRule(all, 'opioid-benzodiazepine').map((c) => c.indicator)).toEqual(['warning']);
+    expect(ofRule(all, 'naloxone-co-prescribe').map((c) => c.indicator)).toEqual(['warning']);
+    expect(naloxoneOrders(all)).toHaveLength(1);
+  });
+});
+
+describe('OB-02: the critical headline is true for every patient it fires for; the detail says which risk factors this patient has', () => {
+  const HEADLINE = 'High overdose risk: opioid plus benzodiazepine or barbiturate with one or more other risk factors (see details); avoid if possible.';
+  const cases: [string, string[]][] = [
+    // 58 years old, 90 MME/day, nothing else: the old headline read "with risk factors such as older age, COPD or sleep apnea".
+    ['rules/opioid-benzodiazepine/oxycodone-90-mme-with-reported-lorazepam.json', ['- Opioid dose 90 MME/day']],
+    ['rules/moud-benzodiazepine/methadone-pain-with-temazepam.json', ['- Opioid dose 70.5 MME/day']],
+    ['rules/opioid-benzodiazepine/tramadol-with-alprazolam-and-cyclobenzaprine.json', ['- 3 CNS-active medicines together']],
+    ['rules/opioid-benzodiazepine/norco-with-klonopin-sleep-apnea.json', ['sleep apnea (recorded as']],
+    ['rules/opioid-benzodiazepine/oxycodone-alprazolam-opioid-use-disorder-in-remission.json', ['opioid use disorder (recorded as']],
+    ['rules/opioid-benzodiazepine/oxycodone-with-diazepam-alcohol-use-disorder.json', ['alcohol use disorder (recorded as']],
+    ['rules/opioid-benzodiazepine-copd-older-adult/oxycodone-lorazepam-copd-age-64.json', ['- COPD (recorded as']],
+    ['rules/opioid-benzodiazepine/oxycodone-lorazepam-65th-birthday-no-other-risk.json', ['- Age 65']],
+    ['rules/opioid-benzodiazepine/oxycodone-90-mme-lorazepam-past-overdose-age-69.json', ['- Age 69', 'overdose (recorded as "Accidental opioid overdose")', '- Opioid dose 90 MME/day']],
+  ];
+  for (const [name, lines] of cases) {
+    it(`${name}: critical, a headline naming no risk factor, and the detail naming this patient's`, async () => {
+      const [card, ...rest] = ofRule(await cards(name), 'opioid-benzodiazepine');
+      expect(rest).toEqual([]);
+      expect(card?.indicator).toBe('critical');
+      expect(card?.summary).toBe(HEADLINE);
+      const listed = (card?.detail ?? '').split('**Other risk factors recorded for this patient:**')[1]?.split('Any one of the following')[0] ?? '';
+      for (const line of lines) {
+        expect(listed, name).toContain(line);
+      }
+    });
+  }
+});
+
+describe('CGH-01 in an older adult with COPD: the opioid cough cards stand in for the COPD card, so they name the COPD and the age', () => {
+  for (const [name, rule] of [
+    ['rules/opioid-cough-benzodiazepine/tussionex-with-active-alprazolam-copd-age-72.json', 'opioid-cough-benzodiazepine'],
+    ['rules/sedative-with-opioid-cough-medicine/lorazepam-draft-reported-cheratussin-copd-age-70.json', 'sedative-with-opioid-cough-medicine'],
+  ] as const) {
+    it(`${name}: the ${rule} card lists the age and the COPD among this patient's risk factors`, async () => {
+      const all = await cards(name);
+      expect(ofRule(all, 'opioid-benzodiazepine-copd-older-adult')).toEqual([]);
+      const [card, ...rest] = ofRule(all, rule);
+      expect(rest).toEqual([]);
+      expect(card?.indicator).toBe('critical');
+      expect(card?.detail).toMatch(/\*\*Other risk factors recorded for this patient:\*\*\n\n- Age 7[02]\n- COPD \(recorded as "Chronic obstructive pulmonary disease, unspecified"\)/);
+    });
+  }
+
+  it('without any: the cough card says none is recorded beyond the combination', async () => {
+    const [card] = ofRule(await cards('rules/opioid-cough-benzodiazepine/tussionex-with-active-alprazolam.json'), 'opioid-cough-benzodiazepine');
+    expect(card?.detail).toContain('**Other risk factors recorded for this patient:**\n\n- None recorded beyond the combination itself');
+  });
+});
+
+describe('card texts stay true for every patient the rule fires for', () => {
+  it('an opioid cough medicine for a patient with alcohol use disorder and no sedating medicine: the headline does not say the patient takes one', async () => {
+    const [card] = ofRule(await cards('rules/opioid-cough-benzodiazepine/contained-hydrocodone-chlorpheniramine-codes-alcohol-use-disorder.json'), 'opioid-cough-benzodiazepine');
+    expect(card?.indicator).toBe('critical');
+    expect(card?.summary).toMatch(/alcohol use disorder/);
+    expect(card?.summary).not.toMatch(/patients taking/);
+  });
+
+  it('ketamine timing card fired by the daily dose alone (session about 70 hours away): the headline does not say "near", and the esketamine is not listed as a benzodiazepine', async () => {
+    const [card] = ofRule(await cards('rules/ketamine-benzodiazepine-timing/clonazepam-draft-with-active-spravato.json'), 'ketamine-benzodiazepine-timing');
+    expect(card?.detail).toContain('about 70 hours apart');
+    expect(card?.summary).toMatch(/or at a higher daily dose/);
+    expect(card?.summary).not.toMatch(/\bnear\b/);
+    expect(card?.detail).toMatch(/\*\*Interacting medication\(s\):\*\*\n\n- Spravato/);
+    expect(card?.detail).not.toContain('**Benzodiazepine(s):**');
+  });
+
+  it('ketamine timing card on a ketamine draft: the benzodiazepine is listed as the interacting medication', async () => {
+    const [card] = ofRule(await cards('rules/ketamine-benzodiazepine-timing/ketamine-depression-reason-alprazolam-30-mg-diazepam-eq.json'), 'ketamine-benzodiazepine-timing');
+    expect(card?.detail).toMatch(/\*\*Interacting medication\(s\):\*\*\n\n- Alprazolam 0\.5 MG Oral Tablet/);
+  });
+
+  it('an older adult with COPD starting oxycodone while on esketamine: the new-start card does not say no sedating medicine is active, and the ketamine card names the esketamine', async () => {
+    const all = await cards('rules/opioid-new-start-copd-older-adult/oxycodone-new-copd-age-72-with-active-spravato.json');
+    const [card] = ofRule(all, 'opioid-new-start-copd-older-adult');
+    expect(card?.indicator).toBe('info');
+    expect(card?.detail).not.toMatch(/no other opioid or sedating medicine/);
+    expect(card?.detail).toContain('no benzodiazepine, barbiturate, Z-drug, gabapentinoid or muscle relaxant');
+    expect(ofRule(all, 'ketamine-cns-depressant')[0]?.detail).toContain('- Spravato');
   });
 });

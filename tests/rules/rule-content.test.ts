@@ -68,6 +68,15 @@ describe('rule card content', () => {
     expect(moud.card.summary).toMatch(/do not withhold/i);
   });
 
+  it('benzodiazepine-long-term: the headline names the days parameter the rule fires at, not a fixed "four weeks"', () => {
+    const rule = rules.find((r) => r.id === 'benzodiazepine-long-term')!;
+    expect(substituteTextParameters(rule.card.summary, rule)).toContain('beyond 28 days');
+    const changed: RuleDefinition = { ...rule, parameters: { ...rule.parameters, days: { ...rule.parameters!['days']!, value: 60 } } };
+    const summary = substituteTextParameters(changed.card.summary, changed);
+    expect(summary).toContain('beyond 60 days');
+    expect(summary).not.toMatch(/week/);
+  });
+
   it('never advises stopping a long-term benzodiazepine abruptly without saying to taper', () => {
     for (const rule of rules.filter((r) => /benzodiazepine/.test(r.id) && /taper/i.test(r.card.detail))) {
       expect(rule.card.detail, rule.id).toMatch(/never stop|not stop|abrupt/i);
