@@ -75,7 +75,9 @@ describe('a new order is suggested once per response', () => {
     const rules = sources.rules.map((r) => {
       if (r.name !== 'opioid-benzodiazepine.json') return r;
       const rule = JSON.parse(r.text);
-      rule.card.suggestions = [...(rule.card.suggestions ?? []), offer];
+      // The shipped rule offers naloxone itself (1.5.0); added only to a copy that does not.
+      const has = (rule.card.suggestions ?? []).some((s: { kind: string }) => s.kind === 'order-naloxone');
+      rule.card.suggestions = has ? rule.card.suggestions : [...(rule.card.suggestions ?? []), offer];
       return { ...r, text: JSON.stringify(rule) };
     });
     const built = buildRuleSet({ ...sources, rules }, FIXTURE_NOW);
