@@ -7,6 +7,7 @@ import { deriveFacts } from '../../src/facts/index.ts';
 import { canonicalProductName } from '../../src/facts/product-name.ts';
 import type { PatientRecord } from '../../src/patient/index.ts';
 import { createClassifier } from '../../src/terminology/index.ts';
+import { everyHours, medicationRequest } from '../support/fhir-builders.ts';
 
 vi.mock('../../src/facts/product-name.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/facts/product-name.ts')>();
@@ -16,18 +17,9 @@ vi.mock('../../src/facts/product-name.ts', async (importOriginal) => {
 const NOW = new Date('2026-11-23T15:00:00Z');
 const classifier = createClassifier();
 
+/** An oxycodone order of 5 mg every 6 hours, from 1 November. */
 function oxycodone(id: string, status: 'draft' | 'active', name: string, extra: Partial<MedicationRequest> = {}): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id,
-    status,
-    intent: 'order',
-    subject: { reference: 'Patient/product-spelling-work' },
-    authoredOn: '2026-11-01',
-    medicationCodeableConcept: { text: name },
-    dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 6, periodUnit: 'h' } }, doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg' } }] }],
-    ...extra,
-  };
+  return medicationRequest(id, status, name, { subject: { reference: 'Patient/product-spelling-work' }, authoredOn: '2026-11-01', dosageInstruction: [everyHours(6, { value: 5, unit: 'mg' })], ...extra });
 }
 
 function recordOf(requests: MedicationRequest[]): PatientRecord {
